@@ -1,0 +1,3 @@
+export type * from './types.js';
+export * from './model.js';
+export * from './validate.js';
