@@ -1,6 +1,9 @@
 import type { XenAbiSchema } from '@xenmem/schema';
 import type { GeneratedFile } from './header.js';
 import { generateTypeScript } from './ts.js';
+import { generateC } from './c.js';
+import { generateDocs } from './docs.js';
+import { generateRust } from './rust.js';
 
 /** Every generator, in output order. Each takes the validated schema and returns whole files. */
-export const GENERATORS: ReadonlyArray<(schema: XenAbiSchema) => GeneratedFile[]> = [generateTypeScript];
+export const GENERATORS: ReadonlyArray<(schema: XenAbiSchema) => GeneratedFile[]> = [generateTypeScript, generateC, generateRust, generateDocs];

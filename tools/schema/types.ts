@@ -78,6 +78,10 @@ export interface XenAbiSchema {
   bitPacks: BitPack[];
   limits: Limit[];
   ioreqServerIds: IoreqServerIdScheme[];
+  /** How `do_dm_op` treats every call, per release (4.9+). */
+  dmOpEntry: DmOpEntryRules[];
+  /** Release differences of the ioreq-server ops and of routing to servers. */
+  ioreqServerRules: IoreqServerRules[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
 }
@@ -322,6 +326,8 @@ export interface Constant {
   cName: CIdentifier;
   value: number;
   firstRelease: ReleaseName;
+  /** Xen writes it as an unsigned literal (`1u << n`, `xen_mk_uint(…)`), so expressions on it are unsigned in C. */
+  cUnsigned?: boolean;
   description?: string;
 }
 
@@ -367,4 +373,39 @@ export interface EvolutionException {
   /** First release where the exceptional change applies. */
   release: ReleaseName;
   reason: string;
+}
+
+/** The generic dm_op path of a release range (reference §6.5). */
+export interface DmOpEntryRules {
+  releases: ReleaseRange;
+  /** A target that is not HVM: "ok" (returns 0 doing nothing, 4.9–4.14) or the errno (EINVAL from 4.15). */
+  nonHvmTarget: string;
+  /**
+   * How the op is copied from buf[0]: "whole" (the 32-byte xen_dm_op must fit, 4.9/4.10) or "perOp"
+   * (the 8-byte header, then only the op's payload; op numbers past the release's table are EOPNOTSUPP; 4.11+).
+   */
+  opCopy: "whole" | "perOp";
+  /** No buffers at all: the errno (ENODATA since XSA-506; earlier code read an uninitialised buffer). */
+  zeroBuffers: ErrnoName;
+  description: string;
+}
+
+/** ioreq-server behaviour of a release range (reference §6.4–6.7). */
+export interface IoreqServerRules {
+  releases: ReleaseRange;
+  /** map/unmap_io_range with start > end: "ok" (accepted) or the errno (EINVAL from 4.10). */
+  rangeStartAfterEnd: string;
+  /** Only the domain that created a server may operate on it (EPERM otherwise; 4.11+). */
+  emulatorOnly: boolean;
+  /** The u16 at offset 2 of get_ioreq_server_info: "pad" (must be 0; 4.9/4.10) or "flags" (XEN_DMOP_no_gfns; 4.11+). */
+  getInfoField: "pad" | "flags";
+  /** destroy of id 0: "ok" (an ordinary id) or the errno (EPERM at 4.11, where slot 0 is the default server's). */
+  destroyIdZero: string;
+  /** When a server's pages are set up: at create from the gfn pool (≤4.10), or on demand (4.11+). */
+  pages: "at-create" | "on-demand";
+  /** Whether MMIO range matching honours the direction flag (4.12+, commit 60a56dc006). */
+  honourDf: boolean;
+  /** Writes to p2m_ioreq_server pages: routed by MMIO rangeset like any MMIO (≤4.8), or to the claiming server (4.9+). */
+  ioreqServerPages: "rangeset" | "owner";
+  description: string;
 }

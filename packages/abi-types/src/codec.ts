@@ -1,0 +1,162 @@
+/**
+ * Byte-exact encoding and decoding of every struct in the schema, driven by the generated layouts.
+ * Little-endian (x86), offsets and bit-field positions exactly as Xen's headers compile on x86_64.
+ * 64-bit fields are bigints, so no value is rounded.
+ */
+import { STRUCTS, type LayoutId, type StructValues } from './generated/index.js';
+import { InputError } from './errors.js';
+
+type Layout = (typeof STRUCTS)[LayoutId];
+type FieldLayout = Layout['fields'][number];
+
+const UNIT_BITS = { uint8: 8, uint16: 16, uint32: 32 } as const;
+
+export function layoutOf(id: string): Layout {
+  const layout = (STRUCTS as Record<string, Layout | undefined>)[id];
+  if (!layout) throw new InputError('struct', id, `is not a struct the schema knows (${Object.keys(STRUCTS).join(', ')})`);
+  return layout;
+}
+
+/** The byte size of a struct. */
+export function sizeOf(id: LayoutId): number {
+  return layoutOf(id).size;
+}
+
+function readUnit(view: DataView, offset: number, type: string): number {
+  switch (type) {
+    case 'uint8':
+      return view.getUint8(offset);
+    case 'uint16':
+      return view.getUint16(offset, true);
+    default:
+      return view.getUint32(offset, true);
+  }
+}
+
+function writeUnit(view: DataView, offset: number, type: string, value: number): void {
+  switch (type) {
+    case 'uint8':
+      return view.setUint8(offset, value);
+    case 'uint16':
+      return view.setUint16(offset, value, true);
+    default:
+      return view.setUint32(offset, value >>> 0, true);
+  }
+}
+
+function checkInt(where: string, value: unknown, bits: number): number {
+  if (typeof value === 'bigint' && value >= 0n && value < 1n << BigInt(bits)) return Number(value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** bits)
+    throw new InputError(where, value, `does not fit an unsigned ${bits}-bit field`);
+  return value;
+}
+
+function checkU64(where: string, value: unknown): bigint {
+  const v = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n) throw new InputError(where, value, 'does not fit an unsigned 64-bit field (use a bigint above 2^53)');
+  return v;
+}
+
+function elementSize(f: FieldLayout): number {
+  return f.count === null ? f.size : f.size / f.count;
+}
+
+function writeScalar(view: DataView, at: number, f: FieldLayout, where: string, value: unknown): void {
+  switch (f.type) {
+    case 'uint64':
+    case 'handle':
+      view.setBigUint64(at, checkU64(where, value), true);
+      return;
+    case 'union': {
+      if (!(value instanceof Uint8Array) || value.length > f.size) throw new InputError(where, value, `must be a Uint8Array of at most ${f.size} bytes`);
+      new Uint8Array(view.buffer, view.byteOffset + at, f.size).set(value);
+      return;
+    }
+    case 'struct':
+      encodeInto(f.element as LayoutId, value as object, view, at, where);
+      return;
+    default:
+      writeUnit(view, at, f.type, checkInt(where, value, UNIT_BITS[f.type]));
+  }
+}
+
+function readScalar(view: DataView, at: number, f: FieldLayout): unknown {
+  switch (f.type) {
+    case 'uint64':
+    case 'handle':
+      return view.getBigUint64(at, true);
+    case 'union':
+      return new Uint8Array(view.buffer.slice(view.byteOffset + at, view.byteOffset + at + f.size));
+    case 'struct':
+      return decodeFrom(f.element as LayoutId, view, at);
+    default:
+      return readUnit(view, at, f.type);
+  }
+}
+
+function encodeInto(id: LayoutId, value: object, view: DataView, base: number, path: string): void {
+  const layout = layoutOf(id);
+  const known = new Set(layout.fields.map((f) => f.name as string));
+  for (const key of Object.keys(value)) if (!known.has(key)) throw new InputError(`${path}.${key}`, (value as Record<string, unknown>)[key], `is not a field of struct ${layout.name}`);
+  for (const f of layout.fields) {
+    const raw = (value as Record<string, unknown>)[f.name];
+    if (raw === undefined) continue; // absent fields stay zero
+    const where = `${path}.${f.name}`;
+    if (f.bits !== null) {
+      const fieldValue = checkInt(where, raw, f.bits.width);
+      const unitBits = UNIT_BITS[f.type as keyof typeof UNIT_BITS];
+      const old = readUnit(view, base + f.offset, f.type);
+      // Arithmetic instead of bit operators: a 20-bit field at shift 12 reaches bit 31.
+      const cleared = old - (Math.floor(old / 2 ** f.bits.shift) % 2 ** f.bits.width) * 2 ** f.bits.shift;
+      writeUnit(view, base + f.offset, f.type, (cleared + fieldValue * 2 ** f.bits.shift) % 2 ** unitBits);
+      continue;
+    }
+    if (f.count !== null) {
+      if (!Array.isArray(raw) || raw.length !== f.count) throw new InputError(where, raw, `must be an array of ${f.count} elements`);
+      raw.forEach((item, i) => writeScalar(view, base + f.offset + i * elementSize(f), f, `${where}[${i}]`, item));
+      continue;
+    }
+    writeScalar(view, base + f.offset, f, where, raw);
+  }
+}
+
+function decodeFrom(id: LayoutId, view: DataView, base: number): Record<string, unknown> {
+  const layout = layoutOf(id);
+  const out: Record<string, unknown> = {};
+  for (const f of layout.fields) {
+    if (f.bits !== null) {
+      out[f.name] = Math.floor(readUnit(view, base + f.offset, f.type) / 2 ** f.bits.shift) % 2 ** f.bits.width;
+    } else if (f.count !== null) {
+      out[f.name] = Array.from({ length: f.count }, (_, i) => readScalar(view, base + f.offset + i * elementSize(f), f));
+    } else {
+      out[f.name] = readScalar(view, base + f.offset, f);
+    }
+  }
+  return out;
+}
+
+/**
+ * Encodes a struct. Fields left out are zero (as libxendevicemodel zeroes its op before filling it);
+ * an unknown field or a value that does not fit is an InputError naming the field.
+ */
+export function encodeStruct<L extends LayoutId>(id: L, value: Partial<StructValues[L]>): Uint8Array {
+  const layout = layoutOf(id);
+  const bytes = new Uint8Array(layout.size);
+  encodeInto(id, value, new DataView(bytes.buffer), 0, layout.name);
+  return bytes;
+}
+
+/** Encodes a struct into an existing buffer at an offset (e.g. an ioreq slot in a shared page). */
+export function encodeStructAt<L extends LayoutId>(id: L, value: Partial<StructValues[L]>, into: Uint8Array, offset = 0): void {
+  const layout = layoutOf(id);
+  if (offset < 0 || offset + layout.size > into.length) throw new InputError('offset', offset, `leaves no room for the ${layout.size} bytes of struct ${layout.name}`);
+  into.fill(0, offset, offset + layout.size);
+  encodeInto(id, value, new DataView(into.buffer, into.byteOffset, into.byteLength), offset, layout.name);
+}
+
+/** Decodes a struct from `bytes` at `offset`. Too few bytes is an InputError (Xen would say EFAULT). */
+export function decodeStruct<L extends LayoutId>(id: L, bytes: Uint8Array, offset = 0): StructValues[L] {
+  const layout = layoutOf(id);
+  if (offset < 0 || bytes.length - offset < layout.size) throw new InputError('bytes', bytes.length - offset, `are too few for struct ${layout.name} (${layout.size} bytes)`);
+  return decodeFrom(id, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset) as unknown as StructValues[L];
+}

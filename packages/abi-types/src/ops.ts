@@ -1,0 +1,95 @@
+/**
+ * DMOP and HVMOP numbers and their argument bytes.
+ *
+ * A dm_op's buf[0] is a `struct xen_dm_op`: the op number, a pad that must be zero, then the op's
+ * payload in a 24-byte union. libxendevicemodel always sends the whole 32 bytes; so does encodeDmOp.
+ */
+import { DMOPS, HVMOPS, STRUCTS, type DmOpName, type DmOpPayloads, type HvmOpName, type LayoutId, type ReleaseName } from './generated/index.js';
+import { InputError } from './errors.js';
+import { decodeStruct, encodeStruct, encodeStructAt } from './codec.js';
+import { releaseIndex, releaseInRange } from './release.js';
+
+export type DmOpInfo = (typeof DMOPS)[number];
+export type HvmOpInfo = (typeof HVMOPS)[number];
+
+const DM_OP_HEADER = 8; // op + pad, before the union
+
+export function dmOpByName(name: string): DmOpInfo {
+  const op = DMOPS.find((o) => o.name === name);
+  if (!op) throw new InputError('op', name, `is not a DMOP (${DMOPS.map((o) => o.name).join(', ')})`);
+  return op;
+}
+
+export function dmOpByNumber(value: number): DmOpInfo | undefined {
+  return DMOPS.find((o) => o.value === value);
+}
+
+export function hvmOpByName(name: string): HvmOpInfo {
+  const op = HVMOPS.find((o) => o.name === name);
+  if (!op) throw new InputError('op', name, `is not an HVMOP (${HVMOPS.map((o) => o.name).join(', ')})`);
+  return op;
+}
+
+export function hvmOpByNumber(value: number): HvmOpInfo | undefined {
+  return HVMOPS.find((o) => o.value === value);
+}
+
+/** Whether a release's hypervisor has a DMOP (the dm_op hypercall exists from 4.9). */
+export function dmOpExistsAt(op: DmOpInfo, release: ReleaseName): boolean {
+  return releaseIndex(release) >= releaseIndex(op.firstRelease as ReleaseName);
+}
+
+/** Whether a release's `do_hvm_op` handles an HVMOP (elsewhere: ENOSYS). */
+export function hvmOpDispatchedAt(op: HvmOpInfo, release: ReleaseName): boolean {
+  return op.dispatched.some((r) => releaseInRange(release, r));
+}
+
+/** The 32-byte `struct xen_dm_op` for a DMOP and its payload (absent payload fields are zero). */
+export function encodeDmOp<N extends DmOpName>(name: N, payload: Partial<DmOpPayloads[N]>): Uint8Array {
+  const op = dmOpByName(name);
+  const bytes = new Uint8Array(STRUCTS.xen_dm_op.size);
+  new DataView(bytes.buffer).setUint32(0, op.value, true);
+  encodeStructAt(op.struct as LayoutId, payload as never, bytes, DM_OP_HEADER);
+  return bytes;
+}
+
+/** A decoded `struct xen_dm_op`. `payload` is undefined for an op number the schema does not know. */
+export interface DecodedDmOp {
+  op: number;
+  name: DmOpName | undefined;
+  pad: number;
+  payload: Record<string, unknown> | undefined;
+}
+
+/** Decodes buf[0] of a dm_op (at least the 8-byte header plus the op's payload). */
+export function decodeDmOp(bytes: Uint8Array): DecodedDmOp {
+  if (bytes.length < DM_OP_HEADER) throw new InputError('bytes', bytes.length, `are too few for a xen_dm_op header (${DM_OP_HEADER} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const number = view.getUint32(0, true);
+  const op = dmOpByNumber(number);
+  return {
+    op: number,
+    name: op?.name,
+    pad: view.getUint32(4, true),
+    payload: op ? (decodeStruct(op.struct as LayoutId, bytes, DM_OP_HEADER) as unknown as Record<string, unknown>) : undefined,
+  };
+}
+
+/** The argument bytes of an HVMOP that has a recorded struct (e.g. get_mem_type, or set_mem_type up to 4.8). */
+export function encodeHvmOpArg(name: HvmOpName, value: Record<string, unknown>): Uint8Array {
+  const op = hvmOpByName(name);
+  if (op.struct === null) throw new InputError('op', name, 'has no argument struct in the schema');
+  return encodeStruct(newestLayoutOf(op.struct), value as never);
+}
+
+/** Decodes the argument bytes of an HVMOP. */
+export function decodeHvmOpArg(name: HvmOpName, bytes: Uint8Array): Record<string, unknown> {
+  const op = hvmOpByName(name);
+  if (op.struct === null) throw new InputError('op', name, 'has no argument struct in the schema');
+  return decodeStruct(newestLayoutOf(op.struct), bytes) as unknown as Record<string, unknown>;
+}
+
+/** The layout id of a struct's newest layout (the id that is the bare C name). */
+function newestLayoutOf(structName: string): LayoutId {
+  return structName as LayoutId;
+}

@@ -1,0 +1,72 @@
+/**
+ * Xen releases and interface versions as DESIGN.md defines them: an interface version is a number
+ * (0x00040700) or a release name ("4.7", meaning that release's latest interface version).
+ */
+import { IFACE_UNDEFINED, LATEST_INTERFACE_VERSION, RELEASES, type ReleaseIfaceMap, type ReleaseName } from './generated/index.js';
+import { InputError } from './errors.js';
+
+/** A release range as generated: `to: null` runs to the newest release. */
+export interface GeneratedRange {
+  readonly from: string;
+  readonly to: string | null;
+}
+
+/** Something that names an interface version: a number, "0x…" text, or a release name. */
+export type IfaceInput = number | string;
+
+/** The number an interface-version input stands for, as a literal type where TypeScript can tell. */
+export type IfaceOf<V> = V extends ReleaseName ? ReleaseIfaceMap[V] : V extends number ? V : number;
+
+export const RELEASE_NAMES: readonly ReleaseName[] = RELEASES.map((r) => r.name);
+export const NEWEST_RELEASE: ReleaseName = RELEASE_NAMES[RELEASE_NAMES.length - 1]!;
+
+export function isReleaseName(text: string): text is ReleaseName {
+  return (RELEASE_NAMES as readonly string[]).includes(text);
+}
+
+/** Checks a release name. Release names are strings; "4.10" is not "4.1". */
+export function resolveRelease(name: string): ReleaseName {
+  if (!isReleaseName(name)) throw new InputError('release', name, `is not a Xen release the schema knows (${RELEASE_NAMES[0]} … ${NEWEST_RELEASE})`);
+  return name;
+}
+
+/** Position of a release, oldest first. */
+export function releaseIndex(name: ReleaseName): number {
+  return RELEASE_NAMES.indexOf(name);
+}
+
+export function releaseInRange(release: ReleaseName, range: GeneratedRange): boolean {
+  const i = releaseIndex(release);
+  return i >= releaseIndex(range.from as ReleaseName) && (range.to === null || i <= releaseIndex(range.to as ReleaseName));
+}
+
+/** The entry of a per-release list that covers `release`. */
+export function entryAt<T extends { readonly releases: GeneratedRange }>(entries: readonly T[], release: ReleaseName): T | undefined {
+  return entries.find((e) => releaseInRange(release, e.releases));
+}
+
+/** The latest interface version of a release. */
+export function releaseIface<R extends ReleaseName>(release: R): ReleaseIfaceMap[R] {
+  return RELEASES.find((r) => r.name === release)!.latestInterfaceVersion as ReleaseIfaceMap[R];
+}
+
+/**
+ * Resolves an interface version: a release name ("4.10" → 0x00040900), "0x…" text, or a number.
+ * A version above the newest release's is an error, as `xen-compat.h` makes it one.
+ */
+export function resolveIface<V extends IfaceInput>(input: V): IfaceOf<V> {
+  let value: number;
+  if (typeof input === 'number') value = input;
+  else if (isReleaseName(input)) value = releaseIface(input);
+  else if (/^0x[0-9a-fA-F]{1,8}$/.test(input)) value = Number.parseInt(input.slice(2), 16);
+  else if (/^\d+\.\d+$/.test(input)) throw new InputError('iface', input, `is not a Xen release the schema knows (${RELEASE_NAMES[0]} … ${NEWEST_RELEASE})`);
+  else throw new InputError('iface', input, 'is not an interface version (write 0x00040700 or a release name such as "4.7")');
+  if (!Number.isInteger(value) || value < IFACE_UNDEFINED) throw new InputError('iface', input, 'is not an interface version');
+  if (value > LATEST_INTERFACE_VERSION) throw new InputError('iface', input, `is above the latest interface version ${ifaceHex(LATEST_INTERFACE_VERSION)}: Xen's headers refuse it with #error`);
+  return value as IfaceOf<V>;
+}
+
+/** 0x00040700 → "0x00040700" */
+export function ifaceHex(value: number): string {
+  return '0x' + value.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,37 @@
+/**
+ * Where a command writes: data to stdout only, messages to stderr (DESIGN.md "CLI").
+ * Commands receive an Io so tests can capture both streams.
+ */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** stderr is a terminal (progress may be shown). */
+  readonly errIsTTY: boolean;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  errIsTTY: process.stderr.isTTY === true,
+};
+
+/** An Io that records everything, for tests. */
+export function captureIo(): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    errIsTTY: false,
+    out(text: string) {
+      io.stdout += text;
+    },
+    err(text: string) {
+      io.stderr += text;
+    },
+  };
+  return io;
+}
+
+/** Exit codes: 0 success, 1 failure (a Xen error, a violated rule), 2 usage error or unusable input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;

@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SCHEMA_FILE, schemaAsOfRelease, type XenAbiSchema } from '@xenmem/schema';
+import { runCli } from '../src/cli.js';
+import { captureIo } from '../src/io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xenmem-abi-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const current = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as XenAbiSchema;
+
+function write(name: string, doc: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return path;
+}
+
+async function check(...argv: string[]) {
+  const io = captureIo();
+  const code = await runCli(['abi', 'check', ...argv], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+describe('xenmem abi check', () => {
+  it('the committed schema passes against the newest released snapshot', async () => {
+    const r = await check();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: checked against .*schema\/released\/xen-abi\.1\.\d{4}-\d\d-\d\d\.json; 0 violations, 0 recorded exceptions\n$/);
+  });
+
+  it('4.8 → 4.9 passes through the recorded exception for value 4', async () => {
+    const base = write('4.8.json', schemaAsOfRelease(current, '4.8'));
+    const next = write('4.9.json', schemaAsOfRelease(current, '4.9'));
+    const r = await check(next, '--base', base, '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; findings: { rule: string; severity: string; subject: string }[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.findings.filter((f) => f.severity === 'exception').map((f) => [f.rule, f.subject])).toEqual([['accept-tightened', 'hvmmem value 4']]);
+  });
+
+  it('a burnt number given a new meaning fails with meaning-changed (exit 1)', async () => {
+    const next = structuredClone(current);
+    const three = next.hvmmemTypes.find((v) => v.value === 3)!;
+    three.names[1] = { ...three.names[1]!, name: 'write_protect', cName: 'HVMMEM_write_protect', semantics: 'ioreq_server' };
+    const r = await check(write('reused.json', next));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/violation \[meaning-changed\] hvmmem value 3: hvmmem value 3 meant burnt \(HVMMEM_unused\)/);
+    expect(r.stdout).toMatch(/violation \[name-removed\] hvmmem name unused/);
+    expect(r.stdout).toMatch(/FAILED: .*; 2 violations, 0 recorded exceptions\n$/);
+  });
+
+  it('an unreadable or invalid file is unusable input (exit 2) naming the JSON path', async () => {
+    expect((await check(join(dir, 'missing.json'))).code).toBe(2);
+    const broken = structuredClone(current) as unknown as { releases: { name: unknown }[] };
+    broken.releases[0]!.name = 45;
+    const r = await check(write('broken.json', broken));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('next: releases[0].name: must be string');
+  });
+});

@@ -1,0 +1,328 @@
+//! One domain's p2m: the internal p2m type of every gfn in 0…maxGpfn, and the log-dirty set,
+//! both as run maps (see runs.rs). Plain Rust without napi types, so `cargo test` exercises it.
+//! Arguments are already checked (args.rs); ranges are half-open `first…end`.
+
+use crate::runs::RunMap;
+
+/// Number of internal p2m types (p2m_type_t 0 … 15), from the schema.
+pub use xenmem_abi::P2M_TYPE_COUNT;
+/// p2m_invalid: the type of a gfn beyond the p2m (and of an all-zero entry).
+pub const P2M_INVALID: u8 = xenmem_abi::p2m_invalid;
+
+/// Outcome of a ranged retype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetypeResult {
+    /// Pages changed, from the range's first page on.
+    pub done: u64,
+    /// 0, or the errno of the first page whose outcome refused it (not changed; later pages not visited).
+    pub errno: u32,
+    /// Pages changed, by old type (a page already of the new type counts under it).
+    pub changed_from: [u64; P2M_TYPE_COUNT],
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    max_gpfn: u32,
+    types: RunMap,
+    /// 1 = dirty. Log-dirty marks come in ranges, so they are runs too.
+    dirty: RunMap,
+}
+
+impl Table {
+    /// maxGpfn+1 pages of `initial_type`.
+    pub fn new(max_gpfn: u32, initial_type: u8) -> Self {
+        let pages = u64::from(max_gpfn) + 1;
+        Table {
+            max_gpfn,
+            types: RunMap::new(pages, initial_type),
+            dirty: RunMap::new(pages, 0),
+        }
+    }
+
+    pub fn max_gpfn(&self) -> u32 {
+        self.max_gpfn
+    }
+
+    /// The type of `gfn`; beyond maxGpfn, p2m_invalid. O(log runs).
+    pub fn get(&self, gfn: u64) -> u8 {
+        if gfn > u64::from(self.max_gpfn) {
+            P2M_INVALID
+        } else {
+            self.types.value_at(gfn)
+        }
+    }
+
+    /// Sets `first…end` (within the table) to `p2m_type`. O((1 + runs replaced) · log runs).
+    pub fn set(&mut self, first: u64, end: u64, p2m_type: u8) {
+        self.types.assign(first, end, p2m_type);
+    }
+
+    /// Changes `first…end` (within the table) to `new_type` page by page as Xen's set_mem_type loop
+    /// does, asking `outcomes[old type]` for each page: 0 changes it, an errno stops the loop there.
+    /// Whole runs are decided at once, since every page of a run has the same old type.
+    /// O((1 + runs touched) · log runs).
+    pub fn retype(&mut self, first: u64, end: u64, new_type: u8, outcomes: &[u32]) -> RetypeResult {
+        let mut changed_from = [0; P2M_TYPE_COUNT];
+        let mut stop = end;
+        let mut errno = 0;
+        for (start, run_end, old) in self.types.segments(first, end) {
+            let outcome = outcomes[usize::from(old)];
+            if outcome != 0 {
+                stop = start;
+                errno = outcome;
+                break;
+            }
+            changed_from[usize::from(old)] += run_end - start;
+        }
+        self.types.assign(first, stop, new_type);
+        RetypeResult {
+            done: stop - first,
+            errno,
+            changed_from,
+        }
+    }
+
+    /// Every page of type `from` becomes `to` (p2m_change_entry_type_global, done eagerly).
+    /// Returns the pages changed; 0 when `from == to` (Xen asserts they differ). O(runs).
+    pub fn change_type_global(&mut self, from: u8, to: u8) -> u64 {
+        self.types.replace_value(from, to)
+    }
+
+    /// Pages of each type in `first…end`, clipped to the table. O(log runs + runs in range).
+    pub fn count_by_type(&self, first: u64, end: u64) -> [u64; P2M_TYPE_COUNT] {
+        let mut counts = [0; P2M_TYPE_COUNT];
+        for (start, run_end, p2m_type) in self.types.segments(first, end) {
+            counts[usize::from(p2m_type)] += run_end - start;
+        }
+        counts
+    }
+
+    /// The runs covering `first…end`, clipped to the table: (first, end, type). O(log runs + runs in range).
+    pub fn runs(&self, first: u64, end: u64) -> impl Iterator<Item = (u64, u64, u8)> + '_ {
+        self.types.segments(first, end)
+    }
+
+    /// Runs in the whole table. O(1).
+    pub fn run_count(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Marks `first…end` (within the table) dirty. O((1 + dirty runs inside) · log dirty runs).
+    pub fn mark_dirty(&mut self, first: u64, end: u64) {
+        self.dirty.assign(first, end, 1);
+    }
+
+    /// The dirty bitmap of `first…end` (within the table): bit i of byte i/8 is page first+i, least
+    /// significant bit first. The range is clean afterwards. O(pages/8 + dirty runs · log dirty runs).
+    pub fn take_dirty(&mut self, first: u64, end: u64) -> Vec<u8> {
+        let mut bitmap =
+            vec![0u8; usize::try_from((end - first).div_ceil(8)).unwrap_or(usize::MAX)];
+        for (start, run_end, dirty) in self.dirty.segments(first, end) {
+            if dirty == 1 {
+                set_bits(&mut bitmap, start - first, run_end - first);
+            }
+        }
+        self.dirty.assign(first, end, 0);
+        bitmap
+    }
+
+    /// Runs in the dirty set (clean and dirty). O(1).
+    #[cfg(test)]
+    pub fn dirty_run_count(&self) -> usize {
+        self.dirty.len()
+    }
+}
+
+/// Sets bits `from…to` of an LSB-first bitmap, whole bytes at a time in the middle.
+fn set_bits(bitmap: &mut [u8], from: u64, to: u64) {
+    let mut bit = from;
+    while bit < to && !bit.is_multiple_of(8) {
+        bitmap[(bit / 8) as usize] |= 1 << (bit % 8);
+        bit += 1;
+    }
+    let whole_bytes_end = to & !7;
+    if bit < whole_bytes_end {
+        bitmap[(bit / 8) as usize..(whole_bytes_end / 8) as usize].fill(0xff);
+        bit = whole_bytes_end;
+    }
+    while bit < to {
+        bitmap[(bit / 8) as usize] |= 1 << (bit % 8);
+        bit += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xenmem_abi::{
+        p2m_invalid, p2m_ioreq_server, p2m_mmio_dm, p2m_ram_logdirty, p2m_ram_ro, p2m_ram_rw,
+        p2m_ram_shared,
+    };
+
+    const EINVAL: u32 = 22;
+    const EAGAIN: u32 = 11;
+
+    fn all_ok() -> Vec<u32> {
+        vec![0; P2M_TYPE_COUNT]
+    }
+
+    fn runs(table: &Table) -> Vec<(u64, u64, u8)> {
+        table.runs(0, 1 << 33).collect()
+    }
+
+    #[test]
+    fn the_constants_are_the_schemas() {
+        assert_eq!(P2M_TYPE_COUNT, 16);
+        assert_eq!(P2M_INVALID, 1);
+    }
+
+    #[test]
+    fn gfns_beyond_max_gpfn_are_invalid() {
+        let table = Table::new(9, p2m_ram_rw);
+        assert_eq!(table.get(9), p2m_ram_rw);
+        assert_eq!(table.get(10), p2m_invalid);
+        assert_eq!(table.get(1 << 52), p2m_invalid);
+    }
+
+    #[test]
+    fn retype_stops_at_the_first_refused_page() {
+        let mut table = Table::new(99, p2m_ram_rw);
+        table.set(10, 20, p2m_ram_ro);
+        table.set(20, 25, p2m_ram_shared);
+        let mut outcomes = all_ok();
+        outcomes[usize::from(p2m_ram_shared)] = EAGAIN;
+        let result = table.retype(5, 30, p2m_mmio_dm, &outcomes);
+        let mut changed_from = [0; P2M_TYPE_COUNT];
+        changed_from[usize::from(p2m_ram_rw)] = 5;
+        changed_from[usize::from(p2m_ram_ro)] = 10;
+        assert_eq!(
+            result,
+            RetypeResult {
+                done: 15,
+                errno: EAGAIN,
+                changed_from
+            }
+        );
+        assert_eq!(
+            runs(&table),
+            vec![
+                (0, 5, p2m_ram_rw),
+                (5, 20, p2m_mmio_dm),
+                (20, 25, p2m_ram_shared),
+                (25, 100, p2m_ram_rw)
+            ]
+        );
+    }
+
+    #[test]
+    fn retype_refused_at_the_first_page_changes_nothing() {
+        let mut table = Table::new(99, p2m_invalid);
+        let mut outcomes = all_ok();
+        outcomes[usize::from(p2m_invalid)] = EINVAL;
+        let result = table.retype(0, 100, p2m_ram_rw, &outcomes);
+        assert_eq!(
+            result,
+            RetypeResult {
+                done: 0,
+                errno: EINVAL,
+                changed_from: [0; P2M_TYPE_COUNT]
+            }
+        );
+        assert_eq!(runs(&table), vec![(0, 100, p2m_invalid)]);
+    }
+
+    #[test]
+    fn retype_to_the_same_type_counts_the_pages() {
+        let mut table = Table::new(99, p2m_ram_rw);
+        let result = table.retype(0, 100, p2m_ram_rw, &all_ok());
+        assert_eq!(result.done, 100);
+        assert_eq!(result.changed_from[usize::from(p2m_ram_rw)], 100);
+        assert_eq!(table.run_count(), 1);
+    }
+
+    #[test]
+    fn a_2_pow_32_page_table_retypes_whole_in_one_run() {
+        let mut table = Table::new(u32::MAX, p2m_ram_rw);
+        let result = table.retype(0, 1 << 32, p2m_ioreq_server, &all_ok());
+        assert_eq!(result.done, 1 << 32);
+        assert_eq!(result.changed_from[usize::from(p2m_ram_rw)], 1 << 32);
+        assert_eq!(runs(&table), vec![(0, 1 << 32, p2m_ioreq_server)]);
+        assert_eq!(table.get(u64::from(u32::MAX)), p2m_ioreq_server);
+        assert_eq!(table.get(1 << 32), p2m_invalid);
+    }
+
+    #[test]
+    fn retype_over_many_runs_leaves_one() {
+        let mut table = Table::new(u32::MAX, p2m_ram_rw);
+        for i in 0..1000u64 {
+            table.set(1000 + 4 * i, 1000 + 4 * i + 1 + i % 3, p2m_ram_logdirty);
+        }
+        assert_eq!(table.run_count(), 2001);
+        let result = table.retype(1000, 5000, p2m_ram_ro, &all_ok());
+        assert_eq!(result.done, 4000);
+        assert_eq!(result.changed_from[usize::from(p2m_ram_logdirty)], 1999);
+        assert_eq!(
+            runs(&table),
+            vec![
+                (0, 1000, p2m_ram_rw),
+                (1000, 5000, p2m_ram_ro),
+                (5000, 1 << 32, p2m_ram_rw)
+            ]
+        );
+    }
+
+    #[test]
+    fn change_type_global_merges_the_runs_it_joins() {
+        let mut table = Table::new(99, p2m_ram_rw);
+        table.set(10, 20, p2m_ram_logdirty);
+        table.set(40, 50, p2m_ram_logdirty);
+        assert_eq!(table.run_count(), 5);
+        assert_eq!(table.change_type_global(p2m_ram_logdirty, p2m_ram_rw), 20);
+        assert_eq!(runs(&table), vec![(0, 100, p2m_ram_rw)]);
+    }
+
+    #[test]
+    fn count_by_type_clips_to_the_table() {
+        let mut table = Table::new(99, p2m_ram_rw);
+        table.set(90, 100, p2m_mmio_dm);
+        let counts = table.count_by_type(50, 1 << 40);
+        assert_eq!(counts[usize::from(p2m_ram_rw)], 40);
+        assert_eq!(counts[usize::from(p2m_mmio_dm)], 10);
+        assert_eq!(counts.iter().sum::<u64>(), 50);
+        assert_eq!(table.count_by_type(100, 200), [0; P2M_TYPE_COUNT]);
+    }
+
+    #[test]
+    fn dirty_bitmaps_are_lsb_first_and_cleared_when_taken() {
+        let mut table = Table::new(1 << 20, p2m_ram_rw);
+        table.mark_dirty(1, 2);
+        table.mark_dirty(9, 20);
+        assert_eq!(
+            table.take_dirty(0, 24),
+            vec![0b0000_0010, 0b1111_1110, 0b0000_1111]
+        );
+        assert_eq!(table.take_dirty(0, 24), vec![0, 0, 0]);
+        assert_eq!(table.dirty_run_count(), 1);
+    }
+
+    #[test]
+    fn dirty_bitmaps_of_part_of_a_range_leave_the_rest_dirty() {
+        let mut table = Table::new(u32::MAX, p2m_ram_rw);
+        table.mark_dirty(0, 1 << 32);
+        assert_eq!(table.take_dirty(3, 3 + 20), vec![0xff, 0xff, 0x0f]);
+        assert_eq!(table.take_dirty(0, 8), vec![0b0000_0111]);
+        assert_eq!(table.take_dirty(0, 8), vec![0]);
+        assert_eq!(table.take_dirty(23, 25), vec![0b11]);
+        assert_eq!(table.dirty_run_count(), 2);
+    }
+
+    #[test]
+    fn set_bits_fills_whole_bytes_and_edges() {
+        let mut bitmap = vec![0u8; 4];
+        set_bits(&mut bitmap, 3, 29);
+        assert_eq!(bitmap, vec![0xf8, 0xff, 0xff, 0x1f]);
+        let mut bitmap = vec![0u8; 1];
+        set_bits(&mut bitmap, 2, 5);
+        assert_eq!(bitmap, vec![0b0001_1100]);
+    }
+}

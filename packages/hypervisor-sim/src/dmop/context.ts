@@ -1,0 +1,28 @@
+/** What a DMOP handler gets, and what it returns. */
+import type { ReleaseName } from '@xenmem/abi-types';
+import type { Domain } from '../domain.js';
+import type { Hypervisor } from '../hypervisor.js';
+
+export interface DmOpContext {
+  hv: Hypervisor;
+  release: ReleaseName;
+  caller: number;
+  domain: Domain;
+  /** The op's payload, decoded from buf[0] after the 8-byte header; handlers update it for copy-back. */
+  payload: Record<string, unknown>;
+  /** All buffers; buf[1] carries extents or the dirty bitmap. */
+  bufs: Uint8Array[];
+}
+
+export interface DmOpStep {
+  /** 0 or −errno. */
+  rc: number;
+  /** Xen's ERESTART: the payload is copied back and the hypercall re-issued. */
+  restart?: boolean;
+  /** Pages processed in this pass (ops with a per-page loop). */
+  progress?: number;
+  /** Copy the payload back even though rc is an error (modified_memory reports the failing extent). */
+  copyBackOnError?: boolean;
+}
+
+export type DmOpHandler = (ctx: DmOpContext) => DmOpStep;

@@ -1,0 +1,117 @@
+/**
+ * Log-dirty ops: XEN_DMOP_modified_memory (11) and XEN_DMOP_track_dirty_vram (7), HAP flavour.
+ *
+ * track_dirty_vram sets up a tracked range: its pages become p2m_ram_logdirty, and the first call for
+ * a new range reports every page dirty. Later calls for the same range report the pages written since
+ * (by the guest, or marked by modified_memory), clear them and write-protect them again. nr == 0 stops
+ * tracking. modified_memory does nothing unless log-dirty is on (paging_mode_log_dirty), walks its
+ * extents from the last one down, and checks for preemption every 256 pages.
+ */
+import { fail, OK } from '../errno.js';
+import type { Domain } from '../domain.js';
+import { decodeStruct } from '@xenmem/abi-types';
+import type { DmOpContext, DmOpStep } from './context.js';
+
+const P2M_RAM_RW = 0;
+const P2M_RAM_LOGDIRTY = 2;
+/** Types whose gfn has a page that get_page_from_gfn(P2M_UNSHARE) returns, so marking it dirty does something. */
+const HAS_PAGE = new Set([0, 2, 3, 12, 15]);
+const EXTENT_SIZE = 16;
+/** track_dirty_vram refuses ranges above 1 GiB of pages (GB(1) >> PAGE_SHIFT). */
+const MAX_VRAM_PAGES = 1 << 18;
+
+/** Changes every page of type `from` in a range to `to`, run by run (p2m_change_type_range). */
+export function changeTypeRange(domain: Domain, first: number, count: number, from: number, to: number): void {
+  if (count <= 0 || first > domain.maxGpfn) return;
+  for (const run of domain.p2m.runs(first, Math.min(count, domain.maxGpfn - first + 1))) if (run.type === from) domain.p2m.set(run.first, run.count, to);
+}
+
+/** Marks the pages of a range that have a page behind them (paging_mark_pfn_dirty). */
+export function markDirtyRange(domain: Domain, first: number, count: number): void {
+  if (count <= 0 || first > domain.maxGpfn) return;
+  for (const run of domain.p2m.runs(first, Math.min(count, domain.maxGpfn - first + 1))) if (HAS_PAGE.has(run.type)) domain.p2m.markDirty(run.first, run.count);
+}
+
+export function logDirtyEnabled(domain: Domain): boolean {
+  return domain.vram !== null;
+}
+
+export function trackDirtyVram(ctx: DmOpContext): DmOpStep {
+  const { domain, payload, bufs } = ctx;
+  if (bufs.length < 2) return { rc: fail('EINVAL') };
+  if (payload.pad !== 0) return { rc: fail('EINVAL') };
+  const nr = payload.nr as number;
+  const first = payload.first_pfn as bigint;
+  if (nr > MAX_VRAM_PAGES) return { rc: fail('EINVAL') };
+  const bitmap = bufs[1]!;
+  const size = Math.ceil(nr / 8);
+  if (size > bitmap.length) return { rc: fail('EINVAL') };
+  if (nr === 0) {
+    if (domain.vram) changeTypeRange(domain, domain.vram.firstPfn, domain.vram.nr, P2M_RAM_LOGDIRTY, P2M_RAM_RW);
+    domain.vram = null;
+    return { rc: OK };
+  }
+  const firstPfn = Number(first);
+  if (!domain.vram || domain.vram.firstPfn !== firstPfn || domain.vram.nr !== nr) {
+    if (domain.vram) changeTypeRange(domain, domain.vram.firstPfn, domain.vram.nr, P2M_RAM_LOGDIRTY, P2M_RAM_RW);
+    domain.vram = { firstPfn, nr };
+    changeTypeRange(domain, firstPfn, nr, P2M_RAM_RW, P2M_RAM_LOGDIRTY);
+    bitmap.fill(0xff, 0, size); // a new range: every page is reported dirty
+    return { rc: OK };
+  }
+  // Pages beyond the p2m are never dirty.
+  const inP2m = Math.max(0, Math.min(nr, domain.maxGpfn - firstPfn + 1));
+  bitmap.fill(0, 0, size);
+  if (inP2m > 0) bitmap.set(domain.p2m.takeDirty(firstPfn, inP2m).subarray(0, Math.ceil(inP2m / 8)));
+  // paging_log_dirty_range write-protects the range again.
+  changeTypeRange(domain, firstPfn, nr, P2M_RAM_RW, P2M_RAM_LOGDIRTY);
+  return { rc: OK };
+}
+
+export function modifiedMemory(ctx: DmOpContext): DmOpStep {
+  const { hv, domain, payload, bufs } = ctx;
+  if (!logDirtyEnabled(domain)) return { rc: OK, progress: 0 };
+  let remaining = payload.nr_extents as number;
+  let pfnsDone = payload.opaque as number;
+  const extents = bufs[1];
+  if (extents === undefined || Math.floor(extents.length / EXTENT_SIZE) < remaining) return { rc: fail('EINVAL'), progress: 0 };
+  const interval = hv.preemptInterval;
+  let batchLeft = interval;
+  let progress = 0;
+  const stop = (rc: number): DmOpStep => {
+    payload.nr_extents = remaining;
+    payload.opaque = pfnsDone;
+    return { rc, progress, copyBackOnError: true };
+  };
+  while (remaining > 0) {
+    const extent = decodeStruct('xen_dm_op_modified_memory_extent', extents, (remaining - 1) * EXTENT_SIZE);
+    if (extent.pad !== 0) return stop(fail('EINVAL'));
+    const end = extent.first_pfn + BigInt(extent.nr);
+    // Xen compares the exclusive end with the maximum gpfn, so an extent may not reach the last page.
+    if (end <= extent.first_pfn || end > BigInt(domain.maxGpfn)) return stop(fail('EINVAL'));
+    if (pfnsDone >= extent.nr) return stop(fail('EINVAL'));
+    const pfn = Number(extent.first_pfn) + pfnsDone;
+    let batch = extent.nr - pfnsDone;
+    if (batch > batchLeft) {
+      batch = batchLeft;
+      pfnsDone += batch;
+    } else {
+      remaining--;
+      pfnsDone = 0;
+    }
+    batchLeft -= batch;
+    markDirtyRange(domain, pfn, batch);
+    progress += batch;
+    if (batchLeft === 0 && remaining > 0) {
+      if (hv.preemptor.possible && hv.preemptor.pending()) {
+        payload.nr_extents = remaining;
+        payload.opaque = pfnsDone;
+        return { rc: OK, restart: true, progress };
+      }
+      batchLeft = interval;
+    }
+  }
+  payload.nr_extents = remaining;
+  payload.opaque = pfnsDone;
+  return { rc: OK, progress };
+}

@@ -1,0 +1,102 @@
+/**
+ * `do_dm_op`: the checks every DM op goes through, in Xen's order (reference §6.5), then the op.
+ *
+ *  1. no buffers → ENODATA (every release here; before XSA-506 Xen read an uninitialised buffer)
+ *  2. more than 2 buffers → E2BIG; a buffer that is not readable memory → EFAULT
+ *  3. no such domain → ESRCH; the target is the caller → EPERM
+ *  4. a target that is not HVM → 0 without doing anything (4.9–4.14), EINVAL (4.15+)
+ *  5. the caller is neither domain 0 nor the target's device model → EPERM
+ *  6. copying the op: the whole 32-byte xen_dm_op (4.9/4.10), or the header then just the op's payload
+ *     (4.11+: short header → EFAULT, op beyond the table → EOPNOTSUPP, short payload → EFAULT)
+ *  7. header pad ≠ 0 → EINVAL; an op this release or architecture lacks → EOPNOTSUPP
+ *  8. the op; on 0 or ERESTART a non-const op's payload is copied back.
+ */
+import { DMOPS, DM_OP_ENTRY, STRUCTS, decodeStruct, encodeStructAt, entryAt, releaseIndex, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { fail, OK } from '../errno.js';
+import type { Hypervisor } from '../hypervisor.js';
+import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
+import { setMemType } from './set-mem-type.js';
+import { modifiedMemory, trackDirtyVram } from './dirty.js';
+import { injectEvent, injectMsi, nrVcpus, pinMemoryCacheattr, relocateMemory, remoteShutdown, setIsaIrqLevel, setPciIntxLevel, setPciLinkRoute } from './outside-model.js';
+import { IOREQ_SERVER_HANDLERS } from './ioreq-server.js';
+
+const HEADER = 8;
+const WHOLE_OP = STRUCTS.xen_dm_op.size;
+
+const HANDLERS: Record<string, DmOpHandler> = {
+  ...IOREQ_SERVER_HANDLERS,
+  track_dirty_vram: trackDirtyVram,
+  set_pci_intx_level: setPciIntxLevel,
+  set_isa_irq_level: setIsaIrqLevel,
+  set_pci_link_route: setPciLinkRoute,
+  modified_memory: modifiedMemory,
+  set_mem_type: setMemType,
+  inject_event: injectEvent,
+  inject_msi: injectMsi,
+  remote_shutdown: remoteShutdown,
+  relocate_memory: relocateMemory,
+  pin_memory_cacheattr: pinMemoryCacheattr,
+  nr_vcpus: nrVcpus,
+};
+
+type DmOpInfo = (typeof DMOPS)[number];
+
+/** DMOPs a release's hypervisor knows (its op table). */
+function opsAt(release: ReleaseName): DmOpInfo[] {
+  return DMOPS.filter((o) => releaseIndex(release) >= releaseIndex(o.firstRelease as ReleaseName));
+}
+
+/** The layout id of a struct at a release (older layouts are named `name@from`). */
+export function layoutAt(structName: string, release: ReleaseName): LayoutId {
+  for (const [id, layout] of Object.entries(STRUCTS)) {
+    if (layout.name !== structName) continue;
+    const from = releaseIndex(layout.releases.from as ReleaseName);
+    const to = layout.releases.to === null ? Infinity : releaseIndex(layout.releases.to as ReleaseName);
+    if (releaseIndex(release) >= from && releaseIndex(release) <= to) return id as LayoutId;
+  }
+  return structName as LayoutId;
+}
+
+function isBuffer(b: unknown): b is Uint8Array {
+  return b instanceof Uint8Array;
+}
+
+/** One pass of do_dm_op. A pass that ends in ERESTART is re-issued by the caller with the same buffers. */
+export function dmOpOnce(hv: Hypervisor, caller: number, domid: number, bufs: readonly unknown[]): DmOpStep {
+  const release = hv.release;
+  if (!Array.isArray(bufs) || bufs.length === 0) return { rc: fail('ENODATA') };
+  if (bufs.length > 2) return { rc: fail('E2BIG') };
+  if (!bufs.every(isBuffer)) return { rc: fail('EFAULT') };
+  const domain = hv.lookupDomain(domid);
+  if (!domain) return { rc: fail('ESRCH') };
+  if (domain.domid === caller) return { rc: fail('EPERM') };
+  const entry = entryAt(DM_OP_ENTRY, release)!;
+  if (!domain.hvm) return { rc: entry.nonHvmTarget === 'ok' ? OK : fail(entry.nonHvmTarget) };
+  if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
+
+  const buf0 = bufs[0]!;
+  const known = opsAt(release);
+  let op: number;
+  if (entry.opCopy === 'whole') {
+    if (buf0.length < WHOLE_OP) return { rc: fail('EFAULT') };
+    op = new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(0, true);
+  } else {
+    if (buf0.length < HEADER) return { rc: fail('EFAULT') };
+    op = new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(0, true);
+    const tableSize = Math.max(...known.map((o) => o.value)) + 1;
+    if (op >= tableSize) return { rc: fail('EOPNOTSUPP') };
+    const info = known.find((o) => o.value === op);
+    const payloadSize = info ? STRUCTS[layoutAt(info.struct, release)].size : 0;
+    if (buf0.length < HEADER + payloadSize) return { rc: fail('EFAULT') };
+  }
+  if (new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(4, true) !== 0) return { rc: fail('EINVAL') };
+
+  const info = known.find((o) => o.value === op);
+  const handler = info && (info.arch as readonly string[]).includes('x86') ? HANDLERS[info.name] : undefined;
+  if (!info || !handler) return { rc: fail('EOPNOTSUPP') };
+  const layout = layoutAt(info.struct, release);
+  const ctx: DmOpContext = { hv, release, caller, domain, payload: decodeStruct(layout, buf0, HEADER) as unknown as Record<string, unknown>, bufs: bufs as Uint8Array[] };
+  const step = handler(ctx);
+  if (info.copyBack && (step.rc === OK || step.restart || step.copyBackOnError)) encodeStructAt(layout, ctx.payload as never, buf0, HEADER);
+  return step;
+}

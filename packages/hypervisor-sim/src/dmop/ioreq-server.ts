@@ -1,0 +1,226 @@
+/**
+ * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), reference §6.4–6.5, with the
+ * per-release differences read from the schema (ioreqServerRules, ioreqServerIds, limits).
+ */
+import { CONSTANTS, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, LIMITS, entryAt, type ReleaseName } from '@xenmem/abi-types';
+import { fail, OK } from '../errno.js';
+import type { Domain } from '../domain.js';
+import type { Hypervisor } from '../hypervisor.js';
+import { rangesetAdd, rangesetRemove, type IoreqServer, type RangeType } from '../ioreq/server.js';
+import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
+
+const HVMMEM_IOREQ_SERVER = 4;
+const P2M_IOREQ_SERVER = 15;
+const P2M_RAM_RW = 0;
+const P2M_RAM_LOGDIRTY = 2;
+const ACCESS_WRITE = CONSTANTS.mem_access.members.find((m) => m.name === 'write')!.value;
+const NO_GFNS = CONSTANTS.get_info_flags.members.find((m) => m.name === 'no_gfns')!.value;
+const MAX_BUFIOREQ = Math.max(...CONSTANTS.bufioreq.members.map((m) => m.value));
+
+function limit(id: string, release: ReleaseName): number {
+  return entryAt(LIMITS.filter((l) => l.id === id), release)!.value;
+}
+
+function rules(release: ReleaseName) {
+  return entryAt(IOREQ_SERVER_RULES, release)!;
+}
+
+const nonZeroPad = (payload: Record<string, unknown>) =>
+  Object.entries(payload).some(([k, v]) => k.startsWith('pad') && (Array.isArray(v) ? v.some((x) => x !== 0) : v !== 0));
+
+/** get_ioreq_server(): a server by id; the legacy default server is not modelled (docs/simulator.md). */
+function findServer(domain: Domain, id: number): IoreqServer | undefined {
+  return domain.servers.get(id);
+}
+
+/** The emulator check of 4.11+ (`s->emulator != current->domain` → EPERM). */
+function notEmulator(ctx: DmOpContext, s: IoreqServer): boolean {
+  return rules(ctx.release).emulatorOnly && s.emulator !== ctx.caller;
+}
+
+/** Picks the id for a new server per the release's scheme, or returns the errno. */
+function allocateId(hv: Hypervisor, domain: Domain): number | { errno: number } {
+  const scheme = entryAt(IOREQ_SERVER_IDS, hv.release)!;
+  if (scheme.scheme === 'slots') {
+    for (let slot = scheme.firstSlot!; slot <= scheme.lastSlot!; slot++) if (!domain.servers.has(slot)) return slot;
+    return { errno: fail(scheme.exhausted) };
+  }
+  // 4.9/4.10: a counter that skips ids in use (next_ioservid).
+  let id = domain.ioservidCounter;
+  do id = (id + 1) & 0xffff;
+  while (domain.servers.has(id));
+  domain.ioservidCounter = id;
+  return id;
+}
+
+function createIoreqServer(ctx: DmOpContext): DmOpStep {
+  const { hv, domain, payload, release } = ctx;
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  const bufioreq = payload.handle_bufioreq as number;
+  if (bufioreq > MAX_BUFIOREQ) return { rc: fail('EINVAL') };
+  const pagesAtCreate = rules(release).pages === 'at-create';
+  const needed = bufioreq ? 2 : 1;
+  if (pagesAtCreate && domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
+  const id = allocateId(hv, domain);
+  if (typeof id !== 'number') return { rc: id.errno };
+  const server: IoreqServer = {
+    id,
+    created: ++domain.serversCreated,
+    emulator: ctx.caller,
+    bufioreq,
+    enabled: false,
+    ranges: [[], [], []],
+    vcpuPorts: Array.from({ length: domain.vcpus }, () => domain.allocatePort()),
+    bufioreqPort: bufioreq ? domain.allocatePort() : null,
+    pages: { kind: 'none' },
+  };
+  if (pagesAtCreate) server.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: bufioreq ? domain.gfnPool.take()! : null };
+  domain.servers.set(id, server);
+  payload.id = id;
+  return { rc: OK };
+}
+
+function getIoreqServerInfo(ctx: DmOpContext): DmOpStep {
+  const { domain, payload, release } = ctx;
+  const r = rules(release);
+  const flags = (r.getInfoField === 'flags' ? payload.flags : payload.pad) as number;
+  if (r.getInfoField === 'pad' ? flags !== 0 : (flags & ~NO_GFNS) !== 0) return { rc: fail('EINVAL') };
+  const s = findServer(domain, payload.id as number);
+  if (!s) return { rc: fail('ENOENT') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  const wantGfns = r.getInfoField === 'pad' || (flags & NO_GFNS) === 0;
+  if (wantGfns) {
+    if (s.pages.kind === 'resource') return { rc: fail('EPERM') };
+    if (s.pages.kind === 'none') {
+      const needed = s.bufioreq ? 2 : 1;
+      if (domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
+      s.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: s.bufioreq ? domain.gfnPool.take()! : null };
+    }
+    const gfnField = r.getInfoField === 'pad' ? ['ioreq_pfn', 'bufioreq_pfn'] : ['ioreq_gfn', 'bufioreq_gfn'];
+    payload[gfnField[0]!] = s.pages.ioreqGfn;
+    if (s.pages.bufioreqGfn !== null) payload[gfnField[1]!] = s.pages.bufioreqGfn;
+  }
+  if (s.bufioreqPort !== null) payload.bufioreq_port = s.bufioreqPort;
+  return { rc: OK };
+}
+
+function ioRange(ctx: DmOpContext, map: boolean): DmOpStep {
+  const { domain, payload, release } = ctx;
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  const start = payload.start as bigint;
+  const end = payload.end as bigint;
+  if (start > end && rules(release).rangeStartAfterEnd !== 'ok') return { rc: fail('EINVAL') };
+  const s = findServer(domain, payload.id as number);
+  if (!s) return { rc: fail('ENOENT') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  const type = payload.type as number;
+  if (type > 2) return { rc: fail('EINVAL') };
+  const set = s.ranges[type as RangeType];
+  const max = limit('maxIoRanges', release);
+  if (map) {
+    const r = rangesetAdd(set, start, end, max);
+    return { rc: r === 'ok' ? OK : fail(r === 'exists' ? 'EEXIST' : 'ENOMEM') };
+  }
+  const r = rangesetRemove(set, start, end, max);
+  return { rc: r === 'ok' ? OK : fail(r === 'missing' ? 'ENOENT' : 'ENOMEM') };
+}
+
+function setIoreqServerState(ctx: DmOpContext): DmOpStep {
+  const { domain, payload } = ctx;
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  const s = findServer(domain, payload.id as number);
+  if (!s) return { rc: fail('ENOENT') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  s.enabled = (payload.enabled as number) !== 0;
+  return { rc: OK };
+}
+
+function destroyIoreqServer(ctx: DmOpContext): DmOpStep {
+  const { domain, payload, release } = ctx;
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  const id = payload.id as number;
+  if (rules(release).destroyIdZero !== 'ok' && id === 0) return { rc: fail('EPERM') };
+  const s = findServer(domain, id);
+  if (!s) return { rc: fail('ENOENT') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  // Destroy drops the claim but neither resets the p2m_ioreq_server pages nor entry_count (§6.4).
+  if (domain.ioreq.owner === id) {
+    domain.ioreq.owner = null;
+    domain.ioreq.flags = 0;
+  }
+  if (s.pages.kind === 'gfns') domain.gfnPool.give(s.pages.ioreqGfn, s.pages.bufioreqGfn);
+  domain.servers.delete(id);
+  return { rc: OK };
+}
+
+/** The unmap sweep: recalculates p2m_ioreq_server entries from `firstGfn`, 256 gfns per step (p2m_finish_type_change). */
+function sweep(ctx: DmOpContext, firstGfn: number): DmOpStep {
+  const { hv, domain, payload } = ctx;
+  const step = limit('mapMemTypeSweepStep', ctx.release);
+  let gfn = firstGfn;
+  while (domain.ioreq.entryCount > 0 && gfn <= domain.maxGpfn) {
+    const count = hv.preemptor.possible ? Math.min(step, domain.maxGpfn - gfn + 1) : domain.maxGpfn - gfn + 1;
+    recalcIoreqEntries(domain, gfn, count);
+    gfn += count;
+    if (gfn <= domain.maxGpfn && domain.ioreq.entryCount > 0 && hv.preemptor.possible && hv.preemptor.pending()) {
+      payload.opaque = BigInt(gfn);
+      return { rc: OK, restart: true };
+    }
+  }
+  return { rc: OK };
+}
+
+/** Recalculation without an owner: ioreq_server entries become ram_rw, or logdirty inside a log-dirty range. */
+function recalcIoreqEntries(domain: Domain, first: number, count: number): void {
+  if (domain.ioreq.owner !== null) return;
+  for (const run of domain.p2m.runs(first, count)) {
+    if (run.type !== P2M_IOREQ_SERVER) continue;
+    domain.p2m.set(run.first, run.count, P2M_RAM_RW);
+    domain.ioreq.entryCount -= run.count;
+    const v = domain.vram;
+    if (v) {
+      const lo = Math.max(run.first, v.firstPfn);
+      const hi = Math.min(run.first + run.count, v.firstPfn + v.nr);
+      if (lo < hi) domain.p2m.set(lo, hi - lo, P2M_RAM_LOGDIRTY);
+    }
+  }
+}
+
+function mapMemTypeToIoreqServer(ctx: DmOpContext): DmOpStep {
+  const { domain, payload } = ctx;
+  if (!domain.hap) return { rc: fail('EOPNOTSUPP') };
+  const opaque = payload.opaque as bigint;
+  const flags = payload.flags as number;
+  if (opaque === 0n) {
+    // The map/unmap step runs only on the first call; a continuation carries the sweep cursor in opaque.
+    if ((payload.type as number) !== HVMMEM_IOREQ_SERVER) return { rc: fail('EINVAL') };
+    if ((flags & ~ACCESS_WRITE) !== 0) return { rc: fail('EINVAL') };
+    const s = findServer(domain, payload.id as number);
+    if (!s) return { rc: fail('ENOENT') };
+    if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+    if (flags === 0) {
+      if (domain.ioreq.owner !== s.id) return { rc: fail('EINVAL') };
+      domain.ioreq.owner = null;
+      domain.ioreq.flags = 0;
+    } else {
+      // Any owner, even this same server, or leftover entries from an earlier owner: EBUSY.
+      if (domain.ioreq.owner !== null || domain.ioreq.entryCount !== 0) return { rc: fail('EBUSY') };
+      domain.ioreq.owner = s.id;
+      domain.ioreq.flags = flags;
+      return { rc: OK };
+    }
+  }
+  if (flags !== 0) return { rc: OK }; // opaque ≠ 0 with flags: Xen skips everything and returns 0
+  if (opaque > BigInt(Number.MAX_SAFE_INTEGER)) return { rc: OK };
+  return sweep(ctx, Number(opaque));
+}
+
+export const IOREQ_SERVER_HANDLERS: Record<string, DmOpHandler> = {
+  create_ioreq_server: createIoreqServer,
+  get_ioreq_server_info: getIoreqServerInfo,
+  map_io_range_to_ioreq_server: (ctx) => ioRange(ctx, true),
+  unmap_io_range_from_ioreq_server: (ctx) => ioRange(ctx, false),
+  set_ioreq_server_state: setIoreqServerState,
+  destroy_ioreq_server: destroyIoreqServer,
+  map_mem_type_to_ioreq_server: mapMemTypeToIoreqServer,
+};

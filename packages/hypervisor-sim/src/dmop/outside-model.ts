@@ -1,0 +1,74 @@
+/**
+ * DM ops whose effect lies outside the model (interrupt lines, event and MSI injection, shutdown,
+ * memory relocation, cache attributes). They get Xen's argument checks and, when those pass, are
+ * recorded in the domain's event log, which scenarios and `xenmem sim inspect` can read.
+ */
+import { CONSTANTS } from '@xenmem/abi-types';
+import { fail, OK } from '../errno.js';
+import type { DmOpContext, DmOpStep } from './context.js';
+
+function record(ctx: DmOpContext, op: string): DmOpStep {
+  const args = Object.fromEntries(Object.entries(ctx.payload).filter(([k]) => !k.startsWith('pad')));
+  ctx.domain.events.push({ op, args });
+  return { rc: OK };
+}
+
+const nonZeroPad = (payload: Record<string, unknown>) =>
+  Object.entries(payload).some(([k, v]) => k.startsWith('pad') && (Array.isArray(v) ? v.some((x) => x !== 0) : v !== 0));
+
+/** set_pci_intx_level: only segment 0, bus 0, device ≤ 31, INTx A–D, level 0 or 1. */
+export function setPciIntxLevel(ctx: DmOpContext): DmOpStep {
+  const p = ctx.payload as { domain: number; bus: number; device: number; intx: number; level: number };
+  if (p.domain !== 0 || p.bus !== 0 || p.device > 0x1f || p.intx > 3 || p.level > 1) return { rc: fail('EINVAL') };
+  return record(ctx, 'set_pci_intx_level');
+}
+
+/** set_isa_irq_level: IRQ 0–15, level 0 or 1. */
+export function setIsaIrqLevel(ctx: DmOpContext): DmOpStep {
+  const p = ctx.payload as { isa_irq: number; level: number };
+  if (p.isa_irq > 15 || p.level > 1) return { rc: fail('EINVAL') };
+  return record(ctx, 'set_isa_irq_level');
+}
+
+/** set_pci_link_route: link 0–3, ISA IRQ 0–15 (0 disables the route). */
+export function setPciLinkRoute(ctx: DmOpContext): DmOpStep {
+  const p = ctx.payload as { link: number; isa_irq: number };
+  if (p.link > 3 || p.isa_irq > 15) return { rc: fail('EINVAL') };
+  return record(ctx, 'set_pci_link_route');
+}
+
+/** inject_event: pads zero, an existing vCPU. */
+export function injectEvent(ctx: DmOpContext): DmOpStep {
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  if ((ctx.payload.vcpuid as number) >= ctx.domain.vcpus) return { rc: fail('EINVAL') };
+  return record(ctx, 'inject_event');
+}
+
+export function injectMsi(ctx: DmOpContext): DmOpStep {
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  return record(ctx, 'inject_msi');
+}
+
+export function remoteShutdown(ctx: DmOpContext): DmOpStep {
+  return record(ctx, 'remote_shutdown');
+}
+
+export function relocateMemory(ctx: DmOpContext): DmOpStep {
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  return record(ctx, 'relocate_memory');
+}
+
+/** pin_memory_cacheattr: start ≤ end, and a known cache attribute (or the delete marker). */
+export function pinMemoryCacheattr(ctx: DmOpContext): DmOpStep {
+  const p = ctx.payload as { start: bigint; end: bigint; type: number };
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  if (p.start > p.end) return { rc: fail('EINVAL') };
+  if (!CONSTANTS.mem_cacheattr.members.some((m) => m.value === p.type)) return { rc: fail('EINVAL') };
+  return record(ctx, 'pin_memory_cacheattr');
+}
+
+/** nr_vcpus: reports the domain's vCPU count (copied back). */
+export function nrVcpus(ctx: DmOpContext): DmOpStep {
+  ctx.payload.vcpus = ctx.domain.vcpus;
+  return { rc: OK };
+}

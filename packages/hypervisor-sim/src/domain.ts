@@ -1,0 +1,99 @@
+/**
+ * A simulated domain: its configuration, its p2m table, the ioreq_server claim of its p2m
+ * (`struct p2m_domain.ioreq` from 4.9: owner, flags, entry_count), guest RAM contents (sparse),
+ * the tracked VRAM range, and the log of ops whose effect lies outside the model.
+ */
+import type { DomainConfig } from '@xenmem/abi-types';
+import type { P2mTable } from './p2m/core.js';
+import type { IoreqServer } from './ioreq/server.js';
+
+/**
+ * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
+ * HVM_PARAM_NR_IOREQ_SERVER_PAGES). The simulator uses libxl's choice: 8 pages ending just below
+ * its special pages (0xfeff7 … 0xfeffe). Xen takes the lowest free one.
+ */
+export class GfnPool {
+  static readonly BASE = 0xfeff7n;
+  static readonly SIZE = 8;
+  private readonly used = new Set<bigint>();
+
+  free(): number {
+    return GfnPool.SIZE - this.used.size;
+  }
+
+  take(): bigint | undefined {
+    for (let i = 0n; i < BigInt(GfnPool.SIZE); i++) {
+      const gfn = GfnPool.BASE + i;
+      if (!this.used.has(gfn)) {
+        this.used.add(gfn);
+        return gfn;
+      }
+    }
+    return undefined;
+  }
+
+  give(...gfns: (bigint | null)[]): void {
+    for (const g of gfns) if (g !== null) this.used.delete(g);
+  }
+}
+
+export interface IoreqClaim {
+  /** Id of the server that claimed p2m_ioreq_server, or null. */
+  owner: number | null;
+  /** Access flags claimed (XEN_DMOP_IOREQ_MEM_ACCESS_WRITE). */
+  flags: number;
+  /** p2m_ioreq_server pages in the table (Xen's entry_count). */
+  entryCount: number;
+}
+
+export interface LoggedEvent {
+  op: string;
+  args: Record<string, unknown>;
+}
+
+export class Domain {
+  readonly domid: number;
+  readonly maxGpfn: number;
+  readonly hap: boolean;
+  readonly hvm: boolean;
+  readonly vcpus: number;
+  readonly dm: number | null;
+  readonly p2m: P2mTable;
+  readonly ioreq: IoreqClaim = { owner: null, flags: 0, entryCount: 0 };
+  /** Guest RAM contents by gfn; absent pages read as zero. */
+  readonly memory = new Map<number, Uint8Array>();
+  /** The range track_dirty_vram last set up, or null. */
+  vram: { firstPfn: number; nr: number } | null = null;
+  readonly events: LoggedEvent[] = [];
+  /** ioreq servers by id. */
+  readonly servers = new Map<number, IoreqServer>();
+  /** Last id handed out by the 4.9/4.10 counter scheme. */
+  ioservidCounter = 0;
+  readonly gfnPool = new GfnPool();
+  private nextPort = 1;
+  /** Creation counter, so ≤4.10 can visit servers most recent first. */
+  serversCreated = 0;
+  /** The last 4-byte value written to port 0xcf8 (d->arch.hvm.pci_cf8). */
+  pciCf8 = 0;
+  dying = false;
+
+  constructor(config: Required<Omit<DomainConfig, 'dm'>> & { dm: number | null }, p2m: P2mTable) {
+    this.domid = config.domid;
+    this.maxGpfn = config.maxGpfn;
+    this.hap = config.hap;
+    this.hvm = config.hvm;
+    this.vcpus = config.vcpus;
+    this.dm = config.dm;
+    this.p2m = p2m;
+  }
+
+  /** A fresh event-channel port in this domain (port 0 is never handed out). */
+  allocatePort(): number {
+    return this.nextPort++;
+  }
+
+  /** Whether `caller` may act as this domain's device model (xsm XSM_DM_PRIV without a security module). */
+  isPrivilegedFor(caller: number): boolean {
+    return caller === 0 || caller === this.dm;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * HVMOP_get_mem_type (15), a public HVMOP in every release (reference §6.3). Accepts DOMID_SELF; the
+ * caller must be the target, domain 0 or the target's device model. The lookup neither populates nor
+ * unshares and has no range check: a pfn beyond the p2m reads as p2m_invalid. The result is the
+ * release's lossy projection (logdirty and shared report ram_ro, holes and passthrough mmio_dm, …).
+ */
+import { decodeStruct, encodeStructAt, getMemTypeResult } from '@xenmem/abi-types';
+import { fail, OK } from '../errno.js';
+import type { Hypervisor } from '../hypervisor.js';
+import type { HvmOpStep } from './dispatch.js';
+
+export function getMemType(hv: Hypervisor, caller: number, buf: Uint8Array): HvmOpStep {
+  if (buf.length < 16) return { rc: fail('EFAULT') };
+  const arg = decodeStruct('xen_hvm_get_mem_type', buf);
+  const domain = hv.lookupDomain(hv.resolveDomid(arg.domid, caller));
+  if (!domain) return { rc: fail('ESRCH') };
+  if (domain.domid !== caller && !domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
+  if (!domain.hvm) return { rc: fail('EINVAL') };
+  arg.mem_type = getMemTypeResult(hv.release, hv.p2mTypeAt(domain.domid, arg.pfn))!;
+  encodeStructAt('xen_hvm_get_mem_type', arg, buf, 0);
+  return { rc: OK };
+}

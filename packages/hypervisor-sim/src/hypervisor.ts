@@ -1,0 +1,201 @@
+/**
+ * The simulated hypervisor: one Xen release's behaviour (4.6 … 4.22) for domains, their p2m, the DM
+ * ops and HVMOPs. Its boundary is Xen's own ABI: `dmOp`/`hvmOp` take the byte buffers Xen takes,
+ * return Xen's return code and copy results back into the buffers as Xen does. What differs by
+ * release is read from the schema's generated tables, not decided here.
+ */
+import {
+  CONSTANTS,
+  InputError,
+  LIMITS,
+  RELEASES,
+  STRUCTS,
+  entryAt,
+  p2mName,
+  resolveRelease,
+  type DomainConfig,
+  type DomainInspection,
+  type GuestAccess,
+  type GuestAccessResult,
+  type HypercallOutcome,
+  type LayoutId,
+  type ReleaseName,
+  type SimulatorBackend,
+} from '@xenmem/abi-types';
+import { Domain } from './domain.js';
+import { fail } from './errno.js';
+import { dmOpOnce } from './dmop/dispatch.js';
+import { hvmOpOnce } from './hvmop/dispatch.js';
+import { guestAccess } from './guest/access.js';
+import { defaultIoreqHandler, type IoreqHandler } from './guest/ioreq.js';
+import { makePreemptor, yieldToOthers, type PreemptPolicy, type Preemptor } from './preempt.js';
+import { outcomeTable } from './transitions.js';
+import { P2M_INVALID, type OutcomeTable, type P2mCore } from './p2m/core.js';
+import { selectP2mCore } from './p2m/select.js';
+
+export interface HypervisorOptions {
+  /** Xen release to model, "4.6" … "4.22". */
+  release: string;
+  /** When long hypercalls are preempted (default "never"). */
+  preempt?: PreemptPolicy;
+  /** The p2m core to use (default: native if it loads, else TS; XENMEM_P2M forces one). */
+  p2m?: P2mCore;
+}
+
+const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
+const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
+const MAX_GPFN_LIMIT = 2 ** 32 - 1;
+const P2M_RAM_RW = 0;
+const P2M_IOREQ_SERVER = 15;
+
+export class Hypervisor implements SimulatorBackend {
+  readonly release: ReleaseName;
+  readonly preemptor: Preemptor;
+  readonly p2mCore: P2mCore;
+  /** Pages between preemption checks (256). */
+  readonly preemptInterval: number;
+  private readonly domains = new Map<number, Domain>();
+  private readonly outcomeCache = new Map<number, OutcomeTable>();
+
+  constructor(options: HypervisorOptions) {
+    const release = resolveRelease(options.release);
+    if (!RELEASES.find((r) => r.name === release)!.behaviourRecorded)
+      throw new InputError('release', options.release, `is not simulated (the simulator covers ${RELEASES.filter((r) => r.behaviourRecorded).map((r) => r.name).join(', ')})`);
+    this.release = release;
+    this.preemptor = makePreemptor(options.preempt);
+    this.p2mCore = options.p2m ?? selectP2mCore();
+    this.preemptInterval = entryAt(LIMITS.filter((l) => l.id === 'setMemTypePreemptInterval'), release)!.value;
+    // Domain 0, the control domain: always present, not HVM.
+    this.domains.set(0, new Domain({ domid: 0, maxGpfn: 0, hap: false, hvm: false, vcpus: 1, dm: null }, this.p2mCore.createTable(0, P2M_RAM_RW)));
+  }
+
+  /** The per-page outcome table of set_mem_type for an hvmmem value at this release. */
+  outcomeTable(hvmmemValue: number): OutcomeTable {
+    let t = this.outcomeCache.get(hvmmemValue);
+    if (!t) this.outcomeCache.set(hvmmemValue, (t = outcomeTable(this.release, hvmmemValue)));
+    return t;
+  }
+
+  /** A live domain, or undefined (dying domains are not found, as rcu_lock_domain_by_id refuses them). */
+  lookupDomain(domid: number): Domain | undefined {
+    const d = this.domains.get(domid);
+    return d && !d.dying ? d : undefined;
+  }
+
+  /** The domain DOMID_SELF stands for, for ops that accept it. */
+  resolveDomid(domid: number, caller: number): number {
+    return domid === DOMID_SELF ? caller : domid;
+  }
+
+  async createDomain(config: DomainConfig): Promise<void> {
+    const c = validateDomainConfig(config);
+    if (this.domains.has(c.domid)) throw new InputError('domid', c.domid, 'already exists');
+    this.domains.set(c.domid, new Domain(c, this.p2mCore.createTable(c.maxGpfn, P2M_RAM_RW)));
+  }
+
+  async destroyDomain(domid: number): Promise<void> {
+    const d = this.domains.get(domid);
+    if (!d || domid === 0) throw new InputError('domid', domid, domid === 0 ? 'is the control domain and cannot be destroyed' : 'does not exist');
+    d.dying = true;
+    this.domains.delete(domid);
+    d.p2m.dispose();
+  }
+
+  async seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void> {
+    const d = this.lookupDomain(domid);
+    if (!d || domid === 0) throw new InputError('domid', domid, 'does not exist');
+    if (!Number.isInteger(p2mType) || p2mType < 0 || p2mType > 15 || p2mName(p2mType, this.release) === undefined)
+      throw new InputError('p2m', p2mType, `is not an internal p2m type at Xen ${this.release}`);
+    if (!Number.isInteger(nr) || nr < 1 || firstPfn < 0n || firstPfn + BigInt(nr) - 1n > BigInt(d.maxGpfn))
+      throw new InputError('first_pfn', `0x${firstPfn.toString(16)}+${nr}`, `must lie within 0 … maxGpfn (0x${d.maxGpfn.toString(16)})`);
+    const first = Number(firstPfn);
+    const before = d.p2m.countByType(first, nr)[P2M_IOREQ_SERVER] ?? 0;
+    d.p2m.set(first, nr, p2mType);
+    d.ioreq.entryCount += (p2mType === P2M_IOREQ_SERVER ? nr : 0) - before;
+  }
+
+  async dmOp(caller: number, domid: number, bufs: Uint8Array[]): Promise<HypercallOutcome> {
+    if (RELEASES.find((r) => r.name === this.release)!.toolsOps !== 'dm_op') return { rc: fail('ENOSYS'), continuations: 0, progress: null };
+    let continuations = 0;
+    let progress: number | null = null;
+    for (;;) {
+      const step = dmOpOnce(this, caller, domid, bufs);
+      if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
+      if (!step.restart) return { rc: step.rc, continuations, progress };
+      continuations++;
+      await yieldToOthers();
+    }
+  }
+
+  async hvmOp(caller: number, op: number, buf: Uint8Array): Promise<HypercallOutcome> {
+    let continuations = 0;
+    let command = op;
+    let progress: number | null = null;
+    for (;;) {
+      const step = hvmOpOnce(this, caller, command, buf);
+      if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
+      if (step.restart === undefined) return { rc: step.rc, continuations, progress };
+      continuations++;
+      command = step.restart;
+      await yieldToOthers();
+    }
+  }
+
+  /** The device-model side of the ioreq path (the scenario runner installs one that records requests). */
+  ioreqHandler: IoreqHandler = defaultIoreqHandler;
+
+  setIoreqHandler(handler: IoreqHandler | null): void {
+    this.ioreqHandler = handler ?? defaultIoreqHandler;
+  }
+
+  async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
+    return guestAccess(this, access);
+  }
+
+  async inspect(domid: number): Promise<DomainInspection> {
+    const d = this.lookupDomain(domid);
+    if (!d) throw new InputError('domid', domid, 'does not exist');
+    return {
+      domid: d.domid,
+      maxGpfn: d.maxGpfn,
+      hap: d.hap,
+      hvm: d.hvm,
+      vcpus: d.vcpus,
+      dm: d.dm,
+      ioreqClaim: { ...d.ioreq },
+      p2m: d.p2m.runs(0, d.maxGpfn + 1).map((r) => ({ first: BigInt(r.first), count: BigInt(r.count), type: r.type, name: p2mName(r.type, this.release) ?? `type ${r.type}` })),
+      events: d.events.map((e) => ({ op: e.op, args: { ...e.args } })),
+    };
+  }
+
+  /** Size of a struct layout (for the HVMOP copy checks). */
+  structSize(layout: LayoutId): number {
+    return STRUCTS[layout].size;
+  }
+
+  /** The domain object itself, for in-process tests and the runner. */
+  domain(domid: number): Domain | undefined {
+    return this.lookupDomain(domid);
+  }
+
+  /** Internal type of a gfn (above maxGpfn: p2m_invalid), for tests and guest accesses. */
+  p2mTypeAt(domid: number, gfn: bigint): number {
+    const d = this.lookupDomain(domid);
+    if (!d || gfn > BigInt(d.maxGpfn)) return P2M_INVALID;
+    return d.p2m.get(Number(gfn));
+  }
+}
+
+function validateDomainConfig(config: DomainConfig): { domid: number; maxGpfn: number; hap: boolean; hvm: boolean; vcpus: number; dm: number | null } {
+  const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+  if (typeof config !== 'object' || config === null) throw new InputError('domain', config, 'must be an object');
+  const { domid, maxGpfn, hap = true, hvm = true, vcpus = 1, dm } = config;
+  if (!isInt(domid) || domid < 1 || domid >= DOMID_FIRST_RESERVED) throw new InputError('domid', domid, `must be an integer from 1 to ${DOMID_FIRST_RESERVED - 1}`);
+  if (!isInt(maxGpfn) || maxGpfn < 0 || maxGpfn > MAX_GPFN_LIMIT) throw new InputError('maxGpfn', maxGpfn, 'must be an integer from 0 to 2^32−1');
+  if (typeof hap !== 'boolean') throw new InputError('hap', hap, 'must be true or false');
+  if (typeof hvm !== 'boolean') throw new InputError('hvm', hvm, 'must be true or false');
+  const maxVcpus = entryAt(LIMITS.filter((l) => l.id === 'vcpusPerIoreqPage'), '4.22')!.value;
+  if (!isInt(vcpus) || vcpus < 1 || vcpus > maxVcpus) throw new InputError('vcpus', vcpus, `must be an integer from 1 to ${maxVcpus} (one ioreq page)`);
+  if (dm !== undefined && (!isInt(dm) || dm < 0 || dm >= DOMID_FIRST_RESERVED || dm === domid)) throw new InputError('dm', dm, 'must be another domain id');
+  return { domid, maxGpfn, hap, hvm, vcpus, dm: dm ?? null };
+}

@@ -1,0 +1,7 @@
+/**
+ * @xenmem/hypervisor-sim: one Xen release's behaviour for domains, the p2m, DM ops, HVMOPs and guest
+ * accesses, in process. Pass a `Hypervisor` wherever a SimulatorBackend is wanted.
+ */
+export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
+export type { PreemptPolicy } from './preempt.js';
+export * from './p2m/index.js';

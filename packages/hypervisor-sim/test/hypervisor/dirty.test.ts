@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { encodeStruct } from '@xenmem/abi-types';
+import { CORES, ERR, dm, hypervisor } from './harness.js';
+
+const extents = (...list: { first_pfn: bigint; nr: number }[]) => {
+  const out = new Uint8Array(16 * list.length);
+  list.forEach((e, i) => out.set(encodeStruct('xen_dm_op_modified_memory_extent', e), 16 * i));
+  return out;
+};
+
+describe.each(CORES)('log-dirty: track_dirty_vram and modified_memory (%s core)', (_name, core) => {
+  it('a new range reports every page dirty, then only what was written or marked, and clears it', async () => {
+    const hv = await hypervisor(core, '4.22');
+    const bitmap = new Uint8Array(2);
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0x100n, nr: 16 }, { extra: bitmap })).rc).toBe(0);
+    expect([...bitmap]).toEqual([0xff, 0xff]);
+    expect(hv.p2mTypeAt(1, 0x100n)).toBe(2); // now p2m_ram_logdirty
+    // The guest writes page 0x103; the device model marks 0x10a–0x10b.
+    expect((await hv.guestAccess({ domid: 1, vcpu: 0, kind: 'write', addr: 0x103008n, size: 4, value: 7n })).outcome).toBe('ram');
+    expect(hv.p2mTypeAt(1, 0x103n)).toBe(0);
+    expect((await dm(hv, 'modified_memory', { nr_extents: 1 }, { extra: extents({ first_pfn: 0x10an, nr: 2 }) })).rc).toBe(0);
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0x100n, nr: 16 }, { extra: bitmap })).rc).toBe(0);
+    expect([...bitmap]).toEqual([0b0000_1000, 0b0000_1100]);
+    expect(hv.p2mTypeAt(1, 0x103n)).toBe(2); // write-protected again
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0x100n, nr: 16 }, { extra: bitmap })).rc).toBe(0);
+    expect([...bitmap]).toEqual([0, 0]);
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 0 }, { extra: bitmap })).rc).toBe(0);
+    expect(hv.p2mTypeAt(1, 0x100n)).toBe(0);
+  });
+
+  it('track_dirty_vram: needs buf[1], a zero pad, a bitmap large enough, at most 2^18 pages', async () => {
+    const hv = await hypervisor(core, '4.22');
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 8 })).rc).toBe(ERR.EINVAL);
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 8, pad: 1 }, { extra: new Uint8Array(1) })).rc).toBe(ERR.EINVAL);
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 9 }, { extra: new Uint8Array(1) })).rc).toBe(ERR.EINVAL);
+    expect((await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 2 ** 18 + 1 }, { extra: new Uint8Array(2 ** 15 + 1) })).rc).toBe(ERR.EINVAL);
+  });
+
+  it('modified_memory does nothing without log-dirty; with it, a bad extent reports its index + 1', async () => {
+    const hv = await hypervisor(core, '4.22');
+    expect((await dm(hv, 'modified_memory', { nr_extents: 1 }, { extra: extents({ first_pfn: 0n, nr: 0 }) })).rc).toBe(0);
+    await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 8 }, { extra: new Uint8Array(1) });
+    const r = await dm(hv, 'modified_memory', { nr_extents: 3 }, { extra: extents({ first_pfn: 0n, nr: 0 }, { first_pfn: 1n, nr: 1 }, { first_pfn: 2n, nr: 1 }) });
+    expect(r.rc).toBe(ERR.EINVAL);
+    expect(r.out.nr_extents).toBe(1); // extents run last to first; the first (index 0) failed
+    expect((await dm(hv, 'modified_memory', { nr_extents: 2 }, { extra: extents({ first_pfn: 0n, nr: 1 }) })).rc).toBe(ERR.EINVAL);
+    expect((await dm(hv, 'modified_memory', { nr_extents: 1 }, { extra: extents({ first_pfn: 0xffffen, nr: 1 }) })).rc).toBe(0);
+    expect((await dm(hv, 'modified_memory', { nr_extents: 1 }, { extra: extents({ first_pfn: 0xfffffn, nr: 1 }) })).rc).toBe(ERR.EINVAL);
+  });
+
+  it('modified_memory checks preemption every 256 pages with extents left', async () => {
+    const hv = await hypervisor(core, '4.22', 'always');
+    await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 8 }, { extra: new Uint8Array(1) });
+    const r = await dm(hv, 'modified_memory', { nr_extents: 2 }, { extra: extents({ first_pfn: 0x1000n, nr: 300 }, { first_pfn: 0x2000n, nr: 300 }) });
+    expect(r).toMatchObject({ rc: 0, continuations: 2, progress: 600 });
+  });
+});
