@@ -153,18 +153,35 @@ describe('xenmem compat', () => {
 });
 
 describe('xenmem demo', () => {
-  it('tells the story across 4.6, 4.7, 4.8 and 4.22', async () => {
+  it('runs the story on the simulator across 4.6, 4.7, 4.8 and 4.22', async () => {
     const r = await run('demo');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('value 3: HVMMEM_mmio_write_dm becomes HVMMEM_unused');
-    expect(r.stdout).toContain('Xen 4.6  via HVMOP_set_mem_type    accepted as p2m_mmio_write_dm, no questions asked');
-    expect(r.stdout).toContain('Xen 4.7  via HVMOP_set_mem_type    -EINVAL (value 3 is HVMMEM_unused: refused before the loop)');
-    expect(r.stdout).toContain('Xen 4.8  via HVMOP_set_mem_type    accepted as p2m_ioreq_server, no questions asked');
-    expect(r.stdout).toContain('Xen 4.22 via XEN_DMOP_set_mem_type accepted as p2m_ioreq_server, only with hap and claim');
+    expect(r.stdout).toContain('Recompiled at 0x00040700 it would no longer build: value 3 is HVMMEM_unused, no longer HVMMEM_mmio_write_dm.');
+    expect(r.stdout).toContain('Xen 4.6:\n  HVMOP_set_mem_type 16 pages at 0x100 to mmio_write_dm (3)\n    → ok, 16 pages — maps to p2m_mmio_write_dm');
+    expect(r.stdout).toContain('Xen 4.7:\n  HVMOP_set_mem_type 16 pages at 0x100 to mmio_write_dm (3)\n    → -EINVAL — value 3 is HVMMEM_unused: refused before the loop');
+    expect(r.stdout).toContain('  HVMOP_set_mem_type 16 pages at 0x200 to ioreq_server (4)\n    → ok, 16 pages — maps to p2m_ioreq_server, with no HAP or claim check');
+    expect(r.stdout).toContain('  XEN_DMOP_set_mem_type 16 pages at 0x100 to ioreq_server (4)\n    → -EINVAL — no ioreq server has claimed the type');
+    expect(r.stdout).toContain('  server 1 tries to claim ioreq_server too\n    → -EBUSY');
+    expect(r.stdout).toContain('  the guest writes 0x100010 again\n    → retry');
   });
 
-  it('--json gives the same story as data', async () => {
-    const doc = (await run('demo', '--json')).json() as { hypervisors: { xen: string }[] };
-    expect(doc.hypervisors.map((h) => h.xen)).toEqual(['4.6', '4.7', '4.8', '4.22']);
+  it('--json gives the same steps as data', async () => {
+    const doc = (await run('demo', '--json')).json() as { steps: { xen: string; said: string }[] };
+    expect([...new Set(doc.steps.map((s) => s.xen))]).toEqual(['4.6', '4.7', '4.8', '4.22']);
+    expect(doc.steps.filter((s) => s.xen === '4.22').map((s) => s.said)).toEqual([
+      '-EINVAL',
+      '-EINVAL',
+      'id 0',
+      'ok',
+      'ok',
+      'ok, 16 pages',
+      'ioreq_server (4)',
+      'ioreq to server 0 (copy write)',
+      'ram',
+      'id 1',
+      '-EBUSY',
+      'ok',
+      'retry',
+    ]);
   });
 });
