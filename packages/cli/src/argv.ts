@@ -10,7 +10,8 @@ export type Parsed =
   | { command: 'abi layout'; options: { struct: string; xen?: string; json: boolean } }
   | { command: 'abi check'; options: { base?: string; next?: string; json: boolean } }
   | { command: 'compat'; options: { iface: string; xen?: string; json: boolean } }
-  | { command: 'demo'; options: { json: boolean } };
+  | { command: 'demo'; options: { json: boolean } }
+  | { command: 'run'; options: { scenario: string; xen?: string; iface?: string; json: boolean } };
 
 /** Help, version or a usage error: print `output` (stdout for help, stderr for errors) and exit with `code`. */
 export interface ParseExit {
@@ -27,6 +28,7 @@ Examples:
   xenmem compat --iface 4.6 --xen 4.22 --json  what Xen 4.22 does with a 4.6 client's numbers
   xenmem abi check                             the schema against its newest released snapshot
   xenmem demo                                  the story of HVMMEM_mmio_write_dm
+  xenmem run examples/design-gpu-claim.json    run a scenario file; exit 1 if an expectation fails
 
 Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
 `;
@@ -85,6 +87,17 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .description('the story of HVMMEM_mmio_write_dm, release by release')
     .addOption(json())
     .action((o: { json: boolean }) => set({ command: 'demo', options: { json: o.json } }));
+
+  program
+    .command('run')
+    .description('run a scenario file (.json or .yaml) on the simulator and check its expectations')
+    .argument('<scenario>', 'scenario file: examples/*.json, *.yaml')
+    .option('--xen <release>', "hypervisor release (overrides the file's xen)")
+    .option('--iface <version>', "the client's interface version (overrides the file's iface)")
+    .addOption(json())
+    .action((scenario: string, o: { xen?: string; iface?: string; json: boolean }) =>
+      set({ command: 'run', options: { scenario, ...(o.xen !== undefined && { xen: o.xen }), ...(o.iface !== undefined && { iface: o.iface }), json: o.json } }),
+    );
   return program;
 }
 

@@ -11,6 +11,7 @@ import { runAbiTypes } from './commands/abi-types.js';
 import { runCompat } from './commands/compat.js';
 import { runDemo } from './commands/demo.js';
 import { runAbiCheck } from './commands/abi-check.js';
+import { runRun } from './commands/run.js';
 
 function dispatch(p: Parsed, io: Io): number | Promise<number> {
   switch (p.command) {
@@ -26,6 +27,8 @@ function dispatch(p: Parsed, io: Io): number | Promise<number> {
       return runCompat(p.options, io);
     case 'demo':
       return runDemo(p.options, io);
+    case 'run':
+      return runRun(p.options, io);
   }
 }
 

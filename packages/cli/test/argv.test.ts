@@ -16,6 +16,8 @@ describe('argv → command and options', () => {
     [['compat', '--iface', '4.6', '--xen', '4.22', '--json'], { command: 'compat', options: { iface: '4.6', xen: '4.22', json: true } }],
     [['demo'], { command: 'demo', options: { json: false } }],
     [['demo', '--json'], { command: 'demo', options: { json: true } }],
+    [['run', 'examples/a.json'], { command: 'run', options: { scenario: 'examples/a.json', json: false } }],
+    [['run', 'a.yaml', '--xen', '4.8', '--iface', '0x00040600', '--json'], { command: 'run', options: { scenario: 'a.yaml', xen: '4.8', iface: '0x00040600', json: true } }],
   ])('%j', (argv, expected) => {
     expect(parseArgv(argv)).toEqual(expected);
   });
@@ -29,6 +31,7 @@ describe('argv → command and options', () => {
     [['abi', 'diff', '4.6'], 2, /missing required argument 'ifaceB'/],
     [['compat'], 2, /required option '--iface <version>' not specified/],
     [['abi', 'layout'], 2, /missing required argument 'struct'/],
+    [['run'], 2, /missing required argument 'scenario'/],
   ])('%j is a usage error (exit %i)', (argv, exit, stderr) => {
     const r = parseArgv(argv);
     expect(r).toMatchObject({ exit });

@@ -5,3 +5,4 @@
 export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
 export type { PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
+export * from './scenario/index.js';

@@ -162,7 +162,8 @@ function sweep(ctx: DmOpContext, firstGfn: number): DmOpStep {
     const count = hv.preemptor.possible ? Math.min(step, domain.maxGpfn - gfn + 1) : domain.maxGpfn - gfn + 1;
     recalcIoreqEntries(domain, gfn, count);
     gfn += count;
-    if (gfn <= domain.maxGpfn && domain.ioreq.entryCount > 0 && hv.preemptor.possible && hv.preemptor.pending()) {
+    // Xen checks for preemption whenever gfns remain, even if this step cleared the last entry.
+    if (gfn <= domain.maxGpfn && hv.preemptor.possible && hv.preemptor.pending()) {
       payload.opaque = BigInt(gfn);
       return { rc: OK, restart: true };
     }

@@ -1,0 +1,104 @@
+/**
+ * `xenmem run <scenario.json|yaml> [--xen R] [--iface V] [--json]`: runs a scenario file (an executable
+ * spec) on the in-process simulator and says, step by step, what Xen answered and whether the
+ * expectation held. Exit 0 if every `expect` holds, 1 if one does not, 2 if the file is unusable (each
+ * problem on stderr as `path: message`). `--xen`/`--iface` override the file's `xen`/`iface`.
+ */
+import { formatProblem, hypervisorForScenario, loadScenarioFile, runScenario, ScenarioError, type ScenarioResult, type StepResult } from '@xenmem/hypervisor-sim';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
+import { printJson } from '../output.js';
+
+export interface RunOptions {
+  scenario: string;
+  xen?: string;
+  iface?: string;
+  json: boolean;
+}
+
+const FORMAT_HINT = 'The format is described by packages/hypervisor-sim/scenario.schema.json (examples in examples/).';
+
+function printProblems(io: Io, source: string, problems: { path: string; message: string }[]): number {
+  io.err(`xenmem run: ${source} is not a usable scenario:\n${problems.map((p) => `  ${formatProblem(p)}\n`).join('')}${FORMAT_HINT}\n`);
+  return EXIT_USAGE;
+}
+
+/** The first request of a guest access, in words: `copy write 0x100010 size 4 → gpu`. */
+function describeIoreqs(ioreqs: { server: unknown; type: string; dir: string; addr: string; size: number }[]): string {
+  if (!ioreqs.length) return '';
+  const r = ioreqs[0]!;
+  return ` (${r.type} ${r.dir} ${r.addr} size ${r.size} → ${String(r.server)}${ioreqs.length > 1 ? `, +${ioreqs.length - 1} more` : ''})`;
+}
+
+/** A step's result in words: `ok, changed 16`, `-EAGAIN, changed 8`, `type ram_ro`, `outcome ioreq (…)`. */
+export function describeStep(s: StepResult): string {
+  if (s.skipped !== undefined) return `skipped: ${s.skipped}`;
+  const head = s.rc === 0 ? 'ok' : `-${s.error}`;
+  const parts: string[] = [];
+  switch (s.op) {
+    case 'set_mem_type':
+    case 'modified_memory':
+      if (s.changed !== null && s.changed !== undefined) parts.push(`changed ${s.changed}`);
+      break;
+    case 'get_mem_type':
+      if (s.rc === 0) parts.push(s.type === null ? `mem_type ${s.mem_type} (no name at this interface version)` : `type ${s.type}`);
+      break;
+    case 'create_ioreq_server':
+      if (s.rc === 0) parts.push(`id ${s.id}${s.server !== undefined ? ` (${s.server})` : ''}`);
+      break;
+    case 'get_ioreq_server_info':
+      if (s.rc === 0) parts.push(`bufioreq_port ${s.bufioreq_port}`);
+      break;
+    case 'track_dirty_vram':
+      if (s.rc === 0) parts.push(`${s.dirtyCount} dirty`);
+      break;
+    case 'nr_vcpus':
+      if (s.rc === 0) parts.push(`vcpus ${s.vcpus}`);
+      break;
+    case 'inspect': {
+      const claim = s.ioreqClaim as { owner: unknown; entryCount: number };
+      parts.push(`owner ${claim.owner ?? 'none'}, entry_count ${claim.entryCount}, ${(s.p2m as unknown[]).length} p2m runs`);
+      break;
+    }
+    case 'guest_read':
+    case 'guest_write':
+    case 'guest_in':
+    case 'guest_out': {
+      const ioreqs = s.ioreqs as { server: unknown; type: string; dir: string; addr: string; size: number }[];
+      return `outcome ${s.outcome}${describeIoreqs(ioreqs)}${s.value !== null ? `, value ${s.value}` : ''}`;
+    }
+  }
+  if (typeof s.continuations === 'number' && s.continuations > 0) parts.push(`${s.continuations} continuation${s.continuations === 1 ? '' : 's'}`);
+  return [head, ...parts].join(', ');
+}
+
+function mark(s: StepResult): string {
+  if (s.expectMet === null) return '-';
+  if (s.expectMet) return '✓';
+  const why = (s.mismatches ?? []).map((m) => `${m.field}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}`).join('; ');
+  return `✗ ${why}`;
+}
+
+export function printHuman(io: Io, result: ScenarioResult): void {
+  const rows = result.steps.map((s) => [String(s.index), s.op, describeStep(s), mark(s)]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) io.out(`${r[0]!.padStart(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padEnd(widths[2]!)}  ${r[3]}\n`);
+  const expected = result.steps.filter((s) => s.expectMet !== null);
+  const failed = expected.filter((s) => s.expectMet === false);
+  const verdict = failed.length ? `${failed.length} did not hold (step${failed.length === 1 ? '' : 's'} ${failed.map((s) => s.index).join(', ')})` : 'all held';
+  io.out(`Xen ${result.xen}, iface ${result.iface}: ${result.steps.length} steps, ${expected.length} expectations, ${verdict}\n`);
+}
+
+export async function runRun(opts: RunOptions, io: Io): Promise<number> {
+  const loaded = loadScenarioFile(opts.scenario, { ...(opts.xen !== undefined && { xen: opts.xen }), ...(opts.iface !== undefined && { iface: opts.iface }) });
+  if (!loaded.ok) return printProblems(io, opts.scenario, loaded.problems);
+  let result: ScenarioResult;
+  try {
+    result = await runScenario(loaded.scenario, hypervisorForScenario(loaded.scenario));
+  } catch (err) {
+    if (err instanceof ScenarioError) return printProblems(io, opts.scenario, err.problems);
+    throw err;
+  }
+  if (opts.json) printJson(io, result);
+  else printHuman(io, result);
+  return result.passed ? EXIT_OK : EXIT_FAILURE;
+}
