@@ -31,6 +31,7 @@ import { defaultIoreqHandler, type IoreqHandler } from './guest/ioreq.js';
 import { makePreemptor, yieldToOthers, type PreemptPolicy, type Preemptor } from './preempt.js';
 import { outcomeTable } from './transitions.js';
 import { P2M_INVALID, type OutcomeTable, type P2mCore } from './p2m/core.js';
+import { P2M_IOREQ_SERVER, P2M_RAM_RW } from './p2m-types.js';
 import { selectP2mCore } from './p2m/select.js';
 
 export interface HypervisorOptions {
@@ -45,8 +46,6 @@ export interface HypervisorOptions {
 const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
 const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
 const MAX_GPFN_LIMIT = 2 ** 32 - 1;
-const P2M_RAM_RW = 0;
-const P2M_IOREQ_SERVER = 15;
 
 export class Hypervisor implements SimulatorBackend {
   readonly release: ReleaseName;
@@ -88,7 +87,7 @@ export class Hypervisor implements SimulatorBackend {
   }
 
   async createDomain(config: DomainConfig): Promise<void> {
-    const c = validateDomainConfig(config);
+    const c = validateDomainConfig(config, this.release);
     if (this.domains.has(c.domid)) throw new InputError('domid', c.domid, 'already exists');
     this.domains.set(c.domid, new Domain(c, this.p2mCore.createTable(c.maxGpfn, P2M_RAM_RW)));
   }
@@ -186,7 +185,7 @@ export class Hypervisor implements SimulatorBackend {
   }
 }
 
-function validateDomainConfig(config: DomainConfig): { domid: number; maxGpfn: number; hap: boolean; hvm: boolean; vcpus: number; dm: number | null } {
+function validateDomainConfig(config: DomainConfig, release: ReleaseName): { domid: number; maxGpfn: number; hap: boolean; hvm: boolean; vcpus: number; dm: number | null } {
   const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
   if (typeof config !== 'object' || config === null) throw new InputError('domain', config, 'must be an object');
   const { domid, maxGpfn, hap = true, hvm = true, vcpus = 1, dm } = config;
@@ -194,7 +193,7 @@ function validateDomainConfig(config: DomainConfig): { domid: number; maxGpfn: n
   if (!isInt(maxGpfn) || maxGpfn < 0 || maxGpfn > MAX_GPFN_LIMIT) throw new InputError('maxGpfn', maxGpfn, 'must be an integer from 0 to 2^32−1');
   if (typeof hap !== 'boolean') throw new InputError('hap', hap, 'must be true or false');
   if (typeof hvm !== 'boolean') throw new InputError('hvm', hvm, 'must be true or false');
-  const maxVcpus = entryAt(LIMITS.filter((l) => l.id === 'vcpusPerIoreqPage'), '4.22')!.value;
+  const maxVcpus = entryAt(LIMITS.filter((l) => l.id === 'vcpusPerIoreqPage'), release)!.value;
   if (!isInt(vcpus) || vcpus < 1 || vcpus > maxVcpus) throw new InputError('vcpus', vcpus, `must be an integer from 1 to ${maxVcpus} (one ioreq page)`);
   if (dm !== undefined && (!isInt(dm) || dm < 0 || dm >= DOMID_FIRST_RESERVED || dm === domid)) throw new InputError('dm', dm, 'must be another domain id');
   return { domid, maxGpfn, hap, hvm, vcpus, dm: dm ?? null };

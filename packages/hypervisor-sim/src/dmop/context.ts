@@ -21,8 +21,11 @@ export interface DmOpStep {
   restart?: boolean;
   /** Pages processed in this pass (ops with a per-page loop). */
   progress?: number;
-  /** Copy the payload back even though rc is an error (modified_memory reports the failing extent). */
-  copyBackOnError?: boolean;
+  /**
+   * Overrides the op's copy-back rule (copy back on 0 or ERESTART for non-const ops): modified_memory is
+   * const when it succeeds and, per the reference, reports the failing extent on an error.
+   */
+  copyBack?: boolean;
 }
 
 export type DmOpHandler = (ctx: DmOpContext) => DmOpStep;

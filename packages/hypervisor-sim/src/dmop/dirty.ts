@@ -7,18 +7,23 @@
  * tracking. modified_memory does nothing unless log-dirty is on (paging_mode_log_dirty), walks its
  * extents from the last one down, and checks for preemption every 256 pages.
  */
+import { STRUCTS, decodeStruct, p2mClassMembers, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
-import { decodeStruct } from '@xenmem/abi-types';
+import { P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
 import type { DmOpContext, DmOpStep } from './context.js';
 
-const P2M_RAM_RW = 0;
-const P2M_RAM_LOGDIRTY = 2;
-/** Types whose gfn has a page that get_page_from_gfn(P2M_UNSHARE) returns, so marking it dirty does something. */
-const HAS_PAGE = new Set([0, 2, 3, 12, 15]);
-const EXTENT_SIZE = 16;
-/** track_dirty_vram refuses ranges above 1 GiB of pages (GB(1) >> PAGE_SHIFT). */
+const EXTENT_SIZE = STRUCTS.xen_dm_op_modified_memory_extent.size;
+/** track_dirty_vram refuses ranges above 1 GiB of pages (GB(1) >> PAGE_SHIFT in dm.c). */
 const MAX_VRAM_PAGES = 1 << 18;
+
+/**
+ * Types whose gfn has a page that get_page_from_gfn returns, so marking it dirty does something: RAM that is
+ * not paged out. (Xen's P2M_UNSHARE lookup would also populate PoD and unshare; the simulator does neither.)
+ */
+function hasPage(type: number, release: ReleaseName): boolean {
+  return (p2mClassMembers('P2M_RAM_TYPES', release) ?? []).includes(type) && !(p2mClassMembers('P2M_PAGING_TYPES', release) ?? []).includes(type);
+}
 
 /** Changes every page of type `from` in a range to `to`, run by run (p2m_change_type_range). */
 export function changeTypeRange(domain: Domain, first: number, count: number, from: number, to: number): void {
@@ -27,9 +32,9 @@ export function changeTypeRange(domain: Domain, first: number, count: number, fr
 }
 
 /** Marks the pages of a range that have a page behind them (paging_mark_pfn_dirty). */
-export function markDirtyRange(domain: Domain, first: number, count: number): void {
+export function markDirtyRange(domain: Domain, release: ReleaseName, first: number, count: number): void {
   if (count <= 0 || first > domain.maxGpfn) return;
-  for (const run of domain.p2m.runs(first, Math.min(count, domain.maxGpfn - first + 1))) if (HAS_PAGE.has(run.type)) domain.p2m.markDirty(run.first, run.count);
+  for (const run of domain.p2m.runs(first, Math.min(count, domain.maxGpfn - first + 1))) if (hasPage(run.type, release)) domain.p2m.markDirty(run.first, run.count);
 }
 
 export function logDirtyEnabled(domain: Domain): boolean {
@@ -49,6 +54,12 @@ export function trackDirtyVram(ctx: DmOpContext): DmOpStep {
   if (nr === 0) {
     if (domain.vram) changeTypeRange(domain, domain.vram.firstPfn, domain.vram.nr, P2M_RAM_LOGDIRTY, P2M_RAM_RW);
     domain.vram = null;
+    return { rc: OK };
+  }
+  if (first > BigInt(domain.maxGpfn)) {
+    // Nothing of the range is in the p2m: Xen reports a new range all dirty and a known one clean.
+    const known = domain.vram !== null && BigInt(domain.vram.firstPfn) === first && domain.vram.nr === nr;
+    bitmap.fill(known ? 0 : 0xff, 0, size);
     return { rc: OK };
   }
   const firstPfn = Number(first);
@@ -73,15 +84,16 @@ export function modifiedMemory(ctx: DmOpContext): DmOpStep {
   if (!logDirtyEnabled(domain)) return { rc: OK, progress: 0 };
   let remaining = payload.nr_extents as number;
   let pfnsDone = payload.opaque as number;
-  const extents = bufs[1];
-  if (extents === undefined || Math.floor(extents.length / EXTENT_SIZE) < remaining) return { rc: fail('EINVAL'), progress: 0 };
+  const extents = bufs[1] ?? new Uint8Array(0); // Xen's second descriptor is zero-sized when not given
+  if (Math.floor(extents.byteLength / EXTENT_SIZE) < remaining) return { rc: fail('EINVAL'), progress: 0 };
   const interval = hv.preemptInterval;
   let batchLeft = interval;
   let progress = 0;
+  // On an error the header goes back with nr_extents = index + 1 of the failing extent (reference §2.2).
   const stop = (rc: number): DmOpStep => {
     payload.nr_extents = remaining;
     payload.opaque = pfnsDone;
-    return { rc, progress, copyBackOnError: true };
+    return { rc, progress, copyBack: true };
   };
   while (remaining > 0) {
     const extent = decodeStruct('xen_dm_op_modified_memory_extent', extents, (remaining - 1) * EXTENT_SIZE);
@@ -100,18 +112,17 @@ export function modifiedMemory(ctx: DmOpContext): DmOpStep {
       pfnsDone = 0;
     }
     batchLeft -= batch;
-    markDirtyRange(domain, pfn, batch);
+    markDirtyRange(domain, ctx.release, pfn, batch);
     progress += batch;
     if (batchLeft === 0 && remaining > 0) {
       if (hv.preemptor.possible && hv.preemptor.pending()) {
         payload.nr_extents = remaining;
         payload.opaque = pfnsDone;
-        return { rc: OK, restart: true, progress };
+        return { rc: OK, restart: true, progress, copyBack: true };
       }
       batchLeft = interval;
     }
   }
-  payload.nr_extents = remaining;
-  payload.opaque = pfnsDone;
-  return { rc: OK, progress };
+  // dm.c treats the op as const when it succeeds (const_op = !rc): the header is not copied back.
+  return { rc: OK, progress, copyBack: false };
 }

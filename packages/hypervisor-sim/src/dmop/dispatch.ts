@@ -11,7 +11,7 @@
  *  7. header pad ≠ 0 → EINVAL; an op this release or architecture lacks → EOPNOTSUPP
  *  8. the op; on 0 or ERESTART a non-const op's payload is copied back.
  */
-import { DMOPS, DM_OP_ENTRY, STRUCTS, decodeStruct, encodeStructAt, entryAt, releaseIndex, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { DMOPS, DM_OP_ENTRY, LIMITS, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, releaseInRange, type ErrnoName, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Hypervisor } from '../hypervisor.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
@@ -43,60 +43,63 @@ type DmOpInfo = (typeof DMOPS)[number];
 
 /** DMOPs a release's hypervisor knows (its op table). */
 function opsAt(release: ReleaseName): DmOpInfo[] {
-  return DMOPS.filter((o) => releaseIndex(release) >= releaseIndex(o.firstRelease as ReleaseName));
+  return DMOPS.filter((o) => dmOpExistsAt(o, release));
 }
 
 /** The layout id of a struct at a release (older layouts are named `name@from`). */
 export function layoutAt(structName: string, release: ReleaseName): LayoutId {
-  for (const [id, layout] of Object.entries(STRUCTS)) {
-    if (layout.name !== structName) continue;
-    const from = releaseIndex(layout.releases.from as ReleaseName);
-    const to = layout.releases.to === null ? Infinity : releaseIndex(layout.releases.to as ReleaseName);
-    if (releaseIndex(release) >= from && releaseIndex(release) <= to) return id as LayoutId;
-  }
-  return structName as LayoutId;
+  const hit = Object.entries(STRUCTS).find(([, l]) => l.name === structName && releaseInRange(release, l.releases));
+  if (!hit) throw new Error(`schema has no layout of ${structName} at ${release}`);
+  return hit[0] as LayoutId;
 }
 
-function isBuffer(b: unknown): b is Uint8Array {
-  return b instanceof Uint8Array;
+/** Every buffer is readable memory (an index loop: holes in a sparse array count as bad addresses). */
+function allBuffers(bufs: readonly unknown[]): bufs is Uint8Array[] {
+  for (let i = 0; i < bufs.length; i++) if (!(bufs[i] instanceof Uint8Array)) return false;
+  return true;
 }
+
+const isX86 = (op: DmOpInfo) => (op.arch as readonly string[]).includes('x86');
 
 /** One pass of do_dm_op. A pass that ends in ERESTART is re-issued by the caller with the same buffers. */
 export function dmOpOnce(hv: Hypervisor, caller: number, domid: number, bufs: readonly unknown[]): DmOpStep {
   const release = hv.release;
-  if (!Array.isArray(bufs) || bufs.length === 0) return { rc: fail('ENODATA') };
-  if (bufs.length > 2) return { rc: fail('E2BIG') };
-  if (!bufs.every(isBuffer)) return { rc: fail('EFAULT') };
+  const entry = entryAt(DM_OP_ENTRY, release)!;
+  const maxBufs = entryAt(LIMITS.filter((l) => l.id === 'maxDmopBufs'), release)!;
+  if (!Array.isArray(bufs) || bufs.length === 0) return { rc: fail(entry.zeroBuffers as ErrnoName) };
+  if (bufs.length > maxBufs.value) return { rc: fail(maxBufs.error as ErrnoName) };
+  if (!allBuffers(bufs)) return { rc: fail('EFAULT') };
   const domain = hv.lookupDomain(domid);
   if (!domain) return { rc: fail('ESRCH') };
   if (domain.domid === caller) return { rc: fail('EPERM') };
-  const entry = entryAt(DM_OP_ENTRY, release)!;
-  if (!domain.hvm) return { rc: entry.nonHvmTarget === 'ok' ? OK : fail(entry.nonHvmTarget) };
+  if (!domain.hvm) return { rc: entry.nonHvmTarget === 'ok' ? OK : fail(entry.nonHvmTarget as ErrnoName) };
   if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
 
   const buf0 = bufs[0]!;
   const known = opsAt(release);
   let op: number;
   if (entry.opCopy === 'whole') {
-    if (buf0.length < WHOLE_OP) return { rc: fail('EFAULT') };
+    if (buf0.byteLength < WHOLE_OP) return { rc: fail('EFAULT') };
     op = new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(0, true);
   } else {
-    if (buf0.length < HEADER) return { rc: fail('EFAULT') };
+    if (buf0.byteLength < HEADER) return { rc: fail('EFAULT') };
     op = new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(0, true);
     const tableSize = Math.max(...known.map((o) => o.value)) + 1;
     if (op >= tableSize) return { rc: fail('EOPNOTSUPP') };
+    // op_size[] of this architecture: ops it does not implement (set_irq_level on x86) have size 0.
     const info = known.find((o) => o.value === op);
-    const payloadSize = info ? STRUCTS[layoutAt(info.struct, release)].size : 0;
-    if (buf0.length < HEADER + payloadSize) return { rc: fail('EFAULT') };
+    const payloadSize = info && isX86(info) ? STRUCTS[layoutAt(info.struct, release)].size : 0;
+    if (buf0.byteLength < HEADER + payloadSize) return { rc: fail('EFAULT') };
   }
   if (new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(4, true) !== 0) return { rc: fail('EINVAL') };
 
   const info = known.find((o) => o.value === op);
-  const handler = info && (info.arch as readonly string[]).includes('x86') ? HANDLERS[info.name] : undefined;
+  const handler = info && isX86(info) ? HANDLERS[info.name] : undefined;
   if (!info || !handler) return { rc: fail('EOPNOTSUPP') };
   const layout = layoutAt(info.struct, release);
   const ctx: DmOpContext = { hv, release, caller, domain, payload: decodeStruct(layout, buf0, HEADER) as unknown as Record<string, unknown>, bufs: bufs as Uint8Array[] };
   const step = handler(ctx);
-  if (info.copyBack && (step.rc === OK || step.restart || step.copyBackOnError)) encodeStructAt(layout, ctx.payload as never, buf0, HEADER);
+  const copyBack = step.copyBack ?? (info.copyBack && (step.rc === OK || step.restart === true));
+  if (copyBack) encodeStructAt(layout, ctx.payload as never, buf0, HEADER);
   return step;
 }

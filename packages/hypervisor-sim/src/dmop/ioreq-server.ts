@@ -7,12 +7,12 @@ import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { rangesetAdd, rangesetRemove, type IoreqServer, type RangeType } from '../ioreq/server.js';
+import { nonZeroPad } from '../payload.js';
+import { P2M_IOREQ_SERVER, P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
 
 const HVMMEM_IOREQ_SERVER = 4;
-const P2M_IOREQ_SERVER = 15;
-const P2M_RAM_RW = 0;
-const P2M_RAM_LOGDIRTY = 2;
+const RANGE_TYPES: readonly number[] = CONSTANTS.io_range.members.map((m) => m.value);
 const ACCESS_WRITE = CONSTANTS.mem_access.members.find((m) => m.name === 'write')!.value;
 const NO_GFNS = CONSTANTS.get_info_flags.members.find((m) => m.name === 'no_gfns')!.value;
 const MAX_BUFIOREQ = Math.max(...CONSTANTS.bufioreq.members.map((m) => m.value));
@@ -25,8 +25,6 @@ function rules(release: ReleaseName) {
   return entryAt(IOREQ_SERVER_RULES, release)!;
 }
 
-const nonZeroPad = (payload: Record<string, unknown>) =>
-  Object.entries(payload).some(([k, v]) => k.startsWith('pad') && (Array.isArray(v) ? v.some((x) => x !== 0) : v !== 0));
 
 /** get_ioreq_server(): a server by id; the legacy default server is not modelled (docs/simulator.md). */
 function findServer(domain: Domain, id: number): IoreqServer | undefined {
@@ -60,9 +58,10 @@ function createIoreqServer(ctx: DmOpContext): DmOpStep {
   if (bufioreq > MAX_BUFIOREQ) return { rc: fail('EINVAL') };
   const pagesAtCreate = rules(release).pages === 'at-create';
   const needed = bufioreq ? 2 : 1;
-  if (pagesAtCreate && domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
+  // The counter scheme takes the id first (next_ioservid is an argument of the init), so a failed create still uses one.
   const id = allocateId(hv, domain);
   if (typeof id !== 'number') return { rc: id.errno };
+  if (pagesAtCreate && domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
   const server: IoreqServer = {
     id,
     created: ++domain.serversCreated,
@@ -71,6 +70,7 @@ function createIoreqServer(ctx: DmOpContext): DmOpStep {
     enabled: false,
     ranges: [[], [], []],
     vcpuPorts: Array.from({ length: domain.vcpus }, () => domain.allocatePort()),
+    portsPublished: false,
     bufioreqPort: bufioreq ? domain.allocatePort() : null,
     pages: { kind: 'none' },
   };
@@ -114,7 +114,7 @@ function ioRange(ctx: DmOpContext, map: boolean): DmOpStep {
   if (!s) return { rc: fail('ENOENT') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
   const type = payload.type as number;
-  if (type > 2) return { rc: fail('EINVAL') };
+  if (!RANGE_TYPES.includes(type)) return { rc: fail('EINVAL') };
   const set = s.ranges[type as RangeType];
   const max = limit('maxIoRanges', release);
   if (map) {
@@ -132,6 +132,8 @@ function setIoreqServerState(ctx: DmOpContext): DmOpStep {
   if (!s) return { rc: fail('ENOENT') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
   s.enabled = (payload.enabled as number) !== 0;
+  // Enabling writes each vCPU's port into the shared page (vp_eport); it stays after a disable.
+  if (s.enabled) s.portsPublished = true;
   return { rc: OK };
 }
 

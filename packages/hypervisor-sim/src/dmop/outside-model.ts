@@ -5,6 +5,7 @@
  */
 import { CONSTANTS } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
+import { nonZeroPad } from '../payload.js';
 import type { DmOpContext, DmOpStep } from './context.js';
 
 function record(ctx: DmOpContext, op: string): DmOpStep {
@@ -13,8 +14,6 @@ function record(ctx: DmOpContext, op: string): DmOpStep {
   return { rc: OK };
 }
 
-const nonZeroPad = (payload: Record<string, unknown>) =>
-  Object.entries(payload).some(([k, v]) => k.startsWith('pad') && (Array.isArray(v) ? v.some((x) => x !== 0) : v !== 0));
 
 /** set_pci_intx_level: only segment 0, bus 0, device ≤ 31, INTx A–D, level 0 or 1. */
 export function setPciIntxLevel(ctx: DmOpContext): DmOpStep {

@@ -47,7 +47,8 @@ export function selectServer(domain: Domain, release: ReleaseName, kind: 'pio' |
       if (rangesetContains(set, addr, addr + BigInt(size) - 1n)) return { server: s, type: 'pio', addr };
     } else {
       const span = BigInt(size) * BigInt(count);
-      const [first, last] = df && honourDf ? [addr - span + BigInt(size), addr + BigInt(size) - 1n] : [addr, addr + span - 1n];
+      const U64 = (1n << 64n) - 1n;
+      const [first, last] = df && honourDf ? [(addr - span + BigInt(size)) & U64, addr + BigInt(size) - 1n] : [addr, (addr + span - 1n) & U64];
       if (rangesetContains(set, first, last)) return { server: s, type: 'copy', addr };
     }
   }

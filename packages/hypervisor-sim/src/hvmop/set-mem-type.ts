@@ -8,7 +8,7 @@
 import { decodeStruct, hvmmemVerdict } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Hypervisor } from '../hypervisor.js';
-import { checkRequirements, retypeLoop } from '../dmop/set-mem-type.js';
+import { checkRequirements, retypeLoop } from '../retype.js';
 import type { HvmOpStep } from './dispatch.js';
 
 const HVMOP_SET_MEM_TYPE = 8;

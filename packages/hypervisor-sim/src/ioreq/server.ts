@@ -22,6 +22,8 @@ export interface IoreqServer {
   ranges: [Range[], Range[], Range[]];
   /** Unbound event channel per vCPU, remote end the emulator. */
   vcpuPorts: number[];
+  /** The ports were written into the shared page (the server has been enabled at least once). */
+  portsPublished: boolean;
   /** The buffered ring's channel (when buffered). */
   bufioreqPort: number | null;
   /** How its pages were set up: not yet, as guest gfns (get_info), or as resource frames. */

@@ -68,9 +68,17 @@ describe.each(CORES)('do_dm_op checks (%s core)', (_name, core) => {
     expect((await hv11.dmOp(0, 1, [header])).rc).toBe(ERR.EOPNOTSUPP);
   });
 
-  it('set_irq_level is Arm only: EOPNOTSUPP on this x86 model', async () => {
+  it('set_irq_level is Arm only: EOPNOTSUPP on this x86 model, whose op_size for it is 0', async () => {
     const hv = await hypervisor(core, '4.22');
     expect((await dm(hv, 'set_irq_level', { irq: 1, level: 1 })).rc).toBe(ERR.EOPNOTSUPP);
+    expect((await hv.dmOp(0, 1, [encodeDmOp('set_irq_level', {}).subarray(0, 8)])).rc).toBe(ERR.EOPNOTSUPP);
+  });
+
+  it('never throws for odd buffer lists: sparse arrays and non-buffers are EFAULT', async () => {
+    const hv = await hypervisor(core, '4.22');
+    const b = encodeDmOp('track_dirty_vram', { first_pfn: 0n, nr: 8 });
+    // eslint-disable-next-line no-sparse-arrays
+    for (const bufs of [[, b], [b, ,], [b, 'x'], [b, {}]] as unknown as Uint8Array[][]) expect((await hv.dmOp(0, 1, bufs)).rc).toBe(ERR.EFAULT);
   });
 
   it('a non-zero header pad is EINVAL', async () => {

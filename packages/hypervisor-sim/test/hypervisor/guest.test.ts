@@ -81,3 +81,32 @@ describe.each(CORES)('guest accesses (%s core)', (_name, core) => {
     await expect(hv.guestAccess({ domid: 1, vcpu: 0, kind: 'read', addr: 0n, size: 3 })).rejects.toThrow(/size 3 is not 1, 2, 4 or 8/);
   });
 });
+
+describe.each(CORES)('guest access edge cases (%s core)', (_name, core) => {
+  it('a claiming server never enabled has no port in its page: the write fails (crash); enabled once, it keeps receiving', async () => {
+    const hv = await hypervisor(core, '4.22');
+    const id = await claim(hv);
+    await dm(hv, 'set_mem_type', { nr: 1, mem_type: 4, first_pfn: 0x100n });
+    expect((await hv.guestAccess({ domid: 1, vcpu: 0, kind: 'write', addr: 0x100000n, size: 4, value: 1n })).outcome).toBe('crash');
+    await dm(hv, 'set_ioreq_server_state', { id, enabled: 1 });
+    await dm(hv, 'set_ioreq_server_state', { id, enabled: 0 });
+    expect((await hv.guestAccess({ domid: 1, vcpu: 0, kind: 'write', addr: 0x100000n, size: 4, value: 1n })).outcome).toBe('ioreq');
+  });
+
+  it('a rep write is classified page by page: RAM, then an emulated page to its server', async () => {
+    const hv = await hypervisor(core, '4.22');
+    const id = (await dm(hv, 'create_ioreq_server', {})).out.id as number;
+    await dm(hv, 'set_mem_type', { nr: 1, mem_type: 2, first_pfn: 0x11n });
+    await dm(hv, 'map_io_range_to_ioreq_server', { id, type: 1, start: 0x11000n, end: 0x11fffn });
+    await dm(hv, 'set_ioreq_server_state', { id, enabled: 1 });
+    const r = await hv.guestAccess({ domid: 1, vcpu: 0, kind: 'write', addr: 0x10ff8n, size: 4, count: 4, value: 0xabn });
+    expect(r.outcome).toBe('ioreq');
+    expect(r.ioreqs.map((q) => [q.addr, q.count])).toEqual([[0x11000n, 2]]);
+    expect((await hv.guestAccess({ domid: 1, vcpu: 0, kind: 'read', addr: 0x10ffcn, size: 4 })).value).toBe(0xabn);
+  });
+
+  it('a rep moving more than 64 MiB is refused before anything happens', async () => {
+    const hv = await hypervisor(core, '4.22');
+    await expect(hv.guestAccess({ domid: 1, vcpu: 0, kind: 'write', addr: 0n, size: 8, count: 2 ** 23 + 1 })).rejects.toThrow(/count 8388609 moves more than 67108864 bytes/);
+  });
+});

@@ -1,0 +1,15 @@
+/**
+ * @xenmem/ioreq-client: a typed, versioned device-model client for Xen over any backend.
+ * `DeviceModel` offers every libxendevicemodel 1.4 call plus get_mem_type.
+ */
+export {
+  DeviceModel,
+  type DeviceModelOptions,
+  type BufioreqHandling,
+  type MemAccessFlags,
+  type MemCacheattr,
+  type InjectEventType,
+  type IoreqServerInfo,
+  type ModifiedMemoryExtent,
+  type MemTypeAt,
+} from './device-model.js';
