@@ -3,7 +3,7 @@ import type { GeneratedFile } from './header.js';
 import { generateTypeScript } from './ts.js';
 import { generateC } from './c.js';
 import { generateDocs } from './docs.js';
-import { generateRust } from './rust.js';
+import { generateRust } from './rust/index.js';
 
 /** Every generator, in output order. Each takes the validated schema and returns whole files. */
 export const GENERATORS: ReadonlyArray<(schema: XenAbiSchema) => GeneratedFile[]> = [generateTypeScript, generateC, generateRust, generateDocs];

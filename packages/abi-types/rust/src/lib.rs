@@ -3,7 +3,7 @@
 //! the HVMOPs and the ioreq protocol (layouts checked at compile time), and the internal p2m types with
 //! their classes, set_mem_type transitions and get_mem_type projection per release.
 //!
-//! Everything comes from the xenmem schema (`schema/xen-abi.json`) through `tools/codegen/rust.ts`; the
+//! Everything comes from the xenmem schema (`schema/xen-abi.json`) through `tools/codegen/rust/`; the
 //! generated module is re-exported here as is. This file adds only helpers that combine its tables.
 //!
 //! ```
