@@ -18,14 +18,50 @@ export interface HypercallOutcome {
   progress: number | null;
 }
 
-/** The Xen part: what every backend offers. Buffers are updated in place, as Xen copies results back. */
-export interface XenBackend {
+/**
+ * A 4 KiB page shared between the hypervisor and a device model (an ioreq server's synchronous or buffered
+ * page). In process it is the hypervisor's own memory; a remote backend keeps a mirror in step with the
+ * hypervisor (docs/protocol.md). Reads and writes are byte-exact at page offsets.
+ */
+export interface SharedPage {
+  /** Bytes [offset, offset+length) as they are now (a copy). */
+  read(offset: number, length: number): Uint8Array;
+  /** Stores bytes at an offset. A remote backend forwards them before any later notify() of the same client. */
+  write(offset: number, bytes: Uint8Array): void;
+}
+
+/** The hypercalls alone: what a DeviceModel needs. Buffers are updated in place, as Xen copies results back. */
+export interface HypercallBackend {
   /** The hypervisor release behind the backend, e.g. "4.22". */
   readonly release: string;
   /** `HYPERVISOR_dm_op(domid, nr_bufs, bufs)` on behalf of domain `caller`. */
   dmOp(caller: number, domid: number, bufs: Uint8Array[]): Promise<HypercallOutcome>;
   /** `HYPERVISOR_hvm_op(op, arg)` on behalf of domain `caller`; `op` may carry ≤4.8 continuation bits. */
   hvmOp(caller: number, op: number, buf: Uint8Array): Promise<HypercallOutcome>;
+}
+
+/** The Xen part: what every backend offers — the hypercalls, plus ioreq pages and event channels. */
+export interface XenBackend extends HypercallBackend {
+  /**
+   * `XENMEM_acquire_resource`: maps `nrFrames` frames of a resource from `frame`. For
+   * XENMEM_resource_ioreq_server (type 0, id = server id) frame 0 is the buffered page and frame 1 + n
+   * synchronous page n (4.11+). Fails with −errno and no pages (EPERM when the server's pages were already
+   * set up as gfns, ENOENT for no such server, EOPNOTSUPP before 4.11, EINVAL for frames that do not exist).
+   */
+  acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }>;
+  /** Foreign-maps one guest frame (`xenforeignmemory_map`), e.g. an ioreq page returned as a gfn by get_info. */
+  mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }>;
+  /** `xenevtchn_bind_interdomain`: binds a local port of `caller` to `remotePort` of `remoteDomid`. */
+  bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }>;
+  /** `xenevtchn_unbind`. */
+  unbindPort(caller: number, localPort: number): Promise<number>;
+  /** `xenevtchn_notify` on a bound local port. Returns 0 or −errno. */
+  notify(caller: number, localPort: number): Promise<number>;
+  /**
+   * `xenevtchn_pending`: resolves with the next local port of `caller` that was notified (in order, each
+   * notification once), or rejects with an AbortError when `signal` aborts.
+   */
+  pending(caller: number, signal?: AbortSignal): Promise<number>;
 }
 
 /** A domain as a simulator creates it (DESIGN.md "Scenario files"). */
@@ -119,6 +155,36 @@ export interface DomainInspection {
   p2m: P2mRunView[];
   /** Ops recorded but outside the model (interrupts, events, shutdown, …). */
   events: { op: string; args: Record<string, unknown> }[];
+  /** The domain's ioreq servers, by id (absent from backends that do not report them). */
+  servers?: IoreqServerView[];
+  /** vCPUs blocked on a synchronous ioreq, waiting for a device model (absent: not reported). */
+  pending?: PendingIoreqView[];
+  /** The domain crashed (domain_crash): its vCPUs no longer run; it stays until destroyed. */
+  crashed?: boolean;
+}
+
+/** An ioreq server as a simulator shows it. */
+export interface IoreqServerView {
+  id: number;
+  /** The domain that created it, its device model (s->emulator). */
+  emulator: number;
+  /** handle_bufioreq: 0 off, 1 legacy, 2 atomic. */
+  bufioreq: number;
+  enabled: boolean;
+  /** Inclusive ranges per XEN_DMOP_IO_RANGE_* type, as ["0x…", "0x…"] pairs (PCI: SBDFs). */
+  ranges: { port: [string, string][]; memory: [string, string][]; pci: [string, string][] };
+  /** Event channels in the target domain: one per vCPU (index = vCPU), and the buffered ring's. */
+  ports: { vcpu: number[]; bufioreq: number | null };
+  /** How its pages were set up: not yet, as guest gfns (get_info), or as acquire_resource frames. */
+  pages: 'none' | 'gfns' | 'resource';
+}
+
+/** A vCPU waiting for a device model's answer. */
+export interface PendingIoreqView {
+  vcpu: number;
+  /** Id of the server the request went to. */
+  server: number;
+  request: IoreqRecord;
 }
 
 /** The simulator-control part. */

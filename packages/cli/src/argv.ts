@@ -2,7 +2,10 @@
  * Parsing only: argv → which command and its options. Behaviour lives in commands/*.ts.
  * Tested by a table of argv → options (test/argv.test.ts).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { CONSTANTS, type DomainConfig } from '@xenmem/abi-types';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
+import type { DmOptions } from './commands/dm.js';
 
 export type Parsed =
   | { command: 'abi types'; options: { iface?: string; json: boolean } }
@@ -11,7 +14,13 @@ export type Parsed =
   | { command: 'abi check'; options: { base?: string; next?: string; json: boolean } }
   | { command: 'compat'; options: { iface: string; xen?: string; json: boolean } }
   | { command: 'demo'; options: { json: boolean } }
-  | { command: 'run'; options: { scenario: string; xen?: string; iface?: string; json: boolean } };
+  | { command: 'bench'; options: { quick: boolean; json: boolean; only?: string[] } }
+  | { command: 'run'; options: { scenario: string; xen?: string; iface?: string; socket?: string; json: boolean } }
+  | { command: 'sim serve'; options: { socket: string; xen?: string; domains: DomainConfig[]; trace?: string } }
+  | { command: 'sim create-domain'; options: { socket: string; domain: DomainConfig; json: boolean } }
+  | { command: 'sim destroy-domain'; options: { socket: string; domid: number; json: boolean } }
+  | { command: 'sim inspect'; options: { socket: string; domid: number; json: boolean } }
+  | { command: 'dm'; options: DmOptions };
 
 /** Help, version or a usage error: print `output` (stdout for help, stderr for errors) and exit with `code`. */
 export interface ParseExit {
@@ -29,9 +38,126 @@ Examples:
   xenmem abi check                             the schema against its newest released snapshot
   xenmem demo                                  the story of HVMMEM_mmio_write_dm
   xenmem run examples/design-gpu-claim.json    run a scenario file; exit 1 if an expectation fails
+  xenmem sim serve --socket /tmp/xen.sock --domain domid=1,max-gpfn=0xfffff
+                                               a simulator daemon with one domain (until Ctrl-C)
+  xenmem dm --socket /tmp/xen.sock set-mem-type --domid 1 --first-pfn 0x100 --nr 16 --mem-type ram_ro
+  xenmem dm --socket /tmp/xen.sock get-mem-type --domid 1 --pfn 0x105 --json
+  xenmem sim inspect --socket /tmp/xen.sock --domid 1
+  xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
 
 Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
 `;
+
+// Values on the command line: integers in decimal or 0x…; 64-bit values kept exact as bigints.
+const INTEGER = /^(0x[0-9a-f]+|[0-9]+)$/i;
+
+function integer(text: string, what: string): bigint {
+  if (!INTEGER.test(text)) throw new InvalidArgumentError(`${what}: "${text}" is not a decimal or 0x… integer`);
+  return BigInt(text);
+}
+
+/** An unsigned integer of `bits` bits, as a number. */
+export function parseUint(bits: 8 | 16 | 32, what = 'value'): (text: string) => number {
+  return (text) => {
+    const v = integer(text, what);
+    if (v >= 1n << BigInt(bits)) throw new InvalidArgumentError(`${what}: ${text} does not fit uint${bits}_t (at most 0x${((1n << BigInt(bits)) - 1n).toString(16)})`);
+    return Number(v);
+  };
+}
+
+/** An unsigned 64-bit value (pfn, gfn, address), as a bigint. */
+export function parseU64(text: string, what = 'value'): bigint {
+  const v = integer(text, what);
+  if (v >= 1n << 64n) throw new InvalidArgumentError(`${what}: ${text} does not fit 64 bits`);
+  return v;
+}
+
+export function parseOnOff(text: string, what = 'value'): boolean {
+  if (text === 'on') return true;
+  if (text === 'off') return false;
+  throw new InvalidArgumentError(`${what}: "${text}" is not on or off`);
+}
+
+/** A memory type: a number (sent as is) or a name (encoded at --iface by the command). */
+function parseMemType(text: string): string | number {
+  return INTEGER.test(text) ? parseUint(16, 'memory type')(text) : text;
+}
+
+/** A flag's text per the dm op table's kind. */
+function flagParser(kind: FlagKind): (text: string) => unknown {
+  switch (kind.kind) {
+    case 'uint':
+      return parseUint(kind.bits);
+    case 'u64':
+      return (t) => parseU64(t);
+    case 'memType':
+      return parseMemType;
+    case 'onOff':
+      return (t) => parseOnOff(t);
+    case 'choice':
+      return (t) => {
+        if (!kind.values.includes(t)) throw new InvalidArgumentError(`"${t}" is not one of ${kind.values.join(', ')}`);
+        return t;
+      };
+    case 'constant': {
+      const names = [...(CONSTANTS[kind.group].members as readonly { name: string }[]).map((m) => m.name), ...Object.keys(kind.extra ?? {})];
+      return (t) => {
+        if (INTEGER.test(t)) return parseUint(32)(t);
+        if (kind.extra && t in kind.extra) return kind.extra[t];
+        if (!names.includes(t)) throw new InvalidArgumentError(`"${t}" is not one of ${names.join(', ')} or a number`);
+        return t;
+      };
+    }
+  }
+}
+
+const SPEC_KEYS = ['domid', 'max-gpfn', 'hap', 'hvm', 'vcpus', 'dm'] as const;
+
+/**
+ * `--domain domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]`: a domain of `sim serve`, with
+ * the defaults of scenario domains (left to the simulator). A bad SPEC names the key.
+ */
+export function parseDomainSpec(text: string): DomainConfig {
+  const seen = new Map<string, string>();
+  for (const item of text.split(',')) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (!(SPEC_KEYS as readonly string[]).includes(key)) throw new InvalidArgumentError(`key "${key}" is not one of ${SPEC_KEYS.join(', ')} (SPEC: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N])`);
+    if (eq < 0) throw new InvalidArgumentError(`key "${key}" has no value (write ${key}=…)`);
+    if (seen.has(key)) throw new InvalidArgumentError(`key "${key}" is given twice`);
+    seen.set(key, item.slice(eq + 1));
+  }
+  for (const key of ['domid', 'max-gpfn'] as const) if (!seen.has(key)) throw new InvalidArgumentError(`key "${key}" is missing (SPEC: domid=1,max-gpfn=0xfffff[,…])`);
+  const value = <T>(key: string, parse: (text: string, what: string) => T): T | undefined => (seen.has(key) ? parse(seen.get(key)!, `key "${key}"`) : undefined);
+  const domain: DomainConfig = { domid: value('domid', (t, w) => parseUint(16, w)(t))!, maxGpfn: value('max-gpfn', (t, w) => parseUint(32, w)(t))! };
+  const hap = value('hap', parseOnOff);
+  const hvm = value('hvm', parseOnOff);
+  const vcpus = value('vcpus', (t, w) => parseUint(32, w)(t));
+  const dm = value('dm', (t, w) => parseUint(16, w)(t));
+  return { ...domain, ...(hap !== undefined && { hap }), ...(hvm !== undefined && { hvm }), ...(vcpus !== undefined && { vcpus }), ...(dm !== undefined && { dm }) };
+}
+
+/** The commander options of one dm op flag: the flag itself, and a hidden one per alias (merged in dmArgs). */
+function dmFlagOptions(f: DmFlag): Option[] {
+  const parse = flagParser(f.type);
+  const shown = f.default === undefined ? ' (required)' : ` (default ${typeof f.default === 'bigint' ? '0x' + f.default.toString(16) : String(f.default)})`;
+  const main = new Option(`--${f.flag} <${f.flag}>`, `${f.description}${f.aliases?.length ? `; also --${f.aliases.join(', --')}` : ''}${shown}`).argParser((t) => parse(t));
+  return [main, ...(f.aliases ?? []).map((a) => new Option(`--${a} <${a}>`).hideHelp().argParser((t) => parse(t)))];
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** The op's args from commander's options: aliases merged, defaults filled, required flags checked. */
+function dmArgs(flags: readonly DmFlag[], o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const f of flags) {
+    const given = [f.flag, ...(f.aliases ?? [])].filter((n) => o[camel(n)] !== undefined);
+    if (given.length > 1) cmd.error(`error: options ${given.map((n) => `'--${n}'`).join(' and ')} are the same; give one`, { exitCode: 2, code: 'xenmem.duplicateFlag' });
+    if (given.length === 0 && f.default === undefined) cmd.error(`error: required option '--${f.flag} <${f.flag}>' not specified`, { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
+    args[f.key] = given.length ? o[camel(given[0]!)] : f.default;
+  }
+  return args;
+}
 
 function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }): Command {
   const program = new Command('xenmem')
@@ -89,15 +215,92 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .action((o: { json: boolean }) => set({ command: 'demo', options: { json: o.json } }));
 
   program
+    .command('bench')
+    .description('benchmark the p2m cores: native addon against the TypeScript core (and a memset floor)')
+    .option('--quick', 'shrink the workloads whose cost grows with pages 16x (never retype-uniform)', false)
+    .option('--only <ids>', 'run only these workloads (comma-separated): retype-uniform, retype-fragmented, lookup-random, scaling, memory-16tib')
+    .addOption(json())
+    .action((o: { quick: boolean; only?: string; json: boolean }) =>
+      set({ command: 'bench', options: { quick: o.quick, json: o.json, ...(o.only !== undefined && { only: o.only.split(',').map((id) => id.trim()).filter((id) => id !== '') }) } }),
+    );
+
+  program
     .command('run')
     .description('run a scenario file (.json or .yaml) on the simulator and check its expectations')
     .argument('<scenario>', 'scenario file: examples/*.json, *.yaml')
     .option('--xen <release>', "hypervisor release (overrides the file's xen)")
     .option('--iface <version>', "the client's interface version (overrides the file's iface)")
+    .option('--socket <path>', "run on the simulator daemon at PATH (xenmem sim serve): creates the scenario's domains there; its release must be the scenario's")
     .addOption(json())
-    .action((scenario: string, o: { xen?: string; iface?: string; json: boolean }) =>
-      set({ command: 'run', options: { scenario, ...(o.xen !== undefined && { xen: o.xen }), ...(o.iface !== undefined && { iface: o.iface }), json: o.json } }),
+    .action((scenario: string, o: { xen?: string; iface?: string; socket?: string; json: boolean }) =>
+      set({
+        command: 'run',
+        options: { scenario, ...(o.xen !== undefined && { xen: o.xen }), ...(o.iface !== undefined && { iface: o.iface }), ...(o.socket !== undefined && { socket: o.socket }), json: o.json },
+      }),
     );
+
+  const socket = () => new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH)").makeOptionMandatory();
+  const domid = () => new Option('--domid <domid>', 'domain id').argParser(parseUint(16, '--domid')).makeOptionMandatory();
+  const sim = program.command('sim').description('the simulator daemon: serve it on a Unix socket, create, destroy and inspect domains');
+  sim
+    .command('serve')
+    .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
+    .addOption(socket())
+    .option('--xen <release>', 'hypervisor release (default: latest)')
+    .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
+    .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string }) =>
+      set({ command: 'sim serve', options: { socket: o.socket, ...(o.xen !== undefined && { xen: o.xen }), domains: o.domain ?? [], ...(o.trace !== undefined && { trace: o.trace }) } }),
+    );
+  sim
+    .command('create-domain')
+    .description('create a domain on the daemon (pages 0 … max-gpfn start as ram_rw)')
+    .addOption(socket())
+    .addOption(domid())
+    .addOption(new Option('--max-gpfn <pfn>', 'highest guest frame backed by RAM').argParser(parseUint(32, '--max-gpfn')).makeOptionMandatory())
+    .addOption(new Option('--hap <on|off>', 'hardware-assisted paging (default on)').argParser((t) => parseOnOff(t, '--hap')))
+    .addOption(new Option('--hvm <on|off>', 'an HVM guest (default on)').argParser((t) => parseOnOff(t, '--hvm')))
+    .addOption(new Option('--vcpus <n>', 'number of vCPUs (default 1)').argParser(parseUint(32, '--vcpus')))
+    .addOption(new Option('--dm <domid>', 'its device-model domain, allowed to operate on it besides domain 0 (default none)').argParser(parseUint(16, '--dm')))
+    .addOption(json())
+    .action((o: { socket: string; domid: number; maxGpfn: number; hap?: boolean; hvm?: boolean; vcpus?: number; dm?: number; json: boolean }) =>
+      set({
+        command: 'sim create-domain',
+        options: {
+          socket: o.socket,
+          domain: { domid: o.domid, maxGpfn: o.maxGpfn, ...(o.hap !== undefined && { hap: o.hap }), ...(o.hvm !== undefined && { hvm: o.hvm }), ...(o.vcpus !== undefined && { vcpus: o.vcpus }), ...(o.dm !== undefined && { dm: o.dm }) },
+          json: o.json,
+        },
+      }),
+    );
+  for (const [name, description] of [
+    ['destroy-domain', 'end a domain (its servers and claim go with it)'],
+    ['inspect', "a domain's p2m runs, ioreq servers, rangesets, claim, entry_count and pending requests"],
+  ] as const)
+    sim
+      .command(name)
+      .description(description)
+      .addOption(socket())
+      .addOption(domid())
+      .addOption(json())
+      .action((o: { socket: string; domid: number; json: boolean }) => set({ command: `sim ${name}`, options: { socket: o.socket, domid: o.domid, json: o.json } }));
+
+  const dm = program
+    .command('dm')
+    .description('one libxendevicemodel call (or get_mem_type) on the simulator daemon, as domain --caller')
+    .addOption(socket())
+    .addOption(new Option('--caller <domid>', 'the domain the call is made for (default 0, the control domain)').argParser(parseUint(16, '--caller')))
+    .option('--iface <version>', 'interface version memory-type names are encoded at (default: latest)');
+  for (const op of DM_OPS) {
+    const cmd = dm.command(op.name).description(`${op.xenOp}: ${op.description}`);
+    for (const alias of op.aliases) cmd.alias(alias);
+    for (const f of op.flags) for (const option of dmFlagOptions(f)) cmd.addOption(option);
+    cmd.addOption(json()).action((o: Record<string, unknown>, self: Command) => {
+      const parent = self.parent!.opts<{ socket: string; caller?: number; iface?: string }>();
+      const args = dmArgs(op.flags, o, self);
+      set({ command: 'dm', options: { op: op.name, socket: parent.socket, caller: parent.caller ?? 0, ...(parent.iface !== undefined && { iface: parent.iface }), json: o.json === true, args } });
+    });
+  }
   return program;
 }
 

@@ -1,11 +1,13 @@
 /**
  * A simulated domain: its configuration, its p2m table, the ioreq_server claim of its p2m
  * (`struct p2m_domain.ioreq` from 4.9: owner, flags, entry_count), guest RAM contents (sparse),
- * the tracked VRAM range, and the log of ops whose effect lies outside the model.
+ * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
+ * in the ioreq protocol (blocked on a device model, crashed).
  */
 import type { DomainConfig } from '@xenmem/abi-types';
 import type { P2mTable } from './p2m/core.js';
 import type { IoreqServer } from './ioreq/server.js';
+import type { IoreqWait } from './ioreq/protocol.js';
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
@@ -70,12 +72,17 @@ export class Domain {
   /** Last id handed out by the 4.9/4.10 counter scheme. */
   ioservidCounter = 0;
   readonly gfnPool = new GfnPool();
-  private nextPort = 1;
   /** Creation counter, so ≤4.10 can visit servers most recent first. */
   serversCreated = 0;
   /** The last 4-byte value written to port 0xcf8 (d->arch.hvm.pci_cf8). */
   pciCf8 = 0;
   dying = false;
+  /** domain_crash happened: the vCPUs no longer run (hypercalls still work; the domain is not dying). */
+  crashed = false;
+  /** vCPUs blocked on a synchronous ioreq (one entry per vCPU and server). */
+  readonly ioreqWaits: IoreqWait[] = [];
+  /** The end of each vCPU's chain of accesses (guest/vcpu.ts). */
+  readonly vcpuTail = new Map<number, Promise<void>>();
 
   constructor(config: Required<Omit<DomainConfig, 'dm'>> & { dm: number | null }, p2m: P2mTable) {
     this.domid = config.domid;
@@ -85,11 +92,6 @@ export class Domain {
     this.vcpus = config.vcpus;
     this.dm = config.dm;
     this.p2m = p2m;
-  }
-
-  /** A fresh event-channel port in this domain (port 0 is never handed out). */
-  allocatePort(): number {
-    return this.nextPort++;
   }
 
   /** Whether `caller` may act as this domain's device model (xsm XSM_DM_PRIV without a security module). */

@@ -18,6 +18,7 @@ import {
   type GuestAccess,
   type GuestAccessResult,
   type HypercallOutcome,
+  type SharedPage,
   type LayoutId,
   type ReleaseName,
   type SimulatorBackend,
@@ -33,6 +34,11 @@ import { outcomeTable } from './transitions.js';
 import { P2M_INVALID, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_RW } from './p2m-types.js';
 import { selectP2mCore } from './p2m/select.js';
+import { EventChannels } from './ioreq/evtchn.js';
+import { abandonWaits, xenEvent } from './ioreq/protocol.js';
+import { acquireResource, mapForeignGfn } from './ioreq/resource.js';
+import { broadcastInvalidate, broadcastTimeoffset } from './ioreq/broadcast.js';
+import { pendingView, serverView } from './ioreq/inspect.js';
 
 export interface HypervisorOptions {
   /** Xen release to model, "4.6" … "4.22". */
@@ -55,6 +61,11 @@ export class Hypervisor implements SimulatorBackend {
   readonly preemptInterval: number;
   private readonly domains = new Map<number, Domain>();
   private readonly outcomeCache = new Map<number, OutcomeTable>();
+  /** Every domain's event channels; a notification on one of Xen's own ports wakes the vCPU waiting on it. */
+  readonly evtchn = new EventChannels((domid, port) => {
+    const d = this.lookupDomain(domid);
+    if (d) xenEvent(d, port);
+  });
 
   constructor(options: HypervisorOptions) {
     const release = resolveRelease(options.release);
@@ -97,6 +108,9 @@ export class Hypervisor implements SimulatorBackend {
     if (!d || domid === 0) throw new InputError('domid', domid, domid === 0 ? 'is the control domain and cannot be destroyed' : 'does not exist');
     d.dying = true;
     this.domains.delete(domid);
+    // vCPUs still waiting on a device model give up (the access ends as if the emulator had died).
+    abandonWaits(d, null);
+    this.evtchn.closeDomain(domid);
     d.p2m.dispose();
   }
 
@@ -147,8 +161,61 @@ export class Hypervisor implements SimulatorBackend {
     this.ioreqHandler = handler ?? defaultIoreqHandler;
   }
 
+  /**
+   * A guest access. With a device model attached to the server (its synchronous page mapped and the vCPU's
+   * port bound by its emulator), the promise resolves only after the device model answers through the page.
+   */
   async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
     return guestAccess(this, access);
+  }
+
+  /** `XENMEM_acquire_resource` for XENMEM_resource_ioreq_server: frame 0 the buffered page, frame 1 the synchronous page. */
+  async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }> {
+    return acquireResource(this, caller, domid, type, id, frame, nrFrames);
+  }
+
+  /** Foreign-maps a gfn: a server's ioreq/bufioreq gfn gives its page, a RAM gfn the guest's memory. */
+  async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }> {
+    return mapForeignGfn(this, caller, domid, gfn);
+  }
+
+  async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }> {
+    return this.evtchn.bindInterdomain(caller, remoteDomid, remotePort, this.lookupDomain(remoteDomid) !== undefined);
+  }
+
+  async unbindPort(caller: number, localPort: number): Promise<number> {
+    return this.evtchn.unbind(caller, localPort);
+  }
+
+  async notify(caller: number, localPort: number): Promise<number> {
+    return this.evtchn.notify(caller, localPort);
+  }
+
+  pending(caller: number, signal?: AbortSignal): Promise<number> {
+    return this.evtchn.pending(caller, signal);
+  }
+
+  /**
+   * IOREQ_TYPE_INVALIDATE (mapcache flush, data ~0) to every enabled server, synchronously: the vCPU waits
+   * for each attached device model to answer.
+   */
+  async broadcastInvalidate(domid: number, vcpu = 0): Promise<GuestAccessResult> {
+    const d = this.runningDomain(domid, vcpu);
+    return broadcastInvalidate(this, d, vcpu);
+  }
+
+  /** IOREQ_TYPE_TIMEOFFSET (data = offset) through the buffered ring of every enabled server that has one. */
+  async broadcastTimeoffset(domid: number, offset: bigint): Promise<GuestAccessResult> {
+    const d = this.runningDomain(domid, 0);
+    if (typeof offset !== 'bigint') throw new InputError('offset', offset, 'must be a bigint');
+    return broadcastTimeoffset(this, d, offset);
+  }
+
+  private runningDomain(domid: number, vcpu: number): Domain {
+    const d = this.lookupDomain(domid);
+    if (!d || !d.hvm) throw new InputError('domid', domid, 'is not a running HVM guest');
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= d.vcpus) throw new InputError('vcpu', vcpu, `does not exist in domain ${domid} (it has ${d.vcpus})`);
+    return d;
   }
 
   async inspect(domid: number): Promise<DomainInspection> {
@@ -164,6 +231,9 @@ export class Hypervisor implements SimulatorBackend {
       ioreqClaim: { ...d.ioreq },
       p2m: d.p2m.runs(0, d.maxGpfn + 1).map((r) => ({ first: BigInt(r.first), count: BigInt(r.count), type: r.type, name: p2mName(r.type, this.release) ?? `type ${r.type}` })),
       events: d.events.map((e) => ({ op: e.op, args: { ...e.args } })),
+      servers: [...d.servers.values()].sort((a, b) => a.id - b.id).map((s) => serverView(s)),
+      pending: pendingView(d),
+      crashed: d.crashed,
     };
   }
 

@@ -6,3 +6,4 @@ export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
 export type { PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
 export * from './scenario/index.js';
+export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';

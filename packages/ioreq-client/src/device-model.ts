@@ -25,14 +25,14 @@ import {
   type HvmmemNameAt,
   type IfaceInput,
   type ReleaseName,
-  type XenBackend,
+  type HypercallBackend,
 } from '@xenmem/abi-types';
 import { bool, constant, constantValue, domid as domidArg, uint, uint64 } from './arguments.js';
 import { Hypercalls } from './hypercalls.js';
 
 export interface DeviceModelOptions<V extends IfaceInput> {
   /** How calls reach the hypervisor: the in-process simulator, the socket backend, … */
-  backend: XenBackend;
+  backend: HypercallBackend;
   /** The interface version the client was written for: 0x00040900, "0x00040900", or a release name ("4.9"). */
   iface: V;
   /** The device model's own domain id, on whose behalf calls are made (default 0, the control domain). */
@@ -96,6 +96,8 @@ export class DeviceModel<V extends IfaceInput = IfaceInput> {
   /** The domain calls are made on behalf of. */
   readonly caller: number;
   private readonly calls: Hypercalls;
+  /** The backend the calls go through (an IoreqServer reaches ioreq pages and event channels through it). */
+  readonly backend: HypercallBackend;
   private closed = false;
 
   /** `xendevicemodel_open`. */
@@ -106,6 +108,7 @@ export class DeviceModel<V extends IfaceInput = IfaceInput> {
       throw new InputError('backend', typeof backend, 'must be a XenBackend (release, dmOp, hvmOp)');
     this.iface = resolveIface(iface);
     this.caller = domidArg('caller', caller);
+    this.backend = backend;
     this.calls = new Hypercalls(backend, this.caller);
     this.release = this.calls.release;
   }

@@ -22,7 +22,7 @@ import {
   type HvmOpName,
   type LayoutId,
   type ReleaseName,
-  type XenBackend,
+  type HypercallBackend,
 } from '@xenmem/abi-types';
 
 /** Bytes of `struct xen_dm_op` before its union: op and pad. */
@@ -67,7 +67,7 @@ export class Hypercalls {
   restrictedTo: number | null = null;
 
   constructor(
-    readonly backend: XenBackend,
+    readonly backend: HypercallBackend,
     readonly caller: number,
   ) {
     this.release = resolveRelease(backend.release);
@@ -104,7 +104,7 @@ export class Hypercalls {
    * ENOSYS, what the hypervisor gives for a hypercall or sub-op it does not have:
    *  - no HVMOP replaced by the DMOP (it is new in 4.9+), or the HVMOP is not dispatched at the release;
    *  - the schema records no struct for the HVMOP (set_pci_intx_level, inject_trap, …);
-   *  - the struct passes memory by guest handle (track_dirty_vram's bitmap): XenBackend.hvmOp carries one buffer.
+   *  - the struct passes memory by guest handle (track_dirty_vram's bitmap): HypercallBackend.hvmOp carries one buffer.
    */
   async legacyHvmOp(name: DmOpName, domid: number, arg: (() => Record<string, unknown>) | null): Promise<Record<string, unknown>> {
     this.checkRestriction(name, domid);

@@ -1,13 +1,13 @@
 /** DeviceModel against a scripted backend: what no simulator answer can show. */
 import { describe, expect, it } from 'vitest';
-import { InputError, XenError, type HypercallOutcome, type XenBackend } from '@xenmem/abi-types';
+import { InputError, XenError, type HypercallBackend, type HypercallOutcome } from '@xenmem/abi-types';
 import { DeviceModel } from '../src/index.js';
 
 /** A backend that records the buffers and answers with `rc`, letting `reply` write results in place. */
 function scripted(release: string, rc: number, reply: (bufs: Uint8Array[]) => void = () => {}) {
   const seen: { hypercall: string; op: number; sizes: number[] }[] = [];
   const outcome = (): HypercallOutcome => ({ rc, continuations: 0, progress: null });
-  const backend: XenBackend = {
+  const backend: HypercallBackend = {
     release,
     async dmOp(_caller, _domid, bufs) {
       seen.push({ hypercall: 'dm_op', op: new DataView(bufs[0]!.buffer).getUint32(0, true), sizes: bufs.map((b) => b.length) });

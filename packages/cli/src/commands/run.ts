@@ -3,8 +3,12 @@
  * spec) on the in-process simulator and says, step by step, what Xen answered and whether the
  * expectation held. Exit 0 if every `expect` holds, 1 if one does not, 2 if the file is unusable (each
  * problem on stderr as `path: message`). `--xen`/`--iface` override the file's `xen`/`iface`.
+ * With `--socket PATH` the scenario runs on the daemon instead (DESIGN.md "Scenario files"): its domains are
+ * created there (a domid that exists is exit 2) and its `xen` must be the daemon's release (else exit 2);
+ * the daemon's own preemption policy applies.
  */
 import { formatProblem, hypervisorForScenario, loadScenarioFile, runScenario, ScenarioError, type ScenarioResult, type StepResult } from '@xenmem/hypervisor-sim';
+import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
 
@@ -12,6 +16,8 @@ export interface RunOptions {
   scenario: string;
   xen?: string;
   iface?: string;
+  /** Run on the simulator daemon at this socket instead of in process. */
+  socket?: string;
   json: boolean;
 }
 
@@ -88,14 +94,26 @@ export function printHuman(io: Io, result: ScenarioResult): void {
   io.out(`Xen ${result.xen}, iface ${result.iface}: ${result.steps.length} steps, ${expected.length} expectations, ${verdict}\n`);
 }
 
-export async function runRun(opts: RunOptions, io: Io): Promise<number> {
+/** What to do about a scenario the daemon refused. */
+const SOCKET_HINT = (socket: string) =>
+  `On a daemon the scenario's domains must not exist yet (xenmem sim destroy-domain --socket ${socket} --domid N ends one) and its xen must be the daemon's release (xenmem sim serve --xen R).`;
+
+export async function runRun(opts: RunOptions, io: Io, env?: CliEnv): Promise<number> {
   const loaded = loadScenarioFile(opts.scenario, { ...(opts.xen !== undefined && { xen: opts.xen }), ...(opts.iface !== undefined && { iface: opts.iface }) });
   if (!loaded.ok) return printProblems(io, opts.scenario, loaded.problems);
   let result: ScenarioResult;
   try {
-    result = await runScenario(loaded.scenario, hypervisorForScenario(loaded.scenario));
+    const scenario = loaded.scenario;
+    result =
+      opts.socket !== undefined && env
+        ? await withBackend(env, opts.socket, 0, (backend) => runScenario(scenario, backend))
+        : await runScenario(scenario, hypervisorForScenario(scenario));
   } catch (err) {
-    if (err instanceof ScenarioError) return printProblems(io, opts.scenario, err.problems);
+    if (err instanceof ScenarioError) {
+      const code = printProblems(io, opts.scenario, err.problems);
+      if (opts.socket !== undefined) io.err(SOCKET_HINT(opts.socket) + '\n');
+      return code;
+    }
     throw err;
   }
   if (opts.json) printJson(io, result);

@@ -7,6 +7,8 @@ import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { rangesetAdd, rangesetRemove, type IoreqServer, type RangeType } from '../ioreq/server.js';
+import { PAGE_SIZE, setSlotPort } from '../ioreq/pages.js';
+import { abandonWaits } from '../ioreq/protocol.js';
 import { nonZeroPad } from '../payload.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
@@ -69,10 +71,16 @@ function createIoreqServer(ctx: DmOpContext): DmOpStep {
     bufioreq,
     enabled: false,
     ranges: [[], [], []],
-    vcpuPorts: Array.from({ length: domain.vcpus }, () => domain.allocatePort()),
+    // One unbound channel per vCPU, then the buffered ring's, remote end the emulator (§6.8).
+    vcpuPorts: Array.from({ length: domain.vcpus }, () => hv.evtchn.allocUnboundXen(domain.domid, ctx.caller)),
     portsPublished: false,
-    bufioreqPort: bufioreq ? domain.allocatePort() : null,
+    bufioreqPort: bufioreq ? hv.evtchn.allocUnboundXen(domain.domid, ctx.caller) : null,
     pages: { kind: 'none' },
+    // The bytes exist from the start; get_info and acquire_resource only decide how they are reached.
+    ioreqPage: new Uint8Array(PAGE_SIZE),
+    bufioreqPage: bufioreq ? new Uint8Array(PAGE_SIZE) : null,
+    ioreqPageMapped: false,
+    bufioreqPageMapped: false,
   };
   if (pagesAtCreate) server.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: bufioreq ? domain.gfnPool.take()! : null };
   domain.servers.set(id, server);
@@ -131,9 +139,13 @@ function setIoreqServerState(ctx: DmOpContext): DmOpStep {
   const s = findServer(domain, payload.id as number);
   if (!s) return { rc: fail('ENOENT') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
-  s.enabled = (payload.enabled as number) !== 0;
-  // Enabling writes each vCPU's port into the shared page (vp_eport); it stays after a disable.
-  if (s.enabled) s.portsPublished = true;
+  const enable = (payload.enabled as number) !== 0;
+  // Enabling writes each vCPU's port into its slot's vp_eport (hvm_update_ioreq_evtchn); it stays after a disable.
+  if (enable && !s.enabled) {
+    s.vcpuPorts.forEach((port, vcpu) => setSlotPort(s.ioreqPage, vcpu, port));
+    s.portsPublished = true;
+  }
+  s.enabled = enable;
   return { rc: OK };
 }
 
@@ -151,6 +163,10 @@ function destroyIoreqServer(ctx: DmOpContext): DmOpStep {
     domain.ioreq.flags = 0;
   }
   if (s.pages.kind === 'gfns') domain.gfnPool.give(s.pages.ioreqGfn, s.pages.bufioreqGfn);
+  // Its event channels are freed (the emulator's ends become unbound); a vCPU still waiting on it goes on
+  // as if the emulator had died (docs/simulator.md).
+  for (const port of [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])]) ctx.hv.evtchn.close(domain.domid, port);
+  abandonWaits(domain, s);
   domain.servers.delete(id);
   return { rc: OK };
 }

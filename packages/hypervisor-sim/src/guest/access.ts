@@ -8,14 +8,19 @@
  * - emulated MMIO, holes and port I/O go to the server chosen by rangeset, else the null handler
  *   (reads all ones, writes dropped);
  * - paged-out pages are retried (paging in); a broken page crashes the domain.
+ * Requests reach the device model through the server's pages (ioreq/protocol.ts): synchronously, or for
+ * single writes in the VGA window through the buffered ring (stdvga's intercept).
  * A rep access is walked page by page, each page classified on its own, so no request spans two gfns.
  */
 import { IOREQ_SERVER_RULES, InputError, entryAt, p2mClassMembers, type GuestAccess, type GuestAccessResult, type IoreqRecord } from '@xenmem/abi-types';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
+import { crashDomain, makeRecord, sendBuffered, sendSync } from '../ioreq/protocol.js';
+import type { IoreqServer } from '../ioreq/server.js';
 import { P2M_IOREQ_SERVER, P2M_POD, P2M_RAM_BROKEN, P2M_RAM_LOGDIRTY, P2M_RAM_RW, P2M_RAM_SHARED } from '../p2m-types.js';
 import { readRam, writeRam } from './memory.js';
 import { latchCf8, selectServer } from './route.js';
+import { onVcpu } from './vcpu.js';
 
 const PAGE = 4096n;
 const U64 = (1n << 64n) - 1n;
@@ -26,6 +31,8 @@ const U64 = (1n << 64n) - 1n;
 export const MAX_REP_BYTES = 1 << 26;
 
 const allOnes = (size: number) => (1n << BigInt(8 * size)) - 1n;
+const VGA_FIRST = 0xa0000n;
+const VGA_LAST = 0xbffffn;
 
 function checkAccess(hv: Hypervisor, a: GuestAccess): { domain: Domain; count: number } {
   const domain = hv.lookupDomain(a.domid);
@@ -41,23 +48,41 @@ function checkAccess(hv: Hypervisor, a: GuestAccess): { domain: Domain; count: n
   return { domain, count };
 }
 
-/** Sends one request to a server's device model and returns what a read gets back. */
-function send(hv: Hypervisor, domain: Domain, req: IoreqRecord, out: IoreqRecord[]): bigint {
-  const answer = hv.ioreqHandler(domain.domid, req);
-  if (req.dir === 'read') req.data = (answer ?? allOnes(req.size)) & allOnes(req.size);
+/** Where a request went: the data a read gets back, or a crash (the access then ends with outcome 'crash'). */
+type Sent = { data: bigint } | 'crash';
+
+/**
+ * Sends one request synchronously (ioreq/protocol.ts) and waits for it. A send Xen refuses (bad state or
+ * port in the slot) fails the emulation: for port I/O handle_pio crashes the domain; for MMIO the guest gets
+ * #GP, reported as 'crash' without crashing the domain (docs/simulator.md).
+ */
+async function send(hv: Hypervisor, domain: Domain, vcpu: number, server: IoreqServer, req: IoreqRecord, out: IoreqRecord[], pio: boolean): Promise<Sent> {
+  const r = await sendSync(hv, domain, server, vcpu, req);
+  if (r.kind === 'refused') {
+    if (pio) crashDomain(domain, `ioreq send refused on vCPU ${vcpu} (bad IO state or event channel in the slot)`);
+    return 'crash';
+  }
   out.push(req);
-  return req.data;
+  if (r.kind === 'crash') return 'crash';
+  if (req.dir === 'read') req.data = r.data & allOnes(req.size);
+  return { data: req.data };
 }
 
-function portAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, count: number): GuestAccessResult {
+/** stdvga's buffered intercept (hvm_buffered_io_intercept): single writes inside the VGA window 0xa0000–0xbffff. */
+function bufferedEligible(addr: bigint, size: number, items: number): boolean {
+  return items === 1 && addr >= VGA_FIRST && addr + BigInt(size) - 1n <= VGA_LAST;
+}
+
+async function portAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
   const dir = a.kind === 'in' ? 'read' : 'write';
   const value = a.value ?? 0n;
   if (dir === 'write') latchCf8(domain, a.addr, a.size, value);
   const hit = selectServer(domain, hv.release, 'pio', a.addr, a.size, count, a.df ?? false);
   if (!hit) return { outcome: 'null', value: dir === 'read' ? allOnes(a.size) : null, ioreqs: [] };
   const ioreqs: IoreqRecord[] = [];
-  const data = send(hv, domain, { server: hit.server.id, type: hit.type, dir, addr: hit.addr, size: a.size, count, data: dir === 'write' ? value & allOnes(a.size) : 0n, df: a.df ?? false, buffered: false }, ioreqs);
-  return { outcome: 'ioreq', value: dir === 'read' ? data : null, ioreqs };
+  const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, count, dir === 'write' ? value & allOnes(a.size) : 0n, a.df ?? false), ioreqs, true);
+  if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
+  return { outcome: 'ioreq', value: dir === 'read' ? sent.data : null, ioreqs };
 }
 
 /** How one page is handled, from its internal type at this release. */
@@ -83,9 +108,21 @@ function classify(hv: Hypervisor, domain: Domain, gfn: bigint, write: boolean): 
   return 'mmio';
 }
 
-export function guestAccess(hv: Hypervisor, a: GuestAccess): GuestAccessResult {
+/**
+ * Performs a guest access. The checks run at once; the access itself waits its turn on the vCPU and, when
+ * a request goes to an attached device model, resolves only once it has answered.
+ */
+export function guestAccess(hv: Hypervisor, a: GuestAccess): Promise<GuestAccessResult> {
   const { domain, count } = checkAccess(hv, a);
-  if (a.kind === 'in' || a.kind === 'out') return portAccess(hv, domain, a, count);
+  return onVcpu(domain, a.vcpu, async () => {
+    // A crashed domain's vCPUs do not run (docs/simulator.md).
+    if (domain.crashed) return { outcome: 'crash', value: null, ioreqs: [] };
+    if (a.kind === 'in' || a.kind === 'out') return portAccess(hv, domain, a, count);
+    return memoryAccess(hv, domain, a, count);
+  });
+}
+
+async function memoryAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
   const write = a.kind === 'write';
   const size = BigInt(a.size);
   const df = a.df ?? false;
@@ -117,23 +154,28 @@ export function guestAccess(hv: Hypervisor, a: GuestAccess): GuestAccessResult {
     } else if (path === 'discard') {
       outcomes.add('discarded');
     } else {
-      let server: number | undefined;
+      let server: IoreqServer | undefined;
       if (path === 'ioreq-owner') {
-        const owner = domain.ioreq.owner === null ? undefined : domain.servers.get(domain.ioreq.owner);
+        server = domain.ioreq.owner === null ? undefined : domain.servers.get(domain.ioreq.owner);
         // No owner (unmapped, or destroyed with pages left over): X86EMUL_RETRY.
-        if (!owner) return { outcome: 'retry', value: null, ioreqs };
-        // An owner never enabled has no vp_eport in its page: the send fails and the emulation with it.
-        if (!owner.portsPublished) return { outcome: 'crash', value: null, ioreqs };
-        server = owner.id;
+        if (!server) return { outcome: 'retry', value: null, ioreqs };
+        // An owner never enabled has no vp_eport in its slot: the send is refused (see send()).
       } else {
-        server = selectServer(domain, hv.release, 'copy', addr, a.size, items, df)?.server.id;
+        server = selectServer(domain, hv.release, 'copy', addr, a.size, items, df)?.server;
       }
       if (server === undefined) {
         if (!write) last = allOnes(a.size);
         outcomes.add('null');
       } else {
-        const data = send(hv, domain, { server, type: 'copy', dir: write ? 'write' : 'read', addr, size: a.size, count: items, data: write ? value : 0n, df, buffered: false }, ioreqs);
-        if (!write) last = data;
+        const req = makeRecord(server.id, 'copy', write ? 'write' : 'read', addr, a.size, items, write ? value : 0n, df);
+        // stdvga writes go through the buffered ring when the server has one and it has room.
+        const buffered = write && path === 'mmio' && bufferedEligible(addr, a.size, items) && sendBuffered(hv, domain, server, req);
+        if (buffered) ioreqs.push(req);
+        else {
+          const sent = await send(hv, domain, a.vcpu, server, req, ioreqs, false);
+          if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
+          if (!write) last = sent.data;
+        }
         outcomes.add('ioreq');
       }
     }

@@ -1,7 +1,8 @@
 /**
  * An ioreq server as the hypervisor keeps it: its emulator domain, buffering mode, state, the three
  * rangesets (ports, MMIO, PCI SBDFs; inclusive ranges, merged when adjacent, at most 256 each), its
- * event channels, and where its pages come from (guest gfns or acquire_resource frames).
+ * event channels, its two pages (ioreq/pages.ts, ioreq/ring.ts), and where they are reached from (guest
+ * gfns or acquire_resource frames).
  */
 export type RangeType = 0 | 1 | 2; // XEN_DMOP_IO_RANGE_PORT / _MEMORY / _PCI
 
@@ -28,6 +29,14 @@ export interface IoreqServer {
   bufioreqPort: number | null;
   /** How its pages were set up: not yet, as guest gfns (get_info), or as resource frames. */
   pages: { kind: 'none' } | { kind: 'gfns'; ioreqGfn: bigint; bufioreqGfn: bigint | null } | { kind: 'resource' };
+  /** The synchronous page's bytes (shared_iopage; one ioreq_t per vCPU). Exists from create (docs/simulator.md). */
+  ioreqPage: Uint8Array;
+  /** The buffered ring's bytes (buffered_iopage), when buffered. */
+  bufioreqPage: Uint8Array | null;
+  /** A device model mapped the synchronous page (acquire_resource frame 1, or the ioreq gfn). Never reset. */
+  ioreqPageMapped: boolean;
+  /** A device model mapped the buffered page (frame 0, or the bufioreq gfn). Never reset. */
+  bufioreqPageMapped: boolean;
 }
 
 /** Adds [start, end] to a sorted, merged rangeset; returns 'exists' on overlap, 'full' past the limit. */

@@ -3,7 +3,7 @@
  * were sent, so tests can assert the exact bytes (and that client-side refusals send nothing) over any
  * backend.
  */
-import { decodeDmOp, decodeHvmOpArg, hvmOpByNumber, type HvmOpName, type XenBackend } from '@xenmem/abi-types';
+import { decodeDmOp, decodeHvmOpArg, hvmOpByNumber, type HvmOpName, type HypercallBackend, type XenBackend } from '@xenmem/abi-types';
 
 export interface RecordedCall {
   hypercall: 'dm_op' | 'hvm_op';
@@ -18,7 +18,7 @@ export interface RecordedCall {
 }
 
 export interface Recording {
-  backend: XenBackend;
+  backend: HypercallBackend;
   calls: RecordedCall[];
   /** The one call made so far, asserting there was exactly one, and forgets it. */
   only(): RecordedCall;
@@ -28,7 +28,7 @@ export interface Recording {
 
 export function recording(inner: XenBackend): Recording {
   const calls: RecordedCall[] = [];
-  const backend: XenBackend = {
+  const backend: HypercallBackend = {
     get release() {
       return inner.release;
     },

@@ -1,0 +1,97 @@
+/**
+ * JSON bodies: the simulator-control frames (no Xen struct exists for them), the json reply, the welcome
+ * reply and error frames. 64-bit values travel as "0x…" strings, as in every xenmem JSON document; these
+ * functions convert the fields that hold them, so each side works with the backend interface's own types.
+ */
+import type { DomainInspection, GuestAccess, GuestAccessResult, IoreqRecord } from '../backend.js';
+import { WireError } from './frame.js';
+
+const text = new TextEncoder();
+const untext = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A bigint outside the fields converted below (e.g. in an inspected event's args) travels tagged as
+ * `{ "$bigint": "0x…" }`, so that it comes back a bigint.
+ */
+const BIGINT_TAG = '$bigint';
+
+export function encodeJson(value: unknown): Uint8Array {
+  return text.encode(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? { [BIGINT_TAG]: hex(v) } : v)));
+}
+
+function revive(_k: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    const tagged = (v as Record<string, unknown>)[BIGINT_TAG];
+    if (keys.length === 1 && typeof tagged === 'string' && /^0x[0-9a-f]+$/i.test(tagged)) return BigInt(tagged);
+  }
+  return v;
+}
+
+/** Parses a JSON body; anything but a JSON object (or null) is a WireError. */
+export function decodeJson(payload: Uint8Array, what: string): Record<string, unknown> | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(untext.decode(payload), revive);
+  } catch {
+    throw new WireError(`${what} body is not UTF-8 JSON`);
+  }
+  if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw new WireError(`${what} body is not a JSON object`);
+  return v as Record<string, unknown> | null;
+}
+
+export const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+/** A "0x…" (or decimal) string or a safe integer as a bigint. */
+export function big(v: unknown, field: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) return BigInt(v);
+  throw new WireError(`${field} must be a "0x…" string or an integer`);
+}
+
+/** welcome: the daemon's protocol version and Xen release. */
+export interface Welcome {
+  protocol: number;
+  release: string;
+}
+
+/** error: why a request failed. `errno` is Xen's positive errno when the failure is a Xen error, else 0. */
+export interface ErrorBody {
+  errno: number;
+  message: string;
+  /** For an unusable argument of a simulator-control frame (InputError): which one, and its value. */
+  argument?: string;
+  value?: unknown;
+}
+
+export function guestAccessToJson(a: GuestAccess): Record<string, unknown> {
+  return { ...a, addr: hex(a.addr), ...(a.value !== undefined && { value: hex(a.value) }) };
+}
+
+export function guestAccessFromJson(j: Record<string, unknown>): GuestAccess {
+  return { ...(j as unknown as GuestAccess), addr: big(j.addr, 'addr'), ...(j.value !== undefined && { value: big(j.value, 'value') }) };
+}
+
+const ioreqToJson = (r: IoreqRecord) => ({ ...r, addr: hex(r.addr), data: hex(r.data) });
+const ioreqFromJson = (j: Record<string, unknown>): IoreqRecord => ({ ...(j as unknown as IoreqRecord), addr: big(j.addr, 'addr'), data: big(j.data, 'data') });
+
+export function guestAccessResultToJson(r: GuestAccessResult): Record<string, unknown> {
+  return { outcome: r.outcome, value: r.value === null ? null : hex(r.value), ioreqs: r.ioreqs.map(ioreqToJson) };
+}
+
+export function guestAccessResultFromJson(j: Record<string, unknown>): GuestAccessResult {
+  const ioreqs = Array.isArray(j.ioreqs) ? (j.ioreqs as Record<string, unknown>[]).map(ioreqFromJson) : [];
+  return { outcome: j.outcome as GuestAccessResult['outcome'], value: j.value === null ? null : big(j.value, 'value'), ioreqs };
+}
+
+export function inspectionToJson(d: DomainInspection): Record<string, unknown> {
+  return { ...d, p2m: d.p2m.map((r) => ({ ...r, first: hex(r.first), count: hex(r.count) })) };
+}
+
+export function inspectionFromJson(j: Record<string, unknown>): DomainInspection {
+  const p2m = (j.p2m as Record<string, unknown>[]).map((r) => ({ ...(r as object), first: big(r.first, 'first'), count: big(r.count, 'count') }));
+  return { ...(j as unknown as DomainInspection), p2m: p2m as DomainInspection['p2m'] };
+}
+
+/** seed_p2m: { domid, first_pfn: "0x…", nr, p2m: internal type number }. */
+export const seedP2mToJson = (domid: number, firstPfn: bigint, nr: number, p2mType: number) => ({ domid, first_pfn: hex(firstPfn), nr, p2m: p2mType });

@@ -1,0 +1,133 @@
+/**
+ * The daemon's framing (docs/protocol.md): every frame is
+ *
+ *   u32 LE length | u8 kind | u32 LE id | payload
+ *
+ * where `length` counts the bytes after itself (kind + id + payload, so at least 5) and is at most
+ * MAX_FRAME_LENGTH. `id` is the request id a client chose; a reply carries the id of its request; frames the
+ * daemon pushes on its own (page updates, events) carry id 0.
+ */
+
+/** Version of the protocol a hello frame states; a daemon refuses any other. */
+export const WIRE_PROTOCOL_VERSION = 1;
+/** Largest `length` a frame may have (1 MiB): a decoder refuses a larger prefix before buffering anything. */
+export const MAX_FRAME_LENGTH = 1 << 20;
+/** Bytes before the payload: the length prefix, the kind and the id. */
+export const FRAME_HEADER = 9;
+/** A shared page's size: ioreq pages are one 4 KiB x86 page. */
+export const WIRE_PAGE_SIZE = 4096;
+
+/** Frame kinds. Client requests are 0x01–0x3f, the daemon's replies 0x80–0x9f and its pushes 0xa0–0xbf. */
+export const FrameKind = {
+  // Session (binary)
+  hello: 0x01,
+  restrict: 0x02,
+  // Xen's hypercalls (binary; Xen's own bytes)
+  dmOp: 0x10,
+  hvmOp: 0x11,
+  acquireResource: 0x12,
+  mapForeignGfn: 0x13,
+  bindInterdomain: 0x14,
+  unbindPort: 0x15,
+  notify: 0x16,
+  pageWrite: 0x17,
+  // Simulator control (small JSON bodies: no Xen struct exists for these)
+  createDomain: 0x20,
+  destroyDomain: 0x21,
+  seedP2m: 0x22,
+  guestAccess: 0x23,
+  inspect: 0x24,
+  // Replies
+  welcome: 0x81,
+  status: 0x82,
+  json: 0x83,
+  hypercallDone: 0x90,
+  pages: 0x92,
+  port: 0x94,
+  error: 0x9f,
+  // Pushes
+  pageUpdate: 0xa0,
+  event: 0xa1,
+} as const;
+export type FrameKindName = keyof typeof FrameKind;
+export type FrameKindValue = (typeof FrameKind)[FrameKindName];
+
+const KIND_NAMES = new Map<number, FrameKindName>(Object.entries(FrameKind).map(([k, v]) => [v, k as FrameKindName]));
+
+/** The name of a frame kind, or undefined for a number the protocol does not define. */
+export function frameKindName(kind: number): FrameKindName | undefined {
+  return KIND_NAMES.get(kind);
+}
+
+export interface Frame {
+  kind: number;
+  id: number;
+  payload: Uint8Array;
+}
+
+/**
+ * A frame the peer sent that cannot be used. `fatal` means the byte stream can no longer be trusted (a bad
+ * length prefix): the connection must be closed after the error frame.
+ */
+export class WireError extends Error {
+  readonly fatal: boolean;
+  /** The errno an error frame carries for it (EINVAL for a malformed frame, E2BIG for an oversized one). */
+  readonly errno: number;
+  constructor(message: string, options: { fatal?: boolean; errno?: number } = {}) {
+    super(message);
+    this.name = 'WireError';
+    this.fatal = options.fatal ?? false;
+    this.errno = options.errno ?? 22;
+  }
+}
+
+/** Encodes one frame. */
+export function encodeFrame(kind: number, id: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const length = 5 + payload.length;
+  if (length > MAX_FRAME_LENGTH) throw new WireError(`frame of ${length} bytes exceeds the ${MAX_FRAME_LENGTH}-byte limit`, { errno: 7 });
+  const out = new Uint8Array(4 + length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, length, true);
+  view.setUint8(4, kind);
+  view.setUint32(5, id >>> 0, true);
+  out.set(payload, FRAME_HEADER);
+  return out;
+}
+
+/**
+ * Splits a byte stream into frames. `push` returns the frames completed by a chunk and throws a fatal
+ * WireError as soon as a length prefix is out of bounds (without waiting for, or buffering, the body).
+ */
+export class FrameDecoder {
+  private buffer: Uint8Array = new Uint8Array(0);
+
+  push(chunk: Uint8Array): Frame[] {
+    this.buffer = this.buffer.length === 0 ? chunk.slice() : concat(this.buffer, chunk);
+    const frames: Frame[] = [];
+    let at = 0;
+    for (;;) {
+      if (this.buffer.length - at < 4) break;
+      const view = new DataView(this.buffer.buffer, this.buffer.byteOffset + at);
+      const length = view.getUint32(0, true);
+      if (length < 5) throw new WireError(`frame length ${length} is below the 5-byte minimum (kind + id)`, { fatal: true });
+      if (length > MAX_FRAME_LENGTH) throw new WireError(`frame length ${length} exceeds the ${MAX_FRAME_LENGTH}-byte limit`, { fatal: true, errno: 7 });
+      if (this.buffer.length - at < 4 + length) break;
+      frames.push({ kind: view.getUint8(4), id: view.getUint32(5, true), payload: this.buffer.slice(at + FRAME_HEADER, at + 4 + length) });
+      at += 4 + length;
+    }
+    this.buffer = this.buffer.slice(at);
+    return frames;
+  }
+
+  /** Bytes of an incomplete frame still waiting for the rest (non-zero at end of stream: a truncated frame). */
+  get pendingBytes(): number {
+    return this.buffer.length;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,4 @@
+/** The daemon's wire protocol: framing, frame kinds and payload codecs (docs/protocol.md). */
+export * from './frame.js';
+export * from './payloads.js';
+export * from './control.js';

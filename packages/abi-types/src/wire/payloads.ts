@@ -1,0 +1,249 @@
+/**
+ * Payload layouts of the binary frame kinds (docs/protocol.md). All integers little-endian; a byte
+ * buffer is `u32 length | bytes`. Decoders throw a (non-fatal) WireError on a payload that is short, has
+ * trailing bytes, or holds a value out of range.
+ */
+import { WIRE_PAGE_SIZE, WireError } from './frame.js';
+
+class Writer {
+  private readonly parts: Uint8Array[] = [];
+  private size = 0;
+  private put(n: number, fill: (v: DataView) => void): this {
+    const b = new Uint8Array(n);
+    fill(new DataView(b.buffer));
+    return this.bytes(b);
+  }
+  u16(v: number): this {
+    return this.put(2, (d) => d.setUint16(0, v, true));
+  }
+  u32(v: number): this {
+    return this.put(4, (d) => d.setUint32(0, v >>> 0, true));
+  }
+  i32(v: number): this {
+    return this.put(4, (d) => d.setInt32(0, v, true));
+  }
+  u64(v: bigint): this {
+    return this.put(8, (d) => d.setBigUint64(0, v, true));
+  }
+  bytes(b: Uint8Array): this {
+    this.parts.push(b);
+    this.size += b.length;
+    return this;
+  }
+  buffer(b: Uint8Array): this {
+    return this.u32(b.length).bytes(b);
+  }
+  done(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const p of this.parts) (out.set(p, at), (at += p.length));
+    return out;
+  }
+}
+
+class Reader {
+  private at = 0;
+  private readonly view: DataView;
+  constructor(private readonly bytes_: Uint8Array, private readonly what: string) {
+    this.view = new DataView(bytes_.buffer, bytes_.byteOffset, bytes_.byteLength);
+  }
+  private need(n: number): number {
+    if (this.at + n > this.bytes_.length) throw new WireError(`${this.what} payload is truncated (${this.bytes_.length} bytes)`);
+    const at = this.at;
+    this.at += n;
+    return at;
+  }
+  u16(): number {
+    return this.view.getUint16(this.need(2), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.need(4), true);
+  }
+  i32(): number {
+    return this.view.getInt32(this.need(4), true);
+  }
+  u64(): bigint {
+    return this.view.getBigUint64(this.need(8), true);
+  }
+  bytes(n: number): Uint8Array {
+    const at = this.need(n);
+    return this.bytes_.slice(at, at + n);
+  }
+  buffer(): Uint8Array {
+    return this.bytes(this.u32());
+  }
+  rest(): Uint8Array {
+    return this.bytes(this.bytes_.length - this.at);
+  }
+  end<T>(value: T): T {
+    if (this.at !== this.bytes_.length) throw new WireError(`${this.what} payload has ${this.bytes_.length - this.at} trailing bytes`);
+    return value;
+  }
+}
+
+// ---- hello / welcome / restrict / status
+
+export interface Hello {
+  protocol: number;
+  /** The calling domain: Xen's permission rules apply to it. */
+  caller: number;
+}
+/** hello: u32 protocol | u16 caller domid | u16 zero. */
+export const encodeHello = (h: Hello) => new Writer().u32(h.protocol).u16(h.caller).u16(0).done();
+export function decodeHello(p: Uint8Array): Hello {
+  const r = new Reader(p, 'hello');
+  const protocol = r.u32();
+  const caller = r.u16();
+  r.u16();
+  return r.end({ protocol, caller });
+}
+
+/** restrict: u16 domid. */
+export const encodeRestrict = (domid: number) => new Writer().u16(domid).done();
+export const decodeRestrict = (p: Uint8Array) => {
+  const r = new Reader(p, 'restrict');
+  return r.end(r.u16());
+};
+
+/** status: i32 rc (0 or −errno). */
+export const encodeStatus = (rc: number) => new Writer().i32(rc).done();
+export const decodeStatus = (p: Uint8Array) => {
+  const r = new Reader(p, 'status');
+  return r.end(r.i32());
+};
+
+// ---- hypercalls
+
+export interface DmOpRequest {
+  domid: number;
+  bufs: Uint8Array[];
+}
+/** dm_op: u16 domid | u16 nr_bufs | nr_bufs × buffer — the buffers exactly as HYPERVISOR_dm_op takes them. */
+export function encodeDmOpRequest(q: DmOpRequest): Uint8Array {
+  const w = new Writer().u16(q.domid).u16(q.bufs.length);
+  for (const b of q.bufs) w.buffer(b);
+  return w.done();
+}
+export function decodeDmOpRequest(p: Uint8Array): DmOpRequest {
+  const r = new Reader(p, 'dm_op');
+  const domid = r.u16();
+  const n = r.u16();
+  const bufs: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) bufs.push(r.buffer());
+  return r.end({ domid, bufs });
+}
+
+export interface HvmOpRequest {
+  op: number;
+  arg: Uint8Array;
+}
+/** hvm_op: u32 op (with any ≤4.8 continuation bits) | the argument struct's bytes (the rest). */
+export const encodeHvmOpRequest = (q: HvmOpRequest) => new Writer().u32(q.op).bytes(q.arg).done();
+export function decodeHvmOpRequest(p: Uint8Array): HvmOpRequest {
+  const r = new Reader(p, 'hvm_op');
+  const op = r.u32();
+  return { op, arg: r.rest() };
+}
+
+export interface HypercallDone {
+  rc: number;
+  continuations: number;
+  progress: number | null;
+  /** The buffers after the call (Xen copies results back into them). */
+  bufs: Uint8Array[];
+}
+/** hypercall_done: i32 rc | u32 continuations | i32 progress (−1: none) | u16 nr_bufs | nr_bufs × buffer. */
+export function encodeHypercallDone(d: HypercallDone): Uint8Array {
+  const w = new Writer().i32(d.rc).u32(d.continuations).i32(d.progress ?? -1).u16(d.bufs.length);
+  for (const b of d.bufs) w.buffer(b);
+  return w.done();
+}
+export function decodeHypercallDone(p: Uint8Array): HypercallDone {
+  const r = new Reader(p, 'hypercall_done');
+  const rc = r.i32();
+  const continuations = r.u32();
+  const progress = r.i32();
+  const n = r.u16();
+  const bufs: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) bufs.push(r.buffer());
+  return r.end({ rc, continuations, progress: progress < 0 ? null : progress, bufs });
+}
+
+export interface AcquireResourceRequest {
+  domid: number;
+  type: number;
+  id: number;
+  frame: number;
+  nrFrames: number;
+}
+/** acquire_resource: u16 domid | u16 type | u32 id | u32 frame | u32 nr_frames (xen_mem_acquire_resource's fields). */
+export const encodeAcquireResource = (q: AcquireResourceRequest) => new Writer().u16(q.domid).u16(q.type).u32(q.id).u32(q.frame).u32(q.nrFrames).done();
+export function decodeAcquireResource(p: Uint8Array): AcquireResourceRequest {
+  const r = new Reader(p, 'acquire_resource');
+  return r.end({ domid: r.u16(), type: r.u16(), id: r.u32(), frame: r.u32(), nrFrames: r.u32() });
+}
+
+/** map_foreign_gfn: u16 domid | u64 gfn. */
+export const encodeMapForeignGfn = (q: { domid: number; gfn: bigint }) => new Writer().u16(q.domid).u64(q.gfn).done();
+export function decodeMapForeignGfn(p: Uint8Array): { domid: number; gfn: bigint } {
+  const r = new Reader(p, 'map_foreign_gfn');
+  return r.end({ domid: r.u16(), gfn: r.u64() });
+}
+
+export interface MappedPage {
+  /** The connection's handle for the page, named by later page_write and page_update frames. */
+  handle: number;
+  /** The page's bytes at mapping time (4096). */
+  bytes: Uint8Array;
+}
+/** pages: i32 rc | u16 n | n × (u32 handle | 4096 bytes). */
+export function encodePages(d: { rc: number; pages: MappedPage[] }): Uint8Array {
+  const w = new Writer().i32(d.rc).u16(d.pages.length);
+  for (const pg of d.pages) w.u32(pg.handle).bytes(pg.bytes);
+  return w.done();
+}
+export function decodePages(p: Uint8Array): { rc: number; pages: MappedPage[] } {
+  const r = new Reader(p, 'pages');
+  const rc = r.i32();
+  const n = r.u16();
+  const pages: MappedPage[] = [];
+  for (let i = 0; i < n; i++) pages.push({ handle: r.u32(), bytes: r.bytes(WIRE_PAGE_SIZE) });
+  return r.end({ rc, pages });
+}
+
+/** bind_interdomain: u16 remote domid | u32 remote port. */
+export const encodeBindInterdomain = (q: { remoteDomid: number; remotePort: number }) => new Writer().u16(q.remoteDomid).u32(q.remotePort).done();
+export function decodeBindInterdomain(p: Uint8Array): { remoteDomid: number; remotePort: number } {
+  const r = new Reader(p, 'bind_interdomain');
+  return r.end({ remoteDomid: r.u16(), remotePort: r.u32() });
+}
+
+/** port: i32 rc | u32 local port. */
+export const encodePort = (d: { rc: number; localPort: number }) => new Writer().i32(d.rc).u32(d.localPort).done();
+export function decodePort(p: Uint8Array): { rc: number; localPort: number } {
+  const r = new Reader(p, 'port');
+  return r.end({ rc: r.i32(), localPort: r.u32() });
+}
+
+/** unbind_port, notify, event: u32 local port. */
+export const encodeLocalPort = (port: number) => new Writer().u32(port).done();
+export const decodeLocalPort = (p: Uint8Array) => {
+  const r = new Reader(p, 'port');
+  return r.end(r.u32());
+};
+
+export interface PageBytes {
+  handle: number;
+  offset: number;
+  bytes: Uint8Array;
+}
+/** page_write, page_update: u32 handle | u32 offset | bytes (the rest); offset + length ≤ 4096. */
+export const encodePageBytes = (d: PageBytes) => new Writer().u32(d.handle).u32(d.offset).bytes(d.bytes).done();
+export function decodePageBytes(p: Uint8Array): PageBytes {
+  const r = new Reader(p, 'page bytes');
+  const handle = r.u32();
+  const offset = r.u32();
+  const bytes = r.rest();
+  if (offset + bytes.length > WIRE_PAGE_SIZE) throw new WireError(`page bytes [${offset}, ${offset + bytes.length}) run past the ${WIRE_PAGE_SIZE}-byte page`);
+  return { handle, offset, bytes };
+}

@@ -1,0 +1,136 @@
+/**
+ * Where the commands that talk to a simulator daemon get their backend from, and how `sim serve` starts
+ * one. The defaults load `SocketBackend` (@xenmem/ioreq-client) and `startDaemon` (@xenmem/hypervisor-sim)
+ * at run time, so commands that never touch a socket do not load them; tests inject their own (an
+ * in-process Hypervisor) through runCli's third argument.
+ */
+import type { SimulatorBackend } from '@xenmem/abi-types';
+import type { Hypervisor } from '@xenmem/hypervisor-sim';
+
+/** A simulator backend a command opened and must close. */
+export type ConnectedBackend = SimulatorBackend & { close?(): Promise<void> | void };
+
+/** Opens a backend to the daemon at `socketPath` whose connection speaks for domain `caller`. */
+export type BackendFactory = (socketPath: string, caller: number) => Promise<ConnectedBackend>;
+
+/** A running daemon. */
+export interface DaemonHandle {
+  close?(): Promise<void> | void;
+}
+
+export interface DaemonOptions {
+  socketPath: string;
+  hypervisor: Hypervisor;
+  /** JSON-lines trace file (every hypercall and ioreq), if asked for. */
+  trace?: string;
+}
+
+export type DaemonStarter = (options: DaemonOptions) => Promise<DaemonHandle>;
+
+/** What runCli's commands take from outside: injectable for tests. */
+export interface CliEnv {
+  connect: BackendFactory;
+  startDaemon: DaemonStarter;
+  /** Resolves (with the signal's name) when `sim serve` should stop: SIGINT or SIGTERM. */
+  untilStopped: () => Promise<string>;
+}
+
+/** The daemon at a socket cannot be reached (or this build has no socket backend). Exit 1. */
+export class BackendUnavailable extends Error {
+  readonly socketPath: string;
+  /** What to run next. */
+  readonly hint: string;
+
+  constructor(socketPath: string, reason: string, hint = `start the simulator first: xenmem sim serve --socket ${socketPath}`) {
+    super(`cannot connect to ${socketPath}: ${reason}`);
+    this.name = 'BackendUnavailable';
+    this.socketPath = socketPath;
+    this.hint = hint;
+  }
+}
+
+/** The daemon could not be started (socket in use, no daemon in this build, …). Exit 1. */
+export class DaemonUnavailable extends Error {
+  readonly hint: string;
+
+  constructor(message: string, hint: string) {
+    super(message);
+    this.name = 'DaemonUnavailable';
+    this.hint = hint;
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.message === 'string' ? e.message : String(err);
+}
+
+// Specifiers in variables: the socket backend and the daemon are being written beside this CLI; until
+// they are exported, a build without them still compiles and the commands say so (exit 1).
+const IOREQ_CLIENT = '@xenmem/ioreq-client';
+const HYPERVISOR_SIM = '@xenmem/hypervisor-sim';
+
+type SocketBackendModule = { SocketBackend?: { connect?: (path: string, options: { caller: number }) => Promise<ConnectedBackend> } };
+type DaemonModule = { startDaemon?: DaemonStarter };
+
+/** The default factory: `SocketBackend.connect(socketPath, { caller })`. */
+export async function connectBackend(socketPath: string, caller: number): Promise<ConnectedBackend> {
+  let mod: SocketBackendModule;
+  try {
+    mod = (await import(IOREQ_CLIENT)) as SocketBackendModule;
+  } catch (err) {
+    throw new BackendUnavailable(socketPath, `${IOREQ_CLIENT} could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
+  }
+  const connect = mod.SocketBackend?.connect;
+  if (typeof connect !== 'function') throw new BackendUnavailable(socketPath, `this build of ${IOREQ_CLIENT} has no SocketBackend`, 'rebuild: npm run build');
+  try {
+    return await connect.call(mod.SocketBackend, socketPath, { caller });
+  } catch (err) {
+    throw new BackendUnavailable(socketPath, reasonOf(err));
+  }
+}
+
+/** The default daemon: @xenmem/hypervisor-sim's `startDaemon`. */
+export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
+  let mod: DaemonModule;
+  try {
+    mod = (await import(HYPERVISOR_SIM)) as DaemonModule;
+  } catch (err) {
+    throw new DaemonUnavailable(`${HYPERVISOR_SIM} could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
+  }
+  if (typeof mod.startDaemon !== 'function') throw new DaemonUnavailable(`this build of ${HYPERVISOR_SIM} has no startDaemon`, 'rebuild: npm run build');
+  try {
+    return await mod.startDaemon(options);
+  } catch (err) {
+    const code = reasonOf(err);
+    if (code === 'EADDRINUSE')
+      throw new DaemonUnavailable(`socket ${options.socketPath} is in use (EADDRINUSE)`, `stop the xenmem sim serve that owns it, or pick another --socket`);
+    throw new DaemonUnavailable(`cannot listen on ${options.socketPath} (${code})`, 'pick another --socket in a writable directory');
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const defaultEnv: CliEnv = { connect: connectBackend, startDaemon, untilStopped: untilSignal };
+
+/** Opens a backend, runs `body`, and closes the backend whatever happens. */
+export async function withBackend<T>(env: CliEnv, socketPath: string, caller: number, body: (backend: ConnectedBackend) => Promise<T>): Promise<T> {
+  const backend = await env.connect(socketPath, caller);
+  try {
+    return await body(backend);
+  } finally {
+    await backend.close?.();
+  }
+}

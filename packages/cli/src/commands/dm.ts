@@ -1,0 +1,81 @@
+/**
+ * `xenmem dm --socket PATH [--caller N] [--iface V] <op> … [--json]`: one libxendevicemodel call (or
+ * get_mem_type) on the simulator daemon, through DeviceModel. Prints `{ rc, error, …outputs }` with
+ * --json, else one line. Exit 0 on success, 1 on a Xen error (its errno name on stderr and in the JSON)
+ * or when the daemon cannot be reached, 2 for an argument DeviceModel cannot use.
+ */
+import { InputError, NEWEST_RELEASE, XenError, errnoValue } from '@xenmem/abi-types';
+import { DeviceModel } from '@xenmem/ioreq-client';
+import { withBackend, type CliEnv } from '../backend.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
+import { printJson } from '../output.js';
+import { dmOp, type DmArgs } from './dm-ops.js';
+
+export interface DmOptions {
+  /** The op's subcommand name (canonical, not an alias). */
+  op: string;
+  socket: string;
+  /** The domain the calls are made for (default 0, the control domain). */
+  caller: number;
+  /** Interface version names are encoded at (default: the latest). */
+  iface?: string;
+  json: boolean;
+  /** The op's flags, parsed (keys as in commands/dm-ops.ts). */
+  args: DmArgs;
+}
+
+/** What to run next after a Xen error: the usual causes of each errno in a DM op. */
+function hintFor(code: string, o: DmOptions): string {
+  const domid = typeof o.args.domid === 'number' ? o.args.domid : 'N';
+  const inspect = `xenmem sim inspect --socket ${o.socket} --domid ${domid}`;
+  switch (code) {
+    case 'ESRCH':
+      return `is domain ${domid} there? create it with xenmem sim create-domain --socket ${o.socket} --domid ${domid} --max-gpfn 0xfffff`;
+    case 'EPERM':
+      return `caller ${o.caller} may not operate on domain ${domid}: run as --caller 0 or as the domain's device model (${inspect} shows it)`;
+    case 'ENOENT':
+      return `no such ioreq server: ${inspect} lists the servers`;
+    case 'ENOSYS':
+    case 'EOPNOTSUPP':
+      return 'the daemon\'s Xen release does not have this op: xenmem compat and docs/abi/ say which releases do';
+    default:
+      return `${inspect} shows the domain's state`;
+  }
+}
+
+/** The flag a DeviceModel argument came from, for messages (`memType` → `--mem-type`). */
+function flagFor(o: DmOptions, argument: string): string {
+  const flag = dmOp(o.op).flags.find((f) => f.key === argument);
+  return flag ? `--${flag.flag}` : argument;
+}
+
+export async function runDm(o: DmOptions, io: Io, env: CliEnv): Promise<number> {
+  const op = dmOp(o.op);
+  const label = `xenmem dm ${op.name}`;
+  return withBackend(env, o.socket, o.caller, async (backend) => {
+    let out: Record<string, unknown>;
+    try {
+      const dm = new DeviceModel({ backend, iface: o.iface ?? NEWEST_RELEASE, caller: o.caller });
+      out = await op.call(dm, o.args);
+    } catch (err) {
+      if (err instanceof XenError) {
+        if (o.json) printJson(io, { rc: -errnoValue(err.code), error: err.code });
+        io.err(`${label}: Xen returned ${err.code} (errno ${err.errno}) for ${err.op}\n  ${hintFor(err.code, o)}\n`);
+        return EXIT_FAILURE;
+      }
+      if (err instanceof InputError) {
+        const names = o.iface !== undefined ? ` --iface ${o.iface}` : '';
+        const hint = err.argument === 'iface' || /memory type/.test(err.message) ? `xenmem abi types${names} lists the names` : `xenmem dm ${op.name} --help lists the flags`;
+        io.err(`${label}: ${flagFor(o, err.argument)}${err.message.slice(err.argument.length)}\n  ${hint}\n`);
+        return EXIT_USAGE;
+      }
+      throw err;
+    }
+    if (o.json) printJson(io, { rc: 0, error: null, ...out });
+    else {
+      const more = op.describe(o.args, out);
+      io.out(`${op.xenOp}: ok${more ? `, ${more}` : ''}\n`);
+    }
+    return EXIT_OK;
+  });
+}

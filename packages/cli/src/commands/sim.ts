@@ -1,0 +1,126 @@
+/**
+ * `xenmem sim serve|create-domain|destroy-domain|inspect` (DESIGN.md "Daemon"): host one simulator on a
+ * Unix socket, and control it from the shell. serve runs until SIGINT/SIGTERM and says on stderr where it
+ * listens; the others connect, do one thing and print it (one JSON document with --json, else one line).
+ */
+import { InputError, NEWEST_RELEASE, type DomainConfig, type DomainInspection, type IoreqServerView } from '@xenmem/abi-types';
+import { Hypervisor } from '@xenmem/hypervisor-sim';
+import { withBackend, type CliEnv } from '../backend.js';
+import { EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
+import { printJson } from '../output.js';
+
+export interface SimServeOptions {
+  socket: string;
+  xen?: string;
+  domains: DomainConfig[];
+  trace?: string;
+}
+
+export interface SimCreateDomainOptions {
+  socket: string;
+  domain: DomainConfig;
+  json: boolean;
+}
+
+export interface SimDomainOptions {
+  socket: string;
+  domid: number;
+  json: boolean;
+}
+
+const hex = (v: bigint | number) => '0x' + v.toString(16);
+
+/** An inspection as JSON: pfns as "0x…", counts as numbers, everything else as the backend gives it. */
+export function inspectionJson(view: DomainInspection): Record<string, unknown> {
+  return { ...view, maxGpfn: hex(view.maxGpfn), p2m: view.p2m.map((r) => ({ first: hex(r.first), count: Number(r.count), type: r.type, name: r.name })) };
+}
+
+function domainLine(view: DomainInspection): string {
+  return `domain ${view.domid}: maxGpfn ${hex(view.maxGpfn)}, ${view.hvm ? 'hvm' : 'pv'}, hap ${view.hap ? 'on' : 'off'}, ${view.vcpus} vcpu${view.vcpus === 1 ? '' : 's'}, dm ${view.dm ?? 'none'}`;
+}
+
+/** Rejections of control calls are about the input (a domid that exists, one that does not): exit 2. */
+function refused(io: Io, label: string, err: InputError, hint: string): number {
+  io.err(`${label}: ${err.message}\n  ${hint}\n`);
+  return EXIT_USAGE;
+}
+
+export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Promise<number> {
+  const hypervisor = new Hypervisor({ release: o.xen ?? NEWEST_RELEASE });
+  for (const d of o.domains) {
+    try {
+      await hypervisor.createDomain(d);
+    } catch (err) {
+      if (err instanceof InputError) return refused(io, 'xenmem sim serve', err, `fix --domain domid=${d.domid},… (each domid once)`);
+      throw err;
+    }
+  }
+  const daemon = await env.startDaemon({ socketPath: o.socket, hypervisor, ...(o.trace !== undefined && { trace: o.trace }) });
+  const domains = o.domains.length ? `domains ${o.domains.map((d) => d.domid).join(', ')}` : 'no domains';
+  io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}); stop with Ctrl-C\n`);
+  const signal = await env.untilStopped();
+  await daemon.close?.();
+  io.err(`xenmem sim serve: ${signal}: stopped\n`);
+  return EXIT_OK;
+}
+
+export async function runSimCreateDomain(o: SimCreateDomainOptions, io: Io, env: CliEnv): Promise<number> {
+  return withBackend(env, o.socket, 0, async (backend) => {
+    try {
+      await backend.createDomain(o.domain);
+    } catch (err) {
+      if (err instanceof InputError)
+        return refused(io, 'xenmem sim create-domain', err, `xenmem sim inspect --socket ${o.socket} --domid ${o.domain.domid} shows an existing domain; xenmem sim destroy-domain ends it`);
+      throw err;
+    }
+    const view = await backend.inspect(o.domain.domid);
+    if (o.json) printJson(io, { domid: view.domid, maxGpfn: hex(view.maxGpfn), hap: view.hap, hvm: view.hvm, vcpus: view.vcpus, dm: view.dm });
+    else io.out(`created ${domainLine(view)}\n`);
+    return EXIT_OK;
+  });
+}
+
+export async function runSimDestroyDomain(o: SimDomainOptions, io: Io, env: CliEnv): Promise<number> {
+  return withBackend(env, o.socket, 0, async (backend) => {
+    try {
+      await backend.destroyDomain(o.domid);
+    } catch (err) {
+      if (err instanceof InputError) return refused(io, 'xenmem sim destroy-domain', err, `xenmem sim inspect --socket ${o.socket} --domid N shows a domain`);
+      throw err;
+    }
+    if (o.json) printJson(io, { domid: o.domid, destroyed: true });
+    else io.out(`destroyed domain ${o.domid}\n`);
+    return EXIT_OK;
+  });
+}
+
+export async function runSimInspect(o: SimDomainOptions, io: Io, env: CliEnv): Promise<number> {
+  return withBackend(env, o.socket, 0, async (backend) => {
+    let view: DomainInspection;
+    try {
+      view = await backend.inspect(o.domid);
+    } catch (err) {
+      if (err instanceof InputError)
+        return refused(io, 'xenmem sim inspect', err, `create it with xenmem sim create-domain --socket ${o.socket} --domid ${o.domid} --max-gpfn 0xfffff`);
+      throw err;
+    }
+    if (o.json) {
+      printJson(io, inspectionJson(view));
+      return EXIT_OK;
+    }
+    const claim = view.ioreqClaim;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const server = (s: IoreqServerView) =>
+      `${s.id} ${s.enabled ? 'enabled' : 'disabled'} (emulator ${s.emulator}, bufioreq ${s.bufioreq}, pages ${s.pages}, ranges port ${s.ranges.port.length} memory ${s.ranges.memory.length} pci ${s.ranges.pci.length})`;
+    const parts = [
+      domainLine(view) + (view.crashed ? ', crashed' : ''),
+      `claim owner ${claim.owner ?? 'none'} flags ${claim.flags} entry_count ${claim.entryCount}`,
+      `${plural(view.p2m.length, 'p2m run')}: ${view.p2m.map((r) => `${hex(r.first)}+${r.count} ${r.name}`).join(', ')}`,
+      ...(view.servers ? [view.servers.length ? `servers ${view.servers.map(server).join(', ')}` : 'no servers'] : []),
+      ...(view.pending ? [plural(view.pending.length, 'pending request')] : []),
+      plural(view.events.length, 'event'),
+    ];
+    io.out(parts.join('; ') + '\n');
+    return EXIT_OK;
+  });
+}

@@ -1,0 +1,183 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hypervisor } from '@xenmem/hypervisor-sim';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CliEnv, DaemonOptions } from '../src/backend.js';
+import { runCli } from '../src/cli.js';
+import { captureIo } from '../src/io.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
+
+let hv: Hypervisor;
+const env: Partial<CliEnv> = { connect: async () => hv };
+
+beforeEach(() => {
+  hv = new Hypervisor({ release: '4.22' });
+});
+
+async function run(argv: string[], e: Partial<CliEnv> = env) {
+  const io = captureIo();
+  const code = await runCli(argv, io, e);
+  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) as unknown };
+}
+const sim = (...argv: string[]) => run(['sim', argv[0]!, '--socket', '/tmp/xen.sock', ...argv.slice(1)]);
+
+describe('xenmem sim create-domain / inspect / destroy-domain', () => {
+  it('create-domain with the scenario defaults, then with every flag', async () => {
+    const a = await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff');
+    expect(a).toMatchObject({ code: 0, stdout: 'created domain 1: maxGpfn 0xfffff, hvm, hap on, 1 vcpu, dm none\n', stderr: '' });
+    const b = await sim('create-domain', '--domid', '2', '--max-gpfn', '4095', '--hap', 'off', '--hvm', 'on', '--vcpus', '4', '--dm', '1', '--json');
+    expect(b.code).toBe(0);
+    expect(b.json()).toEqual({ domid: 2, maxGpfn: '0xfff', hap: false, hvm: true, vcpus: 4, dm: 1 });
+  });
+
+  it('a domid that exists, or a config the simulator refuses, is exit 2 with what to run next', async () => {
+    await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff');
+    const again = await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfff', '--json');
+    expect(again).toMatchObject({ code: 2, stdout: '' });
+    expect(again.stderr).toBe('xenmem sim create-domain: domid 1 already exists\n  xenmem sim inspect --socket /tmp/xen.sock --domid 1 shows an existing domain; xenmem sim destroy-domain ends it\n');
+    const vcpus = await sim('create-domain', '--domid', '3', '--max-gpfn', '0xfff', '--vcpus', '0');
+    expect(vcpus).toMatchObject({ code: 2, stdout: '' });
+    expect(vcpus.stderr).toMatch(/^xenmem sim create-domain: vcpus 0 must be an integer from 1 to /);
+  });
+
+  it('inspect --json: p2m runs as "0x…" starts and counts, the claim with entryCount, the event log', async () => {
+    await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff', '--vcpus', '2');
+    const dm = (...argv: string[]) => run(['dm', '--socket', '/tmp/xen.sock', ...argv]);
+    expect((await dm('create-ioreq-server', '--domid', '1', '--handle-bufioreq', 'atomic')).code).toBe(0);
+    expect((await dm('map-mem-type', '--domid', '1', '--id', '0', '--flags', 'write')).code).toBe(0);
+    expect((await dm('set-mem-type', '--domid', '1', '--first-pfn', '0x100', '--nr', '16', '--mem-type', 'ioreq_server')).code).toBe(0);
+    expect((await dm('map-io-range', '--domid', '1', '--id', '0', '--type', 'memory', '--start', '0xf0000000', '--end', '0xf0000fff')).code).toBe(0);
+    expect((await dm('remote-shutdown', '--domid', '1', '--reason', '0')).code).toBe(0);
+    const r = await sim('inspect', '--domid', '1', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json()).toEqual({
+      domid: 1,
+      maxGpfn: '0xfffff',
+      hap: true,
+      hvm: true,
+      vcpus: 2,
+      dm: null,
+      ioreqClaim: { owner: 0, flags: 2, entryCount: 16 },
+      p2m: [
+        { first: '0x0', count: 0x100, type: 0, name: 'p2m_ram_rw' },
+        { first: '0x100', count: 16, type: 15, name: 'p2m_ioreq_server' },
+        { first: '0x110', count: 0x100000 - 0x110, type: 0, name: 'p2m_ram_rw' },
+      ],
+      events: [{ op: 'remote_shutdown', args: { reason: 0 } }],
+      servers: [{ id: 0, emulator: 0, bufioreq: 2, enabled: false, ranges: { port: [], memory: [['0xf0000000', '0xf0000fff']], pci: [] }, ports: { vcpu: [1, 2], bufioreq: 3 }, pages: 'none' }],
+      pending: [],
+      crashed: false,
+    });
+    const human = await sim('inspect', '--domid', '1');
+    expect(human.stdout).toBe(
+      'domain 1: maxGpfn 0xfffff, hvm, hap on, 2 vcpus, dm none; claim owner 0 flags 2 entry_count 16; 3 p2m runs: 0x0+256 p2m_ram_rw, 0x100+16 p2m_ioreq_server, 0x110+1048304 p2m_ram_rw; ' +
+        'servers 0 disabled (emulator 0, bufioreq 2, pages none, ranges port 0 memory 1 pci 0); 0 pending requests; 1 event\n',
+    );
+  });
+
+  it('destroy-domain ends a domain; inspecting or destroying it again is exit 2', async () => {
+    await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfff');
+    expect(await sim('destroy-domain', '--domid', '1')).toMatchObject({ code: 0, stdout: 'destroyed domain 1\n', stderr: '' });
+    const again = await sim('destroy-domain', '--domid', '1', '--json');
+    expect(again).toMatchObject({ code: 2, stdout: '', stderr: 'xenmem sim destroy-domain: domid 1 does not exist\n  xenmem sim inspect --socket /tmp/xen.sock --domid N shows a domain\n' });
+    const gone = await sim('inspect', '--domid', '1', '--json');
+    expect(gone).toMatchObject({ code: 2, stdout: '' });
+    expect(gone.stderr).toBe('xenmem sim inspect: domid 1 does not exist\n  create it with xenmem sim create-domain --socket /tmp/xen.sock --domid 1 --max-gpfn 0xfffff\n');
+    await sim('create-domain', '--domid', '2', '--max-gpfn', '0xfff');
+    expect((await sim('destroy-domain', '--domid', '2', '--json')).json()).toEqual({ domid: 2, destroyed: true });
+  });
+});
+
+describe('xenmem sim serve', () => {
+  it('creates the --domain SPECs, starts the daemon, says where on stderr, and stops on a signal', async () => {
+    let started: DaemonOptions | undefined;
+    let closed = false;
+    let stop!: (signal: string) => void;
+    const serveEnv: Partial<CliEnv> = {
+      startDaemon: async (o) => {
+        started = o;
+        return { close: async () => void (closed = true) };
+      },
+      untilStopped: () => new Promise((resolve) => (stop = resolve)),
+    };
+    const io = captureIo();
+    const done = runCli(['sim', 'serve', '--socket', '/tmp/s.sock', '--xen', '4.11', '--domain', 'domid=1,max-gpfn=0xfffff', '--domain', 'domid=2,max-gpfn=0xfff,hap=off,vcpus=2,dm=1', '--trace', '/tmp/t.jsonl'], io, serveEnv);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(io.stderr).toBe('xenmem sim serve: listening on /tmp/s.sock (Xen 4.11, domains 1, 2, trace /tmp/t.jsonl); stop with Ctrl-C\n');
+    expect(started).toMatchObject({ socketPath: '/tmp/s.sock', trace: '/tmp/t.jsonl' });
+    const served = started!.hypervisor;
+    expect(served.release).toBe('4.11');
+    expect(await served.inspect(2)).toMatchObject({ domid: 2, maxGpfn: 0xfff, hap: false, hvm: true, vcpus: 2, dm: 1 });
+    expect(closed).toBe(false);
+    stop('SIGTERM');
+    expect(await done).toBe(0);
+    expect(closed).toBe(true);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toMatch(/\nxenmem sim serve: SIGTERM: stopped\n$/);
+  });
+
+  it('a bad SPEC or release is exit 2 naming it; the daemon is not started', async () => {
+    let starts = 0;
+    const e: Partial<CliEnv> = { startDaemon: async () => ({ close: () => void starts++ }), untilStopped: async () => 'SIGINT' };
+    const bad = await run(['sim', 'serve', '--socket', 's', '--domain', 'domid=1,maxgpfn=0xfff'], e);
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toMatch(/^error: option '--domain <SPEC>' argument 'domid=1,maxgpfn=0xfff' is invalid\. key "maxgpfn" is not one of domid, max-gpfn, hap, hvm, vcpus, dm/);
+    const twice = await run(['sim', 'serve', '--socket', 's', '--domain', 'domid=1,max-gpfn=1', '--domain', 'domid=1,max-gpfn=2'], e);
+    expect(twice).toMatchObject({ code: 2, stdout: '', stderr: 'xenmem sim serve: domid 1 already exists\n  fix --domain domid=1,… (each domid once)\n' });
+    const xen = await run(['sim', 'serve', '--socket', 's', '--xen', '4.5'], e);
+    expect(xen).toMatchObject({ code: 2, stdout: '' });
+    expect(xen.stderr).toMatch(/^xenmem sim serve: release "4\.5" is not simulated/);
+    expect(starts).toBe(0);
+  });
+});
+
+// End to end: the real daemon on a temp socket and the real socket backend, once both are exported.
+const daemonMod = (await import('@xenmem/hypervisor-sim')) as { startDaemon?: (o: DaemonOptions) => Promise<{ close(): Promise<void> }> };
+const clientMod = (await import('@xenmem/ioreq-client')) as { SocketBackend?: unknown };
+const e2e = typeof daemonMod.startDaemon === 'function' && clientMod.SocketBackend !== undefined;
+
+describe.skipIf(!e2e)('end to end over a Unix socket', () => {
+  it('create-domain, dm ops, inspect and run --socket through runCli give the in-process results', async () => {
+    const socket = join(mkdtempSync(join(tmpdir(), 'xenmem-cli-')), 'xen.sock');
+    const daemon = await daemonMod.startDaemon!({ socketPath: socket, hypervisor: new Hypervisor({ release: '4.22' }) });
+    try {
+      const real = (argv: string[]) => run(argv, {});
+      expect(await real(['sim', 'create-domain', '--socket', socket, '--domid', '3', '--max-gpfn', '0xfffff', '--json'])).toMatchObject({ code: 0, stderr: '' });
+      expect((await real(['dm', '--socket', socket, 'create-ioreq-server', '--domid', '3', '--json'])).json()).toEqual({ rc: 0, error: null, id: 0 });
+      expect((await real(['dm', '--socket', socket, 'set-mem-type', '--domid', '3', '--first-pfn', '0x100', '--nr', '16', '--mem-type', 'ram_ro', '--json'])).json()).toEqual({ rc: 0, error: null });
+      expect((await real(['dm', '--socket', socket, 'get-mem-type', '--domid', '3', '--pfn', '0x105', '--json'])).json()).toEqual({ rc: 0, error: null, type: 'ram_ro', mem_type: 1 });
+      const bad = await real(['dm', '--socket', socket, 'set-mem-type', '--domid', '3', '--first-pfn', '0x100', '--nr', '16', '--mem-type', 'ioreq_server', '--json']);
+      expect(bad).toMatchObject({ code: 1 });
+      expect(bad.json()).toEqual({ rc: -22, error: 'EINVAL' });
+      const inspect = await real(['sim', 'inspect', '--socket', socket, '--domid', '3', '--json']);
+      expect(inspect.json()).toMatchObject({
+        domid: 3,
+        maxGpfn: '0xfffff',
+        ioreqClaim: { owner: null, flags: 0, entryCount: 0 },
+        p2m: [
+          { first: '0x0', count: 0x100, type: 0, name: 'p2m_ram_rw' },
+          { first: '0x100', count: 16, type: 3, name: 'p2m_ram_ro' },
+          { first: '0x110', count: 0x100000 - 0x110, type: 0, name: 'p2m_ram_rw' },
+        ],
+      });
+
+      const scenario = join(EXAMPLES, 'design-gpu-claim.json');
+      const inProcess = await real(['run', scenario, '--json']);
+      const onDaemon = await real(['run', '--socket', socket, scenario, '--json']);
+      expect(onDaemon.code).toBe(0);
+      expect(onDaemon.json()).toEqual(inProcess.json());
+      // Its domain now exists on the daemon: running it again is unusable (exit 2).
+      const again = await real(['run', '--socket', socket, scenario]);
+      expect(again).toMatchObject({ code: 2, stdout: '' });
+      expect(again.stderr).toMatch(/ {2}domains\[0\]: the backend refused it: /);
+      const release = await real(['run', '--socket', socket, scenario, '--xen', '4.11']);
+      expect(release).toMatchObject({ code: 2, stdout: '' });
+      expect(release.stderr).toMatch(/ {2}xen: the scenario is for Xen 4\.11, but the backend runs Xen 4\.22/);
+    } finally {
+      await daemon.close();
+    }
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * One client connection: its byte stream cut into frames, its caller domain (from hello), its restriction,
+ * the shared pages it mapped (with the content it last saw, so the daemon can send what the hypervisor
+ * changed) and the event-channel ports it bound. A connection never throws into the daemon: a framing
+ * error gets an error frame and closes this connection only.
+ */
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameKind, WIRE_PAGE_SIZE, WireError, encodeFrame, encodeJson, encodePageBytes, encodeLocalPort, type ErrorBody, type Frame, type SharedPage } from '@xenmem/abi-types';
+
+interface MappedPage {
+  page: SharedPage;
+  /** The bytes the client's mirror holds. */
+  seen: Uint8Array;
+}
+
+export class Connection {
+  /** The calling domain stated in hello; null until then. */
+  caller: number | null = null;
+  /** The domain restrict locked the connection to, or null. */
+  restrictedTo: number | null = null;
+  /** Local event-channel ports this connection bound (unbound when it closes). */
+  readonly ports = new Set<number>();
+  private readonly pages = new Map<number, MappedPage>();
+  private nextHandle = 1;
+  private readonly decoder = new FrameDecoder();
+  private closing = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    onFrame: (conn: Connection, frame: Frame) => void,
+    onClose: (conn: Connection) => void,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      if (this.closing) return;
+      let frames: Frame[];
+      try {
+        frames = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (e) {
+        return this.fail(0, e instanceof WireError ? e : new WireError(String(e), { fatal: true }));
+      }
+      for (const f of frames) {
+        if (this.closing) return;
+        onFrame(this, f);
+      }
+    });
+    socket.on('error', () => {}); // ECONNRESET, EPIPE: the close handler cleans up
+    socket.on('close', () => {
+      this.closing = true;
+      onClose(this);
+    });
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Sends a frame, after page updates for whatever the hypervisor changed in this connection's pages. */
+  send(kind: number, id: number, payload: Uint8Array): void {
+    if (this.closing) return;
+    this.syncPages();
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(kind, id, payload);
+    } catch (e) {
+      frame = encodeFrame(FrameKind.error, id, encodeJson({ errno: (e as WireError).errno ?? 0, message: (e as Error).message } satisfies ErrorBody));
+    }
+    this.socket.write(frame);
+  }
+
+  sendError(id: number, body: ErrorBody): void {
+    this.send(FrameKind.error, id, encodeJson(body));
+  }
+
+  /** An error frame, then (for a fatal one) the end of this connection. */
+  fail(id: number, e: WireError): void {
+    this.sendError(id, { errno: e.errno, message: e.message });
+    if (e.fatal) this.close();
+  }
+
+  /** Pushes an event frame for a bound port; the page updates before it show what the notify was about. */
+  deliverEvent(port: number): void {
+    this.send(FrameKind.event, 0, encodeLocalPort(port));
+  }
+
+  /** Registers a page the connection mapped; returns its handle. */
+  addPage(page: SharedPage): { handle: number; bytes: Uint8Array } {
+    const handle = this.nextHandle++;
+    const bytes = page.read(0, WIRE_PAGE_SIZE);
+    this.pages.set(handle, { page, seen: bytes.slice() });
+    return { handle, bytes };
+  }
+
+  /** A page write from the client: applied to the hypervisor's page at once, and not echoed back. */
+  writePage(handle: number, offset: number, bytes: Uint8Array): void {
+    const p = this.pages.get(handle);
+    if (!p) throw new WireError(`no page with handle ${handle} on this connection`);
+    p.page.write(offset, bytes);
+    p.seen.set(bytes, offset);
+  }
+
+  /** Sends the byte runs of each page that differ from what the client last saw (exact runs, no padding). */
+  private syncPages(): void {
+    for (const [handle, p] of this.pages) {
+      const now = p.page.read(0, WIRE_PAGE_SIZE);
+      let i = 0;
+      while (i < WIRE_PAGE_SIZE) {
+        if (now[i] === p.seen[i]) {
+          i++;
+          continue;
+        }
+        const start = i;
+        while (i < WIRE_PAGE_SIZE && now[i] !== p.seen[i]) i++;
+        const bytes = now.slice(start, i);
+        p.seen.set(bytes, start);
+        this.socket.write(encodeFrame(FrameKind.pageUpdate, 0, encodePageBytes({ handle, offset: start, bytes })));
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+}

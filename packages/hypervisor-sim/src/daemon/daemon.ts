@@ -1,0 +1,84 @@
+/**
+ * `xenmem sim serve`: one simulated hypervisor for many clients over a Unix socket (DESIGN.md "Daemon",
+ * docs/protocol.md). Xen knows domains, not processes: when a connection closes nothing is destroyed — its
+ * servers, pages and waiting guest accesses stay — only its event-channel ports are unbound, so a new
+ * connection with the same caller can bind them again and take over.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { SimulatorBackend } from '@xenmem/abi-types';
+import { Connection } from './connection.js';
+import { handleFrame, type DaemonContext } from './dispatch.js';
+import { EventPumps } from './events.js';
+import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from './socket-path.js';
+import { Trace } from './trace.js';
+
+export interface DaemonOptions {
+  /** Where the Unix socket is created (mode 0600). An existing path is refused unless it is a stale socket. */
+  socketPath: string;
+  /** The hypervisor every connection talks to (e.g. `new Hypervisor({ release })`). */
+  hypervisor: SimulatorBackend;
+  /** A file to append every hypercall and ioreq to, as JSON lines. */
+  trace?: string;
+}
+
+export interface Daemon {
+  /** The socket path. */
+  readonly address: string;
+  /** Open connections (for inspection and tests). */
+  readonly connections: number;
+  /** Stops listening, closes every connection and removes the socket file. The hypervisor is left as it is. */
+  close(): Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { socketPath, hypervisor, trace: tracePath } = options;
+  await claimSocketPath(socketPath);
+  const conns = new Set<Connection>();
+  const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
+  const trace = new Trace(tracePath);
+  const ctx: DaemonContext = { hv: hypervisor, trace, events };
+  let nextId = 1;
+
+  const onClose = (conn: Connection) => {
+    conns.delete(conn);
+    void dropPorts(ctx, conn, conns);
+  };
+  const server: Server = createServer((socket: Socket) => {
+    conns.add(new Connection(nextId++, socket, (c, f) => handleFrame(ctx, c, f), onClose));
+  });
+  server.on('error', () => {}); // accept errors (EMFILE…) must not end the daemon
+  await listenPrivately(server, socketPath);
+  const ino = inodeOf(socketPath);
+
+  return {
+    address: socketPath,
+    get connections() {
+      return conns.size;
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const c of conns) c.destroy();
+      });
+      events.stopAll();
+      releaseSocketPath(socketPath, ino);
+      await trace.close();
+    },
+  };
+}
+
+/** Unbinds a closed connection's ports; stops its caller's event pump if no other connection needs it. */
+async function dropPorts(ctx: DaemonContext, conn: Connection, open: Set<Connection>): Promise<void> {
+  const caller = conn.caller;
+  if (caller === null) return;
+  for (const port of conn.ports) {
+    try {
+      await ctx.hv.unbindPort(caller, port);
+    } catch {
+      // the port is gone already
+    }
+    ctx.trace.write({ call: 'unbind', conn: conn.id, caller, port, reason: 'disconnect' });
+  }
+  conn.ports.clear();
+  if (![...open].some((c) => c.caller === caller && c.ports.size > 0)) ctx.events.stop(caller);
+}

@@ -1,0 +1,262 @@
+/**
+ * Maps each request frame to one call of the hypervisor, on behalf of the connection's caller domain.
+ * Xen's permission rules are the hypervisor's (it is given the caller); the daemon adds what privcmd adds:
+ * a connection restricted to a domain gets EPERM for anything naming another domain.
+ */
+import {
+  CONSTANTS,
+  ERRNO,
+  FrameKind,
+  InputError,
+  STRUCTS,
+  WIRE_PROTOCOL_VERSION,
+  WireError,
+  XenError,
+  decodeAcquireResource,
+  decodeBindInterdomain,
+  decodeDmOpRequest,
+  decodeHello,
+  decodeHvmOpRequest,
+  decodeJson,
+  decodeLocalPort,
+  decodeMapForeignGfn,
+  decodePageBytes,
+  decodeRestrict,
+  dmOpByNumber,
+  encodeHypercallDone,
+  encodeJson,
+  encodePages,
+  encodePort,
+  encodeStatus,
+  frameKindName,
+  guestAccessFromJson,
+  guestAccessResultToJson,
+  hex,
+  hvmOpByNumber,
+  inspectionToJson,
+  big,
+  type DomainConfig,
+  type ErrorBody,
+  type Frame,
+  type LayoutId,
+  type SharedPage,
+  type SimulatorBackend,
+} from '@xenmem/abi-types';
+import type { Connection } from './connection.js';
+import type { EventPumps } from './events.js';
+import type { Trace } from './trace.js';
+
+export interface DaemonContext {
+  hv: SimulatorBackend;
+  trace: Trace;
+  events: EventPumps;
+}
+
+const EPERM = ERRNO.EPERM.value;
+const EINVAL = ERRNO.EINVAL.value;
+const ENOSYS = ERRNO.ENOSYS.value;
+const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
+/** HVMOP_op_mask (≤4.8): the low byte is the op, the rest continuation state. */
+const HVMOP_OP_MASK = 0xff;
+
+type Reply = { kind: number; payload: Uint8Array } | null;
+
+/** Handles one frame. Never throws: every failure becomes an error frame (and, if fatal, the end of the connection). */
+export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame): void {
+  try {
+    if (conn.caller === null) return hello(ctx, conn, frame);
+    // Applied before any later frame of this connection is looked at (docs/protocol.md "Ordering").
+    if (frame.kind === FrameKind.pageWrite) {
+      const w = decodePageBytes(frame.payload);
+      return conn.writePage(w.handle, w.offset, w.bytes);
+    }
+    if (frame.kind === FrameKind.restrict) return restrict(conn, frame);
+    const handler = HANDLERS[frame.kind];
+    if (!handler) throw new WireError(`unknown frame kind 0x${frame.kind.toString(16)}${frameKindName(frame.kind) ? ` (${frameKindName(frame.kind)} is not a request)` : ''}`);
+    handler(ctx, conn, frame.payload).then(
+      (reply) => reply && conn.send(reply.kind, frame.id, reply.payload),
+      (e: unknown) => conn.sendError(frame.id, errorBody(e)),
+    );
+  } catch (e) {
+    if (e instanceof WireError) conn.fail(frame.id, e);
+    else conn.sendError(frame.id, errorBody(e));
+  }
+}
+
+function hello(ctx: DaemonContext, conn: Connection, frame: Frame): void {
+  if (frame.kind !== FrameKind.hello) throw new WireError('the first frame must be hello', { fatal: true });
+  let h;
+  try {
+    h = decodeHello(frame.payload);
+  } catch (e) {
+    throw new WireError((e as Error).message, { fatal: true });
+  }
+  if (h.protocol !== WIRE_PROTOCOL_VERSION) throw new WireError(`protocol ${h.protocol} is not supported (this daemon speaks ${WIRE_PROTOCOL_VERSION})`, { fatal: true });
+  if (h.caller >= DOMID_FIRST_RESERVED) throw new WireError(`caller 0x${h.caller.toString(16)} is a reserved domid, not a domain`, { fatal: true });
+  conn.caller = h.caller;
+  conn.send(FrameKind.welcome, frame.id, encodeJson({ protocol: WIRE_PROTOCOL_VERSION, release: ctx.hv.release }));
+}
+
+/** privcmd's IOCTL_PRIVCMD_RESTRICT: to the same domain again is a no-op, to another EINVAL. */
+function restrict(conn: Connection, frame: Frame): void {
+  const domid = decodeRestrict(frame.payload);
+  let rc = 0;
+  if (conn.restrictedTo !== null && conn.restrictedTo !== domid) rc = -EINVAL;
+  else conn.restrictedTo = domid;
+  conn.send(FrameKind.status, frame.id, encodeStatus(rc));
+}
+
+const allowed = (conn: Connection, domid: number) => conn.restrictedTo === null || conn.restrictedTo === domid;
+
+function refuseControl(conn: Connection, domid: unknown, op: string): void {
+  if (typeof domid === 'number' && !allowed(conn, domid)) throw new XenError('EPERM', op, `the connection is restricted to domain ${conn.restrictedTo}`);
+}
+
+/**
+ * The domain an hvm_op argument names: its struct's `domid` field at offset 0 (every HVMOP the tools use
+ * has one). An op without it is refused on a restricted connection, as privcmd refuses a restricted fd's
+ * other hypercalls.
+ */
+function hvmOpDomid(op: number, arg: Uint8Array): number | null {
+  const struct = hvmOpByNumber(op & HVMOP_OP_MASK)?.struct;
+  const layout = struct ? STRUCTS[struct as LayoutId] : undefined;
+  const field = layout?.fields.find((f) => f.name === 'domid');
+  if (!field || field.size !== 2 || arg.length < field.offset + 2) return null;
+  return new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint16(field.offset, true);
+}
+
+type Handler = (ctx: DaemonContext, conn: Connection, payload: Uint8Array) => Promise<Reply>;
+
+const json = (value: unknown): Reply => ({ kind: FrameKind.json, payload: encodeJson(value) });
+
+function pagesReply(conn: Connection, rc: number, pages: SharedPage[]): Reply {
+  return { kind: FrameKind.pages, payload: encodePages({ rc, pages: pages.map((p) => conn.addPage(p)) }) };
+}
+
+function needs(ctx: DaemonContext, method: keyof SimulatorBackend): boolean {
+  return typeof ctx.hv[method] === 'function';
+}
+
+const HANDLERS: Record<number, Handler> = {
+  async [FrameKind.dmOp](ctx, conn, payload) {
+    const { domid, bufs } = decodeDmOpRequest(payload);
+    const op = bufs[0] && bufs[0].length >= 4 ? new DataView(bufs[0].buffer, bufs[0].byteOffset).getUint32(0, true) : null;
+    const outcome = allowed(conn, domid) ? await ctx.hv.dmOp(conn.caller!, domid, bufs) : { rc: -EPERM, continuations: 0, progress: null };
+    ctx.trace.write({ call: 'dm_op', conn: conn.id, caller: conn.caller!, domid, op, name: op === null ? null : (dmOpByNumber(op)?.name ?? null), ...outcome });
+    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs }) };
+  },
+
+  async [FrameKind.hvmOp](ctx, conn, payload) {
+    const { op, arg } = decodeHvmOpRequest(payload);
+    const domid = hvmOpDomid(op, arg);
+    const permitted = conn.restrictedTo === null || domid === conn.restrictedTo;
+    const outcome = permitted ? await ctx.hv.hvmOp(conn.caller!, op, arg) : { rc: -EPERM, continuations: 0, progress: null };
+    ctx.trace.write({ call: 'hvm_op', conn: conn.id, caller: conn.caller!, domid, op, name: hvmOpByNumber(op & HVMOP_OP_MASK)?.name ?? null, ...outcome });
+    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [arg] }) };
+  },
+
+  async [FrameKind.acquireResource](ctx, conn, payload) {
+    const q = decodeAcquireResource(payload);
+    if (!needs(ctx, 'acquireResource')) return pagesReply(conn, -ENOSYS, []);
+    const r = allowed(conn, q.domid) ? await ctx.hv.acquireResource(conn.caller!, q.domid, q.type, q.id, q.frame, q.nrFrames) : { rc: -EPERM, pages: [] };
+    ctx.trace.write({ call: 'acquire_resource', conn: conn.id, caller: conn.caller!, ...q, rc: r.rc, pages: r.pages.length });
+    return pagesReply(conn, r.rc, r.pages);
+  },
+
+  async [FrameKind.mapForeignGfn](ctx, conn, payload) {
+    const q = decodeMapForeignGfn(payload);
+    if (!needs(ctx, 'mapForeignGfn')) return pagesReply(conn, -ENOSYS, []);
+    const r = allowed(conn, q.domid) ? await ctx.hv.mapForeignGfn(conn.caller!, q.domid, q.gfn) : { rc: -EPERM, page: null };
+    ctx.trace.write({ call: 'map_foreign_gfn', conn: conn.id, caller: conn.caller!, domid: q.domid, gfn: hex(q.gfn), rc: r.rc });
+    return pagesReply(conn, r.rc, r.page ? [r.page] : []);
+  },
+
+  async [FrameKind.bindInterdomain](ctx, conn, payload) {
+    const q = decodeBindInterdomain(payload);
+    if (!needs(ctx, 'bindInterdomain')) return { kind: FrameKind.port, payload: encodePort({ rc: -ENOSYS, localPort: 0 }) };
+    const r = allowed(conn, q.remoteDomid) ? await ctx.hv.bindInterdomain(conn.caller!, q.remoteDomid, q.remotePort) : { rc: -EPERM, localPort: 0 };
+    ctx.trace.write({ call: 'bind_interdomain', conn: conn.id, caller: conn.caller!, ...q, ...r });
+    if (r.rc === 0) {
+      if (conn.closed) await ctx.hv.unbindPort(conn.caller!, r.localPort);
+      else (conn.ports.add(r.localPort), ctx.events.ensure(conn.caller!));
+    }
+    return { kind: FrameKind.port, payload: encodePort(r) };
+  },
+
+  async [FrameKind.unbindPort](ctx, conn, payload) {
+    const port = decodeLocalPort(payload);
+    // Only ports this connection bound: another connection's ports are not this one's to close.
+    const rc = !needs(ctx, 'unbindPort') ? -ENOSYS : conn.ports.has(port) ? await ctx.hv.unbindPort(conn.caller!, port) : -EINVAL;
+    if (rc === 0) conn.ports.delete(port);
+    ctx.trace.write({ call: 'unbind', conn: conn.id, caller: conn.caller!, port, rc });
+    return { kind: FrameKind.status, payload: encodeStatus(rc) };
+  },
+
+  async [FrameKind.notify](ctx, conn, payload) {
+    const port = decodeLocalPort(payload);
+    const rc = !needs(ctx, 'notify') ? -ENOSYS : conn.ports.has(port) ? await ctx.hv.notify(conn.caller!, port) : -EINVAL;
+    ctx.trace.write({ call: 'notify', conn: conn.id, caller: conn.caller!, port, rc });
+    return { kind: FrameKind.status, payload: encodeStatus(rc) };
+  },
+
+  async [FrameKind.createDomain](ctx, conn, payload) {
+    const config = body(payload, 'create_domain') as unknown as DomainConfig;
+    refuseControl(conn, config.domid, 'create_domain');
+    await ctx.hv.createDomain(config);
+    ctx.trace.write({ call: 'create_domain', conn: conn.id, caller: conn.caller!, ...config });
+    return json(null);
+  },
+
+  async [FrameKind.destroyDomain](ctx, conn, payload) {
+    const { domid } = body(payload, 'destroy_domain');
+    refuseControl(conn, domid, 'destroy_domain');
+    await ctx.hv.destroyDomain(domid as number);
+    ctx.trace.write({ call: 'destroy_domain', conn: conn.id, caller: conn.caller!, domid });
+    return json(null);
+  },
+
+  async [FrameKind.seedP2m](ctx, conn, payload) {
+    const j = body(payload, 'seed_p2m');
+    refuseControl(conn, j.domid, 'seed_p2m');
+    await ctx.hv.seedP2m(j.domid as number, big(j.first_pfn, 'first_pfn'), j.nr as number, j.p2m as number);
+    ctx.trace.write({ call: 'seed_p2m', conn: conn.id, caller: conn.caller!, ...j });
+    return json(null);
+  },
+
+  async [FrameKind.guestAccess](ctx, conn, payload) {
+    const access = guestAccessFromJson(body(payload, 'guest_access'));
+    refuseControl(conn, access.domid, 'guest_access');
+    const r = await ctx.hv.guestAccess(access);
+    ctx.trace.write({ call: 'guest_access', conn: conn.id, caller: conn.caller!, ...access, outcome: r.outcome, value: r.value });
+    ctx.trace.ioreqs(conn.id, conn.caller!, access.domid, r.ioreqs);
+    return json(guestAccessResultToJson(r));
+  },
+
+  async [FrameKind.inspect](ctx, conn, payload) {
+    const { domid } = body(payload, 'inspect');
+    refuseControl(conn, domid, 'inspect');
+    return json(inspectionToJson(await ctx.hv.inspect(domid as number)));
+  },
+};
+
+function body(payload: Uint8Array, what: string): Record<string, unknown> {
+  const j = decodeJson(payload, what);
+  if (j === null) throw new WireError(`${what} body must be a JSON object`);
+  return j;
+}
+
+/** An error frame's body for anything a handler threw. */
+export function errorBody(e: unknown): ErrorBody {
+  if (e instanceof XenError) return { errno: e.errno, message: e.message };
+  if (e instanceof WireError) return { errno: e.errno, message: e.message };
+  if (e instanceof InputError) return { errno: 0, message: e.message, argument: e.argument, value: jsonSafe(e.value) };
+  return { errno: 0, message: e instanceof Error ? e.message : String(e) };
+}
+
+function jsonSafe(v: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? hex(x) : x)) ?? 'null');
+  } catch {
+    return String(v);
+  }
+}

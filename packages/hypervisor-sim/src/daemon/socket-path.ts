@@ -1,0 +1,69 @@
+/**
+ * The daemon's socket file: claimed only when nothing is there or a stale socket is (one that refuses
+ * connections, left by a daemon that died); a symbolic link is never followed and any other file is left
+ * alone. The socket is created with mode 0600: only its owner may connect, since a connection may claim any
+ * caller domain, as only a privileged process can on Xen.
+ */
+import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { connect, type Server } from 'node:net';
+import { InputError } from '@xenmem/abi-types';
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Whether something accepts connections on a socket path. */
+function accepting(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Makes `path` free for a new socket, or refuses with InputError naming what is in the way. */
+export async function claimSocketPath(path: string): Promise<void> {
+  const st = lstatOrNull(path);
+  if (!st) return;
+  if (st.isSymbolicLink()) throw new InputError('socketPath', path, 'is a symbolic link; the daemon does not follow links');
+  if (!st.isSocket()) throw new InputError('socketPath', path, 'exists and is not a socket; remove it or choose another path');
+  if (await accepting(path)) throw new InputError('socketPath', path, 'is in use by a running daemon');
+  // Stale: check again right before removing, so a file swapped in meanwhile is not removed.
+  const again = lstatOrNull(path);
+  if (again && again.isSocket() && again.ino === st.ino) unlinkSync(path);
+}
+
+/** Listens on `path` with the socket created under umask 0177, then chmod 0600 (the umask closes the window). */
+export function listenPrivately(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    const old = process.umask(0o177);
+    try {
+      server.listen(path, () => {
+        server.off('error', onError);
+        const st = lstatOrNull(path);
+        if (!st || !st.isSocket()) return reject(new InputError('socketPath', path, 'was replaced while the daemon started'));
+        chmodSync(path, 0o600);
+        resolve();
+      });
+    } finally {
+      process.umask(old);
+    }
+  });
+}
+
+/** Removes the socket file if it is still the daemon's own. */
+export function releaseSocketPath(path: string, ino: number | null): void {
+  const st = lstatOrNull(path);
+  if (st && st.isSocket() && (ino === null || st.ino === ino)) unlinkSync(path);
+}
+
+export function inodeOf(path: string): number | null {
+  return lstatOrNull(path)?.ino ?? null;
+}

@@ -1,0 +1,176 @@
+/**
+ * Xen's side of the ioreq protocol (reference §6.8, common/ioreq.c `ioreq_send`, `wait_for_io`,
+ * `ioreq_send_buffered`, `ioreq_broadcast`):
+ * - synchronous: the slot must be NONE with the vCPU's port in vp_eport, else the send is refused; Xen
+ *   writes the request, sets READY, notifies the vCPU's port and the vCPU blocks until the device model
+ *   sets IORESP_READY (Xen then sets NONE and takes `data`). A state going backwards (among READY,
+ *   INPROCESS, IORESP_READY) or an unknown state crashes the domain; NONE ends the wait with data ~0
+ *   (the emulator died while the request was in flight).
+ * - a server with no device model attached (its synchronous page never mapped, or the vCPU's port never
+ *   bound by its emulator) is answered at once by the hypervisor's IoreqHandler, through the same bytes:
+ *   READY → handler → INPROCESS, data, IORESP_READY → NONE.
+ * - buffered: a write goes into the ring and the ring's port is notified; it never gets a response. Without
+ *   an attached device model the handler sees it and the ring is drained at once.
+ */
+import { CONSTANTS, type IoreqRecord, type IoreqTypeName } from '@xenmem/abi-types';
+import type { Domain } from '../domain.js';
+import type { Hypervisor } from '../hypervisor.js';
+import { ringConsume, ringPut } from './ring.js';
+import type { IoreqServer } from './server.js';
+import {
+  STATE_IOREQ_INPROCESS,
+  STATE_IOREQ_NONE,
+  STATE_IOREQ_READY,
+  STATE_IORESP_READY,
+  setSlotData,
+  setSlotState,
+  slotData,
+  slotPort,
+  slotState,
+  writeSlot,
+} from './pages.js';
+
+const U64 = (1n << 64n) - 1n;
+const allOnes = (size: number) => (size >= 8 ? U64 : (1n << BigInt(8 * size)) - 1n);
+const TYPE_NUMBER = Object.fromEntries(CONSTANTS.ioreq_type.members.map((m) => [m.name, m.value])) as Record<IoreqTypeName, number>;
+const DIR_NUMBER = Object.fromEntries(CONSTANTS.ioreq_dir.members.map((m) => [m.name, m.value])) as Record<'read' | 'write', number>;
+const BUFIOREQ_ATOMIC = CONSTANTS.bufioreq.members.find((m) => m.name === 'atomic')!.value;
+
+/** How a synchronous send ended. */
+export type SendResult =
+  | { kind: 'done'; data: bigint }
+  /** ioreq_send returned UNHANDLED: bad state or bad vp_eport in the slot. */
+  | { kind: 'refused' }
+  /** The domain crashed while the vCPU waited. */
+  | { kind: 'crash' };
+
+/** A vCPU blocked on a request (Xen's `sv->pending`). */
+export interface IoreqWait {
+  vcpu: number;
+  server: IoreqServer;
+  port: number;
+  record: IoreqRecord;
+  /** The last state Xen saw (prev_state in wait_for_io). */
+  prev: number;
+  /** Sleeping on the channel until the state differs from `prev`. */
+  sleeping: boolean;
+  resolve: (r: SendResult) => void;
+}
+
+/** Whether a device model is attached to a server's synchronous path for a vCPU. */
+export function syncAttached(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: number): boolean {
+  return s.ioreqPageMapped && hv.evtchn.attached(domain.domid, s.vcpuPorts[vcpu] ?? null, s.emulator);
+}
+
+function bufAttached(hv: Hypervisor, domain: Domain, s: IoreqServer): boolean {
+  return s.bufioreqPageMapped && hv.evtchn.attached(domain.domid, s.bufioreqPort, s.emulator);
+}
+
+/** `ioreq_send(s, p, 0)` followed by the vCPU's wait; resolves when the request completes. */
+export function sendSync(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: number, record: IoreqRecord): Promise<SendResult> {
+  const page = s.ioreqPage;
+  const port = s.vcpuPorts[vcpu]!;
+  if (slotState(page, vcpu) !== STATE_IOREQ_NONE || slotPort(page, vcpu) !== port) return Promise.resolve({ kind: 'refused' });
+  writeSlot(page, vcpu, {
+    addr: record.addr,
+    data: record.data,
+    count: record.count,
+    size: record.size,
+    vp_eport: port,
+    state: STATE_IOREQ_NONE,
+    dir: DIR_NUMBER[record.dir],
+    df: record.df ? 1 : 0,
+    type: TYPE_NUMBER[record.type],
+  });
+  setSlotState(page, vcpu, STATE_IOREQ_READY);
+  if (!syncAttached(hv, domain, s, vcpu)) {
+    hv.evtchn.notifyFromXen(domain.domid, port);
+    // The hypervisor's handler plays the device model, on the same bytes.
+    setSlotState(page, vcpu, STATE_IOREQ_INPROCESS);
+    const answer = hv.ioreqHandler(domain.domid, record);
+    if (record.dir === 'read') setSlotData(page, vcpu, (answer ?? allOnes(record.size)) & U64);
+    setSlotState(page, vcpu, STATE_IORESP_READY);
+    setSlotState(page, vcpu, STATE_IOREQ_NONE);
+    return Promise.resolve({ kind: 'done', data: slotData(page, vcpu) });
+  }
+  return new Promise<SendResult>((resolve) => {
+    const wait: IoreqWait = { vcpu, server: s, port, record, prev: STATE_IOREQ_NONE, sleeping: false, resolve };
+    domain.ioreqWaits.push(wait);
+    hv.evtchn.notifyFromXen(domain.domid, port);
+    if (domain.ioreqWaits.includes(wait)) examine(domain, wait);
+  });
+}
+
+/** One pass of wait_for_io's loop, run when the vCPU's port is notified. */
+function examine(domain: Domain, wait: IoreqWait): void {
+  const page = wait.server.ioreqPage;
+  const state = slotState(page, wait.vcpu);
+  if (wait.sleeping && state === wait.prev) return; // wait_on_xen_event_channel: nothing changed yet
+  wait.sleeping = false;
+  if (state === STATE_IOREQ_NONE) return finish(domain, wait, { kind: 'done', data: U64 });
+  if (state < wait.prev) return crashDomain(domain, `Weird HVM ioreq state transition ${wait.prev} -> ${state}`);
+  wait.prev = state;
+  switch (state) {
+    case STATE_IORESP_READY:
+      setSlotState(page, wait.vcpu, STATE_IOREQ_NONE);
+      return finish(domain, wait, { kind: 'done', data: slotData(page, wait.vcpu) });
+    case STATE_IOREQ_READY:
+    case STATE_IOREQ_INPROCESS:
+      wait.sleeping = true;
+      return;
+    default:
+      return crashDomain(domain, `Weird HVM iorequest state ${state}`);
+  }
+}
+
+function finish(domain: Domain, wait: IoreqWait, result: SendResult): void {
+  const i = domain.ioreqWaits.indexOf(wait);
+  if (i >= 0) domain.ioreqWaits.splice(i, 1);
+  wait.resolve(result);
+}
+
+/** Xen's end of a channel was notified: a vCPU waiting on that port looks at its slot again. */
+export function xenEvent(domain: Domain, port: number): void {
+  for (const wait of [...domain.ioreqWaits]) if (wait.port === port && domain.ioreqWaits.includes(wait)) examine(domain, wait);
+}
+
+/**
+ * `domain_crash`: the domain is shut down as crashed. Its vCPUs stop (waiting accesses end with 'crash',
+ * later ones report 'crash' at once); hypercalls on it still work, as the domain is not dying.
+ */
+export function crashDomain(domain: Domain, reason: string): void {
+  if (!domain.crashed) {
+    domain.crashed = true;
+    domain.events.push({ op: 'domain_crash', args: { reason } });
+  }
+  for (const wait of domain.ioreqWaits.splice(0)) wait.resolve({ kind: 'crash' });
+}
+
+/** The server is going away (destroy, or the domain is destroyed): its waiters complete as if it died (data ~0). */
+export function abandonWaits(domain: Domain, s: IoreqServer | null): void {
+  for (const wait of [...domain.ioreqWaits]) if (s === null || wait.server === s) finish(domain, wait, { kind: 'done', data: U64 });
+}
+
+/**
+ * `ioreq_send(s, p, 1)`: puts a write into the server's ring; false when the server has no ring or it is
+ * full (the caller then uses the synchronous path). Marks the record buffered.
+ */
+export function sendBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, record: IoreqRecord): boolean {
+  const page = s.bufioreqPage;
+  if (!page || s.bufioreqPort === null) return false;
+  if (!ringPut(page, s.bufioreq === BUFIOREQ_ATOMIC, { type: TYPE_NUMBER[record.type], addr: record.addr, size: record.size, data: record.data })) return false;
+  record.buffered = true;
+  if (!bufAttached(hv, domain, s)) {
+    // The hypervisor's handler plays the device model and drains the ring at once.
+    hv.ioreqHandler(domain.domid, record);
+    ringConsume(page, record.size === 8 ? 2 : 1);
+  }
+  hv.evtchn.notifyFromXen(domain.domid, s.bufioreqPort);
+  return true;
+}
+
+/** A new request record (what Xen puts in ioreq_t, by name). */
+export function makeRecord(server: number, type: IoreqTypeName, dir: 'read' | 'write', addr: bigint, size: number, count: number, data: bigint, df: boolean): IoreqRecord {
+  return { server, type, dir, addr, size, count, data, df, buffered: false };
+}
+

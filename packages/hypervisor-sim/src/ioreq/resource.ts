@@ -1,0 +1,82 @@
+/**
+ * How a device model reaches a server's pages (reference §6.8):
+ * - `XENMEM_acquire_resource` (4.11+; common/memory.c acquire_resource → ioreq_server_get_frame): the
+ *   domain checks (ESRCH, EPERM for itself or without device-model privilege, EINVAL for a PV target or
+ *   nr_frames 0), only XENMEM_resource_ioreq_server (others EOPNOTSUPP), then per frame: no such server
+ *   ENOENT, not its emulator EPERM, pages already set up as gfns EPERM (the pages are set up as resource
+ *   pages before the frame is looked at), frame 0 without buffering ENOENT, frames past 1 EINVAL.
+ *   Before 4.11 the op does not exist: EOPNOTSUPP, as libxenforeignmemory reports it.
+ * - `xenforeignmemory_map` of a gfn (privcmd → p2m_add_foreign): the server's ioreq/bufioreq gfn gives
+ *   that page; a RAM gfn gives the guest's RAM contents; anything else EINVAL (paging: ENOENT).
+ */
+import { CONSTANTS, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
+import { fail, OK } from '../errno.js';
+import type { Hypervisor } from '../hypervisor.js';
+import { P2M_RAM_SHARED } from '../p2m-types.js';
+import { PAGE_SIZE, SharedPageView } from './pages.js';
+
+const RESOURCE_IOREQ_SERVER = CONSTANTS.resource.members.find((m) => m.name === 'ioreq_server')!.value;
+const FRAME_BUFIOREQ = CONSTANTS.resource.members.find((m) => m.name === 'frame_bufioreq')!.value;
+const FRAME_IOREQ_0 = FRAME_BUFIOREQ + 1; // XENMEM_resource_ioreq_server_frame_ioreq(0)
+
+const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+export function acquireResource(hv: Hypervisor, caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): { rc: number; pages: SharedPage[] } {
+  const none = (rc: number) => ({ rc, pages: [] });
+  if (entryAt(IOREQ_SERVER_RULES, hv.release)!.pages !== 'on-demand') return none(fail('EOPNOTSUPP'));
+  const domain = hv.lookupDomain(domid);
+  if (!domain) return none(fail('ESRCH'));
+  if (domid === caller) return none(fail('EPERM')); // rcu_lock_remote_domain_by_id
+  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM')); // xsm_domain_resource_map(XSM_DM_PRIV)
+  if (!isU32(nrFrames) || nrFrames === 0 || !isU32(frame) || !isU32(type) || !isU32(id)) return none(fail('EINVAL'));
+  if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP'));
+  if (!domain.hvm || id > 0xffff) return none(fail('EINVAL'));
+  const pages: SharedPage[] = [];
+  const mapped: (() => void)[] = [];
+  for (let i = 0; i < nrFrames; i++) {
+    const s = domain.servers.get(id);
+    if (!s) return none(fail('ENOENT'));
+    if (s.emulator !== caller) return none(fail('EPERM'));
+    if (s.pages.kind === 'gfns') return none(fail('EPERM'));
+    s.pages = { kind: 'resource' };
+    const idx = frame + i;
+    if (idx === FRAME_BUFIOREQ) {
+      if (!s.bufioreqPage) return none(fail('ENOENT'));
+      mapped.push(() => void (s.bufioreqPageMapped = true));
+      pages.push(new SharedPageView(s.bufioreqPage));
+    } else if (idx === FRAME_IOREQ_0) {
+      mapped.push(() => void (s.ioreqPageMapped = true));
+      pages.push(new SharedPageView(s.ioreqPage));
+    } else return none(fail('EINVAL'));
+  }
+  // Only a call that succeeds maps anything (a failing frame fails the whole call).
+  for (const m of mapped) m();
+  return { rc: OK, pages };
+}
+
+export function mapForeignGfn(hv: Hypervisor, caller: number, domid: number, gfn: bigint): { rc: number; page: SharedPage | null } {
+  const none = (rc: number) => ({ rc, page: null });
+  const domain = hv.lookupDomain(domid);
+  if (!domain) return none(fail('ESRCH'));
+  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM'));
+  if (typeof gfn !== 'bigint' || gfn < 0n || gfn >= 1n << 64n) return none(fail('EINVAL'));
+  for (const s of domain.servers.values()) {
+    if (s.pages.kind !== 'gfns') continue;
+    if (s.pages.ioreqGfn === gfn) {
+      s.ioreqPageMapped = true;
+      return { rc: OK, page: new SharedPageView(s.ioreqPage) };
+    }
+    if (s.pages.bufioreqGfn === gfn && s.bufioreqPage) {
+      s.bufioreqPageMapped = true;
+      return { rc: OK, page: new SharedPageView(s.bufioreqPage) };
+    }
+  }
+  const type = hv.p2mTypeAt(domid, gfn);
+  const is = (cls: string) => (p2mClassMembers(cls, hv.release) ?? []).includes(type);
+  if (is('P2M_PAGING_TYPES')) return none(fail('ENOENT')); // privcmd reports a paged-out frame as ENOENT
+  if (!is('P2M_RAM_TYPES') || is('P2M_HOLE_TYPES') || type === P2M_RAM_SHARED) return none(fail('EINVAL'));
+  const n = Number(gfn);
+  let bytes = domain.memory.get(n);
+  if (!bytes) domain.memory.set(n, (bytes = new Uint8Array(PAGE_SIZE)));
+  return { rc: OK, page: new SharedPageView(bytes) };
+}

@@ -1,0 +1,91 @@
+/**
+ * The requests an ioreq server receives, in Xen's words (hvm/ioreq.h, reference §3): a synchronous request
+ * from one vCPU's slot of the shared ioreq page, answered with `respond()`, or a buffered one from the
+ * buffered ring, which is always a write and never answered.
+ */
+import { CONSTANTS, STRUCTS, decodeStruct, type Ioreq, type IoreqTypeName } from '@xenmem/abi-types';
+
+/** IOREQ_TYPE_*: the name hvm/ioreq.h gives the number, or the number itself where it gives none (3–6). */
+export type IoreqType = IoreqTypeName | number;
+
+/** What every request carries (the fields of ioreq_t that mean something to a device model). */
+interface IoreqFields {
+  type: IoreqType;
+  /** IOREQ_READ or IOREQ_WRITE. */
+  dir: 'read' | 'write';
+  /** Address or port; for pci_config `SBDF << 32 | register` (Xen rewrote it so, reference §6.7). */
+  addr: bigint;
+  /** Bytes per item: 1, 2, 4 or 8. */
+  size: number;
+  /** Items (rep prefix). */
+  count: number;
+  /** The data written, or, when `dataIsPtr`, the guest physical address of the data. */
+  data: bigint;
+  /** Direction flag: items run downwards from addr. */
+  df: boolean;
+  dataIsPtr: boolean;
+}
+
+/** A request from a vCPU's slot: the vCPU waits until `respond()`. */
+export interface SyncIoreqRequest extends IoreqFields {
+  buffered: false;
+  vcpu: number;
+  /**
+   * Completes the request: for a read (without `dataIsPtr`) writes `value` (default: all ones of the access
+   * size, what Xen's null handler reads) into the slot's data, then sets STATE_IORESP_READY and notifies
+   * the vCPU's event channel. A value for a write, or a second response, is an InputError.
+   */
+  respond(value?: bigint): Promise<void>;
+}
+
+/** A request from the buffered ring: always a write of one item, never answered (QEMU handle_buffered_iopage). */
+export interface BufferedIoreqRequest extends IoreqFields {
+  buffered: true;
+  dir: 'write';
+  /** Buffered requests get no response: calling this throws an InputError. */
+  respond(value?: never): never;
+}
+
+export type IoreqRequest = SyncIoreqRequest | BufferedIoreqRequest;
+
+const IOREQ_TYPES: readonly { name: string; value: number }[] = CONSTANTS.ioreq_type.members;
+const IOREQ_READ = CONSTANTS.ioreq_dir.members.find((m) => m.name === 'read')!.value;
+
+export function ioreqTypeName(value: number): IoreqType {
+  return (IOREQ_TYPES.find((t) => t.value === value)?.name as IoreqTypeName | undefined) ?? value;
+}
+
+export function ioreqDirName(value: number): 'read' | 'write' {
+  return value === IOREQ_READ ? 'read' : 'write';
+}
+
+/** The fields of a decoded ioreq_t as a request sees them. */
+export function requestFields(slot: Ioreq): IoreqFields {
+  return {
+    type: ioreqTypeName(slot.type),
+    dir: ioreqDirName(slot.dir),
+    addr: slot.addr,
+    size: slot.size,
+    count: slot.count,
+    data: slot.data,
+    df: slot.df !== 0,
+    dataIsPtr: slot.data_is_ptr !== 0,
+  };
+}
+
+/** Decodes vCPU `vcpu`'s slot of a shared ioreq page (struct shared_iopage: ioreq_t vcpu_ioreq[]). */
+export function decodeSlot(pageBytes: Uint8Array, vcpu: number): Ioreq {
+  return decodeStruct('ioreq', pageBytes, vcpu * IOREQ_SIZE);
+}
+
+/** Offsets within ioreq_t, from the schema's layout (reference §3). */
+const IOREQ_FIELDS = STRUCTS.ioreq.fields;
+const offsetOf = (name: (typeof IOREQ_FIELDS)[number]['name']): number => IOREQ_FIELDS.find((f) => f.name === name)!.offset;
+/** sizeof(ioreq_t) (32), and the slots one 4 KiB page holds (128 vCPUs). */
+export const IOREQ_SIZE = STRUCTS.ioreq.size;
+export const PAGE_SIZE = STRUCTS.buffered_iopage.size;
+export const SLOTS_PER_PAGE = PAGE_SIZE / IOREQ_SIZE;
+/** The byte that holds state:4 with data_is_ptr, dir, df and _pad1 (byte 30). */
+export const STATE_BYTE = offsetOf('state');
+export const DATA_OFFSET = offsetOf('data');
+export const VP_EPORT_OFFSET = offsetOf('vp_eport');

@@ -1,0 +1,201 @@
+/**
+ * One connection to the daemon, for one caller domain: request/reply matching by id, the mirrors of the
+ * pages it mapped (kept in step by page_update frames), and the queue of event frames for its ports.
+ */
+import { connect, type Socket } from 'node:net';
+import {
+  FrameDecoder,
+  FrameKind,
+  InputError,
+  WIRE_PAGE_SIZE,
+  WIRE_PROTOCOL_VERSION,
+  XenError,
+  decodeJson,
+  decodeLocalPort,
+  decodePageBytes,
+  encodeFrame,
+  encodeHello,
+  encodePageBytes,
+  errnoName,
+  type ErrorBody,
+  type Frame,
+  type SharedPage,
+  type Welcome,
+} from '@xenmem/abi-types';
+
+/** The daemon refused a frame for a reason that is not a Xen errno, or the connection ended. */
+export class DaemonError extends Error {
+  readonly errno: number;
+  constructor(message: string, errno = 0) {
+    super(message);
+    this.name = 'DaemonError';
+    this.errno = errno;
+  }
+}
+
+/** A page as the client sees it: a mirror of the hypervisor's page, written through to the daemon. */
+class MirrorPage implements SharedPage {
+  readonly bytes: Uint8Array;
+  constructor(private readonly session: Session, readonly handle: number, initial: Uint8Array) {
+    this.bytes = initial.slice();
+  }
+  read(offset: number, length: number): Uint8Array {
+    checkRange(offset, length);
+    return this.bytes.slice(offset, offset + length);
+  }
+  write(offset: number, bytes: Uint8Array): void {
+    checkRange(offset, bytes.length);
+    this.bytes.set(bytes, offset);
+    this.session.post(FrameKind.pageWrite, encodePageBytes({ handle: this.handle, offset, bytes }));
+  }
+}
+
+function checkRange(offset: number, length: number): void {
+  if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > WIRE_PAGE_SIZE)
+    throw new InputError('offset', offset, `with length ${length} does not lie within the ${WIRE_PAGE_SIZE}-byte page`);
+}
+
+interface Waiter {
+  resolve(frame: Frame): void;
+  reject(e: Error): void;
+  op: string;
+}
+
+export class Session {
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiter>();
+  private readonly mirrors = new Map<number, MirrorPage>();
+  private readonly events: number[] = [];
+  private readonly eventWaiters: { resolve(port: number): void; reject(e: unknown): void }[] = [];
+  private ended: DaemonError | null = null;
+  private readonly decoder = new FrameDecoder();
+
+  private constructor(private readonly socket: Socket, readonly caller: number) {
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (e) {
+        return this.end(new DaemonError(`the daemon sent an unusable frame: ${(e as Error).message}`));
+      }
+      for (const f of frames) this.receive(f);
+    });
+    socket.on('error', (e) => this.end(new DaemonError(`connection to the daemon failed: ${e.message}`)));
+    socket.on('close', () => this.end(new DaemonError('the connection to the daemon closed')));
+  }
+
+  /** Connects and says hello as `caller`. */
+  static async open(path: string, caller: number): Promise<{ session: Session; welcome: Welcome }> {
+    const socket = connect(path);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const session = new Session(socket, caller);
+    const reply = await session.request(FrameKind.hello, encodeHello({ protocol: WIRE_PROTOCOL_VERSION, caller }), 'hello');
+    return { session, welcome: decodeJson(reply.payload, 'welcome') as unknown as Welcome };
+  }
+
+  /** Sends a request and resolves with its reply frame; an error frame rejects (XenError when it has an errno). */
+  request(kind: number, payload: Uint8Array, op: string): Promise<Frame> {
+    if (this.ended) return Promise.reject(this.ended);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, op });
+      this.socket.write(encodeFrame(kind, id, payload));
+    });
+  }
+
+  /** Sends a frame that has no reply on success (page_write). */
+  post(kind: number, payload: Uint8Array): void {
+    if (this.ended) throw this.ended;
+    this.socket.write(encodeFrame(kind, this.nextId++, payload));
+  }
+
+  /** Registers the pages a pages reply brought. */
+  addPage(handle: number, bytes: Uint8Array): SharedPage {
+    const page = new MirrorPage(this, handle, bytes);
+    this.mirrors.set(handle, page);
+    return page;
+  }
+
+  /** The next notified port of this session, in order. */
+  pending(signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const queued = this.events.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (port: number) => (signal?.removeEventListener('abort', onAbort), resolve(port)),
+        reject: (e: unknown) => (signal?.removeEventListener('abort', onAbort), reject(e)),
+      };
+      const onAbort = () => {
+        const i = this.eventWaiters.indexOf(waiter);
+        if (i >= 0) this.eventWaiters.splice(i, 1);
+        reject(abortError(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.eventWaiters.push(waiter);
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+    });
+  }
+
+  private receive(f: Frame): void {
+    if (f.kind === FrameKind.pageUpdate) {
+      const u = decodePageBytes(f.payload);
+      this.mirrors.get(u.handle)?.bytes.set(u.bytes, u.offset);
+      return;
+    }
+    if (f.kind === FrameKind.event) {
+      const port = decodeLocalPort(f.payload);
+      const w = this.eventWaiters.shift();
+      if (w) w.resolve(port);
+      else this.events.push(port);
+      return;
+    }
+    const waiter = this.waiting.get(f.id);
+    if (!waiter) {
+      // An error frame for a request with no reply (page_write) or for the stream as a whole.
+      if (f.kind === FrameKind.error) this.end(new DaemonError(`the daemon refused a frame: ${(decodeJson(f.payload, 'error') as unknown as ErrorBody | null)?.message}`));
+      return;
+    }
+    this.waiting.delete(f.id);
+    if (f.kind === FrameKind.error) waiter.reject(toError(decodeJson(f.payload, 'error') as unknown as ErrorBody, waiter.op));
+    else waiter.resolve(f);
+  }
+
+  private end(e: DaemonError): void {
+    if (this.ended) return;
+    this.ended = e;
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+    for (const w of this.eventWaiters.splice(0)) w.reject(e);
+    this.socket.destroy();
+  }
+}
+
+function toError(body: ErrorBody, op: string): Error {
+  if (body.argument !== undefined) {
+    const e = new InputError(body.argument, body.value, '');
+    e.message = body.message;
+    return e;
+  }
+  const code = body.errno > 0 ? errnoName(body.errno) : undefined;
+  if (code) return new XenError(code, op, body.message);
+  return new DaemonError(body.message, body.errno);
+}
+
+function abortError(signal: AbortSignal): unknown {
+  if (signal.reason instanceof Error) return signal.reason;
+  const e = new Error('The operation was aborted');
+  e.name = 'AbortError';
+  return e;
+}

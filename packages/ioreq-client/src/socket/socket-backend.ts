@@ -1,0 +1,180 @@
+/**
+ * `SocketBackend`: a SimulatorBackend that talks to `xenmem sim serve` over its Unix socket
+ * (docs/protocol.md). The daemon applies Xen's permission rules to the caller a connection stated in its
+ * hello, so the backend keeps one connection per caller domain: the one given to `connect`, and another,
+ * opened on first use, for each other caller a DeviceModel names.
+ */
+import {
+  FrameKind,
+  InputError,
+  decodeHypercallDone,
+  decodeJson,
+  decodePages,
+  decodePort,
+  decodeStatus,
+  encodeAcquireResource,
+  encodeBindInterdomain,
+  encodeDmOpRequest,
+  encodeHvmOpRequest,
+  encodeJson,
+  encodeLocalPort,
+  encodeMapForeignGfn,
+  encodeRestrict,
+  guestAccessResultFromJson,
+  guestAccessToJson,
+  inspectionFromJson,
+  seedP2mToJson,
+  type DomainConfig,
+  type DomainInspection,
+  type GuestAccess,
+  type GuestAccessResult,
+  type HypercallOutcome,
+  type IoreqHandler,
+  type SharedPage,
+  type SimulatorBackend,
+} from '@xenmem/abi-types';
+import { Session } from './session.js';
+
+export interface SocketBackendOptions {
+  /** The calling domain of the first connection (default 0, the control domain). */
+  caller?: number;
+}
+
+export class SocketBackend implements SimulatorBackend {
+  readonly release: string;
+  /** The caller of the connection `connect` opened; simulator-control frames go through it. */
+  readonly caller: number;
+  private readonly sessions = new Map<number, Promise<Session>>();
+  private handler: IoreqHandler | null = null;
+
+  private constructor(
+    private readonly path: string,
+    first: Session,
+    release: string,
+  ) {
+    this.caller = first.caller;
+    this.release = release;
+    this.sessions.set(first.caller, Promise.resolve(first));
+  }
+
+  /** Connects to a daemon's socket as `caller` and learns the daemon's Xen release. */
+  static async connect(path: string, options: SocketBackendOptions = {}): Promise<SocketBackend> {
+    const caller = options.caller ?? 0;
+    if (!Number.isInteger(caller) || caller < 0 || caller > 0xffff) throw new InputError('caller', caller, 'must be a domain id (0 … 65535)');
+    const { session, welcome } = await Session.open(path, caller);
+    return new SocketBackend(path, session, welcome.release);
+  }
+
+  /** The connection for a caller domain (opened with its own hello on first use). */
+  private session(caller: number): Promise<Session> {
+    let s = this.sessions.get(caller);
+    if (!s) {
+      s = Session.open(this.path, caller).then((o) => o.session);
+      s.catch(() => this.sessions.delete(caller));
+      this.sessions.set(caller, s);
+    }
+    return s;
+  }
+
+  /** privcmd's restrict on the first connection: later frames naming another domain get EPERM from the daemon. */
+  async restrict(domid: number): Promise<number> {
+    const s = await this.session(this.caller);
+    return decodeStatus((await s.request(FrameKind.restrict, encodeRestrict(domid), 'restrict')).payload);
+  }
+
+  async dmOp(caller: number, domid: number, bufs: Uint8Array[]): Promise<HypercallOutcome> {
+    const reply = await (await this.session(caller)).request(FrameKind.dmOp, encodeDmOpRequest({ domid, bufs }), 'dm_op');
+    const done = decodeHypercallDone(reply.payload);
+    copyBack(bufs, done.bufs);
+    return { rc: done.rc, continuations: done.continuations, progress: done.progress };
+  }
+
+  async hvmOp(caller: number, op: number, buf: Uint8Array): Promise<HypercallOutcome> {
+    const reply = await (await this.session(caller)).request(FrameKind.hvmOp, encodeHvmOpRequest({ op, arg: buf }), 'hvm_op');
+    const done = decodeHypercallDone(reply.payload);
+    copyBack([buf], done.bufs);
+    return { rc: done.rc, continuations: done.continuations, progress: done.progress };
+  }
+
+  async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }> {
+    const s = await this.session(caller);
+    const r = decodePages((await s.request(FrameKind.acquireResource, encodeAcquireResource({ domid, type, id, frame, nrFrames }), 'acquire_resource')).payload);
+    return { rc: r.rc, pages: r.pages.map((p) => s.addPage(p.handle, p.bytes)) };
+  }
+
+  async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }> {
+    const s = await this.session(caller);
+    const r = decodePages((await s.request(FrameKind.mapForeignGfn, encodeMapForeignGfn({ domid, gfn }), 'map_foreign_gfn')).payload);
+    return { rc: r.rc, page: r.pages[0] ? s.addPage(r.pages[0].handle, r.pages[0].bytes) : null };
+  }
+
+  async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }> {
+    const s = await this.session(caller);
+    return decodePort((await s.request(FrameKind.bindInterdomain, encodeBindInterdomain({ remoteDomid, remotePort }), 'bind_interdomain')).payload);
+  }
+
+  async unbindPort(caller: number, localPort: number): Promise<number> {
+    const s = await this.session(caller);
+    return decodeStatus((await s.request(FrameKind.unbindPort, encodeLocalPort(localPort), 'unbind')).payload);
+  }
+
+  async notify(caller: number, localPort: number): Promise<number> {
+    const s = await this.session(caller);
+    return decodeStatus((await s.request(FrameKind.notify, encodeLocalPort(localPort), 'notify')).payload);
+  }
+
+  async pending(caller: number, signal?: AbortSignal): Promise<number> {
+    return (await this.session(caller)).pending(signal);
+  }
+
+  async createDomain(config: DomainConfig): Promise<void> {
+    await this.control(FrameKind.createDomain, config, 'create_domain');
+  }
+
+  async destroyDomain(domid: number): Promise<void> {
+    await this.control(FrameKind.destroyDomain, { domid }, 'destroy_domain');
+  }
+
+  async seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void> {
+    await this.control(FrameKind.seedP2m, seedP2mToJson(domid, firstPfn, nr, p2mType), 'seed_p2m');
+  }
+
+  /**
+   * A guest access on the daemon. The daemon's device model for servers without one is its default (reads
+   * give all ones); a handler set here sees every request afterwards, but its answers cannot reach the
+   * daemon (docs/protocol.md "Limits").
+   */
+  async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
+    const result = guestAccessResultFromJson((await this.control(FrameKind.guestAccess, guestAccessToJson(access), 'guest_access'))!);
+    for (const req of result.ioreqs) this.handler?.(access.domid, { ...req });
+    return result;
+  }
+
+  setIoreqHandler(handler: IoreqHandler | null): void {
+    this.handler = handler;
+  }
+
+  async inspect(domid: number): Promise<DomainInspection> {
+    return inspectionFromJson((await this.control(FrameKind.inspect, { domid }, 'inspect'))!);
+  }
+
+  /** Closes every connection. The daemon keeps the domains, servers and pages. */
+  async close(): Promise<void> {
+    const sessions = await Promise.allSettled([...this.sessions.values()]);
+    this.sessions.clear();
+    await Promise.all(sessions.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+  }
+
+  private async control(kind: number, body: unknown, op: string): Promise<Record<string, unknown> | null> {
+    const reply = await (await this.session(this.caller)).request(kind, encodeJson(body), op);
+    return decodeJson(reply.payload, op);
+  }
+}
+
+/** Xen copies results back into the caller's buffers: so does the backend, buffer by buffer. */
+function copyBack(bufs: Uint8Array[], after: Uint8Array[]): void {
+  bufs.forEach((b, i) => {
+    const a = after[i];
+    if (a && a.length === b.length) b.set(a);
+  });
+}
