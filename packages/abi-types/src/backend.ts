@@ -127,11 +127,22 @@ export interface IoreqRecord {
   buffered: boolean;
 }
 
+/** Where a request handed to an IoreqHandler comes from and goes to. */
+export interface IoreqHandlerContext {
+  /** The guest's vCPU that sent it (for a synchronous request, blocked until the answer). */
+  vcpu: number;
+  /** The server's emulator (s->emulator): the domain that created it. */
+  emulator: number;
+}
+
 /**
  * Plays the device model for requests to servers the client created: returns the data for a read
- * (undefined: all ones of the access size). Writes need no answer.
+ * (undefined: all ones of the access size), or a promise of it. Writes need no answer. The hypervisor awaits
+ * the answer: the sending vCPU stays blocked meanwhile (its request shows as pending), other vCPUs and
+ * clients go on. `context` tells which vCPU sent it (0 for a broadcast outside a guest access) and the
+ * server's emulator. A handler that throws or rejects fails the guest access that sent the request.
  */
-export type IoreqHandler = (domid: number, request: IoreqRecord) => bigint | undefined;
+export type IoreqHandler = (domid: number, request: IoreqRecord, context: IoreqHandlerContext) => bigint | undefined | Promise<bigint | undefined>;
 
 /** One run of equal internal p2m type, for inspection. */
 export interface P2mRunView {

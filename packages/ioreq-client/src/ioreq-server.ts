@@ -125,6 +125,32 @@ export class IoreqServer implements AsyncDisposable {
     }
   }
 
+  /**
+   * Attaches to an existing server (a restarted device model taking over from a dead one, as Xen allows: the
+   * server, its ranges, its claim and any request waiting in its page outlive the process that created them).
+   * Maps the pages the way they were set up (acquire_resource from 4.11, else the gfns), then enables the
+   * server and binds its ports, so a request left READY is served. `claimed` says whether this server owns
+   * the ioreq_server type, so that close() releases it.
+   */
+  static async attach(dm: DeviceModel, domid: number, id: number, options: { claimed?: boolean } = {}): Promise<IoreqServer> {
+    const d = uint('domid', domid, 16);
+    const sid = uint('id', id, 16);
+    const probe = await dm.getIoreqServerInfo(d, sid, { gfns: false });
+    const buffered = probe.bufioreqPort !== null;
+    const mapped = await IoreqServer.acquirePages(dm, d, sid, buffered, true);
+    let server: IoreqServer;
+    if (mapped !== null) server = new IoreqServer(dm, d, sid, probe.bufioreqPort, mapped);
+    else {
+      const info = await dm.getIoreqServerInfo(d, sid, { gfns: true });
+      const ioreq = await IoreqServer.mapGfn(dm, d, info.ioreqGfn!);
+      const ring = info.bufioreqGfn === null ? null : await IoreqServer.mapGfn(dm, d, info.bufioreqGfn);
+      server = new IoreqServer(dm, d, sid, info.bufioreqPort, { ioreq, bufioreq: ring });
+    }
+    server.claimed = options.claimed === true;
+    await server.enable();
+    return server;
+  }
+
   /** acquire_resource of the ring (frame 0, when buffering) and synchronous page 0; null to fall back to gfns. */
   private static async acquirePages(dm: DeviceModel, domid: number, id: number, buffered: boolean, fallback: boolean): Promise<ServerPages | null> {
     const frame = buffered ? FRAME_BUFIOREQ : FRAME_IOREQ_0;

@@ -1,6 +1,6 @@
 /**
- * JSON bodies: the simulator-control frames (no Xen struct exists for them), the json reply, the welcome
- * reply and error frames. 64-bit values travel as "0x…" strings, as in every xenmem JSON document; these
+ * JSON bodies: the simulator-control frames (no Xen struct exists for them), the ioreq forwarding frames
+ * (set_ioreq_handler, ioreq_request, ioreq_answer), the json reply, the welcome reply and error frames. 64-bit values travel as "0x…" strings, as in every xenmem JSON document; these
  * functions convert the fields that hold them, so each side works with the backend interface's own types.
  */
 import type { DomainInspection, GuestAccess, GuestAccessResult, IoreqRecord } from '../backend.js';
@@ -95,3 +95,56 @@ export function inspectionFromJson(j: Record<string, unknown>): DomainInspection
 
 /** seed_p2m: { domid, first_pfn: "0x…", nr, p2m: internal type number }. */
 export const seedP2mToJson = (domid: number, firstPfn: bigint, nr: number, p2mType: number) => ({ domid, first_pfn: hex(firstPfn), nr, p2m: p2mType });
+
+// ---- ioreq forwarding: the client plays the device model (docs/protocol.md "Ioreq handlers")
+
+/** set_ioreq_handler: { enabled } — whether the daemon forwards this connection's caller's requests to it. */
+export const setIoreqHandlerToJson = (enabled: boolean) => ({ enabled });
+export function setIoreqHandlerFromJson(j: Record<string, unknown>): boolean {
+  if (typeof j.enabled !== 'boolean') throw new WireError('set_ioreq_handler: enabled must be true or false');
+  return j.enabled;
+}
+
+/** ioreq_request: a request the daemon asks a connection's handler to answer. */
+export interface IoreqRequestBody {
+  /** The daemon's id for it (≥ 1, per connection), repeated by the answer. */
+  id: number;
+  /** The guest that sent it, and its vCPU. */
+  domid: number;
+  vcpu: number;
+  /** The server's emulator: the connection's caller. */
+  emulator: number;
+  request: IoreqRecord;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function requestId(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new WireError(`${what}: id must be an integer 1 … 2^32−1`);
+  return v;
+}
+
+export const ioreqRequestToJson = (b: IoreqRequestBody): Record<string, unknown> => ({ ...b, request: ioreqToJson(b.request) });
+
+export function ioreqRequestFromJson(j: Record<string, unknown>): IoreqRequestBody {
+  const r = j.request;
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new WireError('ioreq_request: request must be a JSON object');
+  for (const k of ['domid', 'vcpu', 'emulator'] as const) if (typeof j[k] !== 'number') throw new WireError(`ioreq_request: ${k} must be a number`);
+  return { id: requestId(j.id, 'ioreq_request'), domid: j.domid as number, vcpu: j.vcpu as number, emulator: j.emulator as number, request: ioreqFromJson(r as Record<string, unknown>) };
+}
+
+/** ioreq_answer: { id, data } — data "0x…" for a read's answer, null for none (all ones; any write). */
+export interface IoreqAnswerBody {
+  id: number;
+  data: bigint | undefined;
+}
+
+export const ioreqAnswerToJson = (a: IoreqAnswerBody) => ({ id: a.id, data: a.data === undefined ? null : hex(a.data) });
+
+export function ioreqAnswerFromJson(j: Record<string, unknown>): IoreqAnswerBody {
+  const id = requestId(j.id, 'ioreq_answer');
+  if (j.data === null || j.data === undefined) return { id, data: undefined };
+  const data = big(j.data, 'ioreq_answer: data');
+  if (data > U64_MAX) throw new WireError('ioreq_answer: data does not fit in 64 bits');
+  return { id, data };
+}

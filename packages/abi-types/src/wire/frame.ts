@@ -5,7 +5,8 @@
  *
  * where `length` counts the bytes after itself (kind + id + payload, so at least 5) and is at most
  * MAX_FRAME_LENGTH. `id` is the request id a client chose; a reply carries the id of its request; frames the
- * daemon pushes on its own (page updates, events) carry id 0.
+ * daemon pushes on its own (page updates, events, ioreq requests) carry id 0 (an ioreq_request names its
+ * own request id in its body, which the client's ioreq_answer repeats).
  */
 
 /** Version of the protocol a hello frame states; a daemon refuses any other. */
@@ -37,6 +38,9 @@ export const FrameKind = {
   seedP2m: 0x22,
   guestAccess: 0x23,
   inspect: 0x24,
+  // The client as device model (JSON bodies): forwarding of ioreqs to a connection's IoreqHandler
+  setIoreqHandler: 0x25,
+  ioreqAnswer: 0x26,
   // Replies
   welcome: 0x81,
   status: 0x82,
@@ -48,6 +52,7 @@ export const FrameKind = {
   // Pushes
   pageUpdate: 0xa0,
   event: 0xa1,
+  ioreqRequest: 0xa2,
 } as const;
 export type FrameKindName = keyof typeof FrameKind;
 export type FrameKindValue = (typeof FrameKind)[FrameKindName];

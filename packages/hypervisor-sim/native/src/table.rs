@@ -52,7 +52,8 @@ impl Table {
         }
     }
 
-    /// Sets `first…end` (within the table) to `p2m_type`. O((1 + runs replaced) · log runs).
+    /// Sets `first…end` (within the table) to `p2m_type`. O(log runs) plus one memmove of the runs
+    /// after the range.
     pub fn set(&mut self, first: u64, end: u64, p2m_type: u8) {
         self.types.assign(first, end, p2m_type);
     }
@@ -60,20 +61,17 @@ impl Table {
     /// Changes `first…end` (within the table) to `new_type` page by page as Xen's set_mem_type loop
     /// does, asking `outcomes[old type]` for each page: 0 changes it, an errno stops the loop there.
     /// Whole runs are decided at once, since every page of a run has the same old type.
-    /// O((1 + runs touched) · log runs).
+    /// O(log runs + runs touched) plus one memmove of the runs after the range.
     pub fn retype(&mut self, first: u64, end: u64, new_type: u8, outcomes: &[u32]) -> RetypeResult {
         let mut changed_from = [0; P2M_TYPE_COUNT];
-        let mut stop = end;
-        let mut errno = 0;
-        for (start, run_end, old) in self.types.segments(first, end) {
-            let outcome = outcomes[usize::from(old)];
-            if outcome != 0 {
-                stop = start;
-                errno = outcome;
-                break;
-            }
-            changed_from[usize::from(old)] += run_end - start;
-        }
+        // One outcome per run: every page of a run has the same old type.
+        let refused = self.types.tally(first, end, &mut changed_from, |old| {
+            outcomes[usize::from(old)] != 0
+        });
+        let (stop, errno) = match refused {
+            Some(start) => (start, outcomes[usize::from(self.types.value_at(start))]),
+            None => (end, 0),
+        };
         self.types.assign(first, stop, new_type);
         RetypeResult {
             done: stop - first,
@@ -91,9 +89,7 @@ impl Table {
     /// Pages of each type in `first…end`, clipped to the table. O(log runs + runs in range).
     pub fn count_by_type(&self, first: u64, end: u64) -> [u64; P2M_TYPE_COUNT] {
         let mut counts = [0; P2M_TYPE_COUNT];
-        for (start, run_end, p2m_type) in self.types.segments(first, end) {
-            counts[usize::from(p2m_type)] += run_end - start;
-        }
+        self.types.tally(first, end, &mut counts, |_| false);
         counts
     }
 
@@ -107,13 +103,14 @@ impl Table {
         self.types.len()
     }
 
-    /// Marks `first…end` (within the table) dirty. O((1 + dirty runs inside) · log dirty runs).
+    /// Marks `first…end` (within the table) dirty. O(log dirty runs) plus one memmove.
     pub fn mark_dirty(&mut self, first: u64, end: u64) {
         self.dirty.assign(first, end, 1);
     }
 
     /// The dirty bitmap of `first…end` (within the table): bit i of byte i/8 is page first+i, least
-    /// significant bit first. The range is clean afterwards. O(pages/8 + dirty runs · log dirty runs).
+    /// significant bit first. The range is clean afterwards.
+    /// O(pages/8 + log dirty runs + dirty runs in range).
     pub fn take_dirty(&mut self, first: u64, end: u64) -> Vec<u8> {
         let mut bitmap =
             vec![0u8; usize::try_from((end - first).div_ceil(8)).unwrap_or(usize::MAX)];

@@ -1,11 +1,26 @@
 /**
  * One client connection: its byte stream cut into frames, its caller domain (from hello), its restriction,
  * the shared pages it mapped (with the content it last saw, so the daemon can send what the hypervisor
- * changed) and the event-channel ports it bound. A connection never throws into the daemon: a framing
- * error gets an error frame and closes this connection only.
+ * changed), the event-channel ports it bound, and — when it set an ioreq handler — the requests forwarded to
+ * it that await its answer. A connection never throws into the daemon: a framing error gets an error frame
+ * and closes this connection only.
  */
 import type { Socket } from 'node:net';
-import { FrameDecoder, FrameKind, WIRE_PAGE_SIZE, WireError, encodeFrame, encodeJson, encodePageBytes, encodeLocalPort, type ErrorBody, type Frame, type SharedPage } from '@xenmem/abi-types';
+import {
+  FrameDecoder,
+  FrameKind,
+  WIRE_PAGE_SIZE,
+  WireError,
+  encodeFrame,
+  encodeJson,
+  encodePageBytes,
+  encodeLocalPort,
+  ioreqRequestToJson,
+  type ErrorBody,
+  type Frame,
+  type IoreqRequestBody,
+  type SharedPage,
+} from '@xenmem/abi-types';
 
 interface MappedPage {
   page: SharedPage;
@@ -20,6 +35,14 @@ export class Connection {
   restrictedTo: number | null = null;
   /** Local event-channel ports this connection bound (unbound when it closes). */
   readonly ports = new Set<number>();
+  /**
+   * Set by set_ioreq_handler on: a number that grows with each such frame across the daemon (the most recent
+   * handler of a caller wins); null when the connection plays no device model.
+   */
+  ioreqHandler: number | null = null;
+  /** Requests forwarded to this connection's handler, by the id in their ioreq_request, awaiting ioreq_answer. */
+  private readonly ioreqs = new Map<number, (data: bigint | undefined) => void>();
+  private nextIoreqId = 1;
   private readonly pages = new Map<number, MappedPage>();
   private nextHandle = 1;
   private readonly decoder = new FrameDecoder();
@@ -47,6 +70,7 @@ export class Connection {
     socket.on('error', () => {}); // ECONNRESET, EPIPE: the close handler cleans up
     socket.on('close', () => {
       this.closing = true;
+      this.dropIoreqs();
       onClose(this);
     });
   }
@@ -81,6 +105,40 @@ export class Connection {
   /** Pushes an event frame for a bound port; the page updates before it show what the notify was about. */
   deliverEvent(port: number): void {
     this.send(FrameKind.event, 0, encodeLocalPort(port));
+  }
+
+  /**
+   * Forwards a request to this connection's handler (an ioreq_request frame, after the page updates) and
+   * resolves with its answer. A closed connection answers none at once, and every request still unanswered
+   * when the connection closes gets none then: the hypervisor's default (all ones).
+   */
+  forwardIoreq(body: Omit<IoreqRequestBody, 'id'>): Promise<bigint | undefined> {
+    if (this.closing) return Promise.resolve(undefined);
+    const id = this.nextIoreqId;
+    this.nextIoreqId = id >= 0xffffffff ? 1 : id + 1;
+    return new Promise((resolve) => {
+      this.ioreqs.set(id, resolve);
+      this.send(FrameKind.ioreqRequest, 0, encodeJson(ioreqRequestToJson({ id, ...body })));
+    });
+  }
+
+  /** An ioreq_answer: completes the forwarded request with that id (a WireError if none is waiting). */
+  answerIoreq(id: number, data: bigint | undefined): void {
+    const resolve = this.ioreqs.get(id);
+    if (!resolve) throw new WireError(`no forwarded ioreq with id ${id} is waiting for an answer on this connection`);
+    this.ioreqs.delete(id);
+    resolve(data);
+  }
+
+  /** Requests forwarded and not yet answered. */
+  get ioreqsWaiting(): number {
+    return this.ioreqs.size;
+  }
+
+  private dropIoreqs(): void {
+    const waiting = [...this.ioreqs.values()];
+    this.ioreqs.clear();
+    for (const resolve of waiting) resolve(undefined);
   }
 
   /** Registers a page the connection mapped; returns its handle. */

@@ -2,10 +2,11 @@
  * `xenmem sim serve`: one simulated hypervisor for many clients over a Unix socket (DESIGN.md "Daemon",
  * docs/protocol.md). Xen knows domains, not processes: when a connection closes nothing is destroyed — its
  * servers, pages and waiting guest accesses stay — only its event-channel ports are unbound, so a new
- * connection with the same caller can bind them again and take over.
+ * connection with the same caller can bind them again and take over. Requests forwarded to its ioreq
+ * handler and not yet answered get the default answer (all ones).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { SimulatorBackend } from '@xenmem/abi-types';
+import type { IoreqHandler, SimulatorBackend } from '@xenmem/abi-types';
 import { Connection } from './connection.js';
 import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
@@ -15,7 +16,10 @@ import { Trace } from './trace.js';
 export interface DaemonOptions {
   /** Where the Unix socket is created (mode 0600). An existing path is refused unless it is a stale socket. */
   socketPath: string;
-  /** The hypervisor every connection talks to (e.g. `new Hypervisor({ release })`). */
+  /**
+   * The hypervisor every connection talks to (e.g. `new Hypervisor({ release })`). The daemon sets its ioreq
+   * handler (replacing any set before) to forward requests to clients, and clears it on close.
+   */
   hypervisor: SimulatorBackend;
   /** A file to append every hypercall and ioreq to, as JSON lines. */
   trace?: string;
@@ -38,6 +42,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const trace = new Trace(tracePath);
   const ctx: DaemonContext = { hv: hypervisor, trace, events };
   let nextId = 1;
+  // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
+  hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));
 
   const onClose = (conn: Connection) => {
     conns.delete(conn);
@@ -61,9 +67,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         for (const c of conns) c.destroy();
       });
       events.stopAll();
+      hypervisor.setIoreqHandler(null);
       releaseSocketPath(socketPath, ino);
       await trace.close();
     },
+  };
+}
+
+/**
+ * The hypervisor's IoreqHandler under the daemon: a request to a server whose emulator is domain E (one with
+ * no device model attached through its pages) goes to the open connection of caller E that most recently set
+ * an ioreq handler — if it is restricted, only for requests of the domain it is restricted to — and the vCPU
+ * waits for its ioreq_answer. With no such connection the default answers (reads give all ones); a
+ * connection that closes answers all its unanswered requests with that default.
+ */
+function ioreqForwarder(conns: Set<Connection>, trace: Trace): IoreqHandler {
+  return (domid, request, { vcpu, emulator }) => {
+    let target: Connection | undefined;
+    for (const c of conns) {
+      if (c.closed || c.ioreqHandler === null || c.caller !== emulator) continue;
+      if (c.restrictedTo !== null && c.restrictedTo !== domid) continue;
+      if (!target || c.ioreqHandler > target.ioreqHandler!) target = c;
+    }
+    if (!target) return undefined;
+    trace.write({ call: 'ioreq_forward', conn: target.id, caller: emulator, domid, vcpu, ...request });
+    return target.forwardIoreq({ domid, vcpu, emulator, request: { ...request } });
   };
 }
 

@@ -34,6 +34,8 @@ import {
   hex,
   hvmOpByNumber,
   inspectionToJson,
+  ioreqAnswerFromJson,
+  setIoreqHandlerFromJson,
   big,
   type DomainConfig,
   type ErrorBody,
@@ -71,6 +73,12 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
       return conn.writePage(w.handle, w.offset, w.bytes);
     }
     if (frame.kind === FrameKind.restrict) return restrict(conn, frame);
+    // Both taken at once, in order: an answer lets the waiting vCPU go on before later frames are looked at.
+    if (frame.kind === FrameKind.setIoreqHandler) return setIoreqHandler(ctx, conn, frame);
+    if (frame.kind === FrameKind.ioreqAnswer) {
+      const a = ioreqAnswerFromJson(body(frame.payload, 'ioreq_answer'));
+      return conn.answerIoreq(a.id, a.data);
+    }
     const handler = HANDLERS[frame.kind];
     if (!handler) throw new WireError(`unknown frame kind 0x${frame.kind.toString(16)}${frameKindName(frame.kind) ? ` (${frameKindName(frame.kind)} is not a request)` : ''}`);
     handler(ctx, conn, frame.payload).then(
@@ -104,6 +112,17 @@ function restrict(conn: Connection, frame: Frame): void {
   if (conn.restrictedTo !== null && conn.restrictedTo !== domid) rc = -EINVAL;
   else conn.restrictedTo = domid;
   conn.send(FrameKind.status, frame.id, encodeStatus(rc));
+}
+
+/** Orders set_ioreq_handler frames across connections: the most recent handler of a caller gets its requests. */
+let handlerSequence = 0;
+
+/** set_ioreq_handler { enabled }: this connection plays the device model for its caller's servers (or stops). */
+function setIoreqHandler(ctx: DaemonContext, conn: Connection, frame: Frame): void {
+  const enabled = setIoreqHandlerFromJson(body(frame.payload, 'set_ioreq_handler'));
+  conn.ioreqHandler = enabled ? ++handlerSequence : null;
+  ctx.trace.write({ call: 'set_ioreq_handler', conn: conn.id, caller: conn.caller!, enabled });
+  conn.send(FrameKind.status, frame.id, encodeStatus(0));
 }
 
 const allowed = (conn: Connection, domid: number) => conn.restrictedTo === null || conn.restrictedTo === domid;

@@ -15,7 +15,7 @@
 import { IOREQ_SERVER_RULES, InputError, entryAt, p2mClassMembers, type GuestAccess, type GuestAccessResult, type IoreqRecord } from '@xenmem/abi-types';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
-import { crashDomain, makeRecord, sendBuffered, sendSync } from '../ioreq/protocol.js';
+import { crashDomain, makeRecord, putBuffered, sendSync } from '../ioreq/protocol.js';
 import type { IoreqServer } from '../ioreq/server.js';
 import { P2M_IOREQ_SERVER, P2M_POD, P2M_RAM_BROKEN, P2M_RAM_LOGDIRTY, P2M_RAM_RW, P2M_RAM_SHARED } from '../p2m-types.js';
 import { readRam, writeRam } from './memory.js';
@@ -169,8 +169,12 @@ async function memoryAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, coun
       } else {
         const req = makeRecord(server.id, 'copy', write ? 'write' : 'read', addr, a.size, items, write ? value : 0n, df);
         // stdvga writes go through the buffered ring when the server has one and it has room.
-        const buffered = write && path === 'mmio' && bufferedEligible(addr, a.size, items) && sendBuffered(hv, domain, server, req);
-        if (buffered) ioreqs.push(req);
+        const buffered = write && path === 'mmio' && bufferedEligible(addr, a.size, items) ? putBuffered(hv, domain, server, req, a.vcpu) : null;
+        if (buffered) {
+          ioreqs.push(req);
+          // A handler playing the device model has seen the request before the access completes.
+          await buffered;
+        }
         else {
           const sent = await send(hv, domain, a.vcpu, server, req, ioreqs, false);
           if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };

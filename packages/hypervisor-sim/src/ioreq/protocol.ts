@@ -7,8 +7,9 @@
  *   INPROCESS, IORESP_READY) or an unknown state crashes the domain; NONE ends the wait with data ~0
  *   (the emulator died while the request was in flight).
  * - a server with no device model attached (its synchronous page never mapped, or the vCPU's port never
- *   bound by its emulator) is answered at once by the hypervisor's IoreqHandler, through the same bytes:
- *   READY → handler → INPROCESS, data, IORESP_READY → NONE.
+ *   bound by its emulator) is answered by the hypervisor's IoreqHandler, through the same bytes:
+ *   READY → INPROCESS → handler → data, IORESP_READY → NONE. The handler may answer later (a promise):
+ *   the vCPU stays blocked, its request pending, until it does.
  * - buffered: a write goes into the ring and the ring's port is notified; it never gets a response. Without
  *   an attached device model the handler sees it and the ring is drained at once.
  */
@@ -87,11 +88,29 @@ export function sendSync(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: n
     hv.evtchn.notifyFromXen(domain.domid, port);
     // The hypervisor's handler plays the device model, on the same bytes.
     setSlotState(page, vcpu, STATE_IOREQ_INPROCESS);
-    const answer = hv.ioreqHandler(domain.domid, record);
-    if (record.dir === 'read') setSlotData(page, vcpu, (answer ?? allOnes(record.size)) & U64);
-    setSlotState(page, vcpu, STATE_IORESP_READY);
-    setSlotState(page, vcpu, STATE_IOREQ_NONE);
-    return Promise.resolve({ kind: 'done', data: slotData(page, vcpu) });
+    return new Promise<SendResult>((resolve, reject) => {
+      // The vCPU is blocked (and its request pending) until the handler answers, which may take a while (a
+      // daemon forwards it to a client). A crash or the server's end completes the wait meanwhile, as for
+      // an attached device model; the handler's late answer is then dropped.
+      const wait: IoreqWait = { vcpu, server: s, port, record, prev: STATE_IOREQ_INPROCESS, sleeping: true, resolve };
+      domain.ioreqWaits.push(wait);
+      callHandler(hv, domain, s, vcpu, record).then(
+        (answer) => {
+          if (!domain.ioreqWaits.includes(wait)) return;
+          if (record.dir === 'read') setSlotData(page, vcpu, (answer ?? allOnes(record.size)) & U64);
+          setSlotState(page, vcpu, STATE_IORESP_READY);
+          setSlotState(page, vcpu, STATE_IOREQ_NONE);
+          finish(domain, wait, { kind: 'done', data: slotData(page, vcpu) });
+        },
+        (err: unknown) => {
+          if (!domain.ioreqWaits.includes(wait)) return;
+          // The handler failed: the slot is freed and the access fails with the handler's error.
+          setSlotState(page, vcpu, STATE_IOREQ_NONE);
+          domain.ioreqWaits.splice(domain.ioreqWaits.indexOf(wait), 1);
+          reject(err);
+        },
+      );
+    });
   }
   return new Promise<SendResult>((resolve) => {
     const wait: IoreqWait = { vcpu, server: s, port, record, prev: STATE_IOREQ_NONE, sleeping: false, resolve };
@@ -156,17 +175,40 @@ export function abandonWaits(domain: Domain, s: IoreqServer | null): void {
  * full (the caller then uses the synchronous path). Marks the record buffered.
  */
 export function sendBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, record: IoreqRecord): boolean {
+  const handled = putBuffered(hv, domain, s, record, 0);
+  // Nobody waits for a buffered request: a handler's failure is dropped.
+  handled?.catch(() => {});
+  return handled !== null;
+}
+
+/**
+ * As sendBuffered, for a guest access on `vcpu`: null when the request did not go into the ring, else a
+ * promise that settles once the hypervisor's handler (when it plays the device model) has taken the request,
+ * so that a handler has seen every request of an access before the access completes. The ring is drained
+ * at once either way; the handler's answer is ignored (a buffered request gets no response).
+ */
+export function putBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, record: IoreqRecord, vcpu: number): Promise<void> | null {
   const page = s.bufioreqPage;
-  if (!page || s.bufioreqPort === null) return false;
-  if (!ringPut(page, s.bufioreq === BUFIOREQ_ATOMIC, { type: TYPE_NUMBER[record.type], addr: record.addr, size: record.size, data: record.data })) return false;
+  if (!page || s.bufioreqPort === null) return null;
+  if (!ringPut(page, s.bufioreq === BUFIOREQ_ATOMIC, { type: TYPE_NUMBER[record.type], addr: record.addr, size: record.size, data: record.data })) return null;
   record.buffered = true;
+  let handled: Promise<void> = Promise.resolve();
   if (!bufAttached(hv, domain, s)) {
     // The hypervisor's handler plays the device model and drains the ring at once.
-    hv.ioreqHandler(domain.domid, record);
+    handled = callHandler(hv, domain, s, vcpu, record).then(() => undefined);
     ringConsume(page, record.size === 8 ? 2 : 1);
   }
   hv.evtchn.notifyFromXen(domain.domid, s.bufioreqPort);
-  return true;
+  return handled;
+}
+
+/** Calls the hypervisor's IoreqHandler now (so handlers see requests in the order they are sent); its answer as a promise. */
+function callHandler(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: number, record: IoreqRecord): Promise<bigint | undefined> {
+  try {
+    return Promise.resolve(hv.ioreqHandler(domain.domid, record, { vcpu, emulator: s.emulator }));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** A new request record (what Xen puts in ioreq_t, by name). */

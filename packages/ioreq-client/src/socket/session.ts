@@ -1,6 +1,7 @@
 /**
  * One connection to the daemon, for one caller domain: request/reply matching by id, the mirrors of the
- * pages it mapped (kept in step by page_update frames), and the queue of event frames for its ports.
+ * pages it mapped (kept in step by page_update frames), the queue of event frames for its ports, and the
+ * answers to the ioreq_request frames the daemon forwards once the connection set an ioreq handler.
  */
 import { connect, type Socket } from 'node:net';
 import {
@@ -15,8 +16,14 @@ import {
   decodePageBytes,
   encodeFrame,
   encodeHello,
+  encodeJson,
   encodePageBytes,
   errnoName,
+  ioreqAnswerToJson,
+  ioreqRequestFromJson,
+  setIoreqHandlerToJson,
+  decodeStatus,
+  type IoreqRequestBody,
   type ErrorBody,
   type Frame,
   type SharedPage,
@@ -55,6 +62,8 @@ function checkRange(offset: number, length: number): void {
     throw new InputError('offset', offset, `with length ${length} does not lie within the ${WIRE_PAGE_SIZE}-byte page`);
 }
 
+const U64 = (1n << 64n) - 1n;
+
 interface Waiter {
   resolve(frame: Frame): void;
   reject(e: Error): void;
@@ -69,6 +78,14 @@ export class Session {
   private readonly eventWaiters: { resolve(port: number): void; reject(e: unknown): void }[] = [];
   private ended: DaemonError | null = null;
   private readonly decoder = new FrameDecoder();
+  /** What the daemon was last told by set_ioreq_handler (false: nothing forwarded). */
+  private forwarding = false;
+  private forwardingDone: Promise<void> = Promise.resolve();
+  /**
+   * Answers a forwarded request (called as its frame arrives, so in the order the hypervisor sent them).
+   * Without one, or when it fails, the answer is none: the hypervisor's default (all ones).
+   */
+  onIoreq: ((body: IoreqRequestBody) => bigint | undefined | Promise<bigint | undefined>) | null = null;
 
   private constructor(private readonly socket: Socket, readonly caller: number) {
     socket.on('data', (chunk: Buffer) => {
@@ -110,6 +127,21 @@ export class Session {
   post(kind: number, payload: Uint8Array): void {
     if (this.ended) throw this.ended;
     this.socket.write(encodeFrame(kind, this.nextId++, payload));
+  }
+
+  /**
+   * Tells the daemon (set_ioreq_handler) whether to forward this caller's requests here, if that changes;
+   * resolves once the daemon has taken it (so a guest access sent afterwards on any connection is forwarded).
+   */
+  setForwarding(enabled: boolean): Promise<void> {
+    if (enabled === this.forwarding || this.ended) return this.forwardingDone;
+    this.forwarding = enabled;
+    const done = this.request(FrameKind.setIoreqHandler, encodeJson(setIoreqHandlerToJson(enabled)), 'set_ioreq_handler').then((f) => {
+      const rc = decodeStatus(f.payload);
+      if (rc !== 0) throw new DaemonError(`the daemon refused set_ioreq_handler (rc ${rc})`, -rc);
+    });
+    this.forwardingDone = done;
+    return done;
   }
 
   /** Registers the pages a pages reply brought. */
@@ -154,6 +186,7 @@ export class Session {
       this.mirrors.get(u.handle)?.bytes.set(u.bytes, u.offset);
       return;
     }
+    if (f.kind === FrameKind.ioreqRequest) return this.answer(f);
     if (f.kind === FrameKind.event) {
       const port = decodeLocalPort(f.payload);
       const w = this.eventWaiters.shift();
@@ -170,6 +203,29 @@ export class Session {
     this.waiting.delete(f.id);
     if (f.kind === FrameKind.error) waiter.reject(toError(decodeJson(f.payload, 'error') as unknown as ErrorBody, waiter.op));
     else waiter.resolve(f);
+  }
+
+  /** Calls the handler for a forwarded request at once and sends its answer (none when it fails) when it settles. */
+  private answer(f: Frame): void {
+    let body: IoreqRequestBody;
+    try {
+      body = ioreqRequestFromJson(decodeJson(f.payload, 'ioreq_request') ?? {});
+    } catch (e) {
+      return this.end(new DaemonError(`the daemon sent an unusable ioreq_request: ${(e as Error).message}`));
+    }
+    let answer: Promise<bigint | undefined>;
+    try {
+      answer = Promise.resolve(this.onIoreq?.(body));
+    } catch {
+      answer = Promise.resolve(undefined);
+    }
+    void answer
+      .catch(() => undefined)
+      .then((data) => {
+        if (this.ended) return;
+        const masked = typeof data === 'bigint' ? data & U64 : undefined;
+        this.socket.write(encodeFrame(FrameKind.ioreqAnswer, this.nextId++, encodeJson(ioreqAnswerToJson({ id: body.id, data: masked }))));
+      });
   }
 
   private end(e: DaemonError): void {

@@ -46,6 +46,8 @@ export class SocketBackend implements SimulatorBackend {
   readonly caller: number;
   private readonly sessions = new Map<number, Promise<Session>>();
   private handler: IoreqHandler | null = null;
+  /** Settles once the daemon has taken the last setIoreqHandler's change on every connection. */
+  private handlerReady: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly path: string,
@@ -55,6 +57,12 @@ export class SocketBackend implements SimulatorBackend {
     this.caller = first.caller;
     this.release = release;
     this.sessions.set(first.caller, Promise.resolve(first));
+    this.attach(first);
+  }
+
+  /** Forwarded requests reaching a session go to the handler set now (none: the default answer). */
+  private attach(session: Session): void {
+    session.onIoreq = ({ domid, vcpu, emulator, request }) => (this.handler ? this.handler(domid, request, { vcpu, emulator }) : undefined);
   }
 
   /** Connects to a daemon's socket as `caller` and learns the daemon's Xen release. */
@@ -69,7 +77,11 @@ export class SocketBackend implements SimulatorBackend {
   private session(caller: number): Promise<Session> {
     let s = this.sessions.get(caller);
     if (!s) {
-      s = Session.open(this.path, caller).then((o) => o.session);
+      s = Session.open(this.path, caller).then(async (o) => {
+        this.attach(o.session);
+        await o.session.setForwarding(this.handler !== null);
+        return o.session;
+      });
       s.catch(() => this.sessions.delete(caller));
       this.sessions.set(caller, s);
     }
@@ -140,18 +152,27 @@ export class SocketBackend implements SimulatorBackend {
   }
 
   /**
-   * A guest access on the daemon. The daemon's device model for servers without one is its default (reads
-   * give all ones); a handler set here sees every request afterwards, but its answers cannot reach the
-   * daemon (docs/protocol.md "Limits").
+   * A guest access on the daemon. Requests to servers created through this backend (their emulator is a
+   * caller it has a connection for) reach the handler set with setIoreqHandler, which answers them (reads
+   * wait for it); others get the daemon's default unless another client plays their device model.
    */
   async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
-    const result = guestAccessResultFromJson((await this.control(FrameKind.guestAccess, guestAccessToJson(access), 'guest_access'))!);
-    for (const req of result.ioreqs) this.handler?.(access.domid, { ...req });
-    return result;
+    await this.handlerReady;
+    return guestAccessResultFromJson((await this.control(FrameKind.guestAccess, guestAccessToJson(access), 'guest_access'))!);
   }
 
+  /**
+   * Plays the device model (docs/protocol.md "Ioreq handlers"): every connection of this backend, and any it
+   * opens later, asks the daemon (set_ioreq_handler) to forward the requests of its caller's servers that
+   * no device model attached through the pages answers; the handler's answers go back as ioreq_answer.
+   * null stops the forwarding. A guest access made through this backend waits until the daemon has taken it.
+   * Unlike in process, a handler that throws gives the default answer (the daemon cannot fail the access).
+   */
   setIoreqHandler(handler: IoreqHandler | null): void {
     this.handler = handler;
+    const sessions = [...this.sessions.values()];
+    const ready = Promise.allSettled(sessions.map(async (p) => (await p).setForwarding(handler !== null))).then(() => undefined);
+    this.handlerReady = ready;
   }
 
   async inspect(domid: number): Promise<DomainInspection> {
