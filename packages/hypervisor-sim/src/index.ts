@@ -3,7 +3,7 @@
  * accesses, in process. Pass a `Hypervisor` wherever a SimulatorBackend is wanted.
  */
 export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
-export type { PreemptPolicy } from './preempt.js';
+export { mulberry32, type PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
 export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';

@@ -15,7 +15,7 @@ export interface Preemptor {
 }
 
 /** mulberry32: a small seeded PRNG, so a seed gives the same continuations on every run. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

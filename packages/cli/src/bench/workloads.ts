@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { encodeDmOp, hvmmemType, LATEST_INTERFACE_VERSION, p2mValue, RELEASES, type HypercallOutcome, type ReleaseName } from '@xenmem/abi-types';
-import { Hypervisor, type P2mCore, type P2mTable } from '@xenmem/hypervisor-sim';
+import { Hypervisor, mulberry32, type P2mCore, type P2mTable } from '@xenmem/hypervisor-sim';
 import { measure, median, round4, summarize, summarizeRate, type MeasureOptions, type RateSummary, type SampleSummary } from './stats.js';
 
 export const WORKLOAD_IDS = ['retype-uniform', 'retype-fragmented', 'lookup-random', 'scaling', 'memory-16tib'] as const;
@@ -98,17 +98,6 @@ async function measureMemset(bytes: number, options: MeasureOptions): Promise<Sa
   return summarize(ns);
 }
 
-/** mulberry32: a seeded PRNG, so every run looks up the same gfns. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const retypeUniform: Workload = {
   id: 'retype-uniform',
