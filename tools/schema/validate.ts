@@ -4,9 +4,10 @@
  * fields fit their struct, …). Every problem is reported with the JSON path it concerns.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
+import { DATA_DIR } from './paths.js';
 import { compareReleases, hvmmemEraStarts, ifaceInRange, parseIfaceHex, releaseKey } from './model.js';
 import type { ReleaseRange, XenAbiSchema } from './types.js';
 
@@ -18,7 +19,8 @@ export interface SchemaProblem {
 
 export type LoadResult = { ok: true; schema: XenAbiSchema } | { ok: false; problems: SchemaProblem[] };
 
-export const JSON_SCHEMA_PATH = fileURLToPath(new URL('../../../schema/xen-abi.schema.json', import.meta.url));
+/** The JSON Schema of schema files (the checkout's schema/, or the copy shipped in the package: see paths.ts). */
+export const JSON_SCHEMA_PATH = join(DATA_DIR, 'xen-abi.schema.json');
 
 // ajv's CommonJS export under NodeNext.
 const Ajv = AjvModule as unknown as typeof AjvModule.default;

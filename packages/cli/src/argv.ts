@@ -16,7 +16,7 @@ export type Parsed =
   | { command: 'demo'; options: { json: boolean } }
   | { command: 'bench'; options: { quick: boolean; json: boolean; only?: string[] } }
   | { command: 'run'; options: { scenario: string; xen?: string; iface?: string; socket?: string; json: boolean } }
-  | { command: 'sim serve'; options: { socket: string; xen?: string; domains: DomainConfig[]; trace?: string } }
+  | { command: 'sim serve'; options: { socket: string; xen?: string; domains: DomainConfig[]; trace?: string; state?: string } }
   | { command: 'sim create-domain'; options: { socket: string; domain: DomainConfig; json: boolean } }
   | { command: 'sim destroy-domain'; options: { socket: string; domid: number; json: boolean } }
   | { command: 'sim inspect'; options: { socket: string; domid: number; json: boolean } }
@@ -38,11 +38,11 @@ Examples:
   xenmem abi check                             the schema against its newest released snapshot
   xenmem demo                                  the story of HVMMEM_mmio_write_dm
   xenmem run examples/design-gpu-claim.json    run a scenario file; exit 1 if an expectation fails
-  xenmem sim serve --socket /tmp/xen.sock --domain domid=1,max-gpfn=0xfffff
+  xenmem sim serve --socket /tmp/xen.sock --domain domid=2,max-gpfn=0xfffff
                                                a simulator daemon with one domain (until Ctrl-C)
-  xenmem dm --socket /tmp/xen.sock set-mem-type --domid 1 --first-pfn 0x100 --nr 16 --mem-type ram_ro
-  xenmem dm --socket /tmp/xen.sock get-mem-type --domid 1 --pfn 0x105 --json
-  xenmem sim inspect --socket /tmp/xen.sock --domid 1
+  xenmem dm --socket /tmp/xen.sock set-mem-type --domid 2 --first-pfn 0x100 --nr 16 --mem-type ram_ro
+  xenmem dm --socket /tmp/xen.sock get-mem-type --domid 2 --pfn 0x105 --json
+  xenmem sim inspect --socket /tmp/xen.sock --domid 2
   xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
 
 Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
@@ -249,8 +249,12 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .option('--xen <release>', 'hypervisor release (default: latest)')
     .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
-    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string }) =>
-      set({ command: 'sim serve', options: { socket: o.socket, ...(o.xen !== undefined && { xen: o.xen }), domains: o.domain ?? [], ...(o.trace !== undefined && { trace: o.trace }) } }),
+    .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), written atomically after every change')
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string }) =>
+      set({
+        command: 'sim serve',
+        options: { socket: o.socket, ...(o.xen !== undefined && { xen: o.xen }), domains: o.domain ?? [], ...(o.trace !== undefined && { trace: o.trace }), ...(o.state !== undefined && { state: o.state }) },
+      }),
     );
   sim
     .command('create-domain')

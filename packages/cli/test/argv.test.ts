@@ -21,6 +21,7 @@ describe('argv → command and options', () => {
     [['run', '--socket', '/tmp/x.sock', 'a.json'], { command: 'run', options: { scenario: 'a.json', socket: '/tmp/x.sock', json: false } }],
     // sim
     [['sim', 'serve', '--socket', '/tmp/x.sock'], { command: 'sim serve', options: { socket: '/tmp/x.sock', domains: [] } }],
+    [['sim', 'serve', '--socket', 's', '--state', 'st.json'], { command: 'sim serve', options: { socket: 's', domains: [], state: 'st.json' } }],
     [
       ['sim', 'serve', '--socket', 's', '--xen', '4.8', '--domain', 'domid=1,max-gpfn=0xfffff', '--domain', 'domid=2,max-gpfn=4095,hap=off,hvm=on,vcpus=4,dm=1', '--trace', 't.jsonl'],
       { command: 'sim serve', options: { socket: 's', xen: '4.8', domains: [{ domid: 1, maxGpfn: 0xfffff }, { domid: 2, maxGpfn: 4095, hap: false, hvm: true, vcpus: 4, dm: 1 }], trace: 't.jsonl' } },

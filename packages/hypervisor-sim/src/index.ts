@@ -7,3 +7,4 @@ export { mulberry32, type PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
 export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';
+export { StateFile, snapshot, restore, checkInvariants, type HypervisorState } from './state/index.js';

@@ -4,14 +4,15 @@
  * code: 2 when `usable` is false, 1 when `ok` is false, else 0.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { DATA_DIR } from '../paths.js';
 import type { XenAbiSchema } from '../types.js';
 import type { SchemaProblem } from '../validate.js';
 import { checkEvolution, type EvolutionReport } from './check.js';
 import { checkSnapshots, newestSnapshot, RELEASED_DIR, type SnapshotCheck } from './snapshots.js';
 
-/** schema/xen-abi.json of this checkout (resolved from the built file in dist/evolution/). */
-export const SCHEMA_FILE = fileURLToPath(new URL('../../../../schema/xen-abi.json', import.meta.url));
+/** schema/xen-abi.json of this checkout, or the copy shipped in the package (see ../paths.ts). */
+export const SCHEMA_FILE = join(DATA_DIR, 'xen-abi.json');
 
 export interface AbiCheckOptions {
   /** The schema to check (default: schema/xen-abi.json). */

@@ -11,12 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DATA_DIR } from '../paths.js';
 import { loadSchemaFile, validateSchema, type LoadResult, type SchemaProblem } from '../validate.js';
 import type { EvolutionFinding } from './rules.js';
 
-/** schema/released/ of this checkout (like JSON_SCHEMA_PATH, resolved from the built file in dist/evolution/). */
-export const RELEASED_DIR = fileURLToPath(new URL('../../../../schema/released/', import.meta.url));
+/** schema/released/ of this checkout, or the copy shipped in the package (like JSON_SCHEMA_PATH; see ../paths.ts). */
+export const RELEASED_DIR = join(DATA_DIR, 'released') + '/';
 export const SNAPSHOT_MANIFEST = 'SHA256SUMS';
 
 const SNAPSHOT_NAME = /^xen-abi\.(\d+)\.(\d{4}-\d{2}-\d{2})\.json$/;

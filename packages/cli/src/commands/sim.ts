@@ -3,6 +3,7 @@
  * Unix socket, and control it from the shell. serve runs until SIGINT/SIGTERM and says on stderr where it
  * listens; the others connect, do one thing and print it (one JSON document with --json, else one line).
  */
+import { lstatSync } from 'node:fs';
 import { InputError, NEWEST_RELEASE, type DomainConfig, type DomainInspection, type IoreqServerView } from '@xenmem/abi-types';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
 import { withBackend, type CliEnv } from '../backend.js';
@@ -14,6 +15,8 @@ export interface SimServeOptions {
   xen?: string;
   domains: DomainConfig[];
   trace?: string;
+  /** A state file: restored at start when it exists (the --domain list is then ignored), written after every change. */
+  state?: string;
 }
 
 export interface SimCreateDomainOptions {
@@ -45,9 +48,24 @@ function refused(io: Io, label: string, err: InputError, hint: string): number {
   return EXIT_USAGE;
 }
 
+/** Whether the --state file is there to restore; a symbolic link or a non-file is refused here, with exit 2. */
+function stateExists(path: string): boolean {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  if (st.isSymbolicLink()) throw new InputError('--state', path, 'is a symbolic link; the daemon does not follow links');
+  if (!st.isFile()) throw new InputError('--state', path, 'exists and is not a regular file');
+  return true;
+}
+
 export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Promise<number> {
   const hypervisor = new Hypervisor({ release: o.xen ?? NEWEST_RELEASE });
-  for (const d of o.domains) {
+  const restoring = o.state !== undefined && stateExists(o.state);
+  for (const d of restoring ? [] : o.domains) {
     try {
       await hypervisor.createDomain(d);
     } catch (err) {
@@ -55,8 +73,12 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
       throw err;
     }
   }
-  const daemon = await env.startDaemon({ socketPath: o.socket, hypervisor, ...(o.trace !== undefined && { trace: o.trace }) });
-  const domains = o.domains.length ? `domains ${o.domains.map((d) => d.domid).join(', ')}` : 'no domains';
+  // statePath is @xenmem/hypervisor-sim's DaemonOptions field (docs/reliability.md); passed through as is.
+  const daemonOptions = { socketPath: o.socket, hypervisor, ...(o.trace !== undefined && { trace: o.trace }), ...(o.state !== undefined && { statePath: o.state }) };
+  const daemon = await env.startDaemon(daemonOptions);
+  const domains = restoring
+    ? `state restored from ${o.state}${o.domains.length ? ', --domain ignored' : ''}`
+    : `${o.domains.length ? `domains ${o.domains.map((d) => d.domid).join(', ')}` : 'no domains'}${o.state !== undefined ? `, state ${o.state}` : ''}`;
   io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}); stop with Ctrl-C\n`);
   const signal = await env.untilStopped();
   await daemon.close?.();

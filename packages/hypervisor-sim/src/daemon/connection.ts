@@ -22,6 +22,9 @@ import {
   type SharedPage,
 } from '@xenmem/abi-types';
 
+/** Linux/Xen errno for a half-sent frame that timed out. */
+const ETIMEDOUT = 110;
+
 interface MappedPage {
   page: SharedPage;
   /** The bytes the client's mirror holds. */
@@ -47,12 +50,16 @@ export class Connection {
   private nextHandle = 1;
   private readonly decoder = new FrameDecoder();
   private closing = false;
+  /** Runs while a frame is started and not finished (frameTimeoutMs). */
+  private frameTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly id: number,
     private readonly socket: Socket,
     onFrame: (conn: Connection, frame: Frame) => void,
     onClose: (conn: Connection) => void,
+    /** How long a frame may stay half-sent (ms; 0 or Infinity: no limit). */
+    private readonly frameTimeoutMs = Infinity,
   ) {
     socket.on('data', (chunk: Buffer) => {
       if (this.closing) return;
@@ -62,6 +69,7 @@ export class Connection {
       } catch (e) {
         return this.fail(0, e instanceof WireError ? e : new WireError(String(e), { fatal: true }));
       }
+      this.watchPartialFrame(frames.length > 0);
       for (const f of frames) {
         if (this.closing) return;
         onFrame(this, f);
@@ -70,9 +78,33 @@ export class Connection {
     socket.on('error', () => {}); // ECONNRESET, EPIPE: the close handler cleans up
     socket.on('close', () => {
       this.closing = true;
+      this.clearFrameTimer();
       this.dropIoreqs();
       onClose(this);
     });
+  }
+
+  /**
+   * The half-sent-frame timer: started when a frame's first bytes arrive, not restarted by more bytes of
+   * the same frame (a client trickling one byte at a time is still cut off), restarted when a frame
+   * completes and the next one has begun, stopped when no partial frame is left.
+   */
+  private watchPartialFrame(completedSome: boolean): void {
+    if (this.decoder.pendingBytes === 0) return this.clearFrameTimer();
+    if (!(this.frameTimeoutMs > 0 && Number.isFinite(this.frameTimeoutMs))) return;
+    if (this.frameTimer && !completedSome) return;
+    this.clearFrameTimer();
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = null;
+      if (this.closing || this.decoder.pendingBytes === 0) return;
+      this.fail(0, new WireError(`a frame was started and not finished within ${this.frameTimeoutMs} ms (${this.decoder.pendingBytes} bytes received)`, { fatal: true, errno: ETIMEDOUT }));
+    }, this.frameTimeoutMs);
+    this.frameTimer.unref?.();
+  }
+
+  private clearFrameTimer(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.frameTimer = null;
   }
 
   get closed(): boolean {
@@ -179,11 +211,15 @@ export class Connection {
   close(): void {
     if (this.closing) return;
     this.closing = true;
+    this.clearFrameTimer();
     this.socket.end(() => this.socket.destroy());
+    // A peer that never reads must not keep the socket open: destroy it after a grace period.
+    setTimeout(() => this.socket.destroy(), 1000).unref?.();
   }
 
   destroy(): void {
     this.closing = true;
+    this.clearFrameTimer();
     this.socket.destroy();
   }
 }

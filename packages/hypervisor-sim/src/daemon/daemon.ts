@@ -6,7 +6,9 @@
  * handler and not yet answered get the default answer (all ones).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { IoreqHandler, SimulatorBackend } from '@xenmem/abi-types';
+import { FrameKind, InputError, encodeFrame, encodeJson, type ErrorBody, type IoreqHandler, type SimulatorBackend } from '@xenmem/abi-types';
+import { Hypervisor } from '../hypervisor.js';
+import { StateFile } from '../state/index.js';
 import { Connection } from './connection.js';
 import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
@@ -23,6 +25,23 @@ export interface DaemonOptions {
   hypervisor: SimulatorBackend;
   /** A file to append every hypercall and ioreq to, as JSON lines. */
   trace?: string;
+  /**
+   * Open connections at most (default 64). A connection beyond the limit gets one error frame (errno 24,
+   * EMFILE) and is closed; the open ones are not affected.
+   */
+  maxConnections?: number;
+  /**
+   * How long a frame may stay half-sent, in ms (default 5000): a connection whose frame has started and
+   * not finished by then gets an error frame (errno 110, ETIMEDOUT) and is closed. 0 or Infinity: no limit.
+   */
+  frameTimeoutMs?: number;
+  /**
+   * A state file (docs/reliability.md "Daemon state file"): when it exists it is restored into
+   * `hypervisor` (which must be a `Hypervisor` of the same release, with no domains yet); the state is then
+   * written at once and after every request that changed it, before its reply is sent. A symbolic link or
+   * anything but a regular file is refused.
+   */
+  statePath?: string;
 }
 
 export interface Daemon {
@@ -30,17 +49,31 @@ export interface Daemon {
   readonly address: string;
   /** Open connections (for inspection and tests). */
   readonly connections: number;
+  /** Whether the state came from an existing state file (false without statePath). */
+  readonly restored: boolean;
   /** Stops listening, closes every connection and removes the socket file. The hypervisor is left as it is. */
   close(): Promise<void>;
 }
 
+export const DEFAULT_MAX_CONNECTIONS = 64;
+export const DEFAULT_FRAME_TIMEOUT_MS = 5000;
+/** Linux/Xen errno of the error frame a connection beyond maxConnections gets. */
+const EMFILE = 24;
+
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { socketPath, hypervisor, trace: tracePath } = options;
+  const { socketPath, hypervisor, trace: tracePath, statePath } = options;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const frameTimeoutMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new InputError('maxConnections', maxConnections, 'must be an integer ≥ 1');
+  if (typeof frameTimeoutMs !== 'number' || Number.isNaN(frameTimeoutMs) || frameTimeoutMs < 0) throw new InputError('frameTimeoutMs', frameTimeoutMs, 'must be a number of milliseconds ≥ 0');
+  if (statePath !== undefined && !(hypervisor instanceof Hypervisor)) throw new InputError('statePath', statePath, 'needs a Hypervisor (the simulator) to save and restore');
+  // The socket first: a path in use by a running daemon is refused before its state file is touched.
   await claimSocketPath(socketPath);
+  const state = statePath !== undefined ? await StateFile.open(statePath, hypervisor as Hypervisor) : null;
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
   const trace = new Trace(tracePath);
-  const ctx: DaemonContext = { hv: hypervisor, trace, events };
+  const ctx: DaemonContext = { hv: hypervisor, trace, events, ...(state && { persist: () => state.persist() }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));
@@ -50,7 +83,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     void dropPorts(ctx, conn, conns);
   };
   const server: Server = createServer((socket: Socket) => {
-    conns.add(new Connection(nextId++, socket, (c, f) => handleFrame(ctx, c, f), onClose));
+    if (conns.size >= maxConnections) return refuseConnection(socket, maxConnections);
+    conns.add(new Connection(nextId++, socket, (c, f) => handleFrame(ctx, c, f), onClose, frameTimeoutMs));
   });
   server.on('error', () => {}); // accept errors (EMFILE…) must not end the daemon
   await listenPrivately(server, socketPath);
@@ -61,17 +95,32 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     get connections() {
       return conns.size;
     },
+    restored: state?.restored ?? false,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const c of conns) c.destroy();
       });
       events.stopAll();
+      try {
+        state?.persist();
+      } catch {
+        // the last request's reply said so already
+      }
       hypervisor.setIoreqHandler(null);
       releaseSocketPath(socketPath, ino);
       await trace.close();
     },
   };
+}
+
+/** A connection beyond the limit: one error frame (id 0, errno EMFILE), then closed; nothing else is read. */
+function refuseConnection(socket: Socket, limit: number): void {
+  socket.on('error', () => {});
+  socket.on('data', () => {});
+  const body: ErrorBody = { errno: EMFILE, message: `too many connections: the daemon serves at most ${limit} at once` };
+  socket.end(encodeFrame(FrameKind.error, 0, encodeJson(body)), () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref?.();
 }
 
 /**

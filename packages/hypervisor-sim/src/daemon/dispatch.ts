@@ -52,7 +52,15 @@ export interface DaemonContext {
   hv: SimulatorBackend;
   trace: Trace;
   events: EventPumps;
+  /**
+   * Saves the hypervisor's state (the daemon's statePath) if it changed; called after every request handled
+   * by a HANDLERS entry, success or failure, before its reply goes out. Throws when the state cannot be written.
+   */
+  persist?: () => void;
 }
+
+/** errno of the error frame sent instead of a reply whose state change could not be saved. */
+const EIO = 5;
 
 const EPERM = ERRNO.EPERM.value;
 const EINVAL = ERRNO.EINVAL.value;
@@ -82,12 +90,31 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
     const handler = HANDLERS[frame.kind];
     if (!handler) throw new WireError(`unknown frame kind 0x${frame.kind.toString(16)}${frameKindName(frame.kind) ? ` (${frameKindName(frame.kind)} is not a request)` : ''}`);
     handler(ctx, conn, frame.payload).then(
-      (reply) => reply && conn.send(reply.kind, frame.id, reply.payload),
-      (e: unknown) => conn.sendError(frame.id, errorBody(e)),
+      (reply) => {
+        if (!saved(ctx, conn, frame.id)) return;
+        if (reply) conn.send(reply.kind, frame.id, reply.payload);
+      },
+      (e: unknown) => saved(ctx, conn, frame.id) && conn.sendError(frame.id, errorBody(e)),
     );
   } catch (e) {
     if (e instanceof WireError) conn.fail(frame.id, e);
     else conn.sendError(frame.id, errorBody(e));
+  }
+}
+
+/**
+ * Persists the state before a reply (the guarantee of docs/reliability.md: a reply received means its
+ * change is on disk). On failure the request's reply is replaced by an error frame (errno 5, EIO): the call
+ * took effect in the running daemon but would not survive a restart.
+ */
+function saved(ctx: DaemonContext, conn: Connection, id: number): boolean {
+  if (!ctx.persist) return true;
+  try {
+    ctx.persist();
+    return true;
+  } catch (e) {
+    conn.sendError(id, { errno: EIO, message: `the request took effect but the state file could not be written: ${(e as Error).message}` });
+    return false;
   }
 }
 

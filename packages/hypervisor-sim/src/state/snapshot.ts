@@ -1,0 +1,256 @@
+/**
+ * A Hypervisor's persistent state as one JSON document (docs/reliability.md "Daemon state file"), and its
+ * restoration into a fresh Hypervisor of the same release.
+ *
+ * Kept, exactly: each domain's configuration; its p2m (every run not of p2m_ram_rw, the initial type);
+ * the ioreq claim (owner, flags; entry_count is recomputed from the p2m on restore and must equal the stored
+ * one); its ioreq servers (id, creation number, emulator, bufioreq mode, enabled, the three rangesets, the
+ * event-channel port numbers, whether the ports were published, how the pages are reached — none, gfns
+ * with their gfns, or resource — and whether a device model ever mapped them); the id counters, the gfn
+ * pool, the next event-channel port number, the tracked VRAM range, the 0xcf8 latch, the crashed flag and
+ * the event log.
+ *
+ * Not kept (what a restart loses, as a crash of Xen's toolstack side would): the bytes of the ioreq pages
+ * (rebuilt as zero pages, with each vCPU's port written back when the ports had been published); guest RAM
+ * contents (pages read as zero again); log-dirty marks; vCPUs waiting on a device model (the guest access
+ * that waited belonged to a connection that is gone); event-channel bindings (a device model binds its
+ * ports again after reconnecting, so a restored server counts as unattached until then).
+ */
+import { InputError, decodeJson, encodeJson } from '@xenmem/abi-types';
+import type { Domain, LoggedEvent } from '../domain.js';
+import { Hypervisor } from '../hypervisor.js';
+import { GfnPool } from '../domain.js';
+import { PAGE_SIZE, setSlotPort } from '../ioreq/pages.js';
+import type { IoreqServer, Range } from '../ioreq/server.js';
+import { P2M_IOREQ_SERVER, P2M_RAM_RW } from '../p2m-types.js';
+
+export const STATE_FORMAT = 'xenmem-sim-state';
+export const STATE_VERSION = 1;
+
+export interface ServerState {
+  id: number;
+  created: number;
+  emulator: number;
+  bufioreq: number;
+  enabled: boolean;
+  /** Port, MMIO and PCI rangesets: inclusive [start, end] pairs. */
+  ranges: [bigint, bigint][][];
+  vcpuPorts: number[];
+  bufioreqPort: number | null;
+  portsPublished: boolean;
+  pages: { kind: 'none' } | { kind: 'gfns'; ioreqGfn: bigint; bufioreqGfn: bigint | null } | { kind: 'resource' };
+  ioreqPageMapped: boolean;
+  bufioreqPageMapped: boolean;
+}
+
+export interface DomainState {
+  domid: number;
+  maxGpfn: number;
+  hap: boolean;
+  hvm: boolean;
+  vcpus: number;
+  dm: number | null;
+  /** Runs [first, count, type] of every type but p2m_ram_rw, in order. */
+  p2m: [number, number, number][];
+  claim: { owner: number | null; flags: number; entryCount: number };
+  servers: ServerState[];
+  ioservidCounter: number;
+  serversCreated: number;
+  /** The port the next allocation in this domain gets. */
+  nextPort: number;
+  vram: { firstPfn: number; nr: number } | null;
+  pciCf8: number;
+  crashed: boolean;
+  events: LoggedEvent[];
+}
+
+export interface HypervisorState {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
+  release: string;
+  domains: DomainState[];
+}
+
+/** The Hypervisor's private domain map (no public enumeration exists; read only). */
+function domainsOf(hv: Hypervisor): Domain[] {
+  const map = (hv as unknown as { domains: Map<number, Domain> }).domains;
+  return [...map.values()].filter((d) => d.domid !== 0 && !d.dying).sort((a, b) => a.domid - b.domid);
+}
+
+/** EventChannels' next port of a domain (private; read only). */
+function nextPortOf(hv: Hypervisor, domid: number): number | undefined {
+  return (hv.evtchn as unknown as { nextPort: Map<number, number> }).nextPort.get(domid);
+}
+
+function serverPorts(s: IoreqServer): number[] {
+  return [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])];
+}
+
+export function snapshot(hv: Hypervisor): HypervisorState {
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    release: hv.release,
+    domains: domainsOf(hv).map((d) => {
+      const servers = [...d.servers.values()].sort((a, b) => a.id - b.id);
+      const maxPort = Math.max(0, ...servers.flatMap(serverPorts));
+      return {
+        domid: d.domid,
+        maxGpfn: d.maxGpfn,
+        hap: d.hap,
+        hvm: d.hvm,
+        vcpus: d.vcpus,
+        dm: d.dm,
+        p2m: d.p2m
+          .runs(0, d.maxGpfn + 1)
+          .filter((r) => r.type !== P2M_RAM_RW)
+          .map((r) => [r.first, r.count, r.type] as [number, number, number]),
+        claim: { ...d.ioreq },
+        servers: servers.map((s) => ({
+          id: s.id,
+          created: s.created,
+          emulator: s.emulator,
+          bufioreq: s.bufioreq,
+          enabled: s.enabled,
+          ranges: s.ranges.map((set: Range[]) => set.map((r) => [r.start, r.end] as [bigint, bigint])),
+          vcpuPorts: [...s.vcpuPorts],
+          bufioreqPort: s.bufioreqPort,
+          portsPublished: s.portsPublished,
+          pages: { ...s.pages },
+          ioreqPageMapped: s.ioreqPageMapped,
+          bufioreqPageMapped: s.bufioreqPageMapped,
+        })),
+        ioservidCounter: d.ioservidCounter,
+        serversCreated: d.serversCreated,
+        nextPort: Math.max(nextPortOf(hv, d.domid) ?? 1, maxPort + 1),
+        vram: d.vram ? { ...d.vram } : null,
+        pciCf8: d.pciCf8,
+        crashed: d.crashed,
+        events: d.events.map((e) => ({ op: e.op, args: { ...e.args } })),
+      };
+    }),
+  };
+}
+
+/** The state as the bytes of a state file (JSON; bigints as { "$bigint": "0x…" }). */
+export function encodeState(state: HypervisorState): Uint8Array {
+  return encodeJson(state);
+}
+
+/** Parses a state file's bytes; anything malformed is an InputError naming the file's problem. */
+export function decodeState(bytes: Uint8Array, where = 'state file'): HypervisorState {
+  let j: Record<string, unknown> | null;
+  try {
+    j = decodeJson(bytes, where);
+  } catch (e) {
+    throw new InputError('state', where, `is not a state document (${(e as Error).message})`);
+  }
+  if (!j || j.format !== STATE_FORMAT) throw new InputError('state', where, `is not a ${STATE_FORMAT} document`);
+  if (j.version !== STATE_VERSION) throw new InputError('state', where, `has version ${String(j.version)}; this simulator reads version ${STATE_VERSION}`);
+  if (typeof j.release !== 'string' || !Array.isArray(j.domains)) throw new InputError('state', where, 'lacks release or domains');
+  return j as unknown as HypervisorState;
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/**
+ * Recreates the stored domains in `hv`, which must be of the same release and hold no domain but 0.
+ * Throws InputError (leaving `hv` with whatever domains were created so far) for a state that does not
+ * fit: another release, a domain already present, a run outside a domain, an entry_count that is not the
+ * number of p2m_ioreq_server pages, a claim owner that is no server, a port used twice.
+ */
+export async function restore(hv: Hypervisor, state: HypervisorState): Promise<void> {
+  if (state.release !== hv.release) throw new InputError('state', state.release, `was written by a Xen ${state.release} simulator; this one is Xen ${hv.release}`);
+  if (domainsOf(hv).length) throw new InputError('state', 'domains', 'can only be restored into a hypervisor without domains');
+  for (const ds of state.domains) {
+    await hv.createDomain({ domid: ds.domid, maxGpfn: ds.maxGpfn, hap: ds.hap, hvm: ds.hvm, vcpus: ds.vcpus, ...(ds.dm !== null && { dm: ds.dm }) });
+    const d = hv.domain(ds.domid)!;
+    const bad = (what: string, why: string): never => {
+      throw new InputError('state', `domain ${ds.domid} ${what}`, why);
+    };
+    let at = 0;
+    for (const [first, count, type] of ds.p2m) {
+      if (!isInt(first) || !isInt(count) || !isInt(type) || first < at || count < 1 || first + count - 1 > ds.maxGpfn || type < 0 || type > 15)
+        bad(`p2m run ${first}+${count}`, 'is not an ordered run inside the domain');
+      d.p2m.set(first, count, type);
+      at = first + count;
+    }
+    const entries = d.p2m.countByType(0, d.maxGpfn + 1)[P2M_IOREQ_SERVER] ?? 0;
+    if (entries !== ds.claim.entryCount) bad('claim', `entry_count ${ds.claim.entryCount} is not the ${entries} p2m_ioreq_server pages of the p2m`);
+    Object.assign(d.ioreq, { owner: ds.claim.owner, flags: ds.claim.flags, entryCount: entries });
+
+    // Event channels: allocate 1 … nextPort−1 in order, keep the servers' ports, close the rest.
+    const owners = new Map<number, number>();
+    for (const s of ds.servers)
+      for (const p of [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])]) {
+        if (!isInt(p) || p < 1 || p >= ds.nextPort || owners.has(p)) bad(`server ${s.id} port ${p}`, 'is out of range or used twice');
+        owners.set(p, s.emulator);
+      }
+    for (let p = 1; p < ds.nextPort; p++) {
+      const got = hv.evtchn.allocUnboundXen(d.domid, owners.get(p) ?? 0);
+      if (got !== p) bad('event channels', `port ${p} came back as ${got}`);
+    }
+    for (let p = 1; p < ds.nextPort; p++) if (!owners.has(p)) hv.evtchn.close(d.domid, p);
+
+    // The gfn pool: take all, give back what no server holds.
+    const held = new Set<bigint>();
+    for (let i = 0; i < GfnPool.SIZE; i++) d.gfnPool.take();
+    for (const s of ds.servers) {
+      if (d.servers.has(s.id)) bad(`server ${s.id}`, 'appears twice');
+      if (s.vcpuPorts.length !== d.vcpus) bad(`server ${s.id}`, `has ${s.vcpuPorts.length} vCPU ports for ${d.vcpus} vCPUs`);
+      if (s.pages.kind === 'gfns') for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn]) if (g !== null) held.add(g);
+      const ioreqPage = new Uint8Array(PAGE_SIZE);
+      if (s.portsPublished) s.vcpuPorts.forEach((port, vcpu) => setSlotPort(ioreqPage, vcpu, port));
+      d.servers.set(s.id, {
+        id: s.id,
+        created: s.created,
+        emulator: s.emulator,
+        bufioreq: s.bufioreq,
+        enabled: s.enabled,
+        ranges: [0, 1, 2].map((t) => (s.ranges[t] ?? []).map(([start, end]) => ({ start: BigInt(start), end: BigInt(end) }))) as IoreqServer['ranges'],
+        vcpuPorts: [...s.vcpuPorts],
+        portsPublished: s.portsPublished,
+        bufioreqPort: s.bufioreqPort,
+        pages: s.pages.kind === 'gfns' ? { kind: 'gfns', ioreqGfn: BigInt(s.pages.ioreqGfn), bufioreqGfn: s.pages.bufioreqGfn === null ? null : BigInt(s.pages.bufioreqGfn) } : { kind: s.pages.kind },
+        ioreqPage,
+        bufioreqPage: s.bufioreq ? new Uint8Array(PAGE_SIZE) : null,
+        ioreqPageMapped: s.ioreqPageMapped,
+        bufioreqPageMapped: s.bufioreqPageMapped,
+      });
+    }
+    for (let i = 0n; i < BigInt(GfnPool.SIZE); i++) if (!held.has(GfnPool.BASE + i)) d.gfnPool.give(GfnPool.BASE + i);
+    if (ds.claim.owner !== null && !d.servers.has(ds.claim.owner)) bad('claim', `owner ${ds.claim.owner} is not one of its servers`);
+    d.ioservidCounter = ds.ioservidCounter;
+    d.serversCreated = ds.serversCreated;
+    d.vram = ds.vram ? { ...ds.vram } : null;
+    d.pciCf8 = ds.pciCf8;
+    d.crashed = ds.crashed;
+    d.events.push(...ds.events.map((e) => ({ op: e.op, args: { ...e.args } })));
+  }
+}
+
+/**
+ * The invariants a restored (or any) hypervisor keeps; returns the problems found (empty when none):
+ * entry_count is the number of p2m_ioreq_server pages, a claim's owner is one of the domain's servers, every
+ * server port is an allocated channel of the domain, gfn-page servers hold distinct pool gfns.
+ */
+export function checkInvariants(hv: Hypervisor): string[] {
+  const problems: string[] = [];
+  for (const d of domainsOf(hv)) {
+    const entries = d.p2m.countByType(0, d.maxGpfn + 1)[P2M_IOREQ_SERVER] ?? 0;
+    if (entries !== d.ioreq.entryCount) problems.push(`domain ${d.domid}: entry_count ${d.ioreq.entryCount}, p2m_ioreq_server pages ${entries}`);
+    if (d.ioreq.owner !== null && !d.servers.has(d.ioreq.owner)) problems.push(`domain ${d.domid}: claim owner ${d.ioreq.owner} is no server`);
+    const gfns = new Set<bigint>();
+    for (const s of d.servers.values()) {
+      for (const p of serverPorts(s)) if (hv.evtchn.state(d.domid, p) === null) problems.push(`domain ${d.domid}: server ${s.id} port ${p} is not allocated`);
+      if (s.pages.kind === 'gfns')
+        for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn])
+          if (g !== null) {
+            if (gfns.has(g)) problems.push(`domain ${d.domid}: gfn 0x${g.toString(16)} held twice`);
+            gfns.add(g);
+          }
+    }
+    if (d.gfnPool.free() !== GfnPool.SIZE - gfns.size) problems.push(`domain ${d.domid}: gfn pool has ${d.gfnPool.free()} free, servers hold ${gfns.size}`);
+  }
+  return problems;
+}
