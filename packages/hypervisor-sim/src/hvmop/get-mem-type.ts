@@ -4,13 +4,13 @@
  * unshares and has no range check: a pfn beyond the p2m reads as p2m_invalid. The result is the
  * release's lossy projection (logdirty and shared report ram_ro, holes and passthrough mmio_dm, …).
  */
-import { decodeStruct, encodeStructAt, getMemTypeResult } from '@xenmem/abi-types';
+import { STRUCTS, decodeStruct, encodeStructAt, getMemTypeResult } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Hypervisor } from '../hypervisor.js';
 import type { HvmOpStep } from './dispatch.js';
 
 export function getMemType(hv: Hypervisor, caller: number, buf: Uint8Array): HvmOpStep {
-  if (buf.length < 16) return { rc: fail('EFAULT') };
+  if (buf.byteLength < STRUCTS.xen_hvm_get_mem_type.size) return { rc: fail('EFAULT') };
   const arg = decodeStruct('xen_hvm_get_mem_type', buf);
   const domain = hv.lookupDomain(hv.resolveDomid(arg.domid, caller));
   if (!domain) return { rc: fail('ESRCH') };

@@ -41,7 +41,7 @@ function legacy(name: string): HvmOpHandler {
   const m = MAPPINGS[name]!;
   return (hv: Hypervisor, caller: number, buf: Uint8Array): HvmOpStep => {
     const size = hv.structSize(m.struct);
-    if (buf.length < size) return { rc: fail('EFAULT') };
+    if (buf.byteLength < size) return { rc: fail('EFAULT') };
     const arg = decodeStruct(m.struct, buf) as unknown as Record<string, unknown>;
     const domain = hv.lookupDomain(arg.domid as number);
     if (!domain) return { rc: fail('ESRCH') };

@@ -5,16 +5,16 @@
  * The loop runs from first_pfn + start_iter; on preemption Xen re-issues the call as `op | iter` and
  * leaves the struct in guest memory untouched.
  */
-import { decodeStruct, hvmmemVerdict } from '@xenmem/abi-types';
+import { HVMOPS, STRUCTS, decodeStruct, hvmmemVerdict } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { checkRequirements, retypeLoop } from '../retype.js';
 import type { HvmOpStep } from './dispatch.js';
 
-const HVMOP_SET_MEM_TYPE = 8;
+const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
 
 export function legacySetMemType(hv: Hypervisor, caller: number, buf: Uint8Array, startIter: number): HvmOpStep {
-  if (buf.length < 16) return { rc: fail('EFAULT') };
+  if (buf.byteLength < STRUCTS.xen_hvm_set_mem_type.size) return { rc: fail('EFAULT') };
   const arg = decodeStruct('xen_hvm_set_mem_type', buf);
   const domain = hv.lookupDomain(arg.domid);
   if (!domain) return { rc: fail('ESRCH') };
