@@ -10,6 +10,7 @@ export function parseIfaceHex(text: string): number {
   return Number.parseInt(text.slice(2), 16);
 }
 
+/** Formats an interface version as "0x000NNNNN". */
 export function formatIfaceHex(value: number): string {
   return '0x' + value.toString(16).padStart(8, '0');
 }
@@ -21,6 +22,7 @@ export function releaseKey(name: ReleaseName): number {
   return Number(m[1]) * 1000 + Number(m[2]);
 }
 
+/** Orders two release names (negative, zero or positive). */
 export function compareReleases(a: ReleaseName, b: ReleaseName): number {
   return releaseKey(a) - releaseKey(b);
 }
@@ -30,6 +32,7 @@ export function releaseNames(schema: Pick<XenAbiSchema, 'releases'>): ReleaseNam
   return schema.releases.map((r) => r.name).sort(compareReleases);
 }
 
+/** The newest release the schema covers. */
 export function newestRelease(schema: Pick<XenAbiSchema, 'releases'>): ReleaseName {
   const names = releaseNames(schema);
   const last = names[names.length - 1];
@@ -48,6 +51,7 @@ export function releasesIn(schema: Pick<XenAbiSchema, 'releases'>, range: Releas
   return releaseNames(schema).filter((r) => releaseInRange(r, range));
 }
 
+/** Whether an interface version lies within an interface-version range. */
 export function ifaceInRange(iface: number, range: IfaceRange): boolean {
   return (range.from === undefined || iface >= parseIfaceHex(range.from)) && (range.below === undefined || iface < parseIfaceHex(range.below));
 }
@@ -57,6 +61,7 @@ export function entryFor<T extends { releases: ReleaseRange }>(entries: readonly
   return entries.find((e) => releaseInRange(release, e.releases));
 }
 
+/** Formats a release range for people (e.g. "4.9–4.22"). */
 export function formatRange(range: ReleaseRange): string {
   if (range.to === undefined) return `${range.from}+`;
   return range.from === range.to ? range.from : `${range.from}–${range.to}`;

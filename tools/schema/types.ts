@@ -47,6 +47,7 @@ export interface IfaceRange {
   below?: IfaceVersionHex;
 }
 
+// The whole schema file (schema/xen-abi.json): releases, names, ops, structs, constants and rules.
 export interface XenAbiSchema {
   /** Path of the JSON Schema this file follows. */
   $schema?: string;
@@ -86,6 +87,7 @@ export interface XenAbiSchema {
   exceptions: EvolutionException[];
 }
 
+// One Xen release the schema covers: name, date, newest interface version, tools-op style.
 export interface Release {
   name: ReleaseName;
   /** Date of the RELEASE-x.y.0 tag commit, YYYY-MM-DD. */
@@ -98,6 +100,7 @@ export interface Release {
   behaviourRecorded: boolean;
 }
 
+// How __XEN_INTERFACE_VERSION__ selects the hvmmem names a caller sees.
 export interface InterfaceVersionRules {
   /** Value when a client leaves `__XEN_INTERFACE_VERSION__` undefined. */
   undefinedValue: IfaceVersionHex;
@@ -107,12 +110,14 @@ export interface InterfaceVersionRules {
   aboveLatest: string;
 }
 
+// A hypercall the schema refers to: name and number.
 export interface Hypercall {
   name: string;
   cName: CIdentifier;
   value: number;
 }
 
+// An errno value: its name and number.
 export interface Errno {
   name: ErrnoName;
   value: number;
@@ -121,6 +126,7 @@ export interface Errno {
   internal: boolean;
 }
 
+// A semantics tag: a named behaviour an op or rule can refer to.
 export interface SemanticsTag {
   tag: string;
   description: string;
@@ -128,6 +134,7 @@ export interface SemanticsTag {
   placeholder: boolean;
 }
 
+// A requirement an op places on its caller or target (privilege, domain kind, …).
 export interface Requirement {
   id: string;
   /** Position in Xen's check order (1 is checked first). */
@@ -145,6 +152,7 @@ export interface HvmmemValue {
   hypervisor: HvmmemAcceptance[];
 }
 
+// One hvmmem name: its value and the interface versions and releases that have it.
 export interface HvmmemName {
   /** The name without its `HVMMEM_` prefix. */
   name: string;
@@ -158,6 +166,7 @@ export interface HvmmemName {
   description: string;
 }
 
+// Which hvmmem values a release accepts, per op.
 export interface HvmmemAcceptance {
   releases: ReleaseRange;
   accepted: boolean;
@@ -178,6 +187,7 @@ export interface P2mType {
   description: string;
 }
 
+// A class of p2m types that behave alike for memory-type changes.
 export interface P2mClass {
   /** Xen's macro name, e.g. P2M_RAM_TYPES. */
   name: CIdentifier;
@@ -201,6 +211,7 @@ export interface TransitionTable {
   rows: TransitionRow[];
 }
 
+// One row of the memory-type transition table: from, to and the result.
 export interface TransitionRow {
   /** Old internal p2m type. */
   from: number;
@@ -214,6 +225,7 @@ export interface GetMemTypeProjection {
   steps: GetMemTypeStep[];
 }
 
+// One step of how get_mem_type projects a p2m type onto an hvmmem value.
 export interface GetMemTypeStep {
   step: number;
   match: "class" | "type" | "else";
@@ -225,6 +237,7 @@ export interface GetMemTypeStep {
   result: number;
 }
 
+// One HVMOP: name, number, releases, argument struct and errors.
 export interface HvmOp {
   value: number;
   name: string;
@@ -245,6 +258,7 @@ export interface HvmOp {
   description: string;
 }
 
+// One DM op: name, number, releases, argument struct and errors.
 export interface DmOp {
   value: number;
   name: string;
@@ -261,6 +275,7 @@ export interface DmOp {
   description: string;
 }
 
+// The type of a struct field: an integer of a width, an array, or another struct.
 export type FieldType =
   | "uint8"
   | "uint16"
@@ -270,6 +285,7 @@ export type FieldType =
   | "union"
   | "struct";
 
+// A struct's layout: its size, alignment and fields.
 export interface Struct {
   /** C struct tag, e.g. xen_dm_op_set_mem_type. */
   name: CIdentifier;
@@ -286,6 +302,7 @@ export interface Struct {
   description: string;
 }
 
+// One struct field: name, type and offset.
 export interface Field {
   name: CIdentifier;
   /** Byte offset of the field, or of the storage unit holding a bit-field. */
@@ -308,6 +325,7 @@ export interface Field {
   description?: string;
 }
 
+// A group of related constants (e.g. the ioreq types).
 export interface ConstantGroup {
   /** Group id, e.g. ioreq_type. */
   name: string;
@@ -320,6 +338,7 @@ export interface ConstantGroup {
   members: Constant[];
 }
 
+// One constant: name, value and the releases that have it.
 export interface Constant {
   /** Short name used in JSON and the CLI, e.g. "pio", "atomic", "write". */
   name: string;
@@ -343,6 +362,7 @@ export interface BitPack {
   description: string;
 }
 
+// A limit Xen enforces (e.g. a batch size), per release.
 export interface Limit {
   id: string;
   releases: ReleaseRange;
@@ -354,6 +374,7 @@ export interface Limit {
   description: string;
 }
 
+// How ioreq server ids are allocated, per release.
 export interface IoreqServerIdScheme {
   releases: ReleaseRange;
   scheme: "counter" | "slots";
@@ -365,6 +386,7 @@ export interface IoreqServerIdScheme {
   description: string;
 }
 
+// A recorded exception to an evolution rule: what changed, where, and why (a change Xen itself made).
 export interface EvolutionException {
   /** Rule id the exception applies to. */
   rule: string;

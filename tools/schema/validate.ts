@@ -11,12 +11,14 @@ import { DATA_DIR } from './paths.js';
 import { compareReleases, hvmmemEraStarts, ifaceInRange, parseIfaceHex, releaseKey } from './model.js';
 import type { ReleaseRange, XenAbiSchema } from './types.js';
 
+/** A problem found in a schema: its JSON path and a message. */
 export interface SchemaProblem {
   /** Where in the file, e.g. `hvmmemTypes[3].names[1].iface.below` (empty for the whole document). */
   path: string;
   message: string;
 }
 
+/** The result of loading a schema: the schema, or its problems. */
 export type LoadResult = { ok: true; schema: XenAbiSchema } | { ok: false; problems: SchemaProblem[] };
 
 /** The JSON Schema of schema files (the checkout's schema/, or the copy shipped in the package: see paths.ts). */

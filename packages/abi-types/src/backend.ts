@@ -99,6 +99,7 @@ export interface GuestAccess {
 /** How Xen dealt with a guest access. */
 export type GuestAccessOutcome = 'ram' | 'discarded' | 'ioreq' | 'null' | 'retry' | 'crash';
 
+/** What a guest access through a backend returned: the value read (for a read) and how Xen routed it. */
 export interface GuestAccessResult {
   outcome: GuestAccessOutcome;
   /** What a read returned (read/in), else null. */
@@ -200,12 +201,16 @@ export interface PendingIoreqView {
 
 /** The simulator-control part. */
 export interface SimulatorBackend extends XenBackend {
+  /** Creates a domain with the given configuration. */
   createDomain(config: DomainConfig): Promise<void>;
+  /** Destroys the domain `domid`. */
   destroyDomain(domid: number): Promise<void>;
   /** Sets internal p2m types directly (paged, shared, log-dirty, …) within 0…maxGpfn. */
   seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void>;
+  /** Performs a guest memory or port access, as the guest would. */
   guestAccess(access: GuestAccess): Promise<GuestAccessResult>;
   /** Who answers ioreqs (null: the default, which answers every read with all ones). */
   setIoreqHandler(handler: IoreqHandler | null): void;
+  /** Inspects the domain `domid`: its p2m, ioreq servers and events. */
   inspect(domid: number): Promise<DomainInspection>;
 }

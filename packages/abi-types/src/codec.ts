@@ -11,6 +11,7 @@ type FieldLayout = Layout['fields'][number];
 
 const UNIT_BITS = { uint8: 8, uint16: 16, uint32: 32 } as const;
 
+/** The byte layout (size and field offsets) of the struct named `id`; throws for an unknown struct. */
 export function layoutOf(id: string): Layout {
   const layout = (STRUCTS as Record<string, Layout | undefined>)[id];
   if (!layout) throw new InputError('struct', id, `is not a struct the schema knows (${Object.keys(STRUCTS).join(', ')})`);

@@ -66,6 +66,7 @@ export type HvmmemVerdict =
   | { accepted: true; p2m: number; p2mName: string; requires: { id: string; error: ErrnoName }[]; why: string }
   | { accepted: false; error: ErrnoName; why: string };
 
+/** How `release` treats the hvmmem value `value`: its name there and whether it is accepted. */
 export function hvmmemVerdict(value: number, release: string): HvmmemVerdict {
   const r = resolveRelease(release);
   if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new InputError('mem_type', value, 'is not a uint16');

@@ -9,27 +9,33 @@ import { InputError } from './errors.js';
 import { decodeStruct, encodeStruct, encodeStructAt } from './codec.js';
 import { releaseIndex, releaseInRange } from './release.js';
 
+/** One DM op as the schema lists it: name, number and the releases that have it. */
 export type DmOpInfo = (typeof DMOPS)[number];
+/** One HVMOP as the schema lists it: name, number and the releases that have it. */
 export type HvmOpInfo = (typeof HVMOPS)[number];
 
 const DM_OP_HEADER = 8; // op + pad, before the union
 
+/** The DM op called `name`; throws when the schema has none. */
 export function dmOpByName(name: string): DmOpInfo {
   const op = DMOPS.find((o) => o.name === name);
   if (!op) throw new InputError('op', name, `is not a DMOP (${DMOPS.map((o) => o.name).join(', ')})`);
   return op;
 }
 
+/** The DM op numbered `value`, or undefined. */
 export function dmOpByNumber(value: number): DmOpInfo | undefined {
   return DMOPS.find((o) => o.value === value);
 }
 
+/** The HVMOP called `name`; throws when the schema has none. */
 export function hvmOpByName(name: string): HvmOpInfo {
   const op = HVMOPS.find((o) => o.name === name);
   if (!op) throw new InputError('op', name, `is not an HVMOP (${HVMOPS.map((o) => o.name).join(', ')})`);
   return op;
 }
 
+/** The HVMOP numbered `value`, or undefined. */
 export function hvmOpByNumber(value: number): HvmOpInfo | undefined {
   return HVMOPS.find((o) => o.value === value);
 }

@@ -17,9 +17,12 @@ export type IfaceInput = number | string;
 /** The number an interface-version input stands for, as a literal type where TypeScript can tell. */
 export type IfaceOf<V> = V extends ReleaseName ? ReleaseIfaceMap[V] : V extends number ? V : number;
 
+/** The names of every Xen release the schema covers, oldest first. */
 export const RELEASE_NAMES: readonly ReleaseName[] = RELEASES.map((r) => r.name);
+/** The newest Xen release the schema covers. */
 export const NEWEST_RELEASE: ReleaseName = RELEASE_NAMES[RELEASE_NAMES.length - 1]!;
 
+/** Whether `text` names a Xen release the schema covers. */
 export function isReleaseName(text: string): text is ReleaseName {
   return (RELEASE_NAMES as readonly string[]).includes(text);
 }
@@ -35,6 +38,7 @@ export function releaseIndex(name: ReleaseName): number {
   return RELEASE_NAMES.indexOf(name);
 }
 
+/** Whether `release` lies within the release range `range` (bounds inclusive). */
 export function releaseInRange(release: ReleaseName, range: GeneratedRange): boolean {
   const i = releaseIndex(release);
   return i >= releaseIndex(range.from as ReleaseName) && (range.to === null || i <= releaseIndex(range.to as ReleaseName));

@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
 import type { DmOptions } from './commands/dm.js';
 
+/** The result of parsing a `xenmem` command line: the command and its options. */
 export type Parsed =
   | { command: 'abi types'; options: { iface?: string; json: boolean } }
   | { command: 'abi diff'; options: { from: string; to: string; json: boolean } }
@@ -308,6 +309,7 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
   return program;
 }
 
+/** Parses a `xenmem` command line; returns the parsed command, or how to exit (help, version, usage error). */
 export function parseArgv(argv: readonly string[]): Parsed | ParseExit {
   let parsed: Parsed | undefined;
   const out = { stdout: '', stderr: '' };

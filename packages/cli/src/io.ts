@@ -3,7 +3,9 @@
  * Commands receive an Io so tests can capture both streams.
  */
 export interface Io {
+  /** Writes to standard output. */
   out(text: string): void;
+  /** Writes to standard error. */
   err(text: string): void;
   /** stderr is a terminal (progress may be shown). */
   readonly errIsTTY: boolean;

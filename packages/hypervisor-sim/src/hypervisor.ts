@@ -97,12 +97,14 @@ export class Hypervisor implements SimulatorBackend {
     return domid === DOMID_SELF ? caller : domid;
   }
 
+  /** Creates a domain with the given configuration. */
   async createDomain(config: DomainConfig): Promise<void> {
     const c = validateDomainConfig(config, this.release);
     if (this.domains.has(c.domid)) throw new InputError('domid', c.domid, 'already exists');
     this.domains.set(c.domid, new Domain(c, this.p2mCore.createTable(c.maxGpfn, P2M_RAM_RW)));
   }
 
+  /** Destroys the domain `domid`. */
   async destroyDomain(domid: number): Promise<void> {
     const d = this.domains.get(domid);
     if (!d || domid === 0) throw new InputError('domid', domid, domid === 0 ? 'is the control domain and cannot be destroyed' : 'does not exist');
@@ -165,6 +167,7 @@ export class Hypervisor implements SimulatorBackend {
    * A guest access. With a device model attached to the server (its synchronous page mapped and the vCPU's
    * port bound by its emulator), the promise resolves only after the device model answers through the page.
    */
+  /** Performs a guest memory or port access, as the guest would. */
   async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
     return guestAccess(this, access);
   }
@@ -218,6 +221,7 @@ export class Hypervisor implements SimulatorBackend {
     return d;
   }
 
+  /** Inspects the domain `domid`: its p2m, ioreq servers and events. */
   async inspect(domid: number): Promise<DomainInspection> {
     const d = this.lookupDomain(domid);
     if (!d) throw new InputError('domid', domid, 'does not exist');

@@ -5,6 +5,7 @@
  */
 import { InputError } from '@xenmem/abi-types';
 
+/** When long-running ops are preempted: never, always, or at random (seeded). */
 export type PreemptPolicy = 'never' | 'always' | { seed: number; probability: number };
 
 export interface Preemptor {

@@ -46,6 +46,7 @@ export interface BufferedIoreqRequest extends IoreqFields {
   respond(value?: never): never;
 }
 
+/** An ioreq a server received: synchronous or buffered. */
 export type IoreqRequest = SyncIoreqRequest | BufferedIoreqRequest;
 
 const IOREQ_TYPES: readonly { name: string; value: number }[] = CONSTANTS.ioreq_type.members;

@@ -21,6 +21,7 @@ import {
   type SyncIoreqRequest,
 } from './ioreq-request.js';
 
+/** Options for creating an ioreq server. */
 export interface IoreqServerOptions {
   /** handle_bufioreq (default 'atomic', as QEMU asks). */
   bufioreq?: 'off' | 'legacy' | 'atomic';
@@ -67,6 +68,7 @@ interface ServerPages {
   bufioreq: SharedPage | null;
 }
 
+/** An ioreq server of a device model: its pages, event channels and the ioreqs it receives; dispose of it to destroy it. */
 export class IoreqServer implements AsyncDisposable {
   private readonly channels: EventChannels;
   /** Local port → vCPU, and vCPU → local port, once enable() has bound them. */
@@ -176,6 +178,7 @@ export class IoreqServer implements AsyncDisposable {
     await this.dm.mapIoRangeToIoreqServer(this.open(), this.id, false, start, end);
   }
 
+  /** Stops routing the port range `start`–`end` to this server. */
   async unmapPort(start: bigint | number, end: bigint | number): Promise<void> {
     await this.dm.unmapIoRangeFromIoreqServer(this.open(), this.id, false, start, end);
   }
@@ -185,6 +188,7 @@ export class IoreqServer implements AsyncDisposable {
     await this.dm.mapIoRangeToIoreqServer(this.open(), this.id, true, start, end);
   }
 
+  /** Stops routing the MMIO range `start`–`end` to this server. */
   async unmapMmio(start: bigint | number, end: bigint | number): Promise<void> {
     await this.dm.unmapIoRangeFromIoreqServer(this.open(), this.id, true, start, end);
   }
@@ -194,6 +198,7 @@ export class IoreqServer implements AsyncDisposable {
     await this.dm.mapPcidevToIoreqServer(this.open(), this.id, segment, bus, device, fn);
   }
 
+  /** Stops routing the PCI device to this server. */
   async unmapPcidev(segment: number, bus: number, device: number, fn: number): Promise<void> {
     await this.dm.unmapPcidevFromIoreqServer(this.open(), this.id, segment, bus, device, fn);
   }
@@ -261,6 +266,7 @@ export class IoreqServer implements AsyncDisposable {
     return this.closing;
   }
 
+  /** Destroys the server (as `await using` does). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -14,6 +14,7 @@ import { checkSnapshots, newestSnapshot, RELEASED_DIR, type SnapshotCheck } from
 /** schema/xen-abi.json of this checkout, or the copy shipped in the package (see ../paths.ts). */
 export const SCHEMA_FILE = join(DATA_DIR, 'xen-abi.json');
 
+/** Options of {@link checkAbi}: the schema, the base snapshot and the released folder. */
 export interface AbiCheckOptions {
   /** The schema to check (default: schema/xen-abi.json). */
   schemaPath?: string;
@@ -25,6 +26,7 @@ export interface AbiCheckOptions {
   git?: boolean;
 }
 
+/** The result of {@link checkAbi}: the evolution report and any problems loading the schemas. */
 export interface AbiCheckResult {
   /** True when the snapshots are intact and the evolution report is ok. */
   ok: boolean;
@@ -57,6 +59,7 @@ function unusable(base: SchemaProblem[], next: SchemaProblem[]): EvolutionReport
   return { ok: false, usable: false, problems: { base, next }, findings: [] };
 }
 
+/** Checks the current schema against the newest released snapshot (or a given base) under the evolution rules. */
 export function checkAbi(options: AbiCheckOptions = {}): AbiCheckResult {
   const releasedDir = options.releasedDir ?? RELEASED_DIR;
   const schemaPath = options.schemaPath ?? SCHEMA_FILE;

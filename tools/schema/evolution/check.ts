@@ -19,6 +19,7 @@ import { checkLayouts } from './layouts.js';
 import { checkReserved } from './reserved.js';
 import { sortByRule, type EvolutionFinding, type RuleFinding } from './rules.js';
 
+/** What changed between two schemas and which changes break the evolution rules. */
 export interface EvolutionReport {
   /** True when both inputs are usable and no finding is a violation. */
   ok: boolean;
@@ -44,6 +45,7 @@ function applyExceptions(findings: readonly RuleFinding[], next: XenAbiSchema): 
   });
 }
 
+/** Compares two schemas under the evolution rules. */
 export function checkEvolution(base: XenAbiSchema, next: XenAbiSchema): EvolutionReport {
   const baseResult = validateSchema(base);
   const nextResult = validateSchema(next);

@@ -23,6 +23,7 @@ export class UnknownReleaseError extends RangeError {
   }
 }
 
+/** The schema as it stood at `release`: only what that release had. */
 export function schemaAsOfRelease(schema: XenAbiSchema, release: ReleaseName): XenAbiSchema {
   const known = releaseNames(schema);
   const asOf = schema.releases.find((r) => r.name === release);

@@ -17,10 +17,12 @@ import type { EvolutionFinding } from './rules.js';
 
 /** schema/released/ of this checkout, or the copy shipped in the package (like JSON_SCHEMA_PATH; see ../paths.ts). */
 export const RELEASED_DIR = join(DATA_DIR, 'released') + '/';
+/** The manifest file of the released snapshots (sha256sum format). */
 export const SNAPSHOT_MANIFEST = 'SHA256SUMS';
 
 const SNAPSHOT_NAME = /^xen-abi\.(\d+)\.(\d{4}-\d{2}-\d{2})\.json$/;
 
+/** A released schema snapshot: its file, format version and date. */
 export interface ReleasedSnapshot {
   /** File name inside the folder, e.g. `xen-abi.1.2026-11-25.json`. */
   file: string;
@@ -31,6 +33,7 @@ export interface ReleasedSnapshot {
   date: string;
 }
 
+/** A released snapshot with its bytes and parsed schema. */
 export interface LoadedSnapshot extends ReleasedSnapshot {
   loaded: LoadResult;
 }
@@ -47,6 +50,7 @@ function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** The file name of a snapshot: `xen-abi.<formatVersion>.<yyyy-mm-dd>.json`. */
 export function snapshotFileName(formatVersion: number, date: string): string {
   return `xen-abi.${formatVersion}.${date}.json`;
 }
@@ -81,6 +85,7 @@ export function newestSnapshot(dir: string = RELEASED_DIR): ReleasedSnapshot | u
   return listSnapshots(dir).at(-1);
 }
 
+/** The hex sha256 of `bytes`. */
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -136,6 +141,7 @@ function firstCommitted(dir: string, file: string): GitAnswer {
   }
 }
 
+/** The result of checking the released snapshots against their manifest and history. */
 export interface SnapshotCheck {
   /** No finding. */
   ok: boolean;
@@ -191,6 +197,7 @@ export function checkSnapshots(dir: string = RELEASED_DIR, options: { git?: bool
   return { ok: findings.length === 0, findings, git };
 }
 
+/** The result of {@link writeSnapshot}: the new snapshot, or why none was written. */
 export type SnapshotWriteResult = { ok: true; snapshot: ReleasedSnapshot } | { ok: false; problems: SchemaProblem[] };
 
 /**

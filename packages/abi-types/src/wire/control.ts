@@ -15,6 +15,7 @@ const untext = new TextDecoder('utf-8', { fatal: true });
  */
 const BIGINT_TAG = '$bigint';
 
+/** Encodes a JSON frame body as UTF-8; bigints travel as tagged "0x…" strings. */
 export function encodeJson(value: unknown): Uint8Array {
   return text.encode(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? { [BIGINT_TAG]: hex(v) } : v)));
 }
@@ -40,6 +41,7 @@ export function decodeJson(payload: Uint8Array, what: string): Record<string, un
   return v as Record<string, unknown> | null;
 }
 
+/** Formats a bigint as a "0x…" hex string, as every xenmem JSON document writes 64-bit values. */
 export const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** A "0x…" (or decimal) string or a safe integer as a bigint. */
@@ -64,10 +66,12 @@ export interface ErrorBody {
   value?: unknown;
 }
 
+/** The JSON form of a guest access. */
 export function guestAccessToJson(a: GuestAccess): Record<string, unknown> {
   return { ...a, addr: hex(a.addr), ...(a.value !== undefined && { value: hex(a.value) }) };
 }
 
+/** Reads a guest access back from its JSON form. */
 export function guestAccessFromJson(j: Record<string, unknown>): GuestAccess {
   return { ...(j as unknown as GuestAccess), addr: big(j.addr, 'addr'), ...(j.value !== undefined && { value: big(j.value, 'value') }) };
 }
@@ -75,19 +79,23 @@ export function guestAccessFromJson(j: Record<string, unknown>): GuestAccess {
 const ioreqToJson = (r: IoreqRecord) => ({ ...r, addr: hex(r.addr), data: hex(r.data) });
 const ioreqFromJson = (j: Record<string, unknown>): IoreqRecord => ({ ...(j as unknown as IoreqRecord), addr: big(j.addr, 'addr'), data: big(j.data, 'data') });
 
+/** The JSON form of a guest access result. */
 export function guestAccessResultToJson(r: GuestAccessResult): Record<string, unknown> {
   return { outcome: r.outcome, value: r.value === null ? null : hex(r.value), ioreqs: r.ioreqs.map(ioreqToJson) };
 }
 
+/** Reads a guest access result back from its JSON form. */
 export function guestAccessResultFromJson(j: Record<string, unknown>): GuestAccessResult {
   const ioreqs = Array.isArray(j.ioreqs) ? (j.ioreqs as Record<string, unknown>[]).map(ioreqFromJson) : [];
   return { outcome: j.outcome as GuestAccessResult['outcome'], value: j.value === null ? null : big(j.value, 'value'), ioreqs };
 }
 
+/** The JSON form of a domain inspection. */
 export function inspectionToJson(d: DomainInspection): Record<string, unknown> {
   return { ...d, p2m: d.p2m.map((r) => ({ ...r, first: hex(r.first), count: hex(r.count) })) };
 }
 
+/** Reads a domain inspection back from its JSON form. */
 export function inspectionFromJson(j: Record<string, unknown>): DomainInspection {
   const p2m = (j.p2m as Record<string, unknown>[]).map((r) => ({ ...(r as object), first: big(r.first, 'first'), count: big(r.count, 'count') }));
   return { ...(j as unknown as DomainInspection), p2m: p2m as DomainInspection['p2m'] };
@@ -100,6 +108,7 @@ export const seedP2mToJson = (domid: number, firstPfn: bigint, nr: number, p2mTy
 
 /** set_ioreq_handler: { enabled } — whether the daemon forwards this connection's caller's requests to it. */
 export const setIoreqHandlerToJson = (enabled: boolean) => ({ enabled });
+/** Reads a set_ioreq_handler body: whether the client handles ioreqs itself. */
 export function setIoreqHandlerFromJson(j: Record<string, unknown>): boolean {
   if (typeof j.enabled !== 'boolean') throw new WireError('set_ioreq_handler: enabled must be true or false');
   return j.enabled;
@@ -124,8 +133,10 @@ function requestId(v: unknown, what: string): number {
   return v;
 }
 
+/** The JSON form of an ioreq_request body. */
 export const ioreqRequestToJson = (b: IoreqRequestBody): Record<string, unknown> => ({ ...b, request: ioreqToJson(b.request) });
 
+/** Reads an ioreq_request body back from its JSON form. */
 export function ioreqRequestFromJson(j: Record<string, unknown>): IoreqRequestBody {
   const r = j.request;
   if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new WireError('ioreq_request: request must be a JSON object');
@@ -139,8 +150,10 @@ export interface IoreqAnswerBody {
   data: bigint | undefined;
 }
 
+/** The JSON form of an ioreq_answer body (data as "0x…", or null). */
 export const ioreqAnswerToJson = (a: IoreqAnswerBody) => ({ id: a.id, data: a.data === undefined ? null : hex(a.data) });
 
+/** Reads an ioreq_answer body back from its JSON form. */
 export function ioreqAnswerFromJson(j: Record<string, unknown>): IoreqAnswerBody {
   const id = requestId(j.id, 'ioreq_answer');
   if (j.data === null || j.data === undefined) return { id, data: undefined };

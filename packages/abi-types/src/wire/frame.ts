@@ -54,7 +54,9 @@ export const FrameKind = {
   event: 0xa1,
   ioreqRequest: 0xa2,
 } as const;
+/** The name of a frame kind. */
 export type FrameKindName = keyof typeof FrameKind;
+/** The numeric value of a frame kind on the wire. */
 export type FrameKindValue = (typeof FrameKind)[FrameKindName];
 
 const KIND_NAMES = new Map<number, FrameKindName>(Object.entries(FrameKind).map(([k, v]) => [v, k as FrameKindName]));
@@ -64,6 +66,7 @@ export function frameKindName(kind: number): FrameKindName | undefined {
   return KIND_NAMES.get(kind);
 }
 
+/** One decoded wire frame: its kind, id and payload bytes. */
 export interface Frame {
   kind: number;
   id: number;
@@ -106,6 +109,7 @@ export function encodeFrame(kind: number, id: number, payload: Uint8Array = new 
 export class FrameDecoder {
   private buffer: Uint8Array = new Uint8Array(0);
 
+  /** Feeds bytes read from the stream; returns the frames now complete. */
   push(chunk: Uint8Array): Frame[] {
     this.buffer = this.buffer.length === 0 ? chunk.slice() : concat(this.buffer, chunk);
     const frames: Frame[] = [];

@@ -83,6 +83,7 @@ class Reader {
 
 // ---- hello / welcome / restrict / status
 
+/** The hello payload: the protocol version and the calling domain. */
 export interface Hello {
   protocol: number;
   /** The calling domain: Xen's permission rules apply to it. */
@@ -90,6 +91,7 @@ export interface Hello {
 }
 /** hello: u32 protocol | u16 caller domid | u16 zero. */
 export const encodeHello = (h: Hello) => new Writer().u32(h.protocol).u16(h.caller).u16(0).done();
+/** Decodes a hello payload. */
 export function decodeHello(p: Uint8Array): Hello {
   const r = new Reader(p, 'hello');
   const protocol = r.u32();
@@ -100,6 +102,7 @@ export function decodeHello(p: Uint8Array): Hello {
 
 /** restrict: u16 domid. */
 export const encodeRestrict = (domid: number) => new Writer().u16(domid).done();
+/** Decodes a restrict payload: the domid. */
 export const decodeRestrict = (p: Uint8Array) => {
   const r = new Reader(p, 'restrict');
   return r.end(r.u16());
@@ -107,6 +110,7 @@ export const decodeRestrict = (p: Uint8Array) => {
 
 /** status: i32 rc (0 or −errno). */
 export const encodeStatus = (rc: number) => new Writer().i32(rc).done();
+/** Decodes a status payload: rc (0 or −errno). */
 export const decodeStatus = (p: Uint8Array) => {
   const r = new Reader(p, 'status');
   return r.end(r.i32());
@@ -114,6 +118,7 @@ export const decodeStatus = (p: Uint8Array) => {
 
 // ---- hypercalls
 
+/** A DM op request: the target domain and the op's buffers. */
 export interface DmOpRequest {
   domid: number;
   bufs: Uint8Array[];
@@ -124,6 +129,7 @@ export function encodeDmOpRequest(q: DmOpRequest): Uint8Array {
   for (const b of q.bufs) w.buffer(b);
   return w.done();
 }
+/** Decodes a DM op request payload. */
 export function decodeDmOpRequest(p: Uint8Array): DmOpRequest {
   const r = new Reader(p, 'dm_op');
   const domid = r.u16();
@@ -133,18 +139,21 @@ export function decodeDmOpRequest(p: Uint8Array): DmOpRequest {
   return r.end({ domid, bufs });
 }
 
+/** An HVMOP request: the op number and its argument bytes. */
 export interface HvmOpRequest {
   op: number;
   arg: Uint8Array;
 }
 /** hvm_op: u32 op (with any ≤4.8 continuation bits) | the argument struct's bytes (the rest). */
 export const encodeHvmOpRequest = (q: HvmOpRequest) => new Writer().u32(q.op).bytes(q.arg).done();
+/** Decodes an HVMOP request payload. */
 export function decodeHvmOpRequest(p: Uint8Array): HvmOpRequest {
   const r = new Reader(p, 'hvm_op');
   const op = r.u32();
   return { op, arg: r.rest() };
 }
 
+/** A hypercall's completion: rc and the buffers it wrote back. */
 export interface HypercallDone {
   rc: number;
   continuations: number;
@@ -158,6 +167,7 @@ export function encodeHypercallDone(d: HypercallDone): Uint8Array {
   for (const b of d.bufs) w.buffer(b);
   return w.done();
 }
+/** Decodes a hypercall-done payload. */
 export function decodeHypercallDone(p: Uint8Array): HypercallDone {
   const r = new Reader(p, 'hypercall_done');
   const rc = r.i32();
@@ -169,6 +179,7 @@ export function decodeHypercallDone(p: Uint8Array): HypercallDone {
   return r.end({ rc, continuations, progress: progress < 0 ? null : progress, bufs });
 }
 
+/** An acquire_resource request: domain, resource type and id, first frame and frame count. */
 export interface AcquireResourceRequest {
   domid: number;
   type: number;
@@ -178,6 +189,7 @@ export interface AcquireResourceRequest {
 }
 /** acquire_resource: u16 domid | u16 type | u32 id | u32 frame | u32 nr_frames (xen_mem_acquire_resource's fields). */
 export const encodeAcquireResource = (q: AcquireResourceRequest) => new Writer().u16(q.domid).u16(q.type).u32(q.id).u32(q.frame).u32(q.nrFrames).done();
+/** Decodes an acquire_resource request payload. */
 export function decodeAcquireResource(p: Uint8Array): AcquireResourceRequest {
   const r = new Reader(p, 'acquire_resource');
   return r.end({ domid: r.u16(), type: r.u16(), id: r.u32(), frame: r.u32(), nrFrames: r.u32() });
@@ -185,11 +197,13 @@ export function decodeAcquireResource(p: Uint8Array): AcquireResourceRequest {
 
 /** map_foreign_gfn: u16 domid | u64 gfn. */
 export const encodeMapForeignGfn = (q: { domid: number; gfn: bigint }) => new Writer().u16(q.domid).u64(q.gfn).done();
+/** Decodes a map-foreign-gfn payload: domid and gfn. */
 export function decodeMapForeignGfn(p: Uint8Array): { domid: number; gfn: bigint } {
   const r = new Reader(p, 'map_foreign_gfn');
   return r.end({ domid: r.u16(), gfn: r.u64() });
 }
 
+/** One page mapped for the client. */
 export interface MappedPage {
   /** The connection's handle for the page, named by later page_write and page_update frames. */
   handle: number;
@@ -202,6 +216,7 @@ export function encodePages(d: { rc: number; pages: MappedPage[] }): Uint8Array 
   for (const pg of d.pages) w.u32(pg.handle).bytes(pg.bytes);
   return w.done();
 }
+/** Decodes a pages reply: rc and the mapped pages. */
 export function decodePages(p: Uint8Array): { rc: number; pages: MappedPage[] } {
   const r = new Reader(p, 'pages');
   const rc = r.i32();
@@ -213,6 +228,7 @@ export function decodePages(p: Uint8Array): { rc: number; pages: MappedPage[] } 
 
 /** bind_interdomain: u16 remote domid | u32 remote port. */
 export const encodeBindInterdomain = (q: { remoteDomid: number; remotePort: number }) => new Writer().u16(q.remoteDomid).u32(q.remotePort).done();
+/** Decodes a bind-interdomain payload: remote domid and port. */
 export function decodeBindInterdomain(p: Uint8Array): { remoteDomid: number; remotePort: number } {
   const r = new Reader(p, 'bind_interdomain');
   return r.end({ remoteDomid: r.u16(), remotePort: r.u32() });
@@ -220,6 +236,7 @@ export function decodeBindInterdomain(p: Uint8Array): { remoteDomid: number; rem
 
 /** port: i32 rc | u32 local port. */
 export const encodePort = (d: { rc: number; localPort: number }) => new Writer().i32(d.rc).u32(d.localPort).done();
+/** Decodes a port reply: rc and the local port. */
 export function decodePort(p: Uint8Array): { rc: number; localPort: number } {
   const r = new Reader(p, 'port');
   return r.end({ rc: r.i32(), localPort: r.u32() });
@@ -227,11 +244,13 @@ export function decodePort(p: Uint8Array): { rc: number; localPort: number } {
 
 /** unbind_port, notify, event: u32 local port. */
 export const encodeLocalPort = (port: number) => new Writer().u32(port).done();
+/** Decodes a local-port payload. */
 export const decodeLocalPort = (p: Uint8Array) => {
   const r = new Reader(p, 'port');
   return r.end(r.u32());
 };
 
+/** The bytes of one page, with its identity. */
 export interface PageBytes {
   handle: number;
   offset: number;
@@ -239,6 +258,7 @@ export interface PageBytes {
 }
 /** page_write, page_update: u32 handle | u32 offset | bytes (the rest); offset + length ≤ 4096. */
 export const encodePageBytes = (d: PageBytes) => new Writer().u32(d.handle).u32(d.offset).bytes(d.bytes).done();
+/** Decodes a page-bytes payload. */
 export function decodePageBytes(p: Uint8Array): PageBytes {
   const r = new Reader(p, 'page bytes');
   const handle = r.u32();

@@ -15,6 +15,7 @@ import { EventPumps } from './events.js';
 import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from './socket-path.js';
 import { Trace } from './trace.js';
 
+/** Options of the simulator daemon: where its socket is, and what it simulates. */
 export interface DaemonOptions {
   /** Where the Unix socket is created (mode 0600). An existing path is refused unless it is a stale socket. */
   socketPath: string;
@@ -44,6 +45,7 @@ export interface DaemonOptions {
   statePath?: string;
 }
 
+/** A running simulator daemon: its socket, its connections, and how to stop it. */
 export interface Daemon {
   /** The socket path. */
   readonly address: string;
@@ -60,6 +62,7 @@ export const DEFAULT_FRAME_TIMEOUT_MS = 5000;
 /** Linux/Xen errno of the error frame a connection beyond maxConnections gets. */
 const EMFILE = 24;
 
+/** Starts the simulator daemon, serving the wire protocol. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { socketPath, hypervisor, trace: tracePath, statePath } = options;
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

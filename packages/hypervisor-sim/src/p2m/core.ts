@@ -43,6 +43,7 @@ export interface RetypeResult {
  */
 export type OutcomeTable = Int32Array;
 
+/** A domain's p2m: the gfn → type and mapping table. */
 export interface P2mTable {
   /** Highest gfn the table holds; every gfn above reads as P2M_INVALID. */
   readonly maxGpfn: number;

@@ -28,6 +28,7 @@ export class ScenarioError extends InputError {
   }
 }
 
+/** Formats a scenario problem as one line for people. */
 export function formatProblem(p: ScenarioProblem): string {
   return p.path ? `${p.path}: ${p.message}` : p.message;
 }

@@ -34,6 +34,7 @@ import type { PreemptPolicy } from '../preempt.js';
 import type { DomainSpec, Scenario, StepOp } from './types.js';
 import { constantName, constantNames, constantValue, parseU64 } from './values.js';
 
+/** A problem found in a scenario: where, and what. */
 export interface ScenarioProblem {
   /** JSON path in the file, e.g. `steps[3].type` ("" for the whole document). */
   path: string;
@@ -66,6 +67,7 @@ export type PreparedAction =
   | { kind: 'guest'; access: GuestAccess; respond: bigint | undefined }
   | { kind: 'inspect' };
 
+/** One prepared scenario step, ready to run. */
 export interface PreparedStep {
   index: number;
   op: StepOp;
@@ -103,6 +105,7 @@ export interface PreparedScenario {
   note?: string;
 }
 
+/** The result of preparing a scenario: the prepared scenario, or its problems. */
 export type PrepareResult = { ok: true; scenario: PreparedScenario } | { ok: false; problems: ScenarioProblem[] };
 
 const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;

@@ -30,6 +30,7 @@ import type { HypercallPlan, PreparedScenario, PreparedStep } from './prepare.js
 import type { IoreqResult, ScenarioResult, StepResult } from './types.js';
 import { allOnes, hex, jsonReady } from './values.js';
 
+/** Options for running a scenario. */
 export interface RunOptions {
   /** Called with each step's result as soon as it is known (for progress output). */
   onStep?: (result: StepResult) => void;

@@ -24,6 +24,7 @@ export class StateFile {
     readonly restored: boolean,
   ) {}
 
+  /** Opens (or creates) the state file at `path` for the hypervisor `hv`. */
   static async open(path: string, hv: Hypervisor): Promise<StateFile> {
     const bytes = readStateFile(path);
     if (bytes) await restore(hv, decodeState(bytes, path));

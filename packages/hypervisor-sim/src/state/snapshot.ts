@@ -64,6 +64,7 @@ export interface DomainState {
   events: LoggedEvent[];
 }
 
+/** A serialisable snapshot of the whole simulated hypervisor state. */
 export interface HypervisorState {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;
@@ -86,6 +87,7 @@ function serverPorts(s: IoreqServer): number[] {
   return [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])];
 }
 
+/** Takes a snapshot of the hypervisor's state. */
 export function snapshot(hv: Hypervisor): HypervisorState {
   return {
     format: STATE_FORMAT,

@@ -35,11 +35,13 @@ import {
 } from '@xenmem/abi-types';
 import { Session } from './session.js';
 
+/** Options of the socket backend: where the simulator daemon listens. */
 export interface SocketBackendOptions {
   /** The calling domain of the first connection (default 0, the control domain). */
   caller?: number;
 }
 
+/** A simulator backend speaking the wire protocol to a simulator daemon over its Unix socket. */
 export class SocketBackend implements SimulatorBackend {
   readonly release: string;
   /** The caller of the connection `connect` opened; simulator-control frames go through it. */
@@ -139,10 +141,12 @@ export class SocketBackend implements SimulatorBackend {
     return (await this.session(caller)).pending(signal);
   }
 
+  /** Creates a domain with the given configuration. */
   async createDomain(config: DomainConfig): Promise<void> {
     await this.control(FrameKind.createDomain, config, 'create_domain');
   }
 
+  /** Destroys the domain `domid`. */
   async destroyDomain(domid: number): Promise<void> {
     await this.control(FrameKind.destroyDomain, { domid }, 'destroy_domain');
   }
@@ -156,6 +160,7 @@ export class SocketBackend implements SimulatorBackend {
    * caller it has a connection for) reach the handler set with setIoreqHandler, which answers them (reads
    * wait for it); others get the daemon's default unless another client plays their device model.
    */
+  /** Performs a guest memory or port access, as the guest would. */
   async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
     await this.handlerReady;
     return guestAccessResultFromJson((await this.control(FrameKind.guestAccess, guestAccessToJson(access), 'guest_access'))!);
@@ -175,6 +180,7 @@ export class SocketBackend implements SimulatorBackend {
     this.handlerReady = ready;
   }
 
+  /** Inspects the domain `domid`: its p2m, ioreq servers and events. */
   async inspect(domid: number): Promise<DomainInspection> {
     return inspectionFromJson((await this.control(FrameKind.inspect, { domid }, 'inspect'))!);
   }
