@@ -7,10 +7,9 @@
 import {
   CONSTANTS,
   InputError,
-  LIMITS,
+  limitAt,
   RELEASES,
   STRUCTS,
-  entryAt,
   p2mName,
   resolveRelease,
   type DomainConfig,
@@ -74,7 +73,7 @@ export class Hypervisor implements SimulatorBackend {
     this.release = release;
     this.preemptor = makePreemptor(options.preempt);
     this.p2mCore = options.p2m ?? selectP2mCore();
-    this.preemptInterval = entryAt(LIMITS.filter((l) => l.id === 'setMemTypePreemptInterval'), release)!.value;
+    this.preemptInterval = limitAt('setMemTypePreemptInterval', release)!.value;
     // Domain 0, the control domain: always present, not HVM.
     this.domains.set(0, new Domain({ domid: 0, maxGpfn: 0, hap: false, hvm: false, vcpus: 1, dm: null }, this.p2mCore.createTable(0, P2M_RAM_RW)));
   }
@@ -267,7 +266,7 @@ function validateDomainConfig(config: DomainConfig, release: ReleaseName): { dom
   if (!isInt(maxGpfn) || maxGpfn < 0 || maxGpfn > MAX_GPFN_LIMIT) throw new InputError('maxGpfn', maxGpfn, 'must be an integer from 0 to 2^32−1');
   if (typeof hap !== 'boolean') throw new InputError('hap', hap, 'must be true or false');
   if (typeof hvm !== 'boolean') throw new InputError('hvm', hvm, 'must be true or false');
-  const maxVcpus = entryAt(LIMITS.filter((l) => l.id === 'vcpusPerIoreqPage'), release)!.value;
+  const maxVcpus = limitAt('vcpusPerIoreqPage', release)!.value;
   if (!isInt(vcpus) || vcpus < 1 || vcpus > maxVcpus) throw new InputError('vcpus', vcpus, `must be an integer from 1 to ${maxVcpus} (one ioreq page)`);
   if (dm !== undefined && (!isInt(dm) || dm < 0 || dm >= DOMID_FIRST_RESERVED || dm === domid)) throw new InputError('dm', dm, 'must be another domain id');
   return { domid, maxGpfn, hap, hvm, vcpus, dm: dm ?? null };

@@ -4,18 +4,10 @@
  * alone. The socket is created with mode 0600: only its owner may connect, since a connection may claim any
  * caller domain, as only a privileged process can on Xen.
  */
-import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, type Server } from 'node:net';
 import { InputError } from '@xenmem/abi-types';
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
+import { lstatOrNull } from '../state/file.js';
 
 /** Whether something accepts connections on a socket path. */
 function accepting(path: string): Promise<boolean> {

@@ -11,7 +11,7 @@
  *  7. header pad ≠ 0 → EINVAL; an op this release or architecture lacks → EOPNOTSUPP
  *  8. the op; on 0 or ERESTART a non-const op's payload is copied back.
  */
-import { DMOPS, DM_OP_ENTRY, LIMITS, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, releaseInRange, type ErrnoName, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { DMOPS, DM_OP_ENTRY, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, limitAt, releaseInRange, type ErrnoName, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Hypervisor } from '../hypervisor.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
@@ -65,7 +65,7 @@ const isX86 = (op: DmOpInfo) => (op.arch as readonly string[]).includes('x86');
 export function dmOpOnce(hv: Hypervisor, caller: number, domid: number, bufs: readonly unknown[]): DmOpStep {
   const release = hv.release;
   const entry = entryAt(DM_OP_ENTRY, release)!;
-  const maxBufs = entryAt(LIMITS.filter((l) => l.id === 'maxDmopBufs'), release)!;
+  const maxBufs = limitAt('maxDmopBufs', release)!;
   if (!Array.isArray(bufs) || bufs.length === 0) return { rc: fail(entry.zeroBuffers as ErrnoName) };
   if (bufs.length > maxBufs.value) return { rc: fail(maxBufs.error as ErrnoName) };
   if (!allBuffers(bufs)) return { rc: fail('EFAULT') };

@@ -2,7 +2,7 @@
  * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), reference §6.4–6.5, with the
  * per-release differences read from the schema (ioreqServerRules, ioreqServerIds, limits).
  */
-import { CONSTANTS, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, LIMITS, entryAt, type ReleaseName } from '@xenmem/abi-types';
+import { CONSTANTS, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, limitAt, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
@@ -20,7 +20,7 @@ const NO_GFNS = CONSTANTS.get_info_flags.members.find((m) => m.name === 'no_gfns
 const MAX_BUFIOREQ = Math.max(...CONSTANTS.bufioreq.members.map((m) => m.value));
 
 function limit(id: string, release: ReleaseName): number {
-  return entryAt(LIMITS.filter((l) => l.id === id), release)!.value;
+  return limitAt(id, release)!.value;
 }
 
 function rules(release: ReleaseName) {

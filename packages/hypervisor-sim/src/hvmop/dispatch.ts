@@ -3,7 +3,7 @@
  * progress (`op | start_iter`, HVMOP_op_mask = 0xff) for set_mem_type; from 4.9 the op word is taken
  * whole. An HVMOP the release does not dispatch returns ENOSYS (the tools ops moved to DMOPs in 4.9).
  */
-import { HVMOPS, LIMITS, entryAt, hvmOpDispatchedAt } from '@xenmem/abi-types';
+import { HVMOPS, hvmOpDispatchedAt, limitAt } from '@xenmem/abi-types';
 import { fail } from '../errno.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { getMemType } from './get-mem-type.js';
@@ -27,7 +27,7 @@ const HANDLERS: Record<string, HvmOpHandler> = {
 
 export function hvmOpOnce(hv: Hypervisor, caller: number, command: number, buf: unknown): HvmOpStep {
   if (!Number.isInteger(command) || command < 0) return { rc: fail('ENOSYS') };
-  const mask = entryAt(LIMITS.filter((l) => l.id === 'hvmopOpMask'), hv.release)?.value;
+  const mask = limitAt('hvmopOpMask', hv.release)?.value;
   const opNumber = mask === undefined ? command : command & mask;
   const startIter = mask === undefined ? 0 : command - opNumber;
   const op = HVMOPS.find((o) => o.value === opNumber);

@@ -10,7 +10,8 @@ import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFi
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '@xenmem/abi-types';
 
-function lstatOrNull(path: string): Stats | null {
+/** lstat that answers null for a path that does not exist (never follows a symbolic link). */
+export function lstatOrNull(path: string): Stats | null {
   try {
     return lstatSync(path);
   } catch (e) {
