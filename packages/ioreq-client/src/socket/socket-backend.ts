@@ -39,6 +39,12 @@ import { Session } from './session.js';
 export interface SocketBackendOptions {
   /** The calling domain of the first connection (default 0, the control domain). */
   caller?: number;
+  /**
+   * How ioreq pages and event-channel notifications travel: `'socket'` (page_update/page_write and event/notify
+   * frames), `'shm'` (the pages and a doorbell shared through /dev/shm, with futex wake-ups; fails when either side
+   * lacks `@xenmem/shm-transport`), or `'auto'` (default: shm when both sides support it, else the socket).
+   */
+  transport?: 'auto' | 'socket' | 'shm';
 }
 
 /** A simulator backend speaking the wire protocol to a simulator daemon over its Unix socket. */
