@@ -5,6 +5,7 @@
 //   - checks each tarball's contents and that every package imports only node builtins and its dependencies;
 //   - type-checks tests/consumer/consumer.ts against the published types (tsc, skipLibCheck off) and runs it;
 //   - runs tests/consumer/consumer.mjs (plain ESM JavaScript);
+//   - runs tests/consumer/shm-transport.mjs (the shared-memory addon loads; a region under /dev/shm, on Linux);
 //   - runs the `xenmem` binary from node_modules/.bin (abi types, abi check, demo);
 //   - compiles the shipped C headers (when a C compiler is found) and builds Rust crates that depend on the
 //     xenmem-abi crate by path (the copy in the installed package) and by git (this checkout's HEAD) when
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const PACKAGES = ['tools/schema', 'packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/cli'];
+const PACKAGES = ['tools/schema', 'packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/cli'];
 const TYPESCRIPT = 'typescript@5.9.3';
 // @types/node 20.9 predates TypeScript 5.9's typed-array generics (its own .d.ts fail to check); a consumer on
 // TypeScript 5.9 uses a newer 20.x.
@@ -110,10 +111,11 @@ if (args.has('--no-build')) skip('build', '--no-build');
 else step('build (nx run-many -t build)', () => expectOk(run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=stream'], { cwd: root }), 'nx build'));
 
 const nativeBuilt = existsSync(join(root, 'packages/hypervisor-sim/native')) && readdirSync(join(root, 'packages/hypervisor-sim/native')).some((f) => f.endsWith('.node'));
+const shmBuilt = existsSync(join(root, 'packages/shm-transport/native')) && readdirSync(join(root, 'packages/shm-transport/native')).some((f) => f.endsWith('.node'));
 
 /** name → tarball path */
 const tarballs = new Map();
-step('npm pack (5 packages)', () => {
+step(`npm pack (${PACKAGES.length} packages)`, () => {
   mkdirSync(packs, { recursive: true });
   for (const dir of PACKAGES) {
     const pkgDir = join(root, dir);
@@ -132,6 +134,7 @@ const EXPECTED_FILES = {
   '@xenmem/abi-types': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'include/xenmem/xenmem.h', 'include/xenmem/dm_op.h', 'rust/Cargo.toml', 'rust/src/lib.rs', 'rust/README.md'],
   '@xenmem/hypervisor-sim': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts', 'scenario.schema.json'],
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
+  '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
   '@xenmem/cli': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
 };
 step('tarball contents', () => {
@@ -143,6 +146,7 @@ step('tarball contents', () => {
       .map((f) => f.replace(/^package\//, ''));
     for (const f of EXPECTED_FILES[name] ?? []) if (!files.includes(f)) problems.push(`${name}: ${f} is missing`);
     if (name === '@xenmem/hypervisor-sim' && nativeBuilt && !files.some((f) => /^native\/[^/]+\.node$/.test(f))) problems.push(`${name}: the native addon was built but is not in the tarball`);
+    if (name === '@xenmem/shm-transport' && shmBuilt && !files.some((f) => /^native\/[^/]+\.node$/.test(f))) problems.push(`${name}: the native addon was built but is not in the tarball`);
     for (const f of files) {
       if (/(^|\/)(test|tests|src)\//.test(f) && !f.startsWith('rust/src/')) problems.push(`${name}: ships ${f}`);
       if (/tsbuildinfo$|vitest\.config/.test(f)) problems.push(`${name}: ships ${f}`);
@@ -162,7 +166,7 @@ step(`npm install the tarballs + ${TYPESCRIPT} + ${TYPES_NODE} into a fresh proj
   const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8'));
   const bad = Object.entries(lock.packages ?? {}).filter(([p, v]) => /node_modules\/@xenmem\//.test(p) && !(v.resolved ?? '').startsWith('file:'));
   if (bad.length) throw new Error(`not from the tarballs: ${bad.map(([p, v]) => `${p} (${v.resolved})`).join(', ')}`);
-  for (const f of ['consumer.ts', 'consumer.mjs', 'tsconfig.json']) copyFileSync(join(root, 'tests/consumer', f), join(project, f));
+  for (const f of ['consumer.ts', 'consumer.mjs', 'shm-transport.mjs', 'tsconfig.json']) copyFileSync(join(root, 'tests/consumer', f), join(project, f));
 });
 
 step('each package imports only node builtins and its own dependencies', () => {
@@ -283,6 +287,16 @@ if (!nativeBuilt) {
 } else {
   runPrograms('native');
 }
+
+if (process.platform !== 'linux') skip('@xenmem/shm-transport program (node shm-transport.mjs)', 'futex shared memory is Linux-only');
+else if (!shmBuilt) {
+  failed++;
+  log('FAIL the shm-transport addon is not built (packages/shm-transport/native/*.node): run the build first');
+} else
+  step('@xenmem/shm-transport program (node shm-transport.mjs: the addon loads, a region under /dev/shm)', () => {
+    const r = expectOk(run(process.execPath, ['shm-transport.mjs']), 'node shm-transport.mjs');
+    if (!r.stdout.includes('shm-transport consumer: ok')) throw new Error(r.stdout + r.stderr);
+  });
 
 step('remove native/*.node from the installed @xenmem/hypervisor-sim', () => {
   for (const f of nodeFile()) rmSync(f);

@@ -49,7 +49,10 @@ function releasesFile(s: XenAbiSchema): GeneratedFile {
     '',
     '/** Each release\'s `__XEN_LATEST_INTERFACE_VERSION__`. schema: releases[].latestInterfaceVersion */',
     'export interface ReleaseIfaceMap {',
-    ...rel.map((r) => `  ${lit(r.name)}: ${hex(parseIfaceHex(r.latestInterfaceVersion))};`),
+    ...rel.flatMap((r) => [
+      `  /** Xen ${r.name} (${r.date}): the interface version its public headers define. schema: releases[name=${r.name}] */`,
+      `  ${lit(r.name)}: ${hex(parseIfaceHex(r.latestInterfaceVersion))};`,
+    ]),
     '}',
     '',
     ...rel.map(
@@ -260,18 +263,39 @@ function structsFile(s: XenAbiSchema): GeneratedFile {
     if (seen.has(tsName)) continue;
     seen.add(tsName);
     body.push(`/** Decoded \`struct ${st.name}\` (${st.header}, ${st.releases.from}${st.releases.to ? `–${st.releases.to}` : '+'}). schema: structs[${lit(id)}] */`, `export interface ${tsName} {`);
-    for (const f of st.fields) body.push(`  ${f.name}: ${fieldTsType(f)};`);
+    for (const f of st.fields) body.push(`  /** ${fieldDoc(f)} schema: structs[${lit(id)}].fields[name=${f.name}] */`, `  ${f.name}: ${fieldTsType(f)};`);
     body.push('}', '');
   }
   body.push('/** Decoded value type of each layout. */', 'export interface StructValues {');
   for (const st of s.structs) {
     const id = ids.get(st)!;
-    body.push(`  ${lit(id)}: ${id === st.name ? pascal(st.name) : `${pascal(st.name)}_${st.releases.from.replace('.', '_')}`};`);
+    body.push(
+      `  /** \`struct ${st.name}\`, ${st.size} bytes, Xen ${st.releases.from}${st.releases.to ? `–${st.releases.to}` : '+'}. schema: structs[${lit(id)}] */`,
+      `  ${lit(id)}: ${id === st.name ? pascal(st.name) : `${pascal(st.name)}_${st.releases.from.replace('.', '_')}`};`,
+    );
   }
   body.push('}', '', '/** The payload struct of each DMOP, by DMOP name. schema: dmops[].struct */', 'export interface DmOpPayloads {');
-  for (const o of [...s.dmops].sort((a, b) => a.value - b.value)) body.push(`  ${o.name}: ${pascal(o.struct)};`);
+  for (const o of [...s.dmops].sort((a, b) => a.value - b.value)) {
+    body.push(`  /** ${o.cName} (${o.value}, Xen ${o.firstRelease}+): \`struct ${o.struct}\`. schema: dmops[name=${o.name}] */`, `  ${o.name}: ${pascal(o.struct)};`);
+  }
   body.push('}');
   return file('structs.ts', 'Struct layouts and the decoded shape of each struct.', body);
+}
+
+/**
+ * A struct field's doc comment: the schema's description when it has one, then the layout facts a device-model
+ * author needs (C type, offset and size, bit position, element count, direction, must-be-zero).
+ */
+export function fieldDoc(f: Field): string {
+  const ctype = f.cType ?? (f.type === 'struct' && f.element ? `struct ${f.element}` : f.type);
+  const facts = [
+    f.bits
+      ? `${ctype} bit-field: ${f.bits.width} bit${f.bits.width === 1 ? '' : 's'} from bit ${f.bits.shift} of the ${f.size}-byte unit at offset ${f.offset}.`
+      : `${f.count ? `${ctype}[${f.count}]` : ctype} at offset ${f.offset}, ${f.size} byte${f.size === 1 ? '' : 's'}.`,
+    f.dir === 'out' ? 'Written by Xen (an output of the op).' : f.dir === 'inout' ? 'Read and written back by Xen.' : f.dir === 'in' ? 'Read by Xen.' : '',
+    f.mustBeZero ? 'Padding: must be zero.' : '',
+  ].filter(Boolean);
+  return [f.description?.replace(/\.?$/, '.'), ...facts].filter(Boolean).join(' ').replace(/\*\//g, '*\\/');
 }
 
 function constantsFile(s: XenAbiSchema): GeneratedFile {

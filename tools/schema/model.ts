@@ -57,7 +57,12 @@ export function ifaceInRange(iface: number, range: IfaceRange): boolean {
 }
 
 /** The entry of a per-release list that covers `release`, if any. */
-export function entryFor<T extends { releases: ReleaseRange }>(entries: readonly T[], release: ReleaseName): T | undefined {
+export function entryFor<
+  T extends {
+    /** The releases the entry covers. */
+    releases: ReleaseRange;
+  },
+>(entries: readonly T[], release: ReleaseName): T | undefined {
   return entries.find((e) => releaseInRange(release, e.releases));
 }
 

@@ -37,13 +37,17 @@ export type CIdentifier = string;
 
 /** Releases `from` … `to`, both inclusive. Without `to`, the range runs to the newest release in the schema. */
 export interface ReleaseRange {
+  // First release of the range, e.g. "4.9".
   from: ReleaseName;
+  // Last release of the range (inclusive); absent: up to the newest release in the schema.
   to?: ReleaseName;
 }
 
 /** Interface versions `from` (inclusive) up to `below` (exclusive). A missing bound is open. */
 export interface IfaceRange {
+  // Lowest `__XEN_INTERFACE_VERSION__` of the range (inclusive); absent: from 0x00000000.
   from?: IfaceVersionHex;
+  // First interface version no longer in the range (exclusive); absent: no upper bound.
   below?: IfaceVersionHex;
 }
 
@@ -53,13 +57,17 @@ export interface XenAbiSchema {
   $schema?: string;
   /** Version of this file's format (not of Xen). */
   formatVersion: 1;
+  // What the file covers, for a human reader.
   description: string;
   /** Where the facts were read. */
   sources: string[];
+  // The Xen releases the schema covers, oldest first.
   releases: Release[];
   /** Interface-version rules of `xen-compat.h`. */
   interfaceVersion: InterfaceVersionRules;
+  // Hypercall numbers the ops travel on (hvm_op 34, dm_op 41, …).
   hypercalls: Hypercall[];
+  // Xen errno values (public/errno.h) that ops and rules name.
   errno: Errno[];
   /** Semantics tags for hvmmem names; the evolution checker compares them. */
   semantics: SemanticsTag[];
@@ -67,17 +75,29 @@ export interface XenAbiSchema {
   requirements: Requirement[];
   /** What set_mem_type answers for a value that has no entry in `hvmmemTypes`. */
   unlistedHvmmemError: ErrnoName;
+  // Every hvmmem_type_t number: its names by interface version and what each release does with it.
   hvmmemTypes: HvmmemValue[];
+  // Xen-internal p2m_type_t numbers and their names by release (not public ABI).
   p2mTypes: P2mType[];
+  // P2M_*_TYPES class masks by release.
   p2mClasses: P2mClass[];
+  // Per-page outcomes of set_mem_type by release range.
   transitions: TransitionTable[];
+  // How get_mem_type projects a p2m type onto an hvmmem number, by release range.
   getMemType: GetMemTypeProjection[];
+  // HVMOP sub-ops of `__HYPERVISOR_hvm_op`.
   hvmops: HvmOp[];
+  // DMOP sub-ops of `__HYPERVISOR_dm_op` (4.9+).
   dmops: DmOp[];
+  // Struct layouts on x86_64 (little-endian), one entry per layout and release range.
   structs: Struct[];
+  // Constant groups (enums as data): ioreq types, io_range types, bufioreq modes, …
   constants: ConstantGroup[];
+  // Values packed from bit-fields, e.g. XEN_DMOP_PCI_SBDF.
   bitPacks: BitPack[];
+  // Limits Xen enforces, by release (batch sizes, maximum ids).
   limits: Limit[];
+  // How ioreq server ids are allocated, by release.
   ioreqServerIds: IoreqServerIdScheme[];
   /** How `do_dm_op` treats every call, per release (4.9+). */
   dmOpEntry: DmOpEntryRules[];
@@ -89,6 +109,7 @@ export interface XenAbiSchema {
 
 // One Xen release the schema covers: name, date, newest interface version, tools-op style.
 export interface Release {
+  // Release name, e.g. "4.10".
   name: ReleaseName;
   /** Date of the RELEASE-x.y.0 tag commit, YYYY-MM-DD. */
   date: string;
@@ -112,15 +133,21 @@ export interface InterfaceVersionRules {
 
 // A hypercall the schema refers to: name and number.
 export interface Hypercall {
+  // Name without the prefix, e.g. "dm_op".
   name: string;
+  // C macro, e.g. `__HYPERVISOR_dm_op`.
   cName: CIdentifier;
+  // Hypercall number (public/xen.h).
   value: number;
 }
 
 // An errno value: its name and number.
 export interface Errno {
+  // Errno name, e.g. "EINVAL".
   name: ErrnoName;
+  // Xen's number for it (public/errno.h; equal to Linux's on x86).
   value: number;
+  // What the errno means, in Xen's words.
   description: string;
   /** True for values that never reach a caller (ERESTART becomes a continuation). */
   internal: boolean;
@@ -128,7 +155,9 @@ export interface Errno {
 
 // A semantics tag: a named behaviour an op or rule can refer to.
 export interface SemanticsTag {
+  // Tag name an hvmmem name refers to, e.g. "ram_rw".
   tag: string;
+  // The behaviour the tag stands for.
   description: string;
   /** A placeholder: the number is burnt and every hypervisor from its first release rejects it. */
   placeholder: boolean;
@@ -136,15 +165,19 @@ export interface SemanticsTag {
 
 // A requirement an op places on its caller or target (privilege, domain kind, …).
 export interface Requirement {
+  // Requirement id the hvmmem acceptance entries list in `requires`.
   id: string;
   /** Position in Xen's check order (1 is checked first). */
   order: number;
+  // Errno set_mem_type returns when the requirement fails.
   error: ErrnoName;
+  // What Xen checks, and where (function in the hypervisor source).
   description: string;
 }
 
 /** One number of `hvmmem_type_t`. */
 export interface HvmmemValue {
+  // The hvmmem_type_t number, as passed in set_mem_type's `mem_type`.
   value: number;
   /** Names this number has had. At one interface version at most one applies. */
   names: HvmmemName[];
@@ -156,6 +189,7 @@ export interface HvmmemValue {
 export interface HvmmemName {
   /** The name without its `HVMMEM_` prefix. */
   name: string;
+  // C enumerator, e.g. `HVMMEM_ioreq_server`.
   cName: CIdentifier;
   /** Semantics tag (see `semantics`). */
   semantics: string;
@@ -163,12 +197,15 @@ export interface HvmmemName {
   firstRelease: ReleaseName;
   /** Interface versions at which the newest headers give this name to this number. */
   iface: IfaceRange;
+  // What the name means for a guest page.
   description: string;
 }
 
 // Which hvmmem values a release accepts, per op.
 export interface HvmmemAcceptance {
+  // Releases this entry covers.
   releases: ReleaseRange;
+  // Whether set_mem_type accepts the number in these releases.
   accepted: boolean;
   /** The errno set_mem_type returns before its loop when the value is not accepted. */
   error?: ErrnoName;
@@ -182,8 +219,16 @@ export interface HvmmemAcceptance {
 
 /** One number of the internal `p2m_type_t`. Not public ABI: Xen renames these freely. */
 export interface P2mType {
+  // p2m_type_t number inside Xen.
   value: number;
-  names: { name: CIdentifier; releases: ReleaseRange }[];
+  // Xen's names for the number, by release (Xen renames internal types).
+  names: {
+    // C enumerator inside Xen, e.g. `p2m_ioreq_server`.
+    name: CIdentifier;
+    // Releases that use this name for the number.
+    releases: ReleaseRange;
+  }[];
+  // What pages of this type are.
   description: string;
 }
 
@@ -194,7 +239,13 @@ export interface P2mClass {
   /** The predicate built on it, e.g. p2m_is_ram. */
   predicate?: CIdentifier;
   /** Members per release range (p2m type numbers). Releases without an entry are not recorded. */
-  byRelease: { releases: ReleaseRange; types: number[] }[];
+  byRelease: {
+    // Releases with this membership.
+    releases: ReleaseRange;
+    // p2m_type_t numbers in the class for those releases.
+    types: number[];
+  }[];
+  // What the class groups and where Xen tests it.
   description: string;
 }
 
@@ -203,11 +254,13 @@ export interface P2mClass {
  * accepted hvmmem number (key) gives "ok" or the errno of that page.
  */
 export interface TransitionTable {
+  // Releases this table covers.
   releases: ReleaseRange;
   /** Xen's rule, in our words. */
   rule: string;
   /** Internal types the per-page lookup turns into ram_rw before the check (P2M_ALLOC populates PoD). */
   populatedByLookup: number[];
+  // One row per old p2m type.
   rows: TransitionRow[];
 }
 
@@ -221,13 +274,17 @@ export interface TransitionRow {
 
 /** How get_mem_type projects an internal type onto an hvmmem number: the first matching step wins. */
 export interface GetMemTypeProjection {
+  // Releases this projection covers.
   releases: ReleaseRange;
+  // Ordered steps; the first that matches gives the hvmmem number.
   steps: GetMemTypeStep[];
 }
 
 // One step of how get_mem_type projects a p2m type onto an hvmmem value.
 export interface GetMemTypeStep {
+  // Position of the step (1 first).
   step: number;
+  // What the step tests: membership of `class`, equality with `p2m`, or "else" (always matches).
   match: "class" | "type" | "else";
   /** For match "class": the class name (see `p2mClasses`). */
   class?: CIdentifier;
@@ -239,11 +296,15 @@ export interface GetMemTypeStep {
 
 // One HVMOP: name, number, releases, argument struct and errors.
 export interface HvmOp {
+  // Sub-op number of `__HYPERVISOR_hvm_op`.
   value: number;
+  // Name without the prefix, e.g. "set_mem_type".
   name: string;
+  // C macro, e.g. `HVMOP_set_mem_type`.
   cName: CIdentifier;
   /** Header visibility while the op was in the header: public, or tools-only (__XEN__/__XEN_TOOLS__). */
   visibility: "public" | "tools";
+  // First release in the schema whose headers define the op.
   firstRelease: ReleaseName;
   /** Last release whose headers define it; absent while still defined. */
   lastHeaderRelease?: ReleaseName;
@@ -255,14 +316,19 @@ export interface HvmOp {
   struct?: CIdentifier;
   /** The DMOP that replaced it. */
   movedToDmop?: number;
+  // What the op does.
   description: string;
 }
 
 // One DM op: name, number, releases, argument struct and errors.
 export interface DmOp {
+  // Sub-op number of `__HYPERVISOR_dm_op` (the `op` field of `struct xen_dm_op`).
   value: number;
+  // Name without the prefix, e.g. "set_mem_type".
   name: string;
+  // C macro, e.g. `XEN_DMOP_set_mem_type`.
   cName: CIdentifier;
+  // First release that has the op (4.9 or later).
   firstRelease: ReleaseName;
   /** The payload struct in `xen_dm_op.u`. */
   struct: CIdentifier;
@@ -270,8 +336,11 @@ export interface DmOp {
   copyBack: boolean;
   /** Architectures whose hypervisor implements it. */
   arch: ("x86" | "arm")[];
+  // Number of the HVMOP this op took over in 4.9, if any.
   replacesHvmop?: number;
+  // What else the op replaced (an HVMOP of another name, a domctl), in words.
   replacesOther?: string;
+  // What the op does.
   description: string;
 }
 
@@ -289,6 +358,7 @@ export type FieldType =
 export interface Struct {
   /** C struct tag, e.g. xen_dm_op_set_mem_type. */
   name: CIdentifier;
+  // Releases with this layout; an older layout of the same struct is a separate entry.
   releases: ReleaseRange;
   /** Xen header that defines it, relative to xen/include/public. */
   header: string;
@@ -296,19 +366,25 @@ export interface Struct {
   role: "dm_op" | "dm_op_payload" | "dm_op_extra" | "hvm_op" | "ioreq";
   /** Visible in the newest headers without __XEN_TOOLS__. */
   visibility: "public" | "tools" | "removed";
+  // sizeof the struct on x86_64, in bytes.
   size: number;
+  // Alignment of the struct on x86_64, in bytes.
   align: number;
+  // Fields in offset order.
   fields: Field[];
+  // What the struct carries.
   description: string;
 }
 
 // One struct field: name, type and offset.
 export interface Field {
+  // Field name as in the C header.
   name: CIdentifier;
   /** Byte offset of the field, or of the storage unit holding a bit-field. */
   offset: number;
   /** Size in bytes of the field (all elements), or of the storage unit holding a bit-field. */
   size: number;
+  // Field type: an unsigned integer, a guest handle (8 bytes), a union (bytes) or a nested struct (`element`).
   type: FieldType;
   /** Xen's C type when it is a typedef (domid_t, ioservid_t, uint64_aligned_t, …). */
   cType?: string;
@@ -317,11 +393,17 @@ export interface Field {
   /** Element struct for type "struct". */
   element?: CIdentifier;
   /** Bit position inside the storage unit, for bit-fields. */
-  bits?: { shift: number; width: number };
+  bits?: {
+    // Bit position of the field's lowest bit in its storage unit (0 = least significant).
+    shift: number;
+    // Width of the field in bits.
+    width: number;
+  };
   /** Direction for op payloads. */
   dir?: "in" | "out" | "inout";
   /** Xen requires zero here (explicit padding). */
   mustBeZero?: boolean;
+  // What the field means, when the layout alone does not say.
   description?: string;
 }
 
@@ -329,12 +411,15 @@ export interface Field {
 export interface ConstantGroup {
   /** Group id, e.g. ioreq_type. */
   name: string;
+  // Public header that defines the group, e.g. "hvm/ioreq.h".
   header: string;
   /** Visible without __XEN_TOOLS__ in the newest headers ("removed": gone from the newest headers). */
   visibility: "public" | "tools" | "removed";
   /** Last release whose headers define the group, when it was removed. */
   lastHeaderRelease?: ReleaseName;
+  // What the constants select.
   description: string;
+  // The constants, each with its explicit value.
   members: Constant[];
 }
 
@@ -342,47 +427,74 @@ export interface ConstantGroup {
 export interface Constant {
   /** Short name used in JSON and the CLI, e.g. "pio", "atomic", "write". */
   name: string;
+  // C macro, e.g. `IOREQ_TYPE_PIO`.
   cName: CIdentifier;
+  // The constant's value.
   value: number;
+  // First release in the schema whose headers define it.
   firstRelease: ReleaseName;
   /** Xen writes it as an unsigned literal (`1u << n`, `xen_mk_uint(…)`), so expressions on it are unsigned in C. */
   cUnsigned?: boolean;
+  // What the value means.
   description?: string;
 }
 
 /** A value packed from bit-fields, e.g. XEN_DMOP_PCI_SBDF(s,b,d,f). */
 export interface BitPack {
+  // Pack id, e.g. "pci_sbdf".
   name: string;
+  // C macro that packs the value, e.g. `XEN_DMOP_PCI_SBDF`.
   cName: CIdentifier;
+  // Public header that defines the macro.
   header: string;
+  // Visible without `__XEN_TOOLS__` ("public"), only to tools ("tools"), or gone from the newest headers ("removed").
   visibility: "public" | "tools" | "removed";
+  // First release in the schema whose headers define the macro.
   firstRelease: ReleaseName;
+  // Last release whose headers define it, when it was removed.
   lastHeaderRelease?: ReleaseName;
-  parts: { name: string; shift: number; width: number }[];
+  // The bit-fields of the packed value, lowest first.
+  parts: {
+    // Part name, e.g. "bus".
+    name: string;
+    // Bit position of the part's lowest bit in the packed value.
+    shift: number;
+    // Width of the part in bits.
+    width: number;
+  }[];
+  // What the packed value identifies.
   description: string;
 }
 
 // A limit Xen enforces (e.g. a batch size), per release.
 export interface Limit {
+  // Limit id the code looks up, e.g. "set_mem_type_batch".
   id: string;
+  // Releases with this value.
   releases: ReleaseRange;
+  // The limit (a count or a maximum id).
   value: number;
   /** Xen's name for it, when it has one. */
   cName?: CIdentifier;
   /** Errno when the limit is hit, when there is one. */
   error?: ErrnoName;
+  // What the limit bounds and what Xen does at it.
   description: string;
 }
 
 // How ioreq server ids are allocated, per release.
 export interface IoreqServerIdScheme {
+  // Releases with this scheme.
   releases: ReleaseRange;
+  // "counter": ids increase per domain; "slots": ids are slot numbers `firstSlot`…`lastSlot`, reused after destroy.
   scheme: "counter" | "slots";
   /** For slots: first and last slot a created server may take. */
   firstSlot?: number;
+  // Last slot number, for "slots" (MAX_NR_IOREQ_SERVERS - 1).
   lastSlot?: number;
   /** Error when no id is free. */
   exhausted: ErrnoName;
+  // How the scheme behaves, with its Xen source.
   description: string;
 }
 
@@ -394,11 +506,13 @@ export interface EvolutionException {
   value: number;
   /** First release where the exceptional change applies. */
   release: ReleaseName;
+  // Why the change is allowed: the Xen commit or header change that made it.
   reason: string;
 }
 
 /** The generic dm_op path of a release range (reference §6.5). */
 export interface DmOpEntryRules {
+  // Releases with these rules.
   releases: ReleaseRange;
   /** A target that is not HVM: "ok" (returns 0 doing nothing, 4.9–4.14) or the errno (EINVAL from 4.15). */
   nonHvmTarget: string;
@@ -409,11 +523,13 @@ export interface DmOpEntryRules {
   opCopy: "whole" | "perOp";
   /** No buffers at all: the errno (ENODATA since XSA-506; earlier code read an uninitialised buffer). */
   zeroBuffers: ErrnoName;
+  // The rules in words, with their Xen source.
   description: string;
 }
 
 /** ioreq-server behaviour of a release range (reference §6.4–6.7). */
 export interface IoreqServerRules {
+  // Releases with these rules.
   releases: ReleaseRange;
   /** map/unmap_io_range with start > end: "ok" (accepted) or the errno (EINVAL from 4.10). */
   rangeStartAfterEnd: string;
@@ -429,5 +545,6 @@ export interface IoreqServerRules {
   honourDf: boolean;
   /** Writes to p2m_ioreq_server pages: routed by MMIO rangeset like any MMIO (≤4.8), or to the claiming server (4.9+). */
   ioreqServerPages: "rangeset" | "owner";
+  // The differences in words, with their Xen source.
   description: string;
 }

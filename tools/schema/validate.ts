@@ -15,11 +15,24 @@ import type { ReleaseRange, XenAbiSchema } from './types.js';
 export interface SchemaProblem {
   /** Where in the file, e.g. `hvmmemTypes[3].names[1].iface.below` (empty for the whole document). */
   path: string;
+  /** What is wrong there, as a sentence (from ajv's error, or the semantic check that failed). */
   message: string;
 }
 
 /** The result of loading a schema: the schema, or its problems. */
-export type LoadResult = { ok: true; schema: XenAbiSchema } | { ok: false; problems: SchemaProblem[] };
+export type LoadResult =
+  | {
+      /** The document is a valid schema. */
+      ok: true;
+      /** The schema, typed. */
+      schema: XenAbiSchema;
+    }
+  | {
+      /** The file could not be read or parsed, or failed validation. */
+      ok: false;
+      /** Every problem found, one per JSON path and message. */
+      problems: SchemaProblem[];
+    };
 
 /** The JSON Schema of schema files (the checkout's schema/, or the copy shipped in the package: see paths.ts). */
 export const JSON_SCHEMA_PATH = join(DATA_DIR, 'xen-abi.schema.json');

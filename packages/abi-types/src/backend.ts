@@ -48,11 +48,11 @@ export interface XenBackend extends HypercallBackend {
    * synchronous page n (4.11+). Fails with −errno and no pages (EPERM when the server's pages were already
    * set up as gfns, ENOENT for no such server, EOPNOTSUPP before 4.11, EINVAL for frames that do not exist).
    */
-  acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }>;
+  acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<AcquiredResource>;
   /** Foreign-maps one guest frame (`xenforeignmemory_map`), e.g. an ioreq page returned as a gfn by get_info. */
-  mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }>;
+  mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<ForeignMapping>;
   /** `xenevtchn_bind_interdomain`: binds a local port of `caller` to `remotePort` of `remoteDomid`. */
-  bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }>;
+  bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<InterdomainBinding>;
   /** `xenevtchn_unbind`. */
   unbindPort(caller: number, localPort: number): Promise<number>;
   /** `xenevtchn_notify` on a bound local port. Returns 0 or −errno. */
@@ -64,8 +64,33 @@ export interface XenBackend extends HypercallBackend {
   pending(caller: number, signal?: AbortSignal): Promise<number>;
 }
 
+/** What {@link XenBackend.acquireResource} returns: `XENMEM_acquire_resource`'s rc and the mapped frames. */
+export interface AcquiredResource {
+  /** 0, or −errno (then `pages` is empty). */
+  rc: number;
+  /** The frames asked for, in frame order: `nrFrames` pages when rc is 0. */
+  pages: SharedPage[];
+}
+
+/** What {@link XenBackend.mapForeignGfn} returns: the rc of mapping one guest frame, and the page. */
+export interface ForeignMapping {
+  /** 0, or −errno (then `page` is null). */
+  rc: number;
+  /** The mapped 4 KiB page, or null when rc is not 0. */
+  page: SharedPage | null;
+}
+
+/** What {@link XenBackend.bindInterdomain} returns: `EVTCHNOP_bind_interdomain`'s rc and the new local port. */
+export interface InterdomainBinding {
+  /** 0, or −errno (EINVAL for a remote port that is not unbound or not offered to the caller). */
+  rc: number;
+  /** The caller's new event-channel port bound to the remote one; meaningless when rc is not 0. */
+  localPort: number;
+}
+
 /** A domain as a simulator creates it (DESIGN.md "Scenario files"). */
 export interface DomainConfig {
+  /** Domain id to create; must not be in use. */
   domid: number;
   /** Highest guest frame backed by RAM; frames above are holes (p2m_invalid). Up to 2^32−1. */
   maxGpfn: number;
@@ -81,8 +106,11 @@ export interface DomainConfig {
 
 /** A guest memory or port access, as the simulator's guest performs it. */
 export interface GuestAccess {
+  /** The guest domain. */
   domid: number;
+  /** The vCPU that makes the access; its ioreq slot carries any request. */
   vcpu: number;
+  /** Memory read or write at a guest physical address, or port in/out (I/O port space). */
   kind: 'read' | 'write' | 'in' | 'out';
   /** Guest physical address (read/write) or port (in/out). */
   addr: bigint;
@@ -101,6 +129,7 @@ export type GuestAccessOutcome = 'ram' | 'discarded' | 'ioreq' | 'null' | 'retry
 
 /** What a guest access through a backend returned: the value read (for a read) and how Xen routed it. */
 export interface GuestAccessResult {
+  /** What happened to the access (see GuestAccessOutcome). */
   outcome: GuestAccessOutcome;
   /** What a read returned (read/in), else null. */
   value: bigint | null;
@@ -115,14 +144,19 @@ export type IoreqTypeName = 'pio' | 'copy' | 'pci_config' | 'timeoffset' | 'inva
 export interface IoreqRecord {
   /** Id of the ioreq server it went to. */
   server: number;
+  /** The request type: IOREQ_TYPE_PIO, _COPY (MMIO), _PCI_CONFIG, _TIMEOFFSET or _INVALIDATE. */
   type: IoreqTypeName;
+  /** IOREQ_READ (the device model supplies data) or IOREQ_WRITE. */
   dir: 'read' | 'write';
   /** Address, port, or for pci_config `SBDF << 32 | register`. */
   addr: bigint;
+  /** Bytes per repetition: 1, 2, 4 or 8. */
   size: number;
+  /** Repetitions (rep instructions); 1 for a single access. */
   count: number;
   /** The data written, or (after the response) read. */
   data: bigint;
+  /** EFLAGS.DF: repetitions go downwards. */
   df: boolean;
   /** Sent through the buffered ring (never answered). */
   buffered: boolean;
@@ -147,26 +181,48 @@ export type IoreqHandler = (domid: number, request: IoreqRecord, context: IoreqH
 
 /** One run of equal internal p2m type, for inspection. */
 export interface P2mRunView {
+  /** First guest frame number of the run. */
   first: bigint;
+  /** Number of consecutive frames in the run. */
   count: bigint;
   /** Internal p2m type number and its name at the simulator's release. */
   type: number;
+  /** The p2m type's name in the backend's release, e.g. "p2m_ram_rw". */
   name: string;
 }
 
 /** A domain's state as a simulator shows it. */
 export interface DomainInspection {
+  /** The domain. */
   domid: number;
+  /** Highest guest frame number of its p2m. */
   maxGpfn: number;
+  /** Whether it uses hardware-assisted paging. */
   hap: boolean;
+  /** Whether it is an HVM guest. */
   hvm: boolean;
+  /** Number of vCPUs. */
   vcpus: number;
+  /** Domain id of its device model, or null when only dom0 may issue DM ops. */
   dm: number | null;
   /** The ioreq_server claim (4.9+): owning server id, claimed flags, and p2m_ioreq_server pages. */
-  ioreqClaim: { owner: number | null; flags: number; entryCount: number };
+  ioreqClaim: {
+    /** Id of the ioreq server that claimed HVMMEM_ioreq_server pages (map_mem_type_to_ioreq_server), or null. */
+    owner: number | null;
+    /** The claim's flags: XEN_DMOP_IOREQ_MEM_ACCESS_READ (1) and/or _WRITE (2); 0 when unclaimed. */
+    flags: number;
+    /** Number of p2m entries of type p2m_ioreq_server (Xen's `p2m->ioreq.entry_count`). */
+    entryCount: number;
+  };
+  /** The p2m as runs of equal type, in frame order. */
   p2m: P2mRunView[];
   /** Ops recorded but outside the model (interrupts, events, shutdown, …). */
-  events: { op: string; args: Record<string, unknown> }[];
+  events: {
+    /** The op that changed the domain, e.g. "set_mem_type". */
+    op: string;
+    /** Its arguments as the simulator recorded them. */
+    args: Record<string, unknown>;
+  }[];
   /** The domain's ioreq servers, by id (absent from backends that do not report them). */
   servers?: IoreqServerView[];
   /** vCPUs blocked on a synchronous ioreq, waiting for a device model (absent: not reported). */
@@ -177,25 +233,41 @@ export interface DomainInspection {
 
 /** An ioreq server as a simulator shows it. */
 export interface IoreqServerView {
+  /** Server id (ioservid_t). */
   id: number;
   /** The domain that created it, its device model (s->emulator). */
   emulator: number;
   /** handle_bufioreq: 0 off, 1 legacy, 2 atomic. */
   bufioreq: number;
+  /** Whether set_ioreq_server_state enabled it; a disabled server receives no requests. */
   enabled: boolean;
   /** Inclusive ranges per XEN_DMOP_IO_RANGE_* type, as ["0x…", "0x…"] pairs (PCI: SBDFs). */
-  ranges: { port: [string, string][]; memory: [string, string][]; pci: [string, string][] };
+  ranges: {
+    /** I/O port ranges (XEN_DMOP_IO_RANGE_PORT). */
+    port: [string, string][];
+    /** MMIO ranges (XEN_DMOP_IO_RANGE_MEMORY), guest physical addresses. */
+    memory: [string, string][];
+    /** PCI config-space ranges (XEN_DMOP_IO_RANGE_PCI), SBDFs as XEN_DMOP_PCI_SBDF packs them. */
+    pci: [string, string][];
+  };
   /** Event channels in the target domain: one per vCPU (index = vCPU), and the buffered ring's. */
-  ports: { vcpu: number[]; bufioreq: number | null };
+  ports: {
+    /** One unbound port per vCPU (index = vCPU id), notified for each synchronous request. */
+    vcpu: number[];
+    /** The buffered ring's port, or null when the server has no buffered page (bufioreq 0). */
+    bufioreq: number | null;
+  };
   /** How its pages were set up: not yet, as guest gfns (get_info), or as acquire_resource frames. */
   pages: 'none' | 'gfns' | 'resource';
 }
 
 /** A vCPU waiting for a device model's answer. */
 export interface PendingIoreqView {
+  /** The blocked vCPU. */
   vcpu: number;
   /** Id of the server the request went to. */
   server: number;
+  /** The request. */
   request: IoreqRecord;
 }
 

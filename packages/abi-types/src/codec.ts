@@ -6,7 +6,8 @@
 import { STRUCTS, type LayoutId, type StructValues } from './generated/index.js';
 import { InputError } from './errors.js';
 
-type Layout = (typeof STRUCTS)[LayoutId];
+/** One struct layout as STRUCTS lists it: size, alignment and fields with offsets (schema: structs[]). */
+export type Layout = (typeof STRUCTS)[LayoutId];
 type FieldLayout = Layout['fields'][number];
 
 const UNIT_BITS = { uint8: 8, uint16: 16, uint32: 32 } as const;

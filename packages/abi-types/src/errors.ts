@@ -5,11 +5,14 @@ import { ERRNO, type ErrnoName } from './generated/index.js';
 
 /** An error Xen returned (or would return): `-errno` from a hypercall. */
 export class XenError extends Error {
+  /** Xen's errno number (public/errno.h), e.g. 22 for EINVAL; the hypercall returned its negative. */
   readonly errno: number;
+  /** The errno name, e.g. "EINVAL". */
   readonly code: ErrnoName;
   /** The op that failed, e.g. "set_mem_type". */
   readonly op: string;
 
+  /** The error `op` failed with: `code`, and an optional `detail` for the message. */
   constructor(code: ErrnoName, op: string, detail?: string) {
     super(`${op}: ${code}${detail ? ` (${detail})` : ''}`);
     this.name = 'XenError';
@@ -30,8 +33,10 @@ export class XenError extends Error {
 export class InputError extends Error {
   /** Which argument, e.g. "iface" or "mem_type". */
   readonly argument: string;
+  /** The rejected value, as given. */
   readonly value: unknown;
 
+  /** An error for `argument` = `value`; `problem` completes the message, e.g. "is not a uint16". */
   constructor(argument: string, value: unknown, problem: string) {
     super(`${argument} ${formatValue(value)} ${problem}`);
     this.name = 'InputError';

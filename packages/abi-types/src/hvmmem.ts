@@ -22,11 +22,17 @@ interface AcceptanceEntry {
 
 /** One number of hvmmem_type_t as a client at some interface version sees it. */
 export interface HvmmemTypeAt {
+  /** The hvmmem_type_t number. */
   value: number;
+  /** Its name at that interface version, e.g. "ioreq_server". */
   name: string;
+  /** C enumerator, e.g. `HVMMEM_ioreq_server`. */
   cName: string;
+  /** Semantics tag: what the number means (the schema's `semantics[]`). */
   semantics: string;
+  /** First release whose headers have the name. */
   firstRelease: string;
+  /** What the type means for a guest page. */
   description: string;
 }
 
@@ -63,8 +69,31 @@ export function hvmmemName(value: number, iface: IfaceInput): string | undefined
 
 /** What a hypervisor release's set_mem_type does with a number, before its per-page loop. */
 export type HvmmemVerdict =
-  | { accepted: true; p2m: number; p2mName: string; requires: { id: string; error: ErrnoName }[]; why: string }
-  | { accepted: false; error: ErrnoName; why: string };
+  | {
+      /** set_mem_type accepts the value in that release. */
+      accepted: true;
+      /** The p2m_type_t number pages get. */
+      p2m: number;
+      /** That p2m type's name in the release, e.g. "p2m_ioreq_server". */
+      p2mName: string;
+      /** Checks made before the loop (schema `requirements`), in Xen's order, each with the errno it fails with. */
+      requires: {
+        /** Requirement id, e.g. "hap". */
+        id: string;
+        /** What set_mem_type returns when it fails. */
+        error: ErrnoName;
+      }[];
+      /** Why, citing the Xen source. */
+      why: string;
+    }
+  | {
+      /** set_mem_type rejects the value in that release. */
+      accepted: false;
+      /** The errno it rejects the value with, e.g. "EINVAL". */
+      error: ErrnoName;
+      /** Why, citing the Xen source. */
+      why: string;
+    };
 
 /** How `release` treats the hvmmem value `value`: its name there and whether it is accepted. */
 export function hvmmemVerdict(value: number, release: string): HvmmemVerdict {

@@ -61,9 +61,13 @@ export function encodeDmOp<N extends DmOpName>(name: N, payload: Partial<DmOpPay
 
 /** A decoded `struct xen_dm_op`. `payload` is undefined for an op number the schema does not know. */
 export interface DecodedDmOp {
+  /** The op number (`xen_dm_op.op`). */
   op: number;
+  /** The op's name, or undefined for a number the schema does not know. */
   name: DmOpName | undefined;
+  /** `xen_dm_op.pad`; Xen requires 0 (EINVAL otherwise). */
   pad: number;
+  /** The payload struct decoded field by field, or undefined for an unknown op. */
   payload: Record<string, unknown> | undefined;
 }
 

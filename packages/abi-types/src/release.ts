@@ -7,7 +7,9 @@ import { InputError } from './errors.js';
 
 /** A release range as generated: `to: null` runs to the newest release. */
 export interface GeneratedRange {
+  /** First release of the range, e.g. "4.9". */
   readonly from: string;
+  /** Last release of the range (inclusive), or null: up to the newest release. */
   readonly to: string | null;
 }
 
@@ -45,7 +47,12 @@ export function releaseInRange(release: ReleaseName, range: GeneratedRange): boo
 }
 
 /** The entry of a per-release list that covers `release`. */
-export function entryAt<T extends { readonly releases: GeneratedRange }>(entries: readonly T[], release: ReleaseName): T | undefined {
+export function entryAt<
+  T extends {
+    /** The releases the entry covers. */
+    readonly releases: GeneratedRange;
+  },
+>(entries: readonly T[], release: ReleaseName): T | undefined {
   return entries.find((e) => releaseInRange(release, e.releases));
 }
 

@@ -17,7 +17,7 @@ export type Parsed =
   | { command: 'demo'; options: { json: boolean } }
   | { command: 'bench'; options: { quick: boolean; json: boolean; only?: string[] } }
   | { command: 'run'; options: { scenario: string; xen?: string; iface?: string; socket?: string; json: boolean } }
-  | { command: 'sim serve'; options: { socket: string; xen?: string; domains: DomainConfig[]; trace?: string; state?: string } }
+  | { command: 'sim serve'; options: { socket: string; xen?: string; domains: DomainConfig[]; trace?: string; state?: string; shm?: false } }
   | { command: 'sim create-domain'; options: { socket: string; domain: DomainConfig; json: boolean } }
   | { command: 'sim destroy-domain'; options: { socket: string; domid: number; json: boolean } }
   | { command: 'sim inspect'; options: { socket: string; domid: number; json: boolean } }
@@ -251,10 +251,18 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
     .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), written atomically after every change')
-    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string }) =>
+    .option('--no-shm', 'do not offer the shared-memory transport (ioreq pages and doorbells under /dev/shm); the socket carries everything')
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean }) =>
       set({
         command: 'sim serve',
-        options: { socket: o.socket, ...(o.xen !== undefined && { xen: o.xen }), domains: o.domain ?? [], ...(o.trace !== undefined && { trace: o.trace }), ...(o.state !== undefined && { state: o.state }) },
+        options: {
+          socket: o.socket,
+          ...(o.xen !== undefined && { xen: o.xen }),
+          domains: o.domain ?? [],
+          ...(o.trace !== undefined && { trace: o.trace }),
+          ...(o.state !== undefined && { state: o.state }),
+          ...(!o.shm && { shm: false as const }),
+        },
       }),
     );
   sim

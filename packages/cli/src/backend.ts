@@ -16,6 +16,8 @@ export type BackendFactory = (socketPath: string, caller: number) => Promise<Con
 /** A running daemon. */
 export interface DaemonHandle {
   close?(): Promise<void> | void;
+  /** The shared-memory arena's path, or why there is none (absent from daemons that predate it). */
+  readonly shm?: { path: string } | { reason: string };
 }
 
 export interface DaemonOptions {
@@ -23,6 +25,8 @@ export interface DaemonOptions {
   hypervisor: Hypervisor;
   /** JSON-lines trace file (every hypercall and ioreq), if asked for. */
   trace?: string;
+  /** false: no shared-memory transport (`--no-shm`). */
+  shm?: boolean;
 }
 
 export type DaemonStarter = (options: DaemonOptions) => Promise<DaemonHandle>;

@@ -1,4 +1,7 @@
 /** @xenmem/cli as a library: run the `xenmem` command in-process (tests, embedding). */
 export { runCli } from './cli.js';
-export { parseArgv, type Parsed } from './argv.js';
-export { captureIo, type Io } from './io.js';
+export { parseArgv, type Parsed, type ParseExit } from './argv.js';
+export type { DmOptions } from './commands/dm.js';
+export type { DmArgs } from './commands/dm-ops.js';
+export type { CliEnv, BackendFactory, DaemonStarter, DaemonOptions, ConnectedBackend, DaemonHandle } from './backend.js';
+export { captureIo, type CapturedIo, type Io } from './io.js';

@@ -17,8 +17,16 @@ export const processIo: Io = {
   errIsTTY: process.stderr.isTTY === true,
 };
 
+/** An Io that also keeps everything written, for tests. */
+export interface CapturedIo extends Io {
+  /** Everything written to standard output so far. */
+  stdout: string;
+  /** Everything written to standard error so far. */
+  stderr: string;
+}
+
 /** An Io that records everything, for tests. */
-export function captureIo(): Io & { stdout: string; stderr: string } {
+export function captureIo(): CapturedIo {
   const io = {
     stdout: '',
     stderr: '',

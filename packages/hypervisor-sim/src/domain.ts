@@ -48,8 +48,11 @@ export interface IoreqClaim {
   entryCount: number;
 }
 
+/** One op that changed a domain, as the event log (DomainInspection.events, the state file) records it. */
 export interface LoggedEvent {
+  /** The op, e.g. "set_mem_type". */
   op: string;
+  /** Its arguments as recorded. */
   args: Record<string, unknown>;
 }
 

@@ -35,6 +35,7 @@ import { P2M_IOREQ_SERVER, P2M_RAM_RW } from './p2m-types.js';
 import { selectP2mCore } from './p2m/select.js';
 import { EventChannels } from './ioreq/evtchn.js';
 import { abandonWaits, xenEvent } from './ioreq/protocol.js';
+import { PAGE_SIZE, type IoreqPageStore } from './ioreq/pages.js';
 import { acquireResource, mapForeignGfn } from './ioreq/resource.js';
 import { broadcastInvalidate, broadcastTimeoffset } from './ioreq/broadcast.js';
 import { pendingView, serverView } from './ioreq/inspect.js';
@@ -59,6 +60,7 @@ export class Hypervisor implements SimulatorBackend {
   /** Pages between preemption checks (256). */
   readonly preemptInterval: number;
   private readonly domains = new Map<number, Domain>();
+  private pageStore: IoreqPageStore | null = null;
   private readonly outcomeCache = new Map<number, OutcomeTable>();
   /** Every domain's event channels; a notification on one of Xen's own ports wakes the vCPU waiting on it. */
   readonly evtchn = new EventChannels((domid, port) => {
@@ -76,6 +78,38 @@ export class Hypervisor implements SimulatorBackend {
     this.preemptInterval = limitAt('setMemTypePreemptInterval', release)!.value;
     // Domain 0, the control domain: always present, not HVM.
     this.domains.set(0, new Domain({ domid: 0, maxGpfn: 0, hap: false, hvm: false, vcpus: 1, dm: null }, this.p2mCore.createTable(0, P2M_RAM_RW)));
+  }
+
+  /**
+   * Puts ioreq servers' pages in `store` from now on (null: plain memory for new pages). The pages of existing
+   * servers move into it at once (their bytes copied; page views handed out earlier follow them). A page the
+   * store has no room for stays where it is.
+   */
+  usePageStore(store: IoreqPageStore | null): void {
+    const old = this.pageStore;
+    this.pageStore = store;
+    for (const d of this.domains.values())
+      for (const s of d.servers.values()) {
+        s.ioreqPage = this.movePage(s.ioreqPage, old);
+        if (s.bufioreqPage) s.bufioreqPage = this.movePage(s.bufioreqPage, old);
+      }
+  }
+
+  private movePage(page: Uint8Array, from: IoreqPageStore | null): Uint8Array {
+    const moved = this.pageStore?.adopt(page) ?? (from ? page.slice() : page);
+    if (moved !== page) from?.release(page);
+    return moved;
+  }
+
+  /** A zeroed 4 KiB page for an ioreq server, in the page store when there is one with room. */
+  allocIoreqPage(): Uint8Array {
+    const page = new Uint8Array(PAGE_SIZE);
+    return this.pageStore?.adopt(page) ?? page;
+  }
+
+  /** Gives an ioreq server's page back to the page store (a page outside it is left to the garbage collector). */
+  releaseIoreqPage(page: Uint8Array | null): void {
+    if (page) this.pageStore?.release(page);
   }
 
   /** The per-page outcome table of set_mem_type for an hvmmem value at this release. */
@@ -111,6 +145,10 @@ export class Hypervisor implements SimulatorBackend {
     this.domains.delete(domid);
     // vCPUs still waiting on a device model give up (the access ends as if the emulator had died).
     abandonWaits(d, null);
+    for (const s of d.servers.values()) {
+      this.releaseIoreqPage(s.ioreqPage);
+      this.releaseIoreqPage(s.bufioreqPage);
+    }
     this.evtchn.closeDomain(domid);
     d.p2m.dispose();
   }

@@ -3,8 +3,10 @@
  * accesses, in process. Pass a `Hypervisor` wherever a SimulatorBackend is wanted.
  */
 export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
+export type { IoreqPageStore } from './ioreq/pages.js';
 export { mulberry32, type PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
 export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';
-export { StateFile, snapshot, restore, checkInvariants, type HypervisorState } from './state/index.js';
+export { StateFile, snapshot, restore, checkInvariants, type HypervisorState, type DomainState, type ServerState } from './state/index.js';
+export type { LoggedEvent } from './domain.js';

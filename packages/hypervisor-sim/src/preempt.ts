@@ -6,7 +6,15 @@
 import { InputError } from '@xenmem/abi-types';
 
 /** When long-running ops are preempted: never, always, or at random (seeded). */
-export type PreemptPolicy = 'never' | 'always' | { seed: number; probability: number };
+export type PreemptPolicy =
+  | 'never'
+  | 'always'
+  | {
+      /** Seed of the mulberry32 generator, so a run repeats exactly. */
+      seed: number;
+      /** Chance, 0 … 1, that each preemption check fires. */
+      probability: number;
+    };
 
 export interface Preemptor {
   /** Whether preemption may ever fire (if not, loops run in one piece). */

@@ -60,7 +60,9 @@ export interface IoreqServerInfo {
 
 /** One extent of modified_memory_bulk (`struct xen_dm_op_modified_memory_extent`). */
 export interface ModifiedMemoryExtent {
+  /** First guest frame of the extent (`xen_dm_op_modified_memory_extent.first_pfn`). */
   firstPfn: bigint | number;
+  /** Number of frames from `firstPfn`. */
   nr: number;
 }
 
@@ -68,6 +70,7 @@ export interface ModifiedMemoryExtent {
 export interface MemTypeAt<V> {
   /** The name of the number at the client's interface version, or null if the number has none there. */
   type: HvmmemNameAt<V> | null;
+  /** The hvmmem_type_t number Xen returned (`xen_hvm_get_mem_type.mem_type`). */
   memType: number;
 }
 

@@ -13,6 +13,6 @@ export {
   type ModifiedMemoryExtent,
   type MemTypeAt,
 } from './device-model.js';
-export { IoreqServer, type IoreqServerOptions } from './ioreq-server.js';
+export { IoreqServer, type IoreqServerOptions, type IoreqRequestsOptions } from './ioreq-server.js';
 export type { IoreqRequest, SyncIoreqRequest, BufferedIoreqRequest, IoreqType } from './ioreq-request.js';
 export { SocketBackend, type SocketBackendOptions, DaemonError } from './socket/index.js';

@@ -10,6 +10,10 @@ export type IoreqType = IoreqTypeName | number;
 
 /** What every request carries (the fields of ioreq_t that mean something to a device model). */
 interface IoreqFields {
+  /**
+   * The request type (IOREQ_TYPE_*) by name: pio, copy (MMIO), pci_config, timeoffset, invalidate; the number for
+   * one the schema does not name.
+   */
   type: IoreqType;
   /** IOREQ_READ or IOREQ_WRITE. */
   dir: 'read' | 'write';
@@ -23,12 +27,15 @@ interface IoreqFields {
   data: bigint;
   /** Direction flag: items run downwards from addr. */
   df: boolean;
+  /** `data_is_ptr`: `data` is the guest physical address of the data (rep MMIO/port string ops), not the data. */
   dataIsPtr: boolean;
 }
 
 /** A request from a vCPU's slot: the vCPU waits until `respond()`. */
 export interface SyncIoreqRequest extends IoreqFields {
+  /** False: the request came from a vCPU slot of the shared page and waits for `respond()`. */
   buffered: false;
+  /** The vCPU whose slot holds the request (index into `shared_iopage.vcpu_ioreq`). */
   vcpu: number;
   /**
    * Completes the request: for a read (without `dataIsPtr`) writes `value` (default: all ones of the access
@@ -40,6 +47,7 @@ export interface SyncIoreqRequest extends IoreqFields {
 
 /** A request from the buffered ring: always a write of one item, never answered (QEMU handle_buffered_iopage). */
 export interface BufferedIoreqRequest extends IoreqFields {
+  /** True: the request came from the buffered ring (`buffered_iopage`). */
   buffered: true;
   dir: 'write';
   /** Buffered requests get no response: calling this throws an InputError. */

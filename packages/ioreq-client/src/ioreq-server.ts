@@ -32,6 +32,26 @@ export interface IoreqServerOptions {
   pages?: 'resource' | 'gfns' | 'auto';
 }
 
+/** How `requests()` waits for the next notification. */
+export interface IoreqRequestsOptions {
+  /**
+   * `'event-loop'` (default): await the backend's events like any other I/O. `'block'`: when nothing is
+   * pending, block this thread in the backend's `waitForEvents` (the socket backend's shared-memory doorbell,
+   * a futex wait) for up to `blockMs` before letting the event loop run once — lower latency for a process
+   * whose job is this loop, at the price of its event loop. Backends without `waitForEvents` await as usual.
+   */
+  wait?: 'event-loop' | 'block';
+  /** With 'block': the longest one wait blocks, in ms (default 10). */
+  blockMs?: number;
+  /** With 'block': microseconds to spin re-reading the doorbell before sleeping in the kernel (default 0). */
+  spinUs?: number;
+}
+
+/** A backend that can block until events arrive (SocketBackend on the shared-memory transport). */
+interface BlockingEvents {
+  waitForEvents(caller: number, timeoutMs: number, spinUs?: number): number;
+}
+
 const state = (name: string): number => CONSTANTS.ioreq_state.members.find((m) => m.name === name)!.value;
 const STATE_IOREQ_READY = state('ready');
 const STATE_IOREQ_INPROCESS = state('inprocess');
@@ -249,11 +269,19 @@ export class IoreqServer implements AsyncDisposable {
    * state is ignored, as QEMU does), preceded, on every notification, by whatever the buffered ring holds
    * (flagged `buffered: true`). Iteration ends when close() is called.
    */
-  requests(): AsyncIterable<IoreqRequest> {
+  requests(options: IoreqRequestsOptions = {}): AsyncIterable<IoreqRequest> {
     this.open();
     if (this.streaming) throw new InputError('requests', this.id, 'already has a stream: an ioreq server has one');
+    const wait = options.wait ?? 'event-loop';
+    if (wait !== 'event-loop' && wait !== 'block') throw new InputError('wait', wait, "must be 'event-loop' or 'block'");
+    const blockMs = options.blockMs ?? 10;
+    const spinUs = options.spinUs ?? 0;
+    if (typeof blockMs !== 'number' || !(blockMs >= 0 && blockMs <= 60_000)) throw new InputError('blockMs', blockMs, 'must be 0 … 60000 ms');
+    if (typeof spinUs !== 'number' || !(spinUs >= 0 && spinUs <= 1_000_000)) throw new InputError('spinUs', spinUs, 'must be 0 … 1000000 µs');
+    const backend = backendOf(this.dm) as Partial<BlockingEvents>;
+    const block = wait === 'block' && typeof backend.waitForEvents === 'function' ? () => backend.waitForEvents!(this.dm.caller, blockMs, spinUs) : null;
     this.streaming = true;
-    return this.stream();
+    return this.stream(block);
   }
 
   /**
@@ -337,13 +365,19 @@ export class IoreqServer implements AsyncDisposable {
     if (first !== null) throw (first as { error: unknown }).error;
   }
 
-  private async *stream(): AsyncGenerator<IoreqRequest> {
+  private async *stream(block: (() => number) | null): AsyncGenerator<IoreqRequest> {
     try {
       while (this.closing === null) {
         if (this.failure !== null) throw this.failure.error;
         const port = this.fired.shift();
         if (port === undefined) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
+          const woken = new Promise<void>((resolve) => (this.wake = resolve));
+          if (block) {
+            // The events a blocking wait takes reach `fired` through promise reactions alone (pending() → the
+            // listener), so they are in before the next turn of the event loop; that turn lets socket I/O in.
+            block();
+            await Promise.race([woken, new Promise<void>((resolve) => setImmediate(resolve))]);
+          } else await woken;
           this.wake = null;
           continue;
         }

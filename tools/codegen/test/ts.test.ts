@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { XenAbiSchema } from '@xenmem/schema';
-import { generateTypeScript, pascal } from '../ts.js';
+import { fieldDoc, generateTypeScript, pascal } from '../ts.js';
 
 // A small inline schema: two releases, one renamed number, one struct. The generator is fed this and
 // the emitted lines are asserted, so a change in what the generator writes shows here first.
@@ -83,7 +83,18 @@ describe('TypeScript generator', () => {
   });
 
   it('emits a decoded interface per struct, pointing back to the schema', () => {
-    expect(files['structs.ts']).toContain('/** Decoded `struct xen_dm_op_nr_vcpus` (hvm/dm_op.h, 4.6+). schema: structs["xen_dm_op_nr_vcpus"] */\nexport interface XenDmOpNrVcpus {\n  vcpus: number;\n}');
+    expect(files['structs.ts']).toContain(
+      '/** Decoded `struct xen_dm_op_nr_vcpus` (hvm/dm_op.h, 4.6+). schema: structs["xen_dm_op_nr_vcpus"] */\nexport interface XenDmOpNrVcpus {\n' +
+        '  /** uint32 at offset 0, 4 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_nr_vcpus"].fields[name=vcpus] */\n  vcpus: number;\n}',
+    );
+  });
+
+  it('documents a field from the schema: its description first, then the layout facts', () => {
+    expect(fieldDoc({ name: 'pad', offset: 1, size: 3, type: 'uint8', count: 3, mustBeZero: true })).toBe('uint8[3] at offset 1, 3 bytes. Padding: must be zero.');
+    expect(fieldDoc({ name: 'df', offset: 1, size: 1, type: 'uint8', bits: { shift: 6, width: 1 } })).toBe('uint8 bit-field: 1 bit from bit 6 of the 1-byte unit at offset 1.');
+    expect(fieldDoc({ name: 'id', offset: 0, size: 2, type: 'uint16', cType: 'ioservid_t', dir: 'in', description: 'The server (see */ below)' })).toBe(
+      'The server (see *\\/ below). ioservid_t at offset 0, 2 bytes. Read by Xen.',
+    );
   });
 
   it('turns C names into TypeScript names', () => {

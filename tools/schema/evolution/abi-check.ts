@@ -34,7 +34,12 @@ export interface AbiCheckResult {
   usable: boolean;
   /** The base compared with, if one was found. */
   basePath: string | undefined;
+  /**
+   * Whether the released snapshots under schema/released/ still match their manifest (and git history, when
+   * checked).
+   */
   snapshots: SnapshotCheck;
+  /** The evolution report: the working schema compared with `basePath`. */
   report: EvolutionReport;
 }
 

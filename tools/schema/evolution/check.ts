@@ -26,7 +26,13 @@ export interface EvolutionReport {
   /** False when either input failed validation (apart from the duplicates reported as findings). */
   usable: boolean;
   /** Validation problems that make an input unusable, with JSON paths. */
-  problems: { base: SchemaProblem[]; next: SchemaProblem[] };
+  problems: {
+    /** Problems of the base (the released snapshot). */
+    base: SchemaProblem[];
+    /** Problems of the schema being checked. */
+    next: SchemaProblem[];
+  };
+  /** Every rule finding, violations and recorded exceptions, in EVOLUTION_RULES order. */
   findings: EvolutionFinding[];
 }
 

@@ -13,9 +13,13 @@ import type { IfaceRange, ReleaseName, ReleaseRange, XenAbiSchema } from '../typ
 
 /** The release asked for is not one of the schema's. */
 export class UnknownReleaseError extends RangeError {
+  /** Stable code for callers that switch on errors: always "unknown-release". */
   readonly code = 'unknown-release';
+  /** An error for `release`, which is not one of `known`. */
   constructor(
+    /** The release name asked for. */
     readonly release: string,
+    /** The releases the schema knows, oldest first. */
     readonly known: readonly ReleaseName[],
   ) {
     super(`Xen ${release} is not a release the schema knows (${known[0] ?? ''} … ${known[known.length - 1] ?? ''})`);

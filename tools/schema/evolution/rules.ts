@@ -8,7 +8,10 @@
  */
 import type { ReleaseName } from '../types.js';
 
-/** Every rule, in the order findings are reported. The ids are stable: the CLI, docs and exceptions use them. */
+/**
+ * Every rule, in the order findings are reported: `id`, the stable rule id (the CLI, docs and `schema.exceptions`
+ * use it), and `meaning`, the change the rule forbids.
+ */
 export const EVOLUTION_RULES = [
   { id: 'duplicate-number', meaning: 'an hvmmem number has more than one name (or entry) at one interface version' },
   { id: 'duplicate-name', meaning: 'an hvmmem name is given to more than one number at one interface version' },
@@ -39,7 +42,10 @@ export interface EvolutionFinding {
   /** What is wrong and how to fix it. */
   message: string;
   /** The recorded exception, for severity 'exception'. */
-  exception?: { reason: string };
+  exception?: {
+    /** Why the change is deliberate, copied from the matching `schema.exceptions` entry. */
+    reason: string;
+  };
 }
 
 /**

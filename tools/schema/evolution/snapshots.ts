@@ -26,6 +26,7 @@ const SNAPSHOT_NAME = /^xen-abi\.(\d+)\.(\d{4}-\d{2}-\d{2})\.json$/;
 export interface ReleasedSnapshot {
   /** File name inside the folder, e.g. `xen-abi.1.2026-11-25.json`. */
   file: string;
+  /** Absolute path of the file. */
   path: string;
   /** The schema's formatVersion, from the name. */
   formatVersion: number;
@@ -35,6 +36,7 @@ export interface ReleasedSnapshot {
 
 /** A released snapshot with its bytes and parsed schema. */
 export interface LoadedSnapshot extends ReleasedSnapshot {
+  /** The file read and validated against the schema's JSON Schema. */
   loaded: LoadResult;
 }
 
@@ -56,7 +58,14 @@ export function snapshotFileName(formatVersion: number, date: string): string {
 }
 
 /** The parts of a snapshot name, or undefined when the name does not follow the scheme (or the date is not a day). */
-export function parseSnapshotFileName(file: string): { formatVersion: number; date: string } | undefined {
+export function parseSnapshotFileName(file: string):
+  | {
+      /** The schema's formatVersion, e.g. 1 for `xen-abi.1.2026-11-25.json`. */
+      formatVersion: number;
+      /** Release date, YYYY-MM-DD (a real calendar date). */
+      date: string;
+    }
+  | undefined {
   const m = SNAPSHOT_NAME.exec(file);
   if (!m) return undefined;
   const date = m[2]!;
@@ -145,6 +154,7 @@ function firstCommitted(dir: string, file: string): GitAnswer {
 export interface SnapshotCheck {
   /** No finding. */
   ok: boolean;
+  /** snapshot-edited, snapshot-removed, snapshot-unlisted and snapshot-misnamed findings. */
   findings: EvolutionFinding[];
   /** Whether git history was compared: 'off' when not asked, 'unavailable' outside a git checkout. */
   git: 'checked' | 'unavailable' | 'off';
@@ -198,7 +208,19 @@ export function checkSnapshots(dir: string = RELEASED_DIR, options: { git?: bool
 }
 
 /** The result of {@link writeSnapshot}: the new snapshot, or why none was written. */
-export type SnapshotWriteResult = { ok: true; snapshot: ReleasedSnapshot } | { ok: false; problems: SchemaProblem[] };
+export type SnapshotWriteResult =
+  | {
+      /** The snapshot was written. */
+      ok: true;
+      /** The new file and its name's parts. */
+      snapshot: ReleasedSnapshot;
+    }
+  | {
+      /** Nothing was written. */
+      ok: false;
+      /** Why: the schema file is unreadable or invalid, or a snapshot of that name exists. */
+      problems: SchemaProblem[];
+    };
 
 /**
  * Releases the schema file: copies it byte for byte to `dir` under today's (or the given) date and appends its

@@ -28,23 +28,41 @@ export type ReleaseName = (typeof RELEASES)[number]["name"];
 
 /** Each release's `__XEN_LATEST_INTERFACE_VERSION__`. schema: releases[].latestInterfaceVersion */
 export interface ReleaseIfaceMap {
+  /** Xen 4.5 (2015-01-12): the interface version its public headers define. schema: releases[name=4.5] */
   "4.5": 0x00040400;
+  /** Xen 4.6 (2015-10-05): the interface version its public headers define. schema: releases[name=4.6] */
   "4.6": 0x00040600;
+  /** Xen 4.7 (2016-06-20): the interface version its public headers define. schema: releases[name=4.7] */
   "4.7": 0x00040700;
+  /** Xen 4.8 (2016-12-05): the interface version its public headers define. schema: releases[name=4.8] */
   "4.8": 0x00040800;
+  /** Xen 4.9 (2017-06-27): the interface version its public headers define. schema: releases[name=4.9] */
   "4.9": 0x00040900;
+  /** Xen 4.10 (2017-12-13): the interface version its public headers define. schema: releases[name=4.10] */
   "4.10": 0x00040900;
+  /** Xen 4.11 (2018-07-09): the interface version its public headers define. schema: releases[name=4.11] */
   "4.11": 0x00040900;
+  /** Xen 4.12 (2019-04-01): the interface version its public headers define. schema: releases[name=4.12] */
   "4.12": 0x00040a00;
+  /** Xen 4.13 (2019-12-17): the interface version its public headers define. schema: releases[name=4.13] */
   "4.13": 0x00040d00;
+  /** Xen 4.14 (2020-07-23): the interface version its public headers define. schema: releases[name=4.14] */
   "4.14": 0x00040e00;
+  /** Xen 4.15 (2021-04-06): the interface version its public headers define. schema: releases[name=4.15] */
   "4.15": 0x00040e00;
+  /** Xen 4.16 (2021-11-30): the interface version its public headers define. schema: releases[name=4.16] */
   "4.16": 0x00040e00;
+  /** Xen 4.17 (2022-12-08): the interface version its public headers define. schema: releases[name=4.17] */
   "4.17": 0x00040e00;
+  /** Xen 4.18 (2023-11-16): the interface version its public headers define. schema: releases[name=4.18] */
   "4.18": 0x00040e00;
+  /** Xen 4.19 (2024-07-29): the interface version its public headers define. schema: releases[name=4.19] */
   "4.19": 0x00041300;
+  /** Xen 4.20 (2025-03-04): the interface version its public headers define. schema: releases[name=4.20] */
   "4.20": 0x00041300;
+  /** Xen 4.21 (2025-11-18): the interface version its public headers define. schema: releases[name=4.21] */
   "4.21": 0x00041300;
+  /** Xen 4.22 (2026-07-29): the interface version its public headers define. schema: releases[name=4.22] */
   "4.22": 0x00041300;
 }
 

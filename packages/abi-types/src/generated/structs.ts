@@ -395,373 +395,578 @@ export type LayoutId = keyof typeof STRUCTS;
 
 /** Decoded `struct xen_dm_op` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op"] */
 export interface XenDmOp {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op"].fields[name=op] */
   op: number;
+  /** uint32 at offset 4, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op"].fields[name=pad] */
   pad: number;
+  /** union at offset 8, 24 bytes. schema: structs["xen_dm_op"].fields[name=u] */
   u: Uint8Array;
 }
 
 /** Decoded `struct xen_dm_op_buf` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_buf"] */
 export interface XenDmOpBuf {
+  /** XEN_GUEST_HANDLE(void) at offset 0, 8 bytes. schema: structs["xen_dm_op_buf"].fields[name=h] */
   h: bigint;
+  /** xen_ulong_t at offset 8, 8 bytes. schema: structs["xen_dm_op_buf"].fields[name=size] */
   size: bigint;
 }
 
 /** Decoded `struct xen_dm_op_create_ioreq_server` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_create_ioreq_server"] */
 export interface XenDmOpCreateIoreqServer {
+  /** uint8 at offset 0, 1 byte. schema: structs["xen_dm_op_create_ioreq_server"].fields[name=handle_bufioreq] */
   handle_bufioreq: number;
+  /** uint8[3] at offset 1, 3 bytes. Padding: must be zero. schema: structs["xen_dm_op_create_ioreq_server"].fields[name=pad] */
   pad: number[];
+  /** ioservid_t at offset 4, 2 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_create_ioreq_server"].fields[name=id] */
   id: number;
 }
 
 /** Decoded `struct xen_dm_op_destroy_ioreq_server` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_destroy_ioreq_server"] */
 export interface XenDmOpDestroyIoreqServer {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_destroy_ioreq_server"].fields[name=id] */
   id: number;
+  /** uint16 at offset 2, 2 bytes. Padding: must be zero. schema: structs["xen_dm_op_destroy_ioreq_server"].fields[name=pad] */
   pad: number;
 }
 
 /** Decoded `struct xen_dm_op_get_ioreq_server_info` (hvm/dm_op.h, 4.9–4.10). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"] */
 export interface XenDmOpGetIoreqServerInfo_4_9 {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=id] */
   id: number;
+  /** uint16 at offset 2, 2 bytes. Padding: must be zero. schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=pad] */
   pad: number;
+  /** evtchn_port_t at offset 4, 4 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=bufioreq_port] */
   bufioreq_port: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=ioreq_pfn] */
   ioreq_pfn: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=bufioreq_pfn] */
   bufioreq_pfn: bigint;
 }
 
 /** Decoded `struct xen_dm_op_get_ioreq_server_info` (hvm/dm_op.h, 4.11+). schema: structs["xen_dm_op_get_ioreq_server_info"] */
 export interface XenDmOpGetIoreqServerInfo {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_get_ioreq_server_info"].fields[name=id] */
   id: number;
+  /** uint16 at offset 2, 2 bytes. schema: structs["xen_dm_op_get_ioreq_server_info"].fields[name=flags] */
   flags: number;
+  /** evtchn_port_t at offset 4, 4 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info"].fields[name=bufioreq_port] */
   bufioreq_port: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info"].fields[name=ioreq_gfn] */
   ioreq_gfn: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info"].fields[name=bufioreq_gfn] */
   bufioreq_gfn: bigint;
 }
 
 /** Decoded `struct xen_dm_op_inject_event` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_inject_event"] */
 export interface XenDmOpInjectEvent {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op_inject_event"].fields[name=vcpuid] */
   vcpuid: number;
+  /** uint8 at offset 4, 1 byte. schema: structs["xen_dm_op_inject_event"].fields[name=vector] */
   vector: number;
+  /** uint8 at offset 5, 1 byte. schema: structs["xen_dm_op_inject_event"].fields[name=type] */
   type: number;
+  /** uint8 at offset 6, 1 byte. schema: structs["xen_dm_op_inject_event"].fields[name=insn_len] */
   insn_len: number;
+  /** uint8 at offset 7, 1 byte. Padding: must be zero. schema: structs["xen_dm_op_inject_event"].fields[name=pad0] */
   pad0: number;
+  /** uint32 at offset 8, 4 bytes. schema: structs["xen_dm_op_inject_event"].fields[name=error_code] */
   error_code: number;
+  /** uint32 at offset 12, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op_inject_event"].fields[name=pad1] */
   pad1: number;
+  /** uint64_aligned_t at offset 16, 8 bytes. schema: structs["xen_dm_op_inject_event"].fields[name=cr2] */
   cr2: bigint;
 }
 
 /** Decoded `struct xen_dm_op_inject_msi` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_inject_msi"] */
 export interface XenDmOpInjectMsi {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op_inject_msi"].fields[name=data] */
   data: number;
+  /** uint32 at offset 4, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op_inject_msi"].fields[name=pad] */
   pad: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_dm_op_inject_msi"].fields[name=addr] */
   addr: bigint;
 }
 
 /** Decoded `struct xen_dm_op_ioreq_server_range` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_ioreq_server_range"] */
 export interface XenDmOpIoreqServerRange {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_ioreq_server_range"].fields[name=id] */
   id: number;
+  /** uint16 at offset 2, 2 bytes. Padding: must be zero. schema: structs["xen_dm_op_ioreq_server_range"].fields[name=pad] */
   pad: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_dm_op_ioreq_server_range"].fields[name=type] */
   type: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_dm_op_ioreq_server_range"].fields[name=start] */
   start: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. schema: structs["xen_dm_op_ioreq_server_range"].fields[name=end] */
   end: bigint;
 }
 
 /** Decoded `struct xen_dm_op_map_mem_type_to_ioreq_server` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_map_mem_type_to_ioreq_server"] */
 export interface XenDmOpMapMemTypeToIoreqServer {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_map_mem_type_to_ioreq_server"].fields[name=id] */
   id: number;
+  /** uint16 at offset 2, 2 bytes. schema: structs["xen_dm_op_map_mem_type_to_ioreq_server"].fields[name=type] */
   type: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_dm_op_map_mem_type_to_ioreq_server"].fields[name=flags] */
   flags: number;
+  /** uint64 at offset 8, 8 bytes. Read and written back by Xen. schema: structs["xen_dm_op_map_mem_type_to_ioreq_server"].fields[name=opaque] */
   opaque: bigint;
 }
 
 /** Decoded `struct xen_dm_op_modified_memory` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_modified_memory"] */
 export interface XenDmOpModifiedMemory {
+  /** uint32 at offset 0, 4 bytes. Read and written back by Xen. schema: structs["xen_dm_op_modified_memory"].fields[name=nr_extents] */
   nr_extents: number;
+  /** uint32 at offset 4, 4 bytes. Read and written back by Xen. schema: structs["xen_dm_op_modified_memory"].fields[name=opaque] */
   opaque: number;
 }
 
 /** Decoded `struct xen_dm_op_nr_vcpus` (hvm/dm_op.h, 4.15+). schema: structs["xen_dm_op_nr_vcpus"] */
 export interface XenDmOpNrVcpus {
+  /** uint32 at offset 0, 4 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_nr_vcpus"].fields[name=vcpus] */
   vcpus: number;
 }
 
 /** Decoded `struct xen_dm_op_pin_memory_cacheattr` (hvm/dm_op.h, 4.11+). schema: structs["xen_dm_op_pin_memory_cacheattr"] */
 export interface XenDmOpPinMemoryCacheattr {
+  /** uint64_aligned_t at offset 0, 8 bytes. schema: structs["xen_dm_op_pin_memory_cacheattr"].fields[name=start] */
   start: bigint;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_dm_op_pin_memory_cacheattr"].fields[name=end] */
   end: bigint;
+  /** uint32 at offset 16, 4 bytes. schema: structs["xen_dm_op_pin_memory_cacheattr"].fields[name=type] */
   type: number;
+  /** uint32 at offset 20, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op_pin_memory_cacheattr"].fields[name=pad] */
   pad: number;
 }
 
 /** Decoded `struct xen_dm_op_relocate_memory` (hvm/dm_op.h, 4.11+). schema: structs["xen_dm_op_relocate_memory"] */
 export interface XenDmOpRelocateMemory {
+  /** uint32 at offset 0, 4 bytes. Read and written back by Xen. schema: structs["xen_dm_op_relocate_memory"].fields[name=size] */
   size: number;
+  /** uint32 at offset 4, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op_relocate_memory"].fields[name=pad] */
   pad: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. Read and written back by Xen. schema: structs["xen_dm_op_relocate_memory"].fields[name=src_gfn] */
   src_gfn: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. Read and written back by Xen. schema: structs["xen_dm_op_relocate_memory"].fields[name=dst_gfn] */
   dst_gfn: bigint;
 }
 
 /** Decoded `struct xen_dm_op_remote_shutdown` (hvm/dm_op.h, 4.10+). schema: structs["xen_dm_op_remote_shutdown"] */
 export interface XenDmOpRemoteShutdown {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op_remote_shutdown"].fields[name=reason] */
   reason: number;
 }
 
 /** Decoded `struct xen_dm_op_set_ioreq_server_state` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_set_ioreq_server_state"] */
 export interface XenDmOpSetIoreqServerState {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_set_ioreq_server_state"].fields[name=id] */
   id: number;
+  /** uint8 at offset 2, 1 byte. schema: structs["xen_dm_op_set_ioreq_server_state"].fields[name=enabled] */
   enabled: number;
+  /** uint8 at offset 3, 1 byte. Padding: must be zero. schema: structs["xen_dm_op_set_ioreq_server_state"].fields[name=pad] */
   pad: number;
 }
 
 /** Decoded `struct xen_dm_op_set_irq_level` (hvm/dm_op.h, 4.15+). schema: structs["xen_dm_op_set_irq_level"] */
 export interface XenDmOpSetIrqLevel {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op_set_irq_level"].fields[name=irq] */
   irq: number;
+  /** uint8 at offset 4, 1 byte. schema: structs["xen_dm_op_set_irq_level"].fields[name=level] */
   level: number;
+  /** uint8[3] at offset 5, 3 bytes. Padding: must be zero. schema: structs["xen_dm_op_set_irq_level"].fields[name=pad] */
   pad: number[];
 }
 
 /** Decoded `struct xen_dm_op_set_isa_irq_level` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_set_isa_irq_level"] */
 export interface XenDmOpSetIsaIrqLevel {
+  /** uint8 at offset 0, 1 byte. schema: structs["xen_dm_op_set_isa_irq_level"].fields[name=isa_irq] */
   isa_irq: number;
+  /** uint8 at offset 1, 1 byte. schema: structs["xen_dm_op_set_isa_irq_level"].fields[name=level] */
   level: number;
 }
 
 /** Decoded `struct xen_dm_op_set_mem_type` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_set_mem_type"] */
 export interface XenDmOpSetMemType {
+  /** uint32 at offset 0, 4 bytes. Read and written back by Xen. schema: structs["xen_dm_op_set_mem_type"].fields[name=nr] */
   nr: number;
+  /** uint16 at offset 4, 2 bytes. schema: structs["xen_dm_op_set_mem_type"].fields[name=mem_type] */
   mem_type: number;
+  /** uint16 at offset 6, 2 bytes. Padding: must be zero. schema: structs["xen_dm_op_set_mem_type"].fields[name=pad] */
   pad: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. Read and written back by Xen. schema: structs["xen_dm_op_set_mem_type"].fields[name=first_pfn] */
   first_pfn: bigint;
 }
 
 /** Decoded `struct xen_dm_op_set_pci_intx_level` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_set_pci_intx_level"] */
 export interface XenDmOpSetPciIntxLevel {
+  /** uint16 at offset 0, 2 bytes. schema: structs["xen_dm_op_set_pci_intx_level"].fields[name=domain] */
   domain: number;
+  /** uint8 at offset 2, 1 byte. schema: structs["xen_dm_op_set_pci_intx_level"].fields[name=bus] */
   bus: number;
+  /** uint8 at offset 3, 1 byte. schema: structs["xen_dm_op_set_pci_intx_level"].fields[name=device] */
   device: number;
+  /** uint8 at offset 4, 1 byte. schema: structs["xen_dm_op_set_pci_intx_level"].fields[name=intx] */
   intx: number;
+  /** uint8 at offset 5, 1 byte. schema: structs["xen_dm_op_set_pci_intx_level"].fields[name=level] */
   level: number;
 }
 
 /** Decoded `struct xen_dm_op_set_pci_link_route` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_set_pci_link_route"] */
 export interface XenDmOpSetPciLinkRoute {
+  /** uint8 at offset 0, 1 byte. schema: structs["xen_dm_op_set_pci_link_route"].fields[name=link] */
   link: number;
+  /** uint8 at offset 1, 1 byte. schema: structs["xen_dm_op_set_pci_link_route"].fields[name=isa_irq] */
   isa_irq: number;
 }
 
 /** Decoded `struct xen_dm_op_track_dirty_vram` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_track_dirty_vram"] */
 export interface XenDmOpTrackDirtyVram {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op_track_dirty_vram"].fields[name=nr] */
   nr: number;
+  /** uint32 at offset 4, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op_track_dirty_vram"].fields[name=pad] */
   pad: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_dm_op_track_dirty_vram"].fields[name=first_pfn] */
   first_pfn: bigint;
 }
 
 /** Decoded `struct xen_dm_op_modified_memory_extent` (hvm/dm_op.h, 4.9+). schema: structs["xen_dm_op_modified_memory_extent"] */
 export interface XenDmOpModifiedMemoryExtent {
+  /** uint32 at offset 0, 4 bytes. schema: structs["xen_dm_op_modified_memory_extent"].fields[name=nr] */
   nr: number;
+  /** uint32 at offset 4, 4 bytes. Padding: must be zero. schema: structs["xen_dm_op_modified_memory_extent"].fields[name=pad] */
   pad: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_dm_op_modified_memory_extent"].fields[name=first_pfn] */
   first_pfn: bigint;
 }
 
 /** Decoded `struct xen_hvm_create_ioreq_server` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_create_ioreq_server"] */
 export interface XenHvmCreateIoreqServer {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_create_ioreq_server"].fields[name=domid] */
   domid: number;
+  /** uint8 at offset 2, 1 byte. schema: structs["xen_hvm_create_ioreq_server"].fields[name=handle_bufioreq] */
   handle_bufioreq: number;
+  /** ioservid_t at offset 4, 2 bytes. Written by Xen (an output of the op). schema: structs["xen_hvm_create_ioreq_server"].fields[name=id] */
   id: number;
 }
 
 /** Decoded `struct xen_hvm_destroy_ioreq_server` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_destroy_ioreq_server"] */
 export interface XenHvmDestroyIoreqServer {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_destroy_ioreq_server"].fields[name=domid] */
   domid: number;
+  /** ioservid_t at offset 2, 2 bytes. schema: structs["xen_hvm_destroy_ioreq_server"].fields[name=id] */
   id: number;
 }
 
 /** Decoded `struct xen_hvm_get_ioreq_server_info` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_get_ioreq_server_info"] */
 export interface XenHvmGetIoreqServerInfo {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_get_ioreq_server_info"].fields[name=domid] */
   domid: number;
+  /** ioservid_t at offset 2, 2 bytes. schema: structs["xen_hvm_get_ioreq_server_info"].fields[name=id] */
   id: number;
+  /** evtchn_port_t at offset 4, 4 bytes. Written by Xen (an output of the op). schema: structs["xen_hvm_get_ioreq_server_info"].fields[name=bufioreq_port] */
   bufioreq_port: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_hvm_get_ioreq_server_info"].fields[name=ioreq_pfn] */
   ioreq_pfn: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_hvm_get_ioreq_server_info"].fields[name=bufioreq_pfn] */
   bufioreq_pfn: bigint;
 }
 
 /** Decoded `struct xen_hvm_get_mem_type` (hvm/hvm_op.h, 4.6+). schema: structs["xen_hvm_get_mem_type"] */
 export interface XenHvmGetMemType {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_get_mem_type"].fields[name=domid] */
   domid: number;
+  /** uint16 at offset 2, 2 bytes. Written by Xen (an output of the op). schema: structs["xen_hvm_get_mem_type"].fields[name=mem_type] */
   mem_type: number;
+  /** uint16[2] at offset 4, 4 bytes. schema: structs["xen_hvm_get_mem_type"].fields[name=pad] */
   pad: number[];
+  /** uint64 at offset 8, 8 bytes. schema: structs["xen_hvm_get_mem_type"].fields[name=pfn] */
   pfn: bigint;
 }
 
 /** Decoded `struct xen_hvm_inject_msi` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_inject_msi"] */
 export interface XenHvmInjectMsi {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_inject_msi"].fields[name=domid] */
   domid: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_inject_msi"].fields[name=data] */
   data: number;
+  /** uint64 at offset 8, 8 bytes. schema: structs["xen_hvm_inject_msi"].fields[name=addr] */
   addr: bigint;
 }
 
 /** Decoded `struct xen_hvm_io_range` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_io_range"] */
 export interface XenHvmIoRange {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_io_range"].fields[name=domid] */
   domid: number;
+  /** ioservid_t at offset 2, 2 bytes. schema: structs["xen_hvm_io_range"].fields[name=id] */
   id: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_io_range"].fields[name=type] */
   type: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_hvm_io_range"].fields[name=start] */
   start: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. schema: structs["xen_hvm_io_range"].fields[name=end] */
   end: bigint;
 }
 
 /** Decoded `struct xen_hvm_modified_memory` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_modified_memory"] */
 export interface XenHvmModifiedMemory {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_modified_memory"].fields[name=domid] */
   domid: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_modified_memory"].fields[name=nr] */
   nr: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_hvm_modified_memory"].fields[name=first_pfn] */
   first_pfn: bigint;
 }
 
 /** Decoded `struct xen_hvm_pagetable_dying` (hvm/hvm_op.h, 4.6+). schema: structs["xen_hvm_pagetable_dying"] */
 export interface XenHvmPagetableDying {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_pagetable_dying"].fields[name=domid] */
   domid: number;
+  /** uint16[3] at offset 2, 6 bytes. schema: structs["xen_hvm_pagetable_dying"].fields[name=pad] */
   pad: number[];
+  /** uint64 at offset 8, 8 bytes. schema: structs["xen_hvm_pagetable_dying"].fields[name=gpa] */
   gpa: bigint;
 }
 
 /** Decoded `struct xen_hvm_param` (hvm/hvm_op.h, 4.6–4.13). schema: structs["xen_hvm_param@4.6"] */
 export interface XenHvmParam_4_6 {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_param@4.6"].fields[name=domid] */
   domid: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_param@4.6"].fields[name=index] */
   index: number;
+  /** uint64 at offset 8, 8 bytes. schema: structs["xen_hvm_param@4.6"].fields[name=value] */
   value: bigint;
 }
 
 /** Decoded `struct xen_hvm_param` (hvm/hvm_op.h, 4.14+). schema: structs["xen_hvm_param"] */
 export interface XenHvmParam {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_param"].fields[name=domid] */
   domid: number;
+  /** uint16 at offset 2, 2 bytes. schema: structs["xen_hvm_param"].fields[name=pad] */
   pad: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_param"].fields[name=index] */
   index: number;
+  /** uint64 at offset 8, 8 bytes. schema: structs["xen_hvm_param"].fields[name=value] */
   value: bigint;
 }
 
 /** Decoded `struct xen_hvm_set_ioreq_server_state` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_set_ioreq_server_state"] */
 export interface XenHvmSetIoreqServerState {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_set_ioreq_server_state"].fields[name=domid] */
   domid: number;
+  /** ioservid_t at offset 2, 2 bytes. schema: structs["xen_hvm_set_ioreq_server_state"].fields[name=id] */
   id: number;
+  /** uint8 at offset 4, 1 byte. schema: structs["xen_hvm_set_ioreq_server_state"].fields[name=enabled] */
   enabled: number;
 }
 
 /** Decoded `struct xen_hvm_set_mem_type` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_set_mem_type"] */
 export interface XenHvmSetMemType {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_set_mem_type"].fields[name=domid] */
   domid: number;
+  /** uint16 at offset 2, 2 bytes. schema: structs["xen_hvm_set_mem_type"].fields[name=hvmmem_type] */
   hvmmem_type: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_set_mem_type"].fields[name=nr] */
   nr: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_hvm_set_mem_type"].fields[name=first_pfn] */
   first_pfn: bigint;
 }
 
 /** Decoded `struct xen_hvm_track_dirty_vram` (hvm/hvm_op.h, 4.6–4.8). schema: structs["xen_hvm_track_dirty_vram"] */
 export interface XenHvmTrackDirtyVram {
+  /** domid_t at offset 0, 2 bytes. schema: structs["xen_hvm_track_dirty_vram"].fields[name=domid] */
   domid: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["xen_hvm_track_dirty_vram"].fields[name=nr] */
   nr: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. schema: structs["xen_hvm_track_dirty_vram"].fields[name=first_pfn] */
   first_pfn: bigint;
+  /** XEN_GUEST_HANDLE_64(uint8) at offset 16, 8 bytes. schema: structs["xen_hvm_track_dirty_vram"].fields[name=dirty_bitmap] */
   dirty_bitmap: bigint;
 }
 
 /** Decoded `struct buf_ioreq` (hvm/ioreq.h, 4.5+). schema: structs["buf_ioreq"] */
 export interface BufIoreq {
+  /** uint8 at offset 0, 1 byte. schema: structs["buf_ioreq"].fields[name=type] */
   type: number;
+  /** uint8 bit-field: 1 bit from bit 0 of the 1-byte unit at offset 1. schema: structs["buf_ioreq"].fields[name=pad] */
   pad: number;
+  /** uint8 bit-field: 1 bit from bit 1 of the 1-byte unit at offset 1. schema: structs["buf_ioreq"].fields[name=dir] */
   dir: number;
+  /** uint8 bit-field: 2 bits from bit 2 of the 1-byte unit at offset 1. schema: structs["buf_ioreq"].fields[name=size] */
   size: number;
+  /** uint32 bit-field: 20 bits from bit 12 of the 4-byte unit at offset 0. schema: structs["buf_ioreq"].fields[name=addr] */
   addr: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["buf_ioreq"].fields[name=data] */
   data: number;
 }
 
 /** Decoded `struct buffered_iopage` (hvm/ioreq.h, 4.5+). schema: structs["buffered_iopage"] */
 export interface BufferedIopage {
+  /** uint32 at offset 0, 4 bytes. schema: structs["buffered_iopage"].fields[name=read_pointer] */
   read_pointer: number;
+  /** uint32 at offset 4, 4 bytes. schema: structs["buffered_iopage"].fields[name=write_pointer] */
   write_pointer: number;
+  /** struct buf_ioreq[511] at offset 8, 4088 bytes. schema: structs["buffered_iopage"].fields[name=buf_ioreq] */
   buf_ioreq: BufIoreq[];
 }
 
 /** Decoded `struct ioreq` (hvm/ioreq.h, 4.5+). schema: structs["ioreq"] */
 export interface Ioreq {
+  /** uint64 at offset 0, 8 bytes. schema: structs["ioreq"].fields[name=addr] */
   addr: bigint;
+  /** uint64 at offset 8, 8 bytes. schema: structs["ioreq"].fields[name=data] */
   data: bigint;
+  /** uint32 at offset 16, 4 bytes. schema: structs["ioreq"].fields[name=count] */
   count: number;
+  /** uint32 at offset 20, 4 bytes. schema: structs["ioreq"].fields[name=size] */
   size: number;
+  /** uint32 at offset 24, 4 bytes. schema: structs["ioreq"].fields[name=vp_eport] */
   vp_eport: number;
+  /** uint16 at offset 28, 2 bytes. schema: structs["ioreq"].fields[name=_pad0] */
   _pad0: number;
+  /** uint8 bit-field: 4 bits from bit 0 of the 1-byte unit at offset 30. schema: structs["ioreq"].fields[name=state] */
   state: number;
+  /** uint8 bit-field: 1 bit from bit 4 of the 1-byte unit at offset 30. schema: structs["ioreq"].fields[name=data_is_ptr] */
   data_is_ptr: number;
+  /** uint8 bit-field: 1 bit from bit 5 of the 1-byte unit at offset 30. schema: structs["ioreq"].fields[name=dir] */
   dir: number;
+  /** uint8 bit-field: 1 bit from bit 6 of the 1-byte unit at offset 30. schema: structs["ioreq"].fields[name=df] */
   df: number;
+  /** uint8 bit-field: 1 bit from bit 7 of the 1-byte unit at offset 30. schema: structs["ioreq"].fields[name=_pad1] */
   _pad1: number;
+  /** uint8 at offset 31, 1 byte. schema: structs["ioreq"].fields[name=type] */
   type: number;
 }
 
 /** Decoded `struct shared_iopage` (hvm/ioreq.h, 4.5+). schema: structs["shared_iopage"] */
 export interface SharedIopage {
+  /** struct ioreq[1] at offset 0, 32 bytes. schema: structs["shared_iopage"].fields[name=vcpu_ioreq] */
   vcpu_ioreq: Ioreq[];
 }
 
 /** Decoded value type of each layout. */
 export interface StructValues {
+  /** `struct xen_dm_op`, 32 bytes, Xen 4.9+. schema: structs["xen_dm_op"] */
   "xen_dm_op": XenDmOp;
+  /** `struct xen_dm_op_buf`, 16 bytes, Xen 4.9+. schema: structs["xen_dm_op_buf"] */
   "xen_dm_op_buf": XenDmOpBuf;
+  /** `struct xen_dm_op_create_ioreq_server`, 6 bytes, Xen 4.9+. schema: structs["xen_dm_op_create_ioreq_server"] */
   "xen_dm_op_create_ioreq_server": XenDmOpCreateIoreqServer;
+  /** `struct xen_dm_op_destroy_ioreq_server`, 4 bytes, Xen 4.9+. schema: structs["xen_dm_op_destroy_ioreq_server"] */
   "xen_dm_op_destroy_ioreq_server": XenDmOpDestroyIoreqServer;
+  /** `struct xen_dm_op_get_ioreq_server_info`, 24 bytes, Xen 4.9–4.10. schema: structs["xen_dm_op_get_ioreq_server_info@4.9"] */
   "xen_dm_op_get_ioreq_server_info@4.9": XenDmOpGetIoreqServerInfo_4_9;
+  /** `struct xen_dm_op_get_ioreq_server_info`, 24 bytes, Xen 4.11+. schema: structs["xen_dm_op_get_ioreq_server_info"] */
   "xen_dm_op_get_ioreq_server_info": XenDmOpGetIoreqServerInfo;
+  /** `struct xen_dm_op_inject_event`, 24 bytes, Xen 4.9+. schema: structs["xen_dm_op_inject_event"] */
   "xen_dm_op_inject_event": XenDmOpInjectEvent;
+  /** `struct xen_dm_op_inject_msi`, 16 bytes, Xen 4.9+. schema: structs["xen_dm_op_inject_msi"] */
   "xen_dm_op_inject_msi": XenDmOpInjectMsi;
+  /** `struct xen_dm_op_ioreq_server_range`, 24 bytes, Xen 4.9+. schema: structs["xen_dm_op_ioreq_server_range"] */
   "xen_dm_op_ioreq_server_range": XenDmOpIoreqServerRange;
+  /** `struct xen_dm_op_map_mem_type_to_ioreq_server`, 16 bytes, Xen 4.9+. schema: structs["xen_dm_op_map_mem_type_to_ioreq_server"] */
   "xen_dm_op_map_mem_type_to_ioreq_server": XenDmOpMapMemTypeToIoreqServer;
+  /** `struct xen_dm_op_modified_memory`, 8 bytes, Xen 4.9+. schema: structs["xen_dm_op_modified_memory"] */
   "xen_dm_op_modified_memory": XenDmOpModifiedMemory;
+  /** `struct xen_dm_op_nr_vcpus`, 4 bytes, Xen 4.15+. schema: structs["xen_dm_op_nr_vcpus"] */
   "xen_dm_op_nr_vcpus": XenDmOpNrVcpus;
+  /** `struct xen_dm_op_pin_memory_cacheattr`, 24 bytes, Xen 4.11+. schema: structs["xen_dm_op_pin_memory_cacheattr"] */
   "xen_dm_op_pin_memory_cacheattr": XenDmOpPinMemoryCacheattr;
+  /** `struct xen_dm_op_relocate_memory`, 24 bytes, Xen 4.11+. schema: structs["xen_dm_op_relocate_memory"] */
   "xen_dm_op_relocate_memory": XenDmOpRelocateMemory;
+  /** `struct xen_dm_op_remote_shutdown`, 4 bytes, Xen 4.10+. schema: structs["xen_dm_op_remote_shutdown"] */
   "xen_dm_op_remote_shutdown": XenDmOpRemoteShutdown;
+  /** `struct xen_dm_op_set_ioreq_server_state`, 4 bytes, Xen 4.9+. schema: structs["xen_dm_op_set_ioreq_server_state"] */
   "xen_dm_op_set_ioreq_server_state": XenDmOpSetIoreqServerState;
+  /** `struct xen_dm_op_set_irq_level`, 8 bytes, Xen 4.15+. schema: structs["xen_dm_op_set_irq_level"] */
   "xen_dm_op_set_irq_level": XenDmOpSetIrqLevel;
+  /** `struct xen_dm_op_set_isa_irq_level`, 2 bytes, Xen 4.9+. schema: structs["xen_dm_op_set_isa_irq_level"] */
   "xen_dm_op_set_isa_irq_level": XenDmOpSetIsaIrqLevel;
+  /** `struct xen_dm_op_set_mem_type`, 16 bytes, Xen 4.9+. schema: structs["xen_dm_op_set_mem_type"] */
   "xen_dm_op_set_mem_type": XenDmOpSetMemType;
+  /** `struct xen_dm_op_set_pci_intx_level`, 6 bytes, Xen 4.9+. schema: structs["xen_dm_op_set_pci_intx_level"] */
   "xen_dm_op_set_pci_intx_level": XenDmOpSetPciIntxLevel;
+  /** `struct xen_dm_op_set_pci_link_route`, 2 bytes, Xen 4.9+. schema: structs["xen_dm_op_set_pci_link_route"] */
   "xen_dm_op_set_pci_link_route": XenDmOpSetPciLinkRoute;
+  /** `struct xen_dm_op_track_dirty_vram`, 16 bytes, Xen 4.9+. schema: structs["xen_dm_op_track_dirty_vram"] */
   "xen_dm_op_track_dirty_vram": XenDmOpTrackDirtyVram;
+  /** `struct xen_dm_op_modified_memory_extent`, 16 bytes, Xen 4.9+. schema: structs["xen_dm_op_modified_memory_extent"] */
   "xen_dm_op_modified_memory_extent": XenDmOpModifiedMemoryExtent;
+  /** `struct xen_hvm_create_ioreq_server`, 6 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_create_ioreq_server"] */
   "xen_hvm_create_ioreq_server": XenHvmCreateIoreqServer;
+  /** `struct xen_hvm_destroy_ioreq_server`, 4 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_destroy_ioreq_server"] */
   "xen_hvm_destroy_ioreq_server": XenHvmDestroyIoreqServer;
+  /** `struct xen_hvm_get_ioreq_server_info`, 24 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_get_ioreq_server_info"] */
   "xen_hvm_get_ioreq_server_info": XenHvmGetIoreqServerInfo;
+  /** `struct xen_hvm_get_mem_type`, 16 bytes, Xen 4.6+. schema: structs["xen_hvm_get_mem_type"] */
   "xen_hvm_get_mem_type": XenHvmGetMemType;
+  /** `struct xen_hvm_inject_msi`, 16 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_inject_msi"] */
   "xen_hvm_inject_msi": XenHvmInjectMsi;
+  /** `struct xen_hvm_io_range`, 24 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_io_range"] */
   "xen_hvm_io_range": XenHvmIoRange;
+  /** `struct xen_hvm_modified_memory`, 16 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_modified_memory"] */
   "xen_hvm_modified_memory": XenHvmModifiedMemory;
+  /** `struct xen_hvm_pagetable_dying`, 16 bytes, Xen 4.6+. schema: structs["xen_hvm_pagetable_dying"] */
   "xen_hvm_pagetable_dying": XenHvmPagetableDying;
+  /** `struct xen_hvm_param`, 16 bytes, Xen 4.6–4.13. schema: structs["xen_hvm_param@4.6"] */
   "xen_hvm_param@4.6": XenHvmParam_4_6;
+  /** `struct xen_hvm_param`, 16 bytes, Xen 4.14+. schema: structs["xen_hvm_param"] */
   "xen_hvm_param": XenHvmParam;
+  /** `struct xen_hvm_set_ioreq_server_state`, 6 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_set_ioreq_server_state"] */
   "xen_hvm_set_ioreq_server_state": XenHvmSetIoreqServerState;
+  /** `struct xen_hvm_set_mem_type`, 16 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_set_mem_type"] */
   "xen_hvm_set_mem_type": XenHvmSetMemType;
+  /** `struct xen_hvm_track_dirty_vram`, 24 bytes, Xen 4.6–4.8. schema: structs["xen_hvm_track_dirty_vram"] */
   "xen_hvm_track_dirty_vram": XenHvmTrackDirtyVram;
+  /** `struct buf_ioreq`, 8 bytes, Xen 4.5+. schema: structs["buf_ioreq"] */
   "buf_ioreq": BufIoreq;
+  /** `struct buffered_iopage`, 4096 bytes, Xen 4.5+. schema: structs["buffered_iopage"] */
   "buffered_iopage": BufferedIopage;
+  /** `struct ioreq`, 32 bytes, Xen 4.5+. schema: structs["ioreq"] */
   "ioreq": Ioreq;
+  /** `struct shared_iopage`, 32 bytes, Xen 4.5+. schema: structs["shared_iopage"] */
   "shared_iopage": SharedIopage;
 }
 
 /** The payload struct of each DMOP, by DMOP name. schema: dmops[].struct */
 export interface DmOpPayloads {
+  /** XEN_DMOP_create_ioreq_server (1, Xen 4.9+): `struct xen_dm_op_create_ioreq_server`. schema: dmops[name=create_ioreq_server] */
   create_ioreq_server: XenDmOpCreateIoreqServer;
+  /** XEN_DMOP_get_ioreq_server_info (2, Xen 4.9+): `struct xen_dm_op_get_ioreq_server_info`. schema: dmops[name=get_ioreq_server_info] */
   get_ioreq_server_info: XenDmOpGetIoreqServerInfo;
+  /** XEN_DMOP_map_io_range_to_ioreq_server (3, Xen 4.9+): `struct xen_dm_op_ioreq_server_range`. schema: dmops[name=map_io_range_to_ioreq_server] */
   map_io_range_to_ioreq_server: XenDmOpIoreqServerRange;
+  /** XEN_DMOP_unmap_io_range_from_ioreq_server (4, Xen 4.9+): `struct xen_dm_op_ioreq_server_range`. schema: dmops[name=unmap_io_range_from_ioreq_server] */
   unmap_io_range_from_ioreq_server: XenDmOpIoreqServerRange;
+  /** XEN_DMOP_set_ioreq_server_state (5, Xen 4.9+): `struct xen_dm_op_set_ioreq_server_state`. schema: dmops[name=set_ioreq_server_state] */
   set_ioreq_server_state: XenDmOpSetIoreqServerState;
+  /** XEN_DMOP_destroy_ioreq_server (6, Xen 4.9+): `struct xen_dm_op_destroy_ioreq_server`. schema: dmops[name=destroy_ioreq_server] */
   destroy_ioreq_server: XenDmOpDestroyIoreqServer;
+  /** XEN_DMOP_track_dirty_vram (7, Xen 4.9+): `struct xen_dm_op_track_dirty_vram`. schema: dmops[name=track_dirty_vram] */
   track_dirty_vram: XenDmOpTrackDirtyVram;
+  /** XEN_DMOP_set_pci_intx_level (8, Xen 4.9+): `struct xen_dm_op_set_pci_intx_level`. schema: dmops[name=set_pci_intx_level] */
   set_pci_intx_level: XenDmOpSetPciIntxLevel;
+  /** XEN_DMOP_set_isa_irq_level (9, Xen 4.9+): `struct xen_dm_op_set_isa_irq_level`. schema: dmops[name=set_isa_irq_level] */
   set_isa_irq_level: XenDmOpSetIsaIrqLevel;
+  /** XEN_DMOP_set_pci_link_route (10, Xen 4.9+): `struct xen_dm_op_set_pci_link_route`. schema: dmops[name=set_pci_link_route] */
   set_pci_link_route: XenDmOpSetPciLinkRoute;
+  /** XEN_DMOP_modified_memory (11, Xen 4.9+): `struct xen_dm_op_modified_memory`. schema: dmops[name=modified_memory] */
   modified_memory: XenDmOpModifiedMemory;
+  /** XEN_DMOP_set_mem_type (12, Xen 4.9+): `struct xen_dm_op_set_mem_type`. schema: dmops[name=set_mem_type] */
   set_mem_type: XenDmOpSetMemType;
+  /** XEN_DMOP_inject_event (13, Xen 4.9+): `struct xen_dm_op_inject_event`. schema: dmops[name=inject_event] */
   inject_event: XenDmOpInjectEvent;
+  /** XEN_DMOP_inject_msi (14, Xen 4.9+): `struct xen_dm_op_inject_msi`. schema: dmops[name=inject_msi] */
   inject_msi: XenDmOpInjectMsi;
+  /** XEN_DMOP_map_mem_type_to_ioreq_server (15, Xen 4.9+): `struct xen_dm_op_map_mem_type_to_ioreq_server`. schema: dmops[name=map_mem_type_to_ioreq_server] */
   map_mem_type_to_ioreq_server: XenDmOpMapMemTypeToIoreqServer;
+  /** XEN_DMOP_remote_shutdown (16, Xen 4.10+): `struct xen_dm_op_remote_shutdown`. schema: dmops[name=remote_shutdown] */
   remote_shutdown: XenDmOpRemoteShutdown;
+  /** XEN_DMOP_relocate_memory (17, Xen 4.11+): `struct xen_dm_op_relocate_memory`. schema: dmops[name=relocate_memory] */
   relocate_memory: XenDmOpRelocateMemory;
+  /** XEN_DMOP_pin_memory_cacheattr (18, Xen 4.11+): `struct xen_dm_op_pin_memory_cacheattr`. schema: dmops[name=pin_memory_cacheattr] */
   pin_memory_cacheattr: XenDmOpPinMemoryCacheattr;
+  /** XEN_DMOP_set_irq_level (19, Xen 4.15+): `struct xen_dm_op_set_irq_level`. schema: dmops[name=set_irq_level] */
   set_irq_level: XenDmOpSetIrqLevel;
+  /** XEN_DMOP_nr_vcpus (20, Xen 4.15+): `struct xen_dm_op_nr_vcpus`. schema: dmops[name=nr_vcpus] */
   nr_vcpus: XenDmOpNrVcpus;
 }

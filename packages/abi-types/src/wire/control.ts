@@ -1,9 +1,10 @@
 /**
- * JSON bodies: the simulator-control frames (no Xen struct exists for them), the ioreq forwarding frames
+ * JSON bodies: the simulator-control frames (no Xen struct exists for them), the benchmark-control frame, the ioreq forwarding frames
  * (set_ioreq_handler, ioreq_request, ioreq_answer), the json reply, the welcome reply and error frames. 64-bit values travel as "0x…" strings, as in every xenmem JSON document; these
  * functions convert the fields that hold them, so each side works with the backend interface's own types.
  */
-import type { DomainInspection, GuestAccess, GuestAccessResult, IoreqRecord } from '../backend.js';
+import type { DomainInspection, GuestAccess, GuestAccessOutcome, GuestAccessResult, IoreqRecord } from '../backend.js';
+import { InputError } from '../errors.js';
 import { WireError } from './frame.js';
 
 const text = new TextEncoder();
@@ -55,7 +56,29 @@ export function big(v: unknown, field: string): bigint {
 export interface Welcome {
   protocol: number;
   release: string;
+  /** Whether the daemon offers the shared-memory transport (shm_open); absent from daemons without it. */
+  shm?: boolean;
 }
+
+/**
+ * shm_open's reply: the daemon's shared-memory arena (a file under /dev/shm holding every shared ioreq page)
+ * and where this connection's doorbell page lies in it.
+ */
+export interface ShmOpenReply {
+  /** The arena file. */
+  path: string;
+  /** Its size in bytes (a multiple of 4096). */
+  size: number;
+  /** Byte offset of this connection's doorbell page. */
+  doorbell: number;
+}
+
+/** shm_page's reply: where a page this connection mapped lies in the arena. */
+export interface ShmPageReply {
+  /** Byte offset of the page in the arena (a multiple of 4096). */
+  offset: number;
+}
+
 
 /** error: why a request failed. `errno` is Xen's positive errno when the failure is a Xen error, else 0. */
 export interface ErrorBody {
@@ -160,4 +183,46 @@ export function ioreqAnswerFromJson(j: Record<string, unknown>): IoreqAnswerBody
   const data = big(j.data, 'ioreq_answer: data');
   if (data > U64_MAX) throw new WireError('ioreq_answer: data does not fit in 64 bits');
   return { id, data };
+}
+
+// ---- benchmark control: guest accesses timed inside the daemon (docs/protocol.md "Benchmark control")
+
+/** Most accesses one bench_guest_accesses frame may ask for: 50,000 latencies of up to 10 s fit in a 1 MiB reply. */
+export const MAX_BENCH_GUEST_ACCESSES = 50_000;
+
+/** bench_guest_accesses: `warmup` untimed accesses, then `count` timed ones, all the same access, one after another. */
+export interface BenchGuestAccessesBody {
+  access: GuestAccess;
+  count: number;
+  warmup: number;
+}
+
+/** The JSON form of a bench_guest_accesses body (the access as guest_access takes it). */
+export const benchGuestAccessesToJson = (b: BenchGuestAccessesBody) => ({ access: guestAccessToJson(b.access), count: b.count, warmup: b.warmup });
+
+/** Reads a bench_guest_accesses body: `count` is 1 … MAX_BENCH_GUEST_ACCESSES, `warmup` 0 … that (InputError naming it otherwise). */
+export function benchGuestAccessesFromJson(j: Record<string, unknown>): BenchGuestAccessesBody {
+  const a = j.access;
+  if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new WireError('bench_guest_accesses: access must be a JSON object (a guest_access body)');
+  const { count, warmup = 0 } = j;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_BENCH_GUEST_ACCESSES)
+    throw new InputError('count', count, `must be an integer 1 … ${MAX_BENCH_GUEST_ACCESSES}`);
+  if (typeof warmup !== 'number' || !Number.isInteger(warmup) || warmup < 0 || warmup > MAX_BENCH_GUEST_ACCESSES)
+    throw new InputError('warmup', warmup, `must be an integer 0 … ${MAX_BENCH_GUEST_ACCESSES}`);
+  return { access: guestAccessFromJson(a as Record<string, unknown>), count, warmup };
+}
+
+/** bench_guest_accesses' reply: each timed access's duration in ns (issue to completion), and how many ended how. */
+export interface BenchGuestAccessesResult {
+  latenciesNs: number[];
+  /** Timed accesses per outcome (all `ioreq` when every access reached a device model). */
+  outcomes: Partial<Record<GuestAccessOutcome, number>>;
+}
+
+/** Reads a bench_guest_accesses reply. */
+export function benchGuestAccessesResultFromJson(j: Record<string, unknown>): BenchGuestAccessesResult {
+  const { latenciesNs, outcomes } = j;
+  if (!Array.isArray(latenciesNs) || !latenciesNs.every((x) => typeof x === 'number')) throw new WireError('bench_guest_accesses: latenciesNs must be an array of numbers');
+  if (outcomes === null || typeof outcomes !== 'object' || Array.isArray(outcomes)) throw new WireError('bench_guest_accesses: outcomes must be a JSON object');
+  return { latenciesNs: latenciesNs as number[], outcomes: outcomes as BenchGuestAccessesResult['outcomes'] };
 }

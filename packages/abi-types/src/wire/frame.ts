@@ -32,6 +32,9 @@ export const FrameKind = {
   unbindPort: 0x15,
   notify: 0x16,
   pageWrite: 0x17,
+  // Shared memory (docs/protocol.md "Shared memory"): the ioreq pages and an event doorbell under /dev/shm
+  shmOpen: 0x18,
+  shmPage: 0x19,
   // Simulator control (small JSON bodies: no Xen struct exists for these)
   createDomain: 0x20,
   destroyDomain: 0x21,
@@ -41,6 +44,8 @@ export const FrameKind = {
   // The client as device model (JSON bodies): forwarding of ioreqs to a connection's IoreqHandler
   setIoreqHandler: 0x25,
   ioreqAnswer: 0x26,
+  // Benchmark control (JSON): guest accesses timed inside the daemon (`xenmem bench`, ioreq-roundtrip-daemon)
+  benchGuestAccesses: 0x27,
   // Replies
   welcome: 0x81,
   status: 0x82,

@@ -2,3 +2,4 @@
 export * from './frame.js';
 export * from './payloads.js';
 export * from './control.js';
+export * from './doorbell.js';

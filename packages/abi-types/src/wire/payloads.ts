@@ -250,6 +250,14 @@ export const decodeLocalPort = (p: Uint8Array) => {
   return r.end(r.u32());
 };
 
+/** shm_page: u32 handle (a page this connection mapped). */
+export const encodePageHandle = (handle: number) => new Writer().u32(handle).done();
+/** Decodes a page-handle payload. */
+export const decodePageHandle = (p: Uint8Array) => {
+  const r = new Reader(p, 'shm_page');
+  return r.end(r.u32());
+};
+
 /** The bytes of one page, with its identity. */
 export interface PageBytes {
   handle: number;

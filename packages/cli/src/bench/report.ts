@@ -47,20 +47,62 @@ function medianMsOf(t: Timed): number {
   return t.medianMs ?? t.p50Us / 1000;
 }
 
+/** An impl that could not run in this run (e.g. the shm transport not available), with why. */
+function notRun(v: unknown): string | null {
+  const e = (v as { error?: unknown }).error;
+  return typeof e === 'string' ? e : null;
+}
+
 /** Rows [impl, median or rate, p50, p99, samples] of a simple workload. */
 function timedRows(results: Record<string, unknown>): string[][] {
   return Object.entries(results).map(([impl, v]) => {
+    const error = notRun(v);
+    if (error !== null) return [impl, `not run: ${error.replace(/\|/g, '\\|')}`, '', '', ''];
     const t = v as Timed;
     return [impl, t.opsPerSec !== undefined ? formatRate(t.opsPerSec) : formatMs(t.medianMs!), formatMs(t.p50Us / 1000), formatMs(t.p99Us / 1000), String(t.samples)];
   });
 }
 
-/** Sentences comparing native with ts and memset, from one workload's medians. */
+/**
+ * The issue's targets for ioreq-roundtrip-daemon: each impl's p50 at most `max` × the socket-pingpong p50
+ * (the floor for anything built on Node sockets between two processes).
+ */
+export const IOREQ_DAEMON_TARGETS: readonly { impl: string; max: number }[] = [
+  { impl: 'daemon', max: 3 },
+  { impl: 'shm', max: 0.5 },
+];
+
+/** Sentences comparing the daemon impls' p50 with the socket ping-pong's, each next to its target. */
+function pingpongLines(results: Record<string, unknown>): string[] {
+  const floor = results['socket-pingpong'] as Timed | undefined;
+  if (!floor || notRun(floor) !== null) return [];
+  return IOREQ_DAEMON_TARGETS.flatMap(({ impl, max }) => {
+    const v = results[impl];
+    if (v === undefined) return [];
+    const error = notRun(v);
+    if (error !== null) return [`${impl} p50 / socket-pingpong p50: not run (${error}); target ≤ ${max}`];
+    const r = (v as Timed).p50Us / floor.p50Us;
+    return [`${impl} p50 / socket-pingpong p50 = ${formatRatio((v as Timed).p50Us, floor.p50Us)} (target ≤ ${max}: ${r <= max ? 'met' : 'not met'})`];
+  });
+}
+
+/** The pipelined set_mem_type calls against the sequential ones. */
+function pipelinedLines(results: Record<string, unknown>): string[] {
+  const one = results['daemon'] as Timed | undefined;
+  const many = results['daemon-pipelined'] as Timed | undefined;
+  if (!one?.opsPerSec || !many?.opsPerSec) return [];
+  return [`daemon-pipelined makes ${formatRatio(many.opsPerSec, one.opsPerSec)} the calls per second of daemon (one at a time)`];
+}
+
+/**
+ * Sentences comparing a workload's impls: native with ts and memset (medians); for ioreq-roundtrip-daemon each
+ * impl's p50 with socket-pingpong's and its target; for dmop-throughput-daemon pipelined with sequential calls.
+ */
 export function ratioLines(results: Record<string, unknown>): string[] {
   const native = results['native'] as Timed | undefined;
   const ts = results['ts'] as Timed | undefined;
   const memset = results['memset'] as Timed | undefined;
-  const lines: string[] = [];
+  const lines: string[] = [...pingpongLines(results), ...pipelinedLines(results)];
   if (native && ts) {
     const n = medianMsOf(native);
     const t = medianMsOf(ts);
@@ -99,7 +141,7 @@ export function renderMarkdown(doc: BenchDocument, chart = 'benchmarks-chart.svg
   out.push('# Benchmarks\n\n');
   out.push(
     'Produced by `npm run bench` (scripts/bench.mjs), which runs `xenmem bench --json` into `bench/results.json` and writes this page and its chart from it. ' +
-      'Run one workload with `xenmem bench --only ID`; `--quick` shrinks the workloads whose cost grows with pages 16× (never `retype-uniform`).\n\n',
+      'Run one workload with `xenmem bench --only ID`; `--quick` shrinks the workloads whose cost grows with pages 16× (never `retype-uniform`) and takes 10× fewer samples of the ioreq and daemon workloads.\n\n',
   );
   out.push(`Machine: ${m.cpus} CPUs, Node.js ${m.node}, ${m.rustc ?? 'rustc not found'}. `);
   out.push(
@@ -109,6 +151,12 @@ export function renderMarkdown(doc: BenchDocument, chart = 'benchmarks-chart.svg
     '\nMethod: each workload runs every implementation in the same process and run; tables are built and reset outside the timed region; warm-up runs are thrown away, then N samples are timed with `process.hrtime`. ' +
       '`medianMs` is the median sample; `p50Us`/`p99Us` are nearest-rank percentiles of the sample durations (one sample = one whole call); for `lookup-random` `opsPerSec` is lookups per second at the median batch. ' +
       'Retypes go through the simulator\'s full `dmOp` path (a set_mem_type buffer in, decoding, checks, the per-page transition table, no preemption). `memset` fills one byte per page of a buffer in the same process: what a byte-per-page table would cost at memory speed.\n',
+
+  );
+  out.push(
+    '\nThe ioreq and daemon workloads time one operation per sample (a guest access, a round trip, a set_mem_type call) and report `opsPerSec` as operations over their total time (for pipelined calls: over the wall time), with p50/p99 of the single operations. ' +
+      '`ioreq-roundtrip-daemon` runs three processes: the daemon, a device model answering from its `IoreqServer`, and `xenmem bench`, which only asks the daemon (frame `bench_guest_accesses`, docs/protocol.md "Benchmark control") to make and time the guest accesses itself, so its figures are the ioreq path and not the benchmark\'s own socket. ' +
+      '`socket-pingpong` is the floor for that path: a bare 32-byte message and its echo between two Node processes over a Unix socket, measured in the same run. The issue\'s targets: `daemon` p50 ≤ 3 × and `shm` p50 ≤ 0.5 × the `socket-pingpong` p50. An impl that could not run (e.g. `shm` where the shared-memory transport is not available) shows why instead of figures.\n',
   );
   out.push(`\n![median time per workload and implementation, log scale](${chart})\n`);
   for (const w of doc.workloads) {
@@ -126,7 +174,8 @@ export function renderMarkdown(doc: BenchDocument, chart = 'benchmarks-chart.svg
       });
       out.push('\n' + mdTable(['impl', 'RSS delta (median)', 'RSS delta (max)', 'within limit', 'child processes'], rows));
     } else {
-      out.push('\n' + mdTable(['impl', w.id === 'lookup-random' ? 'lookups/s' : 'median', 'p50', 'p99', 'samples'], timedRows(w.results)));
+      const rate = w.id === 'lookup-random' ? 'lookups/s' : Object.values(w.results).some((v) => (v as Timed).opsPerSec !== undefined) ? 'ops/s' : 'median';
+      out.push('\n' + mdTable(['impl', rate, 'p50', 'p99', 'samples'], timedRows(w.results)));
       const lines = ratioLines(w.results);
       if (lines.length > 0) out.push('\n' + lines.map((l) => `- ${l}`).join('\n') + '\n');
     }
@@ -146,6 +195,7 @@ export function renderSvg(doc: BenchDocument): string {
   for (const w of doc.workloads) {
     if (w.id === 'scaling' || w.id === 'memory-16tib') continue;
     for (const [impl, v] of Object.entries(w.results)) {
+      if (notRun(v) !== null) continue;
       const t = v as Timed;
       const ms = medianMsOf(t);
       bars.push({ label: `${w.id} ${impl}`, impl, ms, text: formatMs(ms) });

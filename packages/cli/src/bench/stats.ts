@@ -87,3 +87,13 @@ export function summarize(ns: readonly number[]): SampleSummary {
 export function summarizeRate(ns: readonly number[], ops: number): RateSummary {
   return { opsPerSec: round4(ops / (median(ns) / 1e9)), p50Us: round4(percentile(ns, 50) / 1e3), p99Us: round4(percentile(ns, 99) / 1e3), samples: ns.length };
 }
+
+/**
+ * Per-operation durations in ns of operations run one after another → operations per second over their total
+ * time (or over `wallNs` when they overlapped, e.g. pipelined calls), p50/p99 in µs, and the number of them.
+ */
+export function summarizeLatencies(ns: readonly number[], wallNs?: number): RateSummary {
+  if (ns.length === 0) throw new RangeError('summary of no operations');
+  const total = wallNs ?? ns.reduce((a, b) => a + b, 0);
+  return { opsPerSec: round4(ns.length / (total / 1e9)), p50Us: round4(percentile(ns, 50) / 1e3), p99Us: round4(percentile(ns, 99) / 1e3), samples: ns.length };
+}

@@ -5,16 +5,28 @@
  * simulator's full `dmOp` path (set_mem_type buffer in, no preemption) unless a workload says otherwise.
  *
  * `quick` shrinks the workloads whose cost grows with pages (or lookups, or runs) by 16× and keeps their
- * shape; it never shrinks `retype-uniform`.
+ * shape; it never shrinks `retype-uniform`. The ioreq and daemon workloads (./ioreq-workloads.ts) do not grow
+ * with pages: `quick` takes fewer samples of them.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { encodeDmOp, hvmmemType, LATEST_INTERFACE_VERSION, p2mValue, RELEASES, type HypercallOutcome, type ReleaseName } from '@xenmem/abi-types';
+import { encodeDmOp, hvmmemType, LATEST_INTERFACE_VERSION, p2mValue, type HypercallOutcome } from '@xenmem/abi-types';
 import { Hypervisor, mulberry32, type P2mCore, type P2mTable } from '@xenmem/hypervisor-sim';
+import { dmopThroughputDaemon, ioreqRoundtripDaemon, ioreqRoundtripInproc } from './ioreq-workloads.js';
+import { BENCH_RELEASE } from './release.js';
 import { measure, median, round4, summarize, summarizeRate, type MeasureOptions, type RateSummary, type SampleSummary } from './stats.js';
 
-export const WORKLOAD_IDS = ['retype-uniform', 'retype-fragmented', 'lookup-random', 'scaling', 'memory-16tib'] as const;
+export const WORKLOAD_IDS = [
+  'retype-uniform',
+  'retype-fragmented',
+  'lookup-random',
+  'ioreq-roundtrip-inproc',
+  'ioreq-roundtrip-daemon',
+  'dmop-throughput-daemon',
+  'scaling',
+  'memory-16tib',
+] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 /** What a workload gets from the runner. */
@@ -42,8 +54,7 @@ export interface Workload {
 /** Quick mode's shrink factor for workloads whose cost grows with pages. */
 export const QUICK_SHRINK = 16;
 
-/** The newest release the simulator models: the one every workload runs at. */
-export const BENCH_RELEASE: ReleaseName = RELEASES.filter((r) => r.behaviourRecorded).at(-1)!.name as ReleaseName;
+export { BENCH_RELEASE };
 
 const DOMID = 1;
 const P2M_RAM_RW = p2mValue('p2m_ram_rw', BENCH_RELEASE)!;
@@ -297,4 +308,4 @@ const memory16tib: Workload = {
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, scaling, memory16tib];
+export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, dmopThroughputDaemon, scaling, memory16tib];

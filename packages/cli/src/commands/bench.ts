@@ -1,6 +1,7 @@
 /**
  * `xenmem bench [--quick] [--json] [--only ID]`: the p2m core benchmarks (native addon against the
- * TypeScript core, and a memset floor where it applies). Data on stdout (one JSON document with
+ * TypeScript core, and a memset floor where it applies) and the ioreq and DM-op round trips (in process,
+ * through the daemon's socket, through shared memory, against a bare socket ping-pong). Data on stdout (one JSON document with
  * --json, text tables otherwise); progress on stderr when it is a terminal. Workloads, runner and
  * statistics live in ../bench/.
  */
@@ -60,9 +61,11 @@ function renderText(doc: BenchDocument): string {
         return [impl, r.rssDeltaMiB, r.maxRssDeltaMiB, r.withinLimit ? 'yes' : 'NO', r.samples];
       })));
     } else {
+      const unit = w.id === 'lookup-random' ? 'lookups/s' : 'ops/s';
       out.push(table(['impl', 'median', 'p50', 'p99', 'samples'], Object.entries(w.results).map(([impl, v]) => {
+        if ('error' in (v as object)) return [impl, `not run: ${(v as { error: string }).error}`, '', '', ''];
         const t = v as { medianMs?: number; opsPerSec?: number; p50Us: number; p99Us: number; samples: number };
-        return [impl, t.opsPerSec !== undefined ? `${Math.round(t.opsPerSec).toLocaleString('en')} lookups/s` : formatMs(t.medianMs!), formatMs(t.p50Us / 1000), formatMs(t.p99Us / 1000), t.samples];
+        return [impl, t.opsPerSec !== undefined ? `${Math.round(t.opsPerSec).toLocaleString('en')} ${unit}` : formatMs(t.medianMs!), formatMs(t.p50Us / 1000), formatMs(t.p99Us / 1000), t.samples];
       })));
       for (const l of ratioLines(w.results)) out.push(`  ${l}\n`);
     }

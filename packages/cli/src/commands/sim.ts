@@ -17,6 +17,8 @@ export interface SimServeOptions {
   trace?: string;
   /** A state file: restored at start when it exists (the --domain list is then ignored), written after every change. */
   state?: string;
+  /** false (--no-shm): the daemon offers no shared-memory transport. */
+  shm?: false;
 }
 
 export interface SimCreateDomainOptions {
@@ -74,12 +76,19 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
     }
   }
   // statePath is @xenmem/hypervisor-sim's DaemonOptions field (docs/reliability.md); passed through as is.
-  const daemonOptions = { socketPath: o.socket, hypervisor, ...(o.trace !== undefined && { trace: o.trace }), ...(o.state !== undefined && { statePath: o.state }) };
+  const daemonOptions = {
+    socketPath: o.socket,
+    hypervisor,
+    ...(o.trace !== undefined && { trace: o.trace }),
+    ...(o.state !== undefined && { statePath: o.state }),
+    ...(o.shm === false && { shm: false }),
+  };
   const daemon = await env.startDaemon(daemonOptions);
   const domains = restoring
     ? `state restored from ${o.state}${o.domains.length ? ', --domain ignored' : ''}`
     : `${o.domains.length ? `domains ${o.domains.map((d) => d.domid).join(', ')}` : 'no domains'}${o.state !== undefined ? `, state ${o.state}` : ''}`;
-  io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}); stop with Ctrl-C\n`);
+  const shm = daemon.shm === undefined ? '' : 'path' in daemon.shm ? `, shared memory ${daemon.shm.path}` : `, no shared memory: ${daemon.shm.reason}`;
+  io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}${shm}); stop with Ctrl-C\n`);
   const signal = await env.untilStopped();
   await daemon.close?.();
   io.err(`xenmem sim serve: ${signal}: stopped\n`);

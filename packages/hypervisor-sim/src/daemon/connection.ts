@@ -6,6 +6,8 @@
  * and closes this connection only.
  */
 import type { Socket } from 'node:net';
+import type { Doorbell, ShmArena } from './shm.js';
+import { SharedPageView } from '../ioreq/pages.js';
 import {
   FrameDecoder,
   FrameKind,
@@ -27,8 +29,8 @@ const ETIMEDOUT = 110;
 
 interface MappedPage {
   page: SharedPage;
-  /** The bytes the client's mirror holds. */
-  seen: Uint8Array;
+  /** The bytes the client's mirror holds; null once the client maps the page from the arena (shm_page). */
+  seen: Uint8Array | null;
 }
 
 export class Connection {
@@ -48,6 +50,8 @@ export class Connection {
   private nextIoreqId = 1;
   private readonly pages = new Map<number, MappedPage>();
   private nextHandle = 1;
+  /** Set by shm_open: events to this client go through its doorbell page (docs/protocol.md "Shared memory"). */
+  doorbell: Doorbell | null = null;
   private readonly decoder = new FrameDecoder();
   private closing = false;
   /** Runs while a frame is started and not finished (frameTimeoutMs). */
@@ -79,6 +83,8 @@ export class Connection {
     socket.on('close', () => {
       this.closing = true;
       this.clearFrameTimer();
+      this.doorbell?.close();
+      this.doorbell = null;
       this.dropIoreqs();
       onClose(this);
     });
@@ -134,9 +140,30 @@ export class Connection {
     if (e.fatal) this.close();
   }
 
-  /** Pushes an event frame for a bound port; the page updates before it show what the notify was about. */
+  /**
+   * Delivers a notification on a bound port: through the doorbell when the connection has one and no page
+   * update had to go out on the socket first (an event must not overtake the bytes it is about), else as an
+   * event frame after the page updates.
+   */
   deliverEvent(port: number): void {
+    if (this.closing) return;
+    if (!this.syncPages() && this.doorbell?.post(port)) return;
     this.send(FrameKind.event, 0, encodeLocalPort(port));
+  }
+
+  /**
+   * shm_page: the client maps page `handle` from the arena from now on, so the daemon stops mirroring it.
+   * Returns its offset in the arena, or null when the page does not live there (guest RAM, or no room).
+   */
+  sharePage(handle: number, arena: ShmArena): number | null {
+    const p = this.pages.get(handle);
+    if (!p) throw new WireError(`no page with handle ${handle} on this connection`);
+    const offset = p.page instanceof SharedPageView ? arena.offsetOf(p.page.bytes) : null;
+    if (offset !== null) {
+      this.syncPages();
+      p.seen = null;
+    }
+    return offset;
   }
 
   /**
@@ -186,12 +213,17 @@ export class Connection {
     const p = this.pages.get(handle);
     if (!p) throw new WireError(`no page with handle ${handle} on this connection`);
     p.page.write(offset, bytes);
-    p.seen.set(bytes, offset);
+    p.seen?.set(bytes, offset);
   }
 
-  /** Sends the byte runs of each page that differ from what the client last saw (exact runs, no padding). */
-  private syncPages(): void {
+  /**
+   * Sends the byte runs of each mirrored page that differ from what the client last saw (exact runs, no
+   * padding); returns whether any went out.
+   */
+  private syncPages(): boolean {
+    let sent = false;
     for (const [handle, p] of this.pages) {
+      if (p.seen === null) continue;
       const now = p.page.read(0, WIRE_PAGE_SIZE);
       let i = 0;
       while (i < WIRE_PAGE_SIZE) {
@@ -204,14 +236,18 @@ export class Connection {
         const bytes = now.slice(start, i);
         p.seen.set(bytes, start);
         this.socket.write(encodeFrame(FrameKind.pageUpdate, 0, encodePageBytes({ handle, offset: start, bytes })));
+        sent = true;
       }
     }
+    return sent;
   }
 
   close(): void {
     if (this.closing) return;
     this.closing = true;
     this.clearFrameTimer();
+    this.doorbell?.close();
+    this.doorbell = null;
     this.socket.end(() => this.socket.destroy());
     // A peer that never reads must not keep the socket open: destroy it after a grace period.
     setTimeout(() => this.socket.destroy(), 1000).unref?.();
@@ -220,6 +256,8 @@ export class Connection {
   destroy(): void {
     this.closing = true;
     this.clearFrameTimer();
+    this.doorbell?.close();
+    this.doorbell = null;
     this.socket.destroy();
   }
 }

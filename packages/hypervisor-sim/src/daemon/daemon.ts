@@ -14,6 +14,7 @@ import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
 import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from './socket-path.js';
 import { Trace } from './trace.js';
+import { loadShmTransport, ShmArena } from './shm.js';
 
 /** Options of the simulator daemon: where its socket is, and what it simulates. */
 export interface DaemonOptions {
@@ -43,6 +44,19 @@ export interface DaemonOptions {
    * anything but a regular file is refused.
    */
   statePath?: string;
+  /**
+   * Offer the shared-memory transport (docs/protocol.md "Shared memory"; default true): ioreq servers' pages
+   * live in an arena under /dev/shm that device models map, with doorbell pages for notifications. Needs
+   * `@xenmem/shm-transport` on Linux; without it the daemon serves the socket alone (see `Daemon.shm`).
+   * Only with a `Hypervisor`.
+   */
+  shm?: boolean;
+  /**
+   * After posting an event to a client's doorbell, spin up to this many microseconds for the client's answer
+   * and take it on the daemon's thread (default 0: the doorbell's watcher thread wakes the event loop). Trades
+   * the daemon's time — nothing else is served while it polls — for a shorter ioreq round trip; 0 … 1000.
+   */
+  shmPollUs?: number;
 }
 
 /** A running simulator daemon: its socket, its connections, and how to stop it. */
@@ -53,6 +67,8 @@ export interface Daemon {
   readonly connections: number;
   /** Whether the state came from an existing state file (false without statePath). */
   readonly restored: boolean;
+  /** The shared-memory arena's path, or why there is none. */
+  readonly shm: { path: string } | { reason: string };
   /** Stops listening, closes every connection and removes the socket file. The hypervisor is left as it is. */
   close(): Promise<void>;
 }
@@ -69,14 +85,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const frameTimeoutMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new InputError('maxConnections', maxConnections, 'must be an integer ≥ 1');
   if (typeof frameTimeoutMs !== 'number' || Number.isNaN(frameTimeoutMs) || frameTimeoutMs < 0) throw new InputError('frameTimeoutMs', frameTimeoutMs, 'must be a number of milliseconds ≥ 0');
+  const shmPollUs = options.shmPollUs ?? 0;
+  if (!Number.isInteger(shmPollUs) || shmPollUs < 0 || shmPollUs > 1000) throw new InputError('shmPollUs', shmPollUs, 'must be an integer 0 … 1000 (µs)');
   if (statePath !== undefined && !(hypervisor instanceof Hypervisor)) throw new InputError('statePath', statePath, 'needs a Hypervisor (the simulator) to save and restore');
   // The socket first: a path in use by a running daemon is refused before its state file is touched.
   await claimSocketPath(socketPath);
   const state = statePath !== undefined ? await StateFile.open(statePath, hypervisor as Hypervisor) : null;
+  const shm = await openArena(options.shm ?? true, hypervisor);
+  if ('arena' in shm) (hypervisor as Hypervisor).usePageStore(shm.arena);
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
   const trace = new Trace(tracePath);
-  const ctx: DaemonContext = { hv: hypervisor, trace, events, ...(state && { persist: () => state.persist() }) };
+  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, ...(state && { persist: () => state.persist() }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));
@@ -99,6 +119,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return conns.size;
     },
     restored: state?.restored ?? false,
+    shm: 'arena' in shm ? { path: shm.arena.path } : shm,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -111,10 +132,28 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         // the last request's reply said so already
       }
       hypervisor.setIoreqHandler(null);
+      if ('arena' in shm) {
+        // The pages go back to plain memory first: the hypervisor outlives the daemon.
+        (hypervisor as Hypervisor).usePageStore(null);
+        shm.arena.close();
+      }
       releaseSocketPath(socketPath, ino);
       await trace.close();
     },
   };
+}
+
+/** The arena when shared memory is wanted and possible, else why not. */
+async function openArena(wanted: boolean, hypervisor: SimulatorBackend): Promise<{ arena: ShmArena } | { reason: string }> {
+  if (!wanted) return { reason: 'turned off (shm: false)' };
+  if (!(hypervisor instanceof Hypervisor)) return { reason: 'the hypervisor is not the simulator (no page store)' };
+  const loaded = await loadShmTransport();
+  if ('reason' in loaded) return loaded;
+  try {
+    return { arena: ShmArena.create(loaded.transport) };
+  } catch (e) {
+    return { reason: `the arena could not be created: ${(e as Error).message}` };
+  }
 }
 
 /** A connection beyond the limit: one error frame (id 0, errno EMFILE), then closed; nothing else is read. */

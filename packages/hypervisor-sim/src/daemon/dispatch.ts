@@ -19,6 +19,7 @@ import {
   decodeHvmOpRequest,
   decodeJson,
   decodeLocalPort,
+  decodePageHandle,
   decodeMapForeignGfn,
   decodePageBytes,
   decodeRestrict,
@@ -36,15 +37,20 @@ import {
   inspectionToJson,
   ioreqAnswerFromJson,
   setIoreqHandlerFromJson,
+  benchGuestAccessesFromJson,
   big,
   type DomainConfig,
   type ErrorBody,
   type Frame,
   type LayoutId,
   type SharedPage,
+  type ShmOpenReply,
+  type ShmPageReply,
   type SimulatorBackend,
+  type Welcome,
 } from '@xenmem/abi-types';
 import type { Connection } from './connection.js';
+import { Doorbell, type ShmArena } from './shm.js';
 import type { EventPumps } from './events.js';
 import type { Trace } from './trace.js';
 
@@ -52,6 +58,10 @@ export interface DaemonContext {
   hv: SimulatorBackend;
   trace: Trace;
   events: EventPumps;
+  /** The shared-memory arena, or why the daemon offers none (docs/protocol.md "Shared memory"). */
+  shm: { arena: ShmArena } | { reason: string };
+  /** How long the daemon polls a doorbell for the answer after posting an event (µs; 0: never). */
+  shmPollUs: number;
   /**
    * Saves the hypervisor's state (the daemon's statePath) if it changed; called after every request handled
    * by a HANDLERS entry, success or failure, before its reply goes out. Throws when the state cannot be written.
@@ -129,14 +139,19 @@ function hello(ctx: DaemonContext, conn: Connection, frame: Frame): void {
   if (h.protocol !== WIRE_PROTOCOL_VERSION) throw new WireError(`protocol ${h.protocol} is not supported (this daemon speaks ${WIRE_PROTOCOL_VERSION})`, { fatal: true });
   if (h.caller >= DOMID_FIRST_RESERVED) throw new WireError(`caller 0x${h.caller.toString(16)} is a reserved domid, not a domain`, { fatal: true });
   conn.caller = h.caller;
-  conn.send(FrameKind.welcome, frame.id, encodeJson({ protocol: WIRE_PROTOCOL_VERSION, release: ctx.hv.release }));
+  const welcome: Welcome = { protocol: WIRE_PROTOCOL_VERSION, release: ctx.hv.release, shm: 'arena' in ctx.shm };
+  conn.send(FrameKind.welcome, frame.id, encodeJson(welcome));
 }
 
-/** privcmd's IOCTL_PRIVCMD_RESTRICT: to the same domain again is a no-op, to another EINVAL. */
+/**
+ * privcmd's IOCTL_PRIVCMD_RESTRICT: to the same domain again is a no-op, to another EINVAL. A connection that
+ * opened the shared-memory arena (which holds every domain's ioreq pages) cannot be restricted: EPERM.
+ */
 function restrict(conn: Connection, frame: Frame): void {
   const domid = decodeRestrict(frame.payload);
   let rc = 0;
-  if (conn.restrictedTo !== null && conn.restrictedTo !== domid) rc = -EINVAL;
+  if (conn.doorbell !== null) rc = -EPERM;
+  else if (conn.restrictedTo !== null && conn.restrictedTo !== domid) rc = -EINVAL;
   else conn.restrictedTo = domid;
   conn.send(FrameKind.status, frame.id, encodeStatus(rc));
 }
@@ -181,6 +196,16 @@ function pagesReply(conn: Connection, rc: number, pages: SharedPage[]): Reply {
 
 function needs(ctx: DaemonContext, method: keyof SimulatorBackend): boolean {
   return typeof ctx.hv[method] === 'function';
+}
+
+/**
+ * A notification from the client on one of its local ports, by frame or through its doorbell: only ports
+ * this connection bound (another connection's are EINVAL, as are ports of a doorbell it never bound).
+ */
+async function notifyPort(ctx: DaemonContext, conn: Connection, port: number, via: 'frame' | 'doorbell'): Promise<number> {
+  const rc = !needs(ctx, 'notify') ? -ENOSYS : conn.ports.has(port) ? await ctx.hv.notify(conn.caller!, port) : -EINVAL;
+  ctx.trace.write({ call: 'notify', conn: conn.id, caller: conn.caller!, port, rc, ...(via === 'doorbell' && { via }) });
+  return rc;
 }
 
 const HANDLERS: Record<number, Handler> = {
@@ -239,10 +264,40 @@ const HANDLERS: Record<number, Handler> = {
   },
 
   async [FrameKind.notify](ctx, conn, payload) {
-    const port = decodeLocalPort(payload);
-    const rc = !needs(ctx, 'notify') ? -ENOSYS : conn.ports.has(port) ? await ctx.hv.notify(conn.caller!, port) : -EINVAL;
-    ctx.trace.write({ call: 'notify', conn: conn.id, caller: conn.caller!, port, rc });
-    return { kind: FrameKind.status, payload: encodeStatus(rc) };
+    return { kind: FrameKind.status, payload: encodeStatus(await notifyPort(ctx, conn, decodeLocalPort(payload), 'frame')) };
+  },
+
+  async [FrameKind.shmOpen](ctx, conn) {
+    if (!('arena' in ctx.shm)) throw new XenError('EOPNOTSUPP', 'shm_open', `the daemon offers no shared memory: ${ctx.shm.reason}`);
+    if (conn.restrictedTo !== null) throw new XenError('EPERM', 'shm_open', `the connection is restricted to domain ${conn.restrictedTo}, and the arena holds every domain's pages`);
+    const { arena } = ctx.shm;
+    if (conn.doorbell === null) {
+      const offset = arena.allocDoorbell();
+      if (offset === null) throw new XenError('ENOSPC', 'shm_open', `the arena's ${arena.pagesInUse} pages are all in use`);
+      conn.doorbell = new Doorbell(arena, offset, (port) => {
+        // Not a request: nothing to reply to, so a failure has nowhere to go but the trace; the state is saved as after a notify frame.
+        notifyPort(ctx, conn, port, 'doorbell').then(
+          () => {
+            try {
+              ctx.persist?.();
+            } catch {
+              // the next reply reports it
+            }
+          },
+          (e: unknown) => ctx.trace.write({ call: 'notify', conn: conn.id, caller: conn.caller!, port, via: 'doorbell', error: String(e) }),
+        );
+      }, ctx.shmPollUs);
+    }
+    ctx.trace.write({ call: 'shm_open', conn: conn.id, caller: conn.caller!, doorbell: conn.doorbell.offset });
+    return json({ path: arena.path, size: arena.region.size, doorbell: conn.doorbell.offset } satisfies ShmOpenReply);
+  },
+
+  async [FrameKind.shmPage](ctx, conn, payload) {
+    const handle = decodePageHandle(payload);
+    if (!('arena' in ctx.shm) || conn.doorbell === null) throw new XenError('EINVAL', 'shm_page', 'shm_open comes first');
+    const offset = conn.sharePage(handle, ctx.shm.arena);
+    if (offset === null) throw new XenError('ENOENT', 'shm_page', `page ${handle} does not live in the arena (only ioreq servers' pages do)`);
+    return json({ offset } satisfies ShmPageReply);
   },
 
   async [FrameKind.createDomain](ctx, conn, payload) {
@@ -276,6 +331,27 @@ const HANDLERS: Record<number, Handler> = {
     ctx.trace.write({ call: 'guest_access', conn: conn.id, caller: conn.caller!, ...access, outcome: r.outcome, value: r.value });
     ctx.trace.ioreqs(conn.id, conn.caller!, access.domid, r.ioreqs);
     return json(guestAccessResultToJson(r));
+  },
+
+  /**
+   * Benchmark control (docs/protocol.md): the same guest access `warmup` times untimed, then `count` times,
+   * one after another, each timed from issue to completion inside the daemon, so a benchmark measures the
+   * ioreq path and not its own client's socket. One trace line for the whole batch.
+   */
+  async [FrameKind.benchGuestAccesses](ctx, conn, payload) {
+    const { access, count, warmup } = benchGuestAccessesFromJson(body(payload, 'bench_guest_accesses'));
+    refuseControl(conn, access.domid, 'bench_guest_accesses');
+    for (let i = 0; i < warmup; i++) await ctx.hv.guestAccess(access);
+    const latenciesNs: number[] = new Array<number>(count);
+    const outcomes: Record<string, number> = {};
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = await ctx.hv.guestAccess(access);
+      latenciesNs[i] = Number(process.hrtime.bigint() - t0);
+      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    }
+    ctx.trace.write({ call: 'bench_guest_accesses', conn: conn.id, caller: conn.caller!, ...access, count, warmup, outcomes });
+    return json({ latenciesNs, outcomes });
   },
 
   async [FrameKind.inspect](ctx, conn, payload) {

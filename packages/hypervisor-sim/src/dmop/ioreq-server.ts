@@ -7,7 +7,7 @@ import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { rangesetAdd, rangesetRemove, type IoreqServer, type RangeType } from '../ioreq/server.js';
-import { PAGE_SIZE, setSlotPort } from '../ioreq/pages.js';
+import { setSlotPort } from '../ioreq/pages.js';
 import { abandonWaits } from '../ioreq/protocol.js';
 import { nonZeroPad } from '../payload.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
@@ -77,8 +77,8 @@ function createIoreqServer(ctx: DmOpContext): DmOpStep {
     bufioreqPort: bufioreq ? hv.evtchn.allocUnboundXen(domain.domid, ctx.caller) : null,
     pages: { kind: 'none' },
     // The bytes exist from the start; get_info and acquire_resource only decide how they are reached.
-    ioreqPage: new Uint8Array(PAGE_SIZE),
-    bufioreqPage: bufioreq ? new Uint8Array(PAGE_SIZE) : null,
+    ioreqPage: hv.allocIoreqPage(),
+    bufioreqPage: bufioreq ? hv.allocIoreqPage() : null,
     ioreqPageMapped: false,
     bufioreqPageMapped: false,
   };
@@ -168,6 +168,8 @@ function destroyIoreqServer(ctx: DmOpContext): DmOpStep {
   for (const port of [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])]) ctx.hv.evtchn.close(domain.domid, port);
   abandonWaits(domain, s);
   domain.servers.delete(id);
+  ctx.hv.releaseIoreqPage(s.ioreqPage);
+  ctx.hv.releaseIoreqPage(s.bufioreqPage);
   return { rc: OK };
 }
 

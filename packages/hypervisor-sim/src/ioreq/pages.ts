@@ -16,19 +16,38 @@ export const STATE_IOREQ_READY = constant('ioreq_state', 'ready');
 export const STATE_IOREQ_INPROCESS = constant('ioreq_state', 'inprocess');
 export const STATE_IORESP_READY = constant('ioreq_state', 'iorsp_ready');
 
-/** The page as a device model sees it: a thin view over the live bytes (writes land at once). */
+/**
+ * Where ioreq servers' pages live. By default plain memory; the daemon installs a store that puts them in a
+ * file under /dev/shm so that a device-model process maps the very bytes Xen writes (docs/protocol.md "Shared
+ * memory"). `adopt` copies a page into the store and returns the store's view of it (null: no room, keep the
+ * page where it is); `release` gives back a page adopted earlier (other pages are ignored).
+ */
+export interface IoreqPageStore {
+  adopt(page: Uint8Array): Uint8Array | null;
+  release(page: Uint8Array): void;
+}
+
+/**
+ * The page as a device model sees it: a thin view over the live bytes (writes land at once). It reads its
+ * bytes through `source` each time, so a page moved into a page store is seen where it lives now.
+ */
 export class SharedPageView implements SharedPage {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(private readonly source: () => Uint8Array) {}
+
+  /** The page's bytes where they live now. */
+  get bytes(): Uint8Array {
+    return this.source();
+  }
 
   read(offset: number, length: number): Uint8Array {
     check(offset, length);
-    return this.bytes.slice(offset, offset + length);
+    return this.source().slice(offset, offset + length);
   }
 
   write(offset: number, bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new InputError('bytes', bytes, 'must be a Uint8Array');
     check(offset, bytes.length);
-    this.bytes.set(bytes, offset);
+    this.source().set(bytes, offset);
   }
 }
 

@@ -43,10 +43,10 @@ export function acquireResource(hv: Hypervisor, caller: number, domid: number, t
     if (idx === FRAME_BUFIOREQ) {
       if (!s.bufioreqPage) return none(fail('ENOENT'));
       mapped.push(() => void (s.bufioreqPageMapped = true));
-      pages.push(new SharedPageView(s.bufioreqPage));
+      pages.push(new SharedPageView(() => s.bufioreqPage!));
     } else if (idx === FRAME_IOREQ_0) {
       mapped.push(() => void (s.ioreqPageMapped = true));
-      pages.push(new SharedPageView(s.ioreqPage));
+      pages.push(new SharedPageView(() => s.ioreqPage));
     } else return none(fail('EINVAL'));
   }
   // Only a call that succeeds maps anything (a failing frame fails the whole call).
@@ -64,11 +64,11 @@ export function mapForeignGfn(hv: Hypervisor, caller: number, domid: number, gfn
     if (s.pages.kind !== 'gfns') continue;
     if (s.pages.ioreqGfn === gfn) {
       s.ioreqPageMapped = true;
-      return { rc: OK, page: new SharedPageView(s.ioreqPage) };
+      return { rc: OK, page: new SharedPageView(() => s.ioreqPage) };
     }
     if (s.pages.bufioreqGfn === gfn && s.bufioreqPage) {
       s.bufioreqPageMapped = true;
-      return { rc: OK, page: new SharedPageView(s.bufioreqPage) };
+      return { rc: OK, page: new SharedPageView(() => s.bufioreqPage!) };
     }
   }
   const type = hv.p2mTypeAt(domid, gfn);
@@ -78,5 +78,6 @@ export function mapForeignGfn(hv: Hypervisor, caller: number, domid: number, gfn
   const n = Number(gfn);
   let bytes = domain.memory.get(n);
   if (!bytes) domain.memory.set(n, (bytes = new Uint8Array(PAGE_SIZE)));
-  return { rc: OK, page: new SharedPageView(bytes) };
+  const page = bytes;
+  return { rc: OK, page: new SharedPageView(() => page) };
 }

@@ -22,8 +22,11 @@ export const P2M_TYPE_COUNT: number = P2M_TYPES.length;
 
 /** One run of equal type. */
 export interface P2mRun {
+  /** First gfn of the run. */
   first: number;
+  /** Number of consecutive gfns in the run. */
   count: number;
+  /** The run's p2m_type_t number. */
   type: number;
 }
 
@@ -83,6 +86,7 @@ export interface P2mTable {
 
 /** Creates tables; one factory per implementation. */
 export interface P2mCore {
+  /** Which implementation: the Rust addon ("native") or the TypeScript table ("ts"). */
   readonly kind: 'native' | 'ts';
   /** A table of maxGpfn+1 pages, all of `initialType`. maxGpfn may be up to 2^32−1. */
   createTable(maxGpfn: number, initialType: number): P2mTable;

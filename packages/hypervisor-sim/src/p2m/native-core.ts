@@ -24,8 +24,14 @@ export const BUILD_NATIVE_COMMAND = 'npm run build:native -w @xenmem/hypervisor-
 
 /** The native core could not be loaded: `reason` says why in one line; `cause` is the loader's error. */
 export class NativeP2mUnavailableError extends Error {
+  /** Always "NativeP2mUnavailableError". */
   override readonly name = 'NativeP2mUnavailableError';
+  /**
+   * An error saying why the addon could not be loaded; `prefix` starts the message (e.g. the option that asked for
+   * it).
+   */
   constructor(
+    /** Why the addon could not be loaded, e.g. "no prebuilt binary for linux-riscv64". */
     readonly reason: string,
     options?: ErrorOptions,
     prefix = '',

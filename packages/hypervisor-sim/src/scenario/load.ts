@@ -19,8 +19,10 @@ export const SCENARIO_SCHEMA_PATH = fileURLToPath(new URL('../../scenario.schema
 
 /** A scenario that cannot be run: every problem with its path. */
 export class ScenarioError extends InputError {
+  /** Every problem found, each with its JSON path. */
   readonly problems: ScenarioProblem[];
 
+  /** An error for the scenario read from `source` (a path, or "-" for stdin) with its `problems`. */
   constructor(source: string, problems: ScenarioProblem[]) {
     super('scenario', source, `is not a usable scenario:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
     this.name = 'ScenarioError';
@@ -170,7 +172,22 @@ function yamlInt(_key: unknown, v: unknown): unknown {
 }
 
 /** Parses scenario text by its file type. */
-export function parseScenarioText(text: string, kind: 'json' | 'yaml'): { ok: true; doc: unknown } | { ok: false; problems: ScenarioProblem[] } {
+export function parseScenarioText(
+  text: string,
+  kind: 'json' | 'yaml',
+):
+  | {
+      /** The text parsed. */
+      ok: true;
+      /** The parsed document, not yet validated. */
+      doc: unknown;
+    }
+  | {
+      /** The text is not valid JSON or YAML. */
+      ok: false;
+      /** The syntax error, with its position. */
+      problems: ScenarioProblem[];
+    } {
   try {
     if (kind === 'json') return { ok: true, doc: JSON.parse(text) };
     return { ok: true, doc: parseYaml(text, yamlInt, { intAsBigInt: true, prettyErrors: true }) };

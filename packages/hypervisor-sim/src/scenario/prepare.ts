@@ -38,75 +38,142 @@ import { constantName, constantNames, constantValue, parseU64 } from './values.j
 export interface ScenarioProblem {
   /** JSON path in the file, e.g. `steps[3].type` ("" for the whole document). */
   path: string;
+  /** What is wrong there, e.g. "is not a release the schema knows". */
   message: string;
 }
 
 /** What `--xen` / `--iface` give on the command line; they override the file. */
 export interface ScenarioOverrides {
+  /** Release to run as instead of the file's `xen` (e.g. from `--xen`). */
   xen?: string;
+  /** Interface version to use instead of the file's `iface`, as 0x hex or a release name. */
   iface?: string;
 }
 
 /** A hypercall as the runner sends it. `fields` are the struct's own names; `id` is filled from `server` at run time. */
 export interface HypercallPlan {
+  /** `__HYPERVISOR_dm_op` (4.9+) or `__HYPERVISOR_hvm_op`. */
   family: 'dm_op' | 'hvm_op';
   /** The DMOP or HVMOP name. */
   name: string;
   /** The HVMOP number (hvm_op family). */
   hvmop?: number;
+  /** The argument struct's fields by their C names, encoded with the op's layout (absent fields are zero). */
   fields: Record<string, unknown>;
   /** modified_memory's buf[1]. */
-  extents?: { first_pfn: bigint; nr: number }[];
+  extents?: {
+    /** First gfn of the extent (`xen_dm_op_modified_memory_extent.first_pfn`). */
+    first_pfn: bigint;
+    /** Number of gfns. */
+    nr: number;
+  }[];
   /** track_dirty_vram's buf[1] size. */
   bitmapBytes?: number;
 }
 
+/** What the runner does for one step. */
 export type PreparedAction =
-  | { kind: 'hypercall'; plan: HypercallPlan }
-  | { kind: 'seed_p2m'; firstPfn: bigint; nr: number; p2m: number }
-  | { kind: 'guest'; access: GuestAccess; respond: bigint | undefined }
-  | { kind: 'inspect' };
+  | {
+      /** Make a hypercall. */
+      kind: 'hypercall';
+      /** The hypercall and its struct fields. */
+      plan: HypercallPlan;
+    }
+  | {
+      /** Set p2m entries directly (SimulatorBackend.seedP2m). */
+      kind: 'seed_p2m';
+      /** First gfn. */
+      firstPfn: bigint;
+      /** Number of gfns. */
+      nr: number;
+      /** The p2m_type_t number they get. */
+      p2m: number;
+    }
+  | {
+      /** Make a guest access (SimulatorBackend.guestAccess). */
+      kind: 'guest';
+      /** The access. */
+      access: GuestAccess;
+      /** The data the step's device model answers reads with (undefined: all ones). */
+      respond: bigint | undefined;
+    }
+  | {
+      /** Inspect the domain (SimulatorBackend.inspect). */
+      kind: 'inspect';
+    };
 
 /** One prepared scenario step, ready to run. */
 export interface PreparedStep {
+  /** Position of the step in the file's `steps`. */
   index: number;
+  /** The step's op. */
   op: StepOp;
+  /** The target domain. */
   domid: number;
+  /** The calling domain (the device model, or 0 for dom0). */
   caller: number;
+  /** The interface version the step's names are read at. */
   iface: number;
+  /** The step's note, for the reader. */
   note?: string;
   /** The alias a create step gives its server. */
   as?: string;
   /** The alias whose server id the hypercall's `id` takes. */
   server?: string;
+  /** What the runner does for the step. */
   action: PreparedAction;
   /** The expectation, with numbers normalised where a result field has a name form. */
   expect?: Record<string, unknown>;
 }
 
+/** A scenario domain, checked, with its defaults filled in: what SimulatorBackend.createDomain gets. */
 export interface PreparedDomain {
+  /** Domain id. */
   domid: number;
+  /** Highest guest frame number of its p2m. */
   maxGpfn: number;
+  /** Hardware-assisted paging. */
   hap: boolean;
+  /** An HVM guest. */
   hvm: boolean;
+  /** Number of vCPUs. */
   vcpus: number;
+  /** Domain id of its device model, if not dom0. */
   dm?: number;
 }
 
 /** A checked scenario, ready for runScenario. */
 export interface PreparedScenario {
+  /** Brand: only prepareScenario makes these. */
   readonly kind: 'prepared-scenario';
+  /** The release to run as. */
   xen: ReleaseName;
   /** The scenario's interface version (steps may carry their own). */
   iface: number;
+  /** When the simulator preempts long ops. */
   preempt: PreemptPolicy;
+  /** Domains to create, checked. */
   domains: PreparedDomain[];
+  /** Steps, checked, in order. */
   steps: PreparedStep[];
+  /** The file's note. */
   note?: string;
 }
 
 /** The result of preparing a scenario: the prepared scenario, or its problems. */
-export type PrepareResult = { ok: true; scenario: PreparedScenario } | { ok: false; problems: ScenarioProblem[] };
+export type PrepareResult =
+  | {
+      /** The scenario is valid for the release. */
+      ok: true;
+      /** The checked scenario, for runScenario. */
+      scenario: PreparedScenario;
+    }
+  | {
+      /** The scenario has problems; nothing can run. */
+      ok: false;
+      /** Every problem found, with its JSON path. */
+      problems: ScenarioProblem[];
+    };
 
 const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
 const MAX_GPFN = 0xffffffff;

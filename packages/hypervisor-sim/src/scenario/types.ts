@@ -186,6 +186,7 @@ export interface DomainSpec {
   vcpus?: number;
   /** Its device-model domain, which may operate on it besides domain 0 (default: none). */
   dm?: Domid;
+  // A note for the reader; the runner ignores it.
   note?: string;
 }
 
@@ -195,6 +196,7 @@ export interface Scenario {
   $schema?: string;
   /** What the scenario shows, and the reference § it comes from. */
   note?: string;
+  // What the scenario shows, for the reader; the runner ignores it.
   description?: string;
   /** The hypervisor release to model (4.6 … 4.22). `--xen` overrides it. */
   xen: ReleaseText;
@@ -202,7 +204,9 @@ export interface Scenario {
   iface?: IfaceText;
   /** Preemption policy (default "never"). */
   preempt?: PreemptSpec;
+  // Domains to create before the first step.
   domains: DomainSpec[];
+  // Steps to run in order.
   steps: Step[];
 }
 
@@ -228,7 +232,9 @@ export interface StepBase {
  * with `as` (exactly one of the two).
  */
 export interface ServerRef {
+  // The server's id (ioservid_t), as create_ioreq_server returned it.
   id?: Uint;
+  // The alias a create_ioreq_server step gave with `as`.
   server?: ServerAlias;
 }
 
@@ -252,59 +258,81 @@ export interface LoopExpect extends ExpectBase {
 
 /** `XEN_DMOP_set_mem_type` (4.9+) or `HVMOP_set_mem_type` (≤4.8). Give the type as `mem_type` or `type`. */
 export interface SetMemTypeStep extends StepBase {
+  // The op: set_mem_type.
   op: 'set_mem_type';
+  // The target domain.
   domid: Domid;
+  // First gfn of the range (`first_pfn`).
   first_pfn: U64;
+  // Number of pages from `first_pfn` (`nr`).
   nr: Uint;
+  // The hvmmem type: a name at the step's interface version, or the number.
   mem_type?: MemTypeSpec;
   /** Short for `mem_type`. */
   type?: MemTypeSpec;
+  // What the step must give; only the fields listed are compared.
   expect?: LoopExpect;
 }
 
 /** `HVMOP_get_mem_type` (15), an HVMOP in every release. */
 export interface GetMemTypeStep extends StepBase {
+  // The op: get_mem_type.
   op: 'get_mem_type';
   /** The target; DOMID_SELF (32752) stands for the caller. */
   domid: Domid;
+  // The gfn to read the type of (`xen_hvm_get_mem_type.pfn`).
   pfn: U64;
+  // What the step must give; only the fields listed are compared.
   expect?: GetMemTypeExpect;
 }
 
 export interface GetMemTypeExpect extends ExpectBase {
   /** The name at the step's interface version (null: the number has no name there), or a number compared with `mem_type`. */
   type?: MemTypeResultSpec;
+  // The hvmmem_type_t number Xen returns.
   mem_type?: Uint;
 }
 
 export interface CreateIoreqServerStep extends StepBase {
+  // The op: create_ioreq_server.
   op: 'create_ioreq_server';
+  // The target domain.
   domid: Domid;
   /** HVM_IOREQSRV_BUFIOREQ_*: "off" (default), "legacy", "atomic", or a number. */
   handle_bufioreq?: ConstantName<'bufioreq'> | Uint;
   /** An alias for the new server, which later steps may give as `server`. */
   as?: ServerAlias;
+  // What the step must give; only the fields listed are compared.
   expect?: CreateIoreqServerExpect;
 }
 
 export interface CreateIoreqServerExpect extends ExpectBase {
+  // The id Xen gives the new server.
   id?: Uint;
 }
 
 export interface GetIoreqServerInfoStep extends StepBase, ServerRef {
+  // The op: get_ioreq_server_info.
   op: 'get_ioreq_server_info';
+  // The target domain.
   domid: Domid;
   /** 4.11+: XEN_DMOP_no_gfns as ["no_gfns"], or a number (written where 4.9/4.10 have `pad`). */
   flags?: ConstantName<'get_info_flags'>[] | Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: GetIoreqServerInfoExpect;
 }
 
 /** Field names as the decoded struct has them: `ioreq_gfn`/`bufioreq_gfn` for the DMOP, `ioreq_pfn`/`bufioreq_pfn` for the HVMOP. */
 export interface GetIoreqServerInfoExpect extends ExpectBase {
+  // The buffered ring's event-channel port.
   bufioreq_port?: Uint;
+  // DMOP (4.11+): gfn of the synchronous ioreq page.
   ioreq_gfn?: U64;
+  // DMOP (4.11+): gfn of the buffered ioreq page.
   bufioreq_gfn?: U64;
+  // HVMOP and DMOP 4.9/4.10: pfn of the synchronous ioreq page.
   ioreq_pfn?: U64;
+  // HVMOP and DMOP 4.9/4.10: pfn of the buffered ioreq page.
   bufioreq_pfn?: U64;
 }
 
@@ -314,35 +342,53 @@ export interface GetIoreqServerInfoExpect extends ExpectBase {
  * stand for `start` = `end` = the SBDF (XEN_DMOP_PCI_SBDF).
  */
 export interface IoRangeStep extends StepBase, ServerRef {
+  // The op: map_io_range_to_ioreq_server or unmap_io_range_from_ioreq_server.
   op: 'map_io_range_to_ioreq_server' | 'unmap_io_range_from_ioreq_server';
+  // The target domain.
   domid: Domid;
+  // XEN_DMOP_IO_RANGE_*: "port", "memory", "pci", or a number.
   type: ConstantName<'io_range'> | Uint;
+  // First port, address or SBDF of the range (inclusive).
   start?: U64;
+  // Last port, address or SBDF of the range (inclusive).
   end?: U64;
+  // PCI segment, for a single-device "pci" range (default 0).
   segment?: Uint;
+  // PCI bus, for a single-device "pci" range.
   bus?: Uint;
+  // PCI device (slot), for a single-device "pci" range.
   device?: Uint;
+  // PCI function, for a single-device "pci" range.
   function?: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface SetIoreqServerStateStep extends StepBase, ServerRef {
+  // The op: set_ioreq_server_state.
   op: 'set_ioreq_server_state';
+  // The target domain.
   domid: Domid;
   /** true/false, or the raw byte. */
   enabled: boolean | Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface DestroyIoreqServerStep extends StepBase, ServerRef {
+  // The op: destroy_ioreq_server.
   op: 'destroy_ioreq_server';
+  // The target domain.
   domid: Domid;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 /** `XEN_DMOP_map_mem_type_to_ioreq_server` (4.9+): claim (flags ["write"]) or release (flags 0 or []) the type. */
 export interface MapMemTypeToIoreqServerStep extends StepBase, ServerRef {
+  // The op: map_mem_type_to_ioreq_server.
   op: 'map_mem_type_to_ioreq_server';
+  // The target domain.
   domid: Domid;
   /** The memory type (Xen accepts only ioreq_server). */
   type: MemTypeSpec;
@@ -350,144 +396,216 @@ export interface MapMemTypeToIoreqServerStep extends StepBase, ServerRef {
   flags: ConstantName<'mem_access'>[] | Uint;
   /** The sweep cursor (default 0; non-zero skips the map/unmap step, as in Xen). */
   opaque?: U64;
+  // What the step must give; only the fields listed are compared.
   expect?: MapMemTypeExpect;
 }
 
 export interface MapMemTypeExpect extends ExpectBase {
+  // Continuations taken by the p2m sweep (preemption points that fired).
   continuations?: Uint;
 }
 
 /** One extent of `modified_memory` (buf[1]). */
 export interface ExtentSpec {
+  // First gfn of the extent.
   first_pfn: U64;
+  // Number of pages in the extent.
   nr: Uint;
 }
 
 /** `XEN_DMOP_modified_memory` with its extents in buf[1] (≤4.8: `HVMOP_modified_memory`, one extent). */
 export interface ModifiedMemoryStep extends StepBase {
+  // The op: modified_memory.
   op: 'modified_memory';
+  // The target domain.
   domid: Domid;
+  // The extents, sent as an array of `xen_dm_op_modified_memory_extent` in buf[1].
   extents: ExtentSpec[];
+  // What the step must give; only the fields listed are compared.
   expect?: LoopExpect;
 }
 
 /** `XEN_DMOP_track_dirty_vram`: the runner passes a bitmap of ⌈nr/8⌉ bytes as buf[1]. */
 export interface TrackDirtyVramStep extends StepBase {
+  // The op: track_dirty_vram.
   op: 'track_dirty_vram';
+  // The target domain.
   domid: Domid;
+  // First gfn of the VRAM range.
   first_pfn: U64;
+  // Number of pages in the range; the bitmap has one bit per page.
   nr: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: TrackDirtyVramExpect;
 }
 
 export interface TrackDirtyVramExpect extends ExpectBase {
   /** The dirty pfns, in order (a run's result lists every pfn whose bit is set). */
   dirty?: U64[] | null;
+  // Number of bits set in the bitmap (null: no bitmap was returned).
   dirtyCount?: UintOrNull;
 }
 
 export interface SetPciIntxLevelStep extends StepBase {
+  // The op: set_pci_intx_level.
   op: 'set_pci_intx_level';
+  // The target domain.
   domid: Domid;
   /** The PCI segment (Xen's field name). */
   domain: Uint;
+  // PCI bus of the device.
   bus: Uint;
+  // PCI device (slot) number.
   device: Uint;
+  // The INTx line: 0 … 3 for INTA … INTD.
   intx: Uint;
+  // 1 asserts the line, 0 deasserts it.
   level: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface SetIsaIrqLevelStep extends StepBase {
+  // The op: set_isa_irq_level.
   op: 'set_isa_irq_level';
+  // The target domain.
   domid: Domid;
+  // ISA IRQ number, 0 … 15.
   isa_irq: Uint;
+  // 1 asserts the IRQ, 0 deasserts it.
   level: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface SetPciLinkRouteStep extends StepBase {
+  // The op: set_pci_link_route.
   op: 'set_pci_link_route';
+  // The target domain.
   domid: Domid;
+  // PCI link number, 0 … 3.
   link: Uint;
+  // The ISA IRQ to route the link to, 0 … 15 (0 disables the route).
   isa_irq: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface InjectEventStep extends StepBase {
+  // The op: inject_event.
   op: 'inject_event';
+  // The target domain.
   domid: Domid;
+  // The vCPU to inject into.
   vcpuid: Uint;
+  // The interrupt or exception vector, 0 … 255.
   vector: Uint;
   /** XEN_DMOP_EVENT_* name or number. */
   type: ConstantName<'inject_event_type'> | Uint;
+  // The exception's error code (XEN_DMOP_no_error_code, ~0, for none).
   error_code?: Uint;
+  // Length of the instruction, for software interrupts and exceptions.
   insn_len?: Uint;
+  // CR2 to set, for a page fault.
   cr2?: U64;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface InjectMsiStep extends StepBase {
+  // The op: inject_msi.
   op: 'inject_msi';
+  // The target domain.
   domid: Domid;
+  // The MSI address.
   addr: U64;
+  // The MSI data.
   data: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface RemoteShutdownStep extends StepBase {
+  // The op: remote_shutdown.
   op: 'remote_shutdown';
+  // The target domain.
   domid: Domid;
   /** SHUTDOWN_* reason code. */
   reason: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface RelocateMemoryStep extends StepBase {
+  // The op: relocate_memory.
   op: 'relocate_memory';
+  // The target domain.
   domid: Domid;
+  // Number of pages to move.
   size: Uint;
+  // First gfn to move from.
   src_gfn: U64;
+  // First gfn to move to.
   dst_gfn: U64;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface PinMemoryCacheattrStep extends StepBase {
+  // The op: pin_memory_cacheattr.
   op: 'pin_memory_cacheattr';
+  // The target domain.
   domid: Domid;
+  // First gfn of the range (inclusive).
   start: U64;
+  // Last gfn of the range (inclusive).
   end: U64;
   /** XEN_DMOP_MEM_CACHEATTR_* name ("wb", "uc", …, "delete") or number. */
   type: ConstantName<'mem_cacheattr'> | Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface SetIrqLevelStep extends StepBase {
+  // The op: set_irq_level.
   op: 'set_irq_level';
+  // The target domain.
   domid: Domid;
+  // The IRQ (GSI) number.
   irq: Uint;
+  // 1 asserts the IRQ, 0 deasserts it.
   level: Uint;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
 export interface NrVcpusStep extends StepBase {
+  // The op: nr_vcpus.
   op: 'nr_vcpus';
+  // The target domain.
   domid: Domid;
+  // What the step must give; only the fields listed are compared.
   expect?: NrVcpusExpect;
 }
 
 export interface NrVcpusExpect extends ExpectBase {
+  // The number of vCPUs Xen reports.
   vcpus?: Uint;
 }
 
 /** Sets internal p2m types directly (paged, shared, log-dirty, grant, holes, …) within 0 … maxGpfn. */
 export interface SeedP2mStep extends StepBase {
+  // The op: seed_p2m (simulator control: sets p2m entries without set_mem_type's checks).
   op: 'seed_p2m';
+  // The target domain.
   domid: Domid;
+  // First gfn to set.
   first_pfn: U64;
+  // Number of gfns to set.
   nr: Uint;
   /** The internal type: a name at the scenario's release (with or without `p2m_`), or its number 0–15. */
   p2m: P2mTypeSpec;
+  // What the step must give; only the fields listed are compared.
   expect?: ExpectBase;
 }
 
@@ -496,10 +614,15 @@ export interface SeedP2mStep extends StepBase {
  * records every request and answers a read with `respond` (default: all ones of the access size).
  */
 export interface GuestMemoryStep extends StepBase {
+  // The op: guest_read or guest_write.
   op: 'guest_read' | 'guest_write';
+  // The target domain.
   domid: Domid;
+  // The vCPU that makes the access.
   vcpu: Uint;
+  // The guest physical address.
   gpa: U64;
+  // Access size in bytes.
   size: AccessSize;
   /**
    * Items (a rep prefix), default 1.
@@ -513,34 +636,52 @@ export interface GuestMemoryStep extends StepBase {
   value?: U64;
   /** What the device model answers to a read request. */
   respond?: U64;
+  // What the step must give; only the fields listed are compared.
   expect?: GuestExpect;
 }
 
 /** A guest port access (PCI config space is reached through ports 0xcf8/0xcfc, as a guest reaches it). */
 export interface GuestPortStep extends StepBase {
+  // The op: guest_in or guest_out.
   op: 'guest_in' | 'guest_out';
+  // The target domain.
   domid: Domid;
+  // The vCPU that makes the access.
   vcpu: Uint;
+  // The I/O port, 0 … 0xffff.
   port: Port;
+  // Access size in bytes.
   size: AccessSize;
+  // Data of an out (default 0).
   value?: U64;
+  // The data the runner answers an in with (default: all ones of the access size).
   respond?: U64;
+  // What the step must give; only the fields listed are compared.
   expect?: GuestExpect;
 }
 
 /** One ioreq as expected: only the fields given are compared; `server` may be the alias or the id. */
 export interface IoreqExpect {
+  // The server it went to: id or alias.
   server?: ServerSpec;
+  // IOREQ_TYPE_* name or number.
   type?: IoreqTypeName | Uint;
+  // IOREQ_READ or IOREQ_WRITE.
   dir?: 'read' | 'write';
+  // Port, address, or PCI config address.
   addr?: U64;
+  // Bytes per item.
   size?: AccessSize;
+  // Items (rep prefix).
   count?: Uint;
+  // The data written (or, for a read, the answer).
   data?: U64;
+  // Whether it went on the buffered ring.
   buffered?: boolean;
 }
 
 export interface GuestExpect extends ExpectBase {
+  // What happened to the access: "ram", "discarded", "ioreq", "null", "retry" or "crash".
   outcome?: GuestAccessOutcome;
   /** What a read returned (null for a write, or when nothing was read). */
   value?: U64OrNull;
@@ -552,34 +693,55 @@ export interface GuestExpect extends ExpectBase {
 
 /** The backend's view of a domain (p2m runs, servers' claim, entry_count, logged events). */
 export interface InspectStep extends StepBase {
+  // The op: inspect (simulator control: compares the domain's state).
   op: 'inspect';
+  // The target domain.
   domid: Domid;
+  // What the step must give; only the fields listed are compared.
   expect?: InspectExpect;
 }
 
+// One run of equal p2m type that `inspect` must show.
 export interface P2mRunExpect {
+  // First gfn of the run.
   first?: U64;
+  // Number of gfns in the run.
   count?: Uint;
+  // The run's p2m_type_t number.
   type?: Uint;
+  // The p2m type's name in the release, e.g. "p2m_ioreq_server".
   name?: string;
 }
 
 export interface InspectExpect extends ExpectBase {
+  // Highest gfn of the p2m.
   maxGpfn?: U64;
+  // Hardware-assisted paging.
   hap?: boolean;
+  // An HVM guest.
   hvm?: boolean;
+  // Number of vCPUs.
   vcpus?: Uint;
+  // Domain id of the device model, or null.
   dm?: UintOrNull;
+  // The HVMMEM_ioreq_server claim.
   ioreqClaim?: {
     /** The owning server's alias or id, or null. */
     owner?: ServerSpecOrNull;
+    // XEN_DMOP_IOREQ_MEM_ACCESS_* flags of the claim (0: unclaimed).
     flags?: Uint;
+    // Number of p2m entries of type p2m_ioreq_server.
     entryCount?: Uint;
   };
   /** The exact list of p2m runs, each compared on the fields given. */
   p2m?: P2mRunExpect[];
   /** The exact list of ops recorded outside the model, each compared on the fields given. */
-  events?: { op?: string; args?: { [field: string]: U64 } }[];
+  events?: {
+    // The op, e.g. "set_mem_type".
+    op?: string;
+    // Its arguments, by field name.
+    args?: { [field: string]: U64 };
+  }[];
 }
 
 /** One operation of a scenario, by its Xen name without prefix. */
@@ -609,6 +771,7 @@ export type Step =
   | GuestPortStep
   | InspectStep;
 
+/** The op name of any step, e.g. "set_mem_type" or "guest_read". */
 export type StepOp = Step['op'];
 
 // ---------------------------------------------------------------------------------------------------
@@ -618,14 +781,19 @@ export type StepOp = Step['op'];
 export interface IoreqResult {
   /** The server's alias if the scenario gave one, else its id. */
   server: string | number;
+  /** The request type (IOREQ_TYPE_*): pio, copy (MMIO), pci_config, timeoffset or invalidate. */
   type: IoreqTypeName;
+  /** IOREQ_READ or IOREQ_WRITE. */
   dir: 'read' | 'write';
   /** Address, port, or for pci_config `SBDF << 32 | register`. */
   addr: string;
+  /** Bytes per repetition: 1, 2, 4 or 8. */
   size: number;
+  /** Repetitions (rep instructions); 1 for a single access. */
   count: number;
   /** The data written, or the data the device model answered to a read. */
   data: string;
+  /** Sent on the buffered page rather than the vCPU's synchronous slot. */
   buffered: boolean;
 }
 
@@ -633,7 +801,9 @@ export interface IoreqResult {
 export interface Mismatch {
   /** The expectation's path within `expect`, e.g. "changed" or "ioreqClaim.entryCount". */
   field: string;
+  /** The value `expect` asked for. */
   expected: unknown;
+  /** The value the step gave. */
   actual: unknown;
 }
 
@@ -657,21 +827,31 @@ export interface Mismatch {
  * and `skipped` says why. A failed expectation lists its `mismatches`.
  */
 export interface StepResult {
+  /** Position of the step in `steps` (0 first). */
   index: number;
+  /** The step's op. */
   op: StepOp;
+  /** The hypercall's return: 0 or −errno; 0 for control and guest steps; null for a skipped step. */
   rc: number | null;
+  /** The errno name of a failure, e.g. "EINVAL", or null. */
   error: string | null;
+  /** Whether the result matched `expect`; null when the step has none. */
   expectMet: boolean | null;
+  /** The fields that did not match `expect`. */
   mismatches?: Mismatch[];
+  /** Why the step did not run (e.g. the op does not exist in the release). */
   skipped?: string;
   [field: string]: unknown;
 }
 
+/** What runScenario returns: the release and interface version it ran at, and each step's result. */
 export interface ScenarioResult {
+  /** The Xen release the scenario ran as. */
   xen: string;
   /** The scenario's interface version, "0x…". */
   iface: string;
   /** Every expectation held. */
   passed: boolean;
+  /** One result per step, in order. */
   steps: StepResult[];
 }

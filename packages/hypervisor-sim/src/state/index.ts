@@ -18,7 +18,9 @@ export class StateFile {
   private last: string | null = null;
 
   private constructor(
+    /** Path of the state file (JSON, written atomically). */
     readonly path: string,
+    /** The hypervisor whose state the file holds. */
     readonly hv: Hypervisor,
     /** Whether open() found and restored a file. */
     readonly restored: boolean,

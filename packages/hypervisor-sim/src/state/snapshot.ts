@@ -20,55 +20,114 @@ import { InputError, decodeJson, encodeJson } from '@xenmem/abi-types';
 import type { Domain, LoggedEvent } from '../domain.js';
 import { Hypervisor } from '../hypervisor.js';
 import { GfnPool } from '../domain.js';
-import { PAGE_SIZE, setSlotPort } from '../ioreq/pages.js';
+import { setSlotPort } from '../ioreq/pages.js';
 import type { IoreqServer, Range } from '../ioreq/server.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_RW } from '../p2m-types.js';
 
 export const STATE_FORMAT = 'xenmem-sim-state';
 export const STATE_VERSION = 1;
 
+/** One ioreq server in the state file. */
 export interface ServerState {
+  /** Server id (ioservid_t). */
   id: number;
+  /** Creation number within the domain (the order servers were created in). */
   created: number;
+  /** Domain id of the emulator that created it. */
   emulator: number;
+  /** handle_bufioreq: 0 off, 1 legacy, 2 atomic. */
   bufioreq: number;
+  /** Whether set_ioreq_server_state enabled it. */
   enabled: boolean;
   /** Port, MMIO and PCI rangesets: inclusive [start, end] pairs. */
   ranges: [bigint, bigint][][];
+  /** Event-channel port per vCPU (index = vCPU id), in the target domain. */
   vcpuPorts: number[];
+  /** The buffered ring's port, or null without a buffered page. */
   bufioreqPort: number | null;
+  /** Whether the ports were written into the ioreq page's slots (restore writes them back). */
   portsPublished: boolean;
-  pages: { kind: 'none' } | { kind: 'gfns'; ioreqGfn: bigint; bufioreqGfn: bigint | null } | { kind: 'resource' };
+  /** How the emulator reaches the server's pages. */
+  pages:
+    | {
+        /** Not set up yet. */
+        kind: 'none';
+      }
+    | {
+        /** At guest frames, from get_ioreq_server_info (taken from the domain's gfn pool). */
+        kind: 'gfns';
+        /** Gfn of the synchronous ioreq page. */
+        ioreqGfn: bigint;
+        /** Gfn of the buffered page, or null without one. */
+        bufioreqGfn: bigint | null;
+      }
+    | {
+        /** Through XENMEM_acquire_resource frames. */
+        kind: 'resource';
+      };
+  /** Whether a device model ever mapped the synchronous page. */
   ioreqPageMapped: boolean;
+  /** Whether a device model ever mapped the buffered page. */
   bufioreqPageMapped: boolean;
 }
 
+/** One guest domain in the state file. */
 export interface DomainState {
+  /** Domain id. */
   domid: number;
+  /** Highest gfn of the p2m. */
   maxGpfn: number;
+  /** Hardware-assisted paging. */
   hap: boolean;
+  /** An HVM guest. */
   hvm: boolean;
+  /** Number of vCPUs. */
   vcpus: number;
+  /** Domain id of the device model, or null. */
   dm: number | null;
   /** Runs [first, count, type] of every type but p2m_ram_rw, in order. */
   p2m: [number, number, number][];
-  claim: { owner: number | null; flags: number; entryCount: number };
+  /** The HVMMEM_ioreq_server claim (Xen's `p2m->ioreq`). */
+  claim: {
+    /** Id of the server that claimed HVMMEM_ioreq_server, or null. */
+    owner: number | null;
+    /** XEN_DMOP_IOREQ_MEM_ACCESS_* flags of the claim. */
+    flags: number;
+    /** p2m entries of type p2m_ioreq_server; restore recomputes it from `p2m` and requires equality. */
+    entryCount: number;
+  };
+  /** Ioreq servers, by id. */
   servers: ServerState[];
+  /** The next id the "counter" id scheme gives (schema ioreqServerIds). */
   ioservidCounter: number;
+  /** Servers created so far (numbering `created`). */
   serversCreated: number;
   /** The port the next allocation in this domain gets. */
   nextPort: number;
-  vram: { firstPfn: number; nr: number } | null;
+  /** The VRAM range track_dirty_vram tracks, or null. */
+  vram: {
+    /** First gfn of the range. */
+    firstPfn: number;
+    /** Number of pages. */
+    nr: number;
+  } | null;
+  /** The latched 0xcf8 PCI config address (ioreq PCI config decoding). */
   pciCf8: number;
+  /** Whether the domain crashed. */
   crashed: boolean;
+  /** The ops that changed the domain, oldest first. */
   events: LoggedEvent[];
 }
 
 /** A serialisable snapshot of the whole simulated hypervisor state. */
 export interface HypervisorState {
+  /** File-format marker, so another JSON file is never taken for state. */
   format: typeof STATE_FORMAT;
+  /** State format version; restore rejects other versions. */
   version: typeof STATE_VERSION;
+  /** The Xen release the hypervisor behaves as, e.g. "4.19". */
   release: string;
+  /** Every guest domain (dom0 excluded), by domid. */
   domains: DomainState[];
 }
 
@@ -201,7 +260,7 @@ export async function restore(hv: Hypervisor, state: HypervisorState): Promise<v
       if (d.servers.has(s.id)) bad(`server ${s.id}`, 'appears twice');
       if (s.vcpuPorts.length !== d.vcpus) bad(`server ${s.id}`, `has ${s.vcpuPorts.length} vCPU ports for ${d.vcpus} vCPUs`);
       if (s.pages.kind === 'gfns') for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn]) if (g !== null) held.add(g);
-      const ioreqPage = new Uint8Array(PAGE_SIZE);
+      const ioreqPage = hv.allocIoreqPage();
       if (s.portsPublished) s.vcpuPorts.forEach((port, vcpu) => setSlotPort(ioreqPage, vcpu, port));
       d.servers.set(s.id, {
         id: s.id,
@@ -215,7 +274,7 @@ export async function restore(hv: Hypervisor, state: HypervisorState): Promise<v
         bufioreqPort: s.bufioreqPort,
         pages: s.pages.kind === 'gfns' ? { kind: 'gfns', ioreqGfn: BigInt(s.pages.ioreqGfn), bufioreqGfn: s.pages.bufioreqGfn === null ? null : BigInt(s.pages.bufioreqGfn) } : { kind: s.pages.kind },
         ioreqPage,
-        bufioreqPage: s.bufioreq ? new Uint8Array(PAGE_SIZE) : null,
+        bufioreqPage: s.bufioreq ? hv.allocIoreqPage() : null,
         ioreqPageMapped: s.ioreqPageMapped,
         bufioreqPageMapped: s.bufioreqPageMapped,
       });

@@ -15,6 +15,7 @@ import {
   decodeLocalPort,
   decodePageBytes,
   encodeFrame,
+  encodePageHandle,
   encodeHello,
   encodeJson,
   encodePageBytes,
@@ -27,8 +28,11 @@ import {
   type ErrorBody,
   type Frame,
   type SharedPage,
+  type ShmOpenReply,
+  type ShmPageReply,
   type Welcome,
 } from '@xenmem/abi-types';
+import { loadShmTransport, ShmChannel } from './shm.js';
 
 /** The daemon refused a frame for a reason that is not a Xen errno, or the connection ended. */
 export class DaemonError extends Error {
@@ -40,9 +44,14 @@ export class DaemonError extends Error {
   }
 }
 
-/** A page as the client sees it: a mirror of the hypervisor's page, written through to the daemon. */
+/**
+ * A page as the client sees it: a mirror of the hypervisor's page, written through to the daemon — or, once
+ * mapped from the shared-memory arena (shm_page), the hypervisor's bytes themselves.
+ */
 class MirrorPage implements SharedPage {
-  readonly bytes: Uint8Array;
+  bytes: Uint8Array;
+  /** The page is the arena's bytes: no page_update comes for it and writes need no page_write. */
+  shared = false;
   constructor(private readonly session: Session, readonly handle: number, initial: Uint8Array) {
     this.bytes = initial.slice();
   }
@@ -53,7 +62,7 @@ class MirrorPage implements SharedPage {
   write(offset: number, bytes: Uint8Array): void {
     checkRange(offset, bytes.length);
     this.bytes.set(bytes, offset);
-    this.session.post(FrameKind.pageWrite, encodePageBytes({ handle: this.handle, offset, bytes }));
+    if (!this.shared) this.session.postPageWrite(encodePageBytes({ handle: this.handle, offset, bytes }));
   }
 }
 
@@ -78,6 +87,16 @@ export class Session {
   private readonly eventWaiters: { resolve(port: number): void; reject(e: unknown): void }[] = [];
   private ended: DaemonError | null = null;
   private readonly decoder = new FrameDecoder();
+  /** The shared-memory arena and doorbell, once shm_open succeeded. */
+  private shm: ShmChannel | null = null;
+  /** The native transport, when the session may use shared memory (prepareShm). */
+  private shmTransport: typeof import('@xenmem/shm-transport') | null = null;
+  private shmRequired = false;
+  private shmOpening: Promise<void> | null = null;
+  /** Local ports this session bound (notifications on others go as frames, to get the daemon's EINVAL). */
+  readonly boundPorts = new Set<number>();
+  /** A page_write went out since the last notify frame: the next notify must follow it on the socket. */
+  private writesInFlight = false;
   /** What the daemon was last told by set_ioreq_handler (false: nothing forwarded). */
   private forwarding = false;
   private forwardingDone: Promise<void> = Promise.resolve();
@@ -99,6 +118,11 @@ export class Session {
     });
     socket.on('error', (e) => this.end(new DaemonError(`connection to the daemon failed: ${e.message}`)));
     socket.on('close', () => this.end(new DaemonError('the connection to the daemon closed')));
+  }
+
+  /** How this session's pages and events travel ('shm' once the arena is open, or about to be on first use). */
+  get transport(): 'shm' | 'socket' {
+    return this.shm || (this.shmTransport && this.shmOpening === null) ? 'shm' : 'socket';
   }
 
   /** Connects and says hello as `caller`. */
@@ -123,10 +147,82 @@ export class Session {
     });
   }
 
-  /** Sends a frame that has no reply on success (page_write). */
-  post(kind: number, payload: Uint8Array): void {
+  /** Sends a page_write (it has no reply on success). */
+  postPageWrite(payload: Uint8Array): void {
     if (this.ended) throw this.ended;
-    this.socket.write(encodeFrame(kind, this.nextId++, payload));
+    this.writesInFlight = true;
+    this.socket.write(encodeFrame(FrameKind.pageWrite, this.nextId++, payload));
+  }
+
+  /**
+   * Readies the shared-memory transport: checks that the daemon offers it and the native transport loads
+   * (with `required`, their absence is an error saying why; without, the session stays on the socket). The
+   * arena itself is opened on first need (useShm), so that a connection can still be restricted first.
+   */
+  async prepareShm(welcome: Welcome, required: boolean): Promise<void> {
+    this.shmRequired = required;
+    if (!welcome.shm) return this.refuseShm('the daemon does not offer it');
+    const loaded = await loadShmTransport();
+    if ('reason' in loaded) return this.refuseShm(loaded.reason);
+    this.shmTransport = loaded.transport;
+  }
+
+  private refuseShm(reason: string): void {
+    if (this.shmRequired) throw new DaemonError(`the shared-memory transport cannot be used: ${reason}`);
+  }
+
+  /**
+   * Opens the arena (shm_open) once, before the first page is mapped or port bound. A restricted session
+   * cannot (the arena holds every domain's pages): it stays on the socket, or, when shm was required, fails.
+   */
+  useShm(): Promise<void> {
+    this.shmOpening ??= (async () => {
+      const transport = this.shmTransport;
+      if (!transport) return;
+      try {
+        const reply = decodeJson((await this.request(FrameKind.shmOpen, new Uint8Array(0), 'shm_open')).payload, 'shm_open') as unknown as ShmOpenReply;
+        this.shm = new ShmChannel(transport, reply, (port) => this.deliverEvent(port));
+      } catch (e) {
+        this.refuseShm((e as Error).message);
+      }
+    })();
+    return this.shmOpening;
+  }
+
+  /** Maps a page from the arena when it lives there (ioreq pages do); otherwise it stays a mirror. */
+  async sharePage(page: SharedPage): Promise<void> {
+    if (!this.shm || !(page instanceof MirrorPage)) return;
+    let offset: number;
+    try {
+      offset = (decodeJson((await this.request(FrameKind.shmPage, encodePageHandle(page.handle), 'shm_page')).payload, 'shm_page') as unknown as ShmPageReply).offset;
+    } catch (e) {
+      if (e instanceof XenError && e.code === 'ENOENT') return; // not an ioreq page: mirrored
+      throw e;
+    }
+    page.bytes = this.shm.page(offset, WIRE_PAGE_SIZE);
+    page.shared = true;
+  }
+
+  /**
+   * A notification through the doorbell, when possible: shared memory open, a port this session bound, and
+   * no page_write still ahead of it on the socket. Returns false when it must go as a notify frame.
+   */
+  notifyShared(port: number): boolean {
+    if (!this.shm || this.writesInFlight || !this.boundPorts.has(port)) return false;
+    return this.shm.post(port);
+  }
+
+  /** A notify frame is going out: page writes before it are ordered by the socket. */
+  notifySent(): void {
+    this.writesInFlight = false;
+  }
+
+  /**
+   * Blocks until the daemon posts an event on the doorbell or `timeoutMs` passes, then queues what it posted
+   * for pending(); returns how many events. 0 at once without shared memory.
+   */
+  waitForEvents(timeoutMs: number, spinUs = 0): number {
+    return this.shm ? this.shm.wait(timeoutMs, spinUs) : 0;
   }
 
   /**
@@ -180,20 +276,21 @@ export class Session {
     });
   }
 
+  private deliverEvent(port: number): void {
+    const w = this.eventWaiters.shift();
+    if (w) w.resolve(port);
+    else this.events.push(port);
+  }
+
   private receive(f: Frame): void {
     if (f.kind === FrameKind.pageUpdate) {
       const u = decodePageBytes(f.payload);
-      this.mirrors.get(u.handle)?.bytes.set(u.bytes, u.offset);
+      const mirror = this.mirrors.get(u.handle);
+      if (mirror && !mirror.shared) mirror.bytes.set(u.bytes, u.offset);
       return;
     }
     if (f.kind === FrameKind.ioreqRequest) return this.answer(f);
-    if (f.kind === FrameKind.event) {
-      const port = decodeLocalPort(f.payload);
-      const w = this.eventWaiters.shift();
-      if (w) w.resolve(port);
-      else this.events.push(port);
-      return;
-    }
+    if (f.kind === FrameKind.event) return this.deliverEvent(decodeLocalPort(f.payload));
     const waiter = this.waiting.get(f.id);
     if (!waiter) {
       // An error frame for a request with no reply (page_write) or for the stream as a whole.
@@ -231,6 +328,10 @@ export class Session {
   private end(e: DaemonError): void {
     if (this.ended) return;
     this.ended = e;
+    // Shared pages keep their last bytes as plain copies: the arena goes away with the mapping.
+    for (const m of this.mirrors.values()) if (m.shared) (m.bytes = m.bytes.slice()), (m.shared = false);
+    this.shm?.close();
+    this.shm = null;
     for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
     for (const w of this.eventWaiters.splice(0)) w.reject(e);

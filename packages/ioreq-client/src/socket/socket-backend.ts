@@ -7,6 +7,8 @@
 import {
   FrameKind,
   InputError,
+  benchGuestAccessesResultFromJson,
+  benchGuestAccessesToJson,
   decodeHypercallDone,
   decodeJson,
   decodePages,
@@ -24,6 +26,7 @@ import {
   guestAccessToJson,
   inspectionFromJson,
   seedP2mToJson,
+  type BenchGuestAccessesResult,
   type DomainConfig,
   type DomainInspection,
   type GuestAccess,
@@ -32,6 +35,7 @@ import {
   type IoreqHandler,
   type SharedPage,
   type SimulatorBackend,
+  type Welcome,
 } from '@xenmem/abi-types';
 import { Session } from './session.js';
 
@@ -53,6 +57,9 @@ export class SocketBackend implements SimulatorBackend {
   /** The caller of the connection `connect` opened; simulator-control frames go through it. */
   readonly caller: number;
   private readonly sessions = new Map<number, Promise<Session>>();
+  /** The sessions open so far, for the synchronous waitForEvents. */
+  private readonly opened = new Map<number, Session>();
+  private readonly firstSession: Session;
   private handler: IoreqHandler | null = null;
   /** Settles once the daemon has taken the last setIoreqHandler's change on every connection. */
   private handlerReady: Promise<void> = Promise.resolve();
@@ -61,9 +68,12 @@ export class SocketBackend implements SimulatorBackend {
     private readonly path: string,
     first: Session,
     release: string,
+    private readonly transportWanted: 'auto' | 'socket' | 'shm',
   ) {
     this.caller = first.caller;
     this.release = release;
+    this.firstSession = first;
+    this.opened.set(first.caller, first);
     this.sessions.set(first.caller, Promise.resolve(first));
     this.attach(first);
   }
@@ -76,19 +86,54 @@ export class SocketBackend implements SimulatorBackend {
   /** Connects to a daemon's socket as `caller` and learns the daemon's Xen release. */
   static async connect(path: string, options: SocketBackendOptions = {}): Promise<SocketBackend> {
     const caller = options.caller ?? 0;
+    const transport = options.transport ?? 'auto';
     if (!Number.isInteger(caller) || caller < 0 || caller > 0xffff) throw new InputError('caller', caller, 'must be a domain id (0 … 65535)');
+    if (!['auto', 'socket', 'shm'].includes(transport)) throw new InputError('transport', transport, "must be 'auto', 'socket' or 'shm'");
+    const session = await SocketBackend.open(path, caller, transport);
+    return new SocketBackend(path, session, session.welcome.release, transport);
+  }
+
+  /** Opens a session and moves it to shared memory as `transport` asks. */
+  private static async open(path: string, caller: number, transport: 'auto' | 'socket' | 'shm'): Promise<Session & { welcome: Welcome }> {
     const { session, welcome } = await Session.open(path, caller);
-    return new SocketBackend(path, session, welcome.release);
+    try {
+      if (transport !== 'socket') await session.prepareShm(welcome, transport === 'shm');
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+    return Object.assign(session, { welcome });
+  }
+
+  /**
+   * How the first connection's ioreq pages and notifications travel: `'shm'` (mapped from the daemon's
+   * arena, doorbell notifications; the arena is opened when the first page is mapped or port bound) or
+   * `'socket'` (frames; also a connection restricted before that, which cannot open the arena).
+   */
+  get transport(): 'shm' | 'socket' {
+    return this.firstSession.transport;
+  }
+
+  /**
+   * Blocks this thread until the daemon posts an event for `caller`'s connection on its shared-memory
+   * doorbell, or `timeoutMs` passes (spinning `spinUs` microseconds first); the events go to pending().
+   * Returns how many arrived (0 at once on the socket transport, or before that caller's connection exists).
+   * For a device model's request loop that would rather block than wait for the event loop.
+   */
+  waitForEvents(caller: number, timeoutMs: number, spinUs = 0): number {
+    const s = this.opened.get(caller);
+    return s ? s.waitForEvents(timeoutMs, spinUs) : 0;
   }
 
   /** The connection for a caller domain (opened with its own hello on first use). */
   private session(caller: number): Promise<Session> {
     let s = this.sessions.get(caller);
     if (!s) {
-      s = Session.open(this.path, caller).then(async (o) => {
-        this.attach(o.session);
-        await o.session.setForwarding(this.handler !== null);
-        return o.session;
+      s = SocketBackend.open(this.path, caller, this.transportWanted).then(async (session) => {
+        this.opened.set(caller, session);
+        this.attach(session);
+        await session.setForwarding(this.handler !== null);
+        return session;
       });
       s.catch(() => this.sessions.delete(caller));
       this.sessions.set(caller, s);
@@ -118,28 +163,40 @@ export class SocketBackend implements SimulatorBackend {
 
   async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }> {
     const s = await this.session(caller);
+    await s.useShm();
     const r = decodePages((await s.request(FrameKind.acquireResource, encodeAcquireResource({ domid, type, id, frame, nrFrames }), 'acquire_resource')).payload);
-    return { rc: r.rc, pages: r.pages.map((p) => s.addPage(p.handle, p.bytes)) };
+    const pages = r.pages.map((p) => s.addPage(p.handle, p.bytes));
+    for (const page of pages) await s.sharePage(page);
+    return { rc: r.rc, pages };
   }
 
   async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }> {
     const s = await this.session(caller);
+    await s.useShm();
     const r = decodePages((await s.request(FrameKind.mapForeignGfn, encodeMapForeignGfn({ domid, gfn }), 'map_foreign_gfn')).payload);
-    return { rc: r.rc, page: r.pages[0] ? s.addPage(r.pages[0].handle, r.pages[0].bytes) : null };
+    const page = r.pages[0] ? s.addPage(r.pages[0].handle, r.pages[0].bytes) : null;
+    if (page) await s.sharePage(page);
+    return { rc: r.rc, page };
   }
 
   async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }> {
     const s = await this.session(caller);
-    return decodePort((await s.request(FrameKind.bindInterdomain, encodeBindInterdomain({ remoteDomid, remotePort }), 'bind_interdomain')).payload);
+    await s.useShm();
+    const r = decodePort((await s.request(FrameKind.bindInterdomain, encodeBindInterdomain({ remoteDomid, remotePort }), 'bind_interdomain')).payload);
+    if (r.rc === 0) s.boundPorts.add(r.localPort);
+    return r;
   }
 
   async unbindPort(caller: number, localPort: number): Promise<number> {
     const s = await this.session(caller);
+    s.boundPorts.delete(localPort);
     return decodeStatus((await s.request(FrameKind.unbindPort, encodeLocalPort(localPort), 'unbind')).payload);
   }
 
   async notify(caller: number, localPort: number): Promise<number> {
     const s = await this.session(caller);
+    if (s.notifyShared(localPort)) return 0;
+    s.notifySent();
     return decodeStatus((await s.request(FrameKind.notify, encodeLocalPort(localPort), 'notify')).payload);
   }
 
@@ -195,12 +252,23 @@ export class SocketBackend implements SimulatorBackend {
   async close(): Promise<void> {
     const sessions = await Promise.allSettled([...this.sessions.values()]);
     this.sessions.clear();
+    this.opened.clear();
     await Promise.all(sessions.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
   }
 
   private async control(kind: number, body: unknown, op: string): Promise<Record<string, unknown> | null> {
     const reply = await (await this.session(this.caller)).request(kind, encodeJson(body), op);
     return decodeJson(reply.payload, op);
+  }
+
+  /**
+   * Benchmark control (docs/protocol.md "Benchmark control"): the daemon makes `access` `warmup` times untimed,
+   * then `count` times one after another, and returns each timed access's duration in ns (issue to completion,
+   * measured inside the daemon) and how many ended with each outcome.
+   */
+  async benchGuestAccesses(access: GuestAccess, count: number, warmup = 0): Promise<BenchGuestAccessesResult> {
+    await this.handlerReady;
+    return benchGuestAccessesResultFromJson((await this.control(FrameKind.benchGuestAccesses, benchGuestAccessesToJson({ access, count, warmup }), 'bench_guest_accesses'))!);
   }
 }
 
