@@ -96,9 +96,18 @@ function readScalar(view: DataView, at: number, f: FieldLayout): unknown {
   }
 }
 
+/** Each layout's field names, for refusing unknown fields (built once per layout: encoding is per ioreq). */
+const FIELD_NAMES = new Map<LayoutId, ReadonlySet<string>>();
+
+function fieldNames(id: LayoutId, layout: Layout): ReadonlySet<string> {
+  let names = FIELD_NAMES.get(id);
+  if (!names) FIELD_NAMES.set(id, (names = new Set(layout.fields.map((f) => f.name as string))));
+  return names;
+}
+
 function encodeInto(id: LayoutId, value: object, view: DataView, base: number, path: string): void {
   const layout = layoutOf(id);
-  const known = new Set(layout.fields.map((f) => f.name as string));
+  const known = fieldNames(id, layout);
   for (const key of Object.keys(value)) if (!known.has(key)) throw new InputError(`${path}.${key}`, (value as Record<string, unknown>)[key], `is not a field of struct ${layout.name}`);
   for (const f of layout.fields) {
     const raw = (value as Record<string, unknown>)[f.name];

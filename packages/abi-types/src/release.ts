@@ -21,6 +21,7 @@ export type IfaceOf<V> = V extends ReleaseName ? ReleaseIfaceMap[V] : V extends 
 
 /** The names of every Xen release the schema covers, oldest first. */
 export const RELEASE_NAMES: readonly ReleaseName[] = RELEASES.map((r) => r.name);
+const RELEASE_INDEX = new Map<string, number>(RELEASE_NAMES.map((n, i) => [n, i]));
 /** The newest Xen release the schema covers. */
 export const NEWEST_RELEASE: ReleaseName = RELEASE_NAMES[RELEASE_NAMES.length - 1]!;
 
@@ -37,7 +38,7 @@ export function resolveRelease(name: string): ReleaseName {
 
 /** Position of a release, oldest first. */
 export function releaseIndex(name: ReleaseName): number {
-  return RELEASE_NAMES.indexOf(name);
+  return RELEASE_INDEX.get(name) ?? -1;
 }
 
 /** Whether `release` lies within the release range `range` (bounds inclusive). */

@@ -38,9 +38,12 @@ function native(): NonNullable<typeof binding> {
  */
 export class ShmRegion {
   readonly #native: Binding.ShmRegion;
+  /** The path, read once: the word operations name it in their errors and are called per notification. */
+  readonly #path: string;
 
   private constructor(native: Binding.ShmRegion) {
     this.#native = native;
+    this.#path = native.path;
     natives.set(this, native);
   }
 
@@ -55,7 +58,7 @@ export class ShmRegion {
   static create(path: string, size: number): ShmRegion {
     const addon = native();
     expectString('path', path);
-    expectNumbers({ size });
+    if (typeof size !== 'number') expectNumbers({ size });
     return new ShmRegion(call(path, () => addon.ShmRegion.create(path, size)));
   }
 
@@ -73,7 +76,7 @@ export class ShmRegion {
 
   /** The file's path, as given to create() or open(). */
   get path(): string {
-    return this.#native.path;
+    return this.#path;
   }
 
   /** The mapping's size in bytes. */
@@ -91,37 +94,37 @@ export class ShmRegion {
    * detaches it: its length becomes 0, and it never reaches unmapped memory.
    */
   get bytes(): Uint8Array {
-    return call(this.path, () => this.#native.bytes);
+    return call(this.#path, () => this.#native.bytes);
   }
 
   /** The 32-bit word at `offset` (a multiple of 4 inside the region), read with a sequentially consistent load. */
   load(offset: number): number {
-    expectNumbers({ offset });
-    return call(this.path, () => this.#native.load(offset));
+    if (typeof offset !== 'number') expectNumbers({ offset });
+    return call(this.#path, () => this.#native.load(offset));
   }
 
   /** Stores `value` (0…2^32 − 1) in the word at `offset`. */
   store(offset: number, value: number): void {
-    expectNumbers({ offset, value });
-    call(this.path, () => this.#native.store(offset, value));
+    if (typeof offset !== 'number' || typeof value !== 'number') expectNumbers({ offset, value });
+    call(this.#path, () => this.#native.store(offset, value));
   }
 
   /** Adds `value` (0…2^32 − 1) to the word, wrapping at 2^32; returns the previous value. */
   add(offset: number, value: number): number {
-    expectNumbers({ offset, value });
-    return call(this.path, () => this.#native.add(offset, value));
+    if (typeof offset !== 'number' || typeof value !== 'number') expectNumbers({ offset, value });
+    return call(this.#path, () => this.#native.add(offset, value));
   }
 
   /** ORs `bits` (0…2^32 − 1) into the word; returns the previous value. */
   or(offset: number, bits: number): number {
-    expectNumbers({ offset, bits });
-    return call(this.path, () => this.#native.or(offset, bits));
+    if (typeof offset !== 'number' || typeof bits !== 'number') expectNumbers({ offset, bits });
+    return call(this.#path, () => this.#native.or(offset, bits));
   }
 
   /** Stores `value` in the word; returns the previous value. */
   exchange(offset: number, value: number): number {
-    expectNumbers({ offset, value });
-    return call(this.path, () => this.#native.exchange(offset, value));
+    if (typeof offset !== 'number' || typeof value !== 'number') expectNumbers({ offset, value });
+    return call(this.#path, () => this.#native.exchange(offset, value));
   }
 
   /**
@@ -130,13 +133,13 @@ export class ShmRegion {
    */
   wake(offset: number, count?: number): number {
     expectNumbers(count === undefined ? { offset } : { offset, count });
-    return call(this.path, () => this.#native.wake(offset, count));
+    return call(this.#path, () => this.#native.wake(offset, count));
   }
 
   /** Xen's event-channel notify: add(offset, 1), then wakes every waiter; returns the new value. */
   signal(offset: number): number {
-    expectNumbers({ offset });
-    return call(this.path, () => this.#native.signal(offset));
+    if (typeof offset !== 'number') expectNumbers({ offset });
+    return call(this.#path, () => this.#native.signal(offset));
   }
 
   /**
@@ -147,7 +150,7 @@ export class ShmRegion {
    */
   wait(offset: number, expected: number, timeoutMs: number, spinUs?: number): number {
     expectNumbers(spinUs === undefined ? { offset, expected, timeoutMs } : { offset, expected, timeoutMs, spinUs });
-    return call(this.path, () => this.#native.wait(offset, expected, timeoutMs, spinUs));
+    return call(this.#path, () => this.#native.wait(offset, expected, timeoutMs, spinUs));
   }
 
   /**
@@ -155,11 +158,11 @@ export class ShmRegion {
    * stop. Every later call except `bytes`, `unlink()` and `close()` throws ShmError `EBADF`.
    */
   close(): void {
-    call(this.path, () => this.#native.close());
+    call(this.#path, () => this.#native.close());
   }
 
   /** Removes the file (the mapping stays valid until close()); ShmError `ENOENT` if it is gone already. */
   unlink(): void {
-    call(this.path, () => this.#native.unlink());
+    call(this.#path, () => this.#native.unlink());
   }
 }

@@ -103,15 +103,23 @@ export function doorbellAwait(words: DoorbellWords, base: number, direction: Doo
   return sleepMs > 0 ? words.wait(seq, seen, sleepMs, 0) !== seen : words.load(seq) !== seen;
 }
 
-/** Takes every port posted in one direction (ascending), clearing their bits. */
-export function doorbellTake(words: DoorbellWords, base: number, direction: DoorbellDirection): number[] {
+/**
+ * Takes every port posted in one direction (ascending), clearing their bits. `view`, a Uint32Array over the
+ * same memory, lets it skip words that read zero without an atomic operation (a post sets a word's bit
+ * before its summary bit, so a word seen zero after the summary was taken holds nothing of that post).
+ */
+export function doorbellTake(words: DoorbellWords, base: number, direction: DoorbellDirection, view?: Uint32Array): number[] {
   const ports: number[] = [];
-  let summary = words.exchange(base + SUMMARY[direction], 0);
+  const summaryAt = base + SUMMARY[direction];
+  if (view && view[summaryAt >>> 2] === 0) return ports;
+  let summary = words.exchange(summaryAt, 0);
   while (summary !== 0) {
     const group = 31 - Math.clz32(summary & -summary);
     summary &= summary - 1;
     for (let w = group * WORDS_PER_SUMMARY_BIT; w < (group + 1) * WORDS_PER_SUMMARY_BIT; w++) {
-      let bits = words.exchange(base + DOORBELL[direction] + w * 4, 0);
+      const at = base + DOORBELL[direction] + w * 4;
+      if (view && view[at >>> 2] === 0) continue;
+      let bits = words.exchange(at, 0);
       while (bits !== 0) {
         const bit = 31 - Math.clz32(bits & -bits);
         bits &= bits - 1;

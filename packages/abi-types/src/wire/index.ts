@@ -3,3 +3,4 @@ export * from './frame.js';
 export * from './payloads.js';
 export * from './control.js';
 export * from './doorbell.js';
+export * from './bytes.js';

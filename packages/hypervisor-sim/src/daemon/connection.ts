@@ -13,6 +13,7 @@ import {
   FrameKind,
   WIRE_PAGE_SIZE,
   WireError,
+  concatBytes,
   encodeFrame,
   encodeJson,
   encodePageBytes,
@@ -50,6 +51,8 @@ export class Connection {
   private nextIoreqId = 1;
   private readonly pages = new Map<number, MappedPage>();
   private nextHandle = 1;
+  /** Frames queued for the next write (write()). */
+  private readonly outbox: Uint8Array[] = [];
   /** Set by shm_open: events to this client go through its doorbell page (docs/protocol.md "Shared memory"). */
   doorbell: Doorbell | null = null;
   private readonly decoder = new FrameDecoder();
@@ -120,14 +123,31 @@ export class Connection {
   /** Sends a frame, after page updates for whatever the hypervisor changed in this connection's pages. */
   send(kind: number, id: number, payload: Uint8Array): void {
     if (this.closing) return;
-    this.syncPages();
     let frame: Uint8Array;
     try {
       frame = encodeFrame(kind, id, payload);
     } catch (e) {
       frame = encodeFrame(FrameKind.error, id, encodeJson({ errno: (e as WireError).errno ?? 0, message: (e as Error).message } satisfies ErrorBody));
     }
-    this.socket.write(frame);
+    this.write(this.pageUpdates(), frame);
+  }
+
+  /**
+   * Queues the page updates and then the frame. Everything queued while the daemon works through one batch of
+   * input (its callbacks and the promise reactions they start) goes out in one write when that is done — one
+   * system call and one wake-up of the client, e.g. for a notify's status and the next request's event.
+   */
+  private write(updates: Uint8Array[], frame?: Uint8Array): void {
+    if (frame) updates.push(frame);
+    if (updates.length === 0) return;
+    if (this.outbox.length === 0) process.nextTick(() => this.flush());
+    this.outbox.push(...updates);
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0 || this.socket.destroyed) return void (this.outbox.length = 0);
+    this.socket.write(this.outbox.length === 1 ? this.outbox[0]! : concatBytes(this.outbox));
+    this.outbox.length = 0;
   }
 
   sendError(id: number, body: ErrorBody): void {
@@ -147,8 +167,9 @@ export class Connection {
    */
   deliverEvent(port: number): void {
     if (this.closing) return;
-    if (!this.syncPages() && this.doorbell?.post(port)) return;
-    this.send(FrameKind.event, 0, encodeLocalPort(port));
+    const updates = this.pageUpdates();
+    if (updates.length === 0 && this.doorbell?.post(port)) return;
+    this.write(updates, encodeFrame(FrameKind.event, 0, encodeLocalPort(port)));
   }
 
   /**
@@ -160,7 +181,7 @@ export class Connection {
     if (!p) throw new WireError(`no page with handle ${handle} on this connection`);
     const offset = p.page instanceof SharedPageView ? arena.offsetOf(p.page.bytes) : null;
     if (offset !== null) {
-      this.syncPages();
+      this.write(this.pageUpdates());
       p.seen = null;
     }
     return offset;
@@ -217,11 +238,11 @@ export class Connection {
   }
 
   /**
-   * Sends the byte runs of each mirrored page that differ from what the client last saw (exact runs, no
-   * padding); returns whether any went out.
+   * The page_update frames for the byte runs of each mirrored page that differ from what the client last saw
+   * (exact runs, no padding), marking them seen.
    */
-  private syncPages(): boolean {
-    let sent = false;
+  private pageUpdates(): Uint8Array[] {
+    const frames: Uint8Array[] = [];
     for (const [handle, p] of this.pages) {
       if (p.seen === null) continue;
       const now = p.page.read(0, WIRE_PAGE_SIZE);
@@ -235,11 +256,10 @@ export class Connection {
         while (i < WIRE_PAGE_SIZE && now[i] !== p.seen[i]) i++;
         const bytes = now.slice(start, i);
         p.seen.set(bytes, start);
-        this.socket.write(encodeFrame(FrameKind.pageUpdate, 0, encodePageBytes({ handle, offset: start, bytes })));
-        sent = true;
+        frames.push(encodeFrame(FrameKind.pageUpdate, 0, encodePageBytes({ handle, offset: start, bytes })));
       }
     }
-    return sent;
+    return frames;
   }
 
   close(): void {
@@ -248,6 +268,7 @@ export class Connection {
     this.clearFrameTimer();
     this.doorbell?.close();
     this.doorbell = null;
+    this.flush(); // what was queued (e.g. the error frame that ends it) goes out before the end
     this.socket.end(() => this.socket.destroy());
     // A peer that never reads must not keep the socket open: destroy it after a grace period.
     setTimeout(() => this.socket.destroy(), 1000).unref?.();

@@ -35,11 +35,15 @@ export async function loadShmTransport(): Promise<{ transport: ShmTransport } | 
 export class ShmArena implements IoreqPageStore {
   private readonly free: number[] = [];
 
+  /** The arena as 32-bit words, for reads that need no atomic operation (doorbellTake's hints). */
+  readonly words: Uint32Array;
+
   private constructor(
     readonly transport: ShmTransport,
     readonly region: ShmRegion,
   ) {
     for (let i = ARENA_PAGES - 1; i >= 0; i--) this.free.push(i);
+    this.words = new Uint32Array(region.bytes.buffer, region.bytes.byteOffset, region.size / 4);
   }
 
   /** Creates a fresh arena file (mode 0600) after removing arenas left by daemons that no longer run. */
@@ -117,7 +121,7 @@ export class Doorbell {
     private readonly pollUs = 0,
   ) {
     this.take = () => {
-      for (const port of doorbellTake(arena.region, offset, 'toDaemon')) onNotify(port);
+      for (const port of doorbellTake(arena.region, offset, 'toDaemon', arena.words)) onNotify(port);
     };
     this.seqOffset = doorbellSeqOffset(offset, 'toDaemon');
     this.watcher = new arena.transport.Watcher(arena.region, this.seqOffset, this.take);
