@@ -61,7 +61,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(options: { shm?: boolean } = {}): Promise<Daemon> {
+async function serve(options: { shm?: boolean; shmPollUs?: number } = {}): Promise<Daemon> {
   daemon = await startDaemon({ socketPath: join(dir, 'sim.sock'), hypervisor: hv, trace: join(dir, 'trace.jsonl'), ...options });
   return daemon;
 }
@@ -174,8 +174,8 @@ describe.skipIf(transport === null)('the shared-memory arena', () => {
     expect(errorOf(await c.request(FrameKind.shmPage, encodePageHandle(999)))).toMatchObject({ message: expect.stringMatching(/no page with handle 999/) });
   });
 
-  it('carries a request and its response through the arena and the doorbell, with no page_update or event frame', async () => {
-    const d = await serve();
+  it.each([0, 300])('carries a request and its response through the arena and the doorbell, with no page_update or event frame (shmPollUs %i)', async (shmPollUs) => {
+    const d = await serve({ shmPollUs });
     const c = await client();
     const id = await server(c);
     const { doorbell } = json<{ doorbell: number }>(await c.request(FrameKind.shmOpen));
@@ -245,6 +245,14 @@ describe.skipIf(transport === null)('the shared-memory arena', () => {
       rmSync(stale, { force: true });
       rmSync(live, { force: true });
     }
+  });
+});
+
+describe('shmPollUs', () => {
+  it.each([-1, 1001, 1.5, Number.NaN, '10'])('refuses %s, naming shmPollUs, and leaves no socket or arena behind', async (bad) => {
+    const socketPath = join(dir, 'sim.sock');
+    await expect(startDaemon({ socketPath, hypervisor: hv, shmPollUs: bad as number })).rejects.toThrow(/^shmPollUs .* must be an integer 0 … 1000 \(µs\)$/);
+    expect(existsSync(socketPath)).toBe(false);
   });
 });
 
