@@ -41,16 +41,27 @@ const HANDLERS: Record<string, DmOpHandler> = {
 
 type DmOpInfo = (typeof DMOPS)[number];
 
-/** DMOPs a release's hypervisor knows (its op table). */
+const OPS_AT = new Map<ReleaseName, DmOpInfo[]>();
+
+/** DMOPs a release's hypervisor knows (its op table); computed once per release (every dm_op asks). */
 function opsAt(release: ReleaseName): DmOpInfo[] {
-  return DMOPS.filter((o) => dmOpExistsAt(o, release));
+  let ops = OPS_AT.get(release);
+  if (!ops) OPS_AT.set(release, (ops = DMOPS.filter((o) => dmOpExistsAt(o, release))));
+  return ops;
 }
 
-/** The layout id of a struct at a release (older layouts are named `name@from`). */
+const LAYOUT_AT = new Map<string, LayoutId>();
+
+/** The layout id of a struct at a release (older layouts are named `name@from`); looked up once per pair. */
 export function layoutAt(structName: string, release: ReleaseName): LayoutId {
-  const hit = Object.entries(STRUCTS).find(([, l]) => l.name === structName && releaseInRange(release, l.releases));
-  if (!hit) throw new Error(`schema has no layout of ${structName} at ${release}`);
-  return hit[0] as LayoutId;
+  const key = `${structName}@@${release}`;
+  let id = LAYOUT_AT.get(key);
+  if (id === undefined) {
+    const hit = Object.entries(STRUCTS).find(([, l]) => l.name === structName && releaseInRange(release, l.releases));
+    if (!hit) throw new Error(`schema has no layout of ${structName} at ${release}`);
+    LAYOUT_AT.set(key, (id = hit[0] as LayoutId));
+  }
+  return id;
 }
 
 /** Every buffer is readable memory (an index loop: holes in a sparse array count as bad addresses). */
