@@ -37,7 +37,7 @@ describe('ioreq and daemon workloads', () => {
 
   it('--quick takes 10× fewer operations', () => {
     expect(benchCounts(false)).toEqual({ count: 20_000, warmup: 2_000 });
-    expect(benchCounts(true)).toEqual({ count: 2_000, warmup: 200 });
+    expect(benchCounts(true)).toEqual({ count: 2_000, warmup: 1_000 });
   });
 
   it('summarizes per-operation latencies: ops over their total (or the wall) time, nearest-rank p50/p99', () => {
@@ -59,16 +59,16 @@ describe('xenmem bench --quick --json --only the ioreq and daemon workloads', ()
 
     expect(inproc.params).toEqual({
       count: 2000,
-      warmup: 200,
+      warmup: 1000,
       write: { kind: 'out', port: '0xc000', size: 4, value: '0x12345678' },
       read: { kind: 'in', port: '0xc000', size: 4 },
       bufioreq: 'off',
       xen: '4.22',
     });
     expect(Object.keys(inproc.results)).toEqual(['inproc', 'inproc-read']);
-    expect(daemon.params).toEqual({ count: 2000, warmup: 200, access: { kind: 'out', port: '0xc000', size: 4, value: '0x12345678' }, bufioreq: 'off', pingpongBytes: 32, shmPollUs: 200, dmSpinUs: 200, xen: '4.22' });
+    expect(daemon.params).toEqual({ count: 2000, warmup: 1000, access: { kind: 'out', port: '0xc000', size: 4, value: '0x12345678' }, bufioreq: 'off', pingpongBytes: 32, shmPollUs: 200, dmSpinUs: 200, xen: '4.22' });
     expect(Object.keys(daemon.results)).toEqual(['daemon', 'shm', 'shm-thread', 'socket-pingpong']);
-    expect(dmop.params).toEqual({ count: 2000, warmup: 200, nr: 1, types: 'ram_rw ↔ ram_ro', inFlight: 32, transport: 'socket', xen: '4.22' });
+    expect(dmop.params).toEqual({ count: 2000, warmup: 1000, nr: 1, types: 'ram_rw ↔ ram_ro', inFlight: 32, transport: 'socket', xen: '4.22' });
     expect(Object.keys(dmop.results)).toEqual(['daemon', 'daemon-pipelined']);
 
     for (const w of doc.workloads) {

@@ -37,7 +37,7 @@ export const BENCH_READ: GuestAccess = { domid: DOMID, vcpu: 0, kind: 'in', addr
 
 /** Operations per impl: the full run and --quick. */
 export function benchCounts(quick: boolean): { count: number; warmup: number } {
-  return quick ? { count: 2_000, warmup: 200 } : { count: 20_000, warmup: 2_000 };
+  return quick ? { count: 2_000, warmup: 1_000 } : { count: 20_000, warmup: 2_000 };
 }
 
 /** What a params object says about an access (64-bit values as "0x…"). */
