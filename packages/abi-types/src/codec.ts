@@ -46,16 +46,23 @@ function writeUnit(view: DataView, offset: number, type: string, value: number):
   }
 }
 
-function checkInt(where: string, value: unknown, bits: number): number {
+/**
+ * Where a value sits, for error messages: a struct path and a field name, joined only when an error needs it
+ * (encoding an ioreq_t per request would otherwise build a string per field); field null: the path says it all.
+ */
+const whereText = (path: string, field: string | null): string => (field === null ? path : `${path}.${field}`);
+
+function checkInt(path: string, field: string | null, value: unknown, bits: number): number {
+  if (typeof value === 'number' && value >= 0 && value < 2 ** bits && Number.isInteger(value)) return value;
   if (typeof value === 'bigint' && value >= 0n && value < 1n << BigInt(bits)) return Number(value);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** bits)
-    throw new InputError(where, value, `does not fit an unsigned ${bits}-bit field`);
-  return value;
+  throw new InputError(whereText(path, field), value, `does not fit an unsigned ${bits}-bit field`);
 }
 
-function checkU64(where: string, value: unknown): bigint {
+const U64_LIMIT = 1n << 64n;
+
+function checkU64(path: string, field: string | null, value: unknown): bigint {
   const v = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
-  if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n) throw new InputError(where, value, 'does not fit an unsigned 64-bit field (use a bigint above 2^53)');
+  if (typeof v !== 'bigint' || v < 0n || v >= U64_LIMIT) throw new InputError(whereText(path, field), value, 'does not fit an unsigned 64-bit field (use a bigint above 2^53)');
   return v;
 }
 
@@ -63,22 +70,22 @@ function elementSize(f: FieldLayout): number {
   return f.count === null ? f.size : f.size / f.count;
 }
 
-function writeScalar(view: DataView, at: number, f: FieldLayout, where: string, value: unknown): void {
+function writeScalar(view: DataView, at: number, f: FieldLayout, path: string, field: string | null, value: unknown): void {
   switch (f.type) {
     case 'uint64':
     case 'handle':
-      view.setBigUint64(at, checkU64(where, value), true);
+      view.setBigUint64(at, checkU64(path, field, value), true);
       return;
     case 'union': {
-      if (!(value instanceof Uint8Array) || value.length > f.size) throw new InputError(where, value, `must be a Uint8Array of at most ${f.size} bytes`);
+      if (!(value instanceof Uint8Array) || value.length > f.size) throw new InputError(whereText(path, field), value, `must be a Uint8Array of at most ${f.size} bytes`);
       new Uint8Array(view.buffer, view.byteOffset + at, f.size).set(value);
       return;
     }
     case 'struct':
-      encodeInto(f.element as LayoutId, value as object, view, at, where);
+      encodeInto(f.element as LayoutId, value as object, view, at, whereText(path, field));
       return;
     default:
-      writeUnit(view, at, f.type, checkInt(where, value, UNIT_BITS[f.type]));
+      writeUnit(view, at, f.type, checkInt(path, field, value, UNIT_BITS[f.type]));
   }
 }
 
@@ -112,9 +119,8 @@ function encodeInto(id: LayoutId, value: object, view: DataView, base: number, p
   for (const f of layout.fields) {
     const raw = (value as Record<string, unknown>)[f.name];
     if (raw === undefined) continue; // absent fields stay zero
-    const where = `${path}.${f.name}`;
     if (f.bits !== null) {
-      const fieldValue = checkInt(where, raw, f.bits.width);
+      const fieldValue = checkInt(path, f.name, raw, f.bits.width);
       const unitBits = UNIT_BITS[f.type as keyof typeof UNIT_BITS];
       const old = readUnit(view, base + f.offset, f.type);
       // Arithmetic instead of bit operators: a 20-bit field at shift 12 reaches bit 31.
@@ -123,16 +129,45 @@ function encodeInto(id: LayoutId, value: object, view: DataView, base: number, p
       continue;
     }
     if (f.count !== null) {
-      if (!Array.isArray(raw) || raw.length !== f.count) throw new InputError(where, raw, `must be an array of ${f.count} elements`);
-      raw.forEach((item, i) => writeScalar(view, base + f.offset + i * elementSize(f), f, `${where}[${i}]`, item));
+      if (!Array.isArray(raw) || raw.length !== f.count) throw new InputError(whereText(path, f.name), raw, `must be an array of ${f.count} elements`);
+      raw.forEach((item, i) => writeScalar(view, base + f.offset + i * elementSize(f), f, `${path}.${f.name}[${i}]`, null, item));
       continue;
     }
-    writeScalar(view, base + f.offset, f, where, raw);
+    writeScalar(view, base + f.offset, f, path, f.name, raw);
   }
+}
+
+type Decoder = (view: DataView, base: number) => Record<string, unknown>;
+/** Per layout: a decoder compiled from its fields (scalar and bit-field layouts only), or null for the general one. */
+const DECODERS = new Map<LayoutId, Decoder | null>();
+
+/**
+ * A decoder specialised to one layout: the field reads with their offsets written out and the result built as
+ * one object literal, so decoding an ioreq_t per request allocates one object of one shape. Layouts with
+ * arrays, unions or nested structs use the general loop.
+ */
+function compiledDecoder(id: LayoutId, layout: Layout): Decoder | null {
+  if (DECODERS.has(id)) return DECODERS.get(id)!;
+  const reads: string[] = [];
+  for (const f of layout.fields) {
+    if (f.count !== null || f.type === 'union' || (f.type as string) === 'struct') {
+      DECODERS.set(id, null);
+      return null;
+    }
+    const at = `base + ${f.offset}`;
+    const unit = f.type === 'uint64' || f.type === 'handle' ? `view.getBigUint64(${at}, true)` : f.type === 'uint8' ? `view.getUint8(${at})` : f.type === 'uint16' ? `view.getUint16(${at}, true)` : `view.getUint32(${at}, true)`;
+    const value = f.bits === null ? unit : `Math.floor(${unit} / ${2 ** f.bits.shift}) % ${2 ** f.bits.width}`;
+    reads.push(`${JSON.stringify(f.name)}: ${value}`);
+  }
+  const decoder = new Function('view', 'base', `return { ${reads.join(', ')} };`) as Decoder;
+  DECODERS.set(id, decoder);
+  return decoder;
 }
 
 function decodeFrom(id: LayoutId, view: DataView, base: number): Record<string, unknown> {
   const layout = layoutOf(id);
+  const compiled = compiledDecoder(id, layout);
+  if (compiled) return compiled(view, base);
   const out: Record<string, unknown> = {};
   for (const f of layout.fields) {
     if (f.bits !== null) {

@@ -418,16 +418,18 @@ export class IoreqServer implements AsyncDisposable {
     const slot = decodeStruct('ioreq', this.pages.ioreq.read(base, IOREQ_SIZE));
     if (slot.state !== STATE_IOREQ_READY) return null;
     this.setState(vcpu, STATE_IOREQ_INPROCESS);
-    const fields = requestFields(slot);
+    const request = requestFields(slot) as SyncIoreqRequest;
+    // What respond() needs, fixed now (the caller may change the request object it gets).
+    const { dataIsPtr, size: accessSize } = request;
+    const carriesData = request.dir === 'read' && !dataIsPtr;
     let responded = false;
     const respond = async (value?: bigint): Promise<void> => {
       if (responded) throw new InputError('request', `vCPU ${vcpu}`, 'was already responded to');
       if (this.closing !== null) throw new InputError('server', this.id, 'is closed');
-      const carriesData = fields.dir === 'read' && !fields.dataIsPtr;
       if (value !== undefined && !carriesData)
-        throw new InputError('value', value, `cannot answer a ${fields.dataIsPtr ? 'data_is_ptr' : 'write'} request (the data goes nowhere)`);
-      const size = Math.min(fields.size, 8);
-      if (value !== undefined && (uint64('value', value) > allOnes(size))) throw new InputError('value', value, `does not fit the request's ${fields.size} bytes`);
+        throw new InputError('value', value, `cannot answer a ${dataIsPtr ? 'data_is_ptr' : 'write'} request (the data goes nowhere)`);
+      const size = Math.min(accessSize, 8);
+      if (value !== undefined && (uint64('value', value) > allOnes(size))) throw new InputError('value', value, `does not fit the request's ${accessSize} bytes`);
       responded = true;
       if (carriesData) {
         const bytes = new Uint8Array(8);
@@ -438,7 +440,10 @@ export class IoreqServer implements AsyncDisposable {
       this.setState(vcpu, STATE_IORESP_READY);
       await this.channels.notify(this.portByVcpu.get(vcpu)!);
     };
-    return { ...fields, buffered: false, vcpu, respond };
+    request.buffered = false;
+    request.vcpu = vcpu;
+    request.respond = respond;
+    return request;
   }
 
   /** Writes state:4 of a vCPU's slot, keeping the other bits of its byte. */

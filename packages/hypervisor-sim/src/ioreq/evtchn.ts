@@ -26,6 +26,8 @@ interface Channel {
 
 interface Waiter {
   resolve: (port: number) => void;
+  reject: (e: Error) => void;
+  signal: AbortSignal | undefined;
 }
 
 /** Xen's side of a notification on one of its own ports. */
@@ -36,6 +38,8 @@ export class EventChannels {
   private readonly nextPort = new Map<number, number>();
   private readonly queues = new Map<number, number[]>();
   private readonly waiters = new Map<number, Waiter[]>();
+  /** Signals with an abort listener already: a pending() loop passes the same one each time, so it gets one listener. */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(private readonly onXenEvent: XenEventHook) {}
 
@@ -131,20 +135,22 @@ export class EventChannels {
     return new Promise<number>((resolve, reject) => {
       let list = this.waiters.get(caller);
       if (!list) this.waiters.set(caller, (list = []));
-      const onAbort = () => {
-        const i = list!.indexOf(waiter);
-        if (i >= 0) list!.splice(i, 1);
-        reject(abortError());
-      };
-      const waiter: Waiter = {
-        resolve: (port) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(port);
-        },
-      };
-      list.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      list.push({ resolve, reject, signal });
+      if (signal && !this.watched.has(signal)) {
+        this.watched.add(signal);
+        signal.addEventListener('abort', () => this.abortWaiters(signal), { once: true });
+      }
     });
+  }
+
+  /** Rejects, with an AbortError, every waiter that passed `signal`. */
+  private abortWaiters(signal: AbortSignal): void {
+    for (const [caller, list] of this.waiters) {
+      const keep = list.filter((w) => w.signal !== signal);
+      if (keep.length === list.length) continue;
+      this.waiters.set(caller, keep);
+      for (const w of list) if (w.signal === signal) w.reject(abortError());
+    }
   }
 
   /** Whether Xen's port `port` of `domid` is bound by (or was once bound by) `emulator`. */

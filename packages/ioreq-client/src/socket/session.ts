@@ -37,7 +37,17 @@ import { loadShmTransport, ShmChannel } from './shm.js';
 
 /** The daemon refused a frame for a reason that is not a Xen errno, or the connection ended. */
 export class DaemonError extends Error {
+  /**
+   * The positive errno the daemon reported when it is not one the schema names (a Xen errno gives a XenError
+   * instead), e.g. 5 EIO when a state-file write failed; 0 when there is no errno: the connection failed or closed,
+   * the daemon sent an unusable frame, or an error frame with id 0 ended the session (its message says why).
+   */
   readonly errno: number;
+  /**
+   * A failure of the daemon connection that no XenError or InputError describes.
+   * @param message - What failed, including the daemon's own message where there is one.
+   * @param errno - The errno to report (default 0: none).
+   */
   constructor(message: string, errno = 0) {
     super(message);
     this.name = 'DaemonError';
@@ -85,7 +95,9 @@ export class Session {
   private readonly waiting = new Map<number, Waiter>();
   private readonly mirrors = new Map<number, MirrorPage>();
   private readonly events: number[] = [];
-  private readonly eventWaiters: { resolve(port: number): void; reject(e: unknown): void }[] = [];
+  private readonly eventWaiters: { resolve(port: number): void; reject(e: unknown): void; signal: AbortSignal | undefined }[] = [];
+  /** Signals that have an abort listener already (pending()). */
+  private readonly watched = new WeakSet<AbortSignal>();
   private ended: DaemonError | null = null;
   private readonly decoder = new FrameDecoder();
   /** The shared-memory arena and doorbell, once shm_open succeeded. */
@@ -273,18 +285,20 @@ export class Session {
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.ended) return Promise.reject(this.ended);
     return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: (port: number) => (signal?.removeEventListener('abort', onAbort), resolve(port)),
-        reject: (e: unknown) => (signal?.removeEventListener('abort', onAbort), reject(e)),
-      };
-      const onAbort = () => {
-        const i = this.eventWaiters.indexOf(waiter);
-        if (i >= 0) this.eventWaiters.splice(i, 1);
-        reject(abortError(signal!));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.eventWaiters.push(waiter);
+      this.eventWaiters.push({ resolve, reject, signal });
+      // A pending() loop passes the same signal every time: one abort listener for all its calls.
+      if (signal && !this.watched.has(signal)) {
+        this.watched.add(signal);
+        signal.addEventListener('abort', () => this.abortWaiters(signal), { once: true });
+      }
     });
+  }
+
+  /** Rejects, with the signal's reason, every event waiter that passed `signal`. */
+  private abortWaiters(signal: AbortSignal): void {
+    const aborted = this.eventWaiters.filter((w) => w.signal === signal);
+    this.eventWaiters.splice(0, this.eventWaiters.length, ...this.eventWaiters.filter((w) => w.signal !== signal));
+    for (const w of aborted) w.reject(abortError(signal));
   }
 
   close(): Promise<void> {
