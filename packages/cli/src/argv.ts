@@ -7,26 +7,188 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
 import type { DmOptions } from './commands/dm.js';
 
-/** The result of parsing a `xenmem` command line: the command and its options. */
+/**
+ * The result of parsing a `xenmem` command line: the command and its options, one branch per command. Option
+ * values are as given (release and interface names are resolved by the command, which reports a bad one as a
+ * usage error); numbers were parsed and range-checked here.
+ */
 export type Parsed =
-  | { command: 'abi types'; options: { iface?: string; json: boolean } }
-  | { command: 'abi diff'; options: { from: string; to: string; json: boolean } }
-  | { command: 'abi layout'; options: { struct: string; xen?: string; json: boolean } }
-  | { command: 'abi check'; options: { base?: string; next?: string; json: boolean } }
-  | { command: 'compat'; options: { iface: string; xen?: string; json: boolean } }
-  | { command: 'demo'; options: { json: boolean } }
-  | { command: 'bench'; options: { quick: boolean; json: boolean; only?: string[] } }
-  | { command: 'run'; options: { scenario: string; xen?: string; iface?: string; socket?: string; json: boolean } }
-  | { command: 'sim serve'; options: { socket: string; xen?: string; domains: DomainConfig[]; trace?: string; state?: string; shm?: false } }
-  | { command: 'sim create-domain'; options: { socket: string; domain: DomainConfig; json: boolean } }
-  | { command: 'sim destroy-domain'; options: { socket: string; domid: number; json: boolean } }
-  | { command: 'sim inspect'; options: { socket: string; domid: number; json: boolean } }
-  | { command: 'dm'; options: DmOptions };
+  | {
+      /** `xenmem abi types`: hvmmem_type_t's names and values at one interface version. */
+      command: 'abi types';
+      /** Its flags. */
+      options: {
+        /** `--iface`: the client's `__XEN_INTERFACE_VERSION__`, as 0x00040700 or a release name ("4.7"); absent: the latest. */
+        iface?: string;
+        /** `--json`: one JSON document on stdout instead of a table. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem abi diff A B`: the hvmmem and HVMOP names that appear, disappear or are renamed from A to B. */
+      command: 'abi diff';
+      /** Its arguments and flags. */
+      options: {
+        /** `<ifaceA>`: the interface version a client was compiled at before (0x… or a release name). */
+        from: string;
+        /** `<ifaceB>`: the interface version it is recompiled at. */
+        to: string;
+        /** `--json`: one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem abi layout STRUCT`: a struct's fields, offsets and sizes at one release. */
+      command: 'abi layout';
+      /** Its argument and flags. */
+      options: {
+        /** `<struct>`: a C struct name (xen_dm_op_set_mem_type) or an op name (set_mem_type, tried as xen_dm_op_ then xen_hvm_). */
+        struct: string;
+        /** `--xen`: the hypervisor release ("4.6" … "4.22"); absent: the latest. */
+        xen?: string;
+        /** `--json`: one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem abi check [NEW.json]`: a schema checked against the evolution rules, compared with a released schema. */
+      command: 'abi check';
+      /** Its argument and flags. */
+      options: {
+        /** `--base`: the released schema to compare with; absent: the newest snapshot in schema/released/. */
+        base?: string;
+        /** `[NEW.json]`: the schema to check; absent: schema/xen-abi.json. */
+        next?: string;
+        /** `--json`: one JSON document (the findings) on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem compat`: what a hypervisor release does with each memory type a client of one interface version sends. */
+      command: 'compat';
+      /** Its flags. */
+      options: {
+        /** `--iface` (required): the client's interface version, 0x00040600 or a release name. */
+        iface: string;
+        /** `--xen`: the hypervisor release; absent: the latest. */
+        xen?: string;
+        /** `--json`: one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem demo`: the story of HVMMEM_mmio_write_dm, release by release, run on the simulator. */
+      command: 'demo';
+      /** Its flags. */
+      options: {
+        /** `--json`: the steps as one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem bench`: the p2m cores (native addon against the TypeScript core) and the ioreq round trip, timed. */
+      command: 'bench';
+      /** Its flags. */
+      options: {
+        /** `--quick`: workloads whose cost grows with pages run 16× smaller (never retype-uniform). */
+        quick: boolean;
+        /** `--json`: the results as one JSON document on stdout. */
+        json: boolean;
+        /** `--only a,b`: run only these workload ids (split at commas, blanks dropped); absent: every workload. */
+        only?: string[];
+      };
+    }
+  | {
+      /** `xenmem run SCENARIO`: a scenario file run on the simulator, its expectations checked (exit 1 if one fails). */
+      command: 'run';
+      /** Its argument and flags. */
+      options: {
+        /** `<scenario>`: the scenario file (.json, .yaml). */
+        scenario: string;
+        /** `--xen`: the hypervisor release, overriding the file's `xen`. */
+        xen?: string;
+        /** `--iface`: the client's interface version, overriding the file's `iface`. */
+        iface?: string;
+        /** `--socket`: run on the simulator daemon at this Unix socket instead of in process (its release must be the scenario's). */
+        socket?: string;
+        /** `--json`: the result as one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem sim serve`: one simulated hypervisor served on a Unix socket until SIGINT/SIGTERM (docs/protocol.md). */
+      command: 'sim serve';
+      /** Its flags. */
+      options: {
+        /** `--socket` (required): where the socket is created (mode 0600; a stale socket there is replaced). */
+        socket: string;
+        /** `--xen`: the hypervisor release; absent: the latest. */
+        xen?: string;
+        /** `--domain SPEC`, repeatable: the domains created at start, in order (empty when none is given). */
+        domains: DomainConfig[];
+        /** `--trace FILE`: append one JSON line per hypercall, control call and ioreq to FILE. */
+        trace?: string;
+        /** `--state FILE`: keep the state in FILE, restored at start when it exists (`domains` then ignored), written after every change. */
+        state?: string;
+        /** false with `--no-shm`: the daemon offers no shared-memory transport; absent: offered where it loads. */
+        shm?: false;
+        /** `--shm-poll-us N` (0 … 1000): after posting an event to a doorbell, spin up to N µs for the answer; absent: 0. */
+        shmPollUs?: number;
+      };
+    }
+  | {
+      /** `xenmem sim create-domain`: a domain created on the daemon, pages 0 … max-gpfn as ram_rw. */
+      command: 'sim create-domain';
+      /** Its flags. */
+      options: {
+        /** `--socket` (required): the daemon's Unix socket. */
+        socket: string;
+        /** From `--domid`, `--max-gpfn` (required) and `--hap`, `--hvm`, `--vcpus`, `--dm` (the simulator's defaults when absent). */
+        domain: DomainConfig;
+        /** `--json`: one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem sim destroy-domain`: a domain ended on the daemon, its ioreq servers and claim with it. */
+      command: 'sim destroy-domain';
+      /** Its flags. */
+      options: {
+        /** `--socket` (required): the daemon's Unix socket. */
+        socket: string;
+        /** `--domid` (required): the domain, a u16 (the simulator refuses 0, the control domain). */
+        domid: number;
+        /** `--json`: one JSON document on stdout. */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem sim inspect`: a domain's p2m runs, ioreq servers, rangesets, claim, entry_count and pending requests. */
+      command: 'sim inspect';
+      /** Its flags. */
+      options: {
+        /** `--socket` (required): the daemon's Unix socket. */
+        socket: string;
+        /** `--domid` (required): the domain, a u16. */
+        domid: number;
+        /** `--json`: the inspection as one JSON document on stdout (pfns as "0x…"). */
+        json: boolean;
+      };
+    }
+  | {
+      /** `xenmem dm OP`: one libxendevicemodel call (or get_mem_type) on the daemon. */
+      command: 'dm';
+      /** The op, the daemon, the caller and the op's flags. */
+      options: DmOptions;
+    };
 
-/** Help, version or a usage error: print `output` (stdout for help, stderr for errors) and exit with `code`. */
+/** Help, version or a usage error: print `stdout` and `stderr` as they are, then exit with `exit`. */
 export interface ParseExit {
+  /** The exit code: 0 after --help or --version, 2 for a usage error (unknown command or option, bad value, no command). */
   exit: number;
+  /** What to print on stdout: the help or version text (empty for a usage error). */
   stdout: string;
+  /** What to print on stderr: the usage error and "(run xenmem --help for usage)" (empty after --help/--version). */
   stderr: string;
 }
 
@@ -252,7 +414,14 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
     .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), written atomically after every change')
     .option('--no-shm', 'do not offer the shared-memory transport (ioreq pages and doorbells under /dev/shm); the socket carries everything')
-    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean }) =>
+    .addOption(
+      new Option('--shm-poll-us <us>', "after posting an ioreq event to a device model's doorbell, spin up to US microseconds (0 … 1000, default 0) for its answer: shorter round trips, a busier daemon").argParser((t) => {
+        const v = parseUint(32, '--shm-poll-us')(t);
+        if (v > 1000) throw new InvalidArgumentError(`--shm-poll-us: ${t} is above 1000 (µs)`);
+        return v;
+      }),
+    )
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number }) =>
       set({
         command: 'sim serve',
         options: {
@@ -262,6 +431,7 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
           ...(o.trace !== undefined && { trace: o.trace }),
           ...(o.state !== undefined && { state: o.state }),
           ...(!o.shm && { shm: false as const }),
+          ...(o.shmPollUs !== undefined && { shmPollUs: o.shmPollUs }),
         },
       }),
     );

@@ -8,32 +8,69 @@ import type { SimulatorBackend } from '@xenmem/abi-types';
 import type { Hypervisor } from '@xenmem/hypervisor-sim';
 
 /** A simulator backend a command opened and must close. */
-export type ConnectedBackend = SimulatorBackend & { close?(): Promise<void> | void };
+export type ConnectedBackend = SimulatorBackend & {
+  /**
+   * Closes the connection(s) to the daemon (a `SocketBackend` has one per caller domain it used); called once
+   * when the command is done, whether it succeeded or not. The daemon's state (domains, servers, pages) stays.
+   * Absent for a backend with nothing to close (an in-process Hypervisor in tests).
+   */
+  close?: () => Promise<void> | void;
+};
 
 /** Opens a backend to the daemon at `socketPath` whose connection speaks for domain `caller`. */
 export type BackendFactory = (socketPath: string, caller: number) => Promise<ConnectedBackend>;
 
 /** A running daemon. */
 export interface DaemonHandle {
+  /**
+   * Stops the daemon when `sim serve` gets SIGINT/SIGTERM: stops listening, closes every connection and removes
+   * the socket file and the shared-memory arena. Absent for a daemon with nothing to stop (tests).
+   */
   close?(): Promise<void> | void;
-  /** The shared-memory arena's path, or why there is none (absent from daemons that predate it). */
-  readonly shm?: { path: string } | { reason: string };
+  /** The shared-memory arena's path, or why there is none (absent from daemons that predate it); `sim serve` reports it on stderr. */
+  readonly shm?:
+    | {
+        /** The arena file under /dev/shm (`xenmem-<pid>-<8 hex>`) that device models map for the ioreq pages and doorbells. */
+        path: string;
+      }
+    | {
+        /** Why the daemon offers no shared memory (`--no-shm`, @xenmem/shm-transport not loaded, the arena not created). */
+        reason: string;
+      };
 }
 
+/** What `sim serve` asks of a daemon: the subset of @xenmem/hypervisor-sim's `DaemonOptions` the CLI sets. */
 export interface DaemonOptions {
+  /** `--socket`: where to create the Unix socket (mode 0600); a live socket there is refused (EADDRINUSE), a stale one replaced. */
   socketPath: string;
+  /**
+   * The hypervisor to serve, built by `sim serve` at `--xen`'s release with the `--domain` domains already created
+   * (none when a `--state` file exists: `sim serve` also passes `statePath`, and the daemon restores into it).
+   */
   hypervisor: Hypervisor;
   /** JSON-lines trace file (every hypercall and ioreq), if asked for. */
   trace?: string;
-  /** false: no shared-memory transport (`--no-shm`). */
+  /** false: no shared-memory transport (`--no-shm`); absent or true: offered where @xenmem/shm-transport loads. */
   shm?: boolean;
+  /** `--shm-poll-us`: µs the daemon spins for a device model's answer after posting an event (0 … 1000; absent: 0). */
+  shmPollUs?: number;
 }
 
+/**
+ * Starts a daemon; `startDaemon` (this module's default) loads @xenmem/hypervisor-sim's. Rejects when it
+ * cannot listen (the default turns that into a `DaemonUnavailable` that says what to do next).
+ */
 export type DaemonStarter = (options: DaemonOptions) => Promise<DaemonHandle>;
 
 /** What runCli's commands take from outside: injectable for tests. */
 export interface CliEnv {
+  /**
+   * Opens a backend for the commands that talk to a daemon (`dm`, `sim create-domain`/`destroy-domain`/`inspect`,
+   * `run --socket`); default `connectBackend`, `SocketBackend.connect`. A failure should be a
+   * `BackendUnavailable` (exit 1 with a hint).
+   */
   connect: BackendFactory;
+  /** Starts the daemon of `sim serve`; default `startDaemon`, @xenmem/hypervisor-sim's. */
   startDaemon: DaemonStarter;
   /** Resolves (with the signal's name) when `sim serve` should stop: SIGINT or SIGTERM. */
   untilStopped: () => Promise<string>;

@@ -22,6 +22,8 @@ describe('argv → command and options', () => {
     // sim
     [['sim', 'serve', '--socket', '/tmp/x.sock'], { command: 'sim serve', options: { socket: '/tmp/x.sock', domains: [] } }],
     [['sim', 'serve', '--socket', 's', '--state', 'st.json'], { command: 'sim serve', options: { socket: 's', domains: [], state: 'st.json' } }],
+    [['sim', 'serve', '--socket', 's', '--no-shm'], { command: 'sim serve', options: { socket: 's', domains: [], shm: false } }],
+    [['sim', 'serve', '--socket', 's', '--shm-poll-us', '200'], { command: 'sim serve', options: { socket: 's', domains: [], shmPollUs: 200 } }],
     [
       ['sim', 'serve', '--socket', 's', '--xen', '4.8', '--domain', 'domid=1,max-gpfn=0xfffff', '--domain', 'domid=2,max-gpfn=4095,hap=off,hvm=on,vcpus=4,dm=1', '--trace', 't.jsonl'],
       { command: 'sim serve', options: { socket: 's', xen: '4.8', domains: [{ domid: 1, maxGpfn: 0xfffff }, { domid: 2, maxGpfn: 4095, hap: false, hvm: true, vcpus: 4, dm: 1 }], trace: 't.jsonl' } },
@@ -93,6 +95,8 @@ describe('argv → command and options', () => {
     [['sim', 'serve', '--socket', 's', '--domain', 'domid=1,max-gpfn=0xff,colour=red'], 2, /key "colour" is not one of domid, max-gpfn, hap, hvm, vcpus, dm/],
     [['sim', 'serve', '--socket', 's', '--domain', 'domid=1,max-gpfn=0xff,hap=yes'], 2, /key "hap": "yes" is not on or off/],
     [['sim', 'serve', '--socket', 's', '--domain', 'domid=1,max-gpfn=0x100000000'], 2, /key "max-gpfn": 0x100000000 does not fit uint32_t/],
+    [['sim', 'serve', '--socket', 's', '--shm-poll-us', '1001'], 2, /--shm-poll-us: 1001 is above 1000 \(µs\)/],
+    [['sim', 'serve', '--socket', 's', '--shm-poll-us', '-5'], 2, /--shm-poll-us/],
     [['sim', 'create-domain', '--socket', 's', '--domid', '1'], 2, /required option '--max-gpfn <pfn>' not specified/],
     [['sim', 'create-domain', '--socket', 's', '--domid', '0x10000', '--max-gpfn', '1'], 2, /--domid: 0x10000 does not fit uint16_t/],
     [['sim', 'inspect', '--socket', 's', '--domid', 'one'], 2, /--domid: "one" is not a decimal or 0x… integer/],

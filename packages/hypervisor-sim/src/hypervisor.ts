@@ -5,6 +5,9 @@
  * release is read from the schema's generated tables, not decided here.
  */
 import {
+  type AcquiredResource,
+  type ForeignMapping,
+  type InterdomainBinding,
   CONSTANTS,
   InputError,
   limitAt,
@@ -17,7 +20,6 @@ import {
   type GuestAccess,
   type GuestAccessResult,
   type HypercallOutcome,
-  type SharedPage,
   type LayoutId,
   type ReleaseName,
   type SimulatorBackend,
@@ -40,6 +42,7 @@ import { acquireResource, mapForeignGfn } from './ioreq/resource.js';
 import { broadcastInvalidate, broadcastTimeoffset } from './ioreq/broadcast.js';
 import { pendingView, serverView } from './ioreq/inspect.js';
 
+/** How to build a {@link Hypervisor}: which Xen release it behaves as, and how its long hypercalls are preempted. */
 export interface HypervisorOptions {
   /** Xen release to model, "4.6" … "4.22". */
   release: string;
@@ -53,21 +56,46 @@ const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'fir
 const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
 const MAX_GPFN_LIMIT = 2 ** 32 - 1;
 
+/**
+ * One simulated Xen host of one release: domain 0 plus the domains created on it, their p2m, ioreq servers
+ * and event channels. It is a {@link SimulatorBackend}: `dmOp`/`hvmOp` take the bytes Xen takes and return
+ * Xen's rc, copying results back into the buffers; the simulator-control calls (createDomain, seedP2m,
+ * guestAccess, inspect) stand in for the guest and the toolstack. `startDaemon` serves one to other processes.
+ */
 export class Hypervisor implements SimulatorBackend {
+  /** The Xen release modelled, resolved from {@link HypervisorOptions.release} (e.g. "4.22"). */
   readonly release: ReleaseName;
+  /**
+   * Decides at each preemption point (`hypercall_preempt_check()`, every {@link preemptInterval} pages) whether a
+   * long hypercall is preempted, from {@link HypervisorOptions.preempt}.
+   * @internal
+   */
   readonly preemptor: Preemptor;
+  /**
+   * The p2m implementation every domain's table uses: {@link HypervisorOptions.p2m}, else what `selectP2mCore()`
+   * chose (the native core if it loads, else the TS one; XENMEM_P2M=native|ts forces one).
+   */
   readonly p2mCore: P2mCore;
   /** Pages between preemption checks (256). */
   readonly preemptInterval: number;
   private readonly domains = new Map<number, Domain>();
   private pageStore: IoreqPageStore | null = null;
   private readonly outcomeCache = new Map<number, OutcomeTable>();
-  /** Every domain's event channels; a notification on one of Xen's own ports wakes the vCPU waiting on it. */
+  /**
+   * Every domain's event channels; a notification on one of Xen's own ports wakes the vCPU waiting on it.
+   * @internal
+   */
   readonly evtchn = new EventChannels((domid, port) => {
     const d = this.lookupDomain(domid);
     if (d) xenEvent(d, port);
   });
 
+  /**
+   * A host with only domain 0 (the control domain, not HVM); create guests with {@link createDomain}.
+   * @param options - The release (required), preemption policy and p2m core.
+   * @throws InputError (argument `release`) for a release the schema does not know, or one whose behaviour is not
+   *   recorded (not simulated).
+   */
   constructor(options: HypervisorOptions) {
     const release = resolveRelease(options.release);
     if (!RELEASES.find((r) => r.name === release)!.behaviourRecorded)
@@ -119,7 +147,10 @@ export class Hypervisor implements SimulatorBackend {
     return t;
   }
 
-  /** A live domain, or undefined (dying domains are not found, as rcu_lock_domain_by_id refuses them). */
+  /**
+   * A live domain, or undefined (dying domains are not found, as rcu_lock_domain_by_id refuses them).
+   * @internal
+   */
   lookupDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
     return d && !d.dying ? d : undefined;
@@ -201,25 +232,25 @@ export class Hypervisor implements SimulatorBackend {
   }
 
   /**
-   * A guest access. With a device model attached to the server (its synchronous page mapped and the vCPU's
-   * port bound by its emulator), the promise resolves only after the device model answers through the page.
+   * Performs a guest memory or port access, as the guest would. With a device model attached to the server (its
+   * synchronous page mapped and the vCPU's port bound by its emulator), the promise resolves only after the device
+   * model answers through the page.
    */
-  /** Performs a guest memory or port access, as the guest would. */
   async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
     return guestAccess(this, access);
   }
 
   /** `XENMEM_acquire_resource` for XENMEM_resource_ioreq_server: frame 0 the buffered page, frame 1 the synchronous page. */
-  async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }> {
+  async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<AcquiredResource> {
     return acquireResource(this, caller, domid, type, id, frame, nrFrames);
   }
 
   /** Foreign-maps a gfn: a server's ioreq/bufioreq gfn gives its page, a RAM gfn the guest's memory. */
-  async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }> {
+  async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<ForeignMapping> {
     return mapForeignGfn(this, caller, domid, gfn);
   }
 
-  async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }> {
+  async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<InterdomainBinding> {
     return this.evtchn.bindInterdomain(caller, remoteDomid, remotePort, this.lookupDomain(remoteDomid) !== undefined);
   }
 
@@ -283,7 +314,11 @@ export class Hypervisor implements SimulatorBackend {
     return STRUCTS[layout].size;
   }
 
-  /** The domain object itself, for in-process tests and the runner. */
+  /**
+   * The domain object itself (dying ones excluded), for in-process tests, the scenario runner and the CLI's bench
+   * workloads; its shape is not part of the API.
+   * @internal
+   */
   domain(domid: number): Domain | undefined {
     return this.lookupDomain(domid);
   }

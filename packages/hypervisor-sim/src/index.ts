@@ -1,6 +1,8 @@
 /**
  * @xenmem/hypervisor-sim: one Xen release's behaviour for domains, the p2m, DM ops, HVMOPs and guest
  * accesses, in process. Pass a `Hypervisor` wherever a SimulatorBackend is wanted.
+ *
+ * @packageDocumentation
  */
 export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
 export type { IoreqPageStore } from './ioreq/pages.js';

@@ -30,6 +30,7 @@ import {
 import { bool, constant, constantValue, domid as domidArg, uint, uint64 } from './arguments.js';
 import { Hypercalls } from './hypercalls.js';
 
+/** How a DeviceModel is made: its backend, the interface version it compiles names at, and its caller domain. */
 export interface DeviceModelOptions<V extends IfaceInput> {
   /** How calls reach the hypervisor: the in-process simulator, the socket backend, … */
   backend: HypercallBackend;
@@ -91,6 +92,11 @@ function packSbdf(pack: (typeof BIT_PACKS)[keyof typeof BIT_PACKS], values: Reco
   return BigInt(pack.parts.reduce((sum, p) => sum + (values[p.name] % 2 ** p.width) * 2 ** p.shift, 0));
 }
 
+/**
+ * libxendevicemodel for one caller domain at one interface version: every 1.4 function (camelCase, promises,
+ * the library's own argument checks, Xen's errors as `XenError`) plus `getMemType`, sent as DMOPs from Xen 4.9
+ * and as the HVMOPs before, over any `HypercallBackend`.
+ */
 export class DeviceModel<V extends IfaceInput = IfaceInput> {
   /** The interface version names are encoded and decoded at. */
   readonly iface: number;

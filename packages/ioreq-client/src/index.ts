@@ -1,6 +1,9 @@
 /**
  * @xenmem/ioreq-client: a typed, versioned device-model client for Xen over any backend.
- * `DeviceModel` offers every libxendevicemodel 1.4 call plus get_mem_type.
+ * `DeviceModel` offers every libxendevicemodel 1.4 call plus get_mem_type; `IoreqServer` a device model's
+ * life cycle; `SocketBackend` the simulator daemon's client (socket, or shared memory when both sides can).
+ *
+ * @packageDocumentation
  */
 export {
   DeviceModel,

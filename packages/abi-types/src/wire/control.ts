@@ -54,7 +54,9 @@ export function big(v: unknown, field: string): bigint {
 
 /** welcome: the daemon's protocol version and Xen release. */
 export interface Welcome {
+  /** The protocol version the daemon speaks: the hello's, {@link WIRE_PROTOCOL_VERSION} (1). */
   protocol: number;
+  /** The Xen release the daemon's hypervisor models, e.g. "4.22": the backend's `release` on the client side. */
   release: string;
   /** Whether the daemon offers the shared-memory transport (shm_open); absent from daemons without it. */
   shm?: boolean;
@@ -82,10 +84,17 @@ export interface ShmPageReply {
 
 /** error: why a request failed. `errno` is Xen's positive errno when the failure is a Xen error, else 0. */
 export interface ErrorBody {
+  /**
+   * The positive errno: 22 EINVAL for a malformed frame, 7 E2BIG for an oversized one, 110 ETIMEDOUT for a frame
+   * not finished in time, 24 EMFILE beyond maxConnections, 1 EPERM for a restricted connection, 5 EIO when a
+   * state-file write failed; 0 when a simulator-control argument was refused (then `argument` says which).
+   */
   errno: number;
+  /** What went wrong, for a person to read (the client puts it in the error it throws). */
   message: string;
-  /** For an unusable argument of a simulator-control frame (InputError): which one, and its value. */
+  /** For an unusable argument of a simulator-control frame (InputError): which one, e.g. "count" or "domid". */
   argument?: string;
+  /** With `argument`: the value that was refused, as it arrived (bigints tagged as `{ "$bigint": "0x…" }`). */
   value?: unknown;
 }
 
@@ -124,13 +133,35 @@ export function inspectionFromJson(j: Record<string, unknown>): DomainInspection
   return { ...(j as unknown as DomainInspection), p2m: p2m as DomainInspection['p2m'] };
 }
 
+/** The JSON body of a seed_p2m frame: a run of guest frames given one p2m type, as a toolstack's populate would. */
+export interface SeedP2mJson {
+  /** The guest (not domain 0); it must exist. */
+  domid: number;
+  /** The first guest frame number, as "0x…"; the run must lie within 0 … the domain's maxGpfn. */
+  first_pfn: string;
+  /** How many frames from `first_pfn` (≥ 1). */
+  nr: number;
+  /** Xen's internal `p2m_type_t` number at the daemon's release (0 p2m_ram_rw …, at most 15), not an hvmmem value. */
+  p2m: number;
+}
+
 /** seed_p2m: { domid, first_pfn: "0x…", nr, p2m: internal type number }. */
-export const seedP2mToJson = (domid: number, firstPfn: bigint, nr: number, p2mType: number) => ({ domid, first_pfn: hex(firstPfn), nr, p2m: p2mType });
+export const seedP2mToJson = (domid: number, firstPfn: bigint, nr: number, p2mType: number): SeedP2mJson => ({ domid, first_pfn: hex(firstPfn), nr, p2m: p2mType });
 
 // ---- ioreq forwarding: the client plays the device model (docs/protocol.md "Ioreq handlers")
 
+/** The JSON body of a set_ioreq_handler frame. */
+export interface SetIoreqHandlerJson {
+  /**
+   * true: forward to this connection the requests of servers whose emulator is its caller and that have no device
+   * model attached through their pages (the most recent such connection wins); false: stop (requests already
+   * forwarded still take their answers).
+   */
+  enabled: boolean;
+}
+
 /** set_ioreq_handler: { enabled } — whether the daemon forwards this connection's caller's requests to it. */
-export const setIoreqHandlerToJson = (enabled: boolean) => ({ enabled });
+export const setIoreqHandlerToJson = (enabled: boolean): SetIoreqHandlerJson => ({ enabled });
 /** Reads a set_ioreq_handler body: whether the client handles ioreqs itself. */
 export function setIoreqHandlerFromJson(j: Record<string, unknown>): boolean {
   if (typeof j.enabled !== 'boolean') throw new WireError('set_ioreq_handler: enabled must be true or false');
@@ -141,11 +172,17 @@ export function setIoreqHandlerFromJson(j: Record<string, unknown>): boolean {
 export interface IoreqRequestBody {
   /** The daemon's id for it (≥ 1, per connection), repeated by the answer. */
   id: number;
-  /** The guest that sent it, and its vCPU. */
+  /** The guest that made the access. */
   domid: number;
+  /** The guest's vCPU that made it: its slot in the synchronous ioreq page; it waits for the answer. */
   vcpu: number;
   /** The server's emulator: the connection's caller. */
   emulator: number;
+  /**
+   * The request: the server it went to and the `ioreq_t`'s fields (type, dir, addr, size, count, data, df), with
+   * `buffered` set for one taken from the buffered ring (those are answered too, and the answer's data ignored).
+   * On the wire `addr` and `data` are "0x…" strings.
+   */
   request: IoreqRecord;
 }
 
@@ -169,12 +206,25 @@ export function ioreqRequestFromJson(j: Record<string, unknown>): IoreqRequestBo
 
 /** ioreq_answer: { id, data } — data "0x…" for a read's answer, null for none (all ones; any write). */
 export interface IoreqAnswerBody {
+  /** The `id` of the ioreq_request answered (1 … 2^32−1, of this connection); one answer per request. */
   id: number;
+  /**
+   * What the read returns (at most 64 bits; the daemon cuts it to the access size), or undefined for the
+   * default: all ones of the access size. Ignored for writes and buffered requests.
+   */
   data: bigint | undefined;
 }
 
+/** The JSON body of an ioreq_answer frame, as {@link ioreqAnswerToJson} writes it. */
+export interface IoreqAnswerJson {
+  /** The answered ioreq_request's id. */
+  id: number;
+  /** The read's data as "0x…", or null for the default (all ones of the access size; any write). */
+  data: string | null;
+}
+
 /** The JSON form of an ioreq_answer body (data as "0x…", or null). */
-export const ioreqAnswerToJson = (a: IoreqAnswerBody) => ({ id: a.id, data: a.data === undefined ? null : hex(a.data) });
+export const ioreqAnswerToJson = (a: IoreqAnswerBody): IoreqAnswerJson => ({ id: a.id, data: a.data === undefined ? null : hex(a.data) });
 
 /** Reads an ioreq_answer body back from its JSON form. */
 export function ioreqAnswerFromJson(j: Record<string, unknown>): IoreqAnswerBody {
@@ -192,13 +242,29 @@ export const MAX_BENCH_GUEST_ACCESSES = 50_000;
 
 /** bench_guest_accesses: `warmup` untimed accesses, then `count` timed ones, all the same access, one after another. */
 export interface BenchGuestAccessesBody {
+  /**
+   * The access repeated, as guest_access takes it: its domain is checked as for guest_access (EPERM on a
+   * connection restricted to another domain).
+   */
   access: GuestAccess;
+  /** Timed accesses, 1 … {@link MAX_BENCH_GUEST_ACCESSES} (50,000); one latency each in the reply. */
   count: number;
+  /** Untimed accesses made first, 0 … {@link MAX_BENCH_GUEST_ACCESSES} (0 when absent on the wire). */
+  warmup: number;
+}
+
+/** The JSON body of a bench_guest_accesses frame, as {@link benchGuestAccessesToJson} writes it. */
+export interface BenchGuestAccessesJson {
+  /** The access in guest_access's JSON form (`addr`, `value` as "0x…"; see {@link guestAccessToJson}). */
+  access: Record<string, unknown>;
+  /** {@link BenchGuestAccessesBody.count}. */
+  count: number;
+  /** {@link BenchGuestAccessesBody.warmup}. */
   warmup: number;
 }
 
 /** The JSON form of a bench_guest_accesses body (the access as guest_access takes it). */
-export const benchGuestAccessesToJson = (b: BenchGuestAccessesBody) => ({ access: guestAccessToJson(b.access), count: b.count, warmup: b.warmup });
+export const benchGuestAccessesToJson = (b: BenchGuestAccessesBody): BenchGuestAccessesJson => ({ access: guestAccessToJson(b.access), count: b.count, warmup: b.warmup });
 
 /** Reads a bench_guest_accesses body: `count` is 1 … MAX_BENCH_GUEST_ACCESSES, `warmup` 0 … that (InputError naming it otherwise). */
 export function benchGuestAccessesFromJson(j: Record<string, unknown>): BenchGuestAccessesBody {
@@ -214,6 +280,10 @@ export function benchGuestAccessesFromJson(j: Record<string, unknown>): BenchGue
 
 /** bench_guest_accesses' reply: each timed access's duration in ns (issue to completion), and how many ended how. */
 export interface BenchGuestAccessesResult {
+  /**
+   * `count` durations in ns, in the order the accesses ran, each from issue to completion as the daemon's
+   * `process.hrtime.bigint()` measured it (the ioreq path alone, not the client's round trip).
+   */
   latenciesNs: number[];
   /** Timed accesses per outcome (all `ioreq` when every access reached a device model). */
   outcomes: Partial<Record<GuestAccessOutcome, number>>;

@@ -73,8 +73,17 @@ export function frameKindName(kind: number): FrameKindName | undefined {
 
 /** One decoded wire frame: its kind, id and payload bytes. */
 export interface Frame {
+  /**
+   * The u8 after the length prefix: a {@link FrameKind} value (requests 0x01–0x3f, replies 0x80–0x9f, pushes
+   * 0xa0–0xbf). A decoder passes any byte through; {@link frameKindName} tells whether the protocol defines it.
+   */
   kind: number;
+  /**
+   * The u32 LE request id: chosen by the client for a request, repeated by the daemon in its reply, 0 in the
+   * frames the daemon pushes on its own (page_update, event, ioreq_request).
+   */
   id: number;
+  /** The bytes after the 9-byte header: `length` − 5 of them (0 … 1 MiB − 5), decoded per kind by the payload codecs. */
   payload: Uint8Array;
 }
 
@@ -83,9 +92,21 @@ export interface Frame {
  * length prefix): the connection must be closed after the error frame.
  */
 export class WireError extends Error {
+  /**
+   * True when the stream itself is broken (a length prefix below 5 or above {@link MAX_FRAME_LENGTH}): the
+   * receiver sends one error frame with id 0 and closes the connection. False (the default) for a frame that
+   * was delimited correctly but cannot be used (unknown kind, truncated or over-long payload, bad JSON): the
+   * error frame carries the request's id and the connection goes on.
+   */
   readonly fatal: boolean;
   /** The errno an error frame carries for it (EINVAL for a malformed frame, E2BIG for an oversized one). */
   readonly errno: number;
+  /**
+   * A frame error to report in an error frame (the receiver encodes it with {@link ErrorBody}'s `errno` and `message`).
+   * @param message - What was wrong with the frame; the error frame's `message`.
+   * @param options - `fatal` (default false): the connection must be closed; `errno` (default 22 EINVAL; 7 E2BIG
+   *   for an oversized frame): the errno the error frame reports.
+   */
   constructor(message: string, options: { fatal?: boolean; errno?: number } = {}) {
     super(message);
     this.name = 'WireError';

@@ -19,6 +19,8 @@ export interface SimServeOptions {
   state?: string;
   /** false (--no-shm): the daemon offers no shared-memory transport. */
   shm?: false;
+  /** --shm-poll-us: how long the daemon spins for a device model's answer after posting an event (µs). */
+  shmPollUs?: number;
 }
 
 export interface SimCreateDomainOptions {
@@ -82,6 +84,7 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
     ...(o.trace !== undefined && { trace: o.trace }),
     ...(o.state !== undefined && { statePath: o.state }),
     ...(o.shm === false && { shm: false }),
+    ...(o.shmPollUs !== undefined && { shmPollUs: o.shmPollUs }),
   };
   const daemon = await env.startDaemon(daemonOptions);
   const domains = restoring

@@ -67,8 +67,23 @@ export interface Daemon {
   readonly connections: number;
   /** Whether the state came from an existing state file (false without statePath). */
   readonly restored: boolean;
-  /** The shared-memory arena's path, or why there is none. */
-  readonly shm: { path: string } | { reason: string };
+  /** The shared-memory arena's path, or why there is none (then welcome says `shm: false` and shm_open is refused). */
+  readonly shm:
+    | {
+        /**
+         * The arena file, `/dev/shm/xenmem-<pid>-<8 hex>` (mode 0600, 8192 pages of 4 KiB), that holds every ioreq
+         * server's pages and the connections' doorbells; shm_open's reply names it. Removed by `close()`.
+         */
+        path: string;
+      }
+    | {
+        /**
+         * Why the daemon serves the socket alone, for a log line: shared memory turned off (`shm: false`), a
+         * hypervisor that is not this package's `Hypervisor`, `@xenmem/shm-transport` missing or its native addon
+         * not loading (not Linux, not built), or the arena file not created. shm_open then gets EOPNOTSUPP with this text.
+         */
+        reason: string;
+      };
   /** Stops listening, closes every connection and removes the socket file. The hypervisor is left as it is. */
   close(): Promise<void>;
 }

@@ -121,7 +121,13 @@ export class Doorbell {
     private readonly pollUs = 0,
   ) {
     this.take = () => {
-      for (const port of doorbellTake(arena.region, offset, 'toDaemon', arena.words)) onNotify(port);
+      let ports: number[];
+      try {
+        ports = doorbellTake(arena.region, offset, 'toDaemon', arena.words);
+      } catch {
+        return; // the arena is being closed with the daemon: nothing is left to notify
+      }
+      for (const port of ports) onNotify(port);
     };
     this.seqOffset = doorbellSeqOffset(offset, 'toDaemon');
     this.watcher = new arena.transport.Watcher(arena.region, this.seqOffset, this.take);

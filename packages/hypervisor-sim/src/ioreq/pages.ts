@@ -23,7 +23,17 @@ export const STATE_IORESP_READY = constant('ioreq_state', 'iorsp_ready');
  * page where it is); `release` gives back a page adopted earlier (other pages are ignored).
  */
 export interface IoreqPageStore {
+  /**
+   * Takes a page into the store: copies `page`'s 4096 bytes into a free page of the store and returns the store's
+   * view of that page, which the hypervisor uses from then on (as the server's `ioreq_pfn`/`bufioreq_pfn` page).
+   * Returns null when the store has no free page; the hypervisor then keeps the page where it is. `page` itself
+   * is not changed.
+   */
   adopt(page: Uint8Array): Uint8Array | null;
+  /**
+   * Gives back a page `adopt` returned, when its server is destroyed (or its domain is), or the hypervisor switches
+   * to another store: the store may zero it and hand it out again. A page the store did not give out is ignored.
+   */
   release(page: Uint8Array): void;
 }
 

@@ -26,14 +26,16 @@ import {
   guestAccessToJson,
   inspectionFromJson,
   seedP2mToJson,
+  type AcquiredResource,
   type BenchGuestAccessesResult,
   type DomainConfig,
+  type ForeignMapping,
   type DomainInspection,
   type GuestAccess,
   type GuestAccessResult,
   type HypercallOutcome,
+  type InterdomainBinding,
   type IoreqHandler,
-  type SharedPage,
   type SimulatorBackend,
   type Welcome,
 } from '@xenmem/abi-types';
@@ -161,7 +163,7 @@ export class SocketBackend implements SimulatorBackend {
     return { rc: done.rc, continuations: done.continuations, progress: done.progress };
   }
 
-  async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<{ rc: number; pages: SharedPage[] }> {
+  async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<AcquiredResource> {
     const s = await this.session(caller);
     await s.useShm();
     const r = decodePages((await s.request(FrameKind.acquireResource, encodeAcquireResource({ domid, type, id, frame, nrFrames }), 'acquire_resource')).payload);
@@ -170,7 +172,7 @@ export class SocketBackend implements SimulatorBackend {
     return { rc: r.rc, pages };
   }
 
-  async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<{ rc: number; page: SharedPage | null }> {
+  async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<ForeignMapping> {
     const s = await this.session(caller);
     await s.useShm();
     const r = decodePages((await s.request(FrameKind.mapForeignGfn, encodeMapForeignGfn({ domid, gfn }), 'map_foreign_gfn')).payload);
@@ -179,7 +181,7 @@ export class SocketBackend implements SimulatorBackend {
     return { rc: r.rc, page };
   }
 
-  async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<{ rc: number; localPort: number }> {
+  async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<InterdomainBinding> {
     const s = await this.session(caller);
     await s.useShm();
     const r = decodePort((await s.request(FrameKind.bindInterdomain, encodeBindInterdomain({ remoteDomid, remotePort }), 'bind_interdomain')).payload);

@@ -87,6 +87,7 @@ describe.skipIf(!simulatorHasPages).each(TRANSPORTS)('IoreqServer over the socke
     const served = (async () => {
       let n = 0;
       for await (const r of server.requests()) {
+        if (r.buffered) throw new Error('no buffered request expected');
         await r.respond(r.dir === 'read' ? (BigInt(r.addr) * 3n + BigInt(n)) & 0xffffn : undefined);
         if (++n === 100) break;
       }
@@ -106,6 +107,7 @@ describe.skipIf(!simulatorHasPages).each(TRANSPORTS)('IoreqServer over the socke
     const served = (async () => {
       let n = 0;
       for await (const r of server.requests({ wait: 'block', blockMs: 1 })) {
+        if (r.buffered) throw new Error('no buffered request expected');
         await r.respond(0x1234n + BigInt(n));
         if (++n === 10) break;
       }
