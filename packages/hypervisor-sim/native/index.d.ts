@@ -9,7 +9,10 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** One domain's p2m: internal p2m types of gfns 0…maxGpfn and its log-dirty set, stored as runs. */
+/**
+ * One domain's p2m: internal p2m types of gfns 0…maxGpfn and its log-dirty set, stored as runs (and
+ * fragmented chunks as a byte per page).
+ */
 export declare class P2mTable {
   /** maxGpfn+1 pages (maxGpfn ≤ 2^32−1), all of `initialType`. */
   constructor(maxGpfn: number, initialType: number)

@@ -8,8 +8,10 @@
 #![deny(clippy::all)]
 
 mod args;
+mod dense;
 mod runs;
 mod table;
+mod types;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -55,7 +57,8 @@ pub struct RetypeOutcome {
     pub changed_from: Vec<f64>,
 }
 
-/// One domain's p2m: internal p2m types of gfns 0…maxGpfn and its log-dirty set, stored as runs.
+/// One domain's p2m: internal p2m types of gfns 0…maxGpfn and its log-dirty set, stored as runs (and
+/// fragmented chunks as a byte per page).
 #[napi(js_name = "P2mTable")]
 pub struct P2mTable {
     /// Err: why the table is gone.
@@ -198,9 +201,9 @@ impl P2mTable {
         unwind_to_error(|| {
             let (first, end) = args::range_clipped(first, count).map_err(invalid_arg)?;
             let mut triples = Vec::new();
-            for (start, run_end, p2m_type) in table.runs(first, end) {
+            table.for_each_run(first, end, |start, run_end, p2m_type| {
                 triples.extend([start as f64, (run_end - start) as f64, f64::from(p2m_type)]);
-            }
+            });
             Ok(Float64Array::new(triples))
         })
     }

@@ -3,24 +3,29 @@
 //! Invariants: starts[0] = 0; starts ascending; neighbouring runs differ in value. So the storage,
 //! and the cost of every operation, follows the number of runs, never the number of positions.
 //!
-//! Costs, with R runs and k runs touched: value_at O(log R); segments and tally O(log R + k); assign
-//! O(log R) plus one memmove of the runs after the range (so retyping a fragmented range collapses
-//! it in one move, not k removals); replace_value O(R).
+//! Costs, with R runs and k runs touched: value_at O(log R); segments O(log R + k); assign and
+//! assign_runs O(log R) plus one memmove of the runs after the range (so retyping a fragmented range
+//! collapses it in one move, not k removals); replace_value O(R).
+//!
+//! The value type is generic: the log-dirty set stores `u8` (0/1); the p2m types (types.rs) store `u32`,
+//! where 0–15 are p2m types and larger values name a dense chunk (dense.rs). A run costs 4 bytes of
+//! start plus the value. Callers that walk runs themselves (types.rs) use `span`, `start`, `run_end`
+//! and `value` rather than an iterator, to keep their per-run loop free of iterator state.
 
-/// Runs of equal `u8` values over 0…end−1: run i covers starts[i]…starts[i+1]−1 (the last, …end−1).
+/// Runs of equal values over 0…end−1: run i covers starts[i]…starts[i+1]−1 (the last, …end−1).
 #[derive(Debug, Clone)]
-pub struct RunMap {
+pub struct RunMap<V> {
     starts: Vec<u32>,
-    values: Vec<u8>,
+    values: Vec<V>,
     end: u64,
 }
 
 /// Capacity below which a run map never gives memory back.
 const MIN_SHRINK_CAPACITY: usize = 64;
 
-impl RunMap {
+impl<V: Copy + Eq + Default> RunMap<V> {
     /// `end` positions (1…2^32), all `value`.
-    pub fn new(end: u64, value: u8) -> Self {
+    pub fn new(end: u64, value: V) -> Self {
         debug_assert!((1..=1 << 32).contains(&end));
         RunMap {
             starts: vec![0],
@@ -30,7 +35,6 @@ impl RunMap {
     }
 
     /// Number of positions.
-    #[cfg(test)]
     pub fn end(&self) -> u64 {
         self.end
     }
@@ -41,7 +45,7 @@ impl RunMap {
     }
 
     /// Index of the run holding `pos` (< end): the last run starting at or before it. O(log runs).
-    fn index_of(&self, pos: u64) -> usize {
+    pub fn index_of(&self, pos: u64) -> usize {
         // pos < end ≤ 2^32, so it fits a u32; starts[0] = 0 ≤ pos, so the point is ≥ 1.
         let pos = pos as u32;
         // Tables are often built front to back, so the last run is checked first.
@@ -64,26 +68,52 @@ impl RunMap {
     }
 
     /// Where run `i` ends (exclusive).
-    fn run_end(&self, i: usize) -> u64 {
+    pub fn run_end(&self, i: usize) -> u64 {
         self.starts.get(i + 1).map_or(self.end, |&s| u64::from(s))
     }
 
+    /// Where run `i` starts.
+    pub fn start(&self, i: usize) -> u64 {
+        u64::from(self.starts[i])
+    }
+
+    /// The value of run `i`.
+    pub fn value(&self, i: usize) -> V {
+        self.values[i]
+    }
+
+    /// The indices first…last−1 of the runs covering `a`…`b`−1 (b clipped to end); empty when the
+    /// range is. O(log runs), and O(1) when the range ends in the run it starts in.
+    pub fn span(&self, a: u64, b: u64) -> std::ops::Range<usize> {
+        let b = b.min(self.end);
+        if a >= b {
+            return 0..0;
+        }
+        let first = self.index_of(a);
+        first..self.index_of_from(first, b - 1) + 1
+    }
+
+    /// Replaces the value of run `i` by one that differs from both neighbours (a renumbering).
+    pub fn set_value(&mut self, i: usize, value: V) {
+        debug_assert!(i == 0 || self.values[i - 1] != value);
+        debug_assert!(self.values.get(i + 1) != Some(&value));
+        self.values[i] = value;
+    }
+
     /// The value at `pos` (< end). O(log runs).
-    pub fn value_at(&self, pos: u64) -> u8 {
+    pub fn value_at(&self, pos: u64) -> V {
         debug_assert!(pos < self.end);
         self.values[self.index_of(pos)]
     }
 
     /// The runs covering `a`…`b`−1, clipped to it, in order: (first, end, value). O(log runs + runs yielded).
-    pub fn segments(&self, a: u64, b: u64) -> impl Iterator<Item = (u64, u64, u8)> + '_ {
-        let b = b.min(self.end);
+    pub fn segments(&self, a: u64, b: u64) -> impl Iterator<Item = (u64, u64, V)> + '_ {
         // Runs first…last−1 cover the range; none when it is empty.
-        let (first, last) = if a < b {
-            let first = self.index_of(a);
-            (first, self.index_of_from(first, b - 1) + 1)
-        } else {
-            (0, 0)
-        };
+        let std::ops::Range {
+            start: first,
+            end: last,
+        } = self.span(a, b);
+        let b = b.min(self.end);
         let starts = &self.starts[..];
         let values = &self.values[..];
         (first..last).map(move |i| {
@@ -97,57 +127,9 @@ impl RunMap {
         })
     }
 
-    /// Adds the length of each run in `a`…`b`−1 (clipped to it) to `counts[value]`, in order, stopping
-    /// at the first run whose value `stops`; returns where that run starts (clipped), or None.
-    /// Values must index `counts`. O(log runs + runs visited), per run, never per position.
-    pub fn tally(
-        &self,
-        a: u64,
-        b: u64,
-        counts: &mut [u64],
-        stops: impl Fn(u8) -> bool,
-    ) -> Option<u64> {
-        let b = b.min(self.end);
-        if a >= b {
-            return None;
-        }
-        let first = self.index_of(a);
-        let last = self.index_of_from(first, b - 1) + 1;
-        let starts = &self.starts[first..last];
-        let values = &self.values[first..last];
-        // Four interleaved tallies, so that neighbouring runs' additions do not wait on each other.
-        let mut lanes = [[0u64; 4]; 256];
-        let mut stopped = None;
-        for (i, (w, &v)) in starts.windows(2).zip(values).enumerate() {
-            if stops(v) {
-                stopped = Some(i);
-                break;
-            }
-            lanes[usize::from(v)][i & 3] += u64::from(w[1] - w[0]);
-        }
-        // The last run covering the range ends at b; the first starts at a.
-        let n = starts.len() - 1;
-        if stopped.is_none() {
-            if stops(values[n]) {
-                stopped = Some(n);
-            } else {
-                lanes[usize::from(values[n])][n & 3] += b;
-                lanes[usize::from(values[n])][n & 3] -= u64::from(starts[n]);
-            }
-        }
-        // Clip the first run to a (it was counted from its start, unless it stopped).
-        if stopped != Some(0) {
-            lanes[usize::from(values[0])][0] -= a - u64::from(starts[0]);
-        }
-        for (count, lane) in counts.iter_mut().zip(&lanes) {
-            *count += lane.iter().sum::<u64>();
-        }
-        stopped.map(|i| u64::from(starts[i]).max(a))
-    }
-
     /// Sets positions `a`…`b`−1 (a ≤ b ≤ end) to `value`, merging with equal neighbours.
     /// O(log runs) plus one memmove of the runs after the range.
-    pub fn assign(&mut self, a: u64, b: u64, value: u8) {
+    pub fn assign(&mut self, a: u64, b: u64, value: V) {
         debug_assert!(a <= b && b <= self.end);
         if a == b {
             return;
@@ -158,9 +140,9 @@ impl RunMap {
         let lo = i.saturating_sub(1);
         let hi = (j + 2).min(self.len());
         let mut new_starts = [0u32; 5];
-        let mut new_values = [0u8; 5];
+        let mut new_values = [V::default(); 5];
         let mut n = 0;
-        let mut push = |start: u64, v: u8| {
+        let mut push = |start: u64, v: V| {
             if n > 0 && new_values[n - 1] == v {
                 return;
             }
@@ -184,8 +166,44 @@ impl RunMap {
         self.replace_runs(lo, hi, &new_starts[..n], &new_values[..n]);
     }
 
+    /// Sets positions `a`…`b`−1 (a < b ≤ end) to the runs `runs` (start, value): the first starts at
+    /// a, starts ascend and stay below b; equal neighbours (in `runs` or around the range) merge.
+    /// O(log runs + runs given) plus one memmove of the runs after the range.
+    pub fn assign_runs(&mut self, a: u64, b: u64, runs: &[(u64, V)]) {
+        debug_assert!(a < b && b <= self.end && runs.first().is_some_and(|r| r.0 == a));
+        let i = self.index_of(a);
+        let j = self.index_of_from(i, b - 1);
+        let lo = i.saturating_sub(1);
+        let hi = (j + 2).min(self.len());
+        let mut new_starts = Vec::with_capacity(runs.len() + 4);
+        let mut new_values: Vec<V> = Vec::with_capacity(runs.len() + 4);
+        let mut push = |start: u64, v: V| {
+            if new_values.last() == Some(&v) {
+                return;
+            }
+            new_starts.push(start as u32);
+            new_values.push(v);
+        };
+        if lo < i {
+            push(u64::from(self.starts[lo]), self.values[lo]);
+        }
+        if u64::from(self.starts[i]) < a {
+            push(u64::from(self.starts[i]), self.values[i]);
+        }
+        for &(start, v) in runs {
+            push(start, v);
+        }
+        if b < self.run_end(j) {
+            push(b, self.values[j]);
+        }
+        if hi > j + 1 {
+            push(u64::from(self.starts[j + 1]), self.values[j + 1]);
+        }
+        self.replace_runs(lo, hi, &new_starts, &new_values);
+    }
+
     /// Replaces runs lo…hi−1 by the given ones, moving the runs after them once.
-    fn replace_runs(&mut self, lo: usize, hi: usize, starts: &[u32], values: &[u8]) {
+    fn replace_runs(&mut self, lo: usize, hi: usize, starts: &[u32], values: &[V]) {
         let old = hi - lo;
         let new = starts.len();
         if new <= old {
@@ -214,7 +232,7 @@ impl RunMap {
 
     /// Replaces every run of value `from` by `to` and merges; returns the positions changed
     /// (0 when `from == to`). O(runs), in place.
-    pub fn replace_value(&mut self, from: u8, to: u8) -> u64 {
+    pub fn replace_value(&mut self, from: V, to: V) -> u64 {
         if from == to {
             return 0;
         }
@@ -255,13 +273,13 @@ impl RunMap {
 mod tests {
     use super::*;
 
-    fn dump(map: &RunMap) -> Vec<(u64, u64, u8)> {
+    fn dump(map: &RunMap<u8>) -> Vec<(u64, u64, u8)> {
         map.segments(0, map.end()).collect()
     }
 
     #[test]
     fn a_new_map_is_one_run() {
-        let map = RunMap::new(1 << 32, 0);
+        let map = RunMap::<u8>::new(1 << 32, 0);
         assert_eq!(map.len(), 1);
         assert_eq!(dump(&map), vec![(0, 1 << 32, 0)]);
         assert_eq!(map.value_at((1 << 32) - 1), 0);
@@ -269,7 +287,7 @@ mod tests {
 
     #[test]
     fn assign_splits_and_merges() {
-        let mut map = RunMap::new(100, 0);
+        let mut map = RunMap::<u8>::new(100, 0);
         map.assign(10, 20, 3);
         assert_eq!(dump(&map), vec![(0, 10, 0), (10, 20, 3), (20, 100, 0)]);
         map.assign(20, 30, 3); // extends the run before
@@ -289,7 +307,7 @@ mod tests {
 
     #[test]
     fn assign_over_many_runs_removes_them() {
-        let mut map = RunMap::new(1000, 0);
+        let mut map = RunMap::<u8>::new(1000, 0);
         for i in 0..500 {
             map.assign(2 * i, 2 * i + 1, 1);
         }
@@ -300,7 +318,7 @@ mod tests {
 
     #[test]
     fn segments_clip_to_the_range_and_the_end() {
-        let mut map = RunMap::new(100, 0);
+        let mut map = RunMap::<u8>::new(100, 0);
         map.assign(10, 20, 3);
         assert_eq!(
             map.segments(15, 25).collect::<Vec<_>>(),
@@ -316,7 +334,7 @@ mod tests {
 
     #[test]
     fn replace_value_counts_and_merges() {
-        let mut map = RunMap::new(100, 0);
+        let mut map = RunMap::<u8>::new(100, 0);
         map.assign(10, 20, 3);
         map.assign(30, 40, 3);
         assert_eq!(map.replace_value(3, 0), 20);
@@ -339,7 +357,7 @@ mod tests {
             let mut state = seed;
             let end = 1 + lcg(&mut state) % 200;
             let mut model = vec![0u8; end as usize];
-            let mut map = RunMap::new(end, 0);
+            let mut map = RunMap::<u8>::new(end, 0);
             for _ in 0..300 {
                 let a = lcg(&mut state) % (end + 1);
                 let b = a + lcg(&mut state) % (end + 1 - a);
@@ -354,6 +372,19 @@ mod tests {
                         }
                     }
                     assert_eq!(map.replace_value(v, to), expected);
+                } else if a < b && lcg(&mut state).is_multiple_of(4) {
+                    // Several runs at once, some equal to their neighbours.
+                    let mut runs = vec![(a, v)];
+                    for p in a + 1..b {
+                        if lcg(&mut state).is_multiple_of(3) {
+                            runs.push((p, (lcg(&mut state) % 4) as u8));
+                        }
+                    }
+                    for (k, &(s, x)) in runs.iter().enumerate() {
+                        let e = runs.get(k + 1).map_or(b, |r| r.0);
+                        model[s as usize..e as usize].fill(x);
+                    }
+                    map.assign_runs(a, b, &runs);
                 } else {
                     map.assign(a, b, v);
                     model[a as usize..b as usize].fill(v);
@@ -381,27 +412,13 @@ mod tests {
                 if a < end {
                     assert_eq!(map.value_at(a), model[a as usize]);
                 }
-                // tally: counts up to the first position of a stopping value.
-                let stop_value = (lcg(&mut state) % 5) as u8;
-                let mut counts = [0u64; 4];
-                let stopped = map.tally(c, d, &mut counts, |v| v == stop_value);
-                let mut want_counts = [0u64; 4];
-                let mut want_stop = None;
-                for (p, &v) in want.iter().enumerate() {
-                    if v == stop_value {
-                        want_stop = Some(c + p as u64);
-                        break;
-                    }
-                    want_counts[usize::from(v)] += 1;
-                }
-                assert_eq!((stopped, counts), (want_stop, want_counts));
             }
         }
     }
 
     #[test]
     fn a_fragmented_range_collapses_and_gives_memory_back() {
-        let mut map = RunMap::new(1 << 20, 0);
+        let mut map = RunMap::<u8>::new(1 << 20, 0);
         for i in 0..(1u64 << 19) {
             map.assign(2 * i + 1, 2 * i + 2, 1);
         }

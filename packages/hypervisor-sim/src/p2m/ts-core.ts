@@ -1,12 +1,15 @@
 /**
  * The pure-TypeScript p2m core: the fallback when the native addon cannot load, and the reference the
- * property tests compare it with. Same representation as the addon (native/src/runs.rs): the sorted
- * start gfns of runs of equal type, neighbours always different, so a uniform 2^32-page domain is one
- * run. Runs live in parallel typed arrays (Uint32Array starts, Uint8Array types) searched by bisection.
+ * property tests compare it with. Runs only: the sorted start gfns of runs of equal type, neighbours
+ * always different, so a uniform 2^32-page domain is one run. Runs live in parallel typed arrays
+ * (Uint32Array starts, Uint8Array types) searched by bisection. The addon keeps the same run map
+ * (native/src/runs.rs) but holds chunks too fragmented for runs as a byte per page (native/src/types.rs,
+ * dense.rs); both cores give the same answers, only their costs differ.
  *
  * Costs, with R the runs in the table and k the runs an operation touches: get O(log R);
  * getMany O(n log R); set/retype/markDirty O(log R + k) plus one copyWithin of the runs after the range
- * (a memmove, O(R) at worst: this is where the native core's B-tree wins on large fragmented tables);
+ * (a memmove, O(R) at worst: this is where the native core's byte-per-page chunks win on large
+ * fragmented tables);
  * changeTypeGlobal O(R); countByType/runs O(log R + k); takeDirty O(pages/8 + log D + k) for D dirty runs.
  *
  * Argument checks and their messages are shared word for word with the addon (native/src/args.rs),

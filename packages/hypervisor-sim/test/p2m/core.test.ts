@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { P2M_INVALID, P2M_TYPE_COUNT, type P2mCore, type P2mTable } from '../../src/p2m/core.js';
 import { loadNativeP2mCore } from '../../src/p2m/native-core.js';
 import { tsP2mCore } from '../../src/p2m/ts-core.js';
+import { RAM_RW, INVALID, LOGDIRTY, RAM_RO, MMIO_DM, SHARED, IOREQ_SERVER, EAGAIN, EINVAL } from './numbers.js';
 
 const CORES: [string, () => P2mCore][] = [
   ['native', loadNativeP2mCore],
@@ -15,16 +16,6 @@ const CORES: [string, () => P2mCore][] = [
 ];
 const wanted = CORES.filter(([kind]) => kind === 'ts' || process.env['XENMEM_P2M'] !== 'ts');
 
-// p2m_type_t numbers (reference §5) and errno values used below.
-const RAM_RW = 0;
-const INVALID = 1;
-const LOGDIRTY = 2;
-const RAM_RO = 3;
-const MMIO_DM = 4;
-const SHARED = 12;
-const IOREQ_SERVER = 15;
-const EAGAIN = 11;
-const EINVAL = 22;
 
 const ALL = Number.MAX_SAFE_INTEGER;
 const PAGES_4G = 2 ** 32;
