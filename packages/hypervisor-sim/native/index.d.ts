@@ -24,8 +24,13 @@ export declare class P2mTable {
   getMany(gfns: Float64Array): Uint8Array
   /** Sets `count` pages from `first` (within 0…maxGpfn) to `type`. */
   set(first: number, count: number, type: number): void
-  /** Ranged retype with per-page outcomes (16 entries: 0 or a positive errno). */
-  retype(first: number, count: number, newType: number, outcomes: Int32Array): RetypeOutcome
+  /**
+   * Ranged retype with per-page outcomes (16 entries: 0 or a positive errno). Writes its outcome into
+   * `result` (18 entries): pages changed, the errno of the page that stopped the loop (0 if none), then
+   * pages changed by old type. An out-array rather than a returned object: building a JS object and a
+   * 16-element array through napi cost more than the retype of a uniform table itself.
+   */
+  retype(first: number, count: number, newType: number, outcomes: Int32Array, result: Float64Array): void
   /** Every page of type `from` becomes `to`; returns the pages changed. */
   changeTypeGlobal(from: number, to: number): number
   /** Pages of each type in the range, clipped to the table (16 entries). */
@@ -40,14 +45,4 @@ export declare class P2mTable {
   takeDirty(first: number, count: number): Uint8Array
   /** Frees the table; later calls fail. Calling it twice is harmless. */
   dispose(): void
-}
-
-/**
- * Result of `retype`: pages changed, errno of the page that stopped the loop (0 if none), and pages
- * changed by old type (16 entries).
- */
-export interface RetypeOutcome {
-  done: number
-  errno: number
-  changedFrom: Array<number>
 }

@@ -148,7 +148,7 @@ export function renderMarkdown(doc: BenchDocument, chart = 'benchmarks-chart.svg
     '**The machine is shared with other work and noisy**: medians are robust to that, p99 shows how much a run was disturbed; ratios under about 2× should not be read as significant.\n',
   );
   out.push(
-    '\nMethod: each workload runs every implementation in the same process and run; tables are built and reset outside the timed region; warm-up runs are thrown away, then N samples are timed with `process.hrtime`. ' +
+    '\nMethod: each workload runs every implementation in the same process and run; tables are built and reset outside the timed region (after a rebuild of hundreds of thousands of `set` calls, ten untimed one-page set_mem_type calls on a second domain bring the call path back into the caches, as the memset floor is timed warm); warm-up runs are thrown away, then N samples are timed with `process.hrtime`. ' +
       '`medianMs` is the median sample; `p50Us`/`p99Us` are nearest-rank percentiles of the sample durations (one sample = one whole call); for `lookup-random` `opsPerSec` is lookups per second at the median batch. ' +
       'Retypes go through the simulator\'s full `dmOp` path (a set_mem_type buffer in, decoding, checks, the per-page transition table, no preemption). `memset` fills one byte per page of a buffer in the same process: what a byte-per-page table would cost at memory speed.\n',
 

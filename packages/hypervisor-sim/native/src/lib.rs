@@ -48,14 +48,8 @@ fn unwind_to_error<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
-/// Result of `retype`: pages changed, errno of the page that stopped the loop (0 if none), and pages
-/// changed by old type (16 entries).
-#[napi(object)]
-pub struct RetypeOutcome {
-    pub done: f64,
-    pub errno: u32,
-    pub changed_from: Vec<f64>,
-}
+/// Length of `retype`'s result array: done, errno, then pages changed by old type (16 entries).
+const RETYPE_RESULT_LEN: usize = 2 + P2M_TYPE_COUNT;
 
 /// One domain's p2m: internal p2m types of gfns 0…maxGpfn and its log-dirty set, stored as runs (and
 /// fragmented chunks as a byte per page).
@@ -144,7 +138,10 @@ impl P2mTable {
         })
     }
 
-    /// Ranged retype with per-page outcomes (16 entries: 0 or a positive errno).
+    /// Ranged retype with per-page outcomes (16 entries: 0 or a positive errno). Writes its outcome into
+    /// `result` (18 entries): pages changed, the errno of the page that stopped the loop (0 if none), then
+    /// pages changed by old type. An out-array rather than a returned object: building a JS object and a
+    /// 16-element array through napi cost more than the retype of a uniform table itself.
     #[napi]
     pub fn retype(
         &mut self,
@@ -152,19 +149,29 @@ impl P2mTable {
         count: f64,
         new_type: f64,
         outcomes: &[i32],
-    ) -> Result<RetypeOutcome> {
+        mut result: Float64ArraySlice,
+    ) -> Result<()> {
+        // SAFETY: the slice is only written here, synchronously, while JS waits for the call.
+        let result = unsafe { result.as_mut() };
+        if result.len() != RETYPE_RESULT_LEN {
+            return Err(invalid_arg(format!(
+                "result must have {RETYPE_RESULT_LEN} entries, got {}",
+                result.len()
+            )));
+        }
         self.change(|table| {
             let (first, end) =
                 args::range_in_table(first, count, table.max_gpfn()).map_err(invalid_arg)?;
             let new_type =
                 args::p2m_type("newType", new_type, P2M_TYPE_COUNT).map_err(invalid_arg)?;
             let outcomes = args::outcome_table(outcomes, P2M_TYPE_COUNT).map_err(invalid_arg)?;
-            let result = table.retype(first, end, new_type, &outcomes);
-            Ok(RetypeOutcome {
-                done: result.done as f64,
-                errno: result.errno,
-                changed_from: result.changed_from.iter().map(|&n| n as f64).collect(),
-            })
+            let outcome = table.retype(first, end, new_type, &outcomes);
+            result[0] = outcome.done as f64;
+            result[1] = f64::from(outcome.errno);
+            for (slot, &n) in result[2..].iter_mut().zip(outcome.changed_from.iter()) {
+                *slot = n as f64;
+            }
+            Ok(())
         })
     }
 

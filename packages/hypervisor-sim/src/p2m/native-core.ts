@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type * as Binding from '../../native/index.js';
-import type { OutcomeTable, P2mCore, P2mRun, P2mTable, RetypeResult } from './core.js';
+import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore, type P2mRun, type P2mTable, type RetypeResult } from './core.js';
 import { expectNumbers, expectTypedArray } from './ts-core.js';
 
 /** packages/hypervisor-sim/native, from src/p2m or dist/p2m alike. */
@@ -57,6 +57,12 @@ function call<T>(f: () => T): T {
   }
 }
 
+/**
+ * The addon's retype writes its outcome here (done, errno, 16 counts by old type) and the wrapper copies it
+ * out at once: one buffer for every table, since calls are synchronous.
+ */
+const RETYPE_OUT = new Float64Array(2 + P2M_TYPE_COUNT);
+
 class NativeP2mTable implements P2mTable {
   readonly maxGpfn: number;
   #table: Binding.P2mTable;
@@ -93,7 +99,11 @@ class NativeP2mTable implements P2mTable {
     this.#live();
     if (typeof first !== 'number' || typeof count !== 'number' || typeof newType !== 'number') expectNumbers({ first, count, newType });
     expectTypedArray('outcomes', outcomes, Int32Array);
-    return call(() => this.#table.retype(first, count, newType, outcomes));
+    const out = RETYPE_OUT;
+    call(() => this.#table.retype(first, count, newType, outcomes, out));
+    const changedFrom = new Array<number>(P2M_TYPE_COUNT);
+    for (let t = 0; t < P2M_TYPE_COUNT; t++) changedFrom[t] = out[2 + t]!;
+    return { done: out[0]!, errno: out[1]!, changedFrom };
   }
 
   changeTypeGlobal(from: number, to: number): number {

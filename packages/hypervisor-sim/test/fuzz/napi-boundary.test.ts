@@ -34,7 +34,7 @@ const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * The hostile values, by argument kind. Self-contained (no imports): its source is also sent to the
  * child process. Each call makes fresh values, so detached buffers are detached afresh.
  */
-function hostileValues(): { numbers: [string, unknown][]; arrays: [string, unknown][]; emptyWhenDetached: string[] } {
+function hostileValues(): { numbers: [string, unknown][]; arrays: [string, unknown][]; outArrays: [string, unknown][]; emptyWhenDetached: string[] } {
   const detached = (a: { buffer: ArrayBuffer }) => {
     structuredClone(a.buffer, { transfer: [a.buffer] });
     return a;
@@ -97,13 +97,33 @@ function hostileValues(): { numbers: [string, unknown][]; arrays: [string, unkno
       ['Int32Array with -22', new Int32Array(16).fill(-22)],
       ['Int32Array(16) subarray(1)', new Int32Array(16).subarray(1)],
     ],
+    // retype's result array must be a Float64Array of exactly 18 entries.
+    outArrays: [
+      ...notNumbers,
+      ['number 1', 1],
+      ['Int32Array(18)', new Int32Array(18)],
+      ['Uint8Array(144)', new Uint8Array(144)],
+      ['BigInt64Array(18)', new BigInt64Array(18)],
+      ['DataView', new DataView(new ArrayBuffer(144))],
+      ['ArrayBuffer', new ArrayBuffer(144)],
+      ['plain array of 18', new Array(18).fill(0)],
+      ['Float64Array(17)', new Float64Array(17)],
+      ['Float64Array(19)', new Float64Array(19)],
+      ['Float64Array(18) subarray(1)', new Float64Array(18).subarray(1)],
+      ['detached Float64Array(18)', detached(new Float64Array(18))],
+    ],
     // A detached typed array reads as empty (length 0), as in JS: a lookup of no gfns is not an error.
     emptyWhenDetached: ['detached Float64Array'],
   };
 }
 
-/** Method → the kind of each argument ('n' number, 'f' Float64Array, 'i' Int32Array of 16) and valid values. */
-const METHODS: Record<string, { kinds: ('n' | 'f' | 'i')[]; valid: () => unknown[] }> = {
+type Kind = 'n' | 'f' | 'i' | 'o';
+
+/**
+ * P2mTable method → the kind of each argument ('n' number, 'f' Float64Array, 'i' Int32Array of 16) and
+ * valid values.
+ */
+const METHODS: Record<string, { kinds: Kind[]; valid: () => unknown[] }> = {
   get: { kinds: ['n'], valid: () => [3] },
   getMany: { kinds: ['f'], valid: () => [new Float64Array([0, 11, 100, 101])] },
   set: { kinds: ['n', 'n', 'n'], valid: () => [20, 5, 3] },
@@ -113,6 +133,11 @@ const METHODS: Record<string, { kinds: ('n' | 'f' | 'i')[]; valid: () => unknown
   runs: { kinds: ['n', 'n'], valid: () => [0, 50] },
   markDirty: { kinds: ['n', 'n'], valid: () => [0, 8] },
   takeDirty: { kinds: ['n', 'n'], valid: () => [0, 8] },
+};
+/** The raw addon's methods: as METHODS, but its retype also takes the array it writes its outcome into ('o': a Float64Array of 18). */
+const RAW_METHODS: typeof METHODS = {
+  ...METHODS,
+  retype: { kinds: ['n', 'n', 'n', 'i', 'o'], valid: () => [30, 5, 2, new Int32Array(16), new Float64Array(18)] },
 };
 const CONSTRUCTOR = { kinds: ['n', 'n'] as const, valid: (): unknown[] => [100, 1] };
 
@@ -143,7 +168,7 @@ function childMain(hostile: typeof hostileValues, methods: typeof METHODS, ctor:
   const values = hostile();
   for (const [method, spec] of Object.entries(methods)) {
     spec.kinds.forEach((kind, pos) => {
-      for (const [label, value] of kind === 'n' ? hostile().numbers : hostile().arrays) {
+      for (const [label, value] of kind === 'n' ? hostile().numbers : kind === 'o' ? hostile().outArrays : hostile().arrays) {
         const args = spec.valid();
         args[pos] = value;
         attempt(method, pos, label, () => (t as Record<string, (...a: unknown[]) => unknown>)[method]!(...args));
@@ -199,7 +224,7 @@ const NAPI_CODES = new Set(['InvalidArg', 'NumberExpected', 'ObjectExpected', 'G
 
 describe('napi boundary: the raw addon in a child process', () => {
   it('refuses every hostile argument with a JS error, keeps the table intact and exits normally', () => {
-    const methods = `{${Object.entries(METHODS).map(([m, spec]) => `${m}: { kinds: ${JSON.stringify(spec.kinds)}, valid: ${spec.valid.toString()} }`).join(', ')}}`;
+    const methods = `{${Object.entries(RAW_METHODS).map(([m, spec]) => `${m}: { kinds: ${JSON.stringify(spec.kinds)}, valid: ${spec.valid.toString()} }`).join(', ')}}`;
     const ctor = `{ kinds: ${JSON.stringify(CONSTRUCTOR.kinds)}, valid: ${CONSTRUCTOR.valid.toString()} }`;
     const script = `(${childMain.toString()})(${hostileValues.toString()}, ${methods}, ${ctor}, ${JSON.stringify(join(PKG, 'native', 'index.cjs'))});`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
