@@ -148,29 +148,33 @@ impl P2mTable {
         first: f64,
         count: f64,
         new_type: f64,
-        outcomes: &[i32],
+        outcomes: Int32ArraySlice,
         mut result: Float64ArraySlice,
     ) -> Result<()> {
-        // SAFETY: the slice is only written here, synchronously, while JS waits for the call.
-        let result = unsafe { result.as_mut() };
-        if result.len() != RETYPE_RESULT_LEN {
-            return Err(invalid_arg(format!(
-                "result must have {RETYPE_RESULT_LEN} entries, got {}",
-                result.len()
-            )));
-        }
         self.change(|table| {
             let (first, end) =
                 args::range_in_table(first, count, table.max_gpfn()).map_err(invalid_arg)?;
             let new_type =
                 args::p2m_type("newType", new_type, P2M_TYPE_COUNT).map_err(invalid_arg)?;
-            let outcomes = args::outcome_table(outcomes, P2M_TYPE_COUNT).map_err(invalid_arg)?;
+            // Copied before `result` is borrowed: the two arrays may share one buffer.
+            let outcomes = args::outcome_table(&outcomes, P2M_TYPE_COUNT).map_err(invalid_arg)?;
+            if result.len() != RETYPE_RESULT_LEN {
+                return Err(invalid_arg(format!(
+                    "result must have {RETYPE_RESULT_LEN} entries, got {}",
+                    result.len()
+                )));
+            }
             let outcome = table.retype(first, end, new_type, &outcomes);
-            result[0] = outcome.done as f64;
-            result[1] = f64::from(outcome.errno);
-            for (slot, &n) in result[2..].iter_mut().zip(outcome.changed_from.iter()) {
+            let mut out = [0f64; RETYPE_RESULT_LEN];
+            out[0] = outcome.done as f64;
+            out[1] = f64::from(outcome.errno);
+            for (slot, &n) in out[2..].iter_mut().zip(outcome.changed_from.iter()) {
                 *slot = n as f64;
             }
+            // SAFETY: no other Rust reference to this memory is alive (`outcomes` was copied above),
+            // and JS cannot run during the call. A SharedArrayBuffer written by another thread would
+            // race, as any typed array passed to native code can; the wrapper's array is private.
+            unsafe { result.as_mut() }.copy_from_slice(&out);
             Ok(())
         })
     }

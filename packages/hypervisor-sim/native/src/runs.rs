@@ -258,6 +258,31 @@ impl<V: Copy + Eq + Default> RunMap<V> {
         changed
     }
 
+    /// Rewrites the map in one pass: `expand(start, end, value, out)` appends the runs (start, value)
+    /// that replace run start…end−1 (the first at `start`, ascending, below `end`); equal neighbours
+    /// merge. O(runs + runs appended), however many runs are expanded (one `assign_runs` per run
+    /// would move the runs after each one).
+    pub fn rebuild(&mut self, mut expand: impl FnMut(u64, u64, V, &mut Vec<(u64, V)>)) {
+        let mut starts = Vec::with_capacity(self.len());
+        let mut values: Vec<V> = Vec::with_capacity(self.len());
+        let mut out = Vec::new();
+        for r in 0..self.len() {
+            out.clear();
+            let start = u64::from(self.starts[r]);
+            expand(start, self.run_end(r), self.values[r], &mut out);
+            debug_assert!(out.first().is_some_and(|&(s, _)| s == start));
+            for &(s, v) in &out {
+                if values.last() != Some(&v) {
+                    starts.push(s as u32);
+                    values.push(v);
+                }
+            }
+        }
+        self.starts = starts;
+        self.values = values;
+        self.shrink_after_merge();
+    }
+
     /// Checks the invariants (tests only).
     #[cfg(test)]
     fn check(&self) {

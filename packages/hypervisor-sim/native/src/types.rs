@@ -258,21 +258,38 @@ impl TypeMap {
     }
 
     /// Every page of type `from` becomes `to`; returns the pages changed (0 when from == to).
+    /// O(R + D·C): the dense chunks left with few runs go back to runs in one rebuild of the run map,
+    /// not one splice each (which would move the entries after every chunk: O(D·R)).
     pub fn replace_value(&mut self, from: u8, to: u8) -> u64 {
         if from == to {
             return 0;
         }
         let mut changed = self.runs.replace_value(u32::from(from), u32::from(to));
         let slots: Vec<u32> = self.dense.chunks().map(|(slot, _)| slot).collect();
-        let mut freed = false;
+        let mut sparse = Vec::new();
         for slot in slots {
             let n = self.dense.replace(slot, from, to);
-            if n > 0 {
-                changed += n;
-                freed |= self.sparsify_if_few(DENSE + slot);
+            changed += n;
+            // An unchanged chunk still holds more than sparse_at_most runs (the invariant).
+            if n > 0 && self.dense.meta(slot).run_count() <= self.geometry.sparse_at_most {
+                sparse.push(slot);
             }
         }
-        if freed {
+        if !sparse.is_empty() {
+            let (dense, sparse_at_most) = (&self.dense, self.geometry.sparse_at_most);
+            self.runs.rebuild(|start, _, v, out| {
+                if v >= DENSE && dense.meta(v - DENSE).run_count() <= sparse_at_most {
+                    let slot = v - DENSE;
+                    dense.for_each_run(slot, 0, dense.meta(slot).len(), |x, _, t| {
+                        out.push((start + x as u64, u32::from(t)))
+                    });
+                } else {
+                    out.push((start, v));
+                }
+            });
+            for slot in sparse {
+                self.dense.free(slot);
+            }
             self.give_back();
         }
         changed
@@ -480,6 +497,45 @@ mod tests {
         assert_eq!(map.dense_count(), 0);
         assert_eq!(expand(&map, 0, 48), vec![0; 48]);
         assert_eq!(map.run_count(), 1);
+    }
+
+    #[test]
+    fn replace_value_turns_many_chunks_back_to_runs_in_one_rebuild() {
+        // 40 chunks of 16 pages: even chunks alternate 1/2 (uniform after 1 → 2), odd chunks 3/4
+        // (untouched, stay dense), every fifth chunk left as one run of 5 between them.
+        let end = 40 * 16 + 7;
+        let mut map = TypeMap::new(end, 5, SMALL);
+        let mut model = vec![5u8; end as usize];
+        for c in 0..40u64 {
+            if c % 5 == 4 {
+                continue;
+            }
+            let (a, b) = if c % 2 == 0 { (1, 2) } else { (3, 4) };
+            for p in c * 16..c * 16 + 16 {
+                let t = if p % 2 == 0 { a } else { b };
+                map.assign(p, p + 1, t);
+                model[p as usize] = t;
+            }
+        }
+        map.check();
+        assert_eq!(map.dense_count(), 32);
+        assert_eq!(map.replace_value(1, 2), 16 * 8);
+        for t in model.iter_mut().filter(|t| **t == 1) {
+            *t = 2;
+        }
+        map.check();
+        assert_eq!(map.dense_count(), 16);
+        assert_eq!(expand(&map, 0, end), model);
+        assert_eq!(map.run_count(), model_runs(&model));
+        // And back: the dense chunks that stayed are still written correctly.
+        assert_eq!(map.replace_value(3, 4), 16 * 8);
+        for t in model.iter_mut().filter(|t| **t == 3) {
+            *t = 4;
+        }
+        map.check();
+        assert_eq!(map.dense_count(), 0);
+        assert_eq!(expand(&map, 0, end), model);
+        assert_eq!(map.run_count(), model_runs(&model));
     }
 
     #[test]

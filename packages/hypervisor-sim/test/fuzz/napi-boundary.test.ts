@@ -252,6 +252,28 @@ describe('napi boundary: the raw addon in a child process', () => {
     expect(bad).toEqual([]);
     expect(out.results.length).toBeGreaterThan(500);
   });
+
+  it('retype: outcomes and result may share one buffer; a disposed table says so before judging the result array', () => {
+    const script = `
+      const { P2mTable } = require(${JSON.stringify(join(PKG, 'native', 'index.cjs'))});
+      const t = new P2mTable(99, 1);
+      const buf = new ArrayBuffer(18 * 8);
+      const outcomes = new Int32Array(buf, 0, 16);
+      const result = new Float64Array(buf);
+      t.retype(10, 5, 2, outcomes, result);
+      const gone = new P2mTable(9, 1);
+      gone.dispose();
+      let message = '';
+      try { gone.retype(0, 1, 2, new Int32Array(16), new Float64Array(3)); } catch (e) { message = e.message; }
+      process.stdout.write(JSON.stringify({ result: Array.from(result), types: [t.get(9), t.get(10), t.get(14), t.get(15)], message }));`;
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: PKG, encoding: 'utf8', timeout: 30_000 });
+    expect(child.status, child.stderr).toBe(0);
+    const out = JSON.parse(child.stdout) as { result: number[]; types: number[]; message: string };
+    // done 5, errno 0, then 5 pages changed from type 1; the outcome table was read before the result was written.
+    expect(out.result).toEqual([5, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(out.types).toEqual([1, 2, 2, 1]);
+    expect(out.message).toBe('p2m table used after dispose()');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -140,6 +140,44 @@ describe('fragmented chunks (dense in the native core)', () => {
     }
   });
 
+  it('a 2^32-page table fragmented in its last two chunks: ranges ending exactly at 2^32, changeTypeGlobal back to one run', () => {
+    const END = 2 ** 32;
+    const base = END - 2 * CHUNK;
+    const tables = [...(native ? [native.createTable(END - 1, RAM_RW)] : []), tsP2mCore.createTable(END - 1, RAM_RW)];
+    // The model covers base…2^32−1 (everything before is ram_rw).
+    const model = new PageModel(2 * CHUNK, RAM_RW);
+    try {
+      for (let g = base; g < END; g++) {
+        const t = g % 3 === 0 ? RAM_RO : g % 3 === 1 ? LOGDIRTY : RAM_RW;
+        for (const table of tables) table.set(g, 1, t);
+        model.set(g - base, 1, t);
+      }
+      const shifted = (runs: P2mRun[]) => runs.map((r) => ({ ...r, first: r.first + base }));
+      const modelRuns = model.runs(0, 2 * CHUNK);
+      for (const t of tables) {
+        expect(t.runs(base, ALL)).toEqual(shifted(modelRuns));
+        expect(t.runCount()).toBe(modelRuns.length + (modelRuns[0]!.type === RAM_RW ? 0 : 1));
+        expect(t.countByType(END - CHUNK - 5, CHUNK + 5)).toEqual(model.countByType(CHUNK - 5, CHUNK + 5));
+        expect(Array.from(t.getMany(new Float64Array([END - 3, END - 2, END - 1, END])))).toEqual([...model.types.subarray(-3), P2M_INVALID]);
+      }
+      // A retype of the last 100 pages, stopping at the first logdirty page; then one of the last page alone.
+      const refuse = outcomes({ [LOGDIRTY]: EAGAIN });
+      const want = model.retype(2 * CHUNK - 100, 100, MMIO_DM, refuse);
+      for (const t of tables) expect(t.retype(END - 100, 100, MMIO_DM, refuse)).toEqual(want);
+      const last = model.retype(2 * CHUNK - 1, 1, SHARED, outcomes());
+      for (const t of tables) expect(t.retype(END - 1, 1, SHARED, outcomes())).toEqual(last);
+      for (const t of tables) expect(t.runs(base, ALL)).toEqual(shifted(model.runs(0, 2 * CHUNK)));
+      // Every non-ram_rw type back to ram_rw: one run of 2^32 pages.
+      for (const from of [RAM_RO, LOGDIRTY, MMIO_DM, SHARED]) {
+        const n = model.changeTypeGlobal(from, RAM_RW);
+        for (const t of tables) expect(t.changeTypeGlobal(from, RAM_RW)).toBe(n);
+      }
+      for (const t of tables) expect(t.runs(0, ALL)).toEqual([{ first: 0, count: END, type: RAM_RW }]);
+    } finally {
+      for (const t of tables) t.dispose();
+    }
+  });
+
   it('retypes the whole fragmented table in one call, leaving one run', () => {
     const trio = build(RAM_RW, 0, alternating);
     try {
