@@ -279,10 +279,7 @@ impl TypeMap {
             let (dense, sparse_at_most) = (&self.dense, self.geometry.sparse_at_most);
             self.runs.rebuild(|start, _, v, out| {
                 if v >= DENSE && dense.meta(v - DENSE).run_count() <= sparse_at_most {
-                    let slot = v - DENSE;
-                    dense.for_each_run(slot, 0, dense.meta(slot).len(), |x, _, t| {
-                        out.push((start + x as u64, u32::from(t)))
-                    });
+                    push_chunk_runs(dense, v - DENSE, out);
                 } else {
                     out.push((start, v));
                 }
@@ -333,9 +330,7 @@ impl TypeMap {
         }
         let (first, end) = (c.first, c.end());
         let mut runs = Vec::with_capacity(c.run_count() as usize);
-        self.dense.for_each_run(slot, 0, c.len(), |x, _, t| {
-            runs.push((first + x as u64, u32::from(t)))
-        });
+        push_chunk_runs(&self.dense, slot, &mut runs);
         self.dense.free(slot);
         self.runs.assign_runs(first, end, &runs);
         true
@@ -370,6 +365,14 @@ impl TypeMap {
             first = e;
         }
     }
+}
+
+/// Appends the runs of dense chunk `slot` to `out` as run-map entries: (start, type).
+fn push_chunk_runs(dense: &DenseStore, slot: u32, out: &mut Vec<(u64, u32)>) {
+    let first = dense.meta(slot).first;
+    dense.for_each_run(slot, 0, dense.meta(slot).len(), |x, _, t| {
+        out.push((first + x as u64, u32::from(t)))
+    });
 }
 
 #[cfg(test)]
@@ -519,23 +522,21 @@ mod tests {
         }
         map.check();
         assert_eq!(map.dense_count(), 32);
-        assert_eq!(map.replace_value(1, 2), 16 * 8);
-        for t in model.iter_mut().filter(|t| **t == 1) {
-            *t = 2;
-        }
-        map.check();
-        assert_eq!(map.dense_count(), 16);
-        assert_eq!(expand(&map, 0, end), model);
-        assert_eq!(map.run_count(), model_runs(&model));
+        // Replaces in the map and the model; checks pages, run count and invariants; returns the
+        // pages changed.
+        let mut replace = |from: u8, to: u8| {
+            let changed = map.replace_value(from, to);
+            for t in model.iter_mut().filter(|t| **t == from) {
+                *t = to;
+            }
+            map.check();
+            assert_eq!(expand(&map, 0, end), model);
+            assert_eq!(map.run_count(), model_runs(&model));
+            (changed, map.dense_count())
+        };
+        assert_eq!(replace(1, 2), (16 * 8, 16));
         // And back: the dense chunks that stayed are still written correctly.
-        assert_eq!(map.replace_value(3, 4), 16 * 8);
-        for t in model.iter_mut().filter(|t| **t == 3) {
-            *t = 4;
-        }
-        map.check();
-        assert_eq!(map.dense_count(), 0);
-        assert_eq!(expand(&map, 0, end), model);
-        assert_eq!(map.run_count(), model_runs(&model));
+        assert_eq!(replace(3, 4), (16 * 8, 0));
     }
 
     #[test]

@@ -99,11 +99,10 @@ class NativeP2mTable implements P2mTable {
     this.#live();
     if (typeof first !== 'number' || typeof count !== 'number' || typeof newType !== 'number') expectNumbers({ first, count, newType });
     expectTypedArray('outcomes', outcomes, Int32Array);
-    const out = RETYPE_OUT;
-    call(() => this.#table.retype(first, count, newType, outcomes, out));
+    call(() => this.#table.retype(first, count, newType, outcomes, RETYPE_OUT));
     const changedFrom = new Array<number>(P2M_TYPE_COUNT);
-    for (let t = 0; t < P2M_TYPE_COUNT; t++) changedFrom[t] = out[2 + t]!;
-    return { done: out[0]!, errno: out[1]!, changedFrom };
+    for (let t = 0; t < P2M_TYPE_COUNT; t++) changedFrom[t] = RETYPE_OUT[2 + t]!;
+    return { done: RETYPE_OUT[0]!, errno: RETYPE_OUT[1]!, changedFrom };
   }
 
   changeTypeGlobal(from: number, to: number): number {
