@@ -19,8 +19,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(repo);
 const check = process.argv.includes('--check');
 
-export const PACKAGES = ['packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/cli', 'tools/schema'];
-// tools/schema/types.ts also feeds typescript-json-schema, which turns /** */ comments into descriptions of
+export const PACKAGES = ['packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/bench', 'packages/cli', 'packages/schema'];
+// packages/schema/types.ts also feeds typescript-json-schema, which turns /** */ comments into descriptions of
 // schema/xen-abi.schema.json; its interfaces are documented with // comments, hence commentStyle 'all'.
 const blockTags = ['@defaultValue', '@deprecated', '@example', '@param', '@privateRemarks', '@remarks', '@returns', '@see', '@throws', '@typeParam',
   // typescript-json-schema annotations
@@ -53,7 +53,7 @@ const app = await Application.bootstrapWithPlugins({
 });
 // The rows of data tables (the generated HVMOPS, STRUCTS, TRANSITIONS, …; EVOLUTION_RULES) are `as const` literals,
 // so TypeDoc sees each row's properties as undocumented members. Their columns are documented once: the generated
-// tables' in the schema's types (@xenmem/schema, tools/schema/types.ts), which each table's comment points to
+// tables' in the schema's types (@xenmem/schema, packages/schema/types.ts), which each table's comment points to
 // (`schema: hvmops[]`); the others' in the table's own comment. Interfaces are never exempt, generated or not
 // (XenDmOpSetMemType, StructValues, …). In 'packages' mode each package is validated as it is converted, with
 // that package's options, hence the hook.

@@ -10,11 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
-const report = join(root, 'packages/cli/dist/bench/report.js');
+const report = join(root, 'packages/bench/dist/index.js');
 const results = join(root, 'bench/results.json');
 
 if (!existsSync(bin) || !existsSync(report)) {
-  process.stderr.write('packages/cli/dist is not built: run `npm run build` first.\n');
+  process.stderr.write('packages/cli/dist or packages/bench/dist is not built: run `npm run build` first.\n');
   process.exit(1);
 }
 

@@ -173,7 +173,7 @@ describe('release (real mode, on a copy of the repository)', () => {
     expect(publish).toHaveLength(publishable.length);
     const at = (dir) => publish.indexOf(`npm publish -w ${dir} --access public`);
     for (const dir of publishable) expect(at(dir)).toBeGreaterThanOrEqual(0);
-    expect(at('tools/schema')).toBeLessThan(at('packages/cli'));
+    expect(at('packages/schema')).toBeLessThan(at('packages/cli'));
     expect(at('packages/abi-types')).toBeLessThan(at('packages/hypervisor-sim'));
     expect(at('packages/hypervisor-sim')).toBeLessThan(at('packages/cli'));
     expect(r.stdout).toContain('nothing was published or tagged');

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const PACKAGES = ['tools/schema', 'packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/cli'];
+const PACKAGES = ['packages/schema', 'packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/bench', 'packages/cli'];
 const TYPESCRIPT = 'typescript@5.9.3';
 // @types/node 20.9 predates TypeScript 5.9's typed-array generics (its own .d.ts fail to check); a consumer on
 // TypeScript 5.9 uses a newer 20.x.
@@ -136,6 +136,7 @@ const EXPECTED_FILES = {
   '@xenmem/hypervisor-sim': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts', 'scenario.schema.json'],
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
+  '@xenmem/bench': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'scripts/bench-daemon.mjs', 'scripts/bench-device-model.mjs', 'scripts/bench-pingpong.mjs'],
   '@xenmem/cli': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
 };
 step('tarball contents', () => {

@@ -182,6 +182,9 @@ export type Parsed =
       options: DmOptions;
     };
 
+/** The options of command `C` as parsed: the commands take these, declared once in {@link Parsed}. */
+export type CommandOptions<C extends Parsed['command']> = Extract<Parsed, { command: C }>['options'];
+
 /** Help, version or a usage error: print `stdout` and `stderr` as they are, then exit with `exit`. */
 export interface ParseExit {
   /** The exit code: 0 after --help or --version, 2 for a usage error (unknown command or option, bad value, no command). */

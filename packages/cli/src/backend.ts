@@ -76,7 +76,7 @@ export interface CliEnv {
   untilStopped: () => Promise<string>;
 }
 
-/** The daemon at a socket cannot be reached (or this build has no socket backend). Exit 1. */
+/** The daemon at a socket cannot be reached (or @xenmem/ioreq-client cannot be loaded). Exit 1. */
 export class BackendUnavailable extends Error {
   readonly socketPath: string;
   /** What to run next. */
@@ -90,7 +90,7 @@ export class BackendUnavailable extends Error {
   }
 }
 
-/** The daemon could not be started (socket in use, no daemon in this build, …). Exit 1. */
+/** The daemon could not be started (socket in use, @xenmem/hypervisor-sim cannot be loaded, …). Exit 1. */
 export class DaemonUnavailable extends Error {
   readonly hint: string;
 
@@ -107,42 +107,31 @@ function reasonOf(err: unknown): string {
   return typeof e?.message === 'string' ? e.message : String(err);
 }
 
-// Specifiers in variables: the socket backend and the daemon are being written beside this CLI; until
-// they are exported, a build without them still compiles and the commands say so (exit 1).
-const IOREQ_CLIENT = '@xenmem/ioreq-client';
-const HYPERVISOR_SIM = '@xenmem/hypervisor-sim';
-
-type SocketBackendModule = { SocketBackend?: { connect?: (path: string, options: { caller: number }) => Promise<ConnectedBackend> } };
-type DaemonModule = { startDaemon?: DaemonStarter };
-
-/** The default factory: `SocketBackend.connect(socketPath, { caller })`. */
+/** The default factory: @xenmem/ioreq-client's `SocketBackend.connect(socketPath, { caller })`, the package loaded on first use. */
 export async function connectBackend(socketPath: string, caller: number): Promise<ConnectedBackend> {
-  let mod: SocketBackendModule;
+  let client: typeof import('@xenmem/ioreq-client');
   try {
-    mod = (await import(IOREQ_CLIENT)) as SocketBackendModule;
+    client = await import('@xenmem/ioreq-client');
   } catch (err) {
-    throw new BackendUnavailable(socketPath, `${IOREQ_CLIENT} could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
+    throw new BackendUnavailable(socketPath, `@xenmem/ioreq-client could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
   }
-  const connect = mod.SocketBackend?.connect;
-  if (typeof connect !== 'function') throw new BackendUnavailable(socketPath, `this build of ${IOREQ_CLIENT} has no SocketBackend`, 'rebuild: npm run build');
   try {
-    return await connect.call(mod.SocketBackend, socketPath, { caller });
+    return await client.SocketBackend.connect(socketPath, { caller });
   } catch (err) {
     throw new BackendUnavailable(socketPath, reasonOf(err));
   }
 }
 
-/** The default daemon: @xenmem/hypervisor-sim's `startDaemon`. */
+/** The default daemon: @xenmem/hypervisor-sim's `startDaemon`, the package loaded on first use. */
 export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
-  let mod: DaemonModule;
+  let sim: typeof import('@xenmem/hypervisor-sim');
   try {
-    mod = (await import(HYPERVISOR_SIM)) as DaemonModule;
+    sim = await import('@xenmem/hypervisor-sim');
   } catch (err) {
-    throw new DaemonUnavailable(`${HYPERVISOR_SIM} could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
+    throw new DaemonUnavailable(`@xenmem/hypervisor-sim could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
   }
-  if (typeof mod.startDaemon !== 'function') throw new DaemonUnavailable(`this build of ${HYPERVISOR_SIM} has no startDaemon`, 'rebuild: npm run build');
   try {
-    return await mod.startDaemon(options);
+    return await sim.startDaemon(options);
   } catch (err) {
     const code = reasonOf(err);
     if (code === 'EADDRINUSE')

@@ -1,50 +1,42 @@
 /**
  * Wiring: parse argv, run the command, map errors to exit codes and messages.
  * The library never prints; this is the only place that turns errors into text.
+ * Each command's module is imported when that command runs, so `xenmem --version` or `xenmem abi types` does
+ * not load the simulator, the client or the benchmark suite.
  */
 import { InputError, XenError } from '@xenmem/abi-types';
 import { parseArgv, type Parsed } from './argv.js';
 import { EXIT_FAILURE, EXIT_USAGE, processIo, type Io } from './io.js';
-import { runAbiDiff } from './commands/abi-diff.js';
-import { runAbiLayout } from './commands/abi-layout.js';
-import { runAbiTypes } from './commands/abi-types.js';
-import { runCompat } from './commands/compat.js';
-import { runDemo } from './commands/demo.js';
-import { runBenchCommand } from './commands/bench.js';
-import { runAbiCheck } from './commands/abi-check.js';
-import { runRun } from './commands/run.js';
-import { runDm } from './commands/dm.js';
-import { runSimCreateDomain, runSimDestroyDomain, runSimInspect, runSimServe } from './commands/sim.js';
 import { BackendUnavailable, DaemonUnavailable, defaultEnv, type CliEnv } from './backend.js';
 
-function dispatch(p: Parsed, io: Io, env: CliEnv): number | Promise<number> {
+async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
   switch (p.command) {
     case 'abi types':
-      return runAbiTypes(p.options, io);
+      return (await import('./commands/abi-types.js')).runAbiTypes(p.options, io);
     case 'abi diff':
-      return runAbiDiff(p.options, io);
+      return (await import('./commands/abi-diff.js')).runAbiDiff(p.options, io);
     case 'abi layout':
-      return runAbiLayout(p.options, io);
+      return (await import('./commands/abi-layout.js')).runAbiLayout(p.options, io);
     case 'abi check':
-      return runAbiCheck(p.options, io);
+      return (await import('./commands/abi-check.js')).runAbiCheck(p.options, io);
     case 'compat':
-      return runCompat(p.options, io);
+      return (await import('./commands/compat.js')).runCompat(p.options, io);
     case 'demo':
-      return runDemo(p.options, io);
+      return (await import('./commands/demo.js')).runDemo(p.options, io);
     case 'bench':
-      return runBenchCommand(p.options, io);
+      return (await import('./commands/bench.js')).runBenchCommand(p.options, io);
     case 'run':
-      return runRun(p.options, io, env);
+      return (await import('./commands/run.js')).runRun(p.options, io, env);
     case 'sim serve':
-      return runSimServe(p.options, io, env);
+      return (await import('./commands/sim.js')).runSimServe(p.options, io, env);
     case 'sim create-domain':
-      return runSimCreateDomain(p.options, io, env);
+      return (await import('./commands/sim.js')).runSimCreateDomain(p.options, io, env);
     case 'sim destroy-domain':
-      return runSimDestroyDomain(p.options, io, env);
+      return (await import('./commands/sim.js')).runSimDestroyDomain(p.options, io, env);
     case 'sim inspect':
-      return runSimInspect(p.options, io, env);
+      return (await import('./commands/sim.js')).runSimInspect(p.options, io, env);
     case 'dm':
-      return runDm(p.options, io, env);
+      return (await import('./commands/dm.js')).runDm(p.options, io, env);
   }
 }
 

@@ -13,7 +13,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 execFileSync(process.execPath, [join(repo, 'tools/codegen/dist/main.js'), '--out', out], { stdio: 'pipe' });
 mkdirSync(join(out, 'schema'));
-execFileSync(process.execPath, [join(repo, 'tools/schema/scripts/gen-json-schema.mjs'), join(out, 'schema/xen-abi.schema.json')], { stdio: 'pipe' });
+execFileSync(process.execPath, [join(repo, 'packages/schema/scripts/gen-json-schema.mjs'), join(out, 'schema/xen-abi.schema.json')], { stdio: 'pipe' });
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));

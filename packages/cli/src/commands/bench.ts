@@ -3,21 +3,16 @@
  * TypeScript core, and a memset floor where it applies) and the ioreq and DM-op round trips (in process,
  * through the daemon's socket, through shared memory, against a bare socket ping-pong). Data on stdout (one JSON document with
  * --json, text tables otherwise); progress on stderr when it is a terminal. Workloads, runner and
- * statistics live in ../bench/.
+ * statistics are @xenmem/bench's; the dispatcher imports this module, and with it that package, only for
+ * this command.
  */
+import { formatMs, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
 import { NativeP2mUnavailableError } from '@xenmem/hypervisor-sim';
-import { formatMs, ratioLines } from '../bench/report.js';
-import { runBench, type BenchDocument } from '../bench/runner.js';
-import type { ScalingPoint } from '../bench/workloads.js';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 
-export interface BenchOptions {
-  quick: boolean;
-  json: boolean;
-  /** Workload ids (comma-separated on the command line). */
-  only?: string[];
-}
+export type BenchOptions = CommandOptions<'bench'>;
 
 export async function runBenchCommand(options: BenchOptions, io: Io): Promise<number> {
   let shown = false;

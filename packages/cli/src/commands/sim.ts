@@ -1,39 +1,20 @@
 /**
- * `xenmem sim serve|create-domain|destroy-domain|inspect` (DESIGN.md "Daemon"): host one simulator on a
+ * `xenmem sim serve|create-domain|destroy-domain|inspect` (docs/protocol.md): host one simulator on a
  * Unix socket, and control it from the shell. serve runs until SIGINT/SIGTERM and says on stderr where it
  * listens; the others connect, do one thing and print it (one JSON document with --json, else one line).
  */
 import { lstatSync } from 'node:fs';
 import { InputError, NEWEST_RELEASE, type DomainConfig, type DomainInspection, type IoreqServerView } from '@xenmem/abi-types';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
+import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
 
-export interface SimServeOptions {
-  socket: string;
-  xen?: string;
-  domains: DomainConfig[];
-  trace?: string;
-  /** A state file: restored at start when it exists (the --domain list is then ignored), written after every change. */
-  state?: string;
-  /** false (--no-shm): the daemon offers no shared-memory transport. */
-  shm?: false;
-  /** --shm-poll-us: how long the daemon spins for a device model's answer after posting an event (µs). */
-  shmPollUs?: number;
-}
-
-export interface SimCreateDomainOptions {
-  socket: string;
-  domain: DomainConfig;
-  json: boolean;
-}
-
-export interface SimDomainOptions {
-  socket: string;
-  domid: number;
-  json: boolean;
-}
+export type SimServeOptions = CommandOptions<'sim serve'>;
+export type SimCreateDomainOptions = CommandOptions<'sim create-domain'>;
+/** destroy-domain's and inspect's: the socket, the domain and --json. */
+export type SimDomainOptions = CommandOptions<'sim inspect'> | CommandOptions<'sim destroy-domain'>;
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 

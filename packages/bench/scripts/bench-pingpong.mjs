@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The far end of `xenmem bench`'s socket-pingpong floor (src/bench/daemon-workloads.ts): connects to the Unix
+ * The far end of `xenmem bench`'s socket-pingpong floor (src/ioreq-workloads.ts): connects to the Unix
  * socket the benchmark listens on and writes back every byte it reads, until the benchmark closes the
  * connection (then it exits 0). The floor for anything built on Node sockets between two processes.
  *

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The device model of `xenmem bench`'s ioreq-roundtrip-daemon workload (src/bench/daemon-workloads.ts): connects
+ * The device model of `xenmem bench`'s ioreq-roundtrip-daemon workload (src/ioreq-workloads.ts): connects
  * to the daemon with the given transport ('socket' or 'shm'), creates an ioreq server for the domain (no
  * buffering: every access is a synchronous request), maps the port range FIRST…LAST, enables it and answers
  * every request at once (reads with VALUE). Prints {"event":"ready"} once serving, {"event":"error", message}

@@ -1,14 +1,14 @@
 /**
- * The benchmark's helper processes (packages/cli/scripts/bench-*.mjs): each prints one JSON line per event on
+ * The benchmark's helper processes (packages/bench/scripts/bench-*.mjs): each prints one JSON line per event on
  * stdout ({"event":"ready",…} once it serves, {"event":"error", message} when it cannot). A child is always
  * stopped by whoever spawned it, in a `finally`: SIGTERM, then SIGKILL if it has not exited within a grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** A script of packages/cli/scripts/ (two levels above this file both in src/bench/ and dist/bench/). */
+/** A script of packages/bench/scripts/ (beside src/ and dist/, so one level above this file in either). */
 export function benchScript(name: string): string {
-  return fileURLToPath(new URL(`../../scripts/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../scripts/${name}`, import.meta.url));
 }
 
 export type ChildLine = Record<string, unknown> & { event: string };

@@ -21,9 +21,13 @@ export interface Measured {
 
 /** Summary of samples, in the units the JSON reports. */
 export interface SampleSummary {
+  /** The median sample, in ms. */
   medianMs: number;
+  /** The 50th percentile (nearest rank), in µs. */
   p50Us: number;
+  /** The 99th percentile (nearest rank), in µs. */
   p99Us: number;
+  /** How many timed samples. */
   samples: number;
 }
 

@@ -5,14 +5,20 @@
 import { InputError } from '@xenmem/abi-types';
 import { loadNativeP2mCore, tsP2mCore } from '@xenmem/hypervisor-sim';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { WORKLOAD_IDS, WORKLOADS, type WorkloadId, type WorkloadResult } from './workloads.js';
+import { WORKLOAD_IDS, type WorkloadId, type WorkloadResult } from './workload.js';
+import { WORKLOADS } from './workloads.js';
 
+/** What a benchmark run produced: `xenmem bench --json` prints it, bench/results.json holds it. */
 export interface BenchDocument {
+  /** The machine it ran on. */
   machine: MachineInfo;
+  /** One entry per workload run, in the fixed order. */
   workloads: WorkloadResult[];
 }
 
+/** What to run. */
 export interface BenchOptions {
+  /** Workloads whose cost grows with pages run 16× smaller (never retype-uniform); the ioreq ones take fewer samples. */
   quick: boolean;
   /** Workload ids to run (default: all, in the fixed order). */
   only?: readonly string[];

@@ -16,45 +16,10 @@ import { Hypervisor, mulberry32, type P2mCore, type P2mTable } from '@xenmem/hyp
 import { dmopThroughputDaemon, ioreqRoundtripDaemon, ioreqRoundtripInproc } from './ioreq-workloads.js';
 import { BENCH_RELEASE } from './release.js';
 import { measure, median, round4, summarize, summarizeRate, type MeasureOptions, type RateSummary, type SampleSummary } from './stats.js';
-
-export const WORKLOAD_IDS = [
-  'retype-uniform',
-  'retype-fragmented',
-  'lookup-random',
-  'ioreq-roundtrip-inproc',
-  'ioreq-roundtrip-daemon',
-  'dmop-throughput-daemon',
-  'scaling',
-  'memory-16tib',
-] as const;
-export type WorkloadId = (typeof WORKLOAD_IDS)[number];
-
-/** What a workload gets from the runner. */
-export interface BenchContext {
-  quick: boolean;
-  native: P2mCore;
-  ts: P2mCore;
-  /** A progress line (the runner shows it on stderr when that is a terminal). */
-  progress(text: string): void;
-}
-
-export interface WorkloadResult {
-  id: WorkloadId;
-  params: Record<string, unknown>;
-  results: Record<string, unknown>;
-}
-
-export interface Workload {
-  id: WorkloadId;
-  /** One line for people (text output, docs). */
-  title: string;
-  run(ctx: BenchContext): Promise<WorkloadResult>;
-}
+import type { Workload } from './workload.js';
 
 /** Quick mode's shrink factor for workloads whose cost grows with pages. */
 export const QUICK_SHRINK = 16;
-
-export { BENCH_RELEASE };
 
 const DOMID = 1;
 const P2M_RAM_RW = p2mValue('p2m_ram_rw', BENCH_RELEASE)!;
@@ -84,12 +49,29 @@ interface SimDomain {
   destroy: () => Promise<void>;
 }
 
+/**
+ * `core` as a Hypervisor's p2m core (HypervisorOptions.p2m, which makes every domain's table), keeping the
+ * tables it makes: the workloads rebuild a domain's table between timed calls with the P2mTable API, untimed.
+ */
+function keepingTables(core: P2mCore): { core: P2mCore; tables: P2mTable[] } {
+  const tables: P2mTable[] = [];
+  const createTable = (maxGpfn: number, initialType: number) => {
+    const table = core.createTable(maxGpfn, initialType);
+    tables.push(table);
+    return table;
+  };
+  return { core: { kind: core.kind, createTable }, tables };
+}
+
 /** A simulator with one domain of `pages` pages (all ram_rw) on a core, and a set_mem_type call through dmOp. */
 async function simDomain(core: P2mCore, pages: number): Promise<SimDomain> {
-  const hv = new Hypervisor({ release: BENCH_RELEASE, p2m: core, preempt: 'never' });
+  const made = keepingTables(core);
+  const hv = new Hypervisor({ release: BENCH_RELEASE, p2m: made.core, preempt: 'never' });
+  const before = made.tables.length;
   await hv.createDomain({ domid: DOMID, maxGpfn: pages - 1 });
+  if (made.tables.length !== before + 1) throw new Error(`creating domain ${DOMID} made ${made.tables.length - before} p2m tables, expected one`);
+  const table = made.tables[before]!;
   await hv.createDomain({ domid: WARM_DOMID, maxGpfn: 0 });
-  const table = hv.domain(DOMID)!.p2m;
   const call = (domid: number, nr: number, memType: number) => hv.dmOp(0, domid, [encodeDmOp('set_mem_type', { first_pfn: 0n, nr, mem_type: memType, pad: 0 })]);
   return {
     hv,
@@ -223,7 +205,9 @@ const lookupRandom: Workload = {
 
 /** One point of a scaling series. */
 export interface ScalingPoint extends SampleSummary {
+  /** The domain's size in pages. */
   pages: number;
+  /** The number of runs the table was built of before each retype. */
   runs: number;
 }
 
@@ -294,7 +278,7 @@ for (let r = 1; r < runs; r += 2) {
 }
 globalThis.gc?.();
 const after = process.memoryUsage().rss;
-process.stdout.write(JSON.stringify({ before, after, runs: hv.domain(1).p2m.runCount() }));
+process.stdout.write(JSON.stringify({ before, after, runs: (await hv.inspect(1)).p2m.length }));
 `;
 
 async function memoryChild(core: Impl, runs: number): Promise<{ before: number; after: number; runs: number }> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The simulator daemon of `xenmem bench`'s daemon workloads (src/bench/daemon-workloads.ts) in a process of its
+ * The simulator daemon of `xenmem bench`'s daemon workloads (src/ioreq-workloads.ts) in a process of its
  * own, so that neither the benchmark's client nor its device model shares its event loop: startDaemon on a
  * Hypervisor of the given release, {"event":"ready"} on stdout once listening, then served until SIGTERM.
  *

@@ -19,7 +19,7 @@ import { DeviceModel, IoreqServer, SocketBackend } from '@xenmem/ioreq-client';
 import { BenchChild } from './child-process.js';
 import { BENCH_RELEASE } from './release.js';
 import { measure, summarizeLatencies, type RateSummary } from './stats.js';
-import type { BenchContext, Workload, WorkloadResult } from './workloads.js';
+import type { BenchContext, Workload } from './workload.js';
 
 /** The guest. RAM up to 4 GiB; the ports below are not emulated by the hypervisor itself. */
 const DOMID = 1;
@@ -276,4 +276,3 @@ export const dmopThroughputDaemon: Workload = {
   },
 };
 
-export type { WorkloadResult };

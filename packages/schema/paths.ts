@@ -1,7 +1,7 @@
 /**
  * Where @xenmem/schema finds its data files: the JSON Schema, the current schema and the released snapshots.
  *
- * In this repository's checkout (the package is tools/schema, beside the repository's schema/ folder) they are
+ * In this repository's checkout (the package is packages/schema, beside the repository's schema/ folder) they are
  * the checkout's own files, so `xenmem abi check` checks what is being edited. Installed from a tarball they
  * are the copies the build put in the package (dist/data/, written by scripts/copy-data.mjs).
  */
@@ -15,7 +15,7 @@ export const PACKAGE_ROOT = basename(here) === 'dist' ? dirname(here) : here;
 
 function dataDir(): string {
   const checkout = join(PACKAGE_ROOT, '..', '..', 'schema');
-  const inCheckout = basename(PACKAGE_ROOT) === 'schema' && basename(dirname(PACKAGE_ROOT)) === 'tools' && existsSync(join(checkout, 'xen-abi.json'));
+  const inCheckout = basename(PACKAGE_ROOT) === 'schema' && basename(dirname(PACKAGE_ROOT)) === 'packages' && existsSync(join(checkout, 'xen-abi.json'));
   return inCheckout ? checkout : join(PACKAGE_ROOT, 'dist', 'data');
 }
 

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import { captureIo } from '../src/io.js';
-import { parseArgv } from '../src/argv.js';
-import { measure, median, percentile, round4, summarize, summarizeRate } from '../src/bench/stats.js';
-import { selectWorkloads } from '../src/bench/runner.js';
-import { buildAlternating, WORKLOAD_IDS } from '../src/bench/workloads.js';
-import { formatMs, formatRatio, ratioLines, renderMarkdown, renderSvg } from '../src/bench/report.js';
+import { measure, median, percentile, round4, summarize, summarizeRate } from '../src/stats.js';
+import { selectWorkloads } from '../src/runner.js';
+import { WORKLOAD_IDS } from '../src/workload.js';
+import { buildAlternating } from '../src/workloads.js';
+import { formatMs, formatRatio, ratioLines, renderMarkdown, renderSvg } from '../src/report.js';
 import { tsP2mCore } from '@xenmem/hypervisor-sim';
 
 describe('bench statistics', () => {
@@ -77,44 +75,6 @@ describe('bench workloads', () => {
     ]);
     buildAlternating(t, 100, 1, 2, 1);
     expect(t.runCount()).toBe(1);
-  });
-
-  it('parses bench flags', () => {
-    expect(parseArgv(['bench'])).toEqual({ command: 'bench', options: { quick: false, json: false } });
-    expect(parseArgv(['bench', '--quick', '--json', '--only', 'lookup-random,scaling'])).toEqual({ command: 'bench', options: { quick: true, json: true, only: ['lookup-random', 'scaling'] } });
-  });
-});
-
-describe('xenmem bench', () => {
-  it('--quick --only lookup-random --json prints one document of the documented shape', async () => {
-    const io = captureIo();
-    const code = await runCli(['bench', '--quick', '--only', 'lookup-random', '--json'], io);
-    expect(code).toBe(0);
-    expect(io.stderr).toBe(''); // stderr is not a terminal: no progress
-    const doc = JSON.parse(io.stdout) as { machine: Record<string, unknown>; workloads: { id: string; params: Record<string, unknown>; results: Record<string, Record<string, unknown>> }[] };
-    expect(Object.keys(doc)).toEqual(['machine', 'workloads']);
-    expect(Object.keys(doc.machine)).toEqual(['cpus', 'node', 'rustc']);
-    expect(typeof doc.machine['cpus']).toBe('number');
-    expect(doc.machine['node']).toBe(process.version);
-    expect(doc.machine['rustc'] === null || /^rustc /.test(doc.machine['rustc'] as string)).toBe(true);
-    expect(doc.workloads).toHaveLength(1);
-    const w = doc.workloads[0]!;
-    expect(Object.keys(w)).toEqual(['id', 'params', 'results']);
-    expect(w.id).toBe('lookup-random');
-    expect(w.params).toEqual({ lookups: 10 ** 7 / 16, pages: 2 ** 24, runs: 2 ** 16, api: 'getMany', seed: 0x5eed });
-    expect(Object.keys(w.results)).toEqual(['native', 'ts']);
-    for (const r of Object.values(w.results)) {
-      expect(Object.keys(r)).toEqual(['opsPerSec', 'p50Us', 'p99Us', 'samples']);
-      for (const v of Object.values(r)) expect(typeof v).toBe('number');
-      expect(r['samples']).toBeGreaterThan(0);
-    }
-  });
-
-  it('exits 2 naming an unknown workload', async () => {
-    const io = captureIo();
-    expect(await runCli(['bench', '--only', 'daemon'], io)).toBe(2);
-    expect(io.stdout).toBe('');
-    expect(io.stderr).toMatch(/^xenmem bench: only "daemon" is not a workload \(retype-uniform, /);
   });
 });
 
