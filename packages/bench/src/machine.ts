@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
+/** What `xenmem bench` records about the machine: figures are comparable only on the same one. */
 export interface MachineInfo {
   /** Logical CPUs available to the process. */
   cpus: number;
