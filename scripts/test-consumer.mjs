@@ -7,7 +7,8 @@
 //   - runs tests/consumer/consumer.mjs (plain ESM JavaScript);
 //   - runs tests/consumer/shm-transport.mjs (the shared-memory addon loads; a region under /dev/shm; a guest read
 //     answered by an IoreqServer through the daemon over shared memory, on Linux);
-//   - runs the `xenmem` binary from node_modules/.bin (abi types, abi check, demo);
+//   - runs the `xenmem` binary from node_modules/.bin (abi types, abi check, demo; with the native addon also a
+//     `bench` workload, which loads @xenmem/bench and starts the daemon from that package's scripts/);
 //   - compiles the shipped C headers (when a C compiler is found) and builds Rust crates that depend on the
 //     xenmem-abi crate by path (the copy in the installed package) and by git (this checkout's HEAD) when
 //     cargo is found;
@@ -278,6 +279,12 @@ function runPrograms(mode) {
     if (!r.stdout.includes('Xen 4.22')) throw new Error(`unexpected output:\n${r.stdout.slice(0, 400)}`);
     checkWarning(r, mode === 'fallback');
   });
+  if (mode === 'native')
+    step('[native] node_modules/.bin/xenmem bench --quick --json --only dmop-throughput-daemon (@xenmem/bench, its daemon script)', () => {
+      const r = expectOk(run(xenmem, ['bench', '--quick', '--json', '--only', 'dmop-throughput-daemon'], env), 'xenmem bench');
+      const w = JSON.parse(r.stdout).workloads;
+      if (w?.length !== 1 || w[0].id !== 'dmop-throughput-daemon' || w[0].results?.daemon?.samples !== 2000) throw new Error(`unexpected output:\n${r.stdout.slice(0, 400)}`);
+    });
 }
 
 if (!nativeBuilt) {
