@@ -4,7 +4,7 @@
  * listens; the others connect, do one thing and print it (one JSON document with --json, else one line).
  */
 import { lstatSync } from 'node:fs';
-import { InputError, NEWEST_RELEASE, type DomainConfig, type DomainInspection, type IoreqServerView } from '@xenmem/abi-types';
+import { InputError, NEWEST_RELEASE, type DomainInspection, type IoreqServerView } from '@xenmem/abi-types';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
