@@ -5,14 +5,11 @@
  */
 import { resolve } from 'node:path';
 import { checkAbi } from '@xenmem/schema';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
 
-export interface AbiCheckOptions {
-  base?: string;
-  next?: string;
-  json: boolean;
-}
+export type AbiCheckOptions = CommandOptions<'abi check'>;
 
 export function runAbiCheck(opts: AbiCheckOptions, io: Io): number {
   const result = checkAbi({

@@ -3,14 +3,11 @@
  * hvmmem names and guarded HVMOP names that appear, disappear or change for the same number.
  */
 import { HVMOPS, hvmmemTypesAt, ifaceHex, resolveIface } from '@xenmem/abi-types';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 
-export interface AbiDiffOptions {
-  from: string;
-  to: string;
-  json: boolean;
-}
+export type AbiDiffOptions = CommandOptions<'abi diff'>;
 
 export interface NameChange {
   kind: 'hvmmem' | 'hvmop';

@@ -4,14 +4,11 @@
  * from 4.9, the HVMOP argument before).
  */
 import { InputError, NEWEST_RELEASE, STRUCTS, releaseInRange, resolveRelease, type ReleaseName } from '@xenmem/abi-types';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 
-export interface AbiLayoutOptions {
-  struct: string;
-  xen?: string;
-  json: boolean;
-}
+export type AbiLayoutOptions = CommandOptions<'abi layout'>;
 
 type Layout = (typeof STRUCTS)[keyof typeof STRUCTS];
 

@@ -2,13 +2,11 @@
  * `xenmem abi types [--iface V] [--json]`: hvmmem_type_t as a client built at interface version V sees it.
  */
 import { hvmmemTypesAt, ifaceHex, LATEST_INTERFACE_VERSION, resolveIface } from '@xenmem/abi-types';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 
-export interface AbiTypesOptions {
-  iface?: string;
-  json: boolean;
-}
+export type AbiTypesOptions = CommandOptions<'abi types'>;
 
 export function runAbiTypes(opts: AbiTypesOptions, io: Io): number {
   const iface = opts.iface === undefined ? LATEST_INTERFACE_VERSION : resolveIface(opts.iface);

@@ -3,14 +3,11 @@
  * memory type, its name at V and what hypervisor release R's set_mem_type does with it.
  */
 import { InputError, NEWEST_RELEASE, RELEASES, hvmmemTypesAt, hvmmemVerdict, ifaceHex, resolveIface, resolveRelease, type ReleaseName } from '@xenmem/abi-types';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 
-export interface CompatOptions {
-  iface: string;
-  xen?: string;
-  json: boolean;
-}
+export type CompatOptions = CommandOptions<'compat'>;
 
 export interface CompatValue {
   value: number;

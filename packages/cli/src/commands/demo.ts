@@ -20,13 +20,12 @@ import {
   type ReleaseName,
 } from '@xenmem/abi-types';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
+import type { CommandOptions } from '../argv.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';
 import { diffInterfaceVersions } from './abi-diff.js';
 
-export interface DemoOptions {
-  json: boolean;
-}
+export type DemoOptions = CommandOptions<'demo'>;
 
 export interface DemoStep {
   xen: ReleaseName;

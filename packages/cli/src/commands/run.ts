@@ -8,18 +8,12 @@
  * the daemon's own preemption policy applies.
  */
 import { formatProblem, hypervisorForScenario, loadScenarioFile, runScenario, ScenarioError, type ScenarioResult, type StepResult } from '@xenmem/hypervisor-sim';
+import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
 
-export interface RunOptions {
-  scenario: string;
-  xen?: string;
-  iface?: string;
-  /** Run on the simulator daemon at this socket instead of in process. */
-  socket?: string;
-  json: boolean;
-}
+export type RunOptions = CommandOptions<'run'>;
 
 const FORMAT_HINT = 'The format is described by packages/hypervisor-sim/scenario.schema.json (examples in examples/).';
 
