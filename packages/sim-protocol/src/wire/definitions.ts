@@ -92,7 +92,16 @@ export type WireFieldSpec = readonly [name: string, type: WireFieldType];
 /** A wire layout whose field names and types are known to the type checker. */
 export interface WireLayoutOf<S extends readonly WireFieldSpec[]> extends WireLayout {
   /** The fields of `S`, placed. */
-  readonly fields: { readonly [I in keyof S]: { readonly name: S[I][0]; readonly type: S[I][1]; readonly offset: number } };
+  readonly fields: {
+    readonly [I in keyof S]: {
+      /** The field's name, as in `S`. */
+      readonly name: S[I][0];
+      /** Its integer type, as in `S`. */
+      readonly type: S[I][1];
+      /** Byte offset from the start of the layout. */
+      readonly offset: number;
+    };
+  };
 }
 
 /** The values of a layout's fields by name: bigint for a u64, number for the others. */
@@ -138,7 +147,13 @@ export const WIRE_LAYOUTS = {
 export type WireLayoutName = keyof typeof WIRE_LAYOUTS;
 
 /** How a frame kind's payload is laid out: a binary layout, a JSON body, or nothing. */
-export type FrameBody = { readonly binary: WireLayoutName } | 'json' | 'empty';
+export type FrameBody =
+  | {
+      /** The layout the payload is, or begins with. */
+      readonly binary: WireLayoutName;
+    }
+  | 'json'
+  | 'empty';
 
 /** Each frame kind's payload (docs/protocol.md's frame table). */
 export const FRAME_BODIES: Readonly<Record<FrameKindName, FrameBody>> = {
