@@ -8,7 +8,6 @@
  * daemon pushes on its own (page updates, events, ioreq requests) carry id 0 (an ioreq_request names its
  * own request id in its body, which the client's ioreq_answer repeats).
  */
-
 import { FRAME_HEADER, FrameKind, MAX_FRAME_LENGTH, WIRE_LAYOUTS, type FrameKindName } from './definitions.js';
 import { fieldOffsets } from './fields.js';
 
