@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const PACKAGES = ['packages/schema', 'packages/abi-types', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/bench', 'packages/cli'];
+const PACKAGES = ['packages/schema', 'packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/bench', 'packages/cli'];
 const TYPESCRIPT = 'typescript@5.9.3';
 // @types/node 20.9 predates TypeScript 5.9's typed-array generics (its own .d.ts fail to check); a consumer on
 // TypeScript 5.9 uses a newer 20.x.
@@ -134,6 +134,7 @@ step(`npm pack (${PACKAGES.length} packages)`, () => {
 const EXPECTED_FILES = {
   '@xenmem/schema': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/data/xen-abi.schema.json', 'dist/data/xen-abi.json', 'dist/data/released/SHA256SUMS'],
   '@xenmem/abi-types': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'include/xenmem/xenmem.h', 'include/xenmem/dm_op.h', 'rust/Cargo.toml', 'rust/src/lib.rs', 'rust/README.md'],
+  '@xenmem/sim-protocol': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'include/xenmem/sim_protocol.h'],
   '@xenmem/hypervisor-sim': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts', 'scenario.schema.json'],
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
@@ -209,10 +210,10 @@ step('tsc: consumer.ts type-checks against the published types (skipLibCheck off
 step('C: the shipped headers compile', () => {
   const cc = ['cc', 'gcc', 'clang'].find(which);
   if (!cc) throw new Error('no C compiler');
-  const inc = join(project, 'node_modules/@xenmem/abi-types/include');
-  const headers = readdirSync(join(inc, 'xenmem')).filter((f) => f.endsWith('.h'));
+  const includes = ['abi-types', 'sim-protocol'].map((p) => join(project, `node_modules/@xenmem/${p}/include`));
+  const headers = includes.flatMap((inc) => readdirSync(join(inc, 'xenmem')).filter((f) => f.endsWith('.h')));
   writeFileSync(join(project, 'headers.c'), headers.map((h) => `#include <xenmem/${h}>\n`).join('') + 'int main(void) { return 0; }\n');
-  expectOk(run(cc, ['-std=c11', '-Wall', '-Werror', '-fsyntax-only', '-I', inc, 'headers.c']), cc);
+  expectOk(run(cc, ['-std=c11', '-Wall', '-Werror', '-fsyntax-only', ...includes.flatMap((inc) => ['-I', inc]), 'headers.c']), cc);
 });
 
 if (!which('cargo')) skip('Rust: a crate depending on xenmem-abi by path', 'cargo not found');

@@ -1,6 +1,7 @@
 // The plain ESM JavaScript consumer program of `npm run test:consumer` (see consumer.ts): no types, no build.
 import assert from 'node:assert/strict';
 import { IFACE_4_6, hvmmemType, hvmmemTypesAt } from '@xenmem/abi-types';
+import { FrameKind, encodeFrame } from '@xenmem/sim-protocol';
 import { Hypervisor, hypervisorForScenario, parseScenarioText, prepareScenario, runScenario } from '@xenmem/hypervisor-sim';
 import { DeviceModel, IoreqServer } from '@xenmem/ioreq-client';
 import { checkAbi, loadSchemaFile, SCHEMA_FILE } from '@xenmem/schema';
@@ -49,5 +50,7 @@ assert.equal(checkAbi({ git: false }).ok, true);
 const io = captureIo();
 assert.equal(await runCli(['demo', '--json'], io), 0);
 assert.ok(io.stdout.length > 0);
+
+assert.deepEqual([...encodeFrame(FrameKind.notify, 1)], [5, 0, 0, 0, 0x16, 1, 0, 0, 0]);
 
 console.log('javascript consumer: ok');

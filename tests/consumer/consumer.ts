@@ -3,6 +3,7 @@
 // against the published .d.ts files (every @ts-expect-error below must be a real error) and run.
 import assert from 'node:assert/strict';
 import { IFACE_4_6, IFACE_4_7, hvmmemType, hvmmemTypesAt, type HvmmemNameAt } from '@xenmem/abi-types';
+import { FrameDecoder, FrameKind, decodeHello, encodeFrame, encodeHello, type SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor, hypervisorForScenario, parseScenarioText, prepareScenario, runScenario, type ScenarioResult } from '@xenmem/hypervisor-sim';
 import { DeviceModel, IoreqServer, type IoreqRequest, type MemTypeAt } from '@xenmem/ioreq-client';
 import { checkAbi, loadSchemaFile, SCHEMA_FILE } from '@xenmem/schema';
@@ -88,5 +89,11 @@ assert.equal(check.ok, true, JSON.stringify(check));
 const io = captureIo();
 assert.equal(await runCli(['abi', 'types', '--iface', '0x00040600', '--json'], io), 0);
 assert.equal((JSON.parse(io.stdout) as { iface: string }).iface, '0x00040600');
+
+// 5. The daemon protocol: a hello frame through the decoder; the in-process simulator is a SimulatorBackend.
+const [hello] = new FrameDecoder().push(encodeFrame(FrameKind.hello, 7, encodeHello({ protocol: 1, caller: 0 })));
+assert.deepEqual([hello?.kind, hello?.id, hello && decodeHello(hello.payload)], [0x01, 7, { protocol: 1, caller: 0 }]);
+const simulator: SimulatorBackend = hv;
+assert.equal(simulator.release, '4.22');
 
 console.log('typescript consumer: ok');

@@ -10,5 +10,4 @@ export * from './p2m.js';
 export * from './codec.js';
 export * from './ops.js';
 export * from './backend.js';
-export * from './wire/index.js';
 export * from './limits.js';

@@ -2,7 +2,8 @@
  * Parsing only: argv → which command and its options. Behaviour lives in commands/*.ts.
  * Tested by a table of argv → options (test/argv.test.ts).
  */
-import { CONSTANTS, type DomainConfig } from '@xenmem/abi-types';
+import { CONSTANTS } from '@xenmem/abi-types';
+import type { DomainConfig } from '@xenmem/sim-protocol';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
 import type { DmOptions } from './commands/dm.js';

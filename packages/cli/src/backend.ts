@@ -4,7 +4,7 @@
  * at run time, so commands that never touch a socket do not load them; tests inject their own (an
  * in-process Hypervisor) through runCli's third argument.
  */
-import type { SimulatorBackend } from '@xenmem/abi-types';
+import type { SimulatorBackend } from '@xenmem/sim-protocol';
 import type { Hypervisor } from '@xenmem/hypervisor-sim';
 
 /** A simulator backend a command opened and must close. */

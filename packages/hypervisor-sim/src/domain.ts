@@ -4,7 +4,7 @@
  * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
  * in the ioreq protocol (blocked on a device model, crashed).
  */
-import type { DomainConfig } from '@xenmem/abi-types';
+import type { DomainConfig } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import type { IoreqServer } from './ioreq/server.js';
 import type { IoreqWait } from './ioreq/protocol.js';

@@ -15,15 +15,17 @@ import {
   STRUCTS,
   p2mName,
   resolveRelease,
-  type DomainConfig,
-  type DomainInspection,
-  type GuestAccess,
-  type GuestAccessResult,
   type HypercallOutcome,
   type LayoutId,
   type ReleaseName,
-  type SimulatorBackend,
 } from '@xenmem/abi-types';
+import type {
+  DomainConfig,
+  DomainInspection,
+  GuestAccess,
+  GuestAccessResult,
+  SimulatorBackend,
+} from '@xenmem/sim-protocol';
 import { Domain } from './domain.js';
 import { fail } from './errno.js';
 import { dmOpOnce } from './dmop/dispatch.js';

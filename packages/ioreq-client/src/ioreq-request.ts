@@ -3,7 +3,8 @@
  * from one vCPU's slot of the shared ioreq page, answered with `respond()`, or a buffered one from the
  * buffered ring, which is always a write and never answered.
  */
-import { CONSTANTS, STRUCTS, decodeStruct, type Ioreq, type IoreqTypeName } from '@xenmem/abi-types';
+import { CONSTANTS, STRUCTS, decodeStruct, type Ioreq } from '@xenmem/abi-types';
+import type { IoreqTypeName } from '@xenmem/sim-protocol';
 
 /** IOREQ_TYPE_*: the name hvm/ioreq.h gives the number, or the number itself where it gives none (3–6). */
 export type IoreqType = IoreqTypeName | number;

@@ -4,7 +4,8 @@
  * listens; the others connect, do one thing and print it (one JSON document with --json, else one line).
  */
 import { lstatSync } from 'node:fs';
-import { InputError, NEWEST_RELEASE, type DomainInspection, type IoreqServerView } from '@xenmem/abi-types';
+import { InputError, NEWEST_RELEASE } from '@xenmem/abi-types';
+import type { DomainConfig, DomainInspection, IoreqServerView } from '@xenmem/sim-protocol';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';

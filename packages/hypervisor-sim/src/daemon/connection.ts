@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net';
 import type { Doorbell, ShmArena } from './shm.js';
 import { SharedPageView } from '../ioreq/pages.js';
+import type { SharedPage } from '@xenmem/abi-types';
 import {
   FrameDecoder,
   FrameKind,
@@ -22,8 +23,7 @@ import {
   type ErrorBody,
   type Frame,
   type IoreqRequestBody,
-  type SharedPage,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 
 /** Linux/Xen errno for a half-sent frame that timed out. */
 const ETIMEDOUT = 110;

@@ -6,7 +6,8 @@
  * handler and not yet answered get the default answer (all ones).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { FrameKind, InputError, encodeFrame, encodeJson, type ErrorBody, type IoreqHandler, type SimulatorBackend } from '@xenmem/abi-types';
+import { InputError } from '@xenmem/abi-types';
+import { FrameKind, encodeFrame, encodeJson, type ErrorBody, type IoreqHandler, type SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
 import { StateFile } from '../state/index.js';
 import { Connection } from './connection.js';

@@ -6,12 +6,18 @@
 import {
   CONSTANTS,
   ERRNO,
-  FrameKind,
   InputError,
   STRUCTS,
+  XenError,
+  dmOpByNumber,
+  hvmOpByNumber,
+  type LayoutId,
+  type SharedPage,
+} from '@xenmem/abi-types';
+import {
+  FrameKind,
   WIRE_PROTOCOL_VERSION,
   WireError,
-  XenError,
   decodeAcquireResource,
   decodeBindInterdomain,
   decodeDmOpRequest,
@@ -23,7 +29,6 @@ import {
   decodeMapForeignGfn,
   decodePageBytes,
   decodeRestrict,
-  dmOpByNumber,
   encodeHypercallDone,
   encodeJson,
   encodePages,
@@ -33,7 +38,6 @@ import {
   guestAccessFromJson,
   guestAccessResultToJson,
   hex,
-  hvmOpByNumber,
   inspectionToJson,
   ioreqAnswerFromJson,
   setIoreqHandlerFromJson,
@@ -42,13 +46,11 @@ import {
   type DomainConfig,
   type ErrorBody,
   type Frame,
-  type LayoutId,
-  type SharedPage,
   type ShmOpenReply,
   type ShmPageReply,
   type SimulatorBackend,
   type Welcome,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import type { Connection } from './connection.js';
 import { Doorbell, type ShmArena } from './shm.js';
 import type { EventPumps } from './events.js';

@@ -8,7 +8,7 @@
  */
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { doorbellAwait, doorbellPost, doorbellSeqOffset, doorbellTake } from '@xenmem/abi-types';
+import { doorbellAwait, doorbellPost, doorbellSeqOffset, doorbellTake } from '@xenmem/sim-protocol';
 import type { ShmRegion, Watcher } from '@xenmem/shm-transport';
 import type { IoreqPageStore } from '../ioreq/pages.js';
 import { PAGE_SIZE } from '../ioreq/pages.js';

@@ -3,7 +3,7 @@
  * (DESIGN.md "JSON conventions"); `t` is milliseconds since the daemon started.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { hex, type IoreqRecord } from '@xenmem/abi-types';
+import { hex, type IoreqRecord } from '@xenmem/sim-protocol';
 
 export interface TraceRecord {
   /** "dm_op", "hvm_op", "acquire_resource", "map_foreign_gfn", "bind_interdomain", "unbind", "notify", "ioreq", … */

@@ -12,7 +12,8 @@
  * single writes in the VGA window through the buffered ring (stdvga's intercept).
  * A rep access is walked page by page, each page classified on its own, so no request spans two gfns.
  */
-import { IOREQ_SERVER_RULES, InputError, entryAt, p2mClassMembers, type GuestAccess, type GuestAccessResult, type IoreqRecord } from '@xenmem/abi-types';
+import { IOREQ_SERVER_RULES, InputError, entryAt, p2mClassMembers } from '@xenmem/abi-types';
+import type { GuestAccess, GuestAccessResult, IoreqRecord } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { crashDomain, makeRecord, putBuffered, sendSync } from '../ioreq/protocol.js';

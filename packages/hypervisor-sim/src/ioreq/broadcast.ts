@@ -5,7 +5,7 @@
  * the offset) goes through the buffered ring, so servers without buffering are skipped. A server whose
  * send fails is left out (Xen only logs it).
  */
-import type { GuestAccessResult, IoreqRecord } from '@xenmem/abi-types';
+import type { GuestAccessResult, IoreqRecord } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { serversInOrder } from '../guest/route.js';

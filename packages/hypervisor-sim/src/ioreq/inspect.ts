@@ -1,5 +1,5 @@
 /** How inspect() shows a domain's ioreq servers and the vCPUs waiting on them. */
-import type { IoreqServerView, PendingIoreqView } from '@xenmem/abi-types';
+import type { IoreqServerView, PendingIoreqView } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
 import type { IoreqServer, Range } from './server.js';
 

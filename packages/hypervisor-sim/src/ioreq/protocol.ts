@@ -13,7 +13,8 @@
  * - buffered: a write goes into the ring and the ring's port is notified; it never gets a response. Without
  *   an attached device model the handler sees it and the ring is drained at once.
  */
-import { CONSTANTS, type IoreqRecord, type IoreqTypeName } from '@xenmem/abi-types';
+import { CONSTANTS } from '@xenmem/abi-types';
+import type { IoreqRecord, IoreqTypeName } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { ringConsume, ringPut } from './ring.js';

@@ -25,11 +25,11 @@ import {
   resolveRelease,
   type ConstantGroupName,
   type DmOpName,
-  type GuestAccess,
   type HvmOpName,
   type LayoutId,
   type ReleaseName,
 } from '@xenmem/abi-types';
+import type { GuestAccess } from '@xenmem/sim-protocol';
 import type { PreemptPolicy } from '../preempt.js';
 import type { DomainSpec, Scenario, StepOp } from './types.js';
 import { constantName, constantNames, constantValue, parseU64 } from './values.js';

@@ -19,9 +19,8 @@ import {
   type DmOpName,
   type HvmOpName,
   type HypercallOutcome,
-  type IoreqRecord,
-  type SimulatorBackend,
 } from '@xenmem/abi-types';
+import type { IoreqRecord, SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
 import type { P2mCore } from '../p2m/core.js';
 import { checkExpect } from './expect.js';

@@ -16,7 +16,8 @@
  * - A memory-type name is encoded at the step's `iface`, else the scenario's; a name that does not exist
  *   there is a validation error (exit 2). A raw number is sent as is. Results decode at the same version.
  */
-import type { ConstantName, ErrnoName, GuestAccessOutcome, IoreqTypeName } from '@xenmem/abi-types';
+import type { ConstantName, ErrnoName } from '@xenmem/abi-types';
+import type { GuestAccessOutcome, IoreqTypeName } from '@xenmem/sim-protocol';
 
 // ---------------------------------------------------------------------------------------------------
 // Value types

@@ -16,7 +16,8 @@
  * that waited belonged to a connection that is gone); event-channel bindings (a device model binds its
  * ports again after reconnecting, so a restored server counts as unattached until then).
  */
-import { InputError, decodeJson, encodeJson } from '@xenmem/abi-types';
+import { InputError } from '@xenmem/abi-types';
+import { decodeJson, encodeJson } from '@xenmem/sim-protocol';
 import type { Domain, LoggedEvent } from '../domain.js';
 import { Hypervisor } from '../hypervisor.js';
 import { GfnPool } from '../domain.js';

@@ -16,7 +16,7 @@ import {
   type ErrorBody,
   type Frame,
   type GuestAccess,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { RawClient } from './raw-client.js';

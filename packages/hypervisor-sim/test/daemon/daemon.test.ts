@@ -5,22 +5,19 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERRNO, InputError, decodeDmOp, encodeDmOp } from '@xenmem/abi-types';
 import {
-  ERRNO,
   FrameKind,
-  InputError,
-  decodeDmOp,
   decodeHypercallDone,
   decodeJson,
   decodeStatus,
-  encodeDmOp,
   encodeDmOpRequest,
   encodeFrame,
   encodeJson,
   encodeRestrict,
   type ErrorBody,
   type Frame,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { RawClient } from './raw-client.js';

@@ -3,13 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeDmOp, encodeDmOp } from '@xenmem/abi-types';
 import {
   FrameKind,
-  decodeDmOp,
   decodeHypercallDone,
   decodeJson,
   decodeStatus,
-  encodeDmOp,
   encodeDmOpRequest,
   encodeJson,
   encodeRestrict,
@@ -21,7 +20,7 @@ import {
   type Frame,
   type GuestAccessResult,
   type IoreqRequestBody,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { RawClient } from './raw-client.js';

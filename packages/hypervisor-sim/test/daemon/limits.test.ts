@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameKind, decodeJson, encodeFrame, encodeJson, seedP2mToJson, type ErrorBody, type Frame } from '@xenmem/abi-types';
+import { FrameKind, decodeJson, encodeFrame, encodeJson, seedP2mToJson, type ErrorBody, type Frame } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { mulberry32 } from '../../src/preempt.js';
 import { startDaemon, DEFAULT_MAX_CONNECTIONS, type Daemon, type DaemonOptions } from '../../src/daemon/index.js';

@@ -1,6 +1,6 @@
 /** A bare client for the daemon tests: frames in, frames out, nothing interpreted (hypervisor-sim may not import ioreq-client). */
 import { connect, type Socket } from 'node:net';
-import { FrameDecoder, FrameKind, WIRE_PROTOCOL_VERSION, decodeJson, encodeFrame, encodeHello, type Frame } from '@xenmem/abi-types';
+import { FrameDecoder, FrameKind, WIRE_PROTOCOL_VERSION, decodeJson, encodeFrame, encodeHello, type Frame } from '@xenmem/sim-protocol';
 
 export class RawClient {
   readonly frames: Frame[] = [];

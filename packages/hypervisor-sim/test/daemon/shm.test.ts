@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeDmOp, encodeDmOp } from '@xenmem/abi-types';
 import {
   DOORBELL,
   FrameKind,
-  decodeDmOp,
   decodeHypercallDone,
   decodeJson,
   decodePages,
@@ -22,7 +22,6 @@ import {
   doorbellTake,
   encodeAcquireResource,
   encodeBindInterdomain,
-  encodeDmOp,
   encodeDmOpRequest,
   encodeHello,
   WIRE_PROTOCOL_VERSION,
@@ -34,7 +33,7 @@ import {
   type ErrorBody,
   type Frame,
   type Welcome,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { ARENA_PAGES, loadShmTransport, SHM_DIR } from '../../src/daemon/shm.js';

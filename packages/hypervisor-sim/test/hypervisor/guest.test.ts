@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IoreqRecord } from '@xenmem/abi-types';
+import type { IoreqRecord } from '@xenmem/sim-protocol';
 import { CORES, claim, dm, hypervisor } from './harness.js';
 
 // Guest accesses routed as Xen routes them, reference §6.6–6.7.

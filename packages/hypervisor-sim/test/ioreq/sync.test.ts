@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IoreqRecord } from '@xenmem/abi-types';
+import type { IoreqRecord } from '@xenmem/sim-protocol';
 import { CORES, dm, hypervisor } from '../hypervisor/harness.js';
 import { DM, DOMAIN, attach, setData, setState, settle, slot } from './dm.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GuestAccess, SimulatorBackend } from '@xenmem/abi-types';
+import type { GuestAccess, SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor, tsP2mCore } from '../../src/index.js';
 import { hypervisorForScenario, runScenario, ScenarioError, validateScenario, type PreparedScenario } from '../../src/scenario/index.js';
 

@@ -9,7 +9,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FrameKind, InputError, decodeDmOp, decodeJson, encodeDmOp, encodeJson, seedP2mToJson, type DomainInspection } from '@xenmem/abi-types';
+import { InputError, decodeDmOp, encodeDmOp } from '@xenmem/abi-types';
+import { FrameKind, decodeJson, encodeJson, seedP2mToJson, type DomainInspection } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { P2M_IOREQ_SERVER } from '../../src/p2m-types.js';
 import { startDaemon } from '../../src/daemon/index.js';

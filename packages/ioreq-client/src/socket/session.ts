@@ -4,13 +4,12 @@
  * answers to the ioreq_request frames the daemon forwards once the connection set an ioreq handler.
  */
 import { connect, type Socket } from 'node:net';
+import { InputError, XenError, errnoName, type SharedPage } from '@xenmem/abi-types';
 import {
   FrameDecoder,
   FrameKind,
-  InputError,
   WIRE_PAGE_SIZE,
   WIRE_PROTOCOL_VERSION,
-  XenError,
   concatBytes,
   decodeJson,
   decodeLocalPort,
@@ -20,7 +19,6 @@ import {
   encodeHello,
   encodeJson,
   encodePageBytes,
-  errnoName,
   ioreqAnswerToJson,
   ioreqRequestFromJson,
   setIoreqHandlerToJson,
@@ -28,11 +26,10 @@ import {
   type IoreqRequestBody,
   type ErrorBody,
   type Frame,
-  type SharedPage,
   type ShmOpenReply,
   type ShmPageReply,
   type Welcome,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import { loadShmTransport, ShmChannel } from './shm.js';
 
 /** The daemon refused a frame for a reason that is not a Xen errno, or the connection ended. */

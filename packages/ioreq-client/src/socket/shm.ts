@@ -5,7 +5,7 @@
  * straight from the arena. `@xenmem/shm-transport` is an optional dependency: without it the socket carries
  * everything.
  */
-import { doorbellAwait, doorbellPost, doorbellSeqOffset, doorbellTake, type ShmOpenReply } from '@xenmem/abi-types';
+import { doorbellAwait, doorbellPost, doorbellSeqOffset, doorbellTake, type ShmOpenReply } from '@xenmem/sim-protocol';
 import type { ShmRegion, Watcher } from '@xenmem/shm-transport';
 
 type ShmTransport = typeof import('@xenmem/shm-transport');

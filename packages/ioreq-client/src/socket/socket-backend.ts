@@ -5,8 +5,14 @@
  * opened on first use, for each other caller a DeviceModel names.
  */
 import {
-  FrameKind,
   InputError,
+  type AcquiredResource,
+  type ForeignMapping,
+  type HypercallOutcome,
+  type InterdomainBinding,
+} from '@xenmem/abi-types';
+import {
+  FrameKind,
   benchGuestAccessesResultFromJson,
   benchGuestAccessesToJson,
   decodeHypercallDone,
@@ -26,19 +32,15 @@ import {
   guestAccessToJson,
   inspectionFromJson,
   seedP2mToJson,
-  type AcquiredResource,
   type BenchGuestAccessesResult,
   type DomainConfig,
-  type ForeignMapping,
   type DomainInspection,
   type GuestAccess,
   type GuestAccessResult,
-  type HypercallOutcome,
-  type InterdomainBinding,
   type IoreqHandler,
   type SimulatorBackend,
   type Welcome,
-} from '@xenmem/abi-types';
+} from '@xenmem/sim-protocol';
 import { Session } from './session.js';
 
 /** Options of the socket backend: where the simulator daemon listens. */

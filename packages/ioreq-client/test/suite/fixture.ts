@@ -3,7 +3,8 @@
  * domains, a recording of the hypercalls made, and a DeviceModel over it.
  */
 import { expect } from 'vitest';
-import { ERRNO, InputError, XenError, type DomainConfig, type DomainInspection, type ErrnoName, type IfaceInput, type XenBackend } from '@xenmem/abi-types';
+import { ERRNO, InputError, XenError, type ErrnoName, type IfaceInput, type XenBackend } from '@xenmem/abi-types';
+import type { DomainConfig, DomainInspection } from '@xenmem/sim-protocol';
 import { DeviceModel } from '../../src/index.js';
 import { recording, type Recording } from './recording.js';
 

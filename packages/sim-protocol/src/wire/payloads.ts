@@ -3,35 +3,27 @@
  * buffer is `u32 length | bytes`. Decoders throw a (non-fatal) WireError on a payload that is short, has
  * trailing bytes, or holds a value out of range.
  */
-import { WIRE_PAGE_SIZE, WireError } from './frame.js';
+import { WIRE_LAYOUTS, WIRE_PAGE_SIZE, type WireLayout, type WireLayoutValues } from './definitions.js';
+import { readFields, writeFields } from './fields.js';
+import { WireError } from './frame.js';
+
+const L = WIRE_LAYOUTS;
 
 class Writer {
   private readonly parts: Uint8Array[] = [];
   private size = 0;
-  private put(n: number, fill: (v: DataView) => void): this {
-    const b = new Uint8Array(n);
-    fill(new DataView(b.buffer));
-    return this.bytes(b);
-  }
-  u16(v: number): this {
-    return this.put(2, (d) => d.setUint16(0, v, true));
-  }
-  u32(v: number): this {
-    return this.put(4, (d) => d.setUint32(0, v >>> 0, true));
-  }
-  i32(v: number): this {
-    return this.put(4, (d) => d.setInt32(0, v, true));
-  }
-  u64(v: bigint): this {
-    return this.put(8, (d) => d.setBigUint64(0, v, true));
-  }
   bytes(b: Uint8Array): this {
     this.parts.push(b);
     this.size += b.length;
     return this;
   }
   buffer(b: Uint8Array): this {
-    return this.u32(b.length).bytes(b);
+    return this.fields(L.buffer, { length: b.length }).bytes(b);
+  }
+  fields<T extends WireLayout>(layout: T, values: WireLayoutValues<T>): this {
+    const b = new Uint8Array(layout.size);
+    writeFields(new DataView(b.buffer), 0, layout, values);
+    return this.bytes(b);
   }
   done(): Uint8Array {
     const out = new Uint8Array(this.size);
@@ -53,24 +45,15 @@ class Reader {
     this.at += n;
     return at;
   }
-  u16(): number {
-    return this.view.getUint16(this.need(2), true);
-  }
-  u32(): number {
-    return this.view.getUint32(this.need(4), true);
-  }
-  i32(): number {
-    return this.view.getInt32(this.need(4), true);
-  }
-  u64(): bigint {
-    return this.view.getBigUint64(this.need(8), true);
-  }
   bytes(n: number): Uint8Array {
     const at = this.need(n);
     return this.bytes_.slice(at, at + n);
   }
   buffer(): Uint8Array {
-    return this.bytes(this.u32());
+    return this.bytes(this.fields(L.buffer).length);
+  }
+  fields<T extends WireLayout>(layout: T): WireLayoutValues<T> {
+    return readFields(this.view, this.need(layout.size), layout);
   }
   rest(): Uint8Array {
     return this.bytes(this.bytes_.length - this.at);
@@ -98,30 +81,28 @@ export interface Hello {
   caller: number;
 }
 /** hello: u32 protocol | u16 caller domid | u16 zero. */
-export const encodeHello = (h: Hello) => new Writer().u32(h.protocol).u16(h.caller).u16(0).done();
+export const encodeHello = (h: Hello) => new Writer().fields(L.hello, { protocol: h.protocol, caller: h.caller, zero: 0 }).done();
 /** Decodes a hello payload. */
 export function decodeHello(p: Uint8Array): Hello {
   const r = new Reader(p, 'hello');
-  const protocol = r.u32();
-  const caller = r.u16();
-  r.u16();
+  const { protocol, caller } = r.fields(L.hello);
   return r.end({ protocol, caller });
 }
 
 /** restrict: u16 domid. */
-export const encodeRestrict = (domid: number) => new Writer().u16(domid).done();
+export const encodeRestrict = (domid: number) => new Writer().fields(L.restrict, { domid }).done();
 /** Decodes a restrict payload: the domid. */
 export const decodeRestrict = (p: Uint8Array) => {
   const r = new Reader(p, 'restrict');
-  return r.end(r.u16());
+  return r.end(r.fields(L.restrict).domid);
 };
 
 /** status: i32 rc (0 or −errno). */
-export const encodeStatus = (rc: number) => new Writer().i32(rc).done();
+export const encodeStatus = (rc: number) => new Writer().fields(L.status, { rc }).done();
 /** Decodes a status payload: rc (0 or −errno). */
 export const decodeStatus = (p: Uint8Array) => {
   const r = new Reader(p, 'status');
-  return r.end(r.i32());
+  return r.end(r.fields(L.status).rc);
 };
 
 // ---- hypercalls
@@ -139,17 +120,16 @@ export interface DmOpRequest {
 }
 /** dm_op: u16 domid | u16 nr_bufs | nr_bufs × buffer — the buffers exactly as HYPERVISOR_dm_op takes them. */
 export function encodeDmOpRequest(q: DmOpRequest): Uint8Array {
-  const w = new Writer().u16(q.domid).u16(q.bufs.length);
+  const w = new Writer().fields(L.dmOp, { domid: q.domid, nrBufs: q.bufs.length });
   for (const b of q.bufs) w.buffer(b);
   return w.done();
 }
 /** Decodes a DM op request payload. */
 export function decodeDmOpRequest(p: Uint8Array): DmOpRequest {
   const r = new Reader(p, 'dm_op');
-  const domid = r.u16();
-  const n = r.u16();
+  const { domid, nrBufs } = r.fields(L.dmOp);
   const bufs: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) bufs.push(r.buffer());
+  for (let i = 0; i < nrBufs; i++) bufs.push(r.buffer());
   return r.end({ domid, bufs });
 }
 
@@ -167,11 +147,11 @@ export interface HvmOpRequest {
   arg: Uint8Array;
 }
 /** hvm_op: u32 op (with any ≤4.8 continuation bits) | the argument struct's bytes (the rest). */
-export const encodeHvmOpRequest = (q: HvmOpRequest) => new Writer().u32(q.op).bytes(q.arg).done();
+export const encodeHvmOpRequest = (q: HvmOpRequest) => new Writer().fields(L.hvmOp, { op: q.op }).bytes(q.arg).done();
 /** Decodes an HVMOP request payload. */
 export function decodeHvmOpRequest(p: Uint8Array): HvmOpRequest {
   const r = new Reader(p, 'hvm_op');
-  const op = r.u32();
+  const { op } = r.fields(L.hvmOp);
   return { op, arg: r.rest() };
 }
 
@@ -191,19 +171,16 @@ export interface HypercallDone {
 }
 /** hypercall_done: i32 rc | u32 continuations | i32 progress (−1: none) | u16 nr_bufs | nr_bufs × buffer. */
 export function encodeHypercallDone(d: HypercallDone): Uint8Array {
-  const w = new Writer().i32(d.rc).u32(d.continuations).i32(d.progress ?? -1).u16(d.bufs.length);
+  const w = new Writer().fields(L.hypercallDone, { rc: d.rc, continuations: d.continuations, progress: d.progress ?? -1, nrBufs: d.bufs.length });
   for (const b of d.bufs) w.buffer(b);
   return w.done();
 }
 /** Decodes a hypercall-done payload. */
 export function decodeHypercallDone(p: Uint8Array): HypercallDone {
   const r = new Reader(p, 'hypercall_done');
-  const rc = r.i32();
-  const continuations = r.u32();
-  const progress = r.i32();
-  const n = r.u16();
+  const { rc, continuations, progress, nrBufs } = r.fields(L.hypercallDone);
   const bufs: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) bufs.push(r.buffer());
+  for (let i = 0; i < nrBufs; i++) bufs.push(r.buffer());
   return r.end({ rc, continuations, progress: progress < 0 ? null : progress, bufs });
 }
 
@@ -224,11 +201,11 @@ export interface AcquireResourceRequest {
   nrFrames: number;
 }
 /** acquire_resource: u16 domid | u16 type | u32 id | u32 frame | u32 nr_frames (xen_mem_acquire_resource's fields). */
-export const encodeAcquireResource = (q: AcquireResourceRequest) => new Writer().u16(q.domid).u16(q.type).u32(q.id).u32(q.frame).u32(q.nrFrames).done();
+export const encodeAcquireResource = (q: AcquireResourceRequest) => new Writer().fields(L.acquireResource, q).done();
 /** Decodes an acquire_resource request payload. */
 export function decodeAcquireResource(p: Uint8Array): AcquireResourceRequest {
   const r = new Reader(p, 'acquire_resource');
-  return r.end({ domid: r.u16(), type: r.u16(), id: r.u32(), frame: r.u32(), nrFrames: r.u32() });
+  return r.end(r.fields(L.acquireResource));
 }
 
 /** A map_foreign_gfn request: one guest frame to foreign-map (`xenforeignmemory_map` of a single page). */
@@ -239,11 +216,11 @@ export interface MapForeignGfnRequest {
   gfn: bigint;
 }
 /** map_foreign_gfn: u16 domid | u64 gfn. */
-export const encodeMapForeignGfn = (q: MapForeignGfnRequest) => new Writer().u16(q.domid).u64(q.gfn).done();
+export const encodeMapForeignGfn = (q: MapForeignGfnRequest) => new Writer().fields(L.mapForeignGfn, q).done();
 /** Decodes a map-foreign-gfn payload: domid and gfn. */
 export function decodeMapForeignGfn(p: Uint8Array): MapForeignGfnRequest {
   const r = new Reader(p, 'map_foreign_gfn');
-  return r.end({ domid: r.u16(), gfn: r.u64() });
+  return r.end(r.fields(L.mapForeignGfn));
 }
 
 /** One page mapped for the client. */
@@ -265,17 +242,16 @@ export interface PagesReply {
 }
 /** pages: i32 rc | u16 n | n × (u32 handle | 4096 bytes). */
 export function encodePages(d: PagesReply): Uint8Array {
-  const w = new Writer().i32(d.rc).u16(d.pages.length);
-  for (const pg of d.pages) w.u32(pg.handle).bytes(pg.bytes);
+  const w = new Writer().fields(L.pages, { rc: d.rc, count: d.pages.length });
+  for (const pg of d.pages) w.fields(L.pageEntry, { handle: pg.handle }).bytes(pg.bytes);
   return w.done();
 }
 /** Decodes a pages reply: rc and the mapped pages. */
 export function decodePages(p: Uint8Array): PagesReply {
   const r = new Reader(p, 'pages');
-  const rc = r.i32();
-  const n = r.u16();
+  const { rc, count } = r.fields(L.pages);
   const pages: MappedPage[] = [];
-  for (let i = 0; i < n; i++) pages.push({ handle: r.u32(), bytes: r.bytes(WIRE_PAGE_SIZE) });
+  for (let i = 0; i < count; i++) pages.push({ handle: r.fields(L.pageEntry).handle, bytes: r.bytes(WIRE_PAGE_SIZE) });
   return r.end({ rc, pages });
 }
 
@@ -290,11 +266,11 @@ export interface BindInterdomainRequest {
   remotePort: number;
 }
 /** bind_interdomain: u16 remote domid | u32 remote port. */
-export const encodeBindInterdomain = (q: BindInterdomainRequest) => new Writer().u16(q.remoteDomid).u32(q.remotePort).done();
+export const encodeBindInterdomain = (q: BindInterdomainRequest) => new Writer().fields(L.bindInterdomain, q).done();
 /** Decodes a bind-interdomain payload: remote domid and port. */
 export function decodeBindInterdomain(p: Uint8Array): BindInterdomainRequest {
   const r = new Reader(p, 'bind_interdomain');
-  return r.end({ remoteDomid: r.u16(), remotePort: r.u32() });
+  return r.end(r.fields(L.bindInterdomain));
 }
 
 /** The port reply to bind_interdomain. */
@@ -305,27 +281,27 @@ export interface PortReply {
   localPort: number;
 }
 /** port: i32 rc | u32 local port. */
-export const encodePort = (d: PortReply) => new Writer().i32(d.rc).u32(d.localPort).done();
+export const encodePort = (d: PortReply) => new Writer().fields(L.port, d).done();
 /** Decodes a port reply: rc and the local port. */
 export function decodePort(p: Uint8Array): PortReply {
   const r = new Reader(p, 'port');
-  return r.end({ rc: r.i32(), localPort: r.u32() });
+  return r.end(r.fields(L.port));
 }
 
 /** unbind_port, notify, event: u32 local port. */
-export const encodeLocalPort = (port: number) => new Writer().u32(port).done();
+export const encodeLocalPort = (port: number) => new Writer().fields(L.localPort, { port }).done();
 /** Decodes a local-port payload. */
 export const decodeLocalPort = (p: Uint8Array) => {
   const r = new Reader(p, 'port');
-  return r.end(r.u32());
+  return r.end(r.fields(L.localPort).port);
 };
 
 /** shm_page: u32 handle (a page this connection mapped). */
-export const encodePageHandle = (handle: number) => new Writer().u32(handle).done();
+export const encodePageHandle = (handle: number) => new Writer().fields(L.pageHandle, { handle }).done();
 /** Decodes a page-handle payload. */
 export const decodePageHandle = (p: Uint8Array) => {
   const r = new Reader(p, 'shm_page');
-  return r.end(r.u32());
+  return r.end(r.fields(L.pageHandle).handle);
 };
 
 /** The bytes of one page, with its identity. */
@@ -341,12 +317,11 @@ export interface PageBytes {
   bytes: Uint8Array;
 }
 /** page_write, page_update: u32 handle | u32 offset | bytes (the rest); offset + length ≤ 4096. */
-export const encodePageBytes = (d: PageBytes) => new Writer().u32(d.handle).u32(d.offset).bytes(d.bytes).done();
+export const encodePageBytes = (d: PageBytes) => new Writer().fields(L.pageBytes, d).bytes(d.bytes).done();
 /** Decodes a page-bytes payload. */
 export function decodePageBytes(p: Uint8Array): PageBytes {
   const r = new Reader(p, 'page bytes');
-  const handle = r.u32();
-  const offset = r.u32();
+  const { handle, offset } = r.fields(L.pageBytes);
   const bytes = r.rest();
   if (offset + bytes.length > WIRE_PAGE_SIZE) throw new WireError(`page bytes [${offset}, ${offset + bytes.length}) run past the ${WIRE_PAGE_SIZE}-byte page`);
   return { handle, offset, bytes };

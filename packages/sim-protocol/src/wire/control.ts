@@ -3,8 +3,8 @@
  * (set_ioreq_handler, ioreq_request, ioreq_answer), the json reply, the welcome reply and error frames. 64-bit values travel as "0x…" strings, as in every xenmem JSON document; these
  * functions convert the fields that hold them, so each side works with the backend interface's own types.
  */
-import type { DomainInspection, GuestAccess, GuestAccessOutcome, GuestAccessResult, IoreqRecord } from '../backend.js';
-import { InputError } from '../errors.js';
+import type { DomainInspection, GuestAccess, GuestAccessOutcome, GuestAccessResult, IoreqRecord } from '../simulator-backend.js';
+import { InputError } from '@xenmem/abi-types';
 import { WireError } from './frame.js';
 
 const text = new TextEncoder();

@@ -1,8 +1,8 @@
 /** The benchmark-control frame bench_guest_accesses (docs/protocol.md "Benchmark control"): kind, body codec and its checks. */
 import { describe, expect, it } from 'vitest';
+import { InputError } from '@xenmem/abi-types';
 import {
   FrameKind,
-  InputError,
   MAX_BENCH_GUEST_ACCESSES,
   WireError,
   benchGuestAccessesFromJson,

@@ -8,61 +8,11 @@
  * daemon pushes on its own (page updates, events, ioreq requests) carry id 0 (an ioreq_request names its
  * own request id in its body, which the client's ioreq_answer repeats).
  */
+import { FRAME_HEADER, FrameKind, MAX_FRAME_LENGTH, WIRE_LAYOUTS, type FrameKindName } from './definitions.js';
+import { fieldOffsets } from './fields.js';
 
-/** Version of the protocol a hello frame states; a daemon refuses any other. */
-export const WIRE_PROTOCOL_VERSION = 1;
-/** Largest `length` a frame may have (1 MiB): a decoder refuses a larger prefix before buffering anything. */
-export const MAX_FRAME_LENGTH = 1 << 20;
-/** Bytes before the payload: the length prefix, the kind and the id. */
-export const FRAME_HEADER = 9;
-/** A shared page's size: ioreq pages are one 4 KiB x86 page. */
-export const WIRE_PAGE_SIZE = 4096;
-
-/** Frame kinds. Client requests are 0x01–0x3f, the daemon's replies 0x80–0x9f and its pushes 0xa0–0xbf. */
-export const FrameKind = {
-  // Session (binary)
-  hello: 0x01,
-  restrict: 0x02,
-  // Xen's hypercalls (binary; Xen's own bytes)
-  dmOp: 0x10,
-  hvmOp: 0x11,
-  acquireResource: 0x12,
-  mapForeignGfn: 0x13,
-  bindInterdomain: 0x14,
-  unbindPort: 0x15,
-  notify: 0x16,
-  pageWrite: 0x17,
-  // Shared memory (docs/protocol.md "Shared memory"): the ioreq pages and an event doorbell under /dev/shm
-  shmOpen: 0x18,
-  shmPage: 0x19,
-  // Simulator control (small JSON bodies: no Xen struct exists for these)
-  createDomain: 0x20,
-  destroyDomain: 0x21,
-  seedP2m: 0x22,
-  guestAccess: 0x23,
-  inspect: 0x24,
-  // The client as device model (JSON bodies): forwarding of ioreqs to a connection's IoreqHandler
-  setIoreqHandler: 0x25,
-  ioreqAnswer: 0x26,
-  // Benchmark control (JSON): guest accesses timed inside the daemon (`xenmem bench`, ioreq-roundtrip-daemon)
-  benchGuestAccesses: 0x27,
-  // Replies
-  welcome: 0x81,
-  status: 0x82,
-  json: 0x83,
-  hypercallDone: 0x90,
-  pages: 0x92,
-  port: 0x94,
-  error: 0x9f,
-  // Pushes
-  pageUpdate: 0xa0,
-  event: 0xa1,
-  ioreqRequest: 0xa2,
-} as const;
-/** The name of a frame kind. */
-export type FrameKindName = keyof typeof FrameKind;
-/** The numeric value of a frame kind on the wire. */
-export type FrameKindValue = (typeof FrameKind)[FrameKindName];
+/** Byte offsets of the header's length, kind and id. */
+const HEADER = fieldOffsets(WIRE_LAYOUTS.frameHeader);
 
 const KIND_NAMES = new Map<number, FrameKindName>(Object.entries(FrameKind).map(([k, v]) => [v, k as FrameKindName]));
 
@@ -121,9 +71,9 @@ export function encodeFrame(kind: number, id: number, payload: Uint8Array = new 
   if (length > MAX_FRAME_LENGTH) throw new WireError(`frame of ${length} bytes exceeds the ${MAX_FRAME_LENGTH}-byte limit`, { errno: 7 });
   const out = new Uint8Array(4 + length);
   const view = new DataView(out.buffer);
-  view.setUint32(0, length, true);
-  view.setUint8(4, kind);
-  view.setUint32(5, id >>> 0, true);
+  view.setUint32(HEADER.length, length, true);
+  view.setUint8(HEADER.kind, kind);
+  view.setUint32(HEADER.id, id >>> 0, true);
   out.set(payload, FRAME_HEADER);
   return out;
 }
@@ -143,11 +93,11 @@ export class FrameDecoder {
     for (;;) {
       if (this.buffer.length - at < 4) break;
       const view = new DataView(this.buffer.buffer, this.buffer.byteOffset + at);
-      const length = view.getUint32(0, true);
+      const length = view.getUint32(HEADER.length, true);
       if (length < 5) throw new WireError(`frame length ${length} is below the 5-byte minimum (kind + id)`, { fatal: true });
       if (length > MAX_FRAME_LENGTH) throw new WireError(`frame length ${length} exceeds the ${MAX_FRAME_LENGTH}-byte limit`, { fatal: true, errno: 7 });
       if (this.buffer.length - at < 4 + length) break;
-      frames.push({ kind: view.getUint8(4), id: view.getUint32(5, true), payload: this.buffer.slice(at + FRAME_HEADER, at + 4 + length) });
+      frames.push({ kind: view.getUint8(HEADER.kind), id: view.getUint32(HEADER.id, true), payload: this.buffer.slice(at + FRAME_HEADER, at + 4 + length) });
       at += 4 + length;
     }
     this.buffer = this.buffer.slice(at);
