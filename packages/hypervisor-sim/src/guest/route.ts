@@ -4,10 +4,9 @@
  * memory range (honouring the direction flag from 4.12), and a config-space access through 0xcfc with
  * CF8 enabled must name an SBDF in a PCI range, in which case the request becomes IOREQ_TYPE_PCI_CONFIG.
  */
-import { IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, type ReleaseName } from '@xenmem/abi-types';
+import { IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, type IoreqTypeName, type ReleaseName } from '@xenmem/abi-types';
 import type { Domain } from '../domain.js';
 import { rangesetContains, type IoreqServer } from '../ioreq/server.js';
-import type { IoreqTypeName } from './ioreq.js';
 
 const RANGE_PORT = 0;
 const RANGE_MEMORY = 1;
