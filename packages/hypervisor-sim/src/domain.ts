@@ -4,10 +4,17 @@
  * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
  * in the ioreq protocol (blocked on a device model, crashed).
  */
-import type { DomainConfig } from '@xenmem/sim-protocol';
+import { CONSTANTS, InputError, limitAt, type ReleaseName } from '@xenmem/abi-types';
+import { type DomainConfig } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import type { IoreqServer } from './ioreq/server.js';
-import type { IoreqWait } from './ioreq/protocol.js';
+import type { IoreqWait } from './ioreq/wait.js';
+
+/**
+ * A domain's configuration once resolved: a {@link DomainConfig} with its defaults filled in and no device
+ * model written as null. The Domain, its inspection and its state-file entry all carry these fields.
+ */
+export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & { dm: number | null };
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
@@ -56,7 +63,7 @@ export interface LoggedEvent {
   args: Record<string, unknown>;
 }
 
-export class Domain {
+export class Domain implements DomainRecord {
   readonly domid: number;
   readonly maxGpfn: number;
   readonly hap: boolean;
@@ -87,7 +94,7 @@ export class Domain {
   /** The end of each vCPU's chain of accesses (guest/vcpu.ts). */
   readonly vcpuTail = new Map<number, Promise<void>>();
 
-  constructor(config: Required<Omit<DomainConfig, 'dm'>> & { dm: number | null }, p2m: P2mTable) {
+  constructor(config: DomainRecord, p2m: P2mTable) {
     this.domid = config.domid;
     this.maxGpfn = config.maxGpfn;
     this.hap = config.hap;
@@ -101,4 +108,27 @@ export class Domain {
   isPrivilegedFor(caller: number): boolean {
     return caller === 0 || caller === this.dm;
   }
+
+  /** The domain's configuration fields alone. */
+  record(): DomainRecord {
+    return { domid: this.domid, maxGpfn: this.maxGpfn, hap: this.hap, hvm: this.hvm, vcpus: this.vcpus, dm: this.dm };
+  }
+}
+
+const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
+const MAX_GPFN_LIMIT = 2 ** 32 - 1;
+
+/** Checks a guest's configuration at `release` and fills in its defaults; throws InputError naming the bad field. */
+export function validateDomainConfig(config: DomainConfig, release: ReleaseName): DomainRecord {
+  const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+  if (typeof config !== 'object' || config === null) throw new InputError('domain', config, 'must be an object');
+  const { domid, maxGpfn, hap = true, hvm = true, vcpus = 1, dm } = config;
+  if (!isInt(domid) || domid < 1 || domid >= DOMID_FIRST_RESERVED) throw new InputError('domid', domid, `must be an integer from 1 to ${DOMID_FIRST_RESERVED - 1}`);
+  if (!isInt(maxGpfn) || maxGpfn < 0 || maxGpfn > MAX_GPFN_LIMIT) throw new InputError('maxGpfn', maxGpfn, 'must be an integer from 0 to 2^32−1');
+  if (typeof hap !== 'boolean') throw new InputError('hap', hap, 'must be true or false');
+  if (typeof hvm !== 'boolean') throw new InputError('hvm', hvm, 'must be true or false');
+  const maxVcpus = limitAt('vcpusPerIoreqPage', release)!.value;
+  if (!isInt(vcpus) || vcpus < 1 || vcpus > maxVcpus) throw new InputError('vcpus', vcpus, `must be an integer from 1 to ${maxVcpus} (one ioreq page)`);
+  if (dm !== undefined && (!isInt(dm) || dm < 0 || dm >= DOMID_FIRST_RESERVED || dm === domid)) throw new InputError('dm', dm, 'must be another domain id');
+  return { domid, maxGpfn, hap, hvm, vcpus, dm: dm ?? null };
 }

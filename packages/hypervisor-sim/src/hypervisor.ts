@@ -2,61 +2,28 @@
  * The simulated hypervisor: one Xen release's behaviour (4.6 … 4.22) for domains, their p2m, the DM
  * ops and HVMOPs. Its boundary is Xen's own ABI: `dmOp`/`hvmOp` take the byte buffers Xen takes,
  * return Xen's return code and copy results back into the buffers as Xen does. What differs by
- * release is read from the schema's generated tables, not decided here.
+ * release is read from the schema's generated tables, not decided here. The state every call works on
+ * is a {@link Host} (host.ts); this class is the entry point that hands it to the handlers.
  */
-import {
-  type AcquiredResource,
-  type ForeignMapping,
-  type InterdomainBinding,
-  CONSTANTS,
-  InputError,
-  limitAt,
-  RELEASES,
-  STRUCTS,
-  p2mName,
-  resolveRelease,
-  type HypercallOutcome,
-  type LayoutId,
-  type ReleaseName,
-} from '@xenmem/abi-types';
-import type {
-  DomainConfig,
-  DomainInspection,
-  GuestAccess,
-  GuestAccessResult,
-  SimulatorBackend,
-} from '@xenmem/sim-protocol';
-import { Domain } from './domain.js';
+import { type AcquiredResource, type ForeignMapping, type InterdomainBinding, InputError, RELEASES, p2mName, type HypercallOutcome, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { type DomainConfig, type DomainInspection, type GuestAccess, type GuestAccessResult, type IoreqHandler, type SimulatorBackend } from '@xenmem/sim-protocol';
+import { validateDomainConfig, type Domain } from './domain.js';
 import { fail } from './errno.js';
+import { Host, type HypervisorOptions } from './host.js';
 import { dmOpOnce } from './dmop/dispatch.js';
 import { hvmOpOnce } from './hvmop/dispatch.js';
 import { guestAccess } from './guest/access.js';
-import { defaultIoreqHandler, type IoreqHandler } from './guest/ioreq.js';
-import { makePreemptor, yieldToOthers, type PreemptPolicy, type Preemptor } from './preempt.js';
-import { outcomeTable } from './transitions.js';
-import { P2M_INVALID, type OutcomeTable, type P2mCore } from './p2m/core.js';
-import { P2M_IOREQ_SERVER, P2M_RAM_RW } from './p2m-types.js';
-import { selectP2mCore } from './p2m/select.js';
-import { EventChannels } from './ioreq/evtchn.js';
-import { abandonWaits, xenEvent } from './ioreq/protocol.js';
-import { PAGE_SIZE, type IoreqPageStore } from './ioreq/pages.js';
-import { acquireResource, mapForeignGfn } from './ioreq/resource.js';
-import { broadcastInvalidate, broadcastTimeoffset } from './ioreq/broadcast.js';
-import { pendingView, serverView } from './ioreq/inspect.js';
+import { broadcastInvalidate, broadcastTimeoffset } from './guest/broadcast.js';
+import { abandonWaits, xenEvent } from './guest/ioreq-send.js';
+import { inspectDomain } from './inspect.js';
+import type { EventChannels } from './ioreq/evtchn.js';
+import type { IoreqPageStore } from './ioreq/pages.js';
+import type { OutcomeTable, P2mCore } from './p2m/core.js';
+import { P2M_IOREQ_SERVER } from './p2m-types.js';
+import { yieldToOthers, type Preemptor } from './preempt.js';
+import { acquireResource, mapForeignGfn } from './resource.js';
 
-/** How to build a {@link Hypervisor}: which Xen release it behaves as, and how its long hypercalls are preempted. */
-export interface HypervisorOptions {
-  /** Xen release to model, "4.6" … "4.22". */
-  release: string;
-  /** When long hypercalls are preempted (default "never"). */
-  preempt?: PreemptPolicy;
-  /** The p2m core to use (default: native if it loads, else TS; XENMEM_P2M forces one). */
-  p2m?: P2mCore;
-}
-
-const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
-const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
-const MAX_GPFN_LIMIT = 2 ** 32 - 1;
+export type { HypervisorOptions } from './host.js';
 
 /**
  * One simulated Xen host of one release: domain 0 plus the domains created on it, their p2m, ioreq servers
@@ -80,17 +47,17 @@ export class Hypervisor implements SimulatorBackend {
   readonly p2mCore: P2mCore;
   /** Pages between preemption checks (256). */
   readonly preemptInterval: number;
-  private readonly domains = new Map<number, Domain>();
-  private pageStore: IoreqPageStore | null = null;
-  private readonly outcomeCache = new Map<number, OutcomeTable>();
   /**
    * Every domain's event channels; a notification on one of Xen's own ports wakes the vCPU waiting on it.
    * @internal
    */
-  readonly evtchn = new EventChannels((domid, port) => {
-    const d = this.lookupDomain(domid);
-    if (d) xenEvent(d, port);
-  });
+  readonly evtchn: EventChannels;
+  /**
+   * What every handler works on: the release, domains, event channels, preemption, outcome tables, ioreq pages
+   * and the ioreq handler.
+   * @internal
+   */
+  readonly host: Host;
 
   /**
    * A host with only domain 0 (the control domain, not HVM); create guests with {@link createDomain}.
@@ -99,15 +66,12 @@ export class Hypervisor implements SimulatorBackend {
    *   recorded (not simulated).
    */
   constructor(options: HypervisorOptions) {
-    const release = resolveRelease(options.release);
-    if (!RELEASES.find((r) => r.name === release)!.behaviourRecorded)
-      throw new InputError('release', options.release, `is not simulated (the simulator covers ${RELEASES.filter((r) => r.behaviourRecorded).map((r) => r.name).join(', ')})`);
-    this.release = release;
-    this.preemptor = makePreemptor(options.preempt);
-    this.p2mCore = options.p2m ?? selectP2mCore();
-    this.preemptInterval = limitAt('setMemTypePreemptInterval', release)!.value;
-    // Domain 0, the control domain: always present, not HVM.
-    this.domains.set(0, new Domain({ domid: 0, maxGpfn: 0, hap: false, hvm: false, vcpus: 1, dm: null }, this.p2mCore.createTable(0, P2M_RAM_RW)));
+    this.host = new Host(options, xenEvent);
+    this.release = this.host.release;
+    this.preemptor = this.host.preemptor;
+    this.p2mCore = this.host.p2mCore;
+    this.preemptInterval = this.host.preemptInterval;
+    this.evtchn = this.host.evtchn;
   }
 
   /**
@@ -116,37 +80,22 @@ export class Hypervisor implements SimulatorBackend {
    * store has no room for stays where it is.
    */
   usePageStore(store: IoreqPageStore | null): void {
-    const old = this.pageStore;
-    this.pageStore = store;
-    for (const d of this.domains.values())
-      for (const s of d.servers.values()) {
-        s.ioreqPage = this.movePage(s.ioreqPage, old);
-        if (s.bufioreqPage) s.bufioreqPage = this.movePage(s.bufioreqPage, old);
-      }
-  }
-
-  private movePage(page: Uint8Array, from: IoreqPageStore | null): Uint8Array {
-    const moved = this.pageStore?.adopt(page) ?? (from ? page.slice() : page);
-    if (moved !== page) from?.release(page);
-    return moved;
+    this.host.usePageStore(store);
   }
 
   /** A zeroed 4 KiB page for an ioreq server, in the page store when there is one with room. */
   allocIoreqPage(): Uint8Array {
-    const page = new Uint8Array(PAGE_SIZE);
-    return this.pageStore?.adopt(page) ?? page;
+    return this.host.allocIoreqPage();
   }
 
   /** Gives an ioreq server's page back to the page store (a page outside it is left to the garbage collector). */
   releaseIoreqPage(page: Uint8Array | null): void {
-    if (page) this.pageStore?.release(page);
+    this.host.releaseIoreqPage(page);
   }
 
   /** The per-page outcome table of set_mem_type for an hvmmem value at this release. */
   outcomeTable(hvmmemValue: number): OutcomeTable {
-    let t = this.outcomeCache.get(hvmmemValue);
-    if (!t) this.outcomeCache.set(hvmmemValue, (t = outcomeTable(this.release, hvmmemValue)));
-    return t;
+    return this.host.outcomeTable(hvmmemValue);
   }
 
   /**
@@ -154,40 +103,35 @@ export class Hypervisor implements SimulatorBackend {
    * @internal
    */
   lookupDomain(domid: number): Domain | undefined {
-    const d = this.domains.get(domid);
-    return d && !d.dying ? d : undefined;
+    return this.host.lookupDomain(domid);
   }
 
   /** The domain DOMID_SELF stands for, for ops that accept it. */
   resolveDomid(domid: number, caller: number): number {
-    return domid === DOMID_SELF ? caller : domid;
+    return this.host.resolveDomid(domid, caller);
   }
 
   /** Creates a domain with the given configuration. */
   async createDomain(config: DomainConfig): Promise<void> {
-    const c = validateDomainConfig(config, this.release);
-    if (this.domains.has(c.domid)) throw new InputError('domid', c.domid, 'already exists');
-    this.domains.set(c.domid, new Domain(c, this.p2mCore.createTable(c.maxGpfn, P2M_RAM_RW)));
+    this.host.addDomain(validateDomainConfig(config, this.release));
   }
 
   /** Destroys the domain `domid`. */
   async destroyDomain(domid: number): Promise<void> {
-    const d = this.domains.get(domid);
-    if (!d || domid === 0) throw new InputError('domid', domid, domid === 0 ? 'is the control domain and cannot be destroyed' : 'does not exist');
-    d.dying = true;
-    this.domains.delete(domid);
+    const d = domid === 0 ? undefined : this.host.removeDomain(domid);
+    if (!d) throw new InputError('domid', domid, domid === 0 ? 'is the control domain and cannot be destroyed' : 'does not exist');
     // vCPUs still waiting on a device model give up (the access ends as if the emulator had died).
     abandonWaits(d, null);
     for (const s of d.servers.values()) {
-      this.releaseIoreqPage(s.ioreqPage);
-      this.releaseIoreqPage(s.bufioreqPage);
+      this.host.releaseIoreqPage(s.ioreqPage);
+      this.host.releaseIoreqPage(s.bufioreqPage);
     }
     this.evtchn.closeDomain(domid);
     d.p2m.dispose();
   }
 
   async seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void> {
-    const d = this.lookupDomain(domid);
+    const d = this.host.lookupDomain(domid);
     if (!d || domid === 0) throw new InputError('domid', domid, 'does not exist');
     if (!Number.isInteger(p2mType) || p2mType < 0 || p2mType > 15 || p2mName(p2mType, this.release) === undefined)
       throw new InputError('p2m', p2mType, `is not an internal p2m type at Xen ${this.release}`);
@@ -204,7 +148,7 @@ export class Hypervisor implements SimulatorBackend {
     let continuations = 0;
     let progress: number | null = null;
     for (;;) {
-      const step = dmOpOnce(this, caller, domid, bufs);
+      const step = dmOpOnce(this.host, caller, domid, bufs);
       if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
       if (!step.restart) return { rc: step.rc, continuations, progress };
       continuations++;
@@ -217,7 +161,7 @@ export class Hypervisor implements SimulatorBackend {
     let command = op;
     let progress: number | null = null;
     for (;;) {
-      const step = hvmOpOnce(this, caller, command, buf);
+      const step = hvmOpOnce(this.host, caller, command, buf);
       if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
       if (step.restart === undefined) return { rc: step.rc, continuations, progress };
       continuations++;
@@ -227,10 +171,17 @@ export class Hypervisor implements SimulatorBackend {
   }
 
   /** The device-model side of the ioreq path (the scenario runner installs one that records requests). */
-  ioreqHandler: IoreqHandler = defaultIoreqHandler;
+  get ioreqHandler(): IoreqHandler {
+    return this.host.ioreqHandler;
+  }
+
+  /** Installs the device-model side of the ioreq path (as {@link setIoreqHandler}, without the null default). */
+  set ioreqHandler(handler: IoreqHandler) {
+    this.host.ioreqHandler = handler;
+  }
 
   setIoreqHandler(handler: IoreqHandler | null): void {
-    this.ioreqHandler = handler ?? defaultIoreqHandler;
+    this.host.setIoreqHandler(handler);
   }
 
   /**
@@ -239,21 +190,21 @@ export class Hypervisor implements SimulatorBackend {
    * model answers through the page.
    */
   async guestAccess(access: GuestAccess): Promise<GuestAccessResult> {
-    return guestAccess(this, access);
+    return guestAccess(this.host, access);
   }
 
   /** `XENMEM_acquire_resource` for XENMEM_resource_ioreq_server: frame 0 the buffered page, frame 1 the synchronous page. */
   async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<AcquiredResource> {
-    return acquireResource(this, caller, domid, type, id, frame, nrFrames);
+    return acquireResource(this.host, caller, domid, type, id, frame, nrFrames);
   }
 
   /** Foreign-maps a gfn: a server's ioreq/bufioreq gfn gives its page, a RAM gfn the guest's memory. */
   async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<ForeignMapping> {
-    return mapForeignGfn(this, caller, domid, gfn);
+    return mapForeignGfn(this.host, caller, domid, gfn);
   }
 
   async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<InterdomainBinding> {
-    return this.evtchn.bindInterdomain(caller, remoteDomid, remotePort, this.lookupDomain(remoteDomid) !== undefined);
+    return this.evtchn.bindInterdomain(caller, remoteDomid, remotePort, this.host.lookupDomain(remoteDomid) !== undefined);
   }
 
   async unbindPort(caller: number, localPort: number): Promise<number> {
@@ -274,18 +225,18 @@ export class Hypervisor implements SimulatorBackend {
    */
   async broadcastInvalidate(domid: number, vcpu = 0): Promise<GuestAccessResult> {
     const d = this.runningDomain(domid, vcpu);
-    return broadcastInvalidate(this, d, vcpu);
+    return broadcastInvalidate(this.host, d, vcpu);
   }
 
   /** IOREQ_TYPE_TIMEOFFSET (data = offset) through the buffered ring of every enabled server that has one. */
   async broadcastTimeoffset(domid: number, offset: bigint): Promise<GuestAccessResult> {
     const d = this.runningDomain(domid, 0);
     if (typeof offset !== 'bigint') throw new InputError('offset', offset, 'must be a bigint');
-    return broadcastTimeoffset(this, d, offset);
+    return broadcastTimeoffset(this.host, d, offset);
   }
 
   private runningDomain(domid: number, vcpu: number): Domain {
-    const d = this.lookupDomain(domid);
+    const d = this.host.lookupDomain(domid);
     if (!d || !d.hvm) throw new InputError('domid', domid, 'is not a running HVM guest');
     if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= d.vcpus) throw new InputError('vcpu', vcpu, `does not exist in domain ${domid} (it has ${d.vcpus})`);
     return d;
@@ -293,27 +244,14 @@ export class Hypervisor implements SimulatorBackend {
 
   /** Inspects the domain `domid`: its p2m, ioreq servers and events. */
   async inspect(domid: number): Promise<DomainInspection> {
-    const d = this.lookupDomain(domid);
+    const d = this.host.lookupDomain(domid);
     if (!d) throw new InputError('domid', domid, 'does not exist');
-    return {
-      domid: d.domid,
-      maxGpfn: d.maxGpfn,
-      hap: d.hap,
-      hvm: d.hvm,
-      vcpus: d.vcpus,
-      dm: d.dm,
-      ioreqClaim: { ...d.ioreq },
-      p2m: d.p2m.runs(0, d.maxGpfn + 1).map((r) => ({ first: BigInt(r.first), count: BigInt(r.count), type: r.type, name: p2mName(r.type, this.release) ?? `type ${r.type}` })),
-      events: d.events.map((e) => ({ op: e.op, args: { ...e.args } })),
-      servers: [...d.servers.values()].sort((a, b) => a.id - b.id).map((s) => serverView(s)),
-      pending: pendingView(d),
-      crashed: d.crashed,
-    };
+    return inspectDomain(d, this.release);
   }
 
   /** Size of a struct layout (for the HVMOP copy checks). */
   structSize(layout: LayoutId): number {
-    return STRUCTS[layout].size;
+    return this.host.structSize(layout);
   }
 
   /**
@@ -322,27 +260,11 @@ export class Hypervisor implements SimulatorBackend {
    * @internal
    */
   domain(domid: number): Domain | undefined {
-    return this.lookupDomain(domid);
+    return this.host.lookupDomain(domid);
   }
 
   /** Internal type of a gfn (above maxGpfn: p2m_invalid), for tests and guest accesses. */
   p2mTypeAt(domid: number, gfn: bigint): number {
-    const d = this.lookupDomain(domid);
-    if (!d || gfn > BigInt(d.maxGpfn)) return P2M_INVALID;
-    return d.p2m.get(Number(gfn));
+    return this.host.p2mTypeAt(domid, gfn);
   }
-}
-
-function validateDomainConfig(config: DomainConfig, release: ReleaseName): { domid: number; maxGpfn: number; hap: boolean; hvm: boolean; vcpus: number; dm: number | null } {
-  const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-  if (typeof config !== 'object' || config === null) throw new InputError('domain', config, 'must be an object');
-  const { domid, maxGpfn, hap = true, hvm = true, vcpus = 1, dm } = config;
-  if (!isInt(domid) || domid < 1 || domid >= DOMID_FIRST_RESERVED) throw new InputError('domid', domid, `must be an integer from 1 to ${DOMID_FIRST_RESERVED - 1}`);
-  if (!isInt(maxGpfn) || maxGpfn < 0 || maxGpfn > MAX_GPFN_LIMIT) throw new InputError('maxGpfn', maxGpfn, 'must be an integer from 0 to 2^32−1');
-  if (typeof hap !== 'boolean') throw new InputError('hap', hap, 'must be true or false');
-  if (typeof hvm !== 'boolean') throw new InputError('hvm', hvm, 'must be true or false');
-  const maxVcpus = limitAt('vcpusPerIoreqPage', release)!.value;
-  if (!isInt(vcpus) || vcpus < 1 || vcpus > maxVcpus) throw new InputError('vcpus', vcpus, `must be an integer from 1 to ${maxVcpus} (one ioreq page)`);
-  if (dm !== undefined && (!isInt(dm) || dm < 0 || dm >= DOMID_FIRST_RESERVED || dm === domid)) throw new InputError('dm', dm, 'must be another domain id');
-  return { domid, maxGpfn, hap, hvm, vcpus, dm: dm ?? null };
 }

@@ -4,7 +4,7 @@
  */
 import { fail, OK } from './errno.js';
 import type { Domain } from './domain.js';
-import type { Hypervisor } from './hypervisor.js';
+import type { Host } from './host.js';
 import { P2M_IOREQ_SERVER } from './p2m-types.js';
 
 /** Whether the claim-related preconditions hold; returns 0 or −errno (shared with the HVMOP form). */
@@ -23,7 +23,7 @@ export function checkRequirements(domain: Domain, requires: readonly { id: strin
  * preemption fired (with pages remaining).
  */
 export function retypeLoop(
-  hv: Hypervisor,
+  hv: Host,
   domain: Domain,
   first: number,
   nr: number,

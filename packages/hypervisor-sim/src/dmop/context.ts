@@ -1,10 +1,10 @@
 /** What a DMOP handler gets, and what it returns. */
 import type { ReleaseName } from '@xenmem/abi-types';
 import type { Domain } from '../domain.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { Host } from '../host.js';
 
 export interface DmOpContext {
-  hv: Hypervisor;
+  hv: Host;
   release: ReleaseName;
   caller: number;
   domain: Domain;

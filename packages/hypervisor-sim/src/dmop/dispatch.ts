@@ -13,7 +13,7 @@
  */
 import { DMOPS, DM_OP_ENTRY, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, limitAt, releaseInRange, type ErrnoName, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { Host } from '../host.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
 import { setMemType } from './set-mem-type.js';
 import { modifiedMemory, trackDirtyVram } from './dirty.js';
@@ -73,7 +73,7 @@ function allBuffers(bufs: readonly unknown[]): bufs is Uint8Array[] {
 const isX86 = (op: DmOpInfo) => (op.arch as readonly string[]).includes('x86');
 
 /** One pass of do_dm_op. A pass that ends in ERESTART is re-issued by the caller with the same buffers. */
-export function dmOpOnce(hv: Hypervisor, caller: number, domid: number, bufs: readonly unknown[]): DmOpStep {
+export function dmOpOnce(hv: Host, caller: number, domid: number, bufs: readonly unknown[]): DmOpStep {
   const release = hv.release;
   const entry = entryAt(DM_OP_ENTRY, release)!;
   const maxBufs = limitAt('maxDmopBufs', release)!;

@@ -5,10 +5,10 @@
 import { CONSTANTS, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, limitAt, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { Host } from '../host.js';
 import { rangesetAdd, rangesetRemove, type IoreqServer, type RangeType } from '../ioreq/server.js';
 import { setSlotPort } from '../ioreq/pages.js';
-import { abandonWaits } from '../ioreq/protocol.js';
+import { abandonWaits } from '../guest/ioreq-send.js';
 import { nonZeroPad } from '../payload.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
@@ -39,7 +39,7 @@ function notEmulator(ctx: DmOpContext, s: IoreqServer): boolean {
 }
 
 /** Picks the id for a new server per the release's scheme, or returns the errno. */
-function allocateId(hv: Hypervisor, domain: Domain): number | { errno: number } {
+function allocateId(hv: Host, domain: Domain): number | { errno: number } {
   const scheme = entryAt(IOREQ_SERVER_IDS, hv.release)!;
   if (scheme.scheme === 'slots') {
     for (let slot = scheme.firstSlot!; slot <= scheme.lastSlot!; slot++) if (!domain.servers.has(slot)) return slot;

@@ -8,15 +8,15 @@
  * - emulated MMIO, holes and port I/O go to the server chosen by rangeset, else the null handler
  *   (reads all ones, writes dropped);
  * - paged-out pages are retried (paging in); a broken page crashes the domain.
- * Requests reach the device model through the server's pages (ioreq/protocol.ts): synchronously, or for
+ * Requests reach the device model through the server's pages (guest/ioreq-send.ts): synchronously, or for
  * single writes in the VGA window through the buffered ring (stdvga's intercept).
  * A rep access is walked page by page, each page classified on its own, so no request spans two gfns.
  */
 import { IOREQ_SERVER_RULES, InputError, entryAt, p2mClassMembers } from '@xenmem/abi-types';
 import type { GuestAccess, GuestAccessResult, IoreqRecord } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
-import type { Hypervisor } from '../hypervisor.js';
-import { crashDomain, makeRecord, putBuffered, sendSync } from '../ioreq/protocol.js';
+import type { Host } from '../host.js';
+import { crashDomain, makeRecord, putBuffered, sendSync } from './ioreq-send.js';
 import type { IoreqServer } from '../ioreq/server.js';
 import { P2M_IOREQ_SERVER, P2M_POD, P2M_RAM_BROKEN, P2M_RAM_LOGDIRTY, P2M_RAM_RW, P2M_RAM_SHARED } from '../p2m-types.js';
 import { readRam, writeRam } from './memory.js';
@@ -35,7 +35,7 @@ const allOnes = (size: number) => (1n << BigInt(8 * size)) - 1n;
 const VGA_FIRST = 0xa0000n;
 const VGA_LAST = 0xbffffn;
 
-function checkAccess(hv: Hypervisor, a: GuestAccess): { domain: Domain; count: number } {
+function checkAccess(hv: Host, a: GuestAccess): { domain: Domain; count: number } {
   const domain = hv.lookupDomain(a.domid);
   if (!domain || !domain.hvm) throw new InputError('domid', a.domid, 'is not a running HVM guest');
   if (!Number.isInteger(a.vcpu) || a.vcpu < 0 || a.vcpu >= domain.vcpus) throw new InputError('vcpu', a.vcpu, `does not exist in domain ${a.domid} (it has ${domain.vcpus})`);
@@ -53,11 +53,11 @@ function checkAccess(hv: Hypervisor, a: GuestAccess): { domain: Domain; count: n
 type Sent = { data: bigint } | 'crash';
 
 /**
- * Sends one request synchronously (ioreq/protocol.ts) and waits for it. A send Xen refuses (bad state or
+ * Sends one request synchronously (guest/ioreq-send.ts) and waits for it. A send Xen refuses (bad state or
  * port in the slot) fails the emulation: for port I/O handle_pio crashes the domain; for MMIO the guest gets
  * #GP, reported as 'crash' without crashing the domain (docs/simulator.md).
  */
-async function send(hv: Hypervisor, domain: Domain, vcpu: number, server: IoreqServer, req: IoreqRecord, out: IoreqRecord[], pio: boolean): Promise<Sent> {
+async function send(hv: Host, domain: Domain, vcpu: number, server: IoreqServer, req: IoreqRecord, out: IoreqRecord[], pio: boolean): Promise<Sent> {
   const r = await sendSync(hv, domain, server, vcpu, req);
   if (r.kind === 'refused') {
     if (pio) crashDomain(domain, `ioreq send refused on vCPU ${vcpu} (bad IO state or event channel in the slot)`);
@@ -74,7 +74,7 @@ function bufferedEligible(addr: bigint, size: number, items: number): boolean {
   return items === 1 && addr >= VGA_FIRST && addr + BigInt(size) - 1n <= VGA_LAST;
 }
 
-async function portAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
+async function portAccess(hv: Host, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
   const dir = a.kind === 'in' ? 'read' : 'write';
   const value = a.value ?? 0n;
   if (dir === 'write') latchCf8(domain, a.addr, a.size, value);
@@ -89,7 +89,7 @@ async function portAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, count:
 /** How one page is handled, from its internal type at this release. */
 type PagePath = 'ram' | 'logdirty' | 'discard' | 'ioreq-owner' | 'mmio' | 'retry' | 'crash';
 
-function classify(hv: Hypervisor, domain: Domain, gfn: bigint, write: boolean): PagePath {
+function classify(hv: Host, domain: Domain, gfn: bigint, write: boolean): PagePath {
   let type = hv.p2mTypeAt(domain.domid, gfn);
   if (type === P2M_POD) {
     domain.p2m.set(Number(gfn), 1, P2M_RAM_RW); // populated on first touch
@@ -113,7 +113,7 @@ function classify(hv: Hypervisor, domain: Domain, gfn: bigint, write: boolean): 
  * Performs a guest access. The checks run at once; the access itself waits its turn on the vCPU and, when
  * a request goes to an attached device model, resolves only once it has answered.
  */
-export function guestAccess(hv: Hypervisor, a: GuestAccess): Promise<GuestAccessResult> {
+export function guestAccess(hv: Host, a: GuestAccess): Promise<GuestAccessResult> {
   const { domain, count } = checkAccess(hv, a);
   return onVcpu(domain, a.vcpu, async () => {
     // A crashed domain's vCPUs do not run (docs/simulator.md).
@@ -123,7 +123,7 @@ export function guestAccess(hv: Hypervisor, a: GuestAccess): Promise<GuestAccess
   });
 }
 
-async function memoryAccess(hv: Hypervisor, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
+async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
   const write = a.kind === 'write';
   const size = BigInt(a.size);
   const df = a.df ?? false;

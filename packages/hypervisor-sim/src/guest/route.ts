@@ -5,9 +5,9 @@
  * CF8 enabled must name an SBDF in a PCI range, in which case the request becomes IOREQ_TYPE_PCI_CONFIG.
  */
 import { IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, type ReleaseName } from '@xenmem/abi-types';
+import { type IoreqTypeName } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
 import { rangesetContains, type IoreqServer } from '../ioreq/server.js';
-import type { IoreqTypeName } from './ioreq.js';
 
 const RANGE_PORT = 0;
 const RANGE_MEMORY = 1;

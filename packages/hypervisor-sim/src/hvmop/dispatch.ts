@@ -5,19 +5,11 @@
  */
 import { HVMOPS, hvmOpDispatchedAt, limitAt } from '@xenmem/abi-types';
 import { fail } from '../errno.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { Host } from '../host.js';
+import type { HvmOpHandler, HvmOpStep } from './context.js';
 import { getMemType } from './get-mem-type.js';
 import { legacySetMemType } from './set-mem-type.js';
 import { LEGACY_IOREQ_SERVER_HANDLERS } from './ioreq-server.js';
-
-export interface HvmOpStep {
-  rc: number;
-  /** The op word of the continuation, when Xen would re-issue the hypercall. */
-  restart?: number;
-  progress?: number;
-}
-
-export type HvmOpHandler = (hv: Hypervisor, caller: number, buf: Uint8Array, startIter: number) => HvmOpStep;
 
 const HANDLERS: Record<string, HvmOpHandler> = {
   set_mem_type: legacySetMemType,
@@ -25,7 +17,7 @@ const HANDLERS: Record<string, HvmOpHandler> = {
   ...LEGACY_IOREQ_SERVER_HANDLERS,
 };
 
-export function hvmOpOnce(hv: Hypervisor, caller: number, command: number, buf: unknown): HvmOpStep {
+export function hvmOpOnce(hv: Host, caller: number, command: number, buf: unknown): HvmOpStep {
   if (!Number.isInteger(command) || command < 0) return { rc: fail('ENOSYS') };
   const mask = limitAt('hvmopOpMask', hv.release)?.value;
   const opNumber = mask === undefined ? command : command & mask;

@@ -6,10 +6,10 @@
  */
 import { STRUCTS, decodeStruct, encodeStructAt, getMemTypeResult } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
-import type { Hypervisor } from '../hypervisor.js';
-import type { HvmOpStep } from './dispatch.js';
+import type { Host } from '../host.js';
+import type { HvmOpStep } from './context.js';
 
-export function getMemType(hv: Hypervisor, caller: number, buf: Uint8Array): HvmOpStep {
+export function getMemType(hv: Host, caller: number, buf: Uint8Array): HvmOpStep {
   if (buf.byteLength < STRUCTS.xen_hvm_get_mem_type.size) return { rc: fail('EFAULT') };
   const arg = decodeStruct('xen_hvm_get_mem_type', buf);
   const domain = hv.lookupDomain(hv.resolveDomid(arg.domid, caller));

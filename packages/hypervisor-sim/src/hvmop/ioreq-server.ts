@@ -5,9 +5,9 @@
  */
 import { decodeStruct, encodeStructAt, type LayoutId } from '@xenmem/abi-types';
 import { fail } from '../errno.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { Host } from '../host.js';
 import { IOREQ_SERVER_HANDLERS } from '../dmop/ioreq-server.js';
-import type { HvmOpHandler, HvmOpStep } from './dispatch.js';
+import type { HvmOpHandler, HvmOpStep } from './context.js';
 
 interface Mapping {
   struct: LayoutId;
@@ -39,7 +39,7 @@ const MAPPINGS: Record<string, Mapping> = {
 
 function legacy(name: string): HvmOpHandler {
   const m = MAPPINGS[name]!;
-  return (hv: Hypervisor, caller: number, buf: Uint8Array): HvmOpStep => {
+  return (hv: Host, caller: number, buf: Uint8Array): HvmOpStep => {
     const size = hv.structSize(m.struct);
     if (buf.byteLength < size) return { rc: fail('EFAULT') };
     const arg = decodeStruct(m.struct, buf) as unknown as Record<string, unknown>;

@@ -7,13 +7,13 @@
  */
 import { HVMOPS, STRUCTS, decodeStruct, hvmmemVerdict } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { Host } from '../host.js';
 import { checkRequirements, retypeLoop } from '../retype.js';
-import type { HvmOpStep } from './dispatch.js';
+import type { HvmOpStep } from './context.js';
 
 const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
 
-export function legacySetMemType(hv: Hypervisor, caller: number, buf: Uint8Array, startIter: number): HvmOpStep {
+export function legacySetMemType(hv: Host, caller: number, buf: Uint8Array, startIter: number): HvmOpStep {
   if (buf.byteLength < STRUCTS.xen_hvm_set_mem_type.size) return { rc: fail('EFAULT') };
   const arg = decodeStruct('xen_hvm_set_mem_type', buf);
   const domain = hv.lookupDomain(arg.domid);

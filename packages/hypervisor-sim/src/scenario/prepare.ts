@@ -419,135 +419,144 @@ function ioRangeFields(c: StepChecker, fields: Record<string, unknown>): void {
   c.keyOf.end = 'end';
 }
 
-/** Builds one step's action (problems go to the checker; the action is then never run). */
-function prepareStep(c: StepChecker): Omit<PreparedStep, 'index' | 'op' | 'domid' | 'caller' | 'iface' | 'note' | 'expect'> {
-  const s = c.s;
-  const op = s.op as StepOp;
-  const hypercall = (plan: HypercallPlan) => {
-    checkEncoding(c, plan);
-    return { kind: 'hypercall' as const, plan };
+/** What a step's preparation gives besides the fields every step has: its action, and the server alias it names or creates. */
+type StepParts = Omit<PreparedStep, 'index' | 'op' | 'domid' | 'caller' | 'iface' | 'note' | 'expect'>;
+
+/** A hypercall action, once its fields are known to encode at the step's release and interface version. */
+function hypercall(c: StepChecker, plan: HypercallPlan): StepParts['action'] {
+  checkEncoding(c, plan);
+  return { kind: 'hypercall', plan };
+}
+
+/** A DMOP whose fields are plain numbers (`keys`) and 64-bit values (`u64Keys`) of the step. */
+function plainDmOp(keys: string[], u64Keys: string[] = []) {
+  return (c: StepChecker, op: DmOpName): StepParts => {
+    c.target();
+    return { action: hypercall(c, planDmOp(c, op, plainFields(c, keys, u64Keys))) };
   };
-  switch (op) {
-    case 'set_mem_type': {
-      c.target();
-      const key = c.has('mem_type') ? 'mem_type' : 'type';
-      if (c.has('mem_type') && c.has('type')) c.problem('type', 'give the memory type as "mem_type" or "type", not both');
-      if (!c.has(key)) c.problem(null, 'missing the memory type: give "mem_type" (or its short form "type")');
-      const fields: Record<string, unknown> = { first_pfn: c.u64('first_pfn'), nr: c.num('nr'), mem_type: c.has(key) ? c.memType(key) : 0 };
-      Object.assign(c.keyOf, { first_pfn: 'first_pfn', nr: 'nr', mem_type: key });
-      return { action: hypercall(planDmOp(c, 'set_mem_type', fields)) };
-    }
-    case 'get_mem_type': {
-      c.target({ self: true });
-      const fields = { domid: s.domid, pfn: c.u64('pfn') };
-      return { action: hypercall({ family: 'hvm_op', name: 'get_mem_type', hvmop: HVMOP_GET_MEM_TYPE, fields }) };
-    }
-    case 'create_ioreq_server': {
-      c.target();
-      const fields = { handle_bufioreq: c.constant('handle_bufioreq', 'bufioreq') };
-      c.keyOf.handle_bufioreq = 'handle_bufioreq';
-      return { action: hypercall(planDmOp(c, 'create_ioreq_server', fields)), ...(s.as !== undefined && { as: s.as as string }) };
-    }
-    case 'get_ioreq_server_info': {
-      c.target();
-      const fields: Record<string, unknown> = {};
-      const server = c.serverRef(fields);
-      if (c.has('flags')) fields.flags = c.flags('flags', 'get_info_flags');
-      c.keyOf.flags = 'flags';
-      return { action: hypercall(planDmOp(c, 'get_ioreq_server_info', fields)), ...(server !== undefined && { server }) };
-    }
-    case 'map_io_range_to_ioreq_server':
-    case 'unmap_io_range_from_ioreq_server': {
-      c.target();
-      const fields: Record<string, unknown> = {};
-      const server = c.serverRef(fields);
-      ioRangeFields(c, fields);
-      return { action: hypercall(planDmOp(c, op, fields)), ...(server !== undefined && { server }) };
-    }
-    case 'set_ioreq_server_state':
-    case 'destroy_ioreq_server': {
-      c.target();
-      const fields: Record<string, unknown> = {};
-      const server = c.serverRef(fields);
-      if (op === 'set_ioreq_server_state') {
-        fields.enabled = c.num('enabled');
-        c.keyOf.enabled = 'enabled';
-      }
-      return { action: hypercall(planDmOp(c, op, fields)), ...(server !== undefined && { server }) };
-    }
-    case 'map_mem_type_to_ioreq_server': {
-      c.target();
-      const fields: Record<string, unknown> = {};
-      const server = c.serverRef(fields);
-      Object.assign(fields, { type: c.memType('type'), flags: c.flags('flags', 'mem_access'), opaque: c.u64('opaque') });
-      Object.assign(c.keyOf, { type: 'type', flags: 'flags', opaque: 'opaque' });
-      return { action: hypercall(planDmOp(c, op, fields)), ...(server !== undefined && { server }) };
-    }
-    case 'modified_memory': {
-      c.target();
-      const extents = (s.extents as { first_pfn: unknown; nr: number }[]).map((e, i) => {
-        const first = parseU64(e.first_pfn);
-        if (typeof first === 'string') c.problem(`extents[${i}].first_pfn`, first);
-        return { first_pfn: typeof first === 'string' ? 0n : first, nr: e.nr };
-      });
-      c.keyOf.nr_extents = 'extents';
-      return { action: hypercall(planDmOp(c, op, { nr_extents: extents.length, opaque: 0 }, { extents })) };
-    }
-    case 'track_dirty_vram': {
-      c.target();
-      const nr = c.num('nr');
-      const fields = plainFields(c, ['nr'], ['first_pfn']);
-      return { action: hypercall(planDmOp(c, op, fields, { bitmapBytes: Math.ceil(nr / 8) })) };
-    }
-    case 'set_pci_intx_level':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['domain', 'bus', 'device', 'intx', 'level']))) };
-    case 'set_isa_irq_level':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['isa_irq', 'level']))) };
-    case 'set_pci_link_route':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['link', 'isa_irq']))) };
-    case 'inject_event': {
-      c.target();
-      const fields = plainFields(c, ['vcpuid', 'vector', 'error_code', 'insn_len'], ['cr2']);
-      fields.type = c.constant('type', 'inject_event_type');
-      c.keyOf.type = 'type';
-      return { action: hypercall(planDmOp(c, op, fields)) };
-    }
-    case 'inject_msi':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['data'], ['addr']))) };
-    case 'remote_shutdown':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['reason']))) };
-    case 'relocate_memory':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['size'], ['src_gfn', 'dst_gfn']))) };
-    case 'pin_memory_cacheattr': {
-      c.target();
-      const fields = plainFields(c, [], ['start', 'end']);
-      fields.type = c.constant('type', 'mem_cacheattr');
-      c.keyOf.type = 'type';
-      return { action: hypercall(planDmOp(c, op, fields)) };
-    }
-    case 'set_irq_level':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, plainFields(c, ['irq', 'level']))) };
-    case 'nr_vcpus':
-      c.target();
-      return { action: hypercall(planDmOp(c, op, {})) };
-    case 'seed_p2m':
-      return { action: prepareSeed(c) };
-    case 'guest_read':
-    case 'guest_write':
-    case 'guest_in':
-    case 'guest_out':
-      return { action: prepareGuest(c, op) };
-    case 'inspect':
-      c.target({ mustExist: true });
-      return { action: { kind: 'inspect' } };
+}
+
+/** map/unmap_io_range_to_ioreq_server: the server and its range. */
+function ioRangeStep(c: StepChecker, op: DmOpName): StepParts {
+  c.target();
+  const fields: Record<string, unknown> = {};
+  const server = c.serverRef(fields);
+  ioRangeFields(c, fields);
+  return { action: hypercall(c, planDmOp(c, op, fields)), ...(server !== undefined && { server }) };
+}
+
+/** set_ioreq_server_state and destroy_ioreq_server: the server, and for the first `enabled`. */
+function serverStateStep(c: StepChecker, op: 'set_ioreq_server_state' | 'destroy_ioreq_server'): StepParts {
+  c.target();
+  const fields: Record<string, unknown> = {};
+  const server = c.serverRef(fields);
+  if (op === 'set_ioreq_server_state') {
+    fields.enabled = c.num('enabled');
+    c.keyOf.enabled = 'enabled';
   }
+  return { action: hypercall(c, planDmOp(c, op, fields)), ...(server !== undefined && { server }) };
+}
+
+const guestStep = (c: StepChecker, op: 'guest_read' | 'guest_write' | 'guest_in' | 'guest_out'): StepParts => ({ action: prepareGuest(c, op) });
+
+/**
+ * How each op's step is prepared, keyed by op as dm_op dispatch keys its handlers (problems go to the checker;
+ * the action is then never run). Every op of the format has an entry, or this does not compile.
+ */
+const PREPARE_STEP: { [O in StepOp]: (c: StepChecker, op: O) => StepParts } = {
+  set_mem_type: (c) => {
+    c.target();
+    const key = c.has('mem_type') ? 'mem_type' : 'type';
+    if (c.has('mem_type') && c.has('type')) c.problem('type', 'give the memory type as "mem_type" or "type", not both');
+    if (!c.has(key)) c.problem(null, 'missing the memory type: give "mem_type" (or its short form "type")');
+    const fields: Record<string, unknown> = { first_pfn: c.u64('first_pfn'), nr: c.num('nr'), mem_type: c.has(key) ? c.memType(key) : 0 };
+    Object.assign(c.keyOf, { first_pfn: 'first_pfn', nr: 'nr', mem_type: key });
+    return { action: hypercall(c, planDmOp(c, 'set_mem_type', fields)) };
+  },
+  get_mem_type: (c) => {
+    c.target({ self: true });
+    const fields = { domid: c.s.domid, pfn: c.u64('pfn') };
+    return { action: hypercall(c, { family: 'hvm_op', name: 'get_mem_type', hvmop: HVMOP_GET_MEM_TYPE, fields }) };
+  },
+  create_ioreq_server: (c) => {
+    c.target();
+    const fields = { handle_bufioreq: c.constant('handle_bufioreq', 'bufioreq') };
+    c.keyOf.handle_bufioreq = 'handle_bufioreq';
+    return { action: hypercall(c, planDmOp(c, 'create_ioreq_server', fields)), ...(c.s.as !== undefined && { as: c.s.as as string }) };
+  },
+  get_ioreq_server_info: (c) => {
+    c.target();
+    const fields: Record<string, unknown> = {};
+    const server = c.serverRef(fields);
+    if (c.has('flags')) fields.flags = c.flags('flags', 'get_info_flags');
+    c.keyOf.flags = 'flags';
+    return { action: hypercall(c, planDmOp(c, 'get_ioreq_server_info', fields)), ...(server !== undefined && { server }) };
+  },
+  map_io_range_to_ioreq_server: ioRangeStep,
+  unmap_io_range_from_ioreq_server: ioRangeStep,
+  set_ioreq_server_state: serverStateStep,
+  destroy_ioreq_server: serverStateStep,
+  map_mem_type_to_ioreq_server: (c, op) => {
+    c.target();
+    const fields: Record<string, unknown> = {};
+    const server = c.serverRef(fields);
+    Object.assign(fields, { type: c.memType('type'), flags: c.flags('flags', 'mem_access'), opaque: c.u64('opaque') });
+    Object.assign(c.keyOf, { type: 'type', flags: 'flags', opaque: 'opaque' });
+    return { action: hypercall(c, planDmOp(c, op, fields)), ...(server !== undefined && { server }) };
+  },
+  modified_memory: (c, op) => {
+    c.target();
+    const extents = (c.s.extents as { first_pfn: unknown; nr: number }[]).map((e, i) => {
+      const first = parseU64(e.first_pfn);
+      if (typeof first === 'string') c.problem(`extents[${i}].first_pfn`, first);
+      return { first_pfn: typeof first === 'string' ? 0n : first, nr: e.nr };
+    });
+    c.keyOf.nr_extents = 'extents';
+    return { action: hypercall(c, planDmOp(c, op, { nr_extents: extents.length, opaque: 0 }, { extents })) };
+  },
+  track_dirty_vram: (c, op) => {
+    c.target();
+    const nr = c.num('nr');
+    const fields = plainFields(c, ['nr'], ['first_pfn']);
+    return { action: hypercall(c, planDmOp(c, op, fields, { bitmapBytes: Math.ceil(nr / 8) })) };
+  },
+  set_pci_intx_level: plainDmOp(['domain', 'bus', 'device', 'intx', 'level']),
+  set_isa_irq_level: plainDmOp(['isa_irq', 'level']),
+  set_pci_link_route: plainDmOp(['link', 'isa_irq']),
+  inject_event: (c, op) => {
+    c.target();
+    const fields = plainFields(c, ['vcpuid', 'vector', 'error_code', 'insn_len'], ['cr2']);
+    fields.type = c.constant('type', 'inject_event_type');
+    c.keyOf.type = 'type';
+    return { action: hypercall(c, planDmOp(c, op, fields)) };
+  },
+  inject_msi: plainDmOp(['data'], ['addr']),
+  remote_shutdown: plainDmOp(['reason']),
+  relocate_memory: plainDmOp(['size'], ['src_gfn', 'dst_gfn']),
+  pin_memory_cacheattr: (c, op) => {
+    c.target();
+    const fields = plainFields(c, [], ['start', 'end']);
+    fields.type = c.constant('type', 'mem_cacheattr');
+    c.keyOf.type = 'type';
+    return { action: hypercall(c, planDmOp(c, op, fields)) };
+  },
+  set_irq_level: plainDmOp(['irq', 'level']),
+  nr_vcpus: plainDmOp([]),
+  seed_p2m: (c) => ({ action: prepareSeed(c) }),
+  guest_read: guestStep,
+  guest_write: guestStep,
+  guest_in: guestStep,
+  guest_out: guestStep,
+  inspect: (c) => {
+    c.target({ mustExist: true });
+    return { action: { kind: 'inspect' } };
+  },
+};
+
+/** Builds one step's action through its op's entry of {@link PREPARE_STEP}. */
+function prepareStep(c: StepChecker): StepParts {
+  const op = c.s.op as StepOp;
+  return (PREPARE_STEP[op] as (c: StepChecker, op: StepOp) => StepParts)(c, op);
 }
 
 function prepareSeed(c: StepChecker): PreparedAction {

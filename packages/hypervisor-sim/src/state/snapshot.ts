@@ -18,7 +18,7 @@
  */
 import { InputError } from '@xenmem/abi-types';
 import { decodeJson, encodeJson } from '@xenmem/sim-protocol';
-import type { Domain, LoggedEvent } from '../domain.js';
+import type { Domain, DomainRecord, LoggedEvent } from '../domain.js';
 import { Hypervisor } from '../hypervisor.js';
 import { GfnPool } from '../domain.js';
 import { setSlotPort } from '../ioreq/pages.js';
@@ -72,20 +72,8 @@ export interface ServerState {
   bufioreqPageMapped: boolean;
 }
 
-/** One guest domain in the state file. */
-export interface DomainState {
-  /** Domain id. */
-  domid: number;
-  /** Highest gfn of the p2m. */
-  maxGpfn: number;
-  /** Hardware-assisted paging. */
-  hap: boolean;
-  /** An HVM guest. */
-  hvm: boolean;
-  /** Number of vCPUs. */
-  vcpus: number;
-  /** Domain id of the device model, or null. */
-  dm: number | null;
+/** One guest domain in the state file: its configuration (domid, maxGpfn, hap, hvm, vcpus, dm) and what changed since. */
+export interface DomainState extends DomainRecord {
   /** Runs [first, count, type] of every type but p2m_ram_rw, in order. */
   p2m: [number, number, number][];
   /** The HVMMEM_ioreq_server claim (Xen's `p2m->ioreq`). */
@@ -132,10 +120,9 @@ export interface HypervisorState {
   domains: DomainState[];
 }
 
-/** The Hypervisor's private domain map (no public enumeration exists; read only). */
+/** The live guest domains (no public enumeration exists). */
 function domainsOf(hv: Hypervisor): Domain[] {
-  const map = (hv as unknown as { domains: Map<number, Domain> }).domains;
-  return [...map.values()].filter((d) => d.domid !== 0 && !d.dying).sort((a, b) => a.domid - b.domid);
+  return hv.host.guests();
 }
 
 /** EventChannels' next port of a domain (private; read only). */
@@ -157,12 +144,7 @@ export function snapshot(hv: Hypervisor): HypervisorState {
       const servers = [...d.servers.values()].sort((a, b) => a.id - b.id);
       const maxPort = Math.max(0, ...servers.flatMap(serverPorts));
       return {
-        domid: d.domid,
-        maxGpfn: d.maxGpfn,
-        hap: d.hap,
-        hvm: d.hvm,
-        vcpus: d.vcpus,
-        dm: d.dm,
+        ...d.record(),
         p2m: d.p2m
           .runs(0, d.maxGpfn + 1)
           .filter((r) => r.type !== P2M_RAM_RW)

@@ -7,14 +7,14 @@
  */
 import type { GuestAccessResult, IoreqRecord } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
-import type { Hypervisor } from '../hypervisor.js';
-import { serversInOrder } from '../guest/route.js';
-import { onVcpu } from '../guest/vcpu.js';
-import { makeRecord, sendBuffered, sendSync } from './protocol.js';
+import type { Host } from '../host.js';
+import { serversInOrder } from './route.js';
+import { onVcpu } from './vcpu.js';
+import { makeRecord, sendBuffered, sendSync } from './ioreq-send.js';
 
 const U64 = (1n << 64n) - 1n;
 
-export function broadcastInvalidate(hv: Hypervisor, domain: Domain, vcpu: number): Promise<GuestAccessResult> {
+export function broadcastInvalidate(hv: Host, domain: Domain, vcpu: number): Promise<GuestAccessResult> {
   return onVcpu(domain, vcpu, async () => {
     if (domain.crashed) return { outcome: 'crash', value: null, ioreqs: [] };
     const sent: { record: IoreqRecord; done: Promise<{ kind: string }> }[] = [];
@@ -29,7 +29,7 @@ export function broadcastInvalidate(hv: Hypervisor, domain: Domain, vcpu: number
   });
 }
 
-export function broadcastTimeoffset(hv: Hypervisor, domain: Domain, offset: bigint): GuestAccessResult {
+export function broadcastTimeoffset(hv: Host, domain: Domain, offset: bigint): GuestAccessResult {
   if (domain.crashed) return { outcome: 'crash', value: null, ioreqs: [] };
   const ioreqs: IoreqRecord[] = [];
   for (const s of serversInOrder(domain, hv.release)) {

@@ -16,9 +16,10 @@
 import { CONSTANTS } from '@xenmem/abi-types';
 import type { IoreqRecord, IoreqTypeName } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
-import type { Hypervisor } from '../hypervisor.js';
-import { ringConsume, ringPut } from './ring.js';
-import type { IoreqServer } from './server.js';
+import type { Host } from '../host.js';
+import { ringConsume, ringPut } from '../ioreq/ring.js';
+import type { IoreqServer } from '../ioreq/server.js';
+import type { IoreqWait, SendResult } from '../ioreq/wait.js';
 import {
   STATE_IOREQ_INPROCESS,
   STATE_IOREQ_NONE,
@@ -30,7 +31,7 @@ import {
   slotPort,
   slotState,
   writeSlot,
-} from './pages.js';
+} from '../ioreq/pages.js';
 
 const U64 = (1n << 64n) - 1n;
 const allOnes = (size: number) => (size >= 8 ? U64 : (1n << BigInt(8 * size)) - 1n);
@@ -38,38 +39,17 @@ const TYPE_NUMBER = Object.fromEntries(CONSTANTS.ioreq_type.members.map((m) => [
 const DIR_NUMBER = Object.fromEntries(CONSTANTS.ioreq_dir.members.map((m) => [m.name, m.value])) as Record<'read' | 'write', number>;
 const BUFIOREQ_ATOMIC = CONSTANTS.bufioreq.members.find((m) => m.name === 'atomic')!.value;
 
-/** How a synchronous send ended. */
-export type SendResult =
-  | { kind: 'done'; data: bigint }
-  /** ioreq_send returned UNHANDLED: bad state or bad vp_eport in the slot. */
-  | { kind: 'refused' }
-  /** The domain crashed while the vCPU waited. */
-  | { kind: 'crash' };
-
-/** A vCPU blocked on a request (Xen's `sv->pending`). */
-export interface IoreqWait {
-  vcpu: number;
-  server: IoreqServer;
-  port: number;
-  record: IoreqRecord;
-  /** The last state Xen saw (prev_state in wait_for_io). */
-  prev: number;
-  /** Sleeping on the channel until the state differs from `prev`. */
-  sleeping: boolean;
-  resolve: (r: SendResult) => void;
-}
-
 /** Whether a device model is attached to a server's synchronous path for a vCPU. */
-export function syncAttached(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: number): boolean {
+export function syncAttached(hv: Host, domain: Domain, s: IoreqServer, vcpu: number): boolean {
   return s.ioreqPageMapped && hv.evtchn.attached(domain.domid, s.vcpuPorts[vcpu] ?? null, s.emulator);
 }
 
-function bufAttached(hv: Hypervisor, domain: Domain, s: IoreqServer): boolean {
+function bufAttached(hv: Host, domain: Domain, s: IoreqServer): boolean {
   return s.bufioreqPageMapped && hv.evtchn.attached(domain.domid, s.bufioreqPort, s.emulator);
 }
 
 /** `ioreq_send(s, p, 0)` followed by the vCPU's wait; resolves when the request completes. */
-export function sendSync(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: number, record: IoreqRecord): Promise<SendResult> {
+export function sendSync(hv: Host, domain: Domain, s: IoreqServer, vcpu: number, record: IoreqRecord): Promise<SendResult> {
   const page = s.ioreqPage;
   const port = s.vcpuPorts[vcpu]!;
   if (slotState(page, vcpu) !== STATE_IOREQ_NONE || slotPort(page, vcpu) !== port) return Promise.resolve({ kind: 'refused' });
@@ -175,7 +155,7 @@ export function abandonWaits(domain: Domain, s: IoreqServer | null): void {
  * `ioreq_send(s, p, 1)`: puts a write into the server's ring; false when the server has no ring or it is
  * full (the caller then uses the synchronous path). Marks the record buffered.
  */
-export function sendBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, record: IoreqRecord): boolean {
+export function sendBuffered(hv: Host, domain: Domain, s: IoreqServer, record: IoreqRecord): boolean {
   const handled = putBuffered(hv, domain, s, record, 0);
   // Nobody waits for a buffered request: a handler's failure is dropped.
   handled?.catch(() => {});
@@ -188,7 +168,7 @@ export function sendBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, rec
  * so that a handler has seen every request of an access before the access completes. The ring is drained
  * at once either way; the handler's answer is ignored (a buffered request gets no response).
  */
-export function putBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, record: IoreqRecord, vcpu: number): Promise<void> | null {
+export function putBuffered(hv: Host, domain: Domain, s: IoreqServer, record: IoreqRecord, vcpu: number): Promise<void> | null {
   const page = s.bufioreqPage;
   if (!page || s.bufioreqPort === null) return null;
   if (!ringPut(page, s.bufioreq === BUFIOREQ_ATOMIC, { type: TYPE_NUMBER[record.type], addr: record.addr, size: record.size, data: record.data })) return null;
@@ -204,7 +184,7 @@ export function putBuffered(hv: Hypervisor, domain: Domain, s: IoreqServer, reco
 }
 
 /** Calls the hypervisor's IoreqHandler now (so handlers see requests in the order they are sent); its answer as a promise. */
-function callHandler(hv: Hypervisor, domain: Domain, s: IoreqServer, vcpu: number, record: IoreqRecord): Promise<bigint | undefined> {
+function callHandler(hv: Host, domain: Domain, s: IoreqServer, vcpu: number, record: IoreqRecord): Promise<bigint | undefined> {
   try {
     return Promise.resolve(hv.ioreqHandler(domain.domid, record, { vcpu, emulator: s.emulator }));
   } catch (err) {

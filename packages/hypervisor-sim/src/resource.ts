@@ -10,10 +10,10 @@
  *   that page; a RAM gfn gives the guest's RAM contents; anything else EINVAL (paging: ENOENT).
  */
 import { CONSTANTS, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
-import { fail, OK } from '../errno.js';
-import type { Hypervisor } from '../hypervisor.js';
-import { P2M_RAM_SHARED } from '../p2m-types.js';
-import { PAGE_SIZE, SharedPageView } from './pages.js';
+import { fail, OK } from './errno.js';
+import type { Host } from './host.js';
+import { P2M_RAM_SHARED } from './p2m-types.js';
+import { PAGE_SIZE, SharedPageView } from './ioreq/pages.js';
 
 const RESOURCE_IOREQ_SERVER = CONSTANTS.resource.members.find((m) => m.name === 'ioreq_server')!.value;
 const FRAME_BUFIOREQ = CONSTANTS.resource.members.find((m) => m.name === 'frame_bufioreq')!.value;
@@ -21,7 +21,7 @@ const FRAME_IOREQ_0 = FRAME_BUFIOREQ + 1; // XENMEM_resource_ioreq_server_frame_
 
 const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
-export function acquireResource(hv: Hypervisor, caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): { rc: number; pages: SharedPage[] } {
+export function acquireResource(hv: Host, caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): { rc: number; pages: SharedPage[] } {
   const none = (rc: number) => ({ rc, pages: [] });
   if (entryAt(IOREQ_SERVER_RULES, hv.release)!.pages !== 'on-demand') return none(fail('EOPNOTSUPP'));
   const domain = hv.lookupDomain(domid);
@@ -54,7 +54,7 @@ export function acquireResource(hv: Hypervisor, caller: number, domid: number, t
   return { rc: OK, pages };
 }
 
-export function mapForeignGfn(hv: Hypervisor, caller: number, domid: number, gfn: bigint): { rc: number; page: SharedPage | null } {
+export function mapForeignGfn(hv: Host, caller: number, domid: number, gfn: bigint): { rc: number; page: SharedPage | null } {
   const none = (rc: number) => ({ rc, page: null });
   const domain = hv.lookupDomain(domid);
   if (!domain) return none(fail('ESRCH'));
