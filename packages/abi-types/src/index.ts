@@ -12,3 +12,4 @@ export * from './ops.js';
 export * from './backend.js';
 export * from './wire/index.js';
 export * from './limits.js';
+export * from './ioreq-page.js';

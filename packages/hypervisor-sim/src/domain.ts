@@ -4,19 +4,19 @@
  * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
  * in the ioreq protocol (blocked on a device model, crashed).
  */
-import type { DomainConfig } from '@xenmem/abi-types';
+import { limitEntries, type DomainConfig } from '@xenmem/abi-types';
 import type { P2mTable } from './p2m/core.js';
 import type { IoreqServer } from './ioreq/server.js';
 import type { IoreqWait } from './ioreq/protocol.js';
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
- * HVM_PARAM_NR_IOREQ_SERVER_PAGES). The simulator uses libxl's choice: 8 pages ending just below
- * its special pages (0xfeff7 … 0xfeffe). Xen takes the lowest free one.
+ * HVM_PARAM_NR_IOREQ_SERVER_PAGES), as the schema's limits ioreqServerPfnBase and ioreqServerPages record
+ * libxl's choice: pages ending just below its special pages. Xen takes the lowest free one.
  */
 export class GfnPool {
-  static readonly BASE = 0xfeff7n;
-  static readonly SIZE = 8;
+  static readonly BASE = BigInt(limitEntries('ioreqServerPfnBase')[0]!.value);
+  static readonly SIZE = limitEntries('ioreqServerPages')[0]!.value;
   private readonly used = new Set<bigint>();
 
   free(): number {

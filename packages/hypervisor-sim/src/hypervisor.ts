@@ -8,6 +8,8 @@ import {
   type AcquiredResource,
   type ForeignMapping,
   type InterdomainBinding,
+  CONST,
+  SET_MEM_TYPE_NR_MAX,
   CONSTANTS,
   InputError,
   limitAt,
@@ -32,7 +34,7 @@ import { guestAccess } from './guest/access.js';
 import { defaultIoreqHandler, type IoreqHandler } from './guest/ioreq.js';
 import { makePreemptor, yieldToOthers, type PreemptPolicy, type Preemptor } from './preempt.js';
 import { outcomeTable } from './transitions.js';
-import { P2M_INVALID, type OutcomeTable, type P2mCore } from './p2m/core.js';
+import { P2M_INVALID, P2M_TYPE_COUNT, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_RW } from './p2m-types.js';
 import { selectP2mCore } from './p2m/select.js';
 import { EventChannels } from './ioreq/evtchn.js';
@@ -52,9 +54,9 @@ export interface HypervisorOptions {
   p2m?: P2mCore;
 }
 
-const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
-const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
-const MAX_GPFN_LIMIT = 2 ** 32 - 1;
+const DOMID_FIRST_RESERVED = CONST.domid.first_reserved;
+const DOMID_SELF = CONST.domid.self;
+const MAX_GPFN_LIMIT = SET_MEM_TYPE_NR_MAX;
 
 /**
  * One simulated Xen host of one release: domain 0 plus the domains created on it, their p2m, ioreq servers
@@ -187,7 +189,7 @@ export class Hypervisor implements SimulatorBackend {
   async seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void> {
     const d = this.lookupDomain(domid);
     if (!d || domid === 0) throw new InputError('domid', domid, 'does not exist');
-    if (!Number.isInteger(p2mType) || p2mType < 0 || p2mType > 15 || p2mName(p2mType, this.release) === undefined)
+    if (!Number.isInteger(p2mType) || p2mType < 0 || p2mType >= P2M_TYPE_COUNT || p2mName(p2mType, this.release) === undefined)
       throw new InputError('p2m', p2mType, `is not an internal p2m type at Xen ${this.release}`);
     if (!Number.isInteger(nr) || nr < 1 || firstPfn < 0n || firstPfn + BigInt(nr) - 1n > BigInt(d.maxGpfn))
       throw new InputError('first_pfn', `0x${firstPfn.toString(16)}+${nr}`, `must lie within 0 … maxGpfn (0x${d.maxGpfn.toString(16)})`);

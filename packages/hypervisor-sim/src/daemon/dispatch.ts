@@ -4,6 +4,7 @@
  * a connection restricted to a domain gets EPERM for anything naming another domain.
  */
 import {
+  CONST,
   CONSTANTS,
   ERRNO,
   FrameKind,
@@ -34,6 +35,7 @@ import {
   guestAccessResultToJson,
   hex,
   hvmOpByNumber,
+  limitEntries,
   inspectionToJson,
   ioreqAnswerFromJson,
   setIoreqHandlerFromJson,
@@ -75,9 +77,9 @@ const EIO = 5;
 const EPERM = ERRNO.EPERM.value;
 const EINVAL = ERRNO.EINVAL.value;
 const ENOSYS = ERRNO.ENOSYS.value;
-const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
-/** HVMOP_op_mask (≤4.8): the low byte is the op, the rest continuation state. */
-const HVMOP_OP_MASK = 0xff;
+const DOMID_FIRST_RESERVED = CONST.domid.first_reserved;
+/** HVMOP_op_mask (≤4.8, the releases that have one): the low bits are the op, the rest continuation state. */
+const HVMOP_OP_MASK = limitEntries('hvmopOpMask')[0]!.value;
 
 type Reply = { kind: number; payload: Uint8Array } | null;
 

@@ -13,7 +13,7 @@
  * - buffered: a write goes into the ring and the ring's port is notified; it never gets a response. Without
  *   an attached device model the handler sees it and the ring is drained at once.
  */
-import { CONSTANTS, type IoreqRecord, type IoreqTypeName } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, type IoreqRecord, type IoreqTypeName } from '@xenmem/abi-types';
 import type { Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { ringConsume, ringPut } from './ring.js';
@@ -35,7 +35,7 @@ const U64 = (1n << 64n) - 1n;
 const allOnes = (size: number) => (size >= 8 ? U64 : (1n << BigInt(8 * size)) - 1n);
 const TYPE_NUMBER = Object.fromEntries(CONSTANTS.ioreq_type.members.map((m) => [m.name, m.value])) as Record<IoreqTypeName, number>;
 const DIR_NUMBER = Object.fromEntries(CONSTANTS.ioreq_dir.members.map((m) => [m.name, m.value])) as Record<'read' | 'write', number>;
-const BUFIOREQ_ATOMIC = CONSTANTS.bufioreq.members.find((m) => m.name === 'atomic')!.value;
+const BUFIOREQ_ATOMIC = CONST.bufioreq.atomic;
 
 /** How a synchronous send ended. */
 export type SendResult =
