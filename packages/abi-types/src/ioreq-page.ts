@@ -107,8 +107,16 @@ export function setIoreqSlotPort(page: Uint8Array, vcpu: number, port: number): 
   view(page).setUint32(ioreqSlotOffset(vcpu) + IOREQ_VP_EPORT_OFFSET, port, true);
 }
 
+/** The buffered ring's two pointers; they only grow (as u32), the slot of pointer p being p % IOREQ_BUFFER_SLOT_NUM. */
+export interface BufferedPointers {
+  /** `read_pointer`: the next entry the device model takes. */
+  read: number;
+  /** `write_pointer`: where Xen writes the next entry. */
+  write: number;
+}
+
 /** The buffered ring's read and write pointers. */
-export function bufferedPointers(page: Uint8Array): { read: number; write: number } {
+export function bufferedPointers(page: Uint8Array): BufferedPointers {
   const v = view(page);
   return { read: v.getUint32(BUFFERED_READ_POINTER, true), write: v.getUint32(BUFFERED_WRITE_POINTER, true) };
 }

@@ -10,7 +10,6 @@ import {
   type InterdomainBinding,
   CONST,
   SET_MEM_TYPE_NR_MAX,
-  CONSTANTS,
   InputError,
   limitAt,
   RELEASES,

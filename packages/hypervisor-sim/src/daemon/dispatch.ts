@@ -5,7 +5,6 @@
  */
 import {
   CONST,
-  CONSTANTS,
   ERRNO,
   FrameKind,
   InputError,

@@ -8,7 +8,6 @@ import {
   BIT_PACKS,
   CONST,
   SET_MEM_TYPE_NR_MAX,
-  CONSTANTS,
   InputError,
   RELEASES,
   STRUCTS,
