@@ -480,6 +480,8 @@ export interface Limit {
   error?: ErrnoName;
   // What the limit bounds and what Xen does at it.
   description: string;
+  /** Where Xen enforces it: source file, function(s), then "@ " and the release tag read, e.g. "xen/arch/x86/hvm/dm.c track_dirty_vram @ RELEASE-4.9.0". */
+  source?: string;
 }
 
 // How ioreq server ids are allocated, per release.

@@ -103,6 +103,9 @@ export function loadSchemaFile(path: string): LoadResult {
   return validateSchema(doc);
 }
 
+/** A limit's source: a file path, the function(s) that enforce it, and the release tag read. */
+const LIMIT_SOURCE = /^[\w./-]+ \w+(, \w+)* @ RELEASE-\d+\.\d+\.\d+$/;
+
 function crossCheck(s: XenAbiSchema): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
@@ -263,7 +266,10 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
   s.limits.forEach((l, i) => {
     checkRange(`limits[${i}].releases`, l.releases);
     checkErrno(`limits[${i}].error`, l.error);
+    if (l.source !== undefined && !LIMIT_SOURCE.test(l.source))
+      add(`limits[${i}].source`, `"${l.source}" is not "<file> <function>[, <function>…] @ RELEASE-<x.y.z>"`);
   });
+  unique('limits', s.limits, (l) => `${l.id}@${l.releases.from}`, 'limit id and first release');
   s.ioreqServerIds.forEach((e, i) => {
     checkRange(`ioreqServerIds[${i}].releases`, e.releases);
     checkErrno(`ioreqServerIds[${i}].exhausted`, e.exhausted);

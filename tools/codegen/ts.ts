@@ -298,6 +298,29 @@ export function fieldDoc(f: Field): string {
   return [f.description?.replace(/\.?$/, '.'), ...facts].filter(Boolean).join(' ').replace(/\*\//g, '*\\/');
 }
 
+/**
+ * `CONST`: every constant as a literal, keyed by the schema's group and member names (the keys of `CONSTANTS` and
+ * `ConstantName`), so `CONST.domid.self` is DOMID_SELF and a misspelt name fails to compile.
+ */
+function keyedConstants(s: XenAbiSchema): string[] {
+  return [
+    '/** Each constant by group and name, e.g. `CONST.ioreq_state.ready` is STATE_IOREQ_READY. schema: constants[] */',
+    'export const CONST = {',
+    ...s.constants.flatMap((g) => [
+      `  /** ${g.header}: ${g.description.replace(/\*\//g, "*\\/")} schema: constants[name=${g.name}] */`,
+      `  ${g.name}: {`,
+      ...g.members.flatMap((m) => [`    /** ${m.cName} (Xen ${m.firstRelease}+). schema: constants[name=${g.name}].members[name=${m.name}] */`, `    ${m.name}: ${m.value},`]),
+      '  },',
+    ]),
+    '} as const;',
+    '',
+    '/** The release whose headers first define each constant, keyed as `CONST`. schema: constants[].members[].firstRelease */',
+    'export const CONST_FIRST_RELEASE = {',
+    ...s.constants.map((g) => `  ${g.name}: { ${g.members.map((m) => `${m.name}: ${lit(m.firstRelease)}`).join(', ')} },`),
+    '} as const;',
+  ];
+}
+
 function constantsFile(s: XenAbiSchema): GeneratedFile {
   const body: string[] = [
     '/** Constant groups (enums as data). schema: constants[] */',
@@ -314,6 +337,8 @@ function constantsFile(s: XenAbiSchema): GeneratedFile {
     'export type ConstantGroupName = keyof typeof CONSTANTS;',
     '/** The member names of a group, e.g. ConstantName<"bufioreq"> = "off" | "legacy" | "atomic". */',
     'export type ConstantName<G extends ConstantGroupName> = (typeof CONSTANTS)[G]["members"][number]["name"];',
+    '',
+    ...keyedConstants(s),
     '',
     '/** Values packed from bit-fields, e.g. XEN_DMOP_PCI_SBDF. schema: bitPacks[] */',
     'export const BIT_PACKS = {',
@@ -332,9 +357,12 @@ function constantsFile(s: XenAbiSchema): GeneratedFile {
     'export const LIMITS = [',
     ...s.limits.map(
       (l) =>
-        `  { id: ${lit(l.id)}, releases: ${range(l.releases)}, value: ${l.value}, cName: ${l.cName === undefined ? 'null' : lit(l.cName)}, error: ${l.error === undefined ? 'null' : lit(l.error)}, description: ${lit(l.description)} },`,
+        `  { id: ${lit(l.id)}, releases: ${range(l.releases)}, value: ${l.value}, cName: ${l.cName === undefined ? 'null' : lit(l.cName)}, error: ${l.error === undefined ? 'null' : lit(l.error)}, description: ${lit(l.description)}, source: ${l.source === undefined ? 'null' : lit(l.source)} },`,
     ),
     '] as const;',
+    '',
+    '/** A limit id, e.g. "maxDmopBufs": what `limitAt` takes. schema: limits[].id */',
+    `export type LimitId = ${[...new Set(s.limits.map((l) => l.id))].map(lit).join(' | ') || 'never'};`,
     '',
     '/** How ioreq server ids are allocated, by release. schema: ioreqServerIds[] */',
     'export const IOREQ_SERVER_IDS = [',

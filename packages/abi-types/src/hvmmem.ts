@@ -11,6 +11,9 @@ import { p2mName } from './p2m.js';
 
 type HvmmemNameEntry = (typeof HVMMEM_VALUES)[number]['names'][number];
 
+/** HVMMEM_ioreq_server's number (4.7+): the one number whose name has the ioreq_server semantics. schema: hvmmemTypes[].names[].semantics */
+export const HVMMEM_IOREQ_SERVER: number = HVMMEM_VALUES.find((v) => v.names.some((n) => n.semantics === 'ioreq_server'))!.value;
+
 interface AcceptanceEntry {
   readonly releases: GeneratedRange;
   readonly accepted: boolean;

@@ -11,3 +11,4 @@ export * from './codec.js';
 export * from './ops.js';
 export * from './backend.js';
 export * from './limits.js';
+export * from './ioreq-page.js';

@@ -14,7 +14,34 @@ export type DmOpInfo = (typeof DMOPS)[number];
 /** One HVMOP as the schema lists it: name, number and the releases that have it. */
 export type HvmOpInfo = (typeof HVMOPS)[number];
 
-const DM_OP_HEADER = 8; // op + pad, before the union
+/** Bytes of `struct xen_dm_op` before its payload union `u`: the op number and the pad. schema: structs["xen_dm_op"] */
+export const DM_OP_HEADER: number = STRUCTS.xen_dm_op.fields.find((f) => f.name === 'u')!.offset;
+
+/**
+ * The most pages one set_mem_type call names: its `nr` is a uint32_t (schema: structs["xen_dm_op_set_mem_type"]),
+ * which is also why a simulated domain holds at most this many + 1 pages.
+ */
+export const SET_MEM_TYPE_NR_MAX: number = 2 ** (8 * STRUCTS.xen_dm_op_set_mem_type.fields.find((f) => f.name === 'nr')!.size) - 1;
+
+const LAYOUT_AT = new Map<string, LayoutId>();
+
+/**
+ * The layout of struct `structName` in force at `release` (schema: structs[].releases; older layouts are named
+ * `name@from`). A release before the struct's first layout gets its newest layout, what a caller built against
+ * the newest headers sends. Looked up once per pair: every dm_op asks.
+ * @throws InputError (argument `struct`) when the schema has no struct of that name.
+ */
+export function layoutAt(structName: string, release: ReleaseName): LayoutId {
+  const key = `${structName}@@${release}`;
+  let id = LAYOUT_AT.get(key);
+  if (id === undefined) {
+    const layouts = Object.entries(STRUCTS).filter(([, l]) => l.name === structName);
+    if (layouts.length === 0) throw new InputError('struct', structName, 'is not a struct of the schema');
+    const hit = layouts.find(([, l]) => releaseInRange(release, l.releases));
+    LAYOUT_AT.set(key, (id = (hit ? hit[0] : structName) as LayoutId));
+  }
+  return id;
+}
 
 /** The DM op called `name`; throws when the schema has none. */
 export function dmOpByName(name: string): DmOpInfo {
@@ -50,12 +77,15 @@ export function hvmOpDispatchedAt(op: HvmOpInfo, release: ReleaseName): boolean 
   return op.dispatched.some((r) => releaseInRange(release, r));
 }
 
-/** The 32-byte `struct xen_dm_op` for a DMOP and its payload (absent payload fields are zero). */
-export function encodeDmOp<N extends DmOpName>(name: N, payload: Partial<DmOpPayloads[N]>): Uint8Array {
+/**
+ * The 32-byte `struct xen_dm_op` for a DMOP and its payload (absent payload fields are zero), in the payload's
+ * layout at `release` (default: its newest layout).
+ */
+export function encodeDmOp<N extends DmOpName>(name: N, payload: Partial<DmOpPayloads[N]>, release?: ReleaseName): Uint8Array {
   const op = dmOpByName(name);
   const bytes = new Uint8Array(STRUCTS.xen_dm_op.size);
   new DataView(bytes.buffer).setUint32(0, op.value, true);
-  encodeStructAt(op.struct as LayoutId, payload as never, bytes, DM_OP_HEADER);
+  encodeStructAt(release === undefined ? (op.struct as LayoutId) : layoutAt(op.struct, release), payload as never, bytes, DM_OP_HEADER);
   return bytes;
 }
 

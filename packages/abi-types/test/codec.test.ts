@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DMOPS, STRUCTS, decodeDmOp, decodeStruct, encodeDmOp, encodeHvmOpArg, encodeStruct, type LayoutId } from '../src/index.js';
+import { DMOPS, DM_OP_HEADER, InputError, SET_MEM_TYPE_NR_MAX, STRUCTS, decodeDmOp, decodeStruct, dmOpByName, encodeDmOp, encodeHvmOpArg, encodeStruct, layoutAt, type LayoutId } from '../src/index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -150,5 +150,32 @@ describe('round trips generated from the schema', () => {
 
   it('every DMOP payload fits the 24-byte union', () => {
     for (const op of DMOPS) expect(STRUCTS[op.struct as LayoutId].size).toBeLessThanOrEqual(24);
+  });
+});
+
+describe('dm_op framing at a release', () => {
+  it('puts the payload after the 8-byte header (op, pad)', () => {
+    expect(DM_OP_HEADER).toBe(8);
+  });
+
+  it('picks the layout in force at the release, the newest one before the struct existed', () => {
+    expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.9')).toBe('xen_dm_op_get_ioreq_server_info@4.9');
+    expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.10')).toBe('xen_dm_op_get_ioreq_server_info@4.9');
+    expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.11')).toBe('xen_dm_op_get_ioreq_server_info');
+    expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.8')).toBe('xen_dm_op_get_ioreq_server_info');
+    expect(() => layoutAt('xen_dm_op_no_such_struct', '4.22')).toThrow(InputError);
+  });
+
+  it('encodes a payload in its layout at a release', () => {
+    // 4.11+ has flags where 4.9/4.10 have pad: at 4.9 there is no flags field to write.
+    const op = dmOpByName('get_ioreq_server_info').value.toString(16).padStart(2, '0') + '00000000000000';
+    expect(hex(encodeDmOp('get_ioreq_server_info', { id: 3, flags: 1 }, '4.11'))).toBe(op + '0300' + '0100' + '00'.repeat(20));
+    expect(hex(encodeDmOp('get_ioreq_server_info', { id: 3, pad: 1 } as never, '4.9'))).toBe(op + '0300' + '0100' + '00'.repeat(20));
+    expect(() => encodeDmOp('get_ioreq_server_info', { id: 3, flags: 1 }, '4.9')).toThrow(InputError);
+    expect(hex(encodeDmOp('get_ioreq_server_info', { id: 3, flags: 1 }))).toBe(op + '0300' + '0100' + '00'.repeat(20));
+  });
+
+  it('knows the most pages one set_mem_type call names: nr is a uint32_t', () => {
+    expect(SET_MEM_TYPE_NR_MAX).toBe(2 ** 32 - 1);
   });
 });

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { encodeDmOp, hvmmemType, LATEST_INTERFACE_VERSION, p2mValue, type HypercallOutcome } from '@xenmem/abi-types';
+import { encodeDmOp, hvmmemType, LATEST_INTERFACE_VERSION, p2mValue, SET_MEM_TYPE_NR_MAX, type HypercallOutcome } from '@xenmem/abi-types';
 import { Hypervisor, mulberry32, type P2mCore, type P2mTable } from '@xenmem/hypervisor-sim';
 import { dmopThroughputDaemon, ioreqRoundtripDaemon, ioreqRoundtripInproc } from './ioreq-workloads.js';
 import { BENCH_RELEASE } from './release.js';
@@ -27,7 +27,7 @@ const P2M_RAM_RO = p2mValue('p2m_ram_ro', BENCH_RELEASE)!;
 const HVMMEM_RAM_RW = hvmmemType('ram_rw', LATEST_INTERFACE_VERSION);
 const HVMMEM_RAM_RO = hvmmemType('ram_ro', LATEST_INTERFACE_VERSION);
 /** A call's `nr` is 32-bit. */
-const MAX_NR = 2 ** 32 - 1;
+const MAX_NR = SET_MEM_TYPE_NR_MAX;
 
 type Impl = 'native' | 'ts';
 

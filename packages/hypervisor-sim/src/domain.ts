@@ -4,7 +4,7 @@
  * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
  * in the ioreq protocol (blocked on a device model, crashed).
  */
-import { CONSTANTS, InputError, limitAt, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, InputError, SET_MEM_TYPE_NR_MAX, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
 import { type DomainConfig } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import type { IoreqServer } from './ioreq/server.js';
@@ -18,12 +18,12 @@ export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & { dm: number | n
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
- * HVM_PARAM_NR_IOREQ_SERVER_PAGES). The simulator uses libxl's choice: 8 pages ending just below
- * its special pages (0xfeff7 … 0xfeffe). Xen takes the lowest free one.
+ * HVM_PARAM_NR_IOREQ_SERVER_PAGES), as the schema's limits ioreqServerPfnBase and ioreqServerPages record
+ * libxl's choice: pages ending just below its special pages. Xen takes the lowest free one.
  */
 export class GfnPool {
-  static readonly BASE = 0xfeff7n;
-  static readonly SIZE = 8;
+  static readonly BASE = BigInt(limitEntries('ioreqServerPfnBase')[0]!.value);
+  static readonly SIZE = limitEntries('ioreqServerPages')[0]!.value;
   private readonly used = new Set<bigint>();
 
   free(): number {
@@ -115,8 +115,8 @@ export class Domain implements DomainRecord {
   }
 }
 
-const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
-const MAX_GPFN_LIMIT = 2 ** 32 - 1;
+const DOMID_FIRST_RESERVED = CONST.domid.first_reserved;
+const MAX_GPFN_LIMIT = SET_MEM_TYPE_NR_MAX;
 
 /** Checks a guest's configuration at `release` and fills in its defaults; throws InputError naming the bad field. */
 export function validateDomainConfig(config: DomainConfig, release: ReleaseName): DomainRecord {

@@ -4,7 +4,7 @@
  * allocated, and the device-model side of the ioreq path. The DMOP and HVMOP handlers, guest accesses
  * and the ioreq protocol receive a Host; `Hypervisor` (hypervisor.ts) is the entry point over it.
  */
-import { CONSTANTS, InputError, RELEASES, STRUCTS, limitAt, resolveRelease, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, InputError, RELEASES, STRUCTS, limitAt, resolveRelease, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
 import { type IoreqHandler } from '@xenmem/sim-protocol';
 import { Domain, type DomainRecord } from './domain.js';
 import { EventChannels } from './ioreq/evtchn.js';
@@ -28,7 +28,7 @@ export interface HypervisorOptions {
 /** Called when one of Xen's own ports of a live domain is notified (a vCPU may be waiting on it). */
 export type XenPortListener = (domain: Domain, port: number) => void;
 
-const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
+const DOMID_SELF = CONST.domid.self;
 
 /** Answers every read with all ones of the access size, as a device model that knows nothing would. */
 const defaultIoreqHandler: IoreqHandler = () => undefined;

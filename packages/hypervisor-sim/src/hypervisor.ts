@@ -18,7 +18,7 @@ import { abandonWaits, xenEvent } from './guest/ioreq-send.js';
 import { inspectDomain } from './inspect.js';
 import type { EventChannels } from './ioreq/evtchn.js';
 import type { IoreqPageStore } from './ioreq/pages.js';
-import type { OutcomeTable, P2mCore } from './p2m/core.js';
+import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER } from './p2m-types.js';
 import { yieldToOthers, type Preemptor } from './preempt.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
@@ -133,7 +133,7 @@ export class Hypervisor implements SimulatorBackend {
   async seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void> {
     const d = this.host.lookupDomain(domid);
     if (!d || domid === 0) throw new InputError('domid', domid, 'does not exist');
-    if (!Number.isInteger(p2mType) || p2mType < 0 || p2mType > 15 || p2mName(p2mType, this.release) === undefined)
+    if (!Number.isInteger(p2mType) || p2mType < 0 || p2mType >= P2M_TYPE_COUNT || p2mName(p2mType, this.release) === undefined)
       throw new InputError('p2m', p2mType, `is not an internal p2m type at Xen ${this.release}`);
     if (!Number.isInteger(nr) || nr < 1 || firstPfn < 0n || firstPfn + BigInt(nr) - 1n > BigInt(d.maxGpfn))
       throw new InputError('first_pfn', `0x${firstPfn.toString(16)}+${nr}`, `must lie within 0 … maxGpfn (0x${d.maxGpfn.toString(16)})`);

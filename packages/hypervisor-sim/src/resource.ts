@@ -9,14 +9,14 @@
  * - `xenforeignmemory_map` of a gfn (privcmd → p2m_add_foreign): the server's ioreq/bufioreq gfn gives
  *   that page; a RAM gfn gives the guest's RAM contents; anything else EINVAL (paging: ENOENT).
  */
-import { CONSTANTS, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
+import { CONST, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
 import { fail, OK } from './errno.js';
 import type { Host } from './host.js';
 import { P2M_RAM_SHARED } from './p2m-types.js';
 import { PAGE_SIZE, SharedPageView } from './ioreq/pages.js';
 
-const RESOURCE_IOREQ_SERVER = CONSTANTS.resource.members.find((m) => m.name === 'ioreq_server')!.value;
-const FRAME_BUFIOREQ = CONSTANTS.resource.members.find((m) => m.name === 'frame_bufioreq')!.value;
+const RESOURCE_IOREQ_SERVER = CONST.resource.ioreq_server;
+const FRAME_BUFIOREQ = CONST.resource.frame_bufioreq;
 const FRAME_IOREQ_0 = FRAME_BUFIOREQ + 1; // XENMEM_resource_ioreq_server_frame_ioreq(0)
 
 const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

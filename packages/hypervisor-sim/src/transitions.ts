@@ -4,8 +4,9 @@
  */
 import { ERRNO, P2M_TYPES, transitionOutcome, populatedByLookup, type ErrnoName, type ReleaseName } from '@xenmem/abi-types';
 import { P2M_TYPE_COUNT, type OutcomeTable } from './p2m/core.js';
+import { P2M_RAM_RW } from './p2m-types.js';
 
-const RAM_RW = 0; // the type get_gfn_unshare's P2M_ALLOC lookup turns populate-on-demand pages into
+const RAM_RW = P2M_RAM_RW; // the type get_gfn_unshare's P2M_ALLOC lookup turns populate-on-demand pages into
 
 export function outcomeTable(release: ReleaseName, hvmmemValue: number): OutcomeTable {
   const table = new Int32Array(P2M_TYPE_COUNT);

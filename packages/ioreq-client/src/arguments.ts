@@ -3,7 +3,7 @@
  * struct fields they end up in. C would truncate silently (a domid of 0x10001 becomes domain 1); here a
  * value that does not fit is an InputError naming the argument, before anything is sent.
  */
-import { CONSTANTS, InputError, type ConstantGroupName, type ConstantName } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, InputError, type ConstantGroupName, type ConstantName } from '@xenmem/abi-types';
 
 /** Widths of the unsigned C types used by the API (domid_t and ioservid_t are 16-bit). */
 export type UintBits = 8 | 16 | 32;
@@ -46,6 +46,5 @@ export function constant<G extends ConstantGroupName>(group: G, argument: string
 
 /** The value of a schema constant, by group and name. */
 export function constantValue<G extends ConstantGroupName>(group: G, name: ConstantName<G>): number {
-  const members: readonly { name: string; value: number }[] = CONSTANTS[group].members;
-  return members.find((m) => m.name === name)!.value;
+  return (CONST[group] as Record<string, number>)[name]!;
 }

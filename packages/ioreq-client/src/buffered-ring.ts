@@ -1,17 +1,10 @@
 /**
- * Reads the buffered ioreq ring (struct buffered_iopage, reference §3 and §6.8) as QEMU's
+ * Reads the buffered ioreq ring (struct buffered_iopage; its layout is @xenmem/abi-types' ioreq-page module) as QEMU's
  * handle_buffered_iopage does: read_pointer, then write_pointer; the entry at read_pointer % 511, a
  * second slot carrying the high 32 bits of an 8-byte write; then read_pointer advanced by 1 or 2.
  */
-import { CONSTANTS, STRUCTS, decodeStruct, type SharedPage } from '@xenmem/abi-types';
+import { BUF_IOREQ_SIZE, BUFFERED_READ_POINTER as READ_POINTER, BUFFERED_WRITE_POINTER as WRITE_POINTER, bufferedSlotOffset, decodeStruct, type SharedPage } from '@xenmem/abi-types';
 import { ioreqDirName, ioreqTypeName } from './ioreq-request.js';
-
-const SLOT_NUM = CONSTANTS.ioreq_buffer.members.find((m) => m.name === 'slot_num')!.value; // IOREQ_BUFFER_SLOT_NUM, 511
-const PAGE = STRUCTS.buffered_iopage.fields;
-const READ_POINTER = PAGE.find((f) => f.name === 'read_pointer')!.offset;
-const WRITE_POINTER = PAGE.find((f) => f.name === 'write_pointer')!.offset;
-const FIRST_SLOT = PAGE.find((f) => f.name === 'buf_ioreq')!.offset;
-const SLOT_SIZE = STRUCTS.buf_ioreq.size;
 
 /** One entry of the ring, decoded (always a single-item write). */
 export interface BufferedEntry {
@@ -30,7 +23,7 @@ function u32(page: SharedPage, offset: number): number {
 }
 
 function slot(page: SharedPage, pointer: number) {
-  return decodeStruct('buf_ioreq', page.read(FIRST_SLOT + (pointer % SLOT_NUM) * SLOT_SIZE, SLOT_SIZE));
+  return decodeStruct('buf_ioreq', page.read(bufferedSlotOffset(pointer), BUF_IOREQ_SIZE));
 }
 
 /**

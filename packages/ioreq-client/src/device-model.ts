@@ -9,8 +9,9 @@
  */
 import {
   BIT_PACKS,
-  CONSTANTS,
-  HVMMEM_VALUES,
+  CONST,
+  CONST_FIRST_RELEASE,
+  HVMMEM_IOREQ_SERVER,
   InputError,
   STRUCTS,
   XenError,
@@ -76,10 +77,9 @@ export interface MemTypeAt<V> {
 }
 
 /** HVMMEM_ioreq_server: the only type map_mem_type_to_ioreq_server accepts. */
-const HVMMEM_IOREQ_SERVER = HVMMEM_VALUES.find((v) => v.names.some((n) => n.semantics === 'ioreq_server'))!.value;
-const MEM_ACCESS_WRITE = constantValue('mem_access', 'write');
+const MEM_ACCESS_WRITE = CONST.mem_access.write;
 /** XEN_DMOP_no_gfns and the first release whose get_ioreq_server_info has it (4.9/4.10 have a pad there). */
-const NO_GFNS = CONSTANTS.get_info_flags.members.find((m) => m.name === 'no_gfns')!;
+const NO_GFNS = CONST.get_info_flags.no_gfns;
 const EXTENT_SIZE = STRUCTS.xen_dm_op_modified_memory_extent.size;
 /** PCI device and function limits of libxendevicemodel's map_pcidev check, from XEN_DMOP_PCI_SBDF's widths. */
 const SBDF = BIT_PACKS.pci_sbdf.parts;
@@ -159,8 +159,8 @@ export class DeviceModel<V extends IfaceInput = IfaceInput> {
       const out = await this.calls.legacyHvmOp('get_ioreq_server_info', d, () => ({ domid: d, id: server }));
       [ioreq, bufioreq, port] = [out.ioreq_pfn as bigint, out.bufioreq_pfn as bigint, out.bufioreq_port as number];
     } else {
-      const flagKnown = this.calls.releaseAtLeast(NO_GFNS.firstRelease);
-      const payload = !wantGfns && flagKnown ? { id: server, flags: NO_GFNS.value } : { id: server };
+      const flagKnown = this.calls.releaseAtLeast(CONST_FIRST_RELEASE.get_info_flags.no_gfns);
+      const payload = !wantGfns && flagKnown ? { id: server, flags: NO_GFNS } : { id: server };
       const out = (await this.calls.dmOp('get_ioreq_server_info', d, payload)).payload;
       // 4.9/4.10 call the gfn fields ioreq_pfn/bufioreq_pfn; the offsets are the same.
       [ioreq, bufioreq, port] = [(out.ioreq_gfn ?? out.ioreq_pfn) as bigint, (out.bufioreq_gfn ?? out.bufioreq_pfn) as bigint, out.bufioreq_port as number];

@@ -13,8 +13,11 @@ import {
   RELEASES,
   STRUCTS,
   XenError,
+  DM_OP_HEADER,
   decodeStruct,
+  encodeDmOp,
   encodeStructAt,
+  layoutAt,
   hvmOpDispatchedAt,
   releaseIndex,
   resolveRelease,
@@ -25,9 +28,6 @@ import {
   type HypercallBackend,
 } from '@xenmem/abi-types';
 
-/** Bytes of `struct xen_dm_op` before its union: op and pad. */
-const DM_OP_HEADER = 8;
-
 type DmOpInfo = (typeof DMOPS)[number];
 type HvmOpInfo = (typeof HVMOPS)[number];
 
@@ -37,18 +37,6 @@ export interface DmOpReply {
   payload: Record<string, unknown>;
   /** Pages processed (set_mem_type, modified_memory), when the backend reports it. */
   progress: number | null;
-}
-
-/** The layout id of a struct at a release: older layouts are named `name@from` (schema: structs[].releases). */
-export function layoutAt(structName: string, release: ReleaseName): LayoutId {
-  const at = releaseIndex(release);
-  for (const [id, layout] of Object.entries(STRUCTS)) {
-    if (layout.name !== structName) continue;
-    const from = releaseIndex(layout.releases.from as ReleaseName);
-    const to = layout.releases.to === null ? Infinity : releaseIndex(layout.releases.to as ReleaseName);
-    if (at >= from && at <= to) return id as LayoutId;
-  }
-  return structName as LayoutId;
 }
 
 function dmOpInfo(name: DmOpName): DmOpInfo {
@@ -90,9 +78,7 @@ export class Hypercalls {
     this.checkRestriction(name, domid);
     const info = dmOpInfo(name);
     const layout = layoutAt(info.struct, this.release);
-    const buf0 = new Uint8Array(STRUCTS.xen_dm_op.size);
-    new DataView(buf0.buffer).setUint32(0, info.value, true);
-    encodeStructAt(layout, payload as never, buf0, DM_OP_HEADER);
+    const buf0 = encodeDmOp(name, payload as never, this.release);
     const outcome = await this.backend.dmOp(this.caller, domid, extra === undefined ? [buf0] : [buf0, extra]);
     if (outcome.rc < 0) throw XenError.fromReturnCode(outcome.rc, name, failureDetail(name, outcome.progress));
     return { payload: decodeStruct(layout, buf0, DM_OP_HEADER) as unknown as Record<string, unknown>, progress: outcome.progress };

@@ -3,7 +3,7 @@
  * from one vCPU's slot of the shared ioreq page, answered with `respond()`, or a buffered one from the
  * buffered ring, which is always a write and never answered.
  */
-import { CONSTANTS, STRUCTS, decodeStruct, type Ioreq } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, decodeIoreqSlot, type Ioreq } from '@xenmem/abi-types';
 import type { IoreqTypeName } from '@xenmem/sim-protocol';
 
 /** IOREQ_TYPE_*: the name hvm/ioreq.h gives the number, or the number itself where it gives none (3–6). */
@@ -59,7 +59,7 @@ export interface BufferedIoreqRequest extends IoreqFields {
 export type IoreqRequest = SyncIoreqRequest | BufferedIoreqRequest;
 
 const IOREQ_TYPES: readonly { name: string; value: number }[] = CONSTANTS.ioreq_type.members;
-const IOREQ_READ = CONSTANTS.ioreq_dir.members.find((m) => m.name === 'read')!.value;
+const IOREQ_READ = CONST.ioreq_dir.read;
 
 export function ioreqTypeName(value: number): IoreqType {
   return (IOREQ_TYPES.find((t) => t.value === value)?.name as IoreqTypeName | undefined) ?? value;
@@ -85,17 +85,6 @@ export function requestFields(slot: Ioreq): IoreqFields {
 
 /** Decodes vCPU `vcpu`'s slot of a shared ioreq page (struct shared_iopage: ioreq_t vcpu_ioreq[]). */
 export function decodeSlot(pageBytes: Uint8Array, vcpu: number): Ioreq {
-  return decodeStruct('ioreq', pageBytes, vcpu * IOREQ_SIZE);
+  return decodeIoreqSlot(pageBytes, vcpu);
 }
 
-/** Offsets within ioreq_t, from the schema's layout (reference §3). */
-const IOREQ_FIELDS = STRUCTS.ioreq.fields;
-const offsetOf = (name: (typeof IOREQ_FIELDS)[number]['name']): number => IOREQ_FIELDS.find((f) => f.name === name)!.offset;
-/** sizeof(ioreq_t) (32), and the slots one 4 KiB page holds (128 vCPUs). */
-export const IOREQ_SIZE = STRUCTS.ioreq.size;
-export const PAGE_SIZE = STRUCTS.buffered_iopage.size;
-export const SLOTS_PER_PAGE = PAGE_SIZE / IOREQ_SIZE;
-/** The byte that holds state:4 with data_is_ptr, dir, df and _pad1 (byte 30). */
-export const STATE_BYTE = offsetOf('state');
-export const DATA_OFFSET = offsetOf('data');
-export const VP_EPORT_OFFSET = offsetOf('vp_eport');

@@ -4,17 +4,31 @@
  * and bind each vCPU's vp_eport and the bufioreq port → serve requests → close in the safe order
  * (release the claim, disable, destroy; reference §6.4: destroy leaves claimed pages behind).
  */
-import { CONSTANTS, HVMMEM_VALUES, InputError, XenError, decodeStruct, type SharedPage, type XenBackend } from '@xenmem/abi-types';
+import {
+  CONST,
+  HVMMEM_IOREQ_SERVER,
+  InputError,
+  IOREQ_DATA_OFFSET,
+  IOREQ_PAGE_SIZE,
+  IOREQ_SIZE,
+  IOREQ_SLOTS_PER_PAGE,
+  IOREQ_STATE_BYTE,
+  STATE_IOREQ_INPROCESS,
+  STATE_IOREQ_READY,
+  STATE_IORESP_READY,
+  XenError,
+  decodeIoreqSlot,
+  decodeStruct,
+  ioreqSlotOffset,
+  withIoreqState,
+  type SharedPage,
+  type XenBackend,
+} from '@xenmem/abi-types';
 import type { DeviceModel } from './device-model.js';
 import { uint, uint64 } from './arguments.js';
 import { takeBufferedEntry } from './buffered-ring.js';
 import { EventChannels, type PortListener } from './event-channels.js';
 import {
-  DATA_OFFSET,
-  IOREQ_SIZE,
-  PAGE_SIZE,
-  SLOTS_PER_PAGE,
-  STATE_BYTE,
   requestFields,
   type BufferedIoreqRequest,
   type IoreqRequest,
@@ -52,16 +66,10 @@ interface BlockingEvents {
   waitForEvents(caller: number, timeoutMs: number, spinUs?: number): number;
 }
 
-const state = (name: string): number => CONSTANTS.ioreq_state.members.find((m) => m.name === name)!.value;
-const STATE_IOREQ_READY = state('ready');
-const STATE_IOREQ_INPROCESS = state('inprocess');
-const STATE_IORESP_READY = state('iorsp_ready');
-const resource = (name: string): number => CONSTANTS.resource.members.find((m) => m.name === name)!.value;
-const XENMEM_RESOURCE_IOREQ_SERVER = resource('ioreq_server');
-const FRAME_BUFIOREQ = resource('frame_bufioreq');
+const XENMEM_RESOURCE_IOREQ_SERVER = CONST.resource.ioreq_server;
+const FRAME_BUFIOREQ = CONST.resource.frame_bufioreq;
 /** XENMEM_resource_ioreq_server_frame_ioreq(n) is 1 + n (public/memory.h); only page 0 exists today. */
 const FRAME_IOREQ_0 = 1;
-const HVMMEM_IOREQ_SERVER = HVMMEM_VALUES.find((v) => v.names.some((n) => n.semantics === 'ioreq_server'))!.value;
 const BUFIOREQ_MODES = ['off', 'legacy', 'atomic'] as const;
 const PAGE_MODES = ['resource', 'gfns', 'auto'] as const;
 
@@ -340,10 +348,10 @@ export class IoreqServer implements AsyncDisposable {
         this.wake?.();
       },
     };
-    const page = this.pages.ioreq.read(0, PAGE_SIZE);
+    const page = this.pages.ioreq.read(0, IOREQ_PAGE_SIZE);
     // Every vCPU has a slot whose vp_eport Xen filled in at enable; port 0 is never an allocated channel.
-    for (let vcpu = 0; vcpu < SLOTS_PER_PAGE; vcpu++) {
-      const remote = decodeStruct('ioreq', page, vcpu * IOREQ_SIZE).vp_eport;
+    for (let vcpu = 0; vcpu < IOREQ_SLOTS_PER_PAGE; vcpu++) {
+      const remote = decodeIoreqSlot(page, vcpu).vp_eport;
       if (remote === 0) continue;
       const local = await this.channels.bind(this.domid, remote, listener);
       this.vcpuByPort.set(local, vcpu);
@@ -414,7 +422,7 @@ export class IoreqServer implements AsyncDisposable {
 
   /** The vCPU's request if its slot is STATE_IOREQ_READY, moved to INPROCESS; otherwise null. */
   private takeSlot(vcpu: number): SyncIoreqRequest | null {
-    const base = vcpu * IOREQ_SIZE;
+    const base = ioreqSlotOffset(vcpu);
     const slot = decodeStruct('ioreq', this.pages.ioreq.read(base, IOREQ_SIZE));
     if (slot.state !== STATE_IOREQ_READY) return null;
     this.setState(vcpu, STATE_IOREQ_INPROCESS);
@@ -434,7 +442,7 @@ export class IoreqServer implements AsyncDisposable {
       if (carriesData) {
         const bytes = new Uint8Array(8);
         new DataView(bytes.buffer).setBigUint64(0, value ?? allOnes(size), true);
-        this.pages.ioreq.write(base + DATA_OFFSET, bytes);
+        this.pages.ioreq.write(base + IOREQ_DATA_OFFSET, bytes);
       }
       // Data before state (QEMU: xen_wmb()), then the notification Xen's wait_for_io wakes on.
       this.setState(vcpu, STATE_IORESP_READY);
@@ -448,8 +456,8 @@ export class IoreqServer implements AsyncDisposable {
 
   /** Writes state:4 of a vCPU's slot, keeping the other bits of its byte. */
   private setState(vcpu: number, value: number): void {
-    const at = vcpu * IOREQ_SIZE + STATE_BYTE;
+    const at = ioreqSlotOffset(vcpu) + IOREQ_STATE_BYTE;
     const [byte] = this.pages.ioreq.read(at, 1);
-    this.pages.ioreq.write(at, Uint8Array.of(((byte ?? 0) & 0xf0) | value));
+    this.pages.ioreq.write(at, Uint8Array.of(withIoreqState(byte ?? 0, value)));
   }
 }

@@ -103,6 +103,19 @@ describe('validateSchema', () => {
       expect(problemsAfter((d) => set(d.transitions[3]!.rows[1]!.to, '2', 'EWHAT'))).toContainEqual({ path: 'transitions[3].rows[1].to.2', message: 'errno "EWHAT" is not in errno[]' });
     });
 
+    it('a limit source that does not name a file, a function and a release tag', () => {
+      const at = BASE.limits.findIndex((l) => l.id === 'maxTrackDirtyVramPages');
+      expect(problemsAfter((d) => set(d.limits[at]!, 'source', 'dm.c somewhere'))).toEqual([
+        { path: `limits[${at}].source`, message: '"dm.c somewhere" is not "<file> <function>[, <function>…] @ RELEASE-<x.y.z>"' },
+      ]);
+    });
+
+    it('the same limit twice from the same release', () => {
+      expect(problemsAfter((d) => d.limits.push(structuredClone(d.limits[0]!)))).toEqual([
+        { path: `limits[${BASE.limits.length}]`, message: 'limit id and first release "maxDmopBufs@4.9" already used by limits[0]' },
+      ]);
+    });
+
     it('an unknown class in a get_mem_type step', () => {
       expect(problemsAfter((d) => set(d.getMemType[0]!.steps[0]!, 'class', 'P2M_NOSUCH_TYPES'))).toContainEqual({
         path: 'getMemType[0].steps[0].class',

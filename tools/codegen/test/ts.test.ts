@@ -50,9 +50,24 @@ const schema: XenAbiSchema = {
       description: 'x',
     },
   ],
-  constants: [],
+  constants: [
+    {
+      name: 'domid',
+      header: 'xen.h',
+      visibility: 'public',
+      description: 'Special domain ids.',
+      members: [
+        { name: 'first_reserved', cName: 'DOMID_FIRST_RESERVED', value: 32752, firstRelease: '4.6' },
+        { name: 'self', cName: 'DOMID_SELF', value: 32752, firstRelease: '4.6' },
+      ],
+    },
+  ],
   bitPacks: [],
-  limits: [],
+  limits: [
+    { id: 'maxIoRanges', releases: { from: '4.6' }, value: 256, cName: 'MAX_NR_IO_RANGES', error: 'EINVAL', description: 'ranges' },
+    { id: 'maxDmopBufs', releases: { from: '4.6', to: '4.6' }, value: 2, description: 'bufs' },
+    { id: 'maxDmopBufs', releases: { from: '4.7' }, value: 3, description: 'bufs' },
+  ],
   ioreqServerIds: [],
   dmOpEntry: [],
   ioreqServerRules: [],
@@ -95,6 +110,30 @@ describe('TypeScript generator', () => {
     expect(fieldDoc({ name: 'id', offset: 0, size: 2, type: 'uint16', cType: 'ioservid_t', dir: 'in', description: 'The server (see */ below)' })).toBe(
       'The server (see *\\/ below). ioservid_t at offset 0, 2 bytes. Read by Xen.',
     );
+  });
+
+  it('emits every constant as a literal keyed by group and member name', () => {
+    expect(files['constants.ts']).toContain(
+      [
+        'export const CONST = {',
+        '  /** xen.h: Special domain ids. schema: constants[name=domid] */',
+        '  domid: {',
+        '    /** DOMID_FIRST_RESERVED (Xen 4.6+). schema: constants[name=domid].members[name=first_reserved] */',
+        '    first_reserved: 32752,',
+        '    /** DOMID_SELF (Xen 4.6+). schema: constants[name=domid].members[name=self] */',
+        '    self: 32752,',
+        '  },',
+        '} as const;',
+      ].join('\n'),
+    );
+  });
+
+  it('emits each constant\'s first release, keyed as CONST', () => {
+    expect(files['constants.ts']).toContain('export const CONST_FIRST_RELEASE = {\n  domid: { first_reserved: "4.6", self: "4.6" },\n} as const;');
+  });
+
+  it('emits the limit ids as one union, each id once', () => {
+    expect(files['constants.ts']).toContain('export type LimitId = "maxIoRanges" | "maxDmopBufs";');
   });
 
   it('turns C names into TypeScript names', () => {

@@ -2648,6 +2648,11 @@ pub const MAX_NR_IOREQ_SERVERS: u32 = 8;
 /// schema: `limits[id=maxIoRanges]`
 pub const MAX_NR_IO_RANGES: u32 = 256;
 
+/// Gfns the toolstack sets aside for ioreq server pages (`HVM_PARAM_NR_IOREQ_SERVER_PAGES`); a server that needs more than are free fails. Xen 4.5+; exceeding it gives ENOMEM.
+///
+/// schema: `limits[id=ioreqServerPages]`
+pub const NR_IOREQ_SERVER_PAGES: u32 = 8;
+
 /// A limit of the hypervisor over a range of releases.
 ///
 /// schema: `limits[]`
@@ -2679,6 +2684,13 @@ pub const LIMITS: &[Limit] = &[
     Limit { id: "maxIoreqServers", releases: ReleaseRange { from: Release::Xen4_11, to: None }, value: 8, c_name: Some("MAX_NR_IOREQ_SERVERS"), error: Some(Errno::ENOSPC), description: "ioreq server slots per domain" },
     Limit { id: "maxIoRanges", releases: ReleaseRange { from: Release::Xen4_6, to: None }, value: 256, c_name: Some("MAX_NR_IO_RANGES"), error: Some(Errno::ENOMEM), description: "ranges per rangeset of an ioreq server" },
     Limit { id: "vcpusPerIoreqPage", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 128, c_name: None, error: None, description: "ioreq slots in one 4 KiB shared page" },
+    Limit { id: "maxTrackDirtyVramPages", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 262144, c_name: None, error: Some(Errno::EINVAL), description: "pages one track_dirty_vram call may track: 1 GiB of 4 KiB pages (GB(1) >> PAGE_SHIFT)" },
+    Limit { id: "maxIsaIrq", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 15, c_name: None, error: Some(Errno::EINVAL), description: "highest ISA IRQ set_isa_irq_level and set_pci_link_route accept (0 … 15)" },
+    Limit { id: "maxPciDevice", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 31, c_name: None, error: Some(Errno::EINVAL), description: "highest PCI device number set_pci_intx_level accepts (bus 0 only)" },
+    Limit { id: "maxPciIntx", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 3, c_name: None, error: Some(Errno::EINVAL), description: "highest INTx pin set_pci_intx_level accepts (INTA … INTD)" },
+    Limit { id: "maxPciLink", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 3, c_name: None, error: Some(Errno::EINVAL), description: "highest PCI interrupt link set_pci_link_route accepts" },
+    Limit { id: "ioreqServerPages", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 8, c_name: Some("NR_IOREQ_SERVER_PAGES"), error: Some(Errno::ENOMEM), description: "gfns the toolstack sets aside for ioreq server pages (HVM_PARAM_NR_IOREQ_SERVER_PAGES); a server that needs more than are free fails" },
+    Limit { id: "ioreqServerPfnBase", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 1044471, c_name: None, error: None, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff7): libxl puts them just below its special pages; Xen takes the lowest free one" },
 ];
 
 /// The value of limit `id` at `release`, if recorded.

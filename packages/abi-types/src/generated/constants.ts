@@ -25,6 +25,166 @@ export type ConstantGroupName = keyof typeof CONSTANTS;
 /** The member names of a group, e.g. ConstantName<"bufioreq"> = "off" | "legacy" | "atomic". */
 export type ConstantName<G extends ConstantGroupName> = (typeof CONSTANTS)[G]["members"][number]["name"];
 
+/** Each constant by group and name, e.g. `CONST.ioreq_state.ready` is STATE_IOREQ_READY. schema: constants[] */
+export const CONST = {
+  /** hvm/hvm_op.h: handle_bufioreq values for create_ioreq_server. schema: constants[name=bufioreq] */
+  bufioreq: {
+    /** HVM_IOREQSRV_BUFIOREQ_OFF (Xen 4.6+). schema: constants[name=bufioreq].members[name=off] */
+    off: 0,
+    /** HVM_IOREQSRV_BUFIOREQ_LEGACY (Xen 4.6+). schema: constants[name=bufioreq].members[name=legacy] */
+    legacy: 1,
+    /** HVM_IOREQSRV_BUFIOREQ_ATOMIC (Xen 4.6+). schema: constants[name=bufioreq].members[name=atomic] */
+    atomic: 2,
+  },
+  /** hvm/hvm_op.h: Range types of the 4.5-4.8 HVMOP map_io_range_to_ioreq_server; replaced by XEN_DMOP_IO_RANGE_* with the same numbers. schema: constants[name=hvmop_io_range] */
+  hvmop_io_range: {
+    /** HVMOP_IO_RANGE_PORT (Xen 4.5+). schema: constants[name=hvmop_io_range].members[name=port] */
+    port: 0,
+    /** HVMOP_IO_RANGE_MEMORY (Xen 4.5+). schema: constants[name=hvmop_io_range].members[name=memory] */
+    memory: 1,
+    /** HVMOP_IO_RANGE_PCI (Xen 4.5+). schema: constants[name=hvmop_io_range].members[name=pci] */
+    pci: 2,
+  },
+  /** hvm/dm_op.h: Range types for map/unmap_io_range_to/from_ioreq_server. schema: constants[name=io_range] */
+  io_range: {
+    /** XEN_DMOP_IO_RANGE_PORT (Xen 4.9+). schema: constants[name=io_range].members[name=port] */
+    port: 0,
+    /** XEN_DMOP_IO_RANGE_MEMORY (Xen 4.9+). schema: constants[name=io_range].members[name=memory] */
+    memory: 1,
+    /** XEN_DMOP_IO_RANGE_PCI (Xen 4.9+). schema: constants[name=io_range].members[name=pci] */
+    pci: 2,
+  },
+  /** hvm/dm_op.h: Access flags for map_mem_type_to_ioreq_server; only write is accepted, and 0 releases the claim. schema: constants[name=mem_access] */
+  mem_access: {
+    /** XEN_DMOP_IOREQ_MEM_ACCESS_READ (Xen 4.9+). schema: constants[name=mem_access].members[name=read] */
+    read: 1,
+    /** XEN_DMOP_IOREQ_MEM_ACCESS_WRITE (Xen 4.9+). schema: constants[name=mem_access].members[name=write] */
+    write: 2,
+  },
+  /** hvm/dm_op.h: Flags of get_ioreq_server_info. schema: constants[name=get_info_flags] */
+  get_info_flags: {
+    /** XEN_DMOP_no_gfns (Xen 4.11+). schema: constants[name=get_info_flags].members[name=no_gfns] */
+    no_gfns: 1,
+  },
+  /** hvm/dm_op.h: Event types for inject_event. schema: constants[name=inject_event_type] */
+  inject_event_type: {
+    /** XEN_DMOP_EVENT_ext_int (Xen 4.9+). schema: constants[name=inject_event_type].members[name=ext_int] */
+    ext_int: 0,
+    /** XEN_DMOP_EVENT_nmi (Xen 4.9+). schema: constants[name=inject_event_type].members[name=nmi] */
+    nmi: 2,
+    /** XEN_DMOP_EVENT_hw_exc (Xen 4.9+). schema: constants[name=inject_event_type].members[name=hw_exc] */
+    hw_exc: 3,
+    /** XEN_DMOP_EVENT_sw_int (Xen 4.9+). schema: constants[name=inject_event_type].members[name=sw_int] */
+    sw_int: 4,
+    /** XEN_DMOP_EVENT_pri_sw_exc (Xen 4.9+). schema: constants[name=inject_event_type].members[name=pri_sw_exc] */
+    pri_sw_exc: 5,
+    /** XEN_DMOP_EVENT_sw_exc (Xen 4.9+). schema: constants[name=inject_event_type].members[name=sw_exc] */
+    sw_exc: 6,
+  },
+  /** hvm/dm_op.h: Cache attributes for pin_memory_cacheattr. schema: constants[name=mem_cacheattr] */
+  mem_cacheattr: {
+    /** XEN_DMOP_MEM_CACHEATTR_UC (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=uc] */
+    uc: 0,
+    /** XEN_DMOP_MEM_CACHEATTR_WC (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=wc] */
+    wc: 1,
+    /** XEN_DMOP_MEM_CACHEATTR_WT (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=wt] */
+    wt: 4,
+    /** XEN_DMOP_MEM_CACHEATTR_WP (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=wp] */
+    wp: 5,
+    /** XEN_DMOP_MEM_CACHEATTR_WB (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=wb] */
+    wb: 6,
+    /** XEN_DMOP_MEM_CACHEATTR_UCM (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=ucm] */
+    ucm: 7,
+    /** XEN_DMOP_DELETE_MEM_CACHEATTR (Xen 4.11+). schema: constants[name=mem_cacheattr].members[name=delete] */
+    delete: 4294967295,
+  },
+  /** hvm/ioreq.h: Direction of an ioreq. schema: constants[name=ioreq_dir] */
+  ioreq_dir: {
+    /** IOREQ_WRITE (Xen 4.5+). schema: constants[name=ioreq_dir].members[name=write] */
+    write: 0,
+    /** IOREQ_READ (Xen 4.5+). schema: constants[name=ioreq_dir].members[name=read] */
+    read: 1,
+  },
+  /** hvm/ioreq.h: States of an ioreq slot. schema: constants[name=ioreq_state] */
+  ioreq_state: {
+    /** STATE_IOREQ_NONE (Xen 4.5+). schema: constants[name=ioreq_state].members[name=none] */
+    none: 0,
+    /** STATE_IOREQ_READY (Xen 4.5+). schema: constants[name=ioreq_state].members[name=ready] */
+    ready: 1,
+    /** STATE_IOREQ_INPROCESS (Xen 4.5+). schema: constants[name=ioreq_state].members[name=inprocess] */
+    inprocess: 2,
+    /** STATE_IORESP_READY (Xen 4.5+). schema: constants[name=ioreq_state].members[name=iorsp_ready] */
+    iorsp_ready: 3,
+  },
+  /** hvm/ioreq.h: Kinds of ioreq. schema: constants[name=ioreq_type] */
+  ioreq_type: {
+    /** IOREQ_TYPE_PIO (Xen 4.5+). schema: constants[name=ioreq_type].members[name=pio] */
+    pio: 0,
+    /** IOREQ_TYPE_COPY (Xen 4.5+). schema: constants[name=ioreq_type].members[name=copy] */
+    copy: 1,
+    /** IOREQ_TYPE_PCI_CONFIG (Xen 4.5+). schema: constants[name=ioreq_type].members[name=pci_config] */
+    pci_config: 2,
+    /** IOREQ_TYPE_TIMEOFFSET (Xen 4.5+). schema: constants[name=ioreq_type].members[name=timeoffset] */
+    timeoffset: 7,
+    /** IOREQ_TYPE_INVALIDATE (Xen 4.5+). schema: constants[name=ioreq_type].members[name=invalidate] */
+    invalidate: 8,
+  },
+  /** hvm/ioreq.h: Size of the buffered ring. schema: constants[name=ioreq_buffer] */
+  ioreq_buffer: {
+    /** IOREQ_BUFFER_SLOT_NUM (Xen 4.5+). schema: constants[name=ioreq_buffer].members[name=slot_num] */
+    slot_num: 511,
+  },
+  /** memory.h: XENMEM_acquire_resource type and frame for ioreq server pages. schema: constants[name=resource] */
+  resource: {
+    /** XENMEM_resource_ioreq_server (Xen 4.11+). schema: constants[name=resource].members[name=ioreq_server] */
+    ioreq_server: 0,
+    /** XENMEM_resource_ioreq_server_frame_bufioreq (Xen 4.11+). schema: constants[name=resource].members[name=frame_bufioreq] */
+    frame_bufioreq: 0,
+  },
+  /** hvm/params.h: HVM parameters used by ioreq servers. schema: constants[name=hvm_param] */
+  hvm_param: {
+    /** HVM_PARAM_IOREQ_PFN (Xen 4.5+). schema: constants[name=hvm_param].members[name=ioreq_pfn] */
+    ioreq_pfn: 5,
+    /** HVM_PARAM_BUFIOREQ_PFN (Xen 4.5+). schema: constants[name=hvm_param].members[name=bufioreq_pfn] */
+    bufioreq_pfn: 6,
+    /** HVM_PARAM_IOREQ_SERVER_PFN (Xen 4.5+). schema: constants[name=hvm_param].members[name=ioreq_server_pfn] */
+    ioreq_server_pfn: 32,
+    /** HVM_PARAM_NR_IOREQ_SERVER_PAGES (Xen 4.5+). schema: constants[name=hvm_param].members[name=nr_ioreq_server_pages] */
+    nr_ioreq_server_pages: 33,
+  },
+  /** hvm/params.h: Tools-only HVM parameters used by ioreq servers. schema: constants[name=hvm_param_tools] */
+  hvm_param_tools: {
+    /** HVM_PARAM_BUFIOREQ_EVTCHN (Xen 4.5+). schema: constants[name=hvm_param_tools].members[name=bufioreq_evtchn] */
+    bufioreq_evtchn: 26,
+  },
+  /** xen.h: Special domain ids. schema: constants[name=domid] */
+  domid: {
+    /** DOMID_FIRST_RESERVED (Xen 4.5+). schema: constants[name=domid].members[name=first_reserved] */
+    first_reserved: 32752,
+    /** DOMID_SELF (Xen 4.5+). schema: constants[name=domid].members[name=self] */
+    self: 32752,
+  },
+} as const;
+
+/** The release whose headers first define each constant, keyed as `CONST`. schema: constants[].members[].firstRelease */
+export const CONST_FIRST_RELEASE = {
+  bufioreq: { off: "4.6", legacy: "4.6", atomic: "4.6" },
+  hvmop_io_range: { port: "4.5", memory: "4.5", pci: "4.5" },
+  io_range: { port: "4.9", memory: "4.9", pci: "4.9" },
+  mem_access: { read: "4.9", write: "4.9" },
+  get_info_flags: { no_gfns: "4.11" },
+  inject_event_type: { ext_int: "4.9", nmi: "4.9", hw_exc: "4.9", sw_int: "4.9", pri_sw_exc: "4.9", sw_exc: "4.9" },
+  mem_cacheattr: { uc: "4.11", wc: "4.11", wt: "4.11", wp: "4.11", wb: "4.11", ucm: "4.11", delete: "4.11" },
+  ioreq_dir: { write: "4.5", read: "4.5" },
+  ioreq_state: { none: "4.5", ready: "4.5", inprocess: "4.5", iorsp_ready: "4.5" },
+  ioreq_type: { pio: "4.5", copy: "4.5", pci_config: "4.5", timeoffset: "4.5", invalidate: "4.5" },
+  ioreq_buffer: { slot_num: "4.5" },
+  resource: { ioreq_server: "4.11", frame_bufioreq: "4.11" },
+  hvm_param: { ioreq_pfn: "4.5", bufioreq_pfn: "4.5", ioreq_server_pfn: "4.5", nr_ioreq_server_pages: "4.5" },
+  hvm_param_tools: { bufioreq_evtchn: "4.5" },
+  domid: { first_reserved: "4.5", self: "4.5" },
+} as const;
+
 /** Values packed from bit-fields, e.g. XEN_DMOP_PCI_SBDF. schema: bitPacks[] */
 export const BIT_PACKS = {
   hvmop_pci_sbdf: { cName: "HVMOP_PCI_SBDF", parts: [{ name: "s", shift: 16, width: 16 }, { name: "b", shift: 8, width: 8 }, { name: "d", shift: 3, width: 5 }, { name: "f", shift: 0, width: 3 }] },
@@ -55,15 +215,25 @@ export type ErrnoName = keyof typeof ERRNO;
 
 /** Limits by release. schema: limits[] */
 export const LIMITS = [
-  { id: "maxDmopBufs", releases: { from: "4.9", to: null }, value: 2, cName: null, error: "E2BIG", description: "buffers a dm_op accepts" },
-  { id: "setMemTypePreemptInterval", releases: { from: "4.6", to: null }, value: 256, cName: null, error: null, description: "set_mem_type checks for preemption every this many pages" },
-  { id: "hvmopOpMask", releases: { from: "4.6", to: "4.8" }, value: 255, cName: "HVMOP_op_mask", error: null, description: "HVMOP bits of the op word; the bits above carry a continuation's progress" },
-  { id: "mapMemTypeSweepStep", releases: { from: "4.9", to: null }, value: 256, cName: null, error: null, description: "gfns recalculated per step of the unmap sweep" },
-  { id: "modifiedMemoryPreemptInterval", releases: { from: "4.6", to: null }, value: 256, cName: null, error: null, description: "modified_memory checks for preemption every this many pages" },
-  { id: "maxIoreqServers", releases: { from: "4.11", to: null }, value: 8, cName: "MAX_NR_IOREQ_SERVERS", error: "ENOSPC", description: "ioreq server slots per domain" },
-  { id: "maxIoRanges", releases: { from: "4.6", to: null }, value: 256, cName: "MAX_NR_IO_RANGES", error: "ENOMEM", description: "ranges per rangeset of an ioreq server" },
-  { id: "vcpusPerIoreqPage", releases: { from: "4.5", to: null }, value: 128, cName: null, error: null, description: "ioreq slots in one 4 KiB shared page" },
+  { id: "maxDmopBufs", releases: { from: "4.9", to: null }, value: 2, cName: null, error: "E2BIG", description: "buffers a dm_op accepts", source: null },
+  { id: "setMemTypePreemptInterval", releases: { from: "4.6", to: null }, value: 256, cName: null, error: null, description: "set_mem_type checks for preemption every this many pages", source: null },
+  { id: "hvmopOpMask", releases: { from: "4.6", to: "4.8" }, value: 255, cName: "HVMOP_op_mask", error: null, description: "HVMOP bits of the op word; the bits above carry a continuation's progress", source: null },
+  { id: "mapMemTypeSweepStep", releases: { from: "4.9", to: null }, value: 256, cName: null, error: null, description: "gfns recalculated per step of the unmap sweep", source: null },
+  { id: "modifiedMemoryPreemptInterval", releases: { from: "4.6", to: null }, value: 256, cName: null, error: null, description: "modified_memory checks for preemption every this many pages", source: null },
+  { id: "maxIoreqServers", releases: { from: "4.11", to: null }, value: 8, cName: "MAX_NR_IOREQ_SERVERS", error: "ENOSPC", description: "ioreq server slots per domain", source: null },
+  { id: "maxIoRanges", releases: { from: "4.6", to: null }, value: 256, cName: "MAX_NR_IO_RANGES", error: "ENOMEM", description: "ranges per rangeset of an ioreq server", source: null },
+  { id: "vcpusPerIoreqPage", releases: { from: "4.5", to: null }, value: 128, cName: null, error: null, description: "ioreq slots in one 4 KiB shared page", source: null },
+  { id: "maxTrackDirtyVramPages", releases: { from: "4.9", to: null }, value: 262144, cName: null, error: "EINVAL", description: "pages one track_dirty_vram call may track: 1 GiB of 4 KiB pages (GB(1) >> PAGE_SHIFT)", source: "xen/arch/x86/hvm/dm.c track_dirty_vram @ RELEASE-4.9.0" },
+  { id: "maxIsaIrq", releases: { from: "4.9", to: null }, value: 15, cName: null, error: "EINVAL", description: "highest ISA IRQ set_isa_irq_level and set_pci_link_route accept (0 … 15)", source: "xen/arch/x86/hvm/dm.c set_isa_irq_level, set_pci_link_route @ RELEASE-4.9.0" },
+  { id: "maxPciDevice", releases: { from: "4.9", to: null }, value: 31, cName: null, error: "EINVAL", description: "highest PCI device number set_pci_intx_level accepts (bus 0 only)", source: "xen/arch/x86/hvm/dm.c set_pci_intx_level @ RELEASE-4.9.0" },
+  { id: "maxPciIntx", releases: { from: "4.9", to: null }, value: 3, cName: null, error: "EINVAL", description: "highest INTx pin set_pci_intx_level accepts (INTA … INTD)", source: "xen/arch/x86/hvm/dm.c set_pci_intx_level @ RELEASE-4.9.0" },
+  { id: "maxPciLink", releases: { from: "4.9", to: null }, value: 3, cName: null, error: "EINVAL", description: "highest PCI interrupt link set_pci_link_route accepts", source: "xen/arch/x86/hvm/dm.c set_pci_link_route @ RELEASE-4.9.0" },
+  { id: "ioreqServerPages", releases: { from: "4.5", to: null }, value: 8, cName: "NR_IOREQ_SERVER_PAGES", error: "ENOMEM", description: "gfns the toolstack sets aside for ioreq server pages (HVM_PARAM_NR_IOREQ_SERVER_PAGES); a server that needs more than are free fails", source: null },
+  { id: "ioreqServerPfnBase", releases: { from: "4.5", to: null }, value: 1044471, cName: null, error: null, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff7): libxl puts them just below its special pages; Xen takes the lowest free one", source: null },
 ] as const;
+
+/** A limit id, e.g. "maxDmopBufs": what `limitAt` takes. schema: limits[].id */
+export type LimitId = "maxDmopBufs" | "setMemTypePreemptInterval" | "hvmopOpMask" | "mapMemTypeSweepStep" | "modifiedMemoryPreemptInterval" | "maxIoreqServers" | "maxIoRanges" | "vcpusPerIoreqPage" | "maxTrackDirtyVramPages" | "maxIsaIrq" | "maxPciDevice" | "maxPciIntx" | "maxPciLink" | "ioreqServerPages" | "ioreqServerPfnBase";
 
 /** How ioreq server ids are allocated, by release. schema: ioreqServerIds[] */
 export const IOREQ_SERVER_IDS = [

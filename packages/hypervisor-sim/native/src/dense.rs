@@ -27,8 +27,9 @@
 //! recount, back to runs) costs ~0.3 ns/page: several passes, bounded by the ≤ 2 partly covered chunks
 //! of an operation.
 
-/// Internal p2m types (0–15): the bit masks of type sets are u16.
-pub const TYPES: usize = 16;
+/// Internal p2m types, as many as the schema lists; the bit masks of type sets are u16.
+pub const TYPES: usize = xenmem_abi::P2M_TYPE_COUNT;
+const _: () = assert!(TYPES <= u16::BITS as usize, "a set of p2m types is a u16 mask");
 
 /// Pages per block when counting into byte lanes (≤ 255, so a lane cannot overflow; a multiple of 16).
 const COUNT_BLOCK: usize = 240;

@@ -4,13 +4,14 @@
  * a connection restricted to a domain gets EPERM for anything naming another domain.
  */
 import {
-  CONSTANTS,
+  CONST,
   ERRNO,
   InputError,
   STRUCTS,
   XenError,
   dmOpByNumber,
   hvmOpByNumber,
+  limitEntries,
   type LayoutId,
   type SharedPage,
 } from '@xenmem/abi-types';
@@ -77,9 +78,9 @@ const EIO = 5;
 const EPERM = ERRNO.EPERM.value;
 const EINVAL = ERRNO.EINVAL.value;
 const ENOSYS = ERRNO.ENOSYS.value;
-const DOMID_FIRST_RESERVED = CONSTANTS.domid.members.find((m) => m.name === 'first_reserved')!.value;
-/** HVMOP_op_mask (≤4.8): the low byte is the op, the rest continuation state. */
-const HVMOP_OP_MASK = 0xff;
+const DOMID_FIRST_RESERVED = CONST.domid.first_reserved;
+/** HVMOP_op_mask (≤4.8, the releases that have one): the low bits are the op, the rest continuation state. */
+const HVMOP_OP_MASK = limitEntries('hvmopOpMask')[0]!.value;
 
 type Reply = { kind: number; payload: Uint8Array } | null;
 

@@ -5,17 +5,15 @@
  * a new range reports every page dirty. Later calls for the same range report the pages written since
  * (by the guest, or marked by modified_memory), clear them and write-protect them again. nr == 0 stops
  * tracking. modified_memory does nothing unless log-dirty is on (paging_mode_log_dirty), walks its
- * extents from the last one down, and checks for preemption every 256 pages.
+ * extents from the last one down, and checks for preemption every modifiedMemoryPreemptInterval pages.
  */
-import { STRUCTS, decodeStruct, p2mClassMembers, type ReleaseName } from '@xenmem/abi-types';
+import { STRUCTS, decodeStruct, limitAt, p2mClassMembers, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import { P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
 import type { DmOpContext, DmOpStep } from './context.js';
 
 const EXTENT_SIZE = STRUCTS.xen_dm_op_modified_memory_extent.size;
-/** track_dirty_vram refuses ranges above 1 GiB of pages (GB(1) >> PAGE_SHIFT in dm.c). */
-const MAX_VRAM_PAGES = 1 << 18;
 
 /**
  * Types whose gfn has a page that get_page_from_gfn returns, so marking it dirty does something: RAM that is
@@ -47,7 +45,7 @@ export function trackDirtyVram(ctx: DmOpContext): DmOpStep {
   if (payload.pad !== 0) return { rc: fail('EINVAL') };
   const nr = payload.nr as number;
   const first = payload.first_pfn as bigint;
-  if (nr > MAX_VRAM_PAGES) return { rc: fail('EINVAL') };
+  if (nr > limitAt('maxTrackDirtyVramPages', ctx.release)!.value) return { rc: fail('EINVAL') };
   const bitmap = bufs[1]!;
   const size = Math.ceil(nr / 8);
   if (size > bitmap.length) return { rc: fail('EINVAL') };
@@ -86,7 +84,7 @@ export function modifiedMemory(ctx: DmOpContext): DmOpStep {
   let pfnsDone = payload.opaque as number;
   const extents = bufs[1] ?? new Uint8Array(0); // Xen's second descriptor is zero-sized when not given
   if (Math.floor(extents.byteLength / EXTENT_SIZE) < remaining) return { rc: fail('EINVAL'), progress: 0 };
-  const interval = hv.preemptInterval;
+  const interval = limitAt('modifiedMemoryPreemptInterval', ctx.release)!.value;
   let batchLeft = interval;
   let progress = 0;
   // On an error the header goes back with nr_extents = index + 1 of the failing extent (reference §2.2).

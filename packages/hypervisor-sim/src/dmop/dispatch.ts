@@ -11,7 +11,7 @@
  *  7. header pad ≠ 0 → EINVAL; an op this release or architecture lacks → EOPNOTSUPP
  *  8. the op; on 0 or ERESTART a non-const op's payload is copied back.
  */
-import { DMOPS, DM_OP_ENTRY, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, limitAt, releaseInRange, type ErrnoName, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { DMOPS, DM_OP_ENTRY, DM_OP_HEADER, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, layoutAt, limitAt, type ErrnoName, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Host } from '../host.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
@@ -20,7 +20,7 @@ import { modifiedMemory, trackDirtyVram } from './dirty.js';
 import { injectEvent, injectMsi, nrVcpus, pinMemoryCacheattr, relocateMemory, remoteShutdown, setIsaIrqLevel, setPciIntxLevel, setPciLinkRoute } from './outside-model.js';
 import { IOREQ_SERVER_HANDLERS } from './ioreq-server.js';
 
-const HEADER = 8;
+const HEADER = DM_OP_HEADER;
 const WHOLE_OP = STRUCTS.xen_dm_op.size;
 
 const HANDLERS: Record<string, DmOpHandler> = {
@@ -48,20 +48,6 @@ function opsAt(release: ReleaseName): DmOpInfo[] {
   let ops = OPS_AT.get(release);
   if (!ops) OPS_AT.set(release, (ops = DMOPS.filter((o) => dmOpExistsAt(o, release))));
   return ops;
-}
-
-const LAYOUT_AT = new Map<string, LayoutId>();
-
-/** The layout id of a struct at a release (older layouts are named `name@from`); looked up once per pair. */
-export function layoutAt(structName: string, release: ReleaseName): LayoutId {
-  const key = `${structName}@@${release}`;
-  let id = LAYOUT_AT.get(key);
-  if (id === undefined) {
-    const hit = Object.entries(STRUCTS).find(([, l]) => l.name === structName && releaseInRange(release, l.releases));
-    if (!hit) throw new Error(`schema has no layout of ${structName} at ${release}`);
-    LAYOUT_AT.set(key, (id = hit[0] as LayoutId));
-  }
-  return id;
 }
 
 /** Every buffer is readable memory (an index loop: holes in a sparse array count as bad addresses). */

@@ -2,7 +2,7 @@
  * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), reference §6.4–6.5, with the
  * per-release differences read from the schema (ioreqServerRules, ioreqServerIds, limits).
  */
-import { CONSTANTS, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, limitAt, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, HVMMEM_IOREQ_SERVER, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, limitAt, type LimitId, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Host } from '../host.js';
@@ -13,13 +13,12 @@ import { nonZeroPad } from '../payload.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
 
-const HVMMEM_IOREQ_SERVER = 4;
 const RANGE_TYPES: readonly number[] = CONSTANTS.io_range.members.map((m) => m.value);
-const ACCESS_WRITE = CONSTANTS.mem_access.members.find((m) => m.name === 'write')!.value;
-const NO_GFNS = CONSTANTS.get_info_flags.members.find((m) => m.name === 'no_gfns')!.value;
+const ACCESS_WRITE = CONST.mem_access.write;
+const NO_GFNS = CONST.get_info_flags.no_gfns;
 const MAX_BUFIOREQ = Math.max(...CONSTANTS.bufioreq.members.map((m) => m.value));
 
-function limit(id: string, release: ReleaseName): number {
+function limit(id: LimitId, release: ReleaseName): number {
   return limitAt(id, release)!.value;
 }
 

@@ -3,7 +3,7 @@
  * memory relocation, cache attributes). They get Xen's argument checks and, when those pass, are
  * recorded in the domain's event log, which scenarios and `xenmem sim inspect` can read.
  */
-import { CONSTANTS } from '@xenmem/abi-types';
+import { CONSTANTS, limitAt, type LimitId } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import { nonZeroPad } from '../payload.js';
 import type { DmOpContext, DmOpStep } from './context.js';
@@ -14,25 +14,29 @@ function record(ctx: DmOpContext, op: string): DmOpStep {
   return { rc: OK };
 }
 
+/** The highest value a range check of these ops lets through (schema: limits[]). */
+function max(ctx: DmOpContext, id: LimitId): number {
+  return limitAt(id, ctx.release)!.value;
+}
 
 /** set_pci_intx_level: only segment 0, bus 0, device ≤ 31, INTx A–D, level 0 or 1. */
 export function setPciIntxLevel(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { domain: number; bus: number; device: number; intx: number; level: number };
-  if (p.domain !== 0 || p.bus !== 0 || p.device > 0x1f || p.intx > 3 || p.level > 1) return { rc: fail('EINVAL') };
+  if (p.domain !== 0 || p.bus !== 0 || p.device > max(ctx, 'maxPciDevice') || p.intx > max(ctx, 'maxPciIntx') || p.level > 1) return { rc: fail('EINVAL') };
   return record(ctx, 'set_pci_intx_level');
 }
 
 /** set_isa_irq_level: IRQ 0–15, level 0 or 1. */
 export function setIsaIrqLevel(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { isa_irq: number; level: number };
-  if (p.isa_irq > 15 || p.level > 1) return { rc: fail('EINVAL') };
+  if (p.isa_irq > max(ctx, 'maxIsaIrq') || p.level > 1) return { rc: fail('EINVAL') };
   return record(ctx, 'set_isa_irq_level');
 }
 
 /** set_pci_link_route: link 0–3, ISA IRQ 0–15 (0 disables the route). */
 export function setPciLinkRoute(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { link: number; isa_irq: number };
-  if (p.link > 3 || p.isa_irq > 15) return { rc: fail('EINVAL') };
+  if (p.link > max(ctx, 'maxPciLink') || p.isa_irq > max(ctx, 'maxIsaIrq')) return { rc: fail('EINVAL') };
   return record(ctx, 'set_pci_link_route');
 }
 

@@ -13,7 +13,7 @@
  * - buffered: a write goes into the ring and the ring's port is notified; it never gets a response. Without
  *   an attached device model the handler sees it and the ring is drained at once.
  */
-import { CONSTANTS } from '@xenmem/abi-types';
+import { CONST, CONSTANTS } from '@xenmem/abi-types';
 import type { IoreqRecord, IoreqTypeName } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
 import type { Host } from '../host.js';
@@ -37,7 +37,7 @@ const U64 = (1n << 64n) - 1n;
 const allOnes = (size: number) => (size >= 8 ? U64 : (1n << BigInt(8 * size)) - 1n);
 const TYPE_NUMBER = Object.fromEntries(CONSTANTS.ioreq_type.members.map((m) => [m.name, m.value])) as Record<IoreqTypeName, number>;
 const DIR_NUMBER = Object.fromEntries(CONSTANTS.ioreq_dir.members.map((m) => [m.name, m.value])) as Record<'read' | 'write', number>;
-const BUFIOREQ_ATOMIC = CONSTANTS.bufioreq.members.find((m) => m.name === 'atomic')!.value;
+const BUFIOREQ_ATOMIC = CONST.bufioreq.atomic;
 
 /** Whether a device model is attached to a server's synchronous path for a vCPU. */
 export function syncAttached(hv: Host, domain: Domain, s: IoreqServer, vcpu: number): boolean {

@@ -4,14 +4,14 @@
  * memory range (honouring the direction flag from 4.12), and a config-space access through 0xcfc with
  * CF8 enabled must name an SBDF in a PCI range, in which case the request becomes IOREQ_TYPE_PCI_CONFIG.
  */
-import { IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, type ReleaseName } from '@xenmem/abi-types';
 import { type IoreqTypeName } from '@xenmem/sim-protocol';
 import type { Domain } from '../domain.js';
-import { rangesetContains, type IoreqServer } from '../ioreq/server.js';
+import { rangesetContains, type IoreqServer, type RangeType } from '../ioreq/server.js';
 
-const RANGE_PORT = 0;
-const RANGE_MEMORY = 1;
-const RANGE_PCI = 2;
+const RANGE_PORT = CONST.io_range.port;
+const RANGE_MEMORY = CONST.io_range.memory;
+const RANGE_PCI = CONST.io_range.pci;
 const CF8_PORT = 0xcf8n;
 const CFC_PORT = 0xcfcn;
 const CF8_ENABLED = 0x80000000;
@@ -30,7 +30,7 @@ export function serversInOrder(domain: Domain, release: ReleaseName): IoreqServe
 
 export function selectServer(domain: Domain, release: ReleaseName, kind: 'pio' | 'copy', addr: bigint, size: number, count: number, df: boolean): Selected | undefined {
   const honourDf = entryAt(IOREQ_SERVER_RULES, release)!.honourDf;
-  let rangeType = kind === 'pio' ? RANGE_PORT : RANGE_MEMORY;
+  let rangeType: RangeType = kind === 'pio' ? RANGE_PORT : RANGE_MEMORY;
   let matchAddr = addr;
   if (kind === 'pio' && (addr & ~3n) === CFC_PORT && (domain.pciCf8 & CF8_ENABLED) !== 0) {
     const sbdf = BigInt((domain.pciCf8 & 0x00ffff00) >>> 8);

@@ -1,37 +1,28 @@
 /**
- * The buffered ioreq ring (reference §3, §6.8 `ioreq_send_buffered`): a write of 1, 2 or 4 bytes takes one
+ * The buffered ioreq ring, Xen's side (ioreq_send_buffered; hvm_send_buffered_ioreq in older releases): a write of 1, 2 or 4 bytes takes one
  * `buf_ioreq` slot, 8 bytes take two (the second carries the high 32 bits). The slot is
  * `write_pointer % 511`; when `write_pointer − read_pointer ≥ 511 − qw` the ring is full and the send is
  * refused (the caller falls back to the synchronous path). In ATOMIC mode Xen then canonicalises both
  * pointers, subtracting the same multiple of 511 once read_pointer has passed 511.
  */
-import { CONSTANTS, decodeStruct, encodeStructAt, sizeOf, type BufIoreq } from '@xenmem/abi-types';
+import {
+  CONST,
+  IOREQ_BUFFER_SLOT_NUM,
+  bufferedPointers as ringPointers,
+  decodeBufferedSlot,
+  encodeBufferedSlot,
+  setBufferedPointers as setPointers,
+  type BufIoreq,
+} from '@xenmem/abi-types';
 
-export const IOREQ_BUFFER_SLOT_NUM = CONSTANTS.ioreq_buffer.members.find((m) => m.name === 'slot_num')!.value;
-const SLOTS_OFFSET = 8; // buffered_iopage.buf_ioreq
-const SLOT_SIZE = sizeOf('buf_ioreq');
-const IOREQ_WRITE = CONSTANTS.ioreq_dir.members.find((m) => m.name === 'write')!.value;
+export { IOREQ_BUFFER_SLOT_NUM, ringPointers };
+const IOREQ_WRITE = CONST.ioreq_dir.write;
 /** buf_ioreq.size: log2 of the access size. */
 const SIZE_CODE: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
 
-function view(page: Uint8Array): DataView {
-  return new DataView(page.buffer, page.byteOffset, page.byteLength);
-}
-
-export function ringPointers(page: Uint8Array): { read: number; write: number } {
-  const v = view(page);
-  return { read: v.getUint32(0, true), write: v.getUint32(4, true) };
-}
-
-function setPointers(page: Uint8Array, read: number, write: number): void {
-  const v = view(page);
-  v.setUint32(0, read >>> 0, true);
-  v.setUint32(4, write >>> 0, true);
-}
-
 /** The slot at an index (0 … 510). */
 export function ringSlot(page: Uint8Array, index: number): BufIoreq {
-  return decodeStruct('buf_ioreq', page, SLOTS_OFFSET + index * SLOT_SIZE);
+  return decodeBufferedSlot(page, index);
 }
 
 /**
@@ -45,8 +36,8 @@ export function ringPut(page: Uint8Array, atomic: boolean, req: { type: number; 
   const { read, write } = ringPointers(page);
   if (((write - read) >>> 0) >= IOREQ_BUFFER_SLOT_NUM - qw) return false;
   const slot = { type: req.type, dir: IOREQ_WRITE, size: code, addr: Number(req.addr & 0xfffffn), data: Number(req.data & 0xffffffffn) };
-  encodeStructAt('buf_ioreq', slot, page, SLOTS_OFFSET + (write % IOREQ_BUFFER_SLOT_NUM) * SLOT_SIZE);
-  if (qw) encodeStructAt('buf_ioreq', { ...slot, data: Number((req.data >> 32n) & 0xffffffffn) }, page, SLOTS_OFFSET + ((write + 1) % IOREQ_BUFFER_SLOT_NUM) * SLOT_SIZE);
+  encodeBufferedSlot(page, write, slot);
+  if (qw) encodeBufferedSlot(page, write + 1, { ...slot, data: Number((req.data >> 32n) & 0xffffffffn) });
   setPointers(page, read, write + 1 + qw);
   if (atomic) {
     // Canonicalise so neither pointer overflows (done with a cmpxchg on ptrs.full in Xen).

@@ -4,7 +4,10 @@
  * event channels, its two pages (ioreq/pages.ts, ioreq/ring.ts), and where they are reached from (guest
  * gfns or acquire_resource frames).
  */
-export type RangeType = 0 | 1 | 2; // XEN_DMOP_IO_RANGE_PORT / _MEMORY / _PCI
+import type { CONST } from '@xenmem/abi-types';
+
+/** XEN_DMOP_IO_RANGE_PORT / _MEMORY / _PCI. */
+export type RangeType = (typeof CONST.io_range)[keyof typeof CONST.io_range];
 
 export interface Range {
   start: bigint;

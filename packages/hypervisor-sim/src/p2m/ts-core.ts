@@ -15,10 +15,11 @@
  * Argument checks and their messages are shared word for word with the addon (native/src/args.rs),
  * and the JS-type checks here are reused by the native wrapper, so both cores throw the same errors.
  */
+import { SET_MEM_TYPE_NR_MAX } from '@xenmem/abi-types';
 import { P2M_INVALID, P2M_TYPE_COUNT, type OutcomeTable, type P2mCore, type P2mRun, type P2mTable, type RetypeResult } from './core.js';
 
 /** Highest maxGpfn: a call's `nr` is 32-bit, so a domain holds at most 2^32 pages. */
-const MAX_MAX_GPFN = 2 ** 32 - 1;
+const MAX_MAX_GPFN = SET_MEM_TYPE_NR_MAX;
 
 // ---- argument checks (shared wording with native/src/args.rs) ----
 

@@ -6,7 +6,8 @@
  */
 import {
   BIT_PACKS,
-  CONSTANTS,
+  CONST,
+  SET_MEM_TYPE_NR_MAX,
   InputError,
   RELEASES,
   STRUCTS,
@@ -175,8 +176,8 @@ export type PrepareResult =
       problems: ScenarioProblem[];
     };
 
-const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
-const MAX_GPFN = 0xffffffff;
+const DOMID_SELF = CONST.domid.self;
+const MAX_GPFN = SET_MEM_TYPE_NR_MAX;
 const HVMOP_GET_MEM_TYPE = hvmOpByName('get_mem_type').value;
 
 /** The message of an InputError without its leading argument name. */
@@ -398,7 +399,7 @@ function ioRangeFields(c: StepChecker, fields: Record<string, unknown>): void {
   c.keyOf.type = 'type';
   const pciParts = ['segment', 'bus', 'device', 'function'].filter((key) => c.has(key));
   if (pciParts.length) {
-    if (fields.type !== constantValue('io_range', 'pci')) c.problem(pciParts[0]!, 'segment/bus/device/function describe a PCI device: use them with type "pci"');
+    if (fields.type !== CONST.io_range.pci) c.problem(pciParts[0]!, 'segment/bus/device/function describe a PCI device: use them with type "pci"');
     if (c.has('start') || c.has('end')) c.problem(null, 'give start/end or segment/bus/device/function, not both');
     let sbdf = 0n;
     for (const part of PCI_SBDF) {

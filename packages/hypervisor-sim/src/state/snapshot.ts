@@ -23,6 +23,7 @@ import { Hypervisor } from '../hypervisor.js';
 import { GfnPool } from '../domain.js';
 import { setSlotPort } from '../ioreq/pages.js';
 import type { IoreqServer, Range } from '../ioreq/server.js';
+import { P2M_TYPE_COUNT } from '../p2m/core.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_RW } from '../p2m-types.js';
 
 export const STATE_FORMAT = 'xenmem-sim-state';
@@ -214,7 +215,7 @@ export async function restore(hv: Hypervisor, state: HypervisorState): Promise<v
     };
     let at = 0;
     for (const [first, count, type] of ds.p2m) {
-      if (!isInt(first) || !isInt(count) || !isInt(type) || first < at || count < 1 || first + count - 1 > ds.maxGpfn || type < 0 || type > 15)
+      if (!isInt(first) || !isInt(count) || !isInt(type) || first < at || count < 1 || first + count - 1 > ds.maxGpfn || type < 0 || type >= P2M_TYPE_COUNT)
         bad(`p2m run ${first}+${count}`, 'is not an ordered run inside the domain');
       d.p2m.set(first, count, type);
       at = first + count;

@@ -20,9 +20,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { DMOPS, ERRNO, HVMOPS, RELEASES, STRUCTS, releaseInRange, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { DMOPS, ERRNO, HVMOPS, RELEASES, STRUCTS, layoutAt, releaseInRange, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
 import { Hypervisor, type P2mCore } from '../../src/index.js';
-import { layoutAt } from '../../src/dmop/dispatch.js';
 import { P2M_IOREQ_SERVER } from '../../src/p2m-types.js';
 import { CORES, claim, dm } from '../hypervisor/harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeStruct } from '@xenmem/abi-types';
+import { LIMITS, encodeStruct } from '@xenmem/abi-types';
 import { CORES, ERR, dm, hypervisor } from './harness.js';
 
 const extents = (...list: { first_pfn: bigint; nr: number }[]) => {
@@ -56,5 +56,23 @@ describe.each(CORES)('log-dirty: track_dirty_vram and modified_memory (%s core)'
     expect(r).toMatchObject({ rc: 0, continuations: 2, progress: 600 });
     // dm.c treats a successful modified_memory as const: buf[0] keeps what the last continuation wrote.
     expect(r.out).toMatchObject({ nr_extents: 1, opaque: 212 });
+  });
+
+  it("modified_memory checks preemption at its own interval (schema: modifiedMemoryPreemptInterval), not set_mem_type's", async () => {
+    // Both intervals are 256 in every release Xen has had, so the test gives modified_memory's another value
+    // for its duration: a handler that read set_mem_type's would still stop every 256 pages.
+    const entry = LIMITS.find((l) => l.id === 'modifiedMemoryPreemptInterval') as unknown as { value: number };
+    const saved = entry.value;
+    entry.value = 100;
+    try {
+      const hv = await hypervisor(core, '4.22', 'always');
+      await dm(hv, 'track_dirty_vram', { first_pfn: 0n, nr: 8 }, { extra: new Uint8Array(1) });
+      const r = await dm(hv, 'modified_memory', { nr_extents: 2 }, { extra: extents({ first_pfn: 0x1000n, nr: 300 }, { first_pfn: 0x2000n, nr: 300 }) });
+      // A check after every 100 pages while extents are left: 5 of them across the 600 pages.
+      expect(r).toMatchObject({ rc: 0, continuations: 5, progress: 600 });
+      expect(r.out).toMatchObject({ nr_extents: 1, opaque: 200 });
+    } finally {
+      entry.value = saved;
+    }
   });
 });

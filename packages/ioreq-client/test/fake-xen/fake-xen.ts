@@ -6,7 +6,7 @@
  * can assert the sequence a client produced. Until the simulator grows acquire_resource and event channels,
  * the IoreqServer tests run against this.
  */
-import { CONSTANTS, ERRNO, decodeDmOp, dmOpByName, type LayoutId, decodeStruct, encodeStructAt, type ErrnoName, type HypercallOutcome, type SharedPage, type XenBackend } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, ERRNO, decodeDmOp, decodeIoreqSlot, encodeIoreqSlot, ioreqSlotOffset, ioreqSlotState, setIoreqSlotState, dmOpByName, type LayoutId, decodeStruct, encodeStructAt, type ErrnoName, type HypercallOutcome, type SharedPage, type XenBackend } from '@xenmem/abi-types';
 
 export const GUEST = 1;
 /** The ioreq-server gfn pool the simulator uses too (HVM_PARAM_IOREQ_SERVER_PFN): 0xfeff7 upwards. */
@@ -16,8 +16,7 @@ export const FIRST_LOCAL_PORT = 10;
 
 const PAGE = 4096;
 const SLOT_NUM = 511;
-const st = (name: string) => CONSTANTS.ioreq_state.members.find((m) => m.name === name)!.value;
-const [NONE, READY, INPROCESS, IORESP_READY] = [st('none'), st('ready'), st('inprocess'), st('iorsp_ready')];
+const { none: NONE, ready: READY, inprocess: INPROCESS, iorsp_ready: IORESP_READY } = CONST.ioreq_state;
 const TYPES = CONSTANTS.ioreq_type.members;
 
 /** One entry of the fake's log: the op in Xen's words and what it was given / returned. */
@@ -182,7 +181,7 @@ export class FakeXen implements XenBackend {
             s.ioreq.bytes.fill(0);
             s.ring?.bytes.fill(0);
           }
-          s.vcpuPorts.forEach((port, vcpu) => encodeStructAt('ioreq', { vp_eport: port }, s.ioreq.bytes, vcpu * 32));
+          s.vcpuPorts.forEach((port, vcpu) => encodeStructAt('ioreq', { vp_eport: port }, s.ioreq.bytes, ioreqSlotOffset(vcpu)));
         }
         return this.done(name, { id: s.id, enabled: p.enabled });
       case 'destroy_ioreq_server':
@@ -251,7 +250,7 @@ export class FakeXen implements XenBackend {
     this.done('notify', { localPort });
     for (const w of [...this.waiters]) {
       if (w.server.vcpuPorts[w.vcpu] !== remote) continue;
-      const slot = decodeStruct('ioreq', w.server.ioreq.bytes, w.vcpu * 32);
+      const slot = decodeIoreqSlot(w.server.ioreq.bytes, w.vcpu);
       if (slot.state === READY || slot.state === INPROCESS) continue; // not answered yet: keep waiting
       this.waiters.splice(this.waiters.indexOf(w), 1);
       if (slot.state !== IORESP_READY) {
@@ -259,7 +258,7 @@ export class FakeXen implements XenBackend {
         continue;
       }
       // The response is taken and the slot returned to NONE.
-      encodeStructAt('ioreq', { ...slot, state: NONE }, w.server.ioreq.bytes, w.vcpu * 32);
+      encodeIoreqSlot(w.server.ioreq.bytes, w.vcpu, { ...slot, state: NONE });
       w.resolve(slot.data);
     }
     return 0;
@@ -298,14 +297,14 @@ export class FakeXen implements XenBackend {
   ioreq(serverId: number, vcpu: number, r: SyncRequest): Promise<bigint> {
     const s = this.servers.get(serverId);
     if (!s || !s.enabled) throw new Error(`server ${serverId} is not enabled`);
-    const at = vcpu * 32;
+    const at = ioreqSlotOffset(vcpu);
     const slot = decodeStruct('ioreq', s.ioreq.bytes, at);
     if (slot.state !== NONE || slot.vp_eport !== s.vcpuPorts[vcpu]) throw new Error('device model set bad IO state');
     encodeStructAt('ioreq', {
       addr: r.addr, data: r.data ?? 0n, count: r.count ?? 1, size: r.size, vp_eport: slot.vp_eport, state: NONE,
       data_is_ptr: r.dataIsPtr ? 1 : 0, dir: r.dir === 'read' ? 1 : 0, df: r.df ? 1 : 0, type: TYPES.find((t) => t.name === r.type)!.value,
     }, s.ioreq.bytes, at);
-    s.ioreq.bytes[at + 30] = (s.ioreq.bytes[at + 30]! & 0xf0) | READY;
+    setIoreqSlotState(s.ioreq.bytes, vcpu, READY);
     const done = new Promise<bigint>((resolve, reject) => this.waiters.push({ server: s, vcpu, resolve, reject }));
     this.sendEvent(s.vcpuPorts[vcpu]!);
     return done;
@@ -314,7 +313,7 @@ export class FakeXen implements XenBackend {
   /** Sets a slot's state directly (to show what the device model does with a slot not in READY). */
   setSlotState(serverId: number, vcpu: number, state: number): void {
     const s = this.servers.get(serverId)!;
-    s.ioreq.bytes[vcpu * 32 + 30] = (s.ioreq.bytes[vcpu * 32 + 30]! & 0xf0) | state;
+    setIoreqSlotState(s.ioreq.bytes, vcpu, state);
   }
 
   /** Notifies a vCPU's port without a request (a spurious event). */
@@ -355,6 +354,6 @@ export class FakeXen implements XenBackend {
 
   /** A vCPU slot's state as the device model left it. */
   slotState(serverId: number, vcpu: number): number {
-    return decodeStruct('ioreq', this.servers.get(serverId)!.ioreq.bytes, vcpu * 32).state;
+    return ioreqSlotState(this.servers.get(serverId)!.ioreq.bytes, vcpu);
   }
 }

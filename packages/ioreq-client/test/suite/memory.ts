@@ -3,11 +3,11 @@
  * modified_memory(_bulk), relocate_memory, pin_memory_cacheattr.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONSTANTS } from '@xenmem/abi-types';
+import { CONST } from '@xenmem/abi-types';
 import { DM_DOMAIN, DM_GUEST, GUEST, MAX_GPFN, NO_DOMAIN, PV_GUEST, SHADOW_GUEST, expectInputError, expectLastEvent, expectXenError, fixture, type Fixture, type MakeBackend, type SuiteRelease } from './fixture.js';
 import { dmPayload, hvmArg } from './recording.js';
 
-const DOMID_SELF = CONSTANTS.domid.members.find((m) => m.name === 'self')!.value;
+const DOMID_SELF = CONST.domid.self;
 
 export function memoryTests(make: MakeBackend, release: SuiteRelease): void {
   describe('memory', () => {
