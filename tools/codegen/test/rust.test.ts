@@ -363,7 +363,7 @@ describe('Rust generator on the real schema', () => {
   if (!loaded.ok) throw new Error(`schema/xen-abi.json is invalid: ${JSON.stringify(loaded.problems)}`);
   const real = rust(loaded.schema);
 
-  // Whether it compiles is `cargo test --manifest-path packages/abi-types/rust/Cargo.toml`'s job.
+  // Whether it compiles is `cargo test -p xenmem-abi`'s job.
   it('checks the size and alignment of every struct and defines every hvmmem name and op', () => {
     for (const st of loaded.schema.structs) expect(real).toMatch(new RegExp(`assert!\\(core::mem::size_of::<${st.name}(_\\d+_\\d+)?>\\(\\) == ${st.size}\\);`));
     for (const v of loaded.schema.hvmmemTypes) for (const n of v.names) expect(real).toContain(`pub const ${n.cName}: u16 = ${v.value};`);

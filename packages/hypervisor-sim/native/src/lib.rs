@@ -1,8 +1,8 @@
 //! The napi-rs binding of the p2m core: class `P2mTable`, one instance per domain. The contract is
 //! `P2mTable` in packages/hypervisor-sim/src/p2m/core.ts; src/p2m/native-core.ts adapts this class
-//! to it. Every number arrives as an f64 and is checked here (args.rs, over the crate xenmem-napi both
-//! addons share); a bad one is an `InvalidArg`
-//! error, use after dispose() a `GenericFailure`. Bulk data crosses as one typed array per call.
+//! to it. Every number arrives as an f64 and is checked here (args.rs, over crates/xenmem-napi, which
+//! both addons share); a bad one is an `InvalidArg` error, use after dispose() a `GenericFailure`. Bulk
+//! data crosses as one typed array per call.
 //! A panic is caught and returned as an error, never unwound into Node; a table that panicked while
 //! changing is dropped, since it may be half-changed.
 
