@@ -5,8 +5,9 @@
  *     workspace lists it in dependencies, optionalDependencies or peerDependencies, and package-lock.json
  *     marks it (and so everything it pulls in) dev-only.
  *  2. `npm audit --omit=dev --json`: any advisory against a production dependency fails.
- *  3. `cargo audit --json` in each Rust crate (its Cargo.lock), when `cargo audit --version` works; without
- *     cargo-audit this part is skipped with a notice saying what would run. Any vulnerability or advisory
+ *  3. `cargo audit --json` of the Cargo workspace (its one Cargo.lock, at the root, covering every Rust crate),
+ *     when `cargo audit --version` works; without cargo-audit this part is skipped with a notice saying what
+ *     would run. Any vulnerability or advisory
  *     warning (unmaintained, unsound, notice) fails; yanked crates are reported only.
  *
  * Exit code: 0 clean; 1 an advisory or a misplaced dependency was found; 2 a check could not run (no
@@ -17,12 +18,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_ONLY = ['typescript-json-schema'];
-const CRATES = ['packages/hypervisor-sim/native', 'packages/abi-types/rust'];
+/** The Cargo workspace's one lock file: it pins the crates of every member (the root Cargo.toml lists them). */
+const CARGO_LOCK = 'Cargo.lock';
 const PROD_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'];
 
 let found = 0; // advisories or misplaced dependencies
@@ -87,38 +89,31 @@ function npmAudit() {
   }
 }
 
-/** 3. cargo audit of each crate's Cargo.lock, if cargo-audit is installed. */
+/** 3. cargo audit of the workspace's Cargo.lock, if cargo-audit is installed. */
 function cargoAudit() {
   const version = run('cargo', ['audit', '--version']);
   if (version.status !== 0) {
-    log(`note  cargo-audit is not installed (\`cargo install cargo-audit --locked\`); would run \`cargo audit --json\` in ${CRATES.join(', ')}`);
+    log(`note  cargo-audit is not installed (\`cargo install cargo-audit --locked\`); would run \`cargo audit --json\` at the repository root (${CARGO_LOCK})`);
     return;
   }
-  for (const crate of CRATES) {
-    const dir = join(ROOT, crate);
-    if (!existsSync(join(dir, 'Cargo.lock'))) {
-      cannot(`${crate}: no Cargo.lock to audit`);
-      continue;
-    }
-    const r = run('cargo', ['audit', '--json'], dir);
-    let report;
-    try {
-      report = JSON.parse(r.stdout);
-    } catch {
-      cannot(`cargo audit in ${crate} (${version.stdout.trim()}) could not run: ${r.stderr.trim().split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`}`);
-      continue;
-    }
-    const vulns = report.vulnerabilities?.list ?? [];
-    for (const v of vulns) bad(`cargo audit ${crate}: ${v.package?.name} ${v.package?.version}: ${v.advisory?.id} ${v.advisory?.title}`);
-    let warned = 0;
-    for (const [kind, list] of Object.entries(report.warnings ?? {}))
-      for (const w of list) {
-        const line = `cargo audit ${crate}: ${kind} ${w.package?.name} ${w.package?.version}${w.advisory ? `: ${w.advisory.id} ${w.advisory.title}` : ''}`;
-        if (w.advisory) (warned++, bad(line));
-        else log(`note  ${line}`);
-      }
-    if (vulns.length === 0 && warned === 0) ok(`cargo audit ${crate}: 0 advisories (${report.lockfile?.['dependency-count'] ?? '?'} crates, ${relative(ROOT, join(dir, 'Cargo.lock'))})`);
+  if (!existsSync(join(ROOT, CARGO_LOCK))) return cannot(`no ${CARGO_LOCK} to audit`);
+  const r = run('cargo', ['audit', '--json']);
+  let report;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    return cannot(`cargo audit (${version.stdout.trim()}) could not run: ${r.stderr.trim().split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`}`);
   }
+  const vulns = report.vulnerabilities?.list ?? [];
+  for (const v of vulns) bad(`cargo audit: ${v.package?.name} ${v.package?.version}: ${v.advisory?.id} ${v.advisory?.title}`);
+  let warned = 0;
+  for (const [kind, list] of Object.entries(report.warnings ?? {}))
+    for (const w of list) {
+      const line = `cargo audit: ${kind} ${w.package?.name} ${w.package?.version}${w.advisory ? `: ${w.advisory.id} ${w.advisory.title}` : ''}`;
+      if (w.advisory) (warned++, bad(line));
+      else log(`note  ${line}`);
+    }
+  if (vulns.length === 0 && warned === 0) ok(`cargo audit: 0 advisories (${report.lockfile?.['dependency-count'] ?? '?'} crates, ${CARGO_LOCK})`);
 }
 
 checkBuildOnly();

@@ -4,7 +4,7 @@
  */
 
 import type { Field, Struct } from '@xenmem/schema';
-import type { BitMember, RustField, StructPlan } from './struct-layouts.js';
+import type { BitMember, RustField, StructPlan } from './struct-shapes.js';
 import { capital, doc, hexMask, rustIdent } from './text.js';
 
 /**

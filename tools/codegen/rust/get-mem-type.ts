@@ -61,7 +61,7 @@ function getMemTypeGroups(ctx: Ctx): GetMemTypeGroup[] {
   return groups;
 }
 
-/** The `GET_MEM_TYPE` tables, one per group of releases that answer alike, and `get_mem_type`. */
+/** The `GET_MEM_TYPE` tables, one per group of releases that answer alike (looked up by the crate's hand-written `get_mem_type`). */
 export function getMemTypePart(ctx: Ctx): string[] {
   const out = [
     '/// get_mem_type\'s answer for every internal p2m type over a range of releases: the schema\'s ordered',
@@ -93,18 +93,6 @@ export function getMemTypePart(ctx: Ctx): string[] {
       '    },',
     );
   }
-  out.push(
-    '];',
-    '',
-    '/// The hvmmem number get_mem_type reports at `release` for a page of internal type `p2m`; `None` when the',
-    '/// schema does not record that release or the type is unknown. The projection is lossy: log-dirty and',
-    '/// shared pages report ram_ro, holes report mmio_dm.',
-    '///',
-    '/// schema: `getMemType`',
-    'pub fn get_mem_type(release: Release, p2m: u8) -> Option<u16> {',
-    '    let table = GET_MEM_TYPE.iter().find(|t| t.releases.contains(release))?;',
-    '    table.by_p2m.get(usize::from(p2m)).copied()',
-    '}',
-  );
+  out.push('];');
   return out;
 }

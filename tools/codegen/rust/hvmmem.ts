@@ -1,7 +1,9 @@
 /**
  * `hvmmem_type_t`: a constant per name of each number, the names per interface version (a number can be
  * renamed, as 3 went from mmio_write_dm to unused), the semantics tags and set_mem_type's preconditions, and
- * what each release's set_mem_type does with each number before it looks at any page.
+ * what each release's set_mem_type does with each number before it looks at any page. Data only: the
+ * lookups over it (`hvmmem_name_at`, `hvmmem_value_at`, `hvmmem_acceptance`) are hand-written in the crate's
+ * src/hvmmem.rs, as the TS runtime's are over its generated tables.
  */
 
 import { formatRange, hvmmemEraStarts } from '@xenmem/schema';
@@ -9,11 +11,13 @@ import type { Ctx } from './context.js';
 import { errnoExpr, ifaceRangeExpr, p2mExpr, rangeExpr, rel } from './exprs.js';
 import { doc, hex32, pascal, rustStr, sentence } from './text.js';
 
-/** hvmmem constants, `HVMMEM_NAMES` and its lookups, semantics tags, requirements, and `HVMMEM_ACCEPTANCE`. */
+/** hvmmem constants, `HVMMEM_NAMES`, semantics tags, requirements, and `HVMMEM_ACCEPTANCE`. */
 export function hvmmemSection(ctx: Ctx): string[] {
   const { s, items } = ctx;
-  for (const n of ['SemanticsTag', 'SEMANTICS', 'Requirement', 'HvmmemName', 'HVMMEM_NAMES', 'HVMMEM_ERA_STARTS', 'hvmmem_name_at', 'hvmmem_value_at', 'HvmmemAcceptance', 'HvmmemAcceptanceEntry', 'HVMMEM_ACCEPTANCE', 'HVMMEM_UNLISTED_ERROR', 'hvmmem_acceptance'])
+  for (const n of ['SemanticsTag', 'SEMANTICS', 'Requirement', 'HvmmemName', 'HVMMEM_NAMES', 'HVMMEM_ERA_STARTS', 'HvmmemAcceptance', 'HvmmemAcceptanceEntry', 'HVMMEM_ACCEPTANCE', 'HVMMEM_UNLISTED_ERROR'])
     items.claim(n, 'the hvmmem section');
+  // The lookups over these tables are hand-written in the crate; no generated item may take their names.
+  for (const n of ['hvmmem_name_at', 'hvmmem_value_at', 'hvmmem_acceptance']) items.claim(n, "the crate's hand-written src/hvmmem.rs");
   const values = [...s.hvmmemTypes].sort((a, b) => a.value - b.value);
   const requirements = [...s.requirements].sort((a, b) => a.order - b.order);
   const out = [
@@ -129,41 +133,6 @@ export function hvmmemSection(ctx: Ctx): string[] {
     ...doc('', ['Interface versions at which some hvmmem name starts or stops. Each era runs from one start to the next;', 'within an era every number keeps its name.'], 'hvmmemTypes[].names[].iface'),
     `pub const HVMMEM_ERA_STARTS: &[u32] = &[${hvmmemEraStarts(s).map(hex32).join(', ')}];`,
     '',
-    '/// The name of hvmmem number `value` at interface version `iface`, as the newest headers give it when',
-    '/// `__XEN_INTERFACE_VERSION__` is `iface` (so 3 is "mmio_write_dm" below 0x00040700 and "unused" from it).',
-    '/// `None` if the number has no name there, or `iface` is above [`XEN_LATEST_INTERFACE_VERSION`].',
-    '///',
-    '/// schema: `hvmmemTypes[].names[].iface`',
-    "pub const fn hvmmem_name_at(iface: u32, value: u16) -> Option<&'static str> {",
-    '    if iface > XEN_LATEST_INTERFACE_VERSION {',
-    '        return None;',
-    '    }',
-    '    let mut i = 0;',
-    '    while i < HVMMEM_NAMES.len() {',
-    '        let n = &HVMMEM_NAMES[i];',
-    '        if n.value == value && n.iface.contains(iface) {',
-    '            return Some(n.name);',
-    '        }',
-    '        i += 1;',
-    '    }',
-    '    None',
-    '}',
-    '',
-    '/// The hvmmem number called `name` at interface version `iface`. Takes the short name ("unused") or the C',
-    '/// name ("HVMMEM_unused"). `None` if no number has that name there, or `iface` is above',
-    '/// [`XEN_LATEST_INTERFACE_VERSION`].',
-    '///',
-    '/// schema: `hvmmemTypes[].names[].iface`',
-    'pub fn hvmmem_value_at(iface: u32, name: &str) -> Option<u16> {',
-    '    if iface > XEN_LATEST_INTERFACE_VERSION {',
-    '        return None;',
-    '    }',
-    '    HVMMEM_NAMES',
-    '        .iter()',
-    '        .find(|n| (n.name == name || n.c_name == name) && n.iface.contains(iface))',
-    '        .map(|n| n.value)',
-    '}',
-    '',
     '/// What set_mem_type does with an hvmmem number at one release, before it looks at any page.',
     '///',
     '/// schema: `hvmmemTypes[].hypervisor[]`',
@@ -217,24 +186,6 @@ export function hvmmemSection(ctx: Ctx): string[] {
     '',
     ...doc('', ['What set_mem_type answers for a number with no entry in [`HVMMEM_NAMES`].'], 'unlistedHvmmemError'),
     `pub const HVMMEM_UNLISTED_ERROR: Errno = ${errnoExpr(s.unlistedHvmmemError)};`,
-    '',
-    '/// What set_mem_type at `release` does with hvmmem number `value` before its loop. `None` when the',
-    '/// schema does not record that release\'s behaviour for the number.',
-    '///',
-    '/// schema: `hvmmemTypes[].hypervisor`, `unlistedHvmmemError`',
-    'pub fn hvmmem_acceptance(release: Release, value: u16) -> Option<HvmmemAcceptance> {',
-    '    if !release.info().behaviour_recorded {',
-    '        return None;',
-    '    }',
-    '    if let Some(entry) = HVMMEM_ACCEPTANCE.iter().find(|e| e.value == value && e.releases.contains(release)) {',
-    '        return Some(entry.acceptance);',
-    '    }',
-    '    if HVMMEM_NAMES.iter().any(|n| n.value == value) {',
-    '        None',
-    '    } else {',
-    '        Some(HvmmemAcceptance::Refused(HVMMEM_UNLISTED_ERROR))',
-    '    }',
-    '}',
   );
   return out;
 }

@@ -6,8 +6,11 @@
  * structs with compile-time size/offset/align checks, and the per-release p2m behaviour (type names,
  * classes, transitions, the get_mem_type projection). Names are Xen's own (`HVMMEM_unused`,
  * `XEN_DMOP_set_mem_type`, `xen_dm_op_set_mem_type`) so a reader of Xen's headers recognises them.
- * The file ends with a test module generated from the same schema, so `cargo test` checks the tables and
- * their lookups against the data they came from. The hand-written lib.rs re-exports it and adds helpers.
+ * Rules are emitted as data (tables), never as logic: the lookups over them (`hvmmem_acceptance`,
+ * `p2m_transition`, `get_mem_type`, the name lookups) are hand-written in the crate (src/hvmmem.rs, src/p2m.rs),
+ * as the TS runtime's are over its generated tables, and their names are reserved here. The file ends with a
+ * test module generated from the same schema, so `cargo test` checks the tables and the hand-written lookups
+ * against the data they came from. The hand-written lib.rs re-exports both and adds helpers.
  *
  * Every problem the Rust output could not represent faithfully (a field repr(C) cannot place, a union
  * whose members do not fill it, a get_mem_type step naming a class not recorded at a release) throws:
@@ -16,7 +19,7 @@
  * One file per part of the module, in output order: shared-types.ts (module head and the types every
  * section uses), releases.ts, errno.ts, hvmmem.ts, p2m.ts (with p2m-masks.ts, transitions.ts and
  * get-mem-type.ts), ops.ts, constants.ts (constant groups and bit packs), limits.ts, structs.ts (planned
- * by struct-layouts.ts, struct-plan.ts and bit-fields.ts) and test-module.ts. text.ts writes Rust text,
+ * by struct-layouts.ts, struct-plan.ts and bit-fields.ts over the shapes in struct-shapes.ts) and test-module.ts. text.ts writes Rust text,
  * exprs.ts writes schema values as Rust expressions, and context.ts holds what every section reads.
  */
 

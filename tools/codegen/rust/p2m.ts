@@ -1,7 +1,9 @@
 /**
  * Internal p2m types (not public ABI: Xen renames these freely) and their classes: a constant per name,
  * the names per release, and Xen's `P2M_*_TYPES` masks per release. The section goes on with the
- * set_mem_type transitions and the get_mem_type projection, which are indexed by these types.
+ * set_mem_type transitions and the get_mem_type projection, which are indexed by these types. Data only: the
+ * lookups over it (`p2m_name_at`, `p2m_value_at`, `p2m_transition`, `get_mem_type`) are hand-written in the
+ * crate's src/p2m.rs, as the TS runtime's are over its generated tables.
  */
 
 import { formatRange } from '@xenmem/schema';
@@ -17,8 +19,10 @@ export function p2mSection(ctx: Ctx): string[] {
   const { s, items } = ctx;
   const count = p2mCount(ctx);
   const maskType = p2mMaskType(count);
-  for (const n of ['P2M_TYPE_COUNT', 'P2mTypeMask', 'P2mTypeName', 'P2M_TYPE_NAMES', 'p2m_name_at', 'p2m_value_at', 'P2mClass', 'P2mClassEntry', 'P2M_CLASSES', 'TransitionTable', 'TransitionRow', 'TRANSITIONS', 'p2m_transition', 'GetMemTypeTable', 'GET_MEM_TYPE', 'get_mem_type'])
+  for (const n of ['P2M_TYPE_COUNT', 'P2mTypeMask', 'P2mTypeName', 'P2M_TYPE_NAMES', 'P2mClass', 'P2mClassEntry', 'P2M_CLASSES', 'TransitionTable', 'TransitionRow', 'TRANSITIONS', 'GetMemTypeTable', 'GET_MEM_TYPE'])
     items.claim(n, 'the p2m section');
+  // The lookups over these tables are hand-written in the crate; no generated item may take their names.
+  for (const n of ['p2m_name_at', 'p2m_value_at', 'p2m_transition', 'get_mem_type']) items.claim(n, "the crate's hand-written src/p2m.rs");
   const types = [...s.p2mTypes].sort((a, b) => a.value - b.value);
   const out = [
     '',
@@ -60,20 +64,6 @@ export function p2mSection(ctx: Ctx): string[] {
     'pub const P2M_TYPE_NAMES: &[P2mTypeName] = &[',
     ...types.flatMap((t) => t.names.map((n) => `    P2mTypeName { value: ${n.name}, name: ${rustStr(n.name)}, releases: ${rangeExpr(n.releases)} },`)),
     '];',
-    '',
-    '/// The name of internal p2m type `value` at `release`, if the type exists there.',
-    '///',
-    '/// schema: `p2mTypes[].names`',
-    "pub fn p2m_name_at(release: Release, value: u8) -> Option<&'static str> {",
-    '    P2M_TYPE_NAMES.iter().find(|n| n.value == value && n.releases.contains(release)).map(|n| n.name)',
-    '}',
-    '',
-    '/// The internal p2m type called `name` at `release`.',
-    '///',
-    '/// schema: `p2mTypes[].names`',
-    'pub fn p2m_value_at(release: Release, name: &str) -> Option<u8> {',
-    '    P2M_TYPE_NAMES.iter().find(|n| n.name == name && n.releases.contains(release)).map(|n| n.value)',
-    '}',
     '',
     '/// The members of a p2m type class over one range of releases.',
     '///',

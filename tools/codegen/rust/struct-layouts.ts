@@ -1,55 +1,16 @@
 /**
- * Struct layouts as planned for Rust: the shapes of a planned `#[repr(C)]` struct, its fields and its
- * union, and `StructLayouts`, which names every layout of every struct (the newest keeps Xen's name, older
- * ones get `_<from>`) and plans each once.
+ * `StructLayouts`, which names every layout of every struct (the newest keeps Xen's name, older ones get
+ * `_<from>`) and plans each once (struct-plan.ts; the planned shapes are in struct-shapes.ts).
  */
 
-import type { Field, ReleaseName, Struct } from '@xenmem/schema';
+import type { ReleaseName, Struct } from '@xenmem/schema';
 import { compareReleases, formatRange, releasesIn } from '@xenmem/schema';
 import type { Ctx } from './context.js';
 import { planStruct } from './struct-plan.js';
-
-/** One member of a bit-field storage unit: a C bit-field, or a plain field the unit overlaps. */
-export interface BitMember {
-  field: Field;
-  /** Bit position inside the storage integer (little-endian: byte k holds bits 8k … 8k+7). */
-  shift: number;
-  width: number;
-  rust: string;
-}
-
-/** One field of the Rust struct. */
-export type RustField =
-  | { kind: 'plain'; field: Field; name: string; rust: string; offset: number; size: number; alignMin: number; alignMax: number; zero: string }
-  | { kind: 'bits'; name: string; rust: string; offset: number; size: number; members: BitMember[] }
-  | { kind: 'pad'; name: string; offset: number; size: number };
-
-/** A struct of the schema, planned as a Rust `#[repr(C)]` struct. */
-export interface StructPlan {
-  struct: Struct;
-  rustName: string;
-  schemaPath: string;
-  fields: RustField[];
-  /** `align(N)` to add to `repr(C)`, when the fields alone would align less on some target. */
-  forceAlign: number | undefined;
-  /** Unions have no PartialEq/Eq/Hash, so neither do the structs that hold one. */
-  holdsUnion: boolean;
-  /** The union type this struct defines for a `union` field, if any. */
-  union?: UnionPlan;
-}
-
-export interface UnionPlan {
-  rustName: string;
-  size: number;
-  /** Alignment on every target: the largest of the members' (each forced to the schema's). */
-  align: number;
-  members: { name: string; rust: string; doc: string[]; size: number; align: number }[];
-  /** The member `ZERO` initialises: one that spans the whole union, so no byte is left undefined. */
-  zeroMember: string;
-}
+import type { LayoutLookup, StructPlan } from './struct-shapes.js';
 
 /** Structs by name and release: the newest layout of a name keeps Xen's name, older ones get `_<from>`. */
-export class StructLayouts {
+export class StructLayouts implements LayoutLookup {
   readonly plans: StructPlan[] = [];
   private readonly byName = new Map<string, Struct[]>();
   constructor(private readonly ctx: Ctx) {

@@ -7,7 +7,7 @@
 import type { Field, Struct } from '@xenmem/schema';
 import { bitUnits } from './bit-fields.js';
 import type { Ctx } from './context.js';
-import type { RustField, StructLayouts, StructPlan, UnionPlan } from './struct-layouts.js';
+import type { LayoutLookup, RustField, StructPlan, UnionPlan } from './struct-shapes.js';
 import { doc, rustIdent } from './text.js';
 
 /** A plain integer type of the schema as Rust: its name, size, and alignment on 32- and 64-bit targets. */
@@ -27,7 +27,7 @@ const STORAGE: Record<number, string> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' 
 const roundUp = (n: number, align: number) => Math.ceil(n / align) * align;
 
 /** The Rust type, size, alignments and zero value of one plain (non-bit-field) field. */
-function plainField(ctx: Ctx, layouts: StructLayouts, st: Struct, f: Field, owner: string): Omit<Extract<RustField, { kind: 'plain' }>, 'kind' | 'field' | 'name' | 'offset'> & { union?: UnionPlan } {
+function plainField(ctx: Ctx, layouts: LayoutLookup, st: Struct, f: Field, owner: string): Omit<Extract<RustField, { kind: 'plain' }>, 'kind' | 'field' | 'name' | 'offset'> & { union?: UnionPlan } {
   const where = `structs[name=${st.name}].fields[${f.name}]`;
   const count = f.count ?? 1;
   const array = (rust: string, zero: string) => (f.count === undefined ? { rust, zero } : { rust: `[${rust}; ${count}]`, zero: `[${zero}; ${count}]` });
@@ -55,7 +55,7 @@ function plainField(ctx: Ctx, layouts: StructLayouts, st: Struct, f: Field, owne
  * `xen_dm_op.u`: the schema records the union's size, and dmops[] records which payload struct each op
  * carries in it, so the members are the ops (named as in Xen: `u.set_mem_type`), each with its payload.
  */
-function planUnion(ctx: Ctx, layouts: StructLayouts, st: Struct, f: Field, owner: string): UnionPlan | undefined {
+function planUnion(ctx: Ctx, layouts: LayoutLookup, st: Struct, f: Field, owner: string): UnionPlan | undefined {
   if (st.role !== 'dm_op') return undefined;
   const members = [...ctx.s.dmops]
     .sort((a, b) => a.value - b.value)
@@ -78,7 +78,7 @@ function planUnion(ctx: Ctx, layouts: StructLayouts, st: Struct, f: Field, owner
  * repr(C) cannot reproduce (a field earlier than its alignment allows, a struct aligned less than its
  * fields) throws.
  */
-export function planStruct(ctx: Ctx, layouts: StructLayouts, st: Struct): StructPlan {
+export function planStruct(ctx: Ctx, layouts: LayoutLookup, st: Struct): StructPlan {
   const rustName = layouts.rustName(st);
   const plan: StructPlan = { struct: st, rustName, schemaPath: layouts.schemaPath(st), fields: [], forceAlign: undefined, holdsUnion: false };
   layouts.plans.push(plan);

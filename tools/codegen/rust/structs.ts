@@ -8,7 +8,8 @@ import type { Field, Struct } from '@xenmem/schema';
 import { formatRange } from '@xenmem/schema';
 import { accessors, bitRange } from './bit-fields.js';
 import type { Ctx } from './context.js';
-import type { StructLayouts, StructPlan, UnionPlan } from './struct-layouts.js';
+import type { StructLayouts } from './struct-layouts.js';
+import type { StructPlan, UnionPlan } from './struct-shapes.js';
 import { capital, doc, rustStr, sentence } from './text.js';
 
 const ROLE: Record<Struct['role'], string> = {

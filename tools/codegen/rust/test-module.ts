@@ -1,6 +1,7 @@
 /**
- * The generated test module: every lookup of the crate checked against the schema's own data, so
- * `cargo test` proves the tables say what the schema says (names per interface version, acceptance,
+ * The generated test module: every lookup of the crate (generated, or hand-written over the generated
+ * tables) checked against the schema's own data, so `cargo test` proves the tables and lookups say what
+ * the schema says (names per interface version, acceptance,
  * transitions and get_mem_type per release, op tables, constants, bit packs, and bit-field bytes).
  */
 
@@ -16,7 +17,8 @@ import { hex32, hexMask, pascal, rustIdent, rustStr } from './text.js';
 export function testsSection(ctx: Ctx, layouts: StructLayouts): string[] {
   const { s } = ctx;
   const count = p2mCount(ctx);
-  const out = ['', '#[cfg(test)]', 'mod tests {', '    use super::*;', ''];
+  // The crate root: the generated tables and the hand-written lookups over them, which these tests check.
+  const out = ['', '#[cfg(test)]', 'mod tests {', '    use crate::*;', ''];
   const test = (name: string, body: string[]) => out.push('    #[test]', `    fn ${name}() {`, ...body.map((l) => (l === '' ? l : `        ${l}`)), '    }', '');
 
   test('releases_round_trip', [

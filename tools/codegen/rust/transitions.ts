@@ -9,7 +9,7 @@ import { errnoExpr, hvmmemExpr, p2mExpr, rangeExpr } from './exprs.js';
 import { maskExpr } from './p2m-masks.js';
 import { rustStr } from './text.js';
 
-/** The `TRANSITIONS` tables, one per release range, and `p2m_transition`. */
+/** The `TRANSITIONS` tables, one per release range (looked up by the crate's hand-written `p2m_transition`). */
 export function transitionsPart(ctx: Ctx): string[] {
   const out = [
     '/// One row of a transition table: what set_mem_type does to a page of internal type `from`, per hvmmem',
@@ -63,20 +63,6 @@ export function transitionsPart(ctx: Ctx): string[] {
     }
     out.push('        ],', '    },');
   });
-  out.push(
-    '];',
-    '',
-    '/// The per-page outcome of set_mem_type at `release` for a page of internal type `from` and hvmmem number',
-    '/// `to`, as the table has it: `Ok(())` if the page changes, else its errno. `None` when the schema has no',
-    '/// entry: the release is not recorded, or the number never reaches the loop (see [`hvmmem_acceptance`]).',
-    '///',
-    '/// schema: `transitions`',
-    'pub fn p2m_transition(release: Release, from: u8, to: u16) -> Option<Result<(), Errno>> {',
-    '    let table = TRANSITIONS.iter().find(|t| t.releases.contains(release))?;',
-    '    let row = table.rows.iter().find(|r| r.from == from)?;',
-    '    row.to.iter().find(|(value, _)| *value == to).map(|(_, outcome)| *outcome)',
-    '}',
-    '',
-  );
+  out.push('];', '');
   return out;
 }

@@ -259,6 +259,19 @@ describe('Rust generator', () => {
     expect(out).toContain('        releases: ReleaseRange { from: Release::Xen4_9, to: None },\n        by_p2m: [\n            HVMMEM_ram_rw, // p2m_ram_rw\n            HVMMEM_ram_rw, // p2m_ioreq_server\n        ],');
   });
 
+  it('emits the rules as tables only: their lookups are hand-written in the crate, and their names stay reserved', () => {
+    for (const lookup of ['hvmmem_name_at', 'hvmmem_value_at', 'hvmmem_acceptance', 'p2m_name_at', 'p2m_value_at', 'p2m_transition', 'get_mem_type'])
+      expect(out).not.toMatch(new RegExp(`^pub (const )?fn ${lookup}\\(`, 'm'));
+    expect(out).toContain('pub const HVMMEM_ACCEPTANCE: &[HvmmemAcceptanceEntry] = &[');
+    expect(out).toContain('pub const TRANSITIONS: &[TransitionTable] = &[');
+    expect(out).toContain('pub const GET_MEM_TYPE: &[GetMemTypeTable] = &[');
+    // The generated tests call the lookups through the crate root, where lib.rs re-exports them.
+    expect(out).toContain('#[cfg(test)]\nmod tests {\n    use crate::*;\n');
+    expect(out).toContain('    assert_eq!(p2m_transition(release, from, to), outcome, "{release} p2m {from} -> hvmmem {to}");');
+    const clash = { ...schema, limits: [{ ...schema.limits[0]!, cName: 'get_mem_type' }] };
+    expect(() => rust(clash)).toThrow(/Rust item "get_mem_type" would be defined twice: by the crate's hand-written src\/p2m.rs and by/);
+  });
+
   it('emits op numbers, constants, bit packs and limits under Xen names', () => {
     expect(out).toContain('/// schema: `dmops[value=12]`\npub const XEN_DMOP_set_mem_type: u32 = 12;');
     expect(out).toContain('pub const HVMOP_set_mem_type: u32 = 8;');
@@ -350,7 +363,7 @@ describe('Rust generator on the real schema', () => {
   if (!loaded.ok) throw new Error(`schema/xen-abi.json is invalid: ${JSON.stringify(loaded.problems)}`);
   const real = rust(loaded.schema);
 
-  // Whether it compiles is `cargo test --manifest-path packages/abi-types/rust/Cargo.toml`'s job.
+  // Whether it compiles is `cargo test -p xenmem-abi`'s job.
   it('checks the size and alignment of every struct and defines every hvmmem name and op', () => {
     for (const st of loaded.schema.structs) expect(real).toMatch(new RegExp(`assert!\\(core::mem::size_of::<${st.name}(_\\d+_\\d+)?>\\(\\) == ${st.size}\\);`));
     for (const v of loaded.schema.hvmmemTypes) for (const n of v.names) expect(real).toContain(`pub const ${n.cName}: u16 = ${v.value};`);

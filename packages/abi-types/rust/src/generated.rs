@@ -674,41 +674,6 @@ pub const HVMMEM_NAMES: &[HvmmemName] = &[
 /// schema: `hvmmemTypes[].names[].iface`
 pub const HVMMEM_ERA_STARTS: &[u32] = &[0x00000000, 0x00040700];
 
-/// The name of hvmmem number `value` at interface version `iface`, as the newest headers give it when
-/// `__XEN_INTERFACE_VERSION__` is `iface` (so 3 is "mmio_write_dm" below 0x00040700 and "unused" from it).
-/// `None` if the number has no name there, or `iface` is above [`XEN_LATEST_INTERFACE_VERSION`].
-///
-/// schema: `hvmmemTypes[].names[].iface`
-pub const fn hvmmem_name_at(iface: u32, value: u16) -> Option<&'static str> {
-    if iface > XEN_LATEST_INTERFACE_VERSION {
-        return None;
-    }
-    let mut i = 0;
-    while i < HVMMEM_NAMES.len() {
-        let n = &HVMMEM_NAMES[i];
-        if n.value == value && n.iface.contains(iface) {
-            return Some(n.name);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The hvmmem number called `name` at interface version `iface`. Takes the short name ("unused") or the C
-/// name ("HVMMEM_unused"). `None` if no number has that name there, or `iface` is above
-/// [`XEN_LATEST_INTERFACE_VERSION`].
-///
-/// schema: `hvmmemTypes[].names[].iface`
-pub fn hvmmem_value_at(iface: u32, name: &str) -> Option<u16> {
-    if iface > XEN_LATEST_INTERFACE_VERSION {
-        return None;
-    }
-    HVMMEM_NAMES
-        .iter()
-        .find(|n| (n.name == name || n.c_name == name) && n.iface.contains(iface))
-        .map(|n| n.value)
-}
-
 /// What set_mem_type does with an hvmmem number at one release, before it looks at any page.
 ///
 /// schema: `hvmmemTypes[].hypervisor[]`
@@ -766,24 +731,6 @@ pub const HVMMEM_ACCEPTANCE: &[HvmmemAcceptanceEntry] = &[
 ///
 /// schema: `unlistedHvmmemError`
 pub const HVMMEM_UNLISTED_ERROR: Errno = Errno::EINVAL;
-
-/// What set_mem_type at `release` does with hvmmem number `value` before its loop. `None` when the
-/// schema does not record that release's behaviour for the number.
-///
-/// schema: `hvmmemTypes[].hypervisor`, `unlistedHvmmemError`
-pub fn hvmmem_acceptance(release: Release, value: u16) -> Option<HvmmemAcceptance> {
-    if !release.info().behaviour_recorded {
-        return None;
-    }
-    if let Some(entry) = HVMMEM_ACCEPTANCE.iter().find(|e| e.value == value && e.releases.contains(release)) {
-        return Some(entry.acceptance);
-    }
-    if HVMMEM_NAMES.iter().any(|n| n.value == value) {
-        None
-    } else {
-        Some(HvmmemAcceptance::Refused(HVMMEM_UNLISTED_ERROR))
-    }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Internal p2m_type_t (not public ABI: Xen renames these freely)
@@ -952,20 +899,6 @@ pub const P2M_TYPE_NAMES: &[P2mTypeName] = &[
     P2mTypeName { value: p2m_mmio_write_dm, name: "p2m_mmio_write_dm", releases: ReleaseRange { from: Release::Xen4_6, to: Some(Release::Xen4_7) } },
     P2mTypeName { value: p2m_ioreq_server, name: "p2m_ioreq_server", releases: ReleaseRange { from: Release::Xen4_8, to: None } },
 ];
-
-/// The name of internal p2m type `value` at `release`, if the type exists there.
-///
-/// schema: `p2mTypes[].names`
-pub fn p2m_name_at(release: Release, value: u8) -> Option<&'static str> {
-    P2M_TYPE_NAMES.iter().find(|n| n.value == value && n.releases.contains(release)).map(|n| n.name)
-}
-
-/// The internal p2m type called `name` at `release`.
-///
-/// schema: `p2mTypes[].names`
-pub fn p2m_value_at(release: Release, name: &str) -> Option<u8> {
-    P2M_TYPE_NAMES.iter().find(|n| n.name == name && n.releases.contains(release)).map(|n| n.value)
-}
 
 /// The members of a p2m type class over one range of releases.
 ///
@@ -1435,17 +1368,6 @@ pub const TRANSITIONS: &[TransitionTable] = &[
     },
 ];
 
-/// The per-page outcome of set_mem_type at `release` for a page of internal type `from` and hvmmem number
-/// `to`, as the table has it: `Ok(())` if the page changes, else its errno. `None` when the schema has no
-/// entry: the release is not recorded, or the number never reaches the loop (see [`hvmmem_acceptance`]).
-///
-/// schema: `transitions`
-pub fn p2m_transition(release: Release, from: u8, to: u16) -> Option<Result<(), Errno>> {
-    let table = TRANSITIONS.iter().find(|t| t.releases.contains(release))?;
-    let row = table.rows.iter().find(|r| r.from == from)?;
-    row.to.iter().find(|(value, _)| *value == to).map(|(_, outcome)| *outcome)
-}
-
 /// get_mem_type's answer for every internal p2m type over a range of releases: the schema's ordered
 /// steps (first match wins), evaluated against the classes of those releases when this file was generated.
 ///
@@ -1529,16 +1451,6 @@ pub const GET_MEM_TYPE: &[GetMemTypeTable] = &[
         ],
     },
 ];
-
-/// The hvmmem number get_mem_type reports at `release` for a page of internal type `p2m`; `None` when the
-/// schema does not record that release or the type is unknown. The projection is lossy: log-dirty and
-/// shared pages report ram_ro, holes report mmio_dm.
-///
-/// schema: `getMemType`
-pub fn get_mem_type(release: Release, p2m: u8) -> Option<u16> {
-    let table = GET_MEM_TYPE.iter().find(|t| t.releases.contains(release))?;
-    table.by_p2m.get(usize::from(p2m)).copied()
-}
 
 // ---------------------------------------------------------------------------------------------------
 // HVMOP and DMOP numbers
@@ -4731,7 +4643,7 @@ const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, dirty_bitm
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::*;
 
     #[test]
     fn releases_round_trip() {

@@ -3,8 +3,10 @@
 //! the HVMOPs and the ioreq protocol (layouts checked at compile time), and the internal p2m types with
 //! their classes, set_mem_type transitions and get_mem_type projection per release.
 //!
-//! Everything comes from the xenmem schema (`schema/xen-abi.json`) through `tools/codegen/rust/`; the
-//! generated module is re-exported here as is. This file adds only helpers that combine its tables.
+//! Every Xen fact comes from the xenmem schema (`schema/xen-abi.json`) through `tools/codegen/rust/`, as
+//! data: the generated module is re-exported here as is. The lookups over its tables are hand-written
+//! (`hvmmem.rs`, `p2m.rs`), as the TS runtime's are, and the generated test module checks them against
+//! the schema. This file adds helpers that combine the tables.
 //!
 //! ```
 //! use xenmem_abi::*;
@@ -30,8 +32,12 @@
 // Generated code keeps the generator's layout (one table row per line); rustfmt leaves it alone.
 #[rustfmt::skip]
 mod generated;
+mod hvmmem;
+mod p2m;
 
 pub use generated::*;
+pub use hvmmem::{hvmmem_acceptance, hvmmem_name_at, hvmmem_value_at};
+pub use p2m::{get_mem_type, p2m_name_at, p2m_transition, p2m_value_at};
 
 /// Why a text is not a usable interface version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,7 +1,8 @@
 //! The napi-rs binding of the p2m core: class `P2mTable`, one instance per domain. The contract is
 //! `P2mTable` in packages/hypervisor-sim/src/p2m/core.ts; src/p2m/native-core.ts adapts this class
-//! to it. Every number arrives as an f64 and is checked here (args.rs); a bad one is an `InvalidArg`
-//! error, use after dispose() a `GenericFailure`. Bulk data crosses as one typed array per call.
+//! to it. Every number arrives as an f64 and is checked here (args.rs, over crates/xenmem-napi, which
+//! both addons share); a bad one is an `InvalidArg` error, use after dispose() a `GenericFailure`. Bulk
+//! data crosses as one typed array per call.
 //! A panic is caught and returned as an error, never unwound into Node; a table that panicked while
 //! changing is dropped, since it may be half-changed.
 
@@ -18,15 +19,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use table::{Table, P2M_TYPE_COUNT};
+use xenmem_napi::{generic_failure, int_in, invalid_arg};
 
-fn invalid_arg(message: String) -> Error {
-    Error::new(Status::InvalidArg, message)
-}
+use table::{Table, P2M_TYPE_COUNT};
 
 /// Why a table is gone: disposed, or dropped after an internal error.
 fn gone(reason: &str) -> Error {
-    Error::new(Status::GenericFailure, reason.to_owned())
+    generic_failure(reason.to_owned())
 }
 
 const DISPOSED: &str = "p2m table used after dispose()";
@@ -41,10 +40,7 @@ fn unwind_to_error<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
-        Err(Error::new(
-            Status::GenericFailure,
-            format!("{INTERNAL_ERROR}: {what}"),
-        ))
+        Err(generic_failure(format!("{INTERNAL_ERROR}: {what}")))
     })
 }
 
@@ -82,7 +78,7 @@ impl P2mTable {
     #[napi(constructor)]
     pub fn new(max_gpfn: f64, initial_type: f64) -> Result<Self> {
         unwind_to_error(|| {
-            let max_gpfn = args::int_in("maxGpfn", max_gpfn, u64::from(u32::MAX), "")
+            let max_gpfn = int_in("maxGpfn", max_gpfn, u64::from(u32::MAX), "")
                 .map_err(invalid_arg)? as u32;
             let initial_type =
                 args::p2m_type("initialType", initial_type, P2M_TYPE_COUNT).map_err(invalid_arg)?;

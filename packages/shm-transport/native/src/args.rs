@@ -1,27 +1,14 @@
-//! Argument checks. Every number arrives from JavaScript as an f64, so each one is proved to be an
-//! integer in its range before it is used. A failed check names the argument and the value it got;
-//! the napi layer turns these messages into `InvalidArg` errors, which the TS wrapper rethrows as
-//! RangeError.
+//! The shm transport's argument checks. Every number arrives from JavaScript as an f64, so each one is
+//! proved to be an integer in its range before it is used (xenmem-napi's `int_in`, which both addons
+//! share). A failed check names the argument and the value it got; the napi layer turns these messages
+//! into `InvalidArg` errors, which the TS wrapper rethrows as RangeError.
+
+use xenmem_napi::{int_in, js_number};
 
 /// Xen's page size: regions hold whole pages (the ioreq page, the buffered ioreq ring).
 pub const PAGE_SIZE: u64 = 4096;
 /// The largest region `create` makes: far above the few pages an ioreq server maps.
 pub const MAX_CREATE_SIZE: u64 = 1 << 30;
-
-/// `v` as JavaScript's `String(v)` writes it, for the values an argument check can see.
-pub fn js_number(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".to_owned()
-    } else if v.is_infinite() {
-        if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else if v == 0.0 {
-        "0".to_owned() // String(-0) is "0"
-    } else if v.fract() == 0.0 && v.abs() < 1e21 {
-        format!("{}", v as i128)
-    } else {
-        format!("{v}")
-    }
-}
 
 /// The byte offset of a 32-bit word inside a region of `size` bytes: an integer, a multiple of 4,
 /// with the whole word inside the region.
@@ -39,14 +26,7 @@ pub fn word_offset(v: f64, size: usize) -> Result<usize, String> {
 
 /// A 32-bit word value: an integer in 0…2^32 − 1.
 pub fn word_value(name: &str, v: f64) -> Result<u32, String> {
-    if v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
-        Ok(v as u32)
-    } else {
-        Err(format!(
-            "{name} must be an integer in 0…4294967295 (a 32-bit word), got {}",
-            js_number(v)
-        ))
-    }
+    int_in(name, v, u64::from(u32::MAX), " (a 32-bit word)").map(|w| w as u32)
 }
 
 /// The size of a new region: a positive multiple of 4096 up to 1 GiB.
@@ -63,14 +43,7 @@ pub fn create_size(v: f64) -> Result<usize, String> {
 
 /// How many waiters `wake` may wake: an integer in 0…2^31 − 1 (FUTEX_WAKE takes an int).
 pub fn wake_count(v: f64) -> Result<i32, String> {
-    if v >= 0.0 && v.fract() == 0.0 && v <= f64::from(i32::MAX) {
-        Ok(v as i32)
-    } else {
-        Err(format!(
-            "count must be an integer in 0…2147483647, got {}",
-            js_number(v)
-        ))
-    }
+    int_in("count", v, i32::MAX as u64, "").map(|n| n as i32)
 }
 
 /// A timeout in milliseconds: a number ≥ 0 (fractions allowed); Infinity waits forever (None).

@@ -13,18 +13,11 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
+use xenmem_napi::{generic_failure, invalid_arg};
 
 use crate::args;
 use crate::futex;
 use crate::mapping::{os_error, Mapping};
-
-pub(crate) fn invalid_arg(message: String) -> Error {
-    Error::new(Status::InvalidArg, message)
-}
-
-pub(crate) fn failure(message: String) -> Error {
-    Error::new(Status::GenericFailure, message)
-}
 
 /// What the ArrayBuffer over a mapping holds: the mapping, until close() detaches the buffer.
 type BufferHold = Mutex<Option<Arc<Mapping>>>;
@@ -38,7 +31,7 @@ fn napi_check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
     } else {
-        Err(failure(format!("{what} failed (napi status {status})")))
+        Err(generic_failure(format!("{what} failed (napi status {status})")))
     }
 }
 
@@ -64,7 +57,7 @@ impl ShmRegion {
     pub(crate) fn mapping(&self) -> Result<&Arc<Mapping>> {
         self.mapping
             .as_ref()
-            .ok_or_else(|| failure(format!("ShmRegion '{}' is closed (os error {})", self.path, libc::EBADF)))
+            .ok_or_else(|| generic_failure(format!("ShmRegion '{}' is closed (os error {})", self.path, libc::EBADF)))
     }
 
     fn word(&self, offset: f64) -> Result<&std::sync::atomic::AtomicU32> {
@@ -81,7 +74,7 @@ impl ShmRegion {
     pub fn create(path: String, size: f64) -> Result<Self> {
         let cpath = args::path(&path).map_err(invalid_arg)?;
         let size = args::create_size(size).map_err(invalid_arg)?;
-        let mapping = Mapping::create(&path, &cpath, size).map_err(failure)?;
+        let mapping = Mapping::create(&path, &cpath, size).map_err(generic_failure)?;
         Ok(ShmRegion::new(mapping, path))
     }
 
@@ -89,7 +82,7 @@ impl ShmRegion {
     #[napi(factory)]
     pub fn open(path: String) -> Result<Self> {
         let cpath = args::path(&path).map_err(invalid_arg)?;
-        let mapping = Mapping::open(&path, &cpath).map_err(failure)?;
+        let mapping = Mapping::open(&path, &cpath).map_err(generic_failure)?;
         Ok(ShmRegion::new(mapping, path))
     }
 
@@ -141,7 +134,7 @@ impl ShmRegion {
         if status != sys::Status::napi_ok {
             drop(unsafe { Box::from_raw(hint) });
             // A runtime without external buffers would copy: a copy is no shared memory.
-            return Err(failure(format!(
+            return Err(generic_failure(format!(
                 "cannot make an ArrayBuffer over the mapping of '{}' (napi status {status}; this runtime may not allow external buffers)",
                 self.path
             )));
@@ -196,7 +189,7 @@ impl ShmRegion {
     pub fn wake(&self, offset: f64, count: Option<f64>) -> Result<u32> {
         let word = self.word(offset)?;
         let count = count.map_or(Ok(i32::MAX), args::wake_count).map_err(invalid_arg)?;
-        futex::wake(word, count).map_err(|e| failure(os_error("futex wake", &self.path, &e)))
+        futex::wake(word, count).map_err(|e| generic_failure(os_error("futex wake", &self.path, &e)))
     }
 
     /// add(offset, 1), then wakes every waiter; returns the new value.
@@ -204,7 +197,7 @@ impl ShmRegion {
     pub fn signal(&self, offset: f64) -> Result<u32> {
         let word = self.word(offset)?;
         let value = word.fetch_add(1, Ordering::SeqCst).wrapping_add(1);
-        futex::wake(word, i32::MAX).map_err(|e| failure(os_error("futex wake", &self.path, &e)))?;
+        futex::wake(word, i32::MAX).map_err(|e| generic_failure(os_error("futex wake", &self.path, &e)))?;
         Ok(value)
     }
 
@@ -216,7 +209,7 @@ impl ShmRegion {
         let expected = args::word_value("expected", expected).map_err(invalid_arg)?;
         let timeout = args::timeout_ms(timeout_ms).map_err(invalid_arg)?;
         let spin = args::spin_us(spin_us.unwrap_or(0.0)).map_err(invalid_arg)?;
-        futex::wait_until_changed(word, expected, timeout, spin).map_err(|e| failure(os_error("futex wait", &self.path, &e)))
+        futex::wait_until_changed(word, expected, timeout, spin).map_err(|e| generic_failure(os_error("futex wait", &self.path, &e)))
     }
 
     /// Detaches `bytes`, then drops this region's hold on the mapping (watchers keep theirs);
@@ -254,7 +247,7 @@ impl ShmRegion {
         let cpath = args::path(&self.path).map_err(invalid_arg)?;
         // SAFETY: `cpath` is a NUL-terminated string.
         if unsafe { libc::unlink(cpath.as_ptr()) } < 0 {
-            return Err(failure(os_error("unlink", &self.path, &std::io::Error::last_os_error())));
+            return Err(generic_failure(os_error("unlink", &self.path, &std::io::Error::last_os_error())));
         }
         Ok(())
     }

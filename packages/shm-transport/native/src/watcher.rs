@@ -11,11 +11,12 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use xenmem_napi::{generic_failure, invalid_arg};
 
 use crate::args;
 use crate::futex;
 use crate::mapping::Mapping;
-use crate::region::{failure, invalid_arg, ShmRegion};
+use crate::region::ShmRegion;
 
 /// How long one FUTEX_WAIT of the thread lasts before it re-checks `stop` (a missed wake-up costs
 /// at most this).
@@ -101,7 +102,7 @@ impl Watcher {
         let thread = std::thread::Builder::new()
             .name("xenmem-shm-watcher".to_owned())
             .spawn(move || watch(&for_thread, &report_for_thread, seen, spin))
-            .map_err(|e| failure(format!("cannot start the watcher thread: {e}")))?;
+            .map_err(|e| generic_failure(format!("cannot start the watcher thread: {e}")))?;
         Ok(Watcher { shared, initial: seen, thread: Some(thread), report: Some(report) })
     }
 
@@ -131,7 +132,7 @@ impl Watcher {
         if let Some(report) = &self.report {
             let status = unsafe { sys::napi_unref_threadsafe_function(env.raw(), report.raw()) };
             if status != sys::Status::napi_ok {
-                return Err(failure(format!("napi_unref_threadsafe_function failed (napi status {status})")));
+                return Err(generic_failure(format!("napi_unref_threadsafe_function failed (napi status {status})")));
             }
         }
         Ok(())
@@ -143,7 +144,7 @@ impl Watcher {
         if let Some(report) = &self.report {
             let status = unsafe { sys::napi_ref_threadsafe_function(env.raw(), report.raw()) };
             if status != sys::Status::napi_ok {
-                return Err(failure(format!("napi_ref_threadsafe_function failed (napi status {status})")));
+                return Err(generic_failure(format!("napi_ref_threadsafe_function failed (napi status {status})")));
             }
         }
         Ok(())
