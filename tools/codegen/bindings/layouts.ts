@@ -8,7 +8,7 @@
  * layout ids do (`xen_dm_op_get_ioreq_server_info@4.9`).
  */
 import type { Field, Struct, XenAbiSchema } from '@xenmem/schema';
-import { layoutIds } from '../ts.js';
+import { layoutIds, pascal } from '../ts.js';
 
 /** One layout that gets a codec: the schema struct, its layout id, and its type name in Go and Python. */
 export interface CodecLayout {
@@ -19,14 +19,8 @@ export interface CodecLayout {
   typeName: string;
 }
 
-/** `xen_dm_op_set_mem_type` → `XenDmOpSetMemType`; `_pad0` → `Pad0`. */
-export function pascalCase(name: string): string {
-  return name
-    .split('_')
-    .filter((p) => p !== '')
-    .map((p) => p[0]!.toUpperCase() + p.slice(1))
-    .join('');
-}
+/** `xen_dm_op_set_mem_type` → `XenDmOpSetMemType`; `_pad0` → `Pad0` (the TS generator's rule). */
+export const pascalCase = pascal;
 
 /** The bits a field's value has: its bit-field width, or the width of one element. */
 export function fieldBits(f: Field): number {
