@@ -51,3 +51,20 @@ export function hvmmemEras(schema: XenAbiSchema): HvmmemEra[] {
       }),
   }));
 }
+
+/** The interface versions worth asking at: each era's start and the version just below it. */
+export function probeIfaces(schema: XenAbiSchema): number[] {
+  const out = new Set<number>();
+  for (const e of hvmmemEras(schema)) {
+    out.add(e.start);
+    if (e.start > 0) out.add(e.start - 1);
+  }
+  out.add(0xffffffff);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The name a number has at an interface version, per the eras. */
+export function nameAt(schema: XenAbiSchema, value: number, iface: number): string | undefined {
+  const era = hvmmemEras(schema).filter((e) => e.start <= iface).pop();
+  return era?.names.find((n) => n.value === value)?.name;
+}

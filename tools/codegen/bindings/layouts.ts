@@ -22,6 +22,9 @@ export interface CodecLayout {
 /** `xen_dm_op_set_mem_type` → `XenDmOpSetMemType`; `_pad0` → `Pad0` (the TS generator's rule). */
 export const pascalCase = pascal;
 
+/** `__HYPERVISOR_dm_op` → `HYPERVISOR_dm_op`: a leading underscore makes a name private in Go and Python. */
+export const exported = (cName: string): string => cName.replace(/^_+/, '');
+
 /** The bits a field's value has: its bit-field width, or the width of one element. */
 export function fieldBits(f: Field): number {
   if (f.bits !== undefined) return f.bits.width;

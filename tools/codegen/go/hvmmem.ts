@@ -3,12 +3,11 @@
  * set_mem_type does with each number (HvmmemVerdict).
  */
 import type { XenAbiSchema } from '@xenmem/schema';
+import { formatIfaceHex } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import { hvmmemEras, hvmmemNameRanges } from '../bindings/hvmmem-eras.js';
 import { hvmmemVerdicts } from '../bindings/verdicts.js';
 import { goFile, goStr, goUint } from './text.js';
-
-const hex8 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 export function goHvmmem(schema: XenAbiSchema): GeneratedFile {
   const ranges = hvmmemNameRanges(schema);
@@ -23,11 +22,11 @@ export function goHvmmem(schema: XenAbiSchema): GeneratedFile {
     '}',
     '',
     'var hvmmemNames = []hvmmemName{',
-    ...ranges.map((r) => `\t{${r.value}, ${goStr(r.name)}, ${hex8(r.from)}, ${r.below === null ? '1 << 32' : hex8(r.below)}},`),
+    ...ranges.map((r) => `\t{${r.value}, ${goStr(r.name)}, ${formatIfaceHex(r.from)}, ${r.below === null ? '1 << 32' : formatIfaceHex(r.below)}},`),
     '}',
     '',
     '// HvmmemEraStarts are the interface versions at which hvmmem names change; each era runs to the next start.',
-    `var HvmmemEraStarts = []uint32{${hvmmemEras(schema).map((e) => hex8(e.start)).join(', ')}}`,
+    `var HvmmemEraStarts = []uint32{${hvmmemEras(schema).map((e) => formatIfaceHex(e.start)).join(', ')}}`,
     '',
     '// HvmmemName gives the name of an hvmmem number at an interface version ("mmio_write_dm", "unused"),',
     '// or false when the number has no name there.',

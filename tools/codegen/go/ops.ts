@@ -1,10 +1,9 @@
 /** ops.go: hypercall numbers, and every HVMOP and DMOP with its number and releases. */
 import type { XenAbiSchema } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
+import { exported } from '../bindings/layouts.js';
 import { goDoc, goFile, goStr } from './text.js';
 
-/** `__HYPERVISOR_dm_op` → `HYPERVISOR_dm_op`: Go exports only names that start with a capital. */
-export const exported = (cName: string): string => cName.replace(/^_+/, '');
 
 export function goOps(schema: XenAbiSchema): GeneratedFile {
   const table = (name: string, ops: { name: string; cName: string; value: number; firstRelease: string; lastHeaderRelease?: string; struct?: string }[]) => [

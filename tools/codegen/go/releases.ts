@@ -1,6 +1,6 @@
 /** releases.go: the releases, the errno values and the limits that depend on the release. */
 import type { XenAbiSchema } from '@xenmem/schema';
-import { parseIfaceHex, releaseNames } from '@xenmem/schema';
+import { formatIfaceHex, parseIfaceHex, releaseNames } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import { goDoc, goFile, goStr, goUint } from './text.js';
 
@@ -21,7 +21,7 @@ export function goReleases(schema: XenAbiSchema): GeneratedFile {
     '}',
     '',
     '// IfaceUndefined is the interface version a client gets when it leaves __XEN_INTERFACE_VERSION__ undefined.',
-    `const IfaceUndefined uint32 = 0x${parseIfaceHex(schema.interfaceVersion.undefinedValue).toString(16).padStart(8, '0')}`,
+    `const IfaceUndefined uint32 = ${formatIfaceHex(parseIfaceHex(schema.interfaceVersion.undefinedValue))}`,
     '',
     '// Errno is a Xen errno value (public/errno.h).',
     'type Errno int',

@@ -4,30 +4,13 @@
  * Unmarshal, plus the refusals (a bit-field value too wide, a buffer of the wrong size).
  */
 import type { Field, XenAbiSchema } from '@xenmem/schema';
-import { releaseNames } from '@xenmem/schema';
+import { formatIfaceHex, releaseNames } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
-import { hvmmemEras } from '../bindings/hvmmem-eras.js';
+import { nameAt, probeIfaces } from '../bindings/hvmmem-eras.js';
 import { codecLayouts, pascalCase } from '../bindings/layouts.js';
 import { hexOf, vectorCases, type VectorValue } from '../bindings/vector-cases.js';
 import { hvmmemVerdicts } from '../bindings/verdicts.js';
 import { goFile, goStr, goUint } from './text.js';
-
-/** The interface versions worth asking at: each era's start and the version just below it. */
-export function probeIfaces(schema: XenAbiSchema): number[] {
-  const out = new Set<number>();
-  for (const e of hvmmemEras(schema)) {
-    out.add(e.start);
-    if (e.start > 0) out.add(e.start - 1);
-  }
-  out.add(0xffffffff);
-  return [...out].sort((a, b) => a - b);
-}
-
-/** The name a number has at an interface version, per the eras. */
-export function nameAt(schema: XenAbiSchema, value: number, iface: number): string | undefined {
-  const era = hvmmemEras(schema).filter((e) => e.start <= iface).pop();
-  return era?.names.find((n) => n.value === value)?.name;
-}
 
 function goValue(f: Field, v: VectorValue): string {
   if (v instanceof Uint8Array) return `[${f.size}]byte{${[...v].map((b) => b.toString()).join(', ')}}`;
@@ -40,7 +23,7 @@ export function goTests(schema: XenAbiSchema): GeneratedFile[] {
   const names = probeIfaces(schema).flatMap((iface) =>
     Array.from({ length: maxValue + 2 }, (_, value) => {
       const name = nameAt(schema, value, iface);
-      return `\t{${value}, 0x${iface.toString(16).padStart(8, '0')}, ${goStr(name ?? '')}, ${name !== undefined}},`;
+      return `\t{${value}, ${formatIfaceHex(iface)}, ${goStr(name ?? '')}, ${name !== undefined}},`;
     }),
   );
   const hvmmem = goFile('hvmmem_test.go', ['testing'], [

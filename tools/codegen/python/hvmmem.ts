@@ -3,13 +3,12 @@
  * what each release's set_mem_type does with each number (hvmmem_verdict).
  */
 import type { XenAbiSchema } from '@xenmem/schema';
+import { formatIfaceHex } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import { hvmmemEras, hvmmemNameRanges } from '../bindings/hvmmem-eras.js';
 import { hvmmemVerdicts } from '../bindings/verdicts.js';
 import type { PyModule } from './project.js';
 import { PY_PACKAGE, pyFile, pyStr } from './text.js';
-
-const hex8 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** The IntEnum class of an era, e.g. `HvmmemTypeIface00040700`. */
 export const eraClass = (hex: string): string => `HvmmemTypeIface${hex}`;
@@ -20,14 +19,14 @@ export function pyHvmmem(schema: XenAbiSchema): { file: GeneratedFile; exports: 
     '',
     '',
     `class ${eraClass(e.hex)}(IntEnum):`,
-    `    """hvmmem_type_t at interface versions ${hex8(e.start)}${e.end === null ? ' and above' : ` up to (not including) ${hex8(e.end)}`}."""`,
+    `    """hvmmem_type_t at interface versions ${formatIfaceHex(e.start)}${e.end === null ? ' and above' : ` up to (not including) ${formatIfaceHex(e.end)}`}."""`,
     '',
     ...e.names.map((n) => `    ${n.name} = ${n.value}`),
   ]);
   const file = pyFile(`${PY_PACKAGE}/hvmmem.py`, 'hvmmem_type_t names by interface version, and what each release does with each number.', ['from dataclasses import dataclass', 'from enum import IntEnum', 'from typing import Optional, Tuple, Type', '', 'from .releases import RELEASES, Errno'], [
     '#: (value, name, first interface version, first interface version past it or None).',
     '_NAMES: Tuple[Tuple[int, str, int, Optional[int]], ...] = (',
-    ...hvmmemNameRanges(schema).map((r) => `    (${r.value}, ${pyStr(r.name)}, ${hex8(r.from)}, ${r.below === null ? 'None' : hex8(r.below)}),`),
+    ...hvmmemNameRanges(schema).map((r) => `    (${r.value}, ${pyStr(r.name)}, ${formatIfaceHex(r.from)}, ${r.below === null ? 'None' : formatIfaceHex(r.below)}),`),
     ')',
     '',
     '',
@@ -50,7 +49,7 @@ export function pyHvmmem(schema: XenAbiSchema): { file: GeneratedFile; exports: 
     '',
     '#: (first interface version, the era\'s IntEnum), oldest first.',
     '_ERAS: Tuple[Tuple[int, Type[IntEnum]], ...] = (',
-    ...eras.map((e) => `    (${hex8(e.start)}, ${eraClass(e.hex)}),`),
+    ...eras.map((e) => `    (${formatIfaceHex(e.start)}, ${eraClass(e.hex)}),`),
     ')',
     '',
     '',

@@ -2,10 +2,9 @@
 import type { XenAbiSchema } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import type { PyModule } from './project.js';
+import { exported } from '../bindings/layouts.js';
 import { PY_PACKAGE, pyFile, pyStr } from './text.js';
 
-/** `__HYPERVISOR_dm_op` → `HYPERVISOR_dm_op`: a leading underscore would make the name private. */
-const exported = (cName: string): string => cName.replace(/^_+/, '');
 
 interface OpLike {
   name: string;

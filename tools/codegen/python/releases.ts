@@ -1,6 +1,6 @@
 /** releases.py: the releases, the errno values (an IntEnum) and the limits that depend on the release. */
 import type { XenAbiSchema } from '@xenmem/schema';
-import { parseIfaceHex, releaseNames } from '@xenmem/schema';
+import { formatIfaceHex, parseIfaceHex, releaseNames } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import type { PyModule } from './project.js';
 import { PY_PACKAGE, pyFile, pyInt, pyStr } from './text.js';
@@ -12,7 +12,7 @@ export function pyReleases(schema: XenAbiSchema): { file: GeneratedFile; exports
     `RELEASES: Tuple[str, ...] = (${releaseNames(schema).map(pyStr).join(', ')})`,
     '',
     '#: The interface version of a client that leaves __XEN_INTERFACE_VERSION__ undefined.',
-    `IFACE_UNDEFINED = 0x${parseIfaceHex(schema.interfaceVersion.undefinedValue).toString(16).padStart(8, '0')}`,
+    `IFACE_UNDEFINED = ${formatIfaceHex(parseIfaceHex(schema.interfaceVersion.undefinedValue))}`,
     '',
     '',
     'class Errno(IntEnum):',

@@ -4,13 +4,12 @@
  * plus the refusals (a bit-field value too wide, a buffer of the wrong size).
  */
 import type { Field, XenAbiSchema } from '@xenmem/schema';
-import { releaseNames } from '@xenmem/schema';
+import { formatIfaceHex, releaseNames } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
-import { hvmmemEras } from '../bindings/hvmmem-eras.js';
+import { hvmmemEras, nameAt, probeIfaces } from '../bindings/hvmmem-eras.js';
 import { codecLayouts } from '../bindings/layouts.js';
 import { hexOf, vectorCases, type VectorValue } from '../bindings/vector-cases.js';
 import { hvmmemVerdicts } from '../bindings/verdicts.js';
-import { nameAt, probeIfaces } from '../go/tests.js';
 import { eraClass } from './hvmmem.js';
 import { PY_PACKAGE, pyFile, pyInt, pyStr } from './text.js';
 
@@ -25,7 +24,7 @@ export function pyTests(schema: XenAbiSchema): GeneratedFile[] {
   const nameCases = probeIfaces(schema).flatMap((iface) =>
     Array.from({ length: maxValue + 2 }, (_, value) => {
       const name = nameAt(schema, value, iface);
-      return `    (${value}, 0x${iface.toString(16).padStart(8, '0')}, ${name === undefined ? 'None' : pyStr(name)}),`;
+      return `    (${value}, ${formatIfaceHex(iface)}, ${name === undefined ? 'None' : pyStr(name)}),`;
     }),
   );
   const eras = hvmmemEras(schema);
