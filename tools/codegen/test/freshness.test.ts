@@ -12,7 +12,7 @@ const out = mkdtempSync(join(tmpdir(), 'xenmem-codegen-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 execFileSync(process.execPath, [join(repo, 'tools/codegen/dist/main.js'), '--out', out], { stdio: 'pipe' });
-mkdirSync(join(out, 'schema'));
+mkdirSync(join(out, 'schema'), { recursive: true });
 execFileSync(process.execPath, [join(repo, 'tools/schema/scripts/gen-json-schema.mjs'), join(out, 'schema/xen-abi.schema.json')], { stdio: 'pipe' });
 
 function walk(dir: string): string[] {
