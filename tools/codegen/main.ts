@@ -15,7 +15,7 @@ import { GENERATORS } from './generators.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Directories whose contents belong to the generators alone; stale files in them are removed. */
-export const OWNED_DIRS = ['packages/abi-types/src/generated', 'packages/abi-types/include/xenmem', 'docs/abi'];
+export const OWNED_DIRS = ['packages/abi-types/src/generated', 'packages/abi-types/include/xenmem', 'docs/abi', 'bindings/go', 'bindings/python'];
 
 function main(argv: string[]): number {
   const outIdx = argv.indexOf('--out');
@@ -30,7 +30,7 @@ function main(argv: string[]): number {
   for (const dir of OWNED_DIRS) {
     const abs = join(outRoot, dir);
     mkdirSync(abs, { recursive: true });
-    for (const entry of readdirSync(abs)) if (!files.some((f) => f.path === `${dir}/${entry}`)) rmSync(join(abs, entry), { recursive: true });
+    for (const entry of readdirSync(abs)) if (!files.some((f) => f.path === `${dir}/${entry}` || f.path.startsWith(`${dir}/${entry}/`))) rmSync(join(abs, entry), { recursive: true });
   }
   for (const f of files) {
     const abs = join(outRoot, f.path);

@@ -12,7 +12,7 @@ const out = mkdtempSync(join(tmpdir(), 'xenmem-codegen-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 execFileSync(process.execPath, [join(repo, 'tools/codegen/dist/main.js'), '--out', out], { stdio: 'pipe' });
-mkdirSync(join(out, 'schema'));
+mkdirSync(join(out, 'schema'), { recursive: true });
 execFileSync(process.execPath, [join(repo, 'packages/schema/scripts/gen-json-schema.mjs'), join(out, 'schema/xen-abi.schema.json')], { stdio: 'pipe' });
 
 function walk(dir: string): string[] {
@@ -23,8 +23,8 @@ const generated = walk(out).map((f) => relative(out, f)).sort();
 const HINT = 'is stale: run `npm run codegen` (and `npm run schema:json` for the JSON Schema) and commit the result';
 
 describe('generated files are fresh', () => {
-  it('generates the TypeScript, Rust, C, docs and JSON Schema outputs', () => {
-    for (const dir of ['packages/abi-types/src/generated/', 'packages/abi-types/include/xenmem/', 'packages/abi-types/rust/src/generated.rs', 'docs/abi/', 'schema/xen-abi.schema.json'])
+  it('generates the TypeScript, Rust, C, docs, Go, Python, vectors and JSON Schema outputs', () => {
+    for (const dir of ['packages/abi-types/src/generated/', 'packages/abi-types/include/xenmem/', 'packages/abi-types/rust/src/generated.rs', 'docs/abi/', 'bindings/go/go.mod', 'bindings/python/xenmem_abi/', 'schema/vectors.json', 'schema/xen-abi.schema.json'])
       expect(generated.some((f) => f.startsWith(dir)), `no output under ${dir}`).toBe(true);
   });
 
@@ -34,7 +34,7 @@ describe('generated files are fresh', () => {
     expect(readFileSync(committed, 'utf8') === readFileSync(join(out, path), 'utf8'), `${path} ${HINT}`).toBe(true);
   });
 
-  it.each(['packages/abi-types/src/generated', 'packages/abi-types/include/xenmem', 'docs/abi'])('%s holds no file the generators no longer write', (dir) => {
+  it.each(['packages/abi-types/src/generated', 'packages/abi-types/include/xenmem', 'docs/abi', 'bindings/go', 'bindings/python'])('%s holds no file the generators no longer write', (dir) => {
     const committed = existsSync(join(repo, dir)) ? walk(join(repo, dir)).map((f) => relative(repo, f)) : [];
     expect(committed.filter((f) => !generated.includes(f)), `stale files in ${dir}: delete them or run \`npm run codegen\``).toEqual([]);
   });
