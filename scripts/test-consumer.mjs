@@ -136,7 +136,7 @@ const EXPECTED_FILES = {
   '@xenmem/hypervisor-sim': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts', 'scenario.schema.json'],
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
-  '@xenmem/cli': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
+  '@xenmem/cli': ['README.md', 'bin/xenmem.mjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
 };
 step('tarball contents', () => {
   const problems = [];
