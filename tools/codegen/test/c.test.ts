@@ -275,7 +275,7 @@ describe('generateC', () => {
       '};',
     ]);
     expect(dm.indexOf('struct xen_dm_op_set_mem_type {')).toBeLessThan(dm.indexOf('struct xen_dm_op {'));
-    expect(dm).toContain('_Static_assert(sizeof(((struct xen_dm_op *)0)->u) == 16, "struct xen_dm_op: u must be 16 bytes, as schema/xen-abi.json records");');
+    expect(dm).toContain('XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op *)0)->u) == 16, "struct xen_dm_op: u must be 16 bytes, as schema/xen-abi.json records");');
     expect(dm).toContain('#define XEN_DMOP_set_mem_type 12');
   });
 
@@ -291,7 +291,7 @@ describe('generateC', () => {
       '    uint32_t data;',
       '};',
     ]);
-    const asserts = io.filter((l) => l.startsWith('_Static_assert(offsetof(struct slot'));
+    const asserts = io.filter((l) => l.startsWith('XENMEM_STATIC_ASSERT(offsetof(struct slot'));
     expect(asserts.map((l) => /struct slot, (\w+)\)/.exec(l)?.[1])).toEqual(['type', 'data']);
   });
 
