@@ -8,8 +8,9 @@
 //   node scripts/deb-cache.mjs check-qemu                     ensure qemu-xen, resolve the binary's libraries, print its version
 //   node scripts/deb-cache.mjs root                           print the unpacked tree's path
 //
-// A set names its root packages; what else it holds is what `apt-get install --simulate` says this machine lacks
-// to run them, so a library the system already has is used from the system.
+// A set names its root packages; what else it holds is its own packages (Xen's, QEMU's) and what
+// `apt-get install --simulate` says this machine lacks to run them, so another library the system already has is
+// used from the system.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,10 +26,14 @@ const MANIFEST = join(DEBS_DIR, 'manifest.json');
 const EXTRACTED = join(DEB_ROOT, '.extracted');
 const LOCK = join(CACHE_DIR, 'debs.lock');
 
-/** The package sets, by name. */
+/**
+ * The package sets, by name. `own`: packages always taken into the cache, even where this machine has them
+ * installed (the Xen and QEMU packages, so the tested versions are the recorded ones); any other dependency is
+ * fetched only where it is missing.
+ */
 export const DEB_SETS = {
-  'libxen-dev': { roots: ['libxen-dev'], purpose: "Xen's public headers and the libraries a C program links against (libxendevicemodel …)" },
-  'qemu-xen': { roots: ['qemu-system-xen'], purpose: 'QEMU as a Xen device model (usr/libexec/xen-qemu-system-i386) and the libraries it needs' },
+  'libxen-dev': { roots: ['libxen-dev'], own: /^libxen/, purpose: "Xen's public headers and the libraries a C program links against (libxendevicemodel …)" },
+  'qemu-xen': { roots: ['qemu-system-xen'], own: /^(libxen|qemu-)/, purpose: 'QEMU as a Xen device model (usr/libexec/xen-qemu-system-i386) and the libraries it needs' },
 };
 /** The QEMU device-model binary of the qemu-xen set, inside DEB_ROOT. */
 export const QEMU_XEN_BINARY = 'usr/libexec/xen-qemu-system-i386';
@@ -77,8 +82,14 @@ function present(name) {
 
 /** What the set needs on this machine: its roots and every dependency apt would install, with versions. */
 function resolve(name) {
-  const { roots } = DEB_SETS[name];
-  const sim = sh('apt-get', [...aptOptions(), 'install', '--simulate', '--no-install-recommends', ...roots]);
+  const { roots, own } = DEB_SETS[name];
+  // apt simulates on this machine's dpkg status without the set's own packages, so it lists them even when installed.
+  const status = join(CACHE_DIR, `dpkg-status-${process.pid}`);
+  const system = sh('apt-config', ['shell', 'S', 'Dir::State::status/f']).stdout.match(/^S='(.*)'$/m)?.[1] ?? '/var/lib/dpkg/status';
+  const stanzas = existsSync(system) ? readFileSync(system, 'utf8').split(/\n\n+/) : [];
+  writeFileSync(status, stanzas.filter((st) => !own.test(/^Package: (\S+)/m.exec(st)?.[1] ?? '')).join('\n\n'));
+  const sim = sh('apt-get', [...aptOptions(), '-o', `Dir::State::status=${status}`, 'install', '--simulate', '--no-install-recommends', ...roots]);
+  rmSync(status, { force: true });
   if (sim.status !== 0) {
     const why = (sim.stderr.split('\n').find((l) => l.startsWith('E:')) ?? sim.stderr.trim()).replace(/^E:\s*/, '');
     throw new DebCacheError(`deb-cache: apt cannot resolve ${roots.join(' ')} (${why}): run \`apt-get update\` as root, then again`);

@@ -77,9 +77,13 @@ describe('a temporary cache', () => {
   const cli = (args, env = {}) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', env: { ...process.env, XENMEM_DEB_CACHE: cache, ...env } });
 
   it('fetches a missing .deb again, printing exactly that package and version, and unpacks what is not', () => {
-    // The repository cache's .debs and manifest, without the unpacked tree and without one .deb.
-    const sets = { 'libxen-dev': ensureDebSet('libxen-dev', { log: () => {} }).packages };
+    // The repository cache's .debs and manifest, without the unpacked tree: resolved and unpacked, nothing fetched.
+    ensureDebSet('libxen-dev', { log: () => {} });
     cpSync(DEBS_DIR, join(cache, 'debs'), { recursive: true });
+    const first = cli(['ensure', 'libxen-dev']);
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    const sets = JSON.parse(readFileSync(join(cache, 'debs/manifest.json'), 'utf8')).sets;
+    // Then without one .deb.
     const dm = sets['libxen-dev'].find((p) => p.package === 'libxendevicemodel1');
     rmSync(join(cache, 'debs', dm.deb));
     const second = cli(['ensure', 'libxen-dev']);
