@@ -139,7 +139,7 @@ const EXPECTED_FILES = {
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
   '@xenmem/bench': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'scripts/bench-daemon.mjs', 'scripts/bench-device-model.mjs', 'scripts/bench-pingpong.mjs'],
-  '@xenmem/cli': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
+  '@xenmem/cli': ['README.md', 'bin/xenmem.mjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
 };
 step('tarball contents', () => {
   const problems = [];

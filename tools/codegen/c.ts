@@ -3,7 +3,9 @@
  *
  * The headers are a stand-alone alternative to Xen's public headers for the HVM memory-type ABI (not meant to be
  * included beside them): the same names, values and `#if __XEN_INTERFACE_VERSION__` guards, every struct with
- * `_Static_assert`s on its size, alignment and field offsets, and Xen's tools-only names without `__XEN_TOOLS__`.
+ * static assertions on its size, alignment and field offsets (XENMEM_STATIC_ASSERT: `_Static_assert` in C,
+ * `static_assert` in C++, so C++ device models include them too), and Xen's tools-only names without
+ * `__XEN_TOOLS__`.
  * Which Xen header a fact lives in is data (`header` in the schema); it picks our file of the same base name, and
  * anything gone from the newest Xen headers (visibility "removed") goes to `<base>_legacy.h`, which the umbrella
  * `xenmem.h` does not include.
@@ -23,6 +25,9 @@ const HVM_OP_H = 'hvm/hvm_op.h';
 const DM_OP_H = 'hvm/dm_op.h';
 const XEN_H = 'xen.h';
 const COMPAT = 'xen-compat.h';
+/** The layout checks' macros (xen.h defines them for C and for C++). */
+const STATIC_ASSERT = 'XENMEM_STATIC_ASSERT';
+const ALIGNOF = 'XENMEM_ALIGNOF';
 const UMBRELLA = 'xenmem.h';
 
 const UINT_C: Record<string, string> = { uint8: 'uint8_t', uint16: 'uint16_t', uint32: 'uint32_t', uint64: 'uint64_t' };
@@ -188,12 +193,12 @@ function structLines(s: XenAbiSchema, st: Struct, structs: Map<string, Struct>):
   out.push('};');
   out.push(`typedef ${tag} ${st.name}_t;`);
   const msg = (what: string) => JSON.stringify(`${tag}: ${what}, as ${SCHEMA} records`);
-  out.push(`_Static_assert(sizeof(${tag}) == ${st.size}, ${msg(`sizeof must be ${st.size}`)});`);
-  out.push(`_Static_assert(_Alignof(${tag}) == ${st.align}, ${msg(`_Alignof must be ${st.align}`)});`);
+  out.push(`${STATIC_ASSERT}(sizeof(${tag}) == ${st.size}, ${msg(`sizeof must be ${st.size}`)});`);
+  out.push(`${STATIC_ASSERT}(${ALIGNOF}(${tag}) == ${st.align}, ${msg(`alignment must be ${st.align}`)});`);
   for (const f of st.fields) {
     if (f.bits !== undefined) continue; // offsetof cannot name a bit-field; the C header test checks their bits
-    out.push(`_Static_assert(offsetof(${tag}, ${f.name}) == ${f.offset}, ${msg(`${f.name} must be at offset ${f.offset}`)});`);
-    out.push(`_Static_assert(sizeof(((${tag} *)0)->${f.name}) == ${f.size}, ${msg(`${f.name} must be ${f.size} bytes`)});`);
+    out.push(`${STATIC_ASSERT}(offsetof(${tag}, ${f.name}) == ${f.offset}, ${msg(`${f.name} must be at offset ${f.offset}`)});`);
+    out.push(`${STATIC_ASSERT}(sizeof(((${tag} *)0)->${f.name}) == ${f.size}, ${msg(`${f.name} must be ${f.size} bytes`)});`);
   }
   return out;
 }
@@ -486,6 +491,16 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
   xen.sections.push([
     '#if !defined(__LP64__) && !defined(_LP64)',
     `#error "xenmem: these headers describe the LP64 (x86_64) layouts recorded in ${SCHEMA}; 32-bit targets are not supported"`,
+    '#endif',
+  ]);
+  xen.sections.push([
+    ...doc(`${STATIC_ASSERT} and ${ALIGNOF}: C11's _Static_assert and _Alignof, which C++ (11 and later) spells static_assert and alignof, so that device models written in C++ include these headers too.`),
+    '#ifdef __cplusplus',
+    `#define ${STATIC_ASSERT}(expr, message) static_assert(expr, message)`,
+    `#define ${ALIGNOF}(type) alignof(type)`,
+    '#else',
+    `#define ${STATIC_ASSERT}(expr, message) _Static_assert(expr, message)`,
+    `#define ${ALIGNOF}(type) _Alignof(type)`,
     '#endif',
   ]);
   xen.sections.push(

@@ -2,8 +2,11 @@
  * The generated C headers (packages/abi-types/include/xenmem/*.h), compiled with gcc:
  *  (a) against schema/xen-abi.json at several interface versions: a probe generated from the schema prints every
  *      value, size, offset and bit-field position, and each line must equal the schema's;
- *  (b) against Xen's own headers from Debian's libxen-dev (/usr/include/xen): the same probe, naming only what that
- *      Xen release defines, is built once over our headers and once over Xen's, and every line must match.
+ *  (b) against Xen's own headers from Debian's libxen-dev, fetched into the project's package cache
+ *      (.cache/debroot/usr/include/xen, by scripts/deb-cache.mjs, at the version its manifest records): the same
+ *      probe, naming only what that Xen release defines, is built once over our headers and once over Xen's, and
+ *      every line must match. The cache is used even where libxen-dev is installed, so the compared release is the
+ *      recorded one.
  *
  * Probes are batched (one program per setting) and compiled in parallel, so the file stays within a few seconds.
  */
@@ -15,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIfaceHex, loadSchemaFile, parseIfaceHex, type XenAbiSchema } from '@xenmem/schema';
 import { absentEnumeratorSource, buildProbe, parseProbeOutput, type ProbeOptions } from './c/probe.js';
+import { ensureDebSet } from '../../../scripts/deb-cache.mjs';
 
 const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const includeDir = join(repoRoot, 'packages/abi-types/include');
@@ -23,10 +27,9 @@ const umbrella = join(headerDir, 'xenmem.h');
 const legacyHeaders = existsSync(headerDir) ? readdirSync(headerDir).filter((f) => f.endsWith('_legacy.h')).sort() : [];
 const REGEN = 'run `npm run codegen` (tools/codegen) to regenerate them';
 
-/** Xen's public headers: Debian's libxen-dev, or another tree given as XENMEM_XEN_INCLUDE (with XENMEM_LIBXEN_RELEASE). */
-const XEN_INCLUDE = process.env.XENMEM_XEN_INCLUDE ?? '/usr/include/xen';
-const XEN_I = process.env.XENMEM_XEN_INCLUDE === undefined ? [] : ['-I', dirname(XEN_INCLUDE)];
-const XEN_DM_OP_H = join(XEN_INCLUDE, 'hvm/dm_op.h');
+/** Xen's public headers (set in (b)'s set-up): the cached libxen-dev, or another tree given as XENMEM_XEN_INCLUDE. */
+let XEN_INCLUDE = '';
+let XEN_I: string[] = [];
 const SKIP_LIBXEN = process.env.XENMEM_SKIP_LIBXEN === '1';
 /** Xen's public headers need the fixed-width types first; then every header the schema's facts come from. */
 const XEN_PRELUDE = ['<stdint.h>', '<xen/xen.h>', '<xen/hvm/hvm_op.h>', '<xen/hvm/dm_op.h>', '<xen/hvm/ioreq.h>', '<xen/hvm/params.h>', '<xen/memory.h>']
@@ -144,6 +147,7 @@ function differences(actual: Map<string, string>, expected: Map<string, string>,
 
 beforeAll(() => {
   if (spawnSync('gcc', ['--version']).status !== 0) throw new Error('gcc is needed to compile the C headers: install it (apt-get install -y gcc)');
+  if (spawnSync('g++', ['--version']).status !== 0) throw new Error('g++ is needed to compile the C headers as C++: install it (apt-get install -y g++)');
   work = mkdtempSync(join(tmpdir(), 'xenmem-c-'));
 });
 afterAll(() => {
@@ -181,6 +185,20 @@ describe('generated C headers against schema/xen-abi.json', () => {
     const out = output(s.label);
     expect(differences(out, probe.expected, s, 'xenmem header', SCHEMA_NAME)).toEqual([]);
     expect(out.size).toBeGreaterThan(300);
+  });
+
+  // Device models are written in C++ too: every header, its layout checks included, compiles there warning-free.
+  it.each(['c++11', 'c++17', 'c++20'])('each header compiles on its own as %s (g++ -Wall -Wextra -Wpedantic -Werror) at every interface version', async (std) => {
+    const headers = readdirSync(headerDir).filter((f) => f.endsWith('.h')).sort();
+    const srcs = headers.map((h) => file(`alone-${h}.cc`, `#include <xenmem/${h}>\n`));
+    const failures: string[] = [];
+    await Promise.all(
+      OUR_SETTINGS.map(async (s) => {
+        const cc = await run('g++', [`-std=${std}`, '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-I', includeDir, ...defines(s), '-fsyntax-only', ...srcs], work);
+        if (cc.code !== 0) failures.push(`g++ -std=${std} at ${at(s)}:\n${cc.stderr}`);
+      }),
+    );
+    expect(failures).toEqual([]);
   });
 
   it.each(OUR_SETTINGS.map((s) => [s.label, s] as const))('at %s: names of other interface versions are undeclared', (_label, s) => {
@@ -222,7 +240,7 @@ describe('generated C headers against schema/xen-abi.json', () => {
     const cc = await run('gcc', [...CFLAGS, '-Werror', '-I', includeDir, '-H', '-fsyntax-only', ...srcs], work);
     expect(cc.code, cc.stderr).toBe(0);
     const included = cc.stderr.split('\n').filter((l) => /^\.+ /.test(l)).map((l) => l.replace(/^\.+ /, ''));
-    expect(included.filter((p) => p.startsWith(`${XEN_INCLUDE}/`))).toEqual([]);
+    expect(included.filter((p) => !p.startsWith(`${includeDir}/`) && p.includes('/xen/'))).toEqual([]);
     for (const h of headers) {
       const text = readFileSync(join(headerDir, h), 'utf8');
       expect(text.split('\n')[0], `${h}: first line`).toBe('/* @generated by tools/codegen/c.ts from schema/xen-abi.json — DO NOT EDIT */');
@@ -249,15 +267,22 @@ interface KnownDifference {
 // literal types (Xen's `1u << n`) are recorded in the schema (constants[].members[].cUnsigned).
 const KNOWN_DIFFERENCES: KnownDifference[] = [];
 
-/** Which Xen release the headers are: XENMEM_LIBXEN_RELEASE, else the libxen-dev package version. */
-function installedRelease(): string {
-  const forced = process.env.XENMEM_LIBXEN_RELEASE;
-  if (forced) return forced;
-  if (process.env.XENMEM_XEN_INCLUDE !== undefined) throw new Error('XENMEM_XEN_INCLUDE is set: say which Xen release it holds with XENMEM_LIBXEN_RELEASE, e.g. 4.17');
-  const q = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libxen-dev'], { encoding: 'utf8' });
-  const m = /^(?:\d+:)?(\d+\.\d+)\./.exec(q.stdout ?? '');
-  if (q.status !== 0 || !m) throw new Error('cannot tell which Xen release /usr/include/xen is (dpkg-query -W libxen-dev failed); set XENMEM_LIBXEN_RELEASE, e.g. 4.17');
-  return m[1]!;
+/**
+ * Xen's headers and which release they are: XENMEM_XEN_INCLUDE with XENMEM_LIBXEN_RELEASE, else the libxen-dev of
+ * the project's package cache (fetched on first use) and the Xen release of the version its manifest records.
+ */
+function xenHeaders(): { include: string; release: string } {
+  const given = process.env.XENMEM_XEN_INCLUDE;
+  if (given !== undefined) {
+    const release = process.env.XENMEM_LIBXEN_RELEASE;
+    if (!release) throw new Error('XENMEM_XEN_INCLUDE is set: say which Xen release it holds with XENMEM_LIBXEN_RELEASE, e.g. 4.17');
+    return { include: given, release };
+  }
+  const { root, packages } = ensureDebSet('libxen-dev');
+  const dev = packages.find((p) => p.package === 'libxen-dev');
+  const m = /^(?:\d+:)?(\d+\.\d+)\./.exec(dev?.version ?? '');
+  if (!m) throw new Error(`cannot tell the Xen release of the cached libxen-dev (version ${dev?.version ?? 'missing'}): see .cache/debs/manifest.json`);
+  return { include: join(root, 'usr/include/xen'), release: m[1]! };
 }
 
 describe.skipIf(SKIP_LIBXEN)("generated C headers against Xen's own headers (libxen-dev)", () => {
@@ -272,10 +297,10 @@ describe.skipIf(SKIP_LIBXEN)("generated C headers against Xen's own headers (lib
     buildProbe(schema, { scope: { kind: 'xen', release }, iface: ifaceOf(s), visibility, typedefs: false, latest: false, literalTypes: true });
 
   beforeAll(async () => {
-    if (!existsSync(XEN_DM_OP_H))
-      throw new Error(`${XEN_DM_OP_H} is missing: install Xen's headers with \`apt-get install -y libxen-dev\` (or set XENMEM_SKIP_LIBXEN=1 to skip these tests)`);
     if (!existsSync(umbrella)) throw new Error(`${umbrella} is missing: ${REGEN}`);
-    release = installedRelease();
+    ({ include: XEN_INCLUDE, release } = xenHeaders());
+    XEN_I = ['-I', dirname(XEN_INCLUDE)];
+    if (!existsSync(join(XEN_INCLUDE, 'hvm/dm_op.h'))) throw new Error(`${XEN_INCLUDE}/hvm/dm_op.h is missing: these are not Xen's public headers`);
     const xenName = `Xen ${release} (${XEN_INCLUDE})`;
     const ourFlags = (s: Setting) => [...CFLAGS, '-Werror', ...OURS, ...defines(s)];
     const jobs: Promise<void>[] = [];

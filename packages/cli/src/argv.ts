@@ -2,7 +2,7 @@
  * Parsing only: argv → which command and its options. Behaviour lives in commands/*.ts.
  * Tested by a table of argv → options (test/argv.test.ts).
  */
-import { CONSTANTS } from '@xenmem/abi-types';
+import { CONSTANTS, RELEASES } from '@xenmem/abi-types';
 import type { DomainConfig } from '@xenmem/sim-protocol';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
@@ -216,6 +216,14 @@ Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or 
 `;
 
 // Values on the command line: integers in decimal or 0x…; 64-bit values kept exact as bigints.
+/**
+ * The releases `sim serve` and `run` simulate, for their help: the schema's releases with recorded behaviour (read
+ * here from @xenmem/abi-types so that parsing does not load the simulator; test/releases.test.ts checks it equals
+ * @xenmem/hypervisor-sim's SIMULATED_RANGE).
+ */
+const simulated = RELEASES.filter((r) => r.behaviourRecorded).map((r) => r.name);
+export const SIMULATED = `${simulated[0]}–${simulated[simulated.length - 1]}`;
+
 const INTEGER = /^(0x[0-9a-f]+|[0-9]+)$/i;
 
 function integer(text: string, what: string): bigint {
@@ -395,7 +403,7 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .command('run')
     .description('run a scenario file (.json or .yaml) on the simulator and check its expectations')
     .argument('<scenario>', 'scenario file: examples/*.json, *.yaml')
-    .option('--xen <release>', "hypervisor release (overrides the file's xen)")
+    .option('--xen <release>', `hypervisor release, ${SIMULATED} (overrides the file's xen)`)
     .option('--iface <version>', "the client's interface version (overrides the file's iface)")
     .option('--socket <path>', "run on the simulator daemon at PATH (xenmem sim serve): creates the scenario's domains there; its release must be the scenario's")
     .addOption(json())
@@ -413,7 +421,7 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .command('serve')
     .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
     .addOption(socket())
-    .option('--xen <release>', 'hypervisor release (default: latest)')
+    .option('--xen <release>', `hypervisor release, ${SIMULATED} (default: latest)`)
     .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
     .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), written atomically after every change')

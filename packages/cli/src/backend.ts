@@ -4,6 +4,7 @@
  * at run time, so commands that never touch a socket do not load them; tests inject their own (an
  * in-process Hypervisor) through runCli's third argument.
  */
+import { InputError } from '@xenmem/abi-types';
 import type { SimulatorBackend } from '@xenmem/sim-protocol';
 import type { Hypervisor } from '@xenmem/hypervisor-sim';
 
@@ -133,11 +134,23 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   try {
     return await sim.startDaemon(options);
   } catch (err) {
+    if (err instanceof InputError) throw asFlagError(err);
     const code = reasonOf(err);
     if (code === 'EADDRINUSE')
       throw new DaemonUnavailable(`socket ${options.socketPath} is in use (EADDRINUSE)`, `stop the xenmem sim serve that owns it, or pick another --socket`);
     throw new DaemonUnavailable(`cannot listen on ${options.socketPath} (${code})`, 'pick another --socket in a writable directory');
   }
+}
+
+/** DaemonOptions fields as `sim serve` spells them. */
+const SERVE_FLAGS: Record<string, string> = { socketPath: '--socket', trace: '--trace', state: '--state', statePath: '--state', shmPollUs: '--shm-poll-us' };
+
+/** The daemon's refusal of an option, named by its `sim serve` flag (exit 2). */
+function asFlagError(err: InputError): InputError {
+  const flag = SERVE_FLAGS[err.argument];
+  if (flag === undefined) return err;
+  const problem = err.message.slice(new InputError(err.argument, err.value, '').message.length);
+  return new InputError(flag, err.value, problem);
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

@@ -1,5 +1,5 @@
 /**
- * The simulated hypervisor: one Xen release's behaviour (4.6 … 4.22) for domains, their p2m, the DM
+ * The simulated hypervisor: one Xen release's behaviour (4.6–4.22, SIMULATED_RANGE) for domains, their p2m, the DM
  * ops and HVMOPs. Its boundary is Xen's own ABI: `dmOp`/`hvmOp` take the byte buffers Xen takes,
  * return Xen's return code and copy results back into the buffers as Xen does. What differs by
  * release is read from the schema's generated tables, not decided here. The state every call works on
@@ -62,8 +62,8 @@ export class Hypervisor implements SimulatorBackend {
   /**
    * A host with only domain 0 (the control domain, not HVM); create guests with {@link createDomain}.
    * @param options - The release (required), preemption policy and p2m core.
-   * @throws InputError (argument `release`) for a release the schema does not know, or one whose behaviour is not
-   *   recorded (not simulated).
+   * @throws InputError (argument `release`) for a release the simulator does not model: one the schema does not
+   *   know, or one whose behaviour it does not record (SIMULATED_RANGE).
    */
   constructor(options: HypervisorOptions) {
     this.host = new Host(options, xenEvent);

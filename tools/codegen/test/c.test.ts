@@ -238,7 +238,7 @@ describe('generateC', () => {
     ]);
   });
 
-  it('structs: Xen\'s names and C types, a _t typedef, and _Static_asserts on size, alignment and every field', () => {
+  it('structs: Xen\'s names and C types, a _t typedef, and static assertions (C and C++) on size, alignment and every field', () => {
     expect(block(code('dm_op.h'), 'struct xen_dm_op_set_mem_type {', 17)).toEqual([
       'struct xen_dm_op_set_mem_type {',
       '    uint32_t nr;',
@@ -247,16 +247,16 @@ describe('generateC', () => {
       '    uint64_aligned_t first_pfn;',
       '};',
       'typedef struct xen_dm_op_set_mem_type xen_dm_op_set_mem_type_t;',
-      '_Static_assert(sizeof(struct xen_dm_op_set_mem_type) == 16, "struct xen_dm_op_set_mem_type: sizeof must be 16, as schema/xen-abi.json records");',
-      '_Static_assert(_Alignof(struct xen_dm_op_set_mem_type) == 8, "struct xen_dm_op_set_mem_type: _Alignof must be 8, as schema/xen-abi.json records");',
-      '_Static_assert(offsetof(struct xen_dm_op_set_mem_type, nr) == 0, "struct xen_dm_op_set_mem_type: nr must be at offset 0, as schema/xen-abi.json records");',
-      '_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->nr) == 4, "struct xen_dm_op_set_mem_type: nr must be 4 bytes, as schema/xen-abi.json records");',
-      '_Static_assert(offsetof(struct xen_dm_op_set_mem_type, mem_type) == 4, "struct xen_dm_op_set_mem_type: mem_type must be at offset 4, as schema/xen-abi.json records");',
-      '_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->mem_type) == 2, "struct xen_dm_op_set_mem_type: mem_type must be 2 bytes, as schema/xen-abi.json records");',
-      '_Static_assert(offsetof(struct xen_dm_op_set_mem_type, pad) == 6, "struct xen_dm_op_set_mem_type: pad must be at offset 6, as schema/xen-abi.json records");',
-      '_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->pad) == 2, "struct xen_dm_op_set_mem_type: pad must be 2 bytes, as schema/xen-abi.json records");',
-      '_Static_assert(offsetof(struct xen_dm_op_set_mem_type, first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be at offset 8, as schema/xen-abi.json records");',
-      '_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be 8 bytes, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_mem_type) == 16, "struct xen_dm_op_set_mem_type: sizeof must be 16, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_mem_type) == 8, "struct xen_dm_op_set_mem_type: alignment must be 8, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, nr) == 0, "struct xen_dm_op_set_mem_type: nr must be at offset 0, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->nr) == 4, "struct xen_dm_op_set_mem_type: nr must be 4 bytes, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, mem_type) == 4, "struct xen_dm_op_set_mem_type: mem_type must be at offset 4, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->mem_type) == 2, "struct xen_dm_op_set_mem_type: mem_type must be 2 bytes, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, pad) == 6, "struct xen_dm_op_set_mem_type: pad must be at offset 6, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->pad) == 2, "struct xen_dm_op_set_mem_type: pad must be 2 bytes, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be at offset 8, as schema/xen-abi.json records");',
+      'XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be 8 bytes, as schema/xen-abi.json records");',
     ]);
     // Field notes come from the schema: direction and must-be-zero.
     expect(file('dm_op.h')).toContain('    uint16_t pad; /* must be zero */');
@@ -275,7 +275,7 @@ describe('generateC', () => {
       '};',
     ]);
     expect(dm.indexOf('struct xen_dm_op_set_mem_type {')).toBeLessThan(dm.indexOf('struct xen_dm_op {'));
-    expect(dm).toContain('_Static_assert(sizeof(((struct xen_dm_op *)0)->u) == 16, "struct xen_dm_op: u must be 16 bytes, as schema/xen-abi.json records");');
+    expect(dm).toContain('XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op *)0)->u) == 16, "struct xen_dm_op: u must be 16 bytes, as schema/xen-abi.json records");');
     expect(dm).toContain('#define XEN_DMOP_set_mem_type 12');
   });
 
@@ -291,7 +291,7 @@ describe('generateC', () => {
       '    uint32_t data;',
       '};',
     ]);
-    const asserts = io.filter((l) => l.startsWith('_Static_assert(offsetof(struct slot'));
+    const asserts = io.filter((l) => l.startsWith('XENMEM_STATIC_ASSERT(offsetof(struct slot'));
     expect(asserts.map((l) => /struct slot, (\w+)\)/.exec(l)?.[1])).toEqual(['type', 'data']);
   });
 

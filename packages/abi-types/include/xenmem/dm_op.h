@@ -201,14 +201,14 @@ struct xen_dm_op_create_ioreq_server {
     ioservid_t id; /* OUT */
 };
 typedef struct xen_dm_op_create_ioreq_server xen_dm_op_create_ioreq_server_t;
-_Static_assert(sizeof(struct xen_dm_op_create_ioreq_server) == 6, "struct xen_dm_op_create_ioreq_server: sizeof must be 6, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_create_ioreq_server) == 2, "struct xen_dm_op_create_ioreq_server: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_create_ioreq_server, handle_bufioreq) == 0, "struct xen_dm_op_create_ioreq_server: handle_bufioreq must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_create_ioreq_server *)0)->handle_bufioreq) == 1, "struct xen_dm_op_create_ioreq_server: handle_bufioreq must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_create_ioreq_server, pad) == 1, "struct xen_dm_op_create_ioreq_server: pad must be at offset 1, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_create_ioreq_server *)0)->pad) == 3, "struct xen_dm_op_create_ioreq_server: pad must be 3 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_create_ioreq_server, id) == 4, "struct xen_dm_op_create_ioreq_server: id must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_create_ioreq_server *)0)->id) == 2, "struct xen_dm_op_create_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_create_ioreq_server) == 6, "struct xen_dm_op_create_ioreq_server: sizeof must be 6, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_create_ioreq_server) == 2, "struct xen_dm_op_create_ioreq_server: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_create_ioreq_server, handle_bufioreq) == 0, "struct xen_dm_op_create_ioreq_server: handle_bufioreq must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_create_ioreq_server *)0)->handle_bufioreq) == 1, "struct xen_dm_op_create_ioreq_server: handle_bufioreq must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_create_ioreq_server, pad) == 1, "struct xen_dm_op_create_ioreq_server: pad must be at offset 1, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_create_ioreq_server *)0)->pad) == 3, "struct xen_dm_op_create_ioreq_server: pad must be 3 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_create_ioreq_server, id) == 4, "struct xen_dm_op_create_ioreq_server: id must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_create_ioreq_server *)0)->id) == 2, "struct xen_dm_op_create_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_get_ioreq_server_info: Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event
@@ -223,18 +223,18 @@ struct xen_dm_op_get_ioreq_server_info {
     uint64_aligned_t bufioreq_gfn; /* OUT */
 };
 typedef struct xen_dm_op_get_ioreq_server_info xen_dm_op_get_ioreq_server_info_t;
-_Static_assert(sizeof(struct xen_dm_op_get_ioreq_server_info) == 24, "struct xen_dm_op_get_ioreq_server_info: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_get_ioreq_server_info) == 8, "struct xen_dm_op_get_ioreq_server_info: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_get_ioreq_server_info, id) == 0, "struct xen_dm_op_get_ioreq_server_info: id must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->id) == 2, "struct xen_dm_op_get_ioreq_server_info: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_get_ioreq_server_info, flags) == 2, "struct xen_dm_op_get_ioreq_server_info: flags must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->flags) == 2, "struct xen_dm_op_get_ioreq_server_info: flags must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_get_ioreq_server_info, bufioreq_port) == 4, "struct xen_dm_op_get_ioreq_server_info: bufioreq_port must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->bufioreq_port) == 4, "struct xen_dm_op_get_ioreq_server_info: bufioreq_port must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_get_ioreq_server_info, ioreq_gfn) == 8, "struct xen_dm_op_get_ioreq_server_info: ioreq_gfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->ioreq_gfn) == 8, "struct xen_dm_op_get_ioreq_server_info: ioreq_gfn must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_get_ioreq_server_info, bufioreq_gfn) == 16, "struct xen_dm_op_get_ioreq_server_info: bufioreq_gfn must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->bufioreq_gfn) == 8, "struct xen_dm_op_get_ioreq_server_info: bufioreq_gfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_get_ioreq_server_info) == 24, "struct xen_dm_op_get_ioreq_server_info: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_get_ioreq_server_info) == 8, "struct xen_dm_op_get_ioreq_server_info: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_get_ioreq_server_info, id) == 0, "struct xen_dm_op_get_ioreq_server_info: id must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->id) == 2, "struct xen_dm_op_get_ioreq_server_info: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_get_ioreq_server_info, flags) == 2, "struct xen_dm_op_get_ioreq_server_info: flags must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->flags) == 2, "struct xen_dm_op_get_ioreq_server_info: flags must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_get_ioreq_server_info, bufioreq_port) == 4, "struct xen_dm_op_get_ioreq_server_info: bufioreq_port must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->bufioreq_port) == 4, "struct xen_dm_op_get_ioreq_server_info: bufioreq_port must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_get_ioreq_server_info, ioreq_gfn) == 8, "struct xen_dm_op_get_ioreq_server_info: ioreq_gfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->ioreq_gfn) == 8, "struct xen_dm_op_get_ioreq_server_info: ioreq_gfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_get_ioreq_server_info, bufioreq_gfn) == 16, "struct xen_dm_op_get_ioreq_server_info: bufioreq_gfn must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_get_ioreq_server_info *)0)->bufioreq_gfn) == 8, "struct xen_dm_op_get_ioreq_server_info: bufioreq_gfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_ioreq_server_range: Payload of XEN_DMOP_map_io_range_to_ioreq_server and its unmap twin: add a
@@ -249,18 +249,18 @@ struct xen_dm_op_ioreq_server_range {
     uint64_aligned_t end;
 };
 typedef struct xen_dm_op_ioreq_server_range xen_dm_op_ioreq_server_range_t;
-_Static_assert(sizeof(struct xen_dm_op_ioreq_server_range) == 24, "struct xen_dm_op_ioreq_server_range: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_ioreq_server_range) == 8, "struct xen_dm_op_ioreq_server_range: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_ioreq_server_range, id) == 0, "struct xen_dm_op_ioreq_server_range: id must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->id) == 2, "struct xen_dm_op_ioreq_server_range: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_ioreq_server_range, pad) == 2, "struct xen_dm_op_ioreq_server_range: pad must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->pad) == 2, "struct xen_dm_op_ioreq_server_range: pad must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_ioreq_server_range, type) == 4, "struct xen_dm_op_ioreq_server_range: type must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->type) == 4, "struct xen_dm_op_ioreq_server_range: type must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_ioreq_server_range, start) == 8, "struct xen_dm_op_ioreq_server_range: start must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->start) == 8, "struct xen_dm_op_ioreq_server_range: start must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_ioreq_server_range, end) == 16, "struct xen_dm_op_ioreq_server_range: end must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->end) == 8, "struct xen_dm_op_ioreq_server_range: end must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_ioreq_server_range) == 24, "struct xen_dm_op_ioreq_server_range: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_ioreq_server_range) == 8, "struct xen_dm_op_ioreq_server_range: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_ioreq_server_range, id) == 0, "struct xen_dm_op_ioreq_server_range: id must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->id) == 2, "struct xen_dm_op_ioreq_server_range: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_ioreq_server_range, pad) == 2, "struct xen_dm_op_ioreq_server_range: pad must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->pad) == 2, "struct xen_dm_op_ioreq_server_range: pad must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_ioreq_server_range, type) == 4, "struct xen_dm_op_ioreq_server_range: type must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->type) == 4, "struct xen_dm_op_ioreq_server_range: type must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_ioreq_server_range, start) == 8, "struct xen_dm_op_ioreq_server_range: start must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->start) == 8, "struct xen_dm_op_ioreq_server_range: start must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_ioreq_server_range, end) == 16, "struct xen_dm_op_ioreq_server_range: end must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_ioreq_server_range *)0)->end) == 8, "struct xen_dm_op_ioreq_server_range: end must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_set_ioreq_server_state: Payload of XEN_DMOP_set_ioreq_server_state: enable or disable an ioreq
@@ -272,14 +272,14 @@ struct xen_dm_op_set_ioreq_server_state {
     uint8_t pad; /* must be zero */
 };
 typedef struct xen_dm_op_set_ioreq_server_state xen_dm_op_set_ioreq_server_state_t;
-_Static_assert(sizeof(struct xen_dm_op_set_ioreq_server_state) == 4, "struct xen_dm_op_set_ioreq_server_state: sizeof must be 4, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_set_ioreq_server_state) == 2, "struct xen_dm_op_set_ioreq_server_state: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_ioreq_server_state, id) == 0, "struct xen_dm_op_set_ioreq_server_state: id must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_ioreq_server_state *)0)->id) == 2, "struct xen_dm_op_set_ioreq_server_state: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_ioreq_server_state, enabled) == 2, "struct xen_dm_op_set_ioreq_server_state: enabled must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_ioreq_server_state *)0)->enabled) == 1, "struct xen_dm_op_set_ioreq_server_state: enabled must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_ioreq_server_state, pad) == 3, "struct xen_dm_op_set_ioreq_server_state: pad must be at offset 3, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_ioreq_server_state *)0)->pad) == 1, "struct xen_dm_op_set_ioreq_server_state: pad must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_ioreq_server_state) == 4, "struct xen_dm_op_set_ioreq_server_state: sizeof must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_ioreq_server_state) == 2, "struct xen_dm_op_set_ioreq_server_state: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_ioreq_server_state, id) == 0, "struct xen_dm_op_set_ioreq_server_state: id must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_ioreq_server_state *)0)->id) == 2, "struct xen_dm_op_set_ioreq_server_state: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_ioreq_server_state, enabled) == 2, "struct xen_dm_op_set_ioreq_server_state: enabled must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_ioreq_server_state *)0)->enabled) == 1, "struct xen_dm_op_set_ioreq_server_state: enabled must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_ioreq_server_state, pad) == 3, "struct xen_dm_op_set_ioreq_server_state: pad must be at offset 3, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_ioreq_server_state *)0)->pad) == 1, "struct xen_dm_op_set_ioreq_server_state: pad must be 1 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_destroy_ioreq_server: Payload of XEN_DMOP_destroy_ioreq_server: destroy an ioreq server. Xen
@@ -290,12 +290,12 @@ struct xen_dm_op_destroy_ioreq_server {
     uint16_t pad; /* must be zero */
 };
 typedef struct xen_dm_op_destroy_ioreq_server xen_dm_op_destroy_ioreq_server_t;
-_Static_assert(sizeof(struct xen_dm_op_destroy_ioreq_server) == 4, "struct xen_dm_op_destroy_ioreq_server: sizeof must be 4, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_destroy_ioreq_server) == 2, "struct xen_dm_op_destroy_ioreq_server: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_destroy_ioreq_server, id) == 0, "struct xen_dm_op_destroy_ioreq_server: id must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_destroy_ioreq_server *)0)->id) == 2, "struct xen_dm_op_destroy_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_destroy_ioreq_server, pad) == 2, "struct xen_dm_op_destroy_ioreq_server: pad must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_destroy_ioreq_server *)0)->pad) == 2, "struct xen_dm_op_destroy_ioreq_server: pad must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_destroy_ioreq_server) == 4, "struct xen_dm_op_destroy_ioreq_server: sizeof must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_destroy_ioreq_server) == 2, "struct xen_dm_op_destroy_ioreq_server: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_destroy_ioreq_server, id) == 0, "struct xen_dm_op_destroy_ioreq_server: id must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_destroy_ioreq_server *)0)->id) == 2, "struct xen_dm_op_destroy_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_destroy_ioreq_server, pad) == 2, "struct xen_dm_op_destroy_ioreq_server: pad must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_destroy_ioreq_server *)0)->pad) == 2, "struct xen_dm_op_destroy_ioreq_server: pad must be 2 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_track_dirty_vram: Payload of XEN_DMOP_track_dirty_vram: return and clear the dirty bitmap of a
@@ -308,14 +308,14 @@ struct xen_dm_op_track_dirty_vram {
     uint64_aligned_t first_pfn;
 };
 typedef struct xen_dm_op_track_dirty_vram xen_dm_op_track_dirty_vram_t;
-_Static_assert(sizeof(struct xen_dm_op_track_dirty_vram) == 16, "struct xen_dm_op_track_dirty_vram: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_track_dirty_vram) == 8, "struct xen_dm_op_track_dirty_vram: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_track_dirty_vram, nr) == 0, "struct xen_dm_op_track_dirty_vram: nr must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_track_dirty_vram *)0)->nr) == 4, "struct xen_dm_op_track_dirty_vram: nr must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_track_dirty_vram, pad) == 4, "struct xen_dm_op_track_dirty_vram: pad must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_track_dirty_vram *)0)->pad) == 4, "struct xen_dm_op_track_dirty_vram: pad must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_track_dirty_vram, first_pfn) == 8, "struct xen_dm_op_track_dirty_vram: first_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_track_dirty_vram *)0)->first_pfn) == 8, "struct xen_dm_op_track_dirty_vram: first_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_track_dirty_vram) == 16, "struct xen_dm_op_track_dirty_vram: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_track_dirty_vram) == 8, "struct xen_dm_op_track_dirty_vram: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_track_dirty_vram, nr) == 0, "struct xen_dm_op_track_dirty_vram: nr must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_track_dirty_vram *)0)->nr) == 4, "struct xen_dm_op_track_dirty_vram: nr must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_track_dirty_vram, pad) == 4, "struct xen_dm_op_track_dirty_vram: pad must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_track_dirty_vram *)0)->pad) == 4, "struct xen_dm_op_track_dirty_vram: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_track_dirty_vram, first_pfn) == 8, "struct xen_dm_op_track_dirty_vram: first_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_track_dirty_vram *)0)->first_pfn) == 8, "struct xen_dm_op_track_dirty_vram: first_pfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_set_pci_intx_level: Payload of XEN_DMOP_set_pci_intx_level: set the level of a PCI INTx line.
@@ -329,18 +329,18 @@ struct xen_dm_op_set_pci_intx_level {
     uint8_t level;
 };
 typedef struct xen_dm_op_set_pci_intx_level xen_dm_op_set_pci_intx_level_t;
-_Static_assert(sizeof(struct xen_dm_op_set_pci_intx_level) == 6, "struct xen_dm_op_set_pci_intx_level: sizeof must be 6, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_set_pci_intx_level) == 2, "struct xen_dm_op_set_pci_intx_level: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_intx_level, domain) == 0, "struct xen_dm_op_set_pci_intx_level: domain must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->domain) == 2, "struct xen_dm_op_set_pci_intx_level: domain must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_intx_level, bus) == 2, "struct xen_dm_op_set_pci_intx_level: bus must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->bus) == 1, "struct xen_dm_op_set_pci_intx_level: bus must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_intx_level, device) == 3, "struct xen_dm_op_set_pci_intx_level: device must be at offset 3, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->device) == 1, "struct xen_dm_op_set_pci_intx_level: device must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_intx_level, intx) == 4, "struct xen_dm_op_set_pci_intx_level: intx must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->intx) == 1, "struct xen_dm_op_set_pci_intx_level: intx must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_intx_level, level) == 5, "struct xen_dm_op_set_pci_intx_level: level must be at offset 5, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->level) == 1, "struct xen_dm_op_set_pci_intx_level: level must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_pci_intx_level) == 6, "struct xen_dm_op_set_pci_intx_level: sizeof must be 6, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_pci_intx_level) == 2, "struct xen_dm_op_set_pci_intx_level: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_intx_level, domain) == 0, "struct xen_dm_op_set_pci_intx_level: domain must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->domain) == 2, "struct xen_dm_op_set_pci_intx_level: domain must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_intx_level, bus) == 2, "struct xen_dm_op_set_pci_intx_level: bus must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->bus) == 1, "struct xen_dm_op_set_pci_intx_level: bus must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_intx_level, device) == 3, "struct xen_dm_op_set_pci_intx_level: device must be at offset 3, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->device) == 1, "struct xen_dm_op_set_pci_intx_level: device must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_intx_level, intx) == 4, "struct xen_dm_op_set_pci_intx_level: intx must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->intx) == 1, "struct xen_dm_op_set_pci_intx_level: intx must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_intx_level, level) == 5, "struct xen_dm_op_set_pci_intx_level: level must be at offset 5, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_intx_level *)0)->level) == 1, "struct xen_dm_op_set_pci_intx_level: level must be 1 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_set_isa_irq_level: Payload of XEN_DMOP_set_isa_irq_level: set the level of an ISA IRQ. Xen
@@ -351,12 +351,12 @@ struct xen_dm_op_set_isa_irq_level {
     uint8_t level;
 };
 typedef struct xen_dm_op_set_isa_irq_level xen_dm_op_set_isa_irq_level_t;
-_Static_assert(sizeof(struct xen_dm_op_set_isa_irq_level) == 2, "struct xen_dm_op_set_isa_irq_level: sizeof must be 2, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_set_isa_irq_level) == 1, "struct xen_dm_op_set_isa_irq_level: _Alignof must be 1, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_isa_irq_level, isa_irq) == 0, "struct xen_dm_op_set_isa_irq_level: isa_irq must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_isa_irq_level *)0)->isa_irq) == 1, "struct xen_dm_op_set_isa_irq_level: isa_irq must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_isa_irq_level, level) == 1, "struct xen_dm_op_set_isa_irq_level: level must be at offset 1, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_isa_irq_level *)0)->level) == 1, "struct xen_dm_op_set_isa_irq_level: level must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_isa_irq_level) == 2, "struct xen_dm_op_set_isa_irq_level: sizeof must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_isa_irq_level) == 1, "struct xen_dm_op_set_isa_irq_level: alignment must be 1, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_isa_irq_level, isa_irq) == 0, "struct xen_dm_op_set_isa_irq_level: isa_irq must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_isa_irq_level *)0)->isa_irq) == 1, "struct xen_dm_op_set_isa_irq_level: isa_irq must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_isa_irq_level, level) == 1, "struct xen_dm_op_set_isa_irq_level: level must be at offset 1, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_isa_irq_level *)0)->level) == 1, "struct xen_dm_op_set_isa_irq_level: level must be 1 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_set_pci_link_route: Payload of XEN_DMOP_set_pci_link_route: route a PCI link to an ISA IRQ.
@@ -367,12 +367,12 @@ struct xen_dm_op_set_pci_link_route {
     uint8_t isa_irq;
 };
 typedef struct xen_dm_op_set_pci_link_route xen_dm_op_set_pci_link_route_t;
-_Static_assert(sizeof(struct xen_dm_op_set_pci_link_route) == 2, "struct xen_dm_op_set_pci_link_route: sizeof must be 2, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_set_pci_link_route) == 1, "struct xen_dm_op_set_pci_link_route: _Alignof must be 1, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_link_route, link) == 0, "struct xen_dm_op_set_pci_link_route: link must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_link_route *)0)->link) == 1, "struct xen_dm_op_set_pci_link_route: link must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_pci_link_route, isa_irq) == 1, "struct xen_dm_op_set_pci_link_route: isa_irq must be at offset 1, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_pci_link_route *)0)->isa_irq) == 1, "struct xen_dm_op_set_pci_link_route: isa_irq must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_pci_link_route) == 2, "struct xen_dm_op_set_pci_link_route: sizeof must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_pci_link_route) == 1, "struct xen_dm_op_set_pci_link_route: alignment must be 1, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_link_route, link) == 0, "struct xen_dm_op_set_pci_link_route: link must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_link_route *)0)->link) == 1, "struct xen_dm_op_set_pci_link_route: link must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_pci_link_route, isa_irq) == 1, "struct xen_dm_op_set_pci_link_route: isa_irq must be at offset 1, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_pci_link_route *)0)->isa_irq) == 1, "struct xen_dm_op_set_pci_link_route: isa_irq must be 1 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_modified_memory: Payload of XEN_DMOP_modified_memory: mark extents of guest pages dirty
@@ -384,12 +384,12 @@ struct xen_dm_op_modified_memory {
     uint32_t opaque; /* IN/OUT */
 };
 typedef struct xen_dm_op_modified_memory xen_dm_op_modified_memory_t;
-_Static_assert(sizeof(struct xen_dm_op_modified_memory) == 8, "struct xen_dm_op_modified_memory: sizeof must be 8, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_modified_memory) == 4, "struct xen_dm_op_modified_memory: _Alignof must be 4, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_modified_memory, nr_extents) == 0, "struct xen_dm_op_modified_memory: nr_extents must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_modified_memory *)0)->nr_extents) == 4, "struct xen_dm_op_modified_memory: nr_extents must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_modified_memory, opaque) == 4, "struct xen_dm_op_modified_memory: opaque must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_modified_memory *)0)->opaque) == 4, "struct xen_dm_op_modified_memory: opaque must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_modified_memory) == 8, "struct xen_dm_op_modified_memory: sizeof must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_modified_memory) == 4, "struct xen_dm_op_modified_memory: alignment must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_modified_memory, nr_extents) == 0, "struct xen_dm_op_modified_memory: nr_extents must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_modified_memory *)0)->nr_extents) == 4, "struct xen_dm_op_modified_memory: nr_extents must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_modified_memory, opaque) == 4, "struct xen_dm_op_modified_memory: opaque must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_modified_memory *)0)->opaque) == 4, "struct xen_dm_op_modified_memory: opaque must be 4 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_set_mem_type: Payload of XEN_DMOP_set_mem_type: set the memory type of a range of guest pages.
@@ -402,16 +402,16 @@ struct xen_dm_op_set_mem_type {
     uint64_aligned_t first_pfn; /* IN/OUT */
 };
 typedef struct xen_dm_op_set_mem_type xen_dm_op_set_mem_type_t;
-_Static_assert(sizeof(struct xen_dm_op_set_mem_type) == 16, "struct xen_dm_op_set_mem_type: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_set_mem_type) == 8, "struct xen_dm_op_set_mem_type: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_mem_type, nr) == 0, "struct xen_dm_op_set_mem_type: nr must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->nr) == 4, "struct xen_dm_op_set_mem_type: nr must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_mem_type, mem_type) == 4, "struct xen_dm_op_set_mem_type: mem_type must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->mem_type) == 2, "struct xen_dm_op_set_mem_type: mem_type must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_mem_type, pad) == 6, "struct xen_dm_op_set_mem_type: pad must be at offset 6, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->pad) == 2, "struct xen_dm_op_set_mem_type: pad must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_mem_type, first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_mem_type *)0)->first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_mem_type) == 16, "struct xen_dm_op_set_mem_type: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_mem_type) == 8, "struct xen_dm_op_set_mem_type: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, nr) == 0, "struct xen_dm_op_set_mem_type: nr must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->nr) == 4, "struct xen_dm_op_set_mem_type: nr must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, mem_type) == 4, "struct xen_dm_op_set_mem_type: mem_type must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->mem_type) == 2, "struct xen_dm_op_set_mem_type: mem_type must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, pad) == 6, "struct xen_dm_op_set_mem_type: pad must be at offset 6, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->pad) == 2, "struct xen_dm_op_set_mem_type: pad must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_mem_type, first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_mem_type *)0)->first_pfn) == 8, "struct xen_dm_op_set_mem_type: first_pfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_inject_event: Payload of XEN_DMOP_inject_event: inject an event into a vCPU. Xen 4.9+, 24
@@ -428,24 +428,24 @@ struct xen_dm_op_inject_event {
     uint64_aligned_t cr2;
 };
 typedef struct xen_dm_op_inject_event xen_dm_op_inject_event_t;
-_Static_assert(sizeof(struct xen_dm_op_inject_event) == 24, "struct xen_dm_op_inject_event: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_inject_event) == 8, "struct xen_dm_op_inject_event: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, vcpuid) == 0, "struct xen_dm_op_inject_event: vcpuid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->vcpuid) == 4, "struct xen_dm_op_inject_event: vcpuid must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, vector) == 4, "struct xen_dm_op_inject_event: vector must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->vector) == 1, "struct xen_dm_op_inject_event: vector must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, type) == 5, "struct xen_dm_op_inject_event: type must be at offset 5, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->type) == 1, "struct xen_dm_op_inject_event: type must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, insn_len) == 6, "struct xen_dm_op_inject_event: insn_len must be at offset 6, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->insn_len) == 1, "struct xen_dm_op_inject_event: insn_len must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, pad0) == 7, "struct xen_dm_op_inject_event: pad0 must be at offset 7, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->pad0) == 1, "struct xen_dm_op_inject_event: pad0 must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, error_code) == 8, "struct xen_dm_op_inject_event: error_code must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->error_code) == 4, "struct xen_dm_op_inject_event: error_code must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, pad1) == 12, "struct xen_dm_op_inject_event: pad1 must be at offset 12, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->pad1) == 4, "struct xen_dm_op_inject_event: pad1 must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_event, cr2) == 16, "struct xen_dm_op_inject_event: cr2 must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_event *)0)->cr2) == 8, "struct xen_dm_op_inject_event: cr2 must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_inject_event) == 24, "struct xen_dm_op_inject_event: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_inject_event) == 8, "struct xen_dm_op_inject_event: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, vcpuid) == 0, "struct xen_dm_op_inject_event: vcpuid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->vcpuid) == 4, "struct xen_dm_op_inject_event: vcpuid must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, vector) == 4, "struct xen_dm_op_inject_event: vector must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->vector) == 1, "struct xen_dm_op_inject_event: vector must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, type) == 5, "struct xen_dm_op_inject_event: type must be at offset 5, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->type) == 1, "struct xen_dm_op_inject_event: type must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, insn_len) == 6, "struct xen_dm_op_inject_event: insn_len must be at offset 6, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->insn_len) == 1, "struct xen_dm_op_inject_event: insn_len must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, pad0) == 7, "struct xen_dm_op_inject_event: pad0 must be at offset 7, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->pad0) == 1, "struct xen_dm_op_inject_event: pad0 must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, error_code) == 8, "struct xen_dm_op_inject_event: error_code must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->error_code) == 4, "struct xen_dm_op_inject_event: error_code must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, pad1) == 12, "struct xen_dm_op_inject_event: pad1 must be at offset 12, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->pad1) == 4, "struct xen_dm_op_inject_event: pad1 must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_event, cr2) == 16, "struct xen_dm_op_inject_event: cr2 must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_event *)0)->cr2) == 8, "struct xen_dm_op_inject_event: cr2 must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_inject_msi: Payload of XEN_DMOP_inject_msi: inject an MSI. Xen 4.9+, 16 bytes, alignment 8.
@@ -457,14 +457,14 @@ struct xen_dm_op_inject_msi {
     uint64_aligned_t addr;
 };
 typedef struct xen_dm_op_inject_msi xen_dm_op_inject_msi_t;
-_Static_assert(sizeof(struct xen_dm_op_inject_msi) == 16, "struct xen_dm_op_inject_msi: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_inject_msi) == 8, "struct xen_dm_op_inject_msi: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_msi, data) == 0, "struct xen_dm_op_inject_msi: data must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_msi *)0)->data) == 4, "struct xen_dm_op_inject_msi: data must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_msi, pad) == 4, "struct xen_dm_op_inject_msi: pad must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_msi *)0)->pad) == 4, "struct xen_dm_op_inject_msi: pad must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_inject_msi, addr) == 8, "struct xen_dm_op_inject_msi: addr must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_inject_msi *)0)->addr) == 8, "struct xen_dm_op_inject_msi: addr must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_inject_msi) == 16, "struct xen_dm_op_inject_msi: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_inject_msi) == 8, "struct xen_dm_op_inject_msi: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_msi, data) == 0, "struct xen_dm_op_inject_msi: data must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_msi *)0)->data) == 4, "struct xen_dm_op_inject_msi: data must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_msi, pad) == 4, "struct xen_dm_op_inject_msi: pad must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_msi *)0)->pad) == 4, "struct xen_dm_op_inject_msi: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_inject_msi, addr) == 8, "struct xen_dm_op_inject_msi: addr must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_inject_msi *)0)->addr) == 8, "struct xen_dm_op_inject_msi: addr must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_map_mem_type_to_ioreq_server: Payload of XEN_DMOP_map_mem_type_to_ioreq_server: claim or
@@ -478,16 +478,16 @@ struct xen_dm_op_map_mem_type_to_ioreq_server {
     uint64_t opaque; /* IN/OUT */
 };
 typedef struct xen_dm_op_map_mem_type_to_ioreq_server xen_dm_op_map_mem_type_to_ioreq_server_t;
-_Static_assert(sizeof(struct xen_dm_op_map_mem_type_to_ioreq_server) == 16, "struct xen_dm_op_map_mem_type_to_ioreq_server: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_map_mem_type_to_ioreq_server) == 8, "struct xen_dm_op_map_mem_type_to_ioreq_server: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, id) == 0, "struct xen_dm_op_map_mem_type_to_ioreq_server: id must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->id) == 2, "struct xen_dm_op_map_mem_type_to_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, type) == 2, "struct xen_dm_op_map_mem_type_to_ioreq_server: type must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->type) == 2, "struct xen_dm_op_map_mem_type_to_ioreq_server: type must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, flags) == 4, "struct xen_dm_op_map_mem_type_to_ioreq_server: flags must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->flags) == 4, "struct xen_dm_op_map_mem_type_to_ioreq_server: flags must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, opaque) == 8, "struct xen_dm_op_map_mem_type_to_ioreq_server: opaque must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->opaque) == 8, "struct xen_dm_op_map_mem_type_to_ioreq_server: opaque must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_map_mem_type_to_ioreq_server) == 16, "struct xen_dm_op_map_mem_type_to_ioreq_server: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_map_mem_type_to_ioreq_server) == 8, "struct xen_dm_op_map_mem_type_to_ioreq_server: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, id) == 0, "struct xen_dm_op_map_mem_type_to_ioreq_server: id must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->id) == 2, "struct xen_dm_op_map_mem_type_to_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, type) == 2, "struct xen_dm_op_map_mem_type_to_ioreq_server: type must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->type) == 2, "struct xen_dm_op_map_mem_type_to_ioreq_server: type must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, flags) == 4, "struct xen_dm_op_map_mem_type_to_ioreq_server: flags must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->flags) == 4, "struct xen_dm_op_map_mem_type_to_ioreq_server: flags must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, opaque) == 8, "struct xen_dm_op_map_mem_type_to_ioreq_server: opaque must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_map_mem_type_to_ioreq_server *)0)->opaque) == 8, "struct xen_dm_op_map_mem_type_to_ioreq_server: opaque must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_remote_shutdown: Payload of XEN_DMOP_remote_shutdown: shut the domain down. Xen 4.10+, 4
@@ -497,10 +497,10 @@ struct xen_dm_op_remote_shutdown {
     uint32_t reason;
 };
 typedef struct xen_dm_op_remote_shutdown xen_dm_op_remote_shutdown_t;
-_Static_assert(sizeof(struct xen_dm_op_remote_shutdown) == 4, "struct xen_dm_op_remote_shutdown: sizeof must be 4, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_remote_shutdown) == 4, "struct xen_dm_op_remote_shutdown: _Alignof must be 4, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_remote_shutdown, reason) == 0, "struct xen_dm_op_remote_shutdown: reason must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_remote_shutdown *)0)->reason) == 4, "struct xen_dm_op_remote_shutdown: reason must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_remote_shutdown) == 4, "struct xen_dm_op_remote_shutdown: sizeof must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_remote_shutdown) == 4, "struct xen_dm_op_remote_shutdown: alignment must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_remote_shutdown, reason) == 0, "struct xen_dm_op_remote_shutdown: reason must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_remote_shutdown *)0)->reason) == 4, "struct xen_dm_op_remote_shutdown: reason must be 4 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_relocate_memory: Payload of XEN_DMOP_relocate_memory: move guest memory. Xen 4.11+, 24 bytes,
@@ -513,16 +513,16 @@ struct xen_dm_op_relocate_memory {
     uint64_aligned_t dst_gfn; /* IN/OUT */
 };
 typedef struct xen_dm_op_relocate_memory xen_dm_op_relocate_memory_t;
-_Static_assert(sizeof(struct xen_dm_op_relocate_memory) == 24, "struct xen_dm_op_relocate_memory: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_relocate_memory) == 8, "struct xen_dm_op_relocate_memory: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_relocate_memory, size) == 0, "struct xen_dm_op_relocate_memory: size must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_relocate_memory *)0)->size) == 4, "struct xen_dm_op_relocate_memory: size must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_relocate_memory, pad) == 4, "struct xen_dm_op_relocate_memory: pad must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_relocate_memory *)0)->pad) == 4, "struct xen_dm_op_relocate_memory: pad must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_relocate_memory, src_gfn) == 8, "struct xen_dm_op_relocate_memory: src_gfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_relocate_memory *)0)->src_gfn) == 8, "struct xen_dm_op_relocate_memory: src_gfn must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_relocate_memory, dst_gfn) == 16, "struct xen_dm_op_relocate_memory: dst_gfn must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_relocate_memory *)0)->dst_gfn) == 8, "struct xen_dm_op_relocate_memory: dst_gfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_relocate_memory) == 24, "struct xen_dm_op_relocate_memory: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_relocate_memory) == 8, "struct xen_dm_op_relocate_memory: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_relocate_memory, size) == 0, "struct xen_dm_op_relocate_memory: size must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_relocate_memory *)0)->size) == 4, "struct xen_dm_op_relocate_memory: size must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_relocate_memory, pad) == 4, "struct xen_dm_op_relocate_memory: pad must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_relocate_memory *)0)->pad) == 4, "struct xen_dm_op_relocate_memory: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_relocate_memory, src_gfn) == 8, "struct xen_dm_op_relocate_memory: src_gfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_relocate_memory *)0)->src_gfn) == 8, "struct xen_dm_op_relocate_memory: src_gfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_relocate_memory, dst_gfn) == 16, "struct xen_dm_op_relocate_memory: dst_gfn must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_relocate_memory *)0)->dst_gfn) == 8, "struct xen_dm_op_relocate_memory: dst_gfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_pin_memory_cacheattr: Payload of XEN_DMOP_pin_memory_cacheattr: pin the cache attribute of a
@@ -536,16 +536,16 @@ struct xen_dm_op_pin_memory_cacheattr {
     uint32_t pad; /* must be zero */
 };
 typedef struct xen_dm_op_pin_memory_cacheattr xen_dm_op_pin_memory_cacheattr_t;
-_Static_assert(sizeof(struct xen_dm_op_pin_memory_cacheattr) == 24, "struct xen_dm_op_pin_memory_cacheattr: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_pin_memory_cacheattr) == 8, "struct xen_dm_op_pin_memory_cacheattr: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_pin_memory_cacheattr, start) == 0, "struct xen_dm_op_pin_memory_cacheattr: start must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->start) == 8, "struct xen_dm_op_pin_memory_cacheattr: start must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_pin_memory_cacheattr, end) == 8, "struct xen_dm_op_pin_memory_cacheattr: end must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->end) == 8, "struct xen_dm_op_pin_memory_cacheattr: end must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_pin_memory_cacheattr, type) == 16, "struct xen_dm_op_pin_memory_cacheattr: type must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->type) == 4, "struct xen_dm_op_pin_memory_cacheattr: type must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_pin_memory_cacheattr, pad) == 20, "struct xen_dm_op_pin_memory_cacheattr: pad must be at offset 20, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->pad) == 4, "struct xen_dm_op_pin_memory_cacheattr: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_pin_memory_cacheattr) == 24, "struct xen_dm_op_pin_memory_cacheattr: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_pin_memory_cacheattr) == 8, "struct xen_dm_op_pin_memory_cacheattr: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_pin_memory_cacheattr, start) == 0, "struct xen_dm_op_pin_memory_cacheattr: start must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->start) == 8, "struct xen_dm_op_pin_memory_cacheattr: start must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_pin_memory_cacheattr, end) == 8, "struct xen_dm_op_pin_memory_cacheattr: end must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->end) == 8, "struct xen_dm_op_pin_memory_cacheattr: end must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_pin_memory_cacheattr, type) == 16, "struct xen_dm_op_pin_memory_cacheattr: type must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->type) == 4, "struct xen_dm_op_pin_memory_cacheattr: type must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_pin_memory_cacheattr, pad) == 20, "struct xen_dm_op_pin_memory_cacheattr: pad must be at offset 20, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_pin_memory_cacheattr *)0)->pad) == 4, "struct xen_dm_op_pin_memory_cacheattr: pad must be 4 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_set_irq_level: Payload of XEN_DMOP_set_irq_level: set the level of an interrupt line (Arm
@@ -557,14 +557,14 @@ struct xen_dm_op_set_irq_level {
     uint8_t pad[3]; /* must be zero */
 };
 typedef struct xen_dm_op_set_irq_level xen_dm_op_set_irq_level_t;
-_Static_assert(sizeof(struct xen_dm_op_set_irq_level) == 8, "struct xen_dm_op_set_irq_level: sizeof must be 8, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_set_irq_level) == 4, "struct xen_dm_op_set_irq_level: _Alignof must be 4, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_irq_level, irq) == 0, "struct xen_dm_op_set_irq_level: irq must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_irq_level *)0)->irq) == 4, "struct xen_dm_op_set_irq_level: irq must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_irq_level, level) == 4, "struct xen_dm_op_set_irq_level: level must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_irq_level *)0)->level) == 1, "struct xen_dm_op_set_irq_level: level must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_set_irq_level, pad) == 5, "struct xen_dm_op_set_irq_level: pad must be at offset 5, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_set_irq_level *)0)->pad) == 3, "struct xen_dm_op_set_irq_level: pad must be 3 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_set_irq_level) == 8, "struct xen_dm_op_set_irq_level: sizeof must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_set_irq_level) == 4, "struct xen_dm_op_set_irq_level: alignment must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_irq_level, irq) == 0, "struct xen_dm_op_set_irq_level: irq must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_irq_level *)0)->irq) == 4, "struct xen_dm_op_set_irq_level: irq must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_irq_level, level) == 4, "struct xen_dm_op_set_irq_level: level must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_irq_level *)0)->level) == 1, "struct xen_dm_op_set_irq_level: level must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_set_irq_level, pad) == 5, "struct xen_dm_op_set_irq_level: pad must be at offset 5, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_set_irq_level *)0)->pad) == 3, "struct xen_dm_op_set_irq_level: pad must be 3 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_nr_vcpus: Payload of XEN_DMOP_nr_vcpus: get the number of vCPUs. Xen 4.15+, 4 bytes, alignment
@@ -574,10 +574,10 @@ struct xen_dm_op_nr_vcpus {
     uint32_t vcpus; /* OUT */
 };
 typedef struct xen_dm_op_nr_vcpus xen_dm_op_nr_vcpus_t;
-_Static_assert(sizeof(struct xen_dm_op_nr_vcpus) == 4, "struct xen_dm_op_nr_vcpus: sizeof must be 4, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_nr_vcpus) == 4, "struct xen_dm_op_nr_vcpus: _Alignof must be 4, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_nr_vcpus, vcpus) == 0, "struct xen_dm_op_nr_vcpus: vcpus must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_nr_vcpus *)0)->vcpus) == 4, "struct xen_dm_op_nr_vcpus: vcpus must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_nr_vcpus) == 4, "struct xen_dm_op_nr_vcpus: sizeof must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_nr_vcpus) == 4, "struct xen_dm_op_nr_vcpus: alignment must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_nr_vcpus, vcpus) == 0, "struct xen_dm_op_nr_vcpus: vcpus must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_nr_vcpus *)0)->vcpus) == 4, "struct xen_dm_op_nr_vcpus: vcpus must be 4 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op: A device-model op: the op number, a pad that must be zero, and the op's payload in a 24-byte
@@ -610,14 +610,14 @@ struct xen_dm_op {
     } u;
 };
 typedef struct xen_dm_op xen_dm_op_t;
-_Static_assert(sizeof(struct xen_dm_op) == 32, "struct xen_dm_op: sizeof must be 32, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op) == 8, "struct xen_dm_op: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op, op) == 0, "struct xen_dm_op: op must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op *)0)->op) == 4, "struct xen_dm_op: op must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op, pad) == 4, "struct xen_dm_op: pad must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op *)0)->pad) == 4, "struct xen_dm_op: pad must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op, u) == 8, "struct xen_dm_op: u must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op *)0)->u) == 24, "struct xen_dm_op: u must be 24 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op) == 32, "struct xen_dm_op: sizeof must be 32, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op) == 8, "struct xen_dm_op: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op, op) == 0, "struct xen_dm_op: op must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op *)0)->op) == 4, "struct xen_dm_op: op must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op, pad) == 4, "struct xen_dm_op: pad must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op *)0)->pad) == 4, "struct xen_dm_op: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op, u) == 8, "struct xen_dm_op: u must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op *)0)->u) == 24, "struct xen_dm_op: u must be 24 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_buf: One buffer descriptor of the dm_op hypercall: a guest pointer and a size. Xen 4.9+, 16
@@ -628,12 +628,12 @@ struct xen_dm_op_buf {
     xen_ulong_t size;
 };
 typedef struct xen_dm_op_buf xen_dm_op_buf_t;
-_Static_assert(sizeof(struct xen_dm_op_buf) == 16, "struct xen_dm_op_buf: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_buf) == 8, "struct xen_dm_op_buf: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_buf, h) == 0, "struct xen_dm_op_buf: h must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_buf *)0)->h) == 8, "struct xen_dm_op_buf: h must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_buf, size) == 8, "struct xen_dm_op_buf: size must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_buf *)0)->size) == 8, "struct xen_dm_op_buf: size must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_buf) == 16, "struct xen_dm_op_buf: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_buf) == 8, "struct xen_dm_op_buf: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_buf, h) == 0, "struct xen_dm_op_buf: h must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_buf *)0)->h) == 8, "struct xen_dm_op_buf: h must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_buf, size) == 8, "struct xen_dm_op_buf: size must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_buf *)0)->size) == 8, "struct xen_dm_op_buf: size must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_dm_op_modified_memory_extent: One extent of pages for XEN_DMOP_modified_memory, passed in buf[1].
@@ -645,13 +645,13 @@ struct xen_dm_op_modified_memory_extent {
     uint64_aligned_t first_pfn;
 };
 typedef struct xen_dm_op_modified_memory_extent xen_dm_op_modified_memory_extent_t;
-_Static_assert(sizeof(struct xen_dm_op_modified_memory_extent) == 16, "struct xen_dm_op_modified_memory_extent: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_dm_op_modified_memory_extent) == 8, "struct xen_dm_op_modified_memory_extent: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_modified_memory_extent, nr) == 0, "struct xen_dm_op_modified_memory_extent: nr must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_modified_memory_extent *)0)->nr) == 4, "struct xen_dm_op_modified_memory_extent: nr must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_modified_memory_extent, pad) == 4, "struct xen_dm_op_modified_memory_extent: pad must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_modified_memory_extent *)0)->pad) == 4, "struct xen_dm_op_modified_memory_extent: pad must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_dm_op_modified_memory_extent, first_pfn) == 8, "struct xen_dm_op_modified_memory_extent: first_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_dm_op_modified_memory_extent *)0)->first_pfn) == 8, "struct xen_dm_op_modified_memory_extent: first_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_dm_op_modified_memory_extent) == 16, "struct xen_dm_op_modified_memory_extent: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_dm_op_modified_memory_extent) == 8, "struct xen_dm_op_modified_memory_extent: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_modified_memory_extent, nr) == 0, "struct xen_dm_op_modified_memory_extent: nr must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_modified_memory_extent *)0)->nr) == 4, "struct xen_dm_op_modified_memory_extent: nr must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_modified_memory_extent, pad) == 4, "struct xen_dm_op_modified_memory_extent: pad must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_modified_memory_extent *)0)->pad) == 4, "struct xen_dm_op_modified_memory_extent: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_dm_op_modified_memory_extent, first_pfn) == 8, "struct xen_dm_op_modified_memory_extent: first_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_dm_op_modified_memory_extent *)0)->first_pfn) == 8, "struct xen_dm_op_modified_memory_extent: first_pfn must be 8 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_DM_OP_H */

@@ -152,16 +152,16 @@ struct xen_hvm_param {
     uint64_t value;
 };
 typedef struct xen_hvm_param xen_hvm_param_t;
-_Static_assert(sizeof(struct xen_hvm_param) == 16, "struct xen_hvm_param: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_param) == 8, "struct xen_hvm_param: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_param, domid) == 0, "struct xen_hvm_param: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_param *)0)->domid) == 2, "struct xen_hvm_param: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_param, pad) == 2, "struct xen_hvm_param: pad must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_param *)0)->pad) == 2, "struct xen_hvm_param: pad must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_param, index) == 4, "struct xen_hvm_param: index must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_param *)0)->index) == 4, "struct xen_hvm_param: index must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_param, value) == 8, "struct xen_hvm_param: value must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_param *)0)->value) == 8, "struct xen_hvm_param: value must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_param) == 16, "struct xen_hvm_param: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_param) == 8, "struct xen_hvm_param: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_param, domid) == 0, "struct xen_hvm_param: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_param *)0)->domid) == 2, "struct xen_hvm_param: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_param, pad) == 2, "struct xen_hvm_param: pad must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_param *)0)->pad) == 2, "struct xen_hvm_param: pad must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_param, index) == 4, "struct xen_hvm_param: index must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_param *)0)->index) == 4, "struct xen_hvm_param: index must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_param, value) == 8, "struct xen_hvm_param: value must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_param *)0)->value) == 8, "struct xen_hvm_param: value must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_pagetable_dying: Argument of HVMOP_pagetable_dying: tell Xen a guest page table is dying. Xen
@@ -173,14 +173,14 @@ struct xen_hvm_pagetable_dying {
     uint64_t gpa;
 };
 typedef struct xen_hvm_pagetable_dying xen_hvm_pagetable_dying_t;
-_Static_assert(sizeof(struct xen_hvm_pagetable_dying) == 16, "struct xen_hvm_pagetable_dying: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_pagetable_dying) == 8, "struct xen_hvm_pagetable_dying: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_pagetable_dying, domid) == 0, "struct xen_hvm_pagetable_dying: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_pagetable_dying *)0)->domid) == 2, "struct xen_hvm_pagetable_dying: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_pagetable_dying, pad) == 2, "struct xen_hvm_pagetable_dying: pad must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_pagetable_dying *)0)->pad) == 6, "struct xen_hvm_pagetable_dying: pad must be 6 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_pagetable_dying, gpa) == 8, "struct xen_hvm_pagetable_dying: gpa must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_pagetable_dying *)0)->gpa) == 8, "struct xen_hvm_pagetable_dying: gpa must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_pagetable_dying) == 16, "struct xen_hvm_pagetable_dying: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_pagetable_dying) == 8, "struct xen_hvm_pagetable_dying: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_pagetable_dying, domid) == 0, "struct xen_hvm_pagetable_dying: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_pagetable_dying *)0)->domid) == 2, "struct xen_hvm_pagetable_dying: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_pagetable_dying, pad) == 2, "struct xen_hvm_pagetable_dying: pad must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_pagetable_dying *)0)->pad) == 6, "struct xen_hvm_pagetable_dying: pad must be 6 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_pagetable_dying, gpa) == 8, "struct xen_hvm_pagetable_dying: gpa must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_pagetable_dying *)0)->gpa) == 8, "struct xen_hvm_pagetable_dying: gpa must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_get_mem_type: Argument of HVMOP_get_mem_type: get the memory type of one guest page. Xen 4.6+,
@@ -193,15 +193,15 @@ struct xen_hvm_get_mem_type {
     uint64_t pfn;
 };
 typedef struct xen_hvm_get_mem_type xen_hvm_get_mem_type_t;
-_Static_assert(sizeof(struct xen_hvm_get_mem_type) == 16, "struct xen_hvm_get_mem_type: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_get_mem_type) == 8, "struct xen_hvm_get_mem_type: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_mem_type, domid) == 0, "struct xen_hvm_get_mem_type: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_mem_type *)0)->domid) == 2, "struct xen_hvm_get_mem_type: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_mem_type, mem_type) == 2, "struct xen_hvm_get_mem_type: mem_type must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_mem_type *)0)->mem_type) == 2, "struct xen_hvm_get_mem_type: mem_type must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_mem_type, pad) == 4, "struct xen_hvm_get_mem_type: pad must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_mem_type *)0)->pad) == 4, "struct xen_hvm_get_mem_type: pad must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_mem_type, pfn) == 8, "struct xen_hvm_get_mem_type: pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_mem_type *)0)->pfn) == 8, "struct xen_hvm_get_mem_type: pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_get_mem_type) == 16, "struct xen_hvm_get_mem_type: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_get_mem_type) == 8, "struct xen_hvm_get_mem_type: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_mem_type, domid) == 0, "struct xen_hvm_get_mem_type: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_mem_type *)0)->domid) == 2, "struct xen_hvm_get_mem_type: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_mem_type, mem_type) == 2, "struct xen_hvm_get_mem_type: mem_type must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_mem_type *)0)->mem_type) == 2, "struct xen_hvm_get_mem_type: mem_type must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_mem_type, pad) == 4, "struct xen_hvm_get_mem_type: pad must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_mem_type *)0)->pad) == 4, "struct xen_hvm_get_mem_type: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_mem_type, pfn) == 8, "struct xen_hvm_get_mem_type: pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_mem_type *)0)->pfn) == 8, "struct xen_hvm_get_mem_type: pfn must be 8 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_HVM_OP_H */

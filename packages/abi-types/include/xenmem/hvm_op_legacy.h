@@ -104,16 +104,16 @@ struct xen_hvm_track_dirty_vram {
     XEN_GUEST_HANDLE_64(uint8) dirty_bitmap;
 };
 typedef struct xen_hvm_track_dirty_vram xen_hvm_track_dirty_vram_t;
-_Static_assert(sizeof(struct xen_hvm_track_dirty_vram) == 24, "struct xen_hvm_track_dirty_vram: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_track_dirty_vram) == 8, "struct xen_hvm_track_dirty_vram: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_track_dirty_vram, domid) == 0, "struct xen_hvm_track_dirty_vram: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_track_dirty_vram *)0)->domid) == 2, "struct xen_hvm_track_dirty_vram: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_track_dirty_vram, nr) == 4, "struct xen_hvm_track_dirty_vram: nr must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_track_dirty_vram *)0)->nr) == 4, "struct xen_hvm_track_dirty_vram: nr must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_track_dirty_vram, first_pfn) == 8, "struct xen_hvm_track_dirty_vram: first_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_track_dirty_vram *)0)->first_pfn) == 8, "struct xen_hvm_track_dirty_vram: first_pfn must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_track_dirty_vram, dirty_bitmap) == 16, "struct xen_hvm_track_dirty_vram: dirty_bitmap must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_track_dirty_vram *)0)->dirty_bitmap) == 8, "struct xen_hvm_track_dirty_vram: dirty_bitmap must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_track_dirty_vram) == 24, "struct xen_hvm_track_dirty_vram: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_track_dirty_vram) == 8, "struct xen_hvm_track_dirty_vram: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_track_dirty_vram, domid) == 0, "struct xen_hvm_track_dirty_vram: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_track_dirty_vram *)0)->domid) == 2, "struct xen_hvm_track_dirty_vram: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_track_dirty_vram, nr) == 4, "struct xen_hvm_track_dirty_vram: nr must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_track_dirty_vram *)0)->nr) == 4, "struct xen_hvm_track_dirty_vram: nr must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_track_dirty_vram, first_pfn) == 8, "struct xen_hvm_track_dirty_vram: first_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_track_dirty_vram *)0)->first_pfn) == 8, "struct xen_hvm_track_dirty_vram: first_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_track_dirty_vram, dirty_bitmap) == 16, "struct xen_hvm_track_dirty_vram: dirty_bitmap must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_track_dirty_vram *)0)->dirty_bitmap) == 8, "struct xen_hvm_track_dirty_vram: dirty_bitmap must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_modified_memory: Argument of HVMOP_modified_memory: mark guest pages dirty for log-dirty. Xen
@@ -125,14 +125,14 @@ struct xen_hvm_modified_memory {
     uint64_aligned_t first_pfn;
 };
 typedef struct xen_hvm_modified_memory xen_hvm_modified_memory_t;
-_Static_assert(sizeof(struct xen_hvm_modified_memory) == 16, "struct xen_hvm_modified_memory: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_modified_memory) == 8, "struct xen_hvm_modified_memory: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_modified_memory, domid) == 0, "struct xen_hvm_modified_memory: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_modified_memory *)0)->domid) == 2, "struct xen_hvm_modified_memory: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_modified_memory, nr) == 4, "struct xen_hvm_modified_memory: nr must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_modified_memory *)0)->nr) == 4, "struct xen_hvm_modified_memory: nr must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_modified_memory, first_pfn) == 8, "struct xen_hvm_modified_memory: first_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_modified_memory *)0)->first_pfn) == 8, "struct xen_hvm_modified_memory: first_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_modified_memory) == 16, "struct xen_hvm_modified_memory: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_modified_memory) == 8, "struct xen_hvm_modified_memory: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_modified_memory, domid) == 0, "struct xen_hvm_modified_memory: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_modified_memory *)0)->domid) == 2, "struct xen_hvm_modified_memory: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_modified_memory, nr) == 4, "struct xen_hvm_modified_memory: nr must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_modified_memory *)0)->nr) == 4, "struct xen_hvm_modified_memory: nr must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_modified_memory, first_pfn) == 8, "struct xen_hvm_modified_memory: first_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_modified_memory *)0)->first_pfn) == 8, "struct xen_hvm_modified_memory: first_pfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_set_mem_type: Argument of HVMOP_set_mem_type: set the memory type of a range of guest pages. Xen
@@ -145,16 +145,16 @@ struct xen_hvm_set_mem_type {
     uint64_aligned_t first_pfn;
 };
 typedef struct xen_hvm_set_mem_type xen_hvm_set_mem_type_t;
-_Static_assert(sizeof(struct xen_hvm_set_mem_type) == 16, "struct xen_hvm_set_mem_type: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_set_mem_type) == 8, "struct xen_hvm_set_mem_type: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_mem_type, domid) == 0, "struct xen_hvm_set_mem_type: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_mem_type *)0)->domid) == 2, "struct xen_hvm_set_mem_type: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_mem_type, hvmmem_type) == 2, "struct xen_hvm_set_mem_type: hvmmem_type must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_mem_type *)0)->hvmmem_type) == 2, "struct xen_hvm_set_mem_type: hvmmem_type must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_mem_type, nr) == 4, "struct xen_hvm_set_mem_type: nr must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_mem_type *)0)->nr) == 4, "struct xen_hvm_set_mem_type: nr must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_mem_type, first_pfn) == 8, "struct xen_hvm_set_mem_type: first_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_mem_type *)0)->first_pfn) == 8, "struct xen_hvm_set_mem_type: first_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_set_mem_type) == 16, "struct xen_hvm_set_mem_type: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_set_mem_type) == 8, "struct xen_hvm_set_mem_type: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_mem_type, domid) == 0, "struct xen_hvm_set_mem_type: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_mem_type *)0)->domid) == 2, "struct xen_hvm_set_mem_type: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_mem_type, hvmmem_type) == 2, "struct xen_hvm_set_mem_type: hvmmem_type must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_mem_type *)0)->hvmmem_type) == 2, "struct xen_hvm_set_mem_type: hvmmem_type must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_mem_type, nr) == 4, "struct xen_hvm_set_mem_type: nr must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_mem_type *)0)->nr) == 4, "struct xen_hvm_set_mem_type: nr must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_mem_type, first_pfn) == 8, "struct xen_hvm_set_mem_type: first_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_mem_type *)0)->first_pfn) == 8, "struct xen_hvm_set_mem_type: first_pfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_inject_msi: Argument of HVMOP_inject_msi: inject an MSI. Xen 4.6–4.8, 16 bytes, alignment 8.
@@ -166,14 +166,14 @@ struct xen_hvm_inject_msi {
     uint64_t addr;
 };
 typedef struct xen_hvm_inject_msi xen_hvm_inject_msi_t;
-_Static_assert(sizeof(struct xen_hvm_inject_msi) == 16, "struct xen_hvm_inject_msi: sizeof must be 16, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_inject_msi) == 8, "struct xen_hvm_inject_msi: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_inject_msi, domid) == 0, "struct xen_hvm_inject_msi: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_inject_msi *)0)->domid) == 2, "struct xen_hvm_inject_msi: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_inject_msi, data) == 4, "struct xen_hvm_inject_msi: data must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_inject_msi *)0)->data) == 4, "struct xen_hvm_inject_msi: data must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_inject_msi, addr) == 8, "struct xen_hvm_inject_msi: addr must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_inject_msi *)0)->addr) == 8, "struct xen_hvm_inject_msi: addr must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_inject_msi) == 16, "struct xen_hvm_inject_msi: sizeof must be 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_inject_msi) == 8, "struct xen_hvm_inject_msi: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_inject_msi, domid) == 0, "struct xen_hvm_inject_msi: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_inject_msi *)0)->domid) == 2, "struct xen_hvm_inject_msi: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_inject_msi, data) == 4, "struct xen_hvm_inject_msi: data must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_inject_msi *)0)->data) == 4, "struct xen_hvm_inject_msi: data must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_inject_msi, addr) == 8, "struct xen_hvm_inject_msi: addr must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_inject_msi *)0)->addr) == 8, "struct xen_hvm_inject_msi: addr must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_create_ioreq_server: Argument of HVMOP_create_ioreq_server: create an ioreq server. Xen 4.6–4.8,
@@ -185,14 +185,14 @@ struct xen_hvm_create_ioreq_server {
     ioservid_t id; /* OUT */
 };
 typedef struct xen_hvm_create_ioreq_server xen_hvm_create_ioreq_server_t;
-_Static_assert(sizeof(struct xen_hvm_create_ioreq_server) == 6, "struct xen_hvm_create_ioreq_server: sizeof must be 6, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_create_ioreq_server) == 2, "struct xen_hvm_create_ioreq_server: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_create_ioreq_server, domid) == 0, "struct xen_hvm_create_ioreq_server: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_create_ioreq_server *)0)->domid) == 2, "struct xen_hvm_create_ioreq_server: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_create_ioreq_server, handle_bufioreq) == 2, "struct xen_hvm_create_ioreq_server: handle_bufioreq must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_create_ioreq_server *)0)->handle_bufioreq) == 1, "struct xen_hvm_create_ioreq_server: handle_bufioreq must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_create_ioreq_server, id) == 4, "struct xen_hvm_create_ioreq_server: id must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_create_ioreq_server *)0)->id) == 2, "struct xen_hvm_create_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_create_ioreq_server) == 6, "struct xen_hvm_create_ioreq_server: sizeof must be 6, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_create_ioreq_server) == 2, "struct xen_hvm_create_ioreq_server: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_create_ioreq_server, domid) == 0, "struct xen_hvm_create_ioreq_server: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_create_ioreq_server *)0)->domid) == 2, "struct xen_hvm_create_ioreq_server: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_create_ioreq_server, handle_bufioreq) == 2, "struct xen_hvm_create_ioreq_server: handle_bufioreq must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_create_ioreq_server *)0)->handle_bufioreq) == 1, "struct xen_hvm_create_ioreq_server: handle_bufioreq must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_create_ioreq_server, id) == 4, "struct xen_hvm_create_ioreq_server: id must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_create_ioreq_server *)0)->id) == 2, "struct xen_hvm_create_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_get_ioreq_server_info: Argument of HVMOP_get_ioreq_server_info: get an ioreq server's pages and
@@ -207,18 +207,18 @@ struct xen_hvm_get_ioreq_server_info {
     uint64_aligned_t bufioreq_pfn; /* OUT */
 };
 typedef struct xen_hvm_get_ioreq_server_info xen_hvm_get_ioreq_server_info_t;
-_Static_assert(sizeof(struct xen_hvm_get_ioreq_server_info) == 24, "struct xen_hvm_get_ioreq_server_info: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_get_ioreq_server_info) == 8, "struct xen_hvm_get_ioreq_server_info: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_ioreq_server_info, domid) == 0, "struct xen_hvm_get_ioreq_server_info: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->domid) == 2, "struct xen_hvm_get_ioreq_server_info: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_ioreq_server_info, id) == 2, "struct xen_hvm_get_ioreq_server_info: id must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->id) == 2, "struct xen_hvm_get_ioreq_server_info: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_ioreq_server_info, bufioreq_port) == 4, "struct xen_hvm_get_ioreq_server_info: bufioreq_port must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->bufioreq_port) == 4, "struct xen_hvm_get_ioreq_server_info: bufioreq_port must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_ioreq_server_info, ioreq_pfn) == 8, "struct xen_hvm_get_ioreq_server_info: ioreq_pfn must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->ioreq_pfn) == 8, "struct xen_hvm_get_ioreq_server_info: ioreq_pfn must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_get_ioreq_server_info, bufioreq_pfn) == 16, "struct xen_hvm_get_ioreq_server_info: bufioreq_pfn must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->bufioreq_pfn) == 8, "struct xen_hvm_get_ioreq_server_info: bufioreq_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_get_ioreq_server_info) == 24, "struct xen_hvm_get_ioreq_server_info: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_get_ioreq_server_info) == 8, "struct xen_hvm_get_ioreq_server_info: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_ioreq_server_info, domid) == 0, "struct xen_hvm_get_ioreq_server_info: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->domid) == 2, "struct xen_hvm_get_ioreq_server_info: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_ioreq_server_info, id) == 2, "struct xen_hvm_get_ioreq_server_info: id must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->id) == 2, "struct xen_hvm_get_ioreq_server_info: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_ioreq_server_info, bufioreq_port) == 4, "struct xen_hvm_get_ioreq_server_info: bufioreq_port must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->bufioreq_port) == 4, "struct xen_hvm_get_ioreq_server_info: bufioreq_port must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_ioreq_server_info, ioreq_pfn) == 8, "struct xen_hvm_get_ioreq_server_info: ioreq_pfn must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->ioreq_pfn) == 8, "struct xen_hvm_get_ioreq_server_info: ioreq_pfn must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_get_ioreq_server_info, bufioreq_pfn) == 16, "struct xen_hvm_get_ioreq_server_info: bufioreq_pfn must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_get_ioreq_server_info *)0)->bufioreq_pfn) == 8, "struct xen_hvm_get_ioreq_server_info: bufioreq_pfn must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_io_range: Argument of HVMOP_map_io_range_to_ioreq_server and its unmap twin: add a port, MMIO or
@@ -233,18 +233,18 @@ struct xen_hvm_io_range {
     uint64_aligned_t end;
 };
 typedef struct xen_hvm_io_range xen_hvm_io_range_t;
-_Static_assert(sizeof(struct xen_hvm_io_range) == 24, "struct xen_hvm_io_range: sizeof must be 24, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_io_range) == 8, "struct xen_hvm_io_range: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_io_range, domid) == 0, "struct xen_hvm_io_range: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_io_range *)0)->domid) == 2, "struct xen_hvm_io_range: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_io_range, id) == 2, "struct xen_hvm_io_range: id must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_io_range *)0)->id) == 2, "struct xen_hvm_io_range: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_io_range, type) == 4, "struct xen_hvm_io_range: type must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_io_range *)0)->type) == 4, "struct xen_hvm_io_range: type must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_io_range, start) == 8, "struct xen_hvm_io_range: start must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_io_range *)0)->start) == 8, "struct xen_hvm_io_range: start must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_io_range, end) == 16, "struct xen_hvm_io_range: end must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_io_range *)0)->end) == 8, "struct xen_hvm_io_range: end must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_io_range) == 24, "struct xen_hvm_io_range: sizeof must be 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_io_range) == 8, "struct xen_hvm_io_range: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_io_range, domid) == 0, "struct xen_hvm_io_range: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_io_range *)0)->domid) == 2, "struct xen_hvm_io_range: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_io_range, id) == 2, "struct xen_hvm_io_range: id must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_io_range *)0)->id) == 2, "struct xen_hvm_io_range: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_io_range, type) == 4, "struct xen_hvm_io_range: type must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_io_range *)0)->type) == 4, "struct xen_hvm_io_range: type must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_io_range, start) == 8, "struct xen_hvm_io_range: start must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_io_range *)0)->start) == 8, "struct xen_hvm_io_range: start must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_io_range, end) == 16, "struct xen_hvm_io_range: end must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_io_range *)0)->end) == 8, "struct xen_hvm_io_range: end must be 8 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_destroy_ioreq_server: Argument of HVMOP_destroy_ioreq_server: destroy an ioreq server. Xen
@@ -255,12 +255,12 @@ struct xen_hvm_destroy_ioreq_server {
     ioservid_t id;
 };
 typedef struct xen_hvm_destroy_ioreq_server xen_hvm_destroy_ioreq_server_t;
-_Static_assert(sizeof(struct xen_hvm_destroy_ioreq_server) == 4, "struct xen_hvm_destroy_ioreq_server: sizeof must be 4, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_destroy_ioreq_server) == 2, "struct xen_hvm_destroy_ioreq_server: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_destroy_ioreq_server, domid) == 0, "struct xen_hvm_destroy_ioreq_server: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_destroy_ioreq_server *)0)->domid) == 2, "struct xen_hvm_destroy_ioreq_server: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_destroy_ioreq_server, id) == 2, "struct xen_hvm_destroy_ioreq_server: id must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_destroy_ioreq_server *)0)->id) == 2, "struct xen_hvm_destroy_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_destroy_ioreq_server) == 4, "struct xen_hvm_destroy_ioreq_server: sizeof must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_destroy_ioreq_server) == 2, "struct xen_hvm_destroy_ioreq_server: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_destroy_ioreq_server, domid) == 0, "struct xen_hvm_destroy_ioreq_server: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_destroy_ioreq_server *)0)->domid) == 2, "struct xen_hvm_destroy_ioreq_server: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_destroy_ioreq_server, id) == 2, "struct xen_hvm_destroy_ioreq_server: id must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_destroy_ioreq_server *)0)->id) == 2, "struct xen_hvm_destroy_ioreq_server: id must be 2 bytes, as schema/xen-abi.json records");
 
 /**
  * struct xen_hvm_set_ioreq_server_state: Argument of HVMOP_set_ioreq_server_state: enable or disable an ioreq
@@ -273,13 +273,13 @@ struct xen_hvm_set_ioreq_server_state {
     uint8_t enabled;
 };
 typedef struct xen_hvm_set_ioreq_server_state xen_hvm_set_ioreq_server_state_t;
-_Static_assert(sizeof(struct xen_hvm_set_ioreq_server_state) == 6, "struct xen_hvm_set_ioreq_server_state: sizeof must be 6, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct xen_hvm_set_ioreq_server_state) == 2, "struct xen_hvm_set_ioreq_server_state: _Alignof must be 2, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_ioreq_server_state, domid) == 0, "struct xen_hvm_set_ioreq_server_state: domid must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_ioreq_server_state *)0)->domid) == 2, "struct xen_hvm_set_ioreq_server_state: domid must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_ioreq_server_state, id) == 2, "struct xen_hvm_set_ioreq_server_state: id must be at offset 2, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_ioreq_server_state *)0)->id) == 2, "struct xen_hvm_set_ioreq_server_state: id must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct xen_hvm_set_ioreq_server_state, enabled) == 4, "struct xen_hvm_set_ioreq_server_state: enabled must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct xen_hvm_set_ioreq_server_state *)0)->enabled) == 1, "struct xen_hvm_set_ioreq_server_state: enabled must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct xen_hvm_set_ioreq_server_state) == 6, "struct xen_hvm_set_ioreq_server_state: sizeof must be 6, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_hvm_set_ioreq_server_state) == 2, "struct xen_hvm_set_ioreq_server_state: alignment must be 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_ioreq_server_state, domid) == 0, "struct xen_hvm_set_ioreq_server_state: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_ioreq_server_state *)0)->domid) == 2, "struct xen_hvm_set_ioreq_server_state: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_ioreq_server_state, id) == 2, "struct xen_hvm_set_ioreq_server_state: id must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_ioreq_server_state *)0)->id) == 2, "struct xen_hvm_set_ioreq_server_state: id must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_hvm_set_ioreq_server_state, enabled) == 4, "struct xen_hvm_set_ioreq_server_state: enabled must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_hvm_set_ioreq_server_state *)0)->enabled) == 1, "struct xen_hvm_set_ioreq_server_state: enabled must be 1 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_HVM_OP_LEGACY_H */

@@ -82,12 +82,12 @@ struct buf_ioreq {
     uint32_t data;
 };
 typedef struct buf_ioreq buf_ioreq_t;
-_Static_assert(sizeof(struct buf_ioreq) == 8, "struct buf_ioreq: sizeof must be 8, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct buf_ioreq) == 4, "struct buf_ioreq: _Alignof must be 4, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct buf_ioreq, type) == 0, "struct buf_ioreq: type must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct buf_ioreq *)0)->type) == 1, "struct buf_ioreq: type must be 1 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct buf_ioreq, data) == 4, "struct buf_ioreq: data must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct buf_ioreq *)0)->data) == 4, "struct buf_ioreq: data must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct buf_ioreq) == 8, "struct buf_ioreq: sizeof must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct buf_ioreq) == 4, "struct buf_ioreq: alignment must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct buf_ioreq, type) == 0, "struct buf_ioreq: type must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct buf_ioreq *)0)->type) == 1, "struct buf_ioreq: type must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct buf_ioreq, data) == 4, "struct buf_ioreq: data must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct buf_ioreq *)0)->data) == 4, "struct buf_ioreq: data must be 4 bytes, as schema/xen-abi.json records");
 
 /**
  * struct buffered_iopage: The buffered ioreq ring page: read and write pointers, then 511 slots. Xen 4.5+, 4096
@@ -99,14 +99,14 @@ struct buffered_iopage {
     struct buf_ioreq buf_ioreq[511];
 };
 typedef struct buffered_iopage buffered_iopage_t;
-_Static_assert(sizeof(struct buffered_iopage) == 4096, "struct buffered_iopage: sizeof must be 4096, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct buffered_iopage) == 4, "struct buffered_iopage: _Alignof must be 4, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct buffered_iopage, read_pointer) == 0, "struct buffered_iopage: read_pointer must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct buffered_iopage *)0)->read_pointer) == 4, "struct buffered_iopage: read_pointer must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct buffered_iopage, write_pointer) == 4, "struct buffered_iopage: write_pointer must be at offset 4, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct buffered_iopage *)0)->write_pointer) == 4, "struct buffered_iopage: write_pointer must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct buffered_iopage, buf_ioreq) == 8, "struct buffered_iopage: buf_ioreq must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct buffered_iopage *)0)->buf_ioreq) == 4088, "struct buffered_iopage: buf_ioreq must be 4088 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct buffered_iopage) == 4096, "struct buffered_iopage: sizeof must be 4096, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct buffered_iopage) == 4, "struct buffered_iopage: alignment must be 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct buffered_iopage, read_pointer) == 0, "struct buffered_iopage: read_pointer must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct buffered_iopage *)0)->read_pointer) == 4, "struct buffered_iopage: read_pointer must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct buffered_iopage, write_pointer) == 4, "struct buffered_iopage: write_pointer must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct buffered_iopage *)0)->write_pointer) == 4, "struct buffered_iopage: write_pointer must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct buffered_iopage, buf_ioreq) == 8, "struct buffered_iopage: buf_ioreq must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct buffered_iopage *)0)->buf_ioreq) == 4088, "struct buffered_iopage: buf_ioreq must be 4088 bytes, as schema/xen-abi.json records");
 
 /**
  * struct ioreq: One synchronous I/O request, one per vCPU in the shared ioreq page. Xen 4.5+, 32 bytes, alignment
@@ -127,22 +127,22 @@ struct ioreq {
     uint8_t type;
 };
 typedef struct ioreq ioreq_t;
-_Static_assert(sizeof(struct ioreq) == 32, "struct ioreq: sizeof must be 32, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct ioreq) == 8, "struct ioreq: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, addr) == 0, "struct ioreq: addr must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->addr) == 8, "struct ioreq: addr must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, data) == 8, "struct ioreq: data must be at offset 8, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->data) == 8, "struct ioreq: data must be 8 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, count) == 16, "struct ioreq: count must be at offset 16, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->count) == 4, "struct ioreq: count must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, size) == 20, "struct ioreq: size must be at offset 20, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->size) == 4, "struct ioreq: size must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, vp_eport) == 24, "struct ioreq: vp_eport must be at offset 24, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->vp_eport) == 4, "struct ioreq: vp_eport must be 4 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, _pad0) == 28, "struct ioreq: _pad0 must be at offset 28, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->_pad0) == 2, "struct ioreq: _pad0 must be 2 bytes, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct ioreq, type) == 31, "struct ioreq: type must be at offset 31, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct ioreq *)0)->type) == 1, "struct ioreq: type must be 1 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct ioreq) == 32, "struct ioreq: sizeof must be 32, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct ioreq) == 8, "struct ioreq: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, addr) == 0, "struct ioreq: addr must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->addr) == 8, "struct ioreq: addr must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, data) == 8, "struct ioreq: data must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->data) == 8, "struct ioreq: data must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, count) == 16, "struct ioreq: count must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->count) == 4, "struct ioreq: count must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, size) == 20, "struct ioreq: size must be at offset 20, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->size) == 4, "struct ioreq: size must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, vp_eport) == 24, "struct ioreq: vp_eport must be at offset 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->vp_eport) == 4, "struct ioreq: vp_eport must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, _pad0) == 28, "struct ioreq: _pad0 must be at offset 28, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->_pad0) == 2, "struct ioreq: _pad0 must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct ioreq, type) == 31, "struct ioreq: type must be at offset 31, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct ioreq *)0)->type) == 1, "struct ioreq: type must be 1 bytes, as schema/xen-abi.json records");
 
 /**
  * struct shared_iopage: The shared ioreq page: one ioreq per vCPU, indexed by vCPU id (128 fit in 4 KiB). Xen
@@ -152,9 +152,9 @@ struct shared_iopage {
     struct ioreq vcpu_ioreq[1];
 };
 typedef struct shared_iopage shared_iopage_t;
-_Static_assert(sizeof(struct shared_iopage) == 32, "struct shared_iopage: sizeof must be 32, as schema/xen-abi.json records");
-_Static_assert(_Alignof(struct shared_iopage) == 8, "struct shared_iopage: _Alignof must be 8, as schema/xen-abi.json records");
-_Static_assert(offsetof(struct shared_iopage, vcpu_ioreq) == 0, "struct shared_iopage: vcpu_ioreq must be at offset 0, as schema/xen-abi.json records");
-_Static_assert(sizeof(((struct shared_iopage *)0)->vcpu_ioreq) == 32, "struct shared_iopage: vcpu_ioreq must be 32 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(struct shared_iopage) == 32, "struct shared_iopage: sizeof must be 32, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct shared_iopage) == 8, "struct shared_iopage: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct shared_iopage, vcpu_ioreq) == 0, "struct shared_iopage: vcpu_ioreq must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct shared_iopage *)0)->vcpu_ioreq) == 32, "struct shared_iopage: vcpu_ioreq must be 32 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_IOREQ_H */

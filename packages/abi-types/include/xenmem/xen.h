@@ -18,6 +18,18 @@
 #error "xenmem: these headers describe the LP64 (x86_64) layouts recorded in schema/xen-abi.json; 32-bit targets are not supported"
 #endif
 
+/**
+ * XENMEM_STATIC_ASSERT and XENMEM_ALIGNOF: C11's _Static_assert and _Alignof, which C++ (11 and later) spells
+ * static_assert and alignof, so that device models written in C++ include these headers too.
+ */
+#ifdef __cplusplus
+#define XENMEM_STATIC_ASSERT(expr, message) static_assert(expr, message)
+#define XENMEM_ALIGNOF(type) alignof(type)
+#else
+#define XENMEM_STATIC_ASSERT(expr, message) _Static_assert(expr, message)
+#define XENMEM_ALIGNOF(type) _Alignof(type)
+#endif
+
 /** __HYPERVISOR_memory_op: the memory_op hypercall. schema: hypercalls[name=memory_op] */
 #define __HYPERVISOR_memory_op 12
 /** __HYPERVISOR_hvm_op: the hvm_op hypercall. schema: hypercalls[name=hvm_op] */

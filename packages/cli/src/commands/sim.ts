@@ -73,8 +73,10 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
     ? `state restored from ${o.state}${o.domains.length ? ', --domain ignored' : ''}`
     : `${o.domains.length ? `domains ${o.domains.map((d) => d.domid).join(', ')}` : 'no domains'}${o.state !== undefined ? `, state ${o.state}` : ''}`;
   const shm = daemon.shm === undefined ? '' : 'path' in daemon.shm ? `, shared memory ${daemon.shm.path}` : `, no shared memory: ${daemon.shm.reason}`;
+  // Signals are handled before the line is printed: a script that signals as soon as it reads the line stops the daemon cleanly.
+  const stopped = env.untilStopped();
   io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}${shm}); stop with Ctrl-C\n`);
-  const signal = await env.untilStopped();
+  const signal = await stopped;
   await daemon.close?.();
   io.err(`xenmem sim serve: ${signal}: stopped\n`);
   return EXIT_OK;

@@ -15,6 +15,8 @@ import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
 import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from './socket-path.js';
 import { Trace } from './trace.js';
+import { unlinkSync } from 'node:fs';
+import { lstatOrNull } from '../state/file.js';
 import { loadShmTransport, ShmArena } from './shm.js';
 
 /** Options of the simulator daemon: where its socket is, and what it simulates. */
@@ -96,7 +98,7 @@ const EMFILE = 24;
 
 /** Starts the simulator daemon, serving the wire protocol. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { socketPath, hypervisor, trace: tracePath, statePath } = options;
+  const { socketPath, hypervisor, statePath } = options;
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const frameTimeoutMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new InputError('maxConnections', maxConnections, 'must be an integer ≥ 1');
@@ -106,16 +108,50 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (statePath !== undefined && !(hypervisor instanceof Hypervisor)) throw new InputError('statePath', statePath, 'needs a Hypervisor (the simulator) to save and restore');
   // The socket first: a path in use by a running daemon is refused before its state file is touched.
   await claimSocketPath(socketPath);
+  // What start-up creates (trace, state file, arena, socket) is undone, last first, when a later step fails:
+  // a daemon that does not start leaves nothing behind.
+  const undo: (() => void | Promise<void>)[] = [];
+  try {
+    return await listening(options, { maxConnections, frameTimeoutMs, shmPollUs }, undo);
+  } catch (e) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch {
+        // undo what can be undone
+      }
+    }
+    throw e;
+  }
+}
+
+/** The daemon's start once its options are checked and its socket path is free; `undo` collects what it created. */
+async function listening(
+  options: DaemonOptions,
+  { maxConnections, frameTimeoutMs, shmPollUs }: { maxConnections: number; frameTimeoutMs: number; shmPollUs: number },
+  undo: (() => void | Promise<void>)[],
+): Promise<Daemon> {
+  const { socketPath, hypervisor, trace: tracePath, statePath } = options;
+  const trace = new Trace(tracePath);
+  undo.push(() => trace.discard());
+  const stateExisted = statePath !== undefined && lstatOrNull(statePath) !== null;
   const state = statePath !== undefined ? await StateFile.open(statePath, hypervisor as Hypervisor) : null;
+  if (statePath !== undefined && !stateExisted) undo.push(() => unlinkSync(statePath));
   const shm = await openArena(options.shm ?? true, hypervisor);
-  if ('arena' in shm) (hypervisor as Hypervisor).usePageStore(shm.arena);
+  if ('arena' in shm) {
+    (hypervisor as Hypervisor).usePageStore(shm.arena);
+    undo.push(() => {
+      (hypervisor as Hypervisor).usePageStore(null);
+      shm.arena.close();
+    });
+  }
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
-  const trace = new Trace(tracePath);
   const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, ...(state && { persist: () => state.persist() }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));
+  undo.push(() => hypervisor.setIoreqHandler(null));
 
   const onClose = (conn: Connection) => {
     conns.delete(conn);
@@ -126,6 +162,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     conns.add(new Connection(nextId++, socket, (c, f) => handleFrame(ctx, c, f), onClose, frameTimeoutMs));
   });
   server.on('error', () => {}); // accept errors (EMFILE…) must not end the daemon
+  undo.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   await listenPrivately(server, socketPath);
   const ino = inodeOf(socketPath);
 

@@ -2,7 +2,8 @@
  * `--trace FILE`: every hypercall and every ioreq as one JSON line. 64-bit values as "0x…" strings
  * (DESIGN.md "JSON conventions"); `t` is milliseconds since the daemon started.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
+import { InputError } from '@xenmem/abi-types';
 import { hex, type IoreqRecord } from '@xenmem/sim-protocol';
 
 export interface TraceRecord {
@@ -17,9 +18,33 @@ export class Trace {
   private readonly out: WriteStream | null;
   private readonly start = Date.now();
 
-  constructor(path: string | undefined) {
-    this.out = path ? createWriteStream(path, { flags: 'a', mode: 0o600 }) : null;
-    this.out?.on('error', () => {}); // a trace that cannot be written never stops the daemon
+  /** Whether the trace file was created by this daemon (so a daemon that fails to start removes it). */
+  private readonly created: boolean;
+
+  /** Opens the trace file for appending at once: a path that cannot be opened is refused (InputError) before the daemon starts. */
+  constructor(private readonly path: string | undefined) {
+    let fd: number | undefined;
+    this.created = path !== undefined && !existsSync(path);
+    if (path) {
+      try {
+        fd = openSync(path, 'a', 0o600);
+      } catch (e) {
+        throw new InputError('trace', path, `cannot be opened for appending (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
+    this.out = path ? createWriteStream(path, { fd }) : null;
+    this.out?.on('error', () => {}); // a trace that cannot be written later never stops the daemon
+  }
+
+  /** Closes the trace, and removes its file when this daemon created it (a start-up that failed). */
+  async discard(): Promise<void> {
+    await this.close();
+    if (!this.created || !this.path) return;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // removed already
+    }
   }
 
   write(record: TraceRecord): void {

@@ -32,6 +32,7 @@ import {
 } from '@xenmem/abi-types';
 import type { GuestAccess } from '@xenmem/sim-protocol';
 import type { PreemptPolicy } from '../preempt.js';
+import { isSimulatedRelease, NOT_SIMULATED } from '../simulated-releases.js';
 import type { DomainSpec, Scenario, StepOp } from './types.js';
 import { constantName, constantNames, constantValue, parseU64 } from './values.js';
 
@@ -659,13 +660,12 @@ function prepareDomains(specs: DomainSpec[], problems: ScenarioProblem[]): Map<n
 
 function resolveScenarioRelease(doc: Scenario, overrides: ScenarioOverrides, problems: ScenarioProblem[]): ReleaseName | undefined {
   const [path, text] = overrides.xen !== undefined ? ['--xen', overrides.xen] : ['xen', doc.xen];
+  if (typeof text === 'string' && !isSimulatedRelease(text)) {
+    problems.push({ path, message: `${JSON.stringify(text)} ${NOT_SIMULATED}` });
+    return undefined;
+  }
   try {
-    const release = resolveRelease(text);
-    if (!RELEASES.find((r) => r.name === release)!.behaviourRecorded) {
-      problems.push({ path, message: `${JSON.stringify(text)} is not simulated (the simulator covers ${RELEASES.filter((r) => r.behaviourRecorded).map((r) => r.name).join(', ')})` });
-      return undefined;
-    }
-    return release;
+    return resolveRelease(text);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push({ path, message: inputProblem(err) });
