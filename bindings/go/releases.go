@@ -124,6 +124,13 @@ var Limits = []Limit{
 	{"maxIoreqServers", "MAX_NR_IOREQ_SERVERS", "4.11", "", 8},
 	{"maxIoRanges", "MAX_NR_IO_RANGES", "4.6", "", 256},
 	{"vcpusPerIoreqPage", "", "4.5", "", 128},
+	{"maxTrackDirtyVramPages", "", "4.9", "", 0x40000},
+	{"maxIsaIrq", "", "4.9", "", 15},
+	{"maxPciDevice", "", "4.9", "", 31},
+	{"maxPciIntx", "", "4.9", "", 3},
+	{"maxPciLink", "", "4.9", "", 3},
+	{"ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", "", 8},
+	{"ioreqServerPfnBase", "", "4.5", "", 0xfeff7},
 }
 
 // LimitAt gives the value of limit id at a release; false when the release has no such limit.

@@ -55,6 +55,13 @@ LIMITS: Tuple[Limit, ...] = (
     Limit("maxIoreqServers", "MAX_NR_IOREQ_SERVERS", "4.11", None, 8),
     Limit("maxIoRanges", "MAX_NR_IO_RANGES", "4.6", None, 256),
     Limit("vcpusPerIoreqPage", None, "4.5", None, 128),
+    Limit("maxTrackDirtyVramPages", None, "4.9", None, 0x40000),
+    Limit("maxIsaIrq", None, "4.9", None, 15),
+    Limit("maxPciDevice", None, "4.9", None, 31),
+    Limit("maxPciIntx", None, "4.9", None, 3),
+    Limit("maxPciLink", None, "4.9", None, 3),
+    Limit("ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", None, 8),
+    Limit("ioreqServerPfnBase", None, "4.5", None, 0xfeff7),
 )
 
 
