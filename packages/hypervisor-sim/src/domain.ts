@@ -14,7 +14,10 @@ import type { IoreqWait } from './ioreq/wait.js';
  * A domain's configuration once resolved: a {@link DomainConfig} with its defaults filled in and no device
  * model written as null. The Domain, its inspection and its state-file entry all carry these fields.
  */
-export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & { dm: number | null };
+export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & {
+  /** The device-model domain allowed to operate on this domain besides domain 0; null when there is none. */
+  dm: number | null;
+};
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
