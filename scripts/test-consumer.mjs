@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const PACKAGES = ['packages/schema', 'packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/bench', 'packages/cli'];
+const PACKAGES = ['packages/schema', 'packages/codegen', 'packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/bench', 'packages/cli'];
 const TYPESCRIPT = 'typescript@5.9.3';
 // @types/node 20.9 predates TypeScript 5.9's typed-array generics (its own .d.ts fail to check); a consumer on
 // TypeScript 5.9 uses a newer 20.x.
@@ -139,6 +139,7 @@ const EXPECTED_FILES = {
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
   '@xenmem/bench': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'scripts/bench-daemon.mjs', 'scripts/bench-device-model.mjs', 'scripts/bench-pingpong.mjs'],
+  '@xenmem/codegen': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/targets.js', 'plugin-protocol.schema.json'],
   '@xenmem/cli': ['README.md', 'bin/xenmem.mjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
 };
 step('tarball contents', () => {

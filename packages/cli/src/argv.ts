@@ -7,6 +7,7 @@ import type { DomainConfig } from '@xenmem/sim-protocol';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
 import type { DmOptions } from './commands/dm.js';
+import type { GenOptions } from './commands/gen.js';
 
 /**
  * The result of parsing a `xenmem` command line: the command and its options, one branch per command. Option
@@ -177,6 +178,12 @@ export type Parsed =
       };
     }
   | {
+      /** `xenmem gen`: bindings generated from the schema by a built-in target or a plugin (docs/codegen.md). */
+      command: 'gen';
+      /** Its flags. */
+      options: GenOptions;
+    }
+  | {
       /** `xenmem dm OP`: one libxendevicemodel call (or get_mem_type) on the daemon. */
       command: 'dm';
       /** The op, the daemon, the caller and the op's flags. */
@@ -211,6 +218,7 @@ Examples:
   xenmem dm --socket /tmp/xen.sock get-mem-type --domid 2 --pfn 0x105 --json
   xenmem sim inspect --socket /tmp/xen.sock --domid 2
   xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
+  xenmem gen --target python --out gen/python  the Python package xenmem_abi (docs/codegen.md)
 
 Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
 `;
@@ -332,6 +340,48 @@ function dmArgs(flags: readonly DmFlag[], o: Record<string, unknown>, cmd: Comma
     args[f.key] = given.length ? o[camel(given[0]!)] : f.default;
   }
   return args;
+}
+
+// `xenmem gen`: its flags → GenOptions (behaviour in commands/gen.ts).
+
+/** The built-in targets' names (@xenmem/codegen's TARGETS; test/gen.test.ts checks the two lists agree). */
+export const TARGET_NAMES = ['c', 'rust', 'ts', 'docs', 'go', 'python'] as const;
+
+const DEFAULT_TIMEOUT_S = 30;
+
+function parseSeconds(text: string): number {
+  const s = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
+  if (!(s > 0 && s <= 3600)) throw new InvalidArgumentError(`--plugin-timeout: "${text}" is not a number of seconds above 0 and at most 3600`);
+  return s;
+}
+
+/** Configures `cmd` (the `gen` subcommand) and reports its parse through `set`. */
+function genCommand(cmd: Command, set: (p: { command: 'gen'; options: GenOptions }) => void): void {
+  cmd
+    .description('generate bindings from the schema: a built-in target (C, Rust, TS, docs, Go, Python) or a plugin (docs/codegen.md)')
+    .addOption(new Option('--target <name>', 'built-in target').choices(TARGET_NAMES))
+    .option('--plugin <command>', 'run a generator plugin: COMMAND split at blanks, run without a shell; JSON request on stdin, JSON response on stdout')
+    .requiredOption('--out <dir>', 'output directory (created if missing)')
+    .option('--schema <file>', 'schema to generate from, validated first (default: the shipped schema/xen-abi.json)')
+    .option('--iface <version>', 'interface version handed to a plugin (0x00040600 or a release name); the built-in targets cover every version and refuse it')
+    .option('--check', 'write nothing: exit 1 and list the differing files when DIR is not what would be generated', false)
+    .addOption(new Option('--plugin-timeout <seconds>', `kill a plugin still running after this long (default ${DEFAULT_TIMEOUT_S})`).argParser(parseSeconds))
+    .action((o: { target?: (typeof TARGET_NAMES)[number]; plugin?: string; out: string; schema?: string; iface?: string; check: boolean; pluginTimeout?: number }) => {
+      if ((o.target === undefined) === (o.plugin === undefined)) cmd.error("error: give exactly one of '--target <name>' and '--plugin <command>'", { exitCode: 2, code: 'xenmem.genGenerator' });
+      if (o.pluginTimeout !== undefined && o.plugin === undefined) cmd.error("error: '--plugin-timeout' applies to '--plugin' only", { exitCode: 2, code: 'xenmem.genTimeout' });
+      if (o.plugin !== undefined && o.plugin.trim() === '') cmd.error("error: '--plugin' is empty", { exitCode: 2, code: 'xenmem.genPlugin' });
+      set({
+        command: 'gen',
+        options: {
+          generator: o.target !== undefined ? { target: o.target } : { plugin: o.plugin! },
+          out: o.out,
+          ...(o.schema !== undefined && { schema: o.schema }),
+          ...(o.iface !== undefined && { iface: o.iface }),
+          check: o.check,
+          pluginTimeoutMs: Math.round((o.pluginTimeout ?? DEFAULT_TIMEOUT_S) * 1000),
+        },
+      });
+    });
 }
 
 function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }): Command {
@@ -479,6 +529,8 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
       .addOption(domid())
       .addOption(json())
       .action((o: { socket: string; domid: number; json: boolean }) => set({ command: `sim ${name}`, options: { socket: o.socket, domid: o.domid, json: o.json } }));
+
+  genCommand(program.command('gen'), set);
 
   const dm = program
     .command('dm')

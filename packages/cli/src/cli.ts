@@ -37,6 +37,8 @@ async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
       return (await import('./commands/sim.js')).runSimInspect(p.options, io, env);
     case 'dm':
       return (await import('./commands/dm.js')).runDm(p.options, io, env);
+    case 'gen':
+      return (await import('./commands/gen.js')).runGen(p.options, io);
   }
 }
 

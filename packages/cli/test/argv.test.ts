@@ -19,6 +19,16 @@ describe('argv → command and options', () => {
     [['run', 'examples/a.json'], { command: 'run', options: { scenario: 'examples/a.json', json: false } }],
     [['run', 'a.yaml', '--xen', '4.8', '--iface', '0x00040600', '--json'], { command: 'run', options: { scenario: 'a.yaml', xen: '4.8', iface: '0x00040600', json: true } }],
     [['run', '--socket', '/tmp/x.sock', 'a.json'], { command: 'run', options: { scenario: 'a.json', socket: '/tmp/x.sock', json: false } }],
+    // gen
+    [['gen', '--target', 'go', '--out', 'gen/go'], { command: 'gen', options: { generator: { target: 'go' }, out: 'gen/go', check: false, pluginTimeoutMs: 30_000 } }],
+    [
+      ['gen', '--out', 'd', '--target', 'c', '--schema', 'my.json', '--check'],
+      { command: 'gen', options: { generator: { target: 'c' }, out: 'd', schema: 'my.json', check: true, pluginTimeoutMs: 30_000 } },
+    ],
+    [
+      ['gen', '--plugin', 'python3 plug.py', '--out', 'd', '--iface', '4.6', '--plugin-timeout', '2.5'],
+      { command: 'gen', options: { generator: { plugin: 'python3 plug.py' }, out: 'd', iface: '4.6', check: false, pluginTimeoutMs: 2500 } },
+    ],
     // sim
     [['sim', 'serve', '--socket', '/tmp/x.sock'], { command: 'sim serve', options: { socket: '/tmp/x.sock', domains: [] } }],
     [['sim', 'serve', '--socket', 's', '--state', 'st.json'], { command: 'sim serve', options: { socket: 's', domains: [], state: 'st.json' } }],
@@ -107,6 +117,13 @@ describe('argv → command and options', () => {
     [['dm', '--socket', 's', 'create-ioreq-server', '--domid', '1', '--handle-bufioreq', 'yes'], 2, /"yes" is not one of off, legacy, atomic or a number/],
     [['dm', '--socket', 's', 'get-mem-type', '--domid', '1', '--pfn', '0x10000000000000000'], 2, /does not fit 64 bits/],
     [['dm', '--socket', 's', 'frob'], 2, /unknown command 'frob'/],
+    [['gen', '--target', 'go'], 2, /required option '--out <dir>' not specified/],
+    [['gen', '--out', 'd'], 2, /give exactly one of '--target <name>' and '--plugin <command>'/],
+    [['gen', '--out', 'd', '--target', 'c', '--plugin', 'p'], 2, /give exactly one of '--target <name>' and '--plugin <command>'/],
+    [['gen', '--out', 'd', '--target', 'ocaml'], 2, /argument 'ocaml' is invalid. Allowed choices are c, rust, ts, docs, go, python/],
+    [['gen', '--out', 'd', '--target', 'c', '--plugin-timeout', '5'], 2, /'--plugin-timeout' applies to '--plugin' only/],
+    [['gen', '--out', 'd', '--plugin', 'p', '--plugin-timeout', '0'], 2, /--plugin-timeout: "0" is not a number of seconds above 0 and at most 3600/],
+    [['gen', '--out', 'd', '--plugin', '  '], 2, /'--plugin' is empty/],
   ])('%j is a usage error (exit %i)', (argv, exit, stderr) => {
     const r = parseArgv(argv);
     expect(r).toMatchObject({ exit });

@@ -54,4 +54,14 @@ describe('commands are loaded when they run', () => {
     expect(own(r.urls)).toContain('commands/bench.js');
     expect(heavy(r.urls)).toContain('bench');
   });
+
+  it('xenmem gen loads @xenmem/codegen, which --version and abi types do not', () => {
+    const codegen = (urls: string[]) => urls.some((u) => u.includes('/packages/codegen/') || u.includes('/@xenmem/codegen/'));
+    const r = loads(['gen', '--target', 'docs', '--out', fileURLToPath(new URL('../../../docs/abi', import.meta.url)), '--check']);
+    expect(r.status).toBe(0);
+    expect(own(r.urls)).toContain('commands/gen.js');
+    expect(codegen(r.urls)).toBe(true);
+    expect(codegen(loads(['--version']).urls)).toBe(false);
+    expect(codegen(loads(['abi', 'types']).urls)).toBe(false);
+  });
 });

@@ -229,6 +229,6 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/hypervisor-sim/src/guest/memory.ts', line: /^const PAGE = 4096;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
   { file: 'packages/hypervisor-sim/src/guest/access.ts', line: /count > 0xffffffff\) throw new InputError/, why: 'a guest access repeats at most 2^32 − 1 times: ioreq_t.count is a u32' },
   { file: 'packages/hypervisor-sim/src/resource.ts', line: /^const isU32 = /, why: 'acquire_resource\'s frame arguments are u32: a width check' },
-  { file: 'tools/codegen/c.ts', line: /if \(value <= 0xffffffff\) return/, why: 'the generator picks a C literal suffix by width' },
-  { file: 'tools/codegen/rust/constants.ts', line: /m.value > 0xffffffff\) throw new Error/, why: 'the generator checks a constant fits the u32 it emits' },
+  { file: 'packages/codegen/c.ts', line: /if \(value <= 0xffffffff\) return/, why: 'the generator picks a C literal suffix by width' },
+  { file: 'packages/codegen/rust/constants.ts', line: /m.value > 0xffffffff\) throw new Error/, why: 'the generator checks a constant fits the u32 it emits' },
 ];

@@ -3,7 +3,7 @@
 //! the HVMOPs and the ioreq protocol (layouts checked at compile time), and the internal p2m types with
 //! their classes, set_mem_type transitions and get_mem_type projection per release.
 //!
-//! Every Xen fact comes from the xenmem schema (`schema/xen-abi.json`) through `tools/codegen/rust/`, as
+//! Every Xen fact comes from the xenmem schema (`schema/xen-abi.json`) through `packages/codegen/rust/`, as
 //! data: the generated module is re-exported here as is. The lookups over its tables are hand-written
 //! (`hvmmem.rs`, `p2m.rs`), as the TS runtime's are, and the generated test module checks them against
 //! the schema. This file adds helpers that combine the tables.

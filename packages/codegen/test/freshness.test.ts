@@ -11,9 +11,11 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'xenmem-codegen-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-execFileSync(process.execPath, [join(repo, 'tools/codegen/dist/main.js'), '--out', out], { stdio: 'pipe' });
+execFileSync(process.execPath, [join(repo, 'packages/codegen/dist/main.js'), '--out', out], { stdio: 'pipe' });
 mkdirSync(join(out, 'schema'), { recursive: true });
 execFileSync(process.execPath, [join(repo, 'packages/schema/scripts/gen-json-schema.mjs'), join(out, 'schema/xen-abi.schema.json')], { stdio: 'pipe' });
+mkdirSync(join(out, 'packages/codegen'), { recursive: true });
+execFileSync(process.execPath, [join(repo, 'packages/codegen/scripts/gen-plugin-schema.mjs'), join(out, 'packages/codegen/plugin-protocol.schema.json')], { stdio: 'pipe' });
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
@@ -23,8 +25,8 @@ const generated = walk(out).map((f) => relative(out, f)).sort();
 const HINT = 'is stale: run `npm run codegen` (and `npm run schema:json` for the JSON Schema) and commit the result';
 
 describe('generated files are fresh', () => {
-  it('generates the TypeScript, Rust, C, docs, Go, Python, vectors and JSON Schema outputs', () => {
-    for (const dir of ['packages/abi-types/src/generated/', 'packages/abi-types/include/xenmem/', 'packages/abi-types/rust/src/generated.rs', 'docs/abi/', 'bindings/go/go.mod', 'bindings/python/xenmem_abi/', 'schema/vectors.json', 'schema/xen-abi.schema.json'])
+  it('generates the TypeScript, Rust, C, docs, Go, Python, vectors and JSON Schema (schema, plugin protocol) outputs', () => {
+    for (const dir of ['packages/abi-types/src/generated/', 'packages/abi-types/include/xenmem/', 'packages/abi-types/rust/src/generated.rs', 'docs/abi/', 'bindings/go/go.mod', 'bindings/python/xenmem_abi/', 'schema/vectors.json', 'schema/xen-abi.schema.json', 'packages/codegen/plugin-protocol.schema.json'])
       expect(generated.some((f) => f.startsWith(dir)), `no output under ${dir}`).toBe(true);
   });
 

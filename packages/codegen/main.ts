@@ -1,8 +1,8 @@
 /**
  * Runs every generator over schema/xen-abi.json.
  *
- *   node tools/codegen/dist/main.js              write the outputs into the repository
- *   node tools/codegen/dist/main.js --out DIR    write them under DIR instead (the freshness test compares)
+ *   node packages/codegen/dist/main.js              write the outputs into the repository
+ *   node packages/codegen/dist/main.js --out DIR    write them under DIR instead (the freshness test compares)
  *
  * The schema is validated first; a broken schema prints its problems (with JSON paths) and exits 1.
  */

@@ -150,7 +150,7 @@ function readme(s: XenAbiSchema): GeneratedFile {
     'README.md',
     'Xen HVM memory-type ABI: tables',
     [
-      `Generated from \`schema/xen-abi.json\` by \`tools/codegen/docs.ts\`; run \`npm run codegen\` after changing the schema. ${prose(s.description)}`,
+      `Generated from \`schema/xen-abi.json\` by \`packages/codegen/docs.ts\`; run \`npm run codegen\` after changing the schema. ${prose(s.description)}`,
     ],
     [
       ...table(
