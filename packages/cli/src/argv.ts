@@ -347,7 +347,7 @@ function dmArgs(flags: readonly DmFlag[], o: Record<string, unknown>, cmd: Comma
 /** The built-in targets' names (@xenmem/codegen's TARGETS; test/gen.test.ts checks the two lists agree). */
 export const TARGET_NAMES = ['c', 'rust', 'ts', 'docs', 'go', 'python'] as const;
 
-const DEFAULT_TIMEOUT_S = 30;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 function parseSeconds(text: string): number {
   const s = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
@@ -365,7 +365,7 @@ function genCommand(cmd: Command, set: (p: { command: 'gen'; options: GenOptions
     .option('--schema <file>', 'schema to generate from, validated first (default: the shipped schema/xen-abi.json)')
     .option('--iface <version>', 'interface version handed to a plugin (0x00040600 or a release name); the built-in targets cover every version and refuse it')
     .option('--check', 'write nothing: exit 1 and list the differing files when DIR is not what would be generated', false)
-    .addOption(new Option('--plugin-timeout <seconds>', `kill a plugin still running after this long (default ${DEFAULT_TIMEOUT_S})`).argParser(parseSeconds))
+    .addOption(new Option('--plugin-timeout <seconds>', `kill a plugin still running after this long (default ${DEFAULT_TIMEOUT_MS / 1000})`).argParser(parseSeconds))
     .action((o: { target?: (typeof TARGET_NAMES)[number]; plugin?: string; out: string; schema?: string; iface?: string; check: boolean; pluginTimeout?: number }) => {
       if ((o.target === undefined) === (o.plugin === undefined)) cmd.error("error: give exactly one of '--target <name>' and '--plugin <command>'", { exitCode: 2, code: 'xenmem.genGenerator' });
       if (o.pluginTimeout !== undefined && o.plugin === undefined) cmd.error("error: '--plugin-timeout' applies to '--plugin' only", { exitCode: 2, code: 'xenmem.genTimeout' });
@@ -378,7 +378,7 @@ function genCommand(cmd: Command, set: (p: { command: 'gen'; options: GenOptions
           ...(o.schema !== undefined && { schema: o.schema }),
           ...(o.iface !== undefined && { iface: o.iface }),
           check: o.check,
-          pluginTimeoutMs: Math.round((o.pluginTimeout ?? DEFAULT_TIMEOUT_S) * 1000),
+          pluginTimeoutMs: o.pluginTimeout === undefined ? DEFAULT_TIMEOUT_MS : Math.round(o.pluginTimeout * 1000),
         },
       });
     });

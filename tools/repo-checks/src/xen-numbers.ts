@@ -16,8 +16,9 @@
  * left out of comparisons: there they are widths and byte counts (`size === 8`, `bits > 32`) that only happen to
  * equal a Xen number. Masks (`& 0xff`) are bit arithmetic and are not looked at; a named mask is a binding.
  *
- * Scanned: every .ts file under packages/<name>/src and tools/, except generated files (a `generated/` folder,
- * or a first line saying "@generated"), tests (`test/` folders, `*.test.ts`) and node_modules/dist.
+ * Scanned: every .ts file under packages/<name>/src, packages/codegen (the generators, whose sources sit at its
+ * top) and tools/, except generated files (a `generated/` folder, or a first line saying "@generated"), tests
+ * (`test/` folders, `*.test.ts`) and node_modules/dist.
  * An exception is an {@link XenNumberException}: a file, a pattern its line matches, and why the number stays.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -183,7 +184,7 @@ function tsFiles(dir: string): string[] {
 /** The files the check scans, repository-relative with `/`, sorted. */
 export function scannedFiles(root: string): string[] {
   const packages = readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'src'));
-  const dirs = [...packages.filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory()), join(root, 'tools')];
+  const dirs = [...packages.filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory()), join(root, 'packages/codegen'), join(root, 'tools')];
   return dirs
     .flatMap(tsFiles)
     .filter((f) => !readFileSync(f, 'utf8').split('\n', 1)[0]!.includes('@generated'))
