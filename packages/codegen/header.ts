@@ -26,6 +26,8 @@ export function generatedMarker(generator: string, style: CommentStyle): string 
 
 /** One file a generator produces: its path from the repository root, and its full text. */
 export interface GeneratedFile {
+  /** Its path: from the repository root in a generator's output, from the output directory after generateTarget. */
   path: string;
+  /** Its whole text. */
   contents: string;
 }

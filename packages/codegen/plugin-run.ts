@@ -28,7 +28,14 @@ export type PluginFailure =
     };
 
 /** The result of a plugin run: its checked answer, or how it failed. */
-export type PluginOutcome = { kind: 'answered'; response: CheckedResponse } | PluginFailure;
+export type PluginOutcome =
+  | {
+      /** The plugin exited with status 0: its stdout was read. */
+      kind: 'answered';
+      /** Its stdout, checked against the protocol. */
+      response: CheckedResponse;
+    }
+  | PluginFailure;
 
 /** The command line split into argv: at runs of blanks; no shell, so no quoting. */
 export function splitCommand(command: string): string[] {

@@ -3,5 +3,6 @@ export { runCli } from './cli.js';
 export { parseArgv, type Parsed, type ParseExit } from './argv.js';
 export type { DmOptions } from './commands/dm.js';
 export type { DmArgs } from './commands/dm-ops.js';
+export type { GenOptions } from './commands/gen.js';
 export type { CliEnv, BackendFactory, DaemonStarter, DaemonOptions, ConnectedBackend, DaemonHandle } from './backend.js';
 export { captureIo, type CapturedIo, type Io } from './io.js';

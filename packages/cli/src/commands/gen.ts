@@ -13,7 +13,15 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 /** The options of `xenmem gen` (parsed in argv.ts). */
 export interface GenOptions {
   /** What generates: a built-in target (`--target`), or a plugin command (`--plugin`), exactly one. */
-  generator: { target: TargetName } | { plugin: string };
+  generator:
+    | {
+        /** `--target NAME`: a built-in target of @xenmem/codegen. */
+        target: TargetName;
+      }
+    | {
+        /** `--plugin CMD`: the plugin's command line, split at blanks and run without a shell. */
+        plugin: string;
+      };
   /** `--out DIR` (required): the output directory, created if missing. */
   out: string;
   /** `--schema FILE`: the user's schema, validated first; absent: the schema @xenmem/schema ships. */
