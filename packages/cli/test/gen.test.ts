@@ -91,7 +91,7 @@ describe('xenmem gen --target', () => {
     const out = freshDir();
     const r = await gen('--target', 'ts', '--out', out, '--schema', file);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`xenmem gen: ${file} is not a usable schema:\n  hvmmemTypes[3].value: `);
+    expect(r.stderr).toContain(`xenmem gen: ${file} is not a usable schema:\n  hvmmemTypes[3].value: must be number\n`);
     expect(existsSync(out)).toBe(false);
   });
 
