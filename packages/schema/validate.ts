@@ -9,7 +9,7 @@ import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { DATA_DIR } from './paths.js';
 import { compareReleases, hvmmemEraStarts, ifaceInRange, parseIfaceHex, releaseKey } from './model.js';
-import type { ReleaseRange, XenAbiSchema } from './types.js';
+import type { InjectMsiRules, ReleaseRange, SetMemTypeRefusalRule, XenAbiSchema } from './types.js';
 
 /** A problem found in a schema: its JSON path and a message. */
 export interface SchemaProblem {
@@ -273,6 +273,19 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
   s.ioreqServerIds.forEach((e, i) => {
     checkRange(`ioreqServerIds[${i}].releases`, e.releases);
     checkErrno(`ioreqServerIds[${i}].exhausted`, e.exhausted);
+  });
+  const checkRules = (section: string, entries: { releases: ReleaseRange; source: string }[], errnos: (e: never) => (string | undefined)[]) =>
+    entries.forEach((e, i) => {
+      checkRange(`${section}[${i}].releases`, e.releases);
+      errnos(e as never).forEach((name) => checkErrno(`${section}[${i}]`, name));
+      if (!LIMIT_SOURCE.test(e.source)) add(`${section}[${i}].source`, `"${e.source}" is not "<file> <function>[, <function>…] @ RELEASE-<x.y.z>"`);
+    });
+  checkRules('setMemTypeRefusal', s.setMemTypeRefusal, (e: SetMemTypeRefusalRule) => [e.refusal]);
+  checkRules('injectMsi', s.injectMsi, (e: InjectMsiRules) => [e.noPirq, e.otherDeliveryMode]);
+  checkRules('logDirtyByTracking', s.logDirtyByTracking, () => []);
+  s.ioreqServerRules.forEach((r, i) => {
+    checkRange(`ioreqServerRules[${i}].releases`, r.releases);
+    for (const key of ['rangeStartAfterEnd', 'destroyIdZero', 'idZeroOps'] as const) if (r[key] !== 'ok') checkErrno(`ioreqServerRules[${i}].${key}`, r[key]);
   });
   s.exceptions.forEach((e, i) => {
     if (!releaseSet.has(e.release)) add(`exceptions[${i}].release`, `release "${e.release}" is not in releases[]`);

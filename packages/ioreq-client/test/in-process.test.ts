@@ -37,7 +37,7 @@ describe('get_ioreq_server_info at 4.9/4.10: no XEN_DMOP_no_gfns yet (a pad ther
       // A pad of 1 would be EINVAL here; the client leaves it 0 and does not report the gfns Xen returns anyway.
       expect(await dm.getIoreqServerInfo(1, id, { gfns: false })).toEqual({ ioreqGfn: null, bufioreqGfn: null, bufioreqPort: 2 });
       expect(decodeStruct('xen_dm_op_get_ioreq_server_info@4.9', sent.at(-1)!, 8)).toEqual({ id, pad: 0, bufioreq_port: 0, ioreq_pfn: 0n, bufioreq_pfn: 0n });
-      expect(await dm.getIoreqServerInfo(1, id)).toEqual({ ioreqGfn: 0xfeff7n, bufioreqGfn: 0xfeff8n, bufioreqPort: 2 });
+      expect(await dm.getIoreqServerInfo(1, id)).toEqual({ ioreqGfn: 0xfeff0n, bufioreqGfn: 0xfeff1n, bufioreqPort: 2 });
     });
   }
 });
