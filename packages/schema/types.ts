@@ -103,12 +103,12 @@ export interface XenAbiSchema {
   dmOpEntry: DmOpEntryRules[];
   /** Release differences of the ioreq-server ops and of routing to servers. */
   ioreqServerRules: IoreqServerRules[];
-  /** What set_mem_type returns when the type check refuses a page, by release. */
-  setMemTypeRefusal: SetMemTypeRefusalRule[];
-  /** The argument checks of inject_msi (hvm_inject_msi, vmsi_deliver), by release. */
-  injectMsi: InjectMsiRules[];
-  /** Whether track_dirty_vram turns log-dirty mode on (which modified_memory needs), by release. */
-  logDirtyByTracking: LogDirtyByTrackingRule[];
+  /** What set_mem_type returns when the type check refuses a page, by release (absent in snapshots before it was recorded). */
+  setMemTypeRefusal?: SetMemTypeRefusalRule[];
+  /** The argument checks of inject_msi (hvm_inject_msi, vmsi_deliver), by release (absent in older snapshots). */
+  injectMsi?: InjectMsiRules[];
+  /** Whether track_dirty_vram turns log-dirty mode on (which modified_memory needs), by release (absent in older snapshots). */
+  logDirtyByTracking?: LogDirtyByTrackingRule[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
 }
@@ -550,9 +550,9 @@ export interface IoreqServerRules {
   /**
    * Id 0 given to get_info, map/unmap_io_range (after the start > end test), map_mem_type (before the type
    * test), set_state and acquire_resource's ioreq-server frames: "ok" (an ordinary id) or the errno
-   * (EOPNOTSUPP at 4.11, where id 0 is DEFAULT_IOSERVID).
+   * (EOPNOTSUPP at 4.11, where id 0 is DEFAULT_IOSERVID). Absent (snapshots before it was recorded): "ok".
    */
-  idZeroOps: string;
+  idZeroOps?: string;
   /** When a server's pages are set up: at create from the gfn pool (≤4.10), or on demand (4.11+). */
   pages: "at-create" | "on-demand";
   /** Whether MMIO range matching honours the direction flag (4.12+, commit 60a56dc006). */

@@ -9,7 +9,7 @@ import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { DATA_DIR } from './paths.js';
 import { compareReleases, hvmmemEraStarts, ifaceInRange, parseIfaceHex, releaseKey } from './model.js';
-import type { InjectMsiRules, ReleaseRange, SetMemTypeRefusalRule, XenAbiSchema } from './types.js';
+import type { ReleaseRange, XenAbiSchema } from './types.js';
 
 /** A problem found in a schema: its JSON path and a message. */
 export interface SchemaProblem {
@@ -274,15 +274,15 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
     checkRange(`ioreqServerIds[${i}].releases`, e.releases);
     checkErrno(`ioreqServerIds[${i}].exhausted`, e.exhausted);
   });
-  const checkRules = (section: string, entries: { releases: ReleaseRange; source: string }[], errnos: (e: never) => (string | undefined)[]) =>
+  const checkRules = <T extends { releases: ReleaseRange; source: string }>(section: string, entries: T[], errnoKeys: (keyof T & string)[]) =>
     entries.forEach((e, i) => {
       checkRange(`${section}[${i}].releases`, e.releases);
-      errnos(e as never).forEach((name) => checkErrno(`${section}[${i}]`, name));
+      for (const key of errnoKeys) checkErrno(`${section}[${i}].${key}`, e[key] as string);
       if (!LIMIT_SOURCE.test(e.source)) add(`${section}[${i}].source`, `"${e.source}" is not "<file> <function>[, <function>…] @ RELEASE-<x.y.z>"`);
     });
-  checkRules('setMemTypeRefusal', s.setMemTypeRefusal, (e: SetMemTypeRefusalRule) => [e.refusal]);
-  checkRules('injectMsi', s.injectMsi, (e: InjectMsiRules) => [e.noPirq, e.otherDeliveryMode]);
-  checkRules('logDirtyByTracking', s.logDirtyByTracking, () => []);
+  checkRules('setMemTypeRefusal', s.setMemTypeRefusal ?? [], ['refusal']);
+  checkRules('injectMsi', s.injectMsi ?? [], ['noPirq', 'otherDeliveryMode']);
+  checkRules('logDirtyByTracking', s.logDirtyByTracking ?? [], []);
   s.ioreqServerRules.forEach((r, i) => {
     checkRange(`ioreqServerRules[${i}].releases`, r.releases);
     for (const key of ['rangeStartAfterEnd', 'destroyIdZero', 'idZeroOps'] as const) if (r[key] !== 'ok') checkErrno(`ioreqServerRules[${i}].${key}`, r[key]);

@@ -393,13 +393,13 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
     'export const IOREQ_SERVER_RULES = [',
     ...s.ioreqServerRules.map(
       (r) =>
-        `  { releases: ${range(r.releases)}, rangeStartAfterEnd: ${lit(r.rangeStartAfterEnd)}, emulatorOnly: ${r.emulatorOnly}, getInfoField: ${lit(r.getInfoField)}, destroyIdZero: ${lit(r.destroyIdZero)}, idZeroOps: ${lit(r.idZeroOps)}, pages: ${lit(r.pages)}, honourDf: ${r.honourDf}, ioreqServerPages: ${lit(r.ioreqServerPages)}, description: ${lit(r.description)} },`,
+        `  { releases: ${range(r.releases)}, rangeStartAfterEnd: ${lit(r.rangeStartAfterEnd)}, emulatorOnly: ${r.emulatorOnly}, getInfoField: ${lit(r.getInfoField)}, destroyIdZero: ${lit(r.destroyIdZero)}, idZeroOps: ${lit(r.idZeroOps ?? 'ok')}, pages: ${lit(r.pages)}, honourDf: ${r.honourDf}, ioreqServerPages: ${lit(r.ioreqServerPages)}, description: ${lit(r.description)} },`,
     ),
     '] as const;',
     '',
     '/** What set_mem_type returns when its type check refuses a page, by release. schema: setMemTypeRefusal[] */',
     'export const SET_MEM_TYPE_REFUSAL = [',
-    ...s.setMemTypeRefusal.map(
+    ...(s.setMemTypeRefusal ?? []).map(
       (r) =>
         `  { releases: ${range(r.releases)}, refusal: ${lit(r.refusal)}, afterFirstPage: ${lit(r.afterFirstPage)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
     ),
@@ -407,7 +407,7 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
     '',
     '/** The argument checks of inject_msi, by release. schema: injectMsi[] */',
     'export const INJECT_MSI = [',
-    ...s.injectMsi.map(
+    ...(s.injectMsi ?? []).map(
       (r) =>
         `  { releases: ${range(r.releases)}, vector: ${bitField(r.vector)}, deliveryMode: ${bitField(r.deliveryMode)}, destId: ${bitField(r.destId)}, pirqHighMask: ${hex(r.pirqHighMask)}, noPirq: ${lit(r.noPirq)}, deliveryModes: [${r.deliveryModes.join(', ')}], otherDeliveryMode: ${lit(r.otherDeliveryMode)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
     ),
@@ -415,7 +415,7 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
     '',
     '/** Whether track_dirty_vram turns log-dirty mode on, by release (XSA-397). schema: logDirtyByTracking[] */',
     'export const LOG_DIRTY_BY_TRACKING = [',
-    ...s.logDirtyByTracking.map(
+    ...(s.logDirtyByTracking ?? []).map(
       (r) => `  { releases: ${range(r.releases)}, trackEnablesLogDirty: ${r.trackEnablesLogDirty}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
     ),
     '] as const;',
