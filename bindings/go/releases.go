@@ -56,6 +56,9 @@ const EINVAL Errno = 22
 // ENOSPC: no free ioreq server slot
 const ENOSPC Errno = 28
 
+// ERANGE: out of range: inject_msi with vector 0 and no pirq in the address
+const ERANGE Errno = 34
+
 // ENOSYS: the hypercall or sub-op does not exist in this release
 const ENOSYS Errno = 38
 
@@ -93,6 +96,8 @@ func (e Errno) String() string {
 		return "EINVAL"
 	case ENOSPC:
 		return "ENOSPC"
+	case ERANGE:
+		return "ERANGE"
 	case ENOSYS:
 		return "ENOSYS"
 	case ENODATA:
@@ -130,7 +135,7 @@ var Limits = []Limit{
 	{"maxPciIntx", "", "4.9", "", 3},
 	{"maxPciLink", "", "4.9", "", 3},
 	{"ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", "", 8},
-	{"ioreqServerPfnBase", "", "4.5", "", 0xfeff7},
+	{"ioreqServerPfnBase", "", "4.5", "", 0xfeff0},
 }
 
 // LimitAt gives the value of limit id at a release; false when the release has no such limit.

@@ -118,7 +118,7 @@ func (s *XenDmOpDestroyIoreqServer) Unmarshal(b []byte) error {
 	return nil
 }
 
-// XenDmOpGetIoreqServerInfo_4_9 is struct xen_dm_op_get_ioreq_server_info (Xen 4.9–4.10, 24 bytes): Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns.
+// XenDmOpGetIoreqServerInfo_4_9 is struct xen_dm_op_get_ioreq_server_info (Xen 4.9, 24 bytes): Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns.
 type XenDmOpGetIoreqServerInfo_4_9 struct {
 	Id           uint16
 	Pad          uint16
@@ -151,6 +151,42 @@ func (s *XenDmOpGetIoreqServerInfo_4_9) Unmarshal(b []byte) error {
 	s.BufioreqPort = binary.LittleEndian.Uint32(b[4:])
 	s.IoreqPfn = binary.LittleEndian.Uint64(b[8:])
 	s.BufioreqPfn = binary.LittleEndian.Uint64(b[16:])
+	return nil
+}
+
+// XenDmOpGetIoreqServerInfo_4_10 is struct xen_dm_op_get_ioreq_server_info (Xen 4.10, 24 bytes): Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns.
+type XenDmOpGetIoreqServerInfo_4_10 struct {
+	Id           uint16
+	Pad          uint16
+	BufioreqPort uint32
+	IoreqGfn     uint64
+	BufioreqGfn  uint64
+}
+
+// XenDmOpGetIoreqServerInfo_4_10Size is sizeof(struct xen_dm_op_get_ioreq_server_info) on x86_64.
+const XenDmOpGetIoreqServerInfo_4_10Size = 24
+
+// Marshal gives the 24 bytes of struct xen_dm_op_get_ioreq_server_info.
+func (s *XenDmOpGetIoreqServerInfo_4_10) Marshal() ([]byte, error) {
+	b := make([]byte, 24)
+	binary.LittleEndian.PutUint16(b[0:], s.Id)
+	binary.LittleEndian.PutUint16(b[2:], s.Pad)
+	binary.LittleEndian.PutUint32(b[4:], s.BufioreqPort)
+	binary.LittleEndian.PutUint64(b[8:], s.IoreqGfn)
+	binary.LittleEndian.PutUint64(b[16:], s.BufioreqGfn)
+	return b, nil
+}
+
+// Unmarshal reads struct xen_dm_op_get_ioreq_server_info from exactly 24 bytes.
+func (s *XenDmOpGetIoreqServerInfo_4_10) Unmarshal(b []byte) error {
+	if len(b) != 24 {
+		return &SizeError{"xen_dm_op_get_ioreq_server_info", 24, len(b)}
+	}
+	s.Id = binary.LittleEndian.Uint16(b[0:])
+	s.Pad = binary.LittleEndian.Uint16(b[2:])
+	s.BufioreqPort = binary.LittleEndian.Uint32(b[4:])
+	s.IoreqGfn = binary.LittleEndian.Uint64(b[8:])
+	s.BufioreqGfn = binary.LittleEndian.Uint64(b[16:])
 	return nil
 }
 

@@ -5,7 +5,7 @@
  * literal types that make misuse a compile error: `HvmmemNameAt<0x00040700>` has no `mmio_write_dm`.
  * The hand-written runtime in packages/abi-types/src reads these tables; nothing here has behaviour.
  */
-import type { Field, ReleaseRange, Struct, XenAbiSchema } from '@xenmem/schema';
+import type { BitField, Field, ReleaseRange, Struct, XenAbiSchema } from '@xenmem/schema';
 import { formatIfaceHex, hvmmemEraStarts, ifaceInRange, parseIfaceHex, releaseNames } from '@xenmem/schema';
 import { generatedMarker, type GeneratedFile } from './header.js';
 
@@ -375,6 +375,10 @@ function constantsFile(s: XenAbiSchema): GeneratedFile {
   return file('constants.ts', 'Constants, bit packings, errno values and limits.', body);
 }
 
+function bitField(f: BitField): string {
+  return `{ shift: ${f.shift}, width: ${f.width} }`;
+}
+
 function behaviourFile(s: XenAbiSchema): GeneratedFile {
   const body = [
     '/** How do_dm_op treats every call, by release. schema: dmOpEntry[] */',
@@ -389,7 +393,30 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
     'export const IOREQ_SERVER_RULES = [',
     ...s.ioreqServerRules.map(
       (r) =>
-        `  { releases: ${range(r.releases)}, rangeStartAfterEnd: ${lit(r.rangeStartAfterEnd)}, emulatorOnly: ${r.emulatorOnly}, getInfoField: ${lit(r.getInfoField)}, destroyIdZero: ${lit(r.destroyIdZero)}, pages: ${lit(r.pages)}, honourDf: ${r.honourDf}, ioreqServerPages: ${lit(r.ioreqServerPages)}, description: ${lit(r.description)} },`,
+        `  { releases: ${range(r.releases)}, rangeStartAfterEnd: ${lit(r.rangeStartAfterEnd)}, emulatorOnly: ${r.emulatorOnly}, getInfoField: ${lit(r.getInfoField)}, destroyIdZero: ${lit(r.destroyIdZero)}, idZeroOps: ${lit(r.idZeroOps ?? 'ok')}, pages: ${lit(r.pages)}, honourDf: ${r.honourDf}, ioreqServerPages: ${lit(r.ioreqServerPages)}, description: ${lit(r.description)} },`,
+    ),
+    '] as const;',
+    '',
+    '/** What set_mem_type returns when its type check refuses a page, by release. schema: setMemTypeRefusal[] */',
+    'export const SET_MEM_TYPE_REFUSAL = [',
+    ...(s.setMemTypeRefusal ?? []).map(
+      (r) =>
+        `  { releases: ${range(r.releases)}, refusal: ${lit(r.refusal)}, afterFirstPage: ${lit(r.afterFirstPage)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
+    ),
+    '] as const;',
+    '',
+    '/** The argument checks of inject_msi, by release. schema: injectMsi[] */',
+    'export const INJECT_MSI = [',
+    ...(s.injectMsi ?? []).map(
+      (r) =>
+        `  { releases: ${range(r.releases)}, vector: ${bitField(r.vector)}, deliveryMode: ${bitField(r.deliveryMode)}, destId: ${bitField(r.destId)}, pirqHighMask: ${hex(r.pirqHighMask)}, noPirq: ${lit(r.noPirq)}, deliveryModes: [${r.deliveryModes.join(', ')}], otherDeliveryMode: ${lit(r.otherDeliveryMode)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
+    ),
+    '] as const;',
+    '',
+    '/** Whether track_dirty_vram turns log-dirty mode on, by release (XSA-397). schema: logDirtyByTracking[] */',
+    'export const LOG_DIRTY_BY_TRACKING = [',
+    ...(s.logDirtyByTracking ?? []).map(
+      (r) => `  { releases: ${range(r.releases)}, trackEnablesLogDirty: ${r.trackEnablesLogDirty}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
     ),
     '] as const;',
   ];

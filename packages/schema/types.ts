@@ -103,6 +103,12 @@ export interface XenAbiSchema {
   dmOpEntry: DmOpEntryRules[];
   /** Release differences of the ioreq-server ops and of routing to servers. */
   ioreqServerRules: IoreqServerRules[];
+  /** What set_mem_type returns when the type check refuses a page, by release (absent in snapshots before it was recorded). */
+  setMemTypeRefusal?: SetMemTypeRefusalRule[];
+  /** The argument checks of inject_msi (hvm_inject_msi, vmsi_deliver), by release (absent in older snapshots). */
+  injectMsi?: InjectMsiRules[];
+  /** Whether track_dirty_vram turns log-dirty mode on (which modified_memory needs), by release (absent in older snapshots). */
+  logDirtyByTracking?: LogDirtyByTrackingRule[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
 }
@@ -541,6 +547,12 @@ export interface IoreqServerRules {
   getInfoField: "pad" | "flags";
   /** destroy of id 0: "ok" (an ordinary id) or the errno (EPERM at 4.11, where slot 0 is the default server's). */
   destroyIdZero: string;
+  /**
+   * Id 0 given to get_info, map/unmap_io_range (after the start > end test), map_mem_type (before the type
+   * test), set_state and acquire_resource's ioreq-server frames: "ok" (an ordinary id) or the errno
+   * (EOPNOTSUPP at 4.11, where id 0 is DEFAULT_IOSERVID). Absent (snapshots before it was recorded): "ok".
+   */
+  idZeroOps?: string;
   /** When a server's pages are set up: at create from the gfn pool (≤4.10), or on demand (4.11+). */
   pages: "at-create" | "on-demand";
   /** Whether MMIO range matching honours the direction flag (4.12+, commit 60a56dc006). */
@@ -549,4 +561,66 @@ export interface IoreqServerRules {
   ioreqServerPages: "rangeset" | "owner";
   // The differences in words, with their Xen source.
   description: string;
+}
+
+/** A bit-field of a value: its lowest bit and its width. */
+export interface BitField {
+  // Position of the field's lowest bit (0 = least significant).
+  shift: number;
+  // Width in bits.
+  width: number;
+}
+
+/** How set_mem_type ends when its type check refuses a page, for a release range. */
+export interface SetMemTypeRefusalRule {
+  // Releases with this rule.
+  releases: ReleaseRange;
+  /** The errno of a refused page in `transitions` (the type check's, not EAGAIN's). */
+  refusal: ErrnoName;
+  /**
+   * A refusal after a page of the same call (or continuation) changed: "previous-rc" (the call returns that
+   * page's 0, 4.6–4.8) or "refusal" (the call returns the refusal errno, 4.9+). A refusal on a call's first page
+   * always returns the refusal errno.
+   */
+  afterFirstPage: "previous-rc" | "refusal";
+  // The rule in words.
+  description: string;
+  /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/** The argument checks of inject_msi for a release range. */
+export interface InjectMsiRules {
+  // Releases with these checks.
+  releases: ReleaseRange;
+  /** The vector in the MSI data (MSI_DATA_VECTOR_MASK). */
+  vector: BitField;
+  /** The delivery mode in the MSI data (MSI_DATA_DELIVERY_MODE_MASK). */
+  deliveryMode: BitField;
+  /** The destination id in the low 32 bits of the MSI address (MSI_ADDR_DEST_ID_MASK). */
+  destId: BitField;
+  /** With vector 0 the pirq is `((addr >> 32) & pirqHighMask) | dest id`. */
+  pirqHighMask: number;
+  /** The errno when vector is 0 and that pirq is 0. */
+  noPirq: ErrnoName;
+  /** Delivery modes vmsi_deliver delivers (dest_Fixed, dest_LowestPrio). */
+  deliveryModes: number[];
+  /** The errno for every other delivery mode. */
+  otherDeliveryMode: ErrnoName;
+  // The checks in words.
+  description: string;
+  /** Where Xen checks: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/** Whether track_dirty_vram turns on log-dirty mode, for a release range (XSA-397 took it out). */
+export interface LogDirtyByTrackingRule {
+  // Releases with this rule.
+  releases: ReleaseRange;
+  /** true: a track_dirty_vram call with nr > 0 enables paging log-dirty mode; false: it never does. */
+  trackEnablesLogDirty: boolean;
+  // The rule in words.
+  description: string;
+  /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
 }

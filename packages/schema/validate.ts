@@ -274,6 +274,19 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
     checkRange(`ioreqServerIds[${i}].releases`, e.releases);
     checkErrno(`ioreqServerIds[${i}].exhausted`, e.exhausted);
   });
+  const checkRules = <T extends { releases: ReleaseRange; source: string }>(section: string, entries: T[], errnoKeys: (keyof T & string)[]) =>
+    entries.forEach((e, i) => {
+      checkRange(`${section}[${i}].releases`, e.releases);
+      for (const key of errnoKeys) checkErrno(`${section}[${i}].${key}`, e[key] as string);
+      if (!LIMIT_SOURCE.test(e.source)) add(`${section}[${i}].source`, `"${e.source}" is not "<file> <function>[, <function>…] @ RELEASE-<x.y.z>"`);
+    });
+  checkRules('setMemTypeRefusal', s.setMemTypeRefusal ?? [], ['refusal']);
+  checkRules('injectMsi', s.injectMsi ?? [], ['noPirq', 'otherDeliveryMode']);
+  checkRules('logDirtyByTracking', s.logDirtyByTracking ?? [], []);
+  s.ioreqServerRules.forEach((r, i) => {
+    checkRange(`ioreqServerRules[${i}].releases`, r.releases);
+    for (const key of ['rangeStartAfterEnd', 'destroyIdZero', 'idZeroOps'] as const) if (r[key] !== 'ok') checkErrno(`ioreqServerRules[${i}].${key}`, r[key]);
+  });
   s.exceptions.forEach((e, i) => {
     if (!releaseSet.has(e.release)) add(`exceptions[${i}].release`, `release "${e.release}" is not in releases[]`);
     if (!e.reason.trim()) add(`exceptions[${i}].reason`, 'an exception needs its reason');

@@ -29,6 +29,7 @@ class Errno(IntEnum):
     EEXIST = 17
     EINVAL = 22
     ENOSPC = 28
+    ERANGE = 34
     ENOSYS = 38
     ENODATA = 61
     ERESTART = 85
@@ -61,7 +62,7 @@ LIMITS: Tuple[Limit, ...] = (
     Limit("maxPciIntx", None, "4.9", None, 3),
     Limit("maxPciLink", None, "4.9", None, 3),
     Limit("ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", None, 8),
-    Limit("ioreqServerPfnBase", None, "4.5", None, 0xfeff7),
+    Limit("ioreqServerPfnBase", None, "4.5", None, 0xfeff0),
 )
 
 

@@ -152,7 +152,7 @@ class XenDmOpDestroyIoreqServer:
 
 @dataclass
 class XenDmOpGetIoreqServerInfo_4_9:
-    """struct xen_dm_op_get_ioreq_server_info (Xen 4.9–4.10, 24 bytes): Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns."""
+    """struct xen_dm_op_get_ioreq_server_info (Xen 4.9, 24 bytes): Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns."""
 
     SIZE: ClassVar[int] = 24
 
@@ -187,6 +187,46 @@ class XenDmOpGetIoreqServerInfo_4_9:
             bufioreq_port=struct.unpack_from("<I", data, 4)[0],
             ioreq_pfn=struct.unpack_from("<Q", data, 8)[0],
             bufioreq_pfn=struct.unpack_from("<Q", data, 16)[0],
+        )
+
+
+@dataclass
+class XenDmOpGetIoreqServerInfo_4_10:
+    """struct xen_dm_op_get_ioreq_server_info (Xen 4.10, 24 bytes): Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns."""
+
+    SIZE: ClassVar[int] = 24
+
+    id: int = 0
+    pad: int = 0
+    bufioreq_port: int = 0
+    ioreq_gfn: int = 0
+    bufioreq_gfn: int = 0
+
+    def pack(self) -> bytes:
+        """The 24 bytes of struct xen_dm_op_get_ioreq_server_info; ValueError when a field does not fit."""
+        buf = bytearray(24)
+        _check_int("xen_dm_op_get_ioreq_server_info.id", self.id, 16)
+        struct.pack_into("<H", buf, 0, self.id)
+        _check_int("xen_dm_op_get_ioreq_server_info.pad", self.pad, 16)
+        struct.pack_into("<H", buf, 2, self.pad)
+        _check_int("xen_dm_op_get_ioreq_server_info.bufioreq_port", self.bufioreq_port, 32)
+        struct.pack_into("<I", buf, 4, self.bufioreq_port)
+        _check_int("xen_dm_op_get_ioreq_server_info.ioreq_gfn", self.ioreq_gfn, 64)
+        struct.pack_into("<Q", buf, 8, self.ioreq_gfn)
+        _check_int("xen_dm_op_get_ioreq_server_info.bufioreq_gfn", self.bufioreq_gfn, 64)
+        struct.pack_into("<Q", buf, 16, self.bufioreq_gfn)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> XenDmOpGetIoreqServerInfo_4_10:
+        """Reads struct xen_dm_op_get_ioreq_server_info from exactly 24 bytes; ValueError for another length."""
+        _check_size("xen_dm_op_get_ioreq_server_info", data, 24)
+        return cls(
+            id=struct.unpack_from("<H", data, 0)[0],
+            pad=struct.unpack_from("<H", data, 2)[0],
+            bufioreq_port=struct.unpack_from("<I", data, 4)[0],
+            ioreq_gfn=struct.unpack_from("<Q", data, 8)[0],
+            bufioreq_gfn=struct.unpack_from("<Q", data, 16)[0],
         )
 
 

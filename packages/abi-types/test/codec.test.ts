@@ -160,7 +160,7 @@ describe('dm_op framing at a release', () => {
 
   it('picks the layout in force at the release, the newest one before the struct existed', () => {
     expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.9')).toBe('xen_dm_op_get_ioreq_server_info@4.9');
-    expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.10')).toBe('xen_dm_op_get_ioreq_server_info@4.9');
+    expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.10')).toBe('xen_dm_op_get_ioreq_server_info@4.10'); // ioreq_gfn names from 4.10
     expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.11')).toBe('xen_dm_op_get_ioreq_server_info');
     expect(layoutAt('xen_dm_op_get_ioreq_server_info', '4.8')).toBe('xen_dm_op_get_ioreq_server_info');
     expect(() => layoutAt('xen_dm_op_no_such_struct', '4.22')).toThrow(InputError);

@@ -92,9 +92,11 @@ describe('xenmem abi layout', () => {
   });
 
   it('get_ioreq_server_info names its fields per release', async () => {
-    const old = (await run('abi', 'layout', 'xen_dm_op_get_ioreq_server_info', '--xen', '4.10', '--json')).json() as { fields: { name: string }[] };
+    const old = (await run('abi', 'layout', 'xen_dm_op_get_ioreq_server_info', '--xen', '4.9', '--json')).json() as { fields: { name: string }[] };
+    const gfn = (await run('abi', 'layout', 'xen_dm_op_get_ioreq_server_info', '--xen', '4.10', '--json')).json() as { fields: { name: string }[] };
     const now = (await run('abi', 'layout', 'xen_dm_op_get_ioreq_server_info', '--xen', '4.11', '--json')).json() as { fields: { name: string }[] };
     expect(old.fields.map((f) => f.name)).toEqual(['id', 'pad', 'bufioreq_port', 'ioreq_pfn', 'bufioreq_pfn']);
+    expect(gfn.fields.map((f) => f.name)).toEqual(['id', 'pad', 'bufioreq_port', 'ioreq_gfn', 'bufioreq_gfn']); // public/hvm/dm_op.h @ RELEASE-4.10.0
     expect(now.fields.map((f) => f.name)).toEqual(['id', 'flags', 'bufioreq_port', 'ioreq_gfn', 'bufioreq_gfn']);
   });
 

@@ -80,7 +80,7 @@ describe('xenmem dm', () => {
   it('the ioreq server life cycle, with each op\'s outputs', async () => {
     expect((await dm('create-ioreq-server', '--domid', '1', '--handle-bufioreq', 'atomic', '--json')).json()).toEqual({ rc: 0, error: null, id: 0 });
     expect((await dm('create', '--domid', '1')).stdout).toBe('create_ioreq_server: ok, id 1\n');
-    expect((await dm('get-ioreq-server-info', '--domid', '1', '--id', '0', '--json')).json()).toEqual({ rc: 0, error: null, ioreq_gfn: '0xfeff7', bufioreq_gfn: '0xfeff8', bufioreq_port: 3 });
+    expect((await dm('get-ioreq-server-info', '--domid', '1', '--id', '0', '--json')).json()).toEqual({ rc: 0, error: null, ioreq_gfn: '0xfeff0', bufioreq_gfn: '0xfeff1', bufioreq_port: 3 });
     expect((await dm('get-info', '--domid', '1', '--id', '1', '--gfns', 'off', '--json')).json()).toEqual({ rc: 0, error: null, ioreq_gfn: null, bufioreq_gfn: null, bufioreq_port: null });
     expect((await dm('map-io-range-to-ioreq-server', '--domid', '1', '--id', '0', '--type', 'memory', '--start', '0xf0000000', '--end', '0xf0000fff', '--json')).json()).toEqual({ rc: 0, error: null });
     expect((await dm('map-io-range', '--domid', '1', '--id', '0', '--type', 'pci', '--start', '0x18', '--end', '0x18')).stdout).toBe('map_io_range_to_ioreq_server: ok, pci 0x18-0x18 → server 0\n');

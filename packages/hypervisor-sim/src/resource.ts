@@ -11,6 +11,7 @@
  */
 import { CONST, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
 import { fail, OK } from './errno.js';
+import { idZeroRefused } from './dmop/ioreq-server.js';
 import type { Host } from './host.js';
 import { P2M_RAM_SHARED } from './p2m-types.js';
 import { PAGE_SIZE, SharedPageView } from './ioreq/pages.js';
@@ -30,6 +31,9 @@ export function acquireResource(hv: Host, caller: number, domid: number, type: n
   if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM')); // xsm_domain_resource_map(XSM_DM_PRIV)
   if (!isU32(nrFrames) || nrFrames === 0 || !isU32(frame) || !isU32(type) || !isU32(id)) return none(fail('EINVAL'));
   if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP'));
+  // 4.11's hvm_get_ioreq_server_frame refuses DEFAULT_IOSERVID before it looks at the domain.
+  const refused = idZeroRefused(hv.release, id);
+  if (refused !== OK) return none(refused);
   if (!domain.hvm || id > 0xffff) return none(fail('EINVAL'));
   const pages: SharedPage[] = [];
   const mapped: (() => void)[] = [];

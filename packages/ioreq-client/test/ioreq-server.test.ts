@@ -59,8 +59,8 @@ describe('IoreqServer.create', () => {
     expect(xen.log).toEqual([
       { op: 'create_ioreq_server', args: { handle_bufioreq: 1, id: 0 }, rc: 0 },
       { op: 'get_ioreq_server_info', args: { id: 0, flags: 0 }, rc: 0 },
-      { op: 'foreignmemory_map', args: { domid: 1, gfn: 0xfeff7n }, rc: 0 },
-      { op: 'foreignmemory_map', args: { domid: 1, gfn: 0xfeff8n }, rc: 0 },
+      { op: 'foreignmemory_map', args: { domid: 1, gfn: 0xfeff0n }, rc: 0 },
+      { op: 'foreignmemory_map', args: { domid: 1, gfn: 0xfeff1n }, rc: 0 },
     ]);
   });
 

@@ -82,6 +82,11 @@ export function schemaAsOfRelease(schema: XenAbiSchema, release: ReleaseName): X
   s.getMemType = clipAll(s.getMemType);
   s.limits = clipAll(s.limits);
   s.ioreqServerIds = clipAll(s.ioreqServerIds);
+  s.dmOpEntry = clipAll(s.dmOpEntry);
+  s.ioreqServerRules = clipAll(s.ioreqServerRules);
+  if (s.setMemTypeRefusal) s.setMemTypeRefusal = clipAll(s.setMemTypeRefusal);
+  if (s.injectMsi) s.injectMsi = clipAll(s.injectMsi);
+  if (s.logDirtyByTracking) s.logDirtyByTracking = clipAll(s.logDirtyByTracking);
 
   s.structs = clipAll(s.structs);
   const structNames = new Set(s.structs.map((t) => t.name));

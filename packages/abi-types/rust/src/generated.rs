@@ -385,6 +385,10 @@ pub enum Errno {
     ///
     /// schema: `errno[name=ENOSPC]`
     ENOSPC = 28,
+    /// Out of range: `inject_msi` with vector 0 and no pirq in the address.
+    ///
+    /// schema: `errno[name=ERANGE]`
+    ERANGE = 34,
     /// The hypercall or sub-op does not exist in this release.
     ///
     /// schema: `errno[name=ENOSYS]`
@@ -405,7 +409,7 @@ pub enum Errno {
 
 impl Errno {
     /// Every errno of the schema, by value.
-    pub const ALL: &'static [Errno] = &[Errno::EPERM, Errno::ENOENT, Errno::ESRCH, Errno::E2BIG, Errno::EAGAIN, Errno::ENOMEM, Errno::EFAULT, Errno::EBUSY, Errno::EEXIST, Errno::EINVAL, Errno::ENOSPC, Errno::ENOSYS, Errno::ENODATA, Errno::ERESTART, Errno::EOPNOTSUPP];
+    pub const ALL: &'static [Errno] = &[Errno::EPERM, Errno::ENOENT, Errno::ESRCH, Errno::E2BIG, Errno::EAGAIN, Errno::ENOMEM, Errno::EFAULT, Errno::EBUSY, Errno::EEXIST, Errno::EINVAL, Errno::ENOSPC, Errno::ERANGE, Errno::ENOSYS, Errno::ENODATA, Errno::ERESTART, Errno::EOPNOTSUPP];
 
     /// The positive errno value; Xen returns it negated.
     pub const fn value(self) -> i32 {
@@ -426,6 +430,7 @@ impl Errno {
             Errno::EEXIST => "EEXIST",
             Errno::EINVAL => "EINVAL",
             Errno::ENOSPC => "ENOSPC",
+            Errno::ERANGE => "ERANGE",
             Errno::ENOSYS => "ENOSYS",
             Errno::ENODATA => "ENODATA",
             Errno::ERESTART => "ERESTART",
@@ -447,6 +452,7 @@ impl Errno {
             Errno::EEXIST => "the range overlaps an existing one",
             Errno::EINVAL => "invalid argument",
             Errno::ENOSPC => "no free ioreq server slot",
+            Errno::ERANGE => "out of range: inject_msi with vector 0 and no pirq in the address",
             Errno::ENOSYS => "the hypercall or sub-op does not exist in this release",
             Errno::ENODATA => "no buffers given",
             Errno::ERESTART => "internal: the hypercall is continued (never reaches the caller)",
@@ -473,6 +479,7 @@ impl Errno {
             17 => Some(Errno::EEXIST),
             22 => Some(Errno::EINVAL),
             28 => Some(Errno::ENOSPC),
+            34 => Some(Errno::ERANGE),
             38 => Some(Errno::ENOSYS),
             61 => Some(Errno::ENODATA),
             85 => Some(Errno::ERESTART),
@@ -495,6 +502,7 @@ impl Errno {
             "EEXIST" => Some(Errno::EEXIST),
             "EINVAL" => Some(Errno::EINVAL),
             "ENOSPC" => Some(Errno::ENOSPC),
+            "ERANGE" => Some(Errno::ERANGE),
             "ENOSYS" => Some(Errno::ENOSYS),
             "ENODATA" => Some(Errno::ENODATA),
             "ERESTART" => Some(Errno::ERESTART),
@@ -2602,7 +2610,7 @@ pub const LIMITS: &[Limit] = &[
     Limit { id: "maxPciIntx", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 3, c_name: None, error: Some(Errno::EINVAL), description: "highest INTx pin set_pci_intx_level accepts (INTA … INTD)" },
     Limit { id: "maxPciLink", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 3, c_name: None, error: Some(Errno::EINVAL), description: "highest PCI interrupt link set_pci_link_route accepts" },
     Limit { id: "ioreqServerPages", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 8, c_name: Some("NR_IOREQ_SERVER_PAGES"), error: Some(Errno::ENOMEM), description: "gfns the toolstack sets aside for ioreq server pages (HVM_PARAM_NR_IOREQ_SERVER_PAGES); a server that needs more than are free fails" },
-    Limit { id: "ioreqServerPfnBase", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 1044471, c_name: None, error: None, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff7): libxl puts them just below its special pages; Xen takes the lowest free one" },
+    Limit { id: "ioreqServerPfnBase", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 1044464, c_name: None, error: None, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff0): libxc's ioreq_server_pfn(0), the 8 gfns just below its 8 special pages that end at 0xff000 (pool 0xfeff0 … 0xfeff7); Xen takes the lowest free one. The same in every release from 4.5 to 4.22" },
 ];
 
 /// The value of limit `id` at `release`, if recorded.
@@ -3977,33 +3985,33 @@ const _: () = assert!(core::mem::offset_of!(xen_dm_op_buf, size) == 8);
 
 /// Payload of `XEN_DMOP_get_ioreq_server_info`: get an ioreq server's event channel and, unless `XEN_DMOP_no_gfns`, its page gfns.
 ///
-/// A DM op payload (in `xen_dm_op.u`); `hvm/dm_op.h`, Xen 4.9–4.10. 24 bytes, aligned to 8.
+/// A DM op payload (in `xen_dm_op.u`); `hvm/dm_op.h`, Xen 4.9. 24 bytes, aligned to 8.
 ///
-/// This is the layout of Xen 4.9–4.10; the newest is [`xen_dm_op_get_ioreq_server_info`].
+/// This is the layout of Xen 4.9; the newest is [`xen_dm_op_get_ioreq_server_info`].
 ///
-/// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9–4.10]`
+/// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9]`
 #[repr(C, align(8))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct xen_dm_op_get_ioreq_server_info_4_9 {
     /// C type `ioservid_t`.
     ///
-    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9–4.10].fields[id]`
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9].fields[id]`
     pub id: u16,
     /// Must be zero.
     ///
-    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9–4.10].fields[pad]`
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9].fields[pad]`
     pub pad: u16,
     /// OUT; C type `evtchn_port_t`.
     ///
-    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9–4.10].fields[bufioreq_port]`
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9].fields[bufioreq_port]`
     pub bufioreq_port: u32,
     /// OUT; C type `uint64_aligned_t`.
     ///
-    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9–4.10].fields[ioreq_pfn]`
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9].fields[ioreq_pfn]`
     pub ioreq_pfn: u64,
     /// OUT; C type `uint64_aligned_t`.
     ///
-    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9–4.10].fields[bufioreq_pfn]`
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.9].fields[bufioreq_pfn]`
     pub bufioreq_pfn: u64,
 }
 
@@ -4031,6 +4039,63 @@ const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_9,
 const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_9, bufioreq_port) == 4);
 const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_9, ioreq_pfn) == 8);
 const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_9, bufioreq_pfn) == 16);
+
+/// Payload of `XEN_DMOP_get_ioreq_server_info`: get an ioreq server's event channel and, unless `XEN_DMOP_no_gfns`, its page gfns.
+///
+/// A DM op payload (in `xen_dm_op.u`); `hvm/dm_op.h`, Xen 4.10. 24 bytes, aligned to 8.
+///
+/// This is the layout of Xen 4.10; the newest is [`xen_dm_op_get_ioreq_server_info`].
+///
+/// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.10]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct xen_dm_op_get_ioreq_server_info_4_10 {
+    /// C type `ioservid_t`.
+    ///
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.10].fields[id]`
+    pub id: u16,
+    /// Must be zero.
+    ///
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.10].fields[pad]`
+    pub pad: u16,
+    /// OUT; C type `evtchn_port_t`.
+    ///
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.10].fields[bufioreq_port]`
+    pub bufioreq_port: u32,
+    /// OUT; C type `uint64_aligned_t`.
+    ///
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.10].fields[ioreq_gfn]`
+    pub ioreq_gfn: u64,
+    /// OUT; C type `uint64_aligned_t`.
+    ///
+    /// schema: `structs[name=xen_dm_op_get_ioreq_server_info, releases=4.10].fields[bufioreq_gfn]`
+    pub bufioreq_gfn: u64,
+}
+
+impl xen_dm_op_get_ioreq_server_info_4_10 {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        id: 0,
+        pad: 0,
+        bufioreq_port: 0,
+        ioreq_gfn: 0,
+        bufioreq_gfn: 0,
+    };
+}
+
+impl Default for xen_dm_op_get_ioreq_server_info_4_10 {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<xen_dm_op_get_ioreq_server_info_4_10>() == 24);
+const _: () = assert!(core::mem::align_of::<xen_dm_op_get_ioreq_server_info_4_10>() == 8);
+const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_10, id) == 0);
+const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_10, pad) == 2);
+const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_10, bufioreq_port) == 4);
+const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_10, ioreq_gfn) == 8);
+const _: () = assert!(core::mem::offset_of!(xen_dm_op_get_ioreq_server_info_4_10, bufioreq_gfn) == 16);
 
 /// One extent of pages for `XEN_DMOP_modified_memory`, passed in buf\[1\].
 ///
@@ -4671,7 +4736,7 @@ mod tests {
 
     #[test]
     fn errno_round_trip() {
-        assert_eq!(Errno::ALL.len(), 15);
+        assert_eq!(Errno::ALL.len(), 16);
         assert_eq!((Errno::from_value(1), Errno::from_name("EPERM").map(Errno::value), Errno::EPERM.is_internal()), (Some(Errno::EPERM), Some(1), false));
         assert_eq!((Errno::from_value(2), Errno::from_name("ENOENT").map(Errno::value), Errno::ENOENT.is_internal()), (Some(Errno::ENOENT), Some(2), false));
         assert_eq!((Errno::from_value(3), Errno::from_name("ESRCH").map(Errno::value), Errno::ESRCH.is_internal()), (Some(Errno::ESRCH), Some(3), false));
@@ -4683,6 +4748,7 @@ mod tests {
         assert_eq!((Errno::from_value(17), Errno::from_name("EEXIST").map(Errno::value), Errno::EEXIST.is_internal()), (Some(Errno::EEXIST), Some(17), false));
         assert_eq!((Errno::from_value(22), Errno::from_name("EINVAL").map(Errno::value), Errno::EINVAL.is_internal()), (Some(Errno::EINVAL), Some(22), false));
         assert_eq!((Errno::from_value(28), Errno::from_name("ENOSPC").map(Errno::value), Errno::ENOSPC.is_internal()), (Some(Errno::ENOSPC), Some(28), false));
+        assert_eq!((Errno::from_value(34), Errno::from_name("ERANGE").map(Errno::value), Errno::ERANGE.is_internal()), (Some(Errno::ERANGE), Some(34), false));
         assert_eq!((Errno::from_value(38), Errno::from_name("ENOSYS").map(Errno::value), Errno::ENOSYS.is_internal()), (Some(Errno::ENOSYS), Some(38), false));
         assert_eq!((Errno::from_value(61), Errno::from_name("ENODATA").map(Errno::value), Errno::ENODATA.is_internal()), (Some(Errno::ENODATA), Some(61), false));
         assert_eq!((Errno::from_value(85), Errno::from_name("ERESTART").map(Errno::value), Errno::ERESTART.is_internal()), (Some(Errno::ERESTART), Some(85), true));

@@ -151,6 +151,42 @@ fn xen_dm_op_get_ioreq_server_info_at_4_9_ones() {
 }
 
 #[test]
+fn xen_dm_op_get_ioreq_server_info_at_4_10_pattern() {
+    let want: [u8; 24] = [17, 46, 0, 0, 51, 80, 109, 138, 68, 97, 126, 155, 184, 213, 242, 15, 85, 114, 143, 172, 201, 230, 3, 32];
+    let mut s = xen_dm_op_get_ioreq_server_info_4_10::ZERO;
+    s.id = 0x2e11_u16;
+    s.pad = 0x0_u16;
+    s.bufioreq_port = 0x8a6d5033_u32;
+    s.ioreq_gfn = 0xff2d5b89b7e6144_u64;
+    s.bufioreq_gfn = 0x2003e6c9ac8f7255_u64;
+    assert_eq!(bytes(&s), want);
+    let t: xen_dm_op_get_ioreq_server_info_4_10 = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.id }, 0x2e11_u16, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_pattern: id");
+    assert_eq!({ t.pad }, 0x0_u16, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_pattern: pad");
+    assert_eq!({ t.bufioreq_port }, 0x8a6d5033_u32, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_pattern: bufioreq_port");
+    assert_eq!({ t.ioreq_gfn }, 0xff2d5b89b7e6144_u64, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_pattern: ioreq_gfn");
+    assert_eq!({ t.bufioreq_gfn }, 0x2003e6c9ac8f7255_u64, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_pattern: bufioreq_gfn");
+}
+
+#[test]
+fn xen_dm_op_get_ioreq_server_info_at_4_10_ones() {
+    let want: [u8; 24] = [255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = xen_dm_op_get_ioreq_server_info_4_10::ZERO;
+    s.id = 0xffff_u16;
+    s.pad = 0xffff_u16;
+    s.bufioreq_port = 0xffffffff_u32;
+    s.ioreq_gfn = 0xffffffffffffffff_u64;
+    s.bufioreq_gfn = 0xffffffffffffffff_u64;
+    assert_eq!(bytes(&s), want);
+    let t: xen_dm_op_get_ioreq_server_info_4_10 = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.id }, 0xffff_u16, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_ones: id");
+    assert_eq!({ t.pad }, 0xffff_u16, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_ones: pad");
+    assert_eq!({ t.bufioreq_port }, 0xffffffff_u32, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_ones: bufioreq_port");
+    assert_eq!({ t.ioreq_gfn }, 0xffffffffffffffff_u64, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_ones: ioreq_gfn");
+    assert_eq!({ t.bufioreq_gfn }, 0xffffffffffffffff_u64, "{}", "xen_dm_op_get_ioreq_server_info_at_4.10_ones: bufioreq_gfn");
+}
+
+#[test]
 fn xen_dm_op_get_ioreq_server_info_pattern() {
     let want: [u8; 24] = [17, 46, 34, 63, 51, 80, 109, 138, 68, 97, 126, 155, 184, 213, 242, 15, 85, 114, 143, 172, 201, 230, 3, 32];
     let mut s = xen_dm_op_get_ioreq_server_info::ZERO;

@@ -10,9 +10,26 @@ export const DM_OP_ENTRY = [
 
 /** ioreq-server differences by release. schema: ioreqServerRules[] */
 export const IOREQ_SERVER_RULES = [
-  { releases: { from: "4.6", to: "4.8" }, rangeStartAfterEnd: "ok", emulatorOnly: false, getInfoField: "pad", destroyIdZero: "ok", pages: "at-create", honourDf: false, ioreqServerPages: "rangeset", description: "the HVMOP ioreq-server interface; p2m_mmio_write_dm / p2m_ioreq_server writes go by MMIO rangeset" },
-  { releases: { from: "4.9", to: "4.9" }, rangeStartAfterEnd: "ok", emulatorOnly: false, getInfoField: "pad", destroyIdZero: "ok", pages: "at-create", honourDf: false, ioreqServerPages: "owner", description: "DMOPs; the claimable ioreq_server type; pages from the gfn pool at create" },
-  { releases: { from: "4.10", to: "4.10" }, rangeStartAfterEnd: "EINVAL", emulatorOnly: false, getInfoField: "pad", destroyIdZero: "ok", pages: "at-create", honourDf: false, ioreqServerPages: "owner", description: "start > end refused (d59e55b018)" },
-  { releases: { from: "4.11", to: "4.11" }, rangeStartAfterEnd: "EINVAL", emulatorOnly: true, getInfoField: "flags", destroyIdZero: "EPERM", pages: "on-demand", honourDf: false, ioreqServerPages: "owner", description: "only the emulator may operate a server; pages on demand; slot 0 kept for the default server" },
-  { releases: { from: "4.12", to: null }, rangeStartAfterEnd: "EINVAL", emulatorOnly: true, getInfoField: "flags", destroyIdZero: "ok", pages: "on-demand", honourDf: true, ioreqServerPages: "owner", description: "default server removed (2c257bd69a); the direction flag is honoured (60a56dc006)" },
+  { releases: { from: "4.6", to: "4.8" }, rangeStartAfterEnd: "ok", emulatorOnly: false, getInfoField: "pad", destroyIdZero: "ok", idZeroOps: "ok", pages: "at-create", honourDf: false, ioreqServerPages: "rangeset", description: "the HVMOP ioreq-server interface; p2m_mmio_write_dm / p2m_ioreq_server writes go by MMIO rangeset" },
+  { releases: { from: "4.9", to: "4.9" }, rangeStartAfterEnd: "ok", emulatorOnly: false, getInfoField: "pad", destroyIdZero: "ok", idZeroOps: "ok", pages: "at-create", honourDf: false, ioreqServerPages: "owner", description: "DMOPs; the claimable ioreq_server type; pages from the gfn pool at create" },
+  { releases: { from: "4.10", to: "4.10" }, rangeStartAfterEnd: "EINVAL", emulatorOnly: false, getInfoField: "pad", destroyIdZero: "ok", idZeroOps: "ok", pages: "at-create", honourDf: false, ioreqServerPages: "owner", description: "start > end refused (d59e55b018)" },
+  { releases: { from: "4.11", to: "4.11" }, rangeStartAfterEnd: "EINVAL", emulatorOnly: true, getInfoField: "flags", destroyIdZero: "EPERM", idZeroOps: "EOPNOTSUPP", pages: "on-demand", honourDf: false, ioreqServerPages: "owner", description: "only the emulator may operate a server; pages on demand; slot 0 kept for the default server" },
+  { releases: { from: "4.12", to: null }, rangeStartAfterEnd: "EINVAL", emulatorOnly: true, getInfoField: "flags", destroyIdZero: "ok", idZeroOps: "ok", pages: "on-demand", honourDf: true, ioreqServerPages: "owner", description: "default server removed (2c257bd69a); the direction flag is honoured (60a56dc006)" },
+] as const;
+
+/** What set_mem_type returns when its type check refuses a page, by release. schema: setMemTypeRefusal[] */
+export const SET_MEM_TYPE_REFUSAL = [
+  { releases: { from: "4.6", to: "4.8" }, refusal: "EINVAL", afterFirstPage: "previous-rc", description: "a page the type check refuses ends the loop with `goto` and no rc of its own: on the first page of a call (or of a continuation) rc is still the -EINVAL of the argument checks; after a page that changed it is that page's 0, so the call returns 0 with the pages before the refused one changed", source: "xen/arch/x86/hvm/hvm.c do_hvm_op, hvmop_set_mem_type @ RELEASE-4.8.0" },
+  { releases: { from: "4.9", to: null }, refusal: "EINVAL", afterFirstPage: "refusal", description: "the DMOP sets rc = -EINVAL before leaving the loop, so a refused page fails the call wherever it lies", source: "xen/arch/x86/hvm/dm.c set_mem_type @ RELEASE-4.9.0" },
+] as const;
+
+/** The argument checks of inject_msi, by release. schema: injectMsi[] */
+export const INJECT_MSI = [
+  { releases: { from: "4.6", to: null }, vector: { shift: 0, width: 8 }, deliveryMode: { shift: 8, width: 3 }, destId: { shift: 12, width: 8 }, pirqHighMask: 0xffffff00, noPirq: "ERANGE", deliveryModes: [0, 1], otherDeliveryMode: "EINVAL", description: "vector (data bits 0-7) 0 means a pirq: ((addr >> 32) & 0xffffff00) | dest id (addr bits 12-19); pirq 0 is -ERANGE. Otherwise vmsi_deliver takes the delivery mode (data bits 8-10): fixed (0) and lowest priority (1) are delivered, every other mode is -EINVAL", source: "xen/arch/x86/hvm/irq.c hvm_inject_msi, vmsi_deliver @ RELEASE-4.9.0" },
+] as const;
+
+/** Whether track_dirty_vram turns log-dirty mode on, by release (XSA-397). schema: logDirtyByTracking[] */
+export const LOG_DIRTY_BY_TRACKING = [
+  { releases: { from: "4.6", to: "4.16" }, trackEnablesLogDirty: true, description: "the first track_dirty_vram with nr > 0 turns log-dirty mode on (paging_log_dirty_enable), so modified_memory then reads its extents. XSA-397 removed this in 4.17.0 and in the point releases 4.16.1, 4.15.3, 4.14.5 and 4.13.5; the schema names x.y releases, which the simulator models as x.y.0", source: "xen/arch/x86/mm/hap/hap.c hap_track_dirty_vram @ RELEASE-4.16.0" },
+  { releases: { from: "4.17", to: null }, trackEnablesLogDirty: false, description: "XSA-397: track_dirty_vram only turns on hardware log-dirty for the range; paging_mode_log_dirty stays off, so modified_memory returns 0 without reading any extent", source: "xen/arch/x86/mm/hap/hap.c hap_track_dirty_vram @ RELEASE-4.17.0" },
 ] as const;

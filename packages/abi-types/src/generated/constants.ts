@@ -204,6 +204,7 @@ export const ERRNO = {
   EEXIST: { value: 17, internal: false, description: "the range overlaps an existing one" },
   EINVAL: { value: 22, internal: false, description: "invalid argument" },
   ENOSPC: { value: 28, internal: false, description: "no free ioreq server slot" },
+  ERANGE: { value: 34, internal: false, description: "out of range: inject_msi with vector 0 and no pirq in the address" },
   ENOSYS: { value: 38, internal: false, description: "the hypercall or sub-op does not exist in this release" },
   ENODATA: { value: 61, internal: false, description: "no buffers given" },
   ERESTART: { value: 85, internal: true, description: "internal: the hypercall is continued (never reaches the caller)" },
@@ -229,7 +230,7 @@ export const LIMITS = [
   { id: "maxPciIntx", releases: { from: "4.9", to: null }, value: 3, cName: null, error: "EINVAL", description: "highest INTx pin set_pci_intx_level accepts (INTA … INTD)", source: "xen/arch/x86/hvm/dm.c set_pci_intx_level @ RELEASE-4.9.0" },
   { id: "maxPciLink", releases: { from: "4.9", to: null }, value: 3, cName: null, error: "EINVAL", description: "highest PCI interrupt link set_pci_link_route accepts", source: "xen/arch/x86/hvm/dm.c set_pci_link_route @ RELEASE-4.9.0" },
   { id: "ioreqServerPages", releases: { from: "4.5", to: null }, value: 8, cName: "NR_IOREQ_SERVER_PAGES", error: "ENOMEM", description: "gfns the toolstack sets aside for ioreq server pages (HVM_PARAM_NR_IOREQ_SERVER_PAGES); a server that needs more than are free fails", source: null },
-  { id: "ioreqServerPfnBase", releases: { from: "4.5", to: null }, value: 1044471, cName: null, error: null, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff7): libxl puts them just below its special pages; Xen takes the lowest free one", source: null },
+  { id: "ioreqServerPfnBase", releases: { from: "4.5", to: null }, value: 1044464, cName: null, error: null, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff0): libxc's ioreq_server_pfn(0), the 8 gfns just below its 8 special pages that end at 0xff000 (pool 0xfeff0 … 0xfeff7); Xen takes the lowest free one. The same in every release from 4.5 to 4.22", source: "tools/libxc/xc_dom_x86.c ioreq_server_pfn, alloc_magic_pages_hvm @ RELEASE-4.9.0" },
 ] as const;
 
 /** A limit id, e.g. "maxDmopBufs": what `limitAt` takes. schema: limits[].id */

@@ -38,7 +38,7 @@ export const STRUCTS = {
     ],
   },
   "xen_dm_op_get_ioreq_server_info@4.9": {
-    name: "xen_dm_op_get_ioreq_server_info", releases: { from: "4.9", to: "4.10" }, header: "hvm/dm_op.h", role: "dm_op_payload", visibility: "public", size: 24, align: 8,
+    name: "xen_dm_op_get_ioreq_server_info", releases: { from: "4.9", to: "4.9" }, header: "hvm/dm_op.h", role: "dm_op_payload", visibility: "public", size: 24, align: 8,
     description: "Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns.",
     fields: [
       { name: "id", offset: 0, size: 2, type: "uint16", cType: "ioservid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
@@ -46,6 +46,17 @@ export const STRUCTS = {
       { name: "bufioreq_port", offset: 4, size: 4, type: "uint32", cType: "evtchn_port_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
       { name: "ioreq_pfn", offset: 8, size: 8, type: "uint64", cType: "uint64_aligned_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
       { name: "bufioreq_pfn", offset: 16, size: 8, type: "uint64", cType: "uint64_aligned_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
+    ],
+  },
+  "xen_dm_op_get_ioreq_server_info@4.10": {
+    name: "xen_dm_op_get_ioreq_server_info", releases: { from: "4.10", to: "4.10" }, header: "hvm/dm_op.h", role: "dm_op_payload", visibility: "public", size: 24, align: 8,
+    description: "Payload of XEN_DMOP_get_ioreq_server_info: get an ioreq server's event channel and, unless XEN_DMOP_no_gfns, its page gfns.",
+    fields: [
+      { name: "id", offset: 0, size: 2, type: "uint16", cType: "ioservid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "pad", offset: 2, size: 2, type: "uint16", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: true },
+      { name: "bufioreq_port", offset: 4, size: 4, type: "uint32", cType: "evtchn_port_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
+      { name: "ioreq_gfn", offset: 8, size: 8, type: "uint64", cType: "uint64_aligned_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
+      { name: "bufioreq_gfn", offset: 16, size: 8, type: "uint64", cType: "uint64_aligned_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
     ],
   },
   "xen_dm_op_get_ioreq_server_info": {
@@ -429,7 +440,7 @@ export interface XenDmOpDestroyIoreqServer {
   pad: number;
 }
 
-/** Decoded `struct xen_dm_op_get_ioreq_server_info` (hvm/dm_op.h, 4.9–4.10). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"] */
+/** Decoded `struct xen_dm_op_get_ioreq_server_info` (hvm/dm_op.h, 4.9–4.9). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"] */
 export interface XenDmOpGetIoreqServerInfo_4_9 {
   /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=id] */
   id: number;
@@ -441,6 +452,20 @@ export interface XenDmOpGetIoreqServerInfo_4_9 {
   ioreq_pfn: bigint;
   /** uint64_aligned_t at offset 16, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.9"].fields[name=bufioreq_pfn] */
   bufioreq_pfn: bigint;
+}
+
+/** Decoded `struct xen_dm_op_get_ioreq_server_info` (hvm/dm_op.h, 4.10–4.10). schema: structs["xen_dm_op_get_ioreq_server_info@4.10"] */
+export interface XenDmOpGetIoreqServerInfo_4_10 {
+  /** ioservid_t at offset 0, 2 bytes. schema: structs["xen_dm_op_get_ioreq_server_info@4.10"].fields[name=id] */
+  id: number;
+  /** uint16 at offset 2, 2 bytes. Padding: must be zero. schema: structs["xen_dm_op_get_ioreq_server_info@4.10"].fields[name=pad] */
+  pad: number;
+  /** evtchn_port_t at offset 4, 4 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.10"].fields[name=bufioreq_port] */
+  bufioreq_port: number;
+  /** uint64_aligned_t at offset 8, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.10"].fields[name=ioreq_gfn] */
+  ioreq_gfn: bigint;
+  /** uint64_aligned_t at offset 16, 8 bytes. Written by Xen (an output of the op). schema: structs["xen_dm_op_get_ioreq_server_info@4.10"].fields[name=bufioreq_gfn] */
+  bufioreq_gfn: bigint;
 }
 
 /** Decoded `struct xen_dm_op_get_ioreq_server_info` (hvm/dm_op.h, 4.11+). schema: structs["xen_dm_op_get_ioreq_server_info"] */
@@ -853,8 +878,10 @@ export interface StructValues {
   "xen_dm_op_create_ioreq_server": XenDmOpCreateIoreqServer;
   /** `struct xen_dm_op_destroy_ioreq_server`, 4 bytes, Xen 4.9+. schema: structs["xen_dm_op_destroy_ioreq_server"] */
   "xen_dm_op_destroy_ioreq_server": XenDmOpDestroyIoreqServer;
-  /** `struct xen_dm_op_get_ioreq_server_info`, 24 bytes, Xen 4.9–4.10. schema: structs["xen_dm_op_get_ioreq_server_info@4.9"] */
+  /** `struct xen_dm_op_get_ioreq_server_info`, 24 bytes, Xen 4.9–4.9. schema: structs["xen_dm_op_get_ioreq_server_info@4.9"] */
   "xen_dm_op_get_ioreq_server_info@4.9": XenDmOpGetIoreqServerInfo_4_9;
+  /** `struct xen_dm_op_get_ioreq_server_info`, 24 bytes, Xen 4.10–4.10. schema: structs["xen_dm_op_get_ioreq_server_info@4.10"] */
+  "xen_dm_op_get_ioreq_server_info@4.10": XenDmOpGetIoreqServerInfo_4_10;
   /** `struct xen_dm_op_get_ioreq_server_info`, 24 bytes, Xen 4.11+. schema: structs["xen_dm_op_get_ioreq_server_info"] */
   "xen_dm_op_get_ioreq_server_info": XenDmOpGetIoreqServerInfo;
   /** `struct xen_dm_op_inject_event`, 24 bytes, Xen 4.9+. schema: structs["xen_dm_op_inject_event"] */

@@ -2,12 +2,13 @@
  * Log-dirty ops: XEN_DMOP_modified_memory (11) and XEN_DMOP_track_dirty_vram (7), HAP flavour.
  *
  * track_dirty_vram sets up a tracked range: its pages become p2m_ram_logdirty, and the first call for
- * a new range reports every page dirty. Later calls for the same range report the pages written since
- * (by the guest, or marked by modified_memory), clear them and write-protect them again. nr == 0 stops
- * tracking. modified_memory does nothing unless log-dirty is on (paging_mode_log_dirty), walks its
- * extents from the last one down, and checks for preemption every modifiedMemoryPreemptInterval pages.
+ * a new range reports every page dirty. Later calls for the same range report the pages that are ram_rw
+ * again (written by the guest, or set back by set_mem_type) and write-protect them again; pages that
+ * modified_memory marked are not reported. nr == 0 stops tracking. modified_memory does nothing unless
+ * log-dirty is on (paging_mode_log_dirty: never from 4.17, XSA-397), walks its extents from the last one
+ * down, and checks for preemption every modifiedMemoryPreemptInterval pages.
  */
-import { STRUCTS, decodeStruct, limitAt, p2mClassMembers, type ReleaseName } from '@xenmem/abi-types';
+import { LOG_DIRTY_BY_TRACKING, STRUCTS, decodeStruct, entryAt, limitAt, p2mClassMembers, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import { P2M_RAM_LOGDIRTY, P2M_RAM_RW } from '../p2m-types.js';
@@ -35,8 +36,26 @@ export function markDirtyRange(domain: Domain, release: ReleaseName, first: numb
   for (const run of domain.p2m.runs(first, Math.min(count, domain.maxGpfn - first + 1))) if (hasPage(run.type, release)) domain.p2m.markDirty(run.first, run.count);
 }
 
-export function logDirtyEnabled(domain: Domain): boolean {
-  return domain.vram !== null;
+/**
+ * paging_mode_log_dirty: up to 4.16 track_dirty_vram turns log-dirty mode on for its range; from 4.17
+ * (XSA-397) it never does, and nothing else the simulator models does (schema: logDirtyByTracking[]).
+ * Xen keeps the mode on after tracking stops; the simulator ties it to the tracked range.
+ */
+export function logDirtyEnabled(domain: Domain, release: ReleaseName): boolean {
+  return entryAt(LOG_DIRTY_BY_TRACKING, release)!.trackEnablesLogDirty && domain.vram !== null;
+}
+
+/**
+ * paging_log_dirty_range / p2m_log_dirty_range: bit i is set iff page first+i is ram_rw now (a write fault
+ * or set_mem_type made it writable), and that page goes back to logdirty. Pages only marked by
+ * modified_memory are not reported: the marks live in the log-dirty bitmap, which this does not read.
+ */
+function reportWritable(domain: Domain, first: number, nr: number, bitmap: Uint8Array): void {
+  for (const run of domain.p2m.runs(first, nr)) {
+    if (run.type !== P2M_RAM_RW) continue;
+    for (let i = run.first - first; i < run.first - first + run.count; i++) bitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  changeTypeRange(domain, first, nr, P2M_RAM_RW, P2M_RAM_LOGDIRTY);
 }
 
 export function trackDirtyVram(ctx: DmOpContext): DmOpStep {
@@ -71,15 +90,13 @@ export function trackDirtyVram(ctx: DmOpContext): DmOpStep {
   // Pages beyond the p2m are never dirty.
   const inP2m = Math.max(0, Math.min(nr, domain.maxGpfn - firstPfn + 1));
   bitmap.fill(0, 0, size);
-  if (inP2m > 0) bitmap.set(domain.p2m.takeDirty(firstPfn, inP2m).subarray(0, Math.ceil(inP2m / 8)));
-  // paging_log_dirty_range write-protects the range again.
-  changeTypeRange(domain, firstPfn, nr, P2M_RAM_RW, P2M_RAM_LOGDIRTY);
+  if (inP2m > 0) reportWritable(domain, firstPfn, inP2m, bitmap);
   return { rc: OK };
 }
 
 export function modifiedMemory(ctx: DmOpContext): DmOpStep {
   const { hv, domain, payload, bufs } = ctx;
-  if (!logDirtyEnabled(domain)) return { rc: OK, progress: 0 };
+  if (!logDirtyEnabled(domain, ctx.release)) return { rc: OK, progress: 0 };
   let remaining = payload.nr_extents as number;
   let pfnsDone = payload.opaque as number;
   const extents = bufs[1] ?? new Uint8Array(0); // Xen's second descriptor is zero-sized when not given

@@ -2,7 +2,7 @@
  * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), reference §6.4–6.5, with the
  * per-release differences read from the schema (ioreqServerRules, ioreqServerIds, limits).
  */
-import { CONST, CONSTANTS, HVMMEM_IOREQ_SERVER, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, entryAt, limitAt, type LimitId, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, HVMMEM_IOREQ_SERVER, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, STRUCTS, dmOpByName, dmOpExistsAt, entryAt, layoutAt, limitAt, type LayoutId, type ErrnoName, type LimitId, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Host } from '../host.js';
@@ -17,6 +17,8 @@ const RANGE_TYPES: readonly number[] = CONSTANTS.io_range.members.map((m) => m.v
 const ACCESS_WRITE = CONST.mem_access.write;
 const NO_GFNS = CONST.get_info_flags.no_gfns;
 const MAX_BUFIOREQ = Math.max(...CONSTANTS.bufioreq.members.map((m) => m.value));
+const GET_INFO = dmOpByName('get_ioreq_server_info');
+const HVMOP_GET_INFO: LayoutId = 'xen_hvm_get_ioreq_server_info';
 
 function limit(id: LimitId, release: ReleaseName): number {
   return limitAt(id, release)!.value;
@@ -26,6 +28,26 @@ function rules(release: ReleaseName) {
   return entryAt(IOREQ_SERVER_RULES, release)!;
 }
 
+
+/**
+ * Xen 4.11's DEFAULT_IOSERVID test: id 0 is refused (EOPNOTSUPP) before the server is looked up
+ * (xen/arch/x86/hvm/ioreq.c hvm_get_ioreq_server_info and its siblings @ RELEASE-4.11.0). 0 when the
+ * release treats id 0 as an ordinary id.
+ */
+export function idZeroRefused(release: ReleaseName, id: number): number {
+  const rule = rules(release).idZeroOps;
+  return id === 0 && rule !== 'ok' ? fail(rule as ErrnoName) : OK;
+}
+
+/**
+ * The gfn fields of get_ioreq_server_info at a release, as its struct names them: `ioreq_pfn`/`bufioreq_pfn`
+ * in the HVMOP (4.6–4.8) and at 4.9, `ioreq_gfn`/`bufioreq_gfn` from 4.10.
+ */
+function gfnFields(release: ReleaseName): [string, string] {
+  const layout = dmOpExistsAt(GET_INFO, release) ? layoutAt(GET_INFO.struct, release) : HVMOP_GET_INFO;
+  const [ioreq, bufioreq] = STRUCTS[layout].fields.filter((f) => f.dir === 'out' && f.size === 8);
+  return [ioreq!.name, bufioreq!.name];
+}
 
 /** get_ioreq_server(): a server by id; the legacy default server is not modelled (docs/simulator.md). */
 function findServer(domain: Domain, id: number): IoreqServer | undefined {
@@ -92,6 +114,8 @@ function getIoreqServerInfo(ctx: DmOpContext): DmOpStep {
   const r = rules(release);
   const flags = (r.getInfoField === 'flags' ? payload.flags : payload.pad) as number;
   if (r.getInfoField === 'pad' ? flags !== 0 : (flags & ~NO_GFNS) !== 0) return { rc: fail('EINVAL') };
+  const refused = idZeroRefused(release, payload.id as number);
+  if (refused !== OK) return { rc: refused };
   const s = findServer(domain, payload.id as number);
   if (!s) return { rc: fail('ENOENT') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
@@ -103,9 +127,9 @@ function getIoreqServerInfo(ctx: DmOpContext): DmOpStep {
       if (domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
       s.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: s.bufioreq ? domain.gfnPool.take()! : null };
     }
-    const gfnField = r.getInfoField === 'pad' ? ['ioreq_pfn', 'bufioreq_pfn'] : ['ioreq_gfn', 'bufioreq_gfn'];
-    payload[gfnField[0]!] = s.pages.ioreqGfn;
-    if (s.pages.bufioreqGfn !== null) payload[gfnField[1]!] = s.pages.bufioreqGfn;
+    const [ioreqField, bufioreqField] = gfnFields(release);
+    payload[ioreqField] = s.pages.ioreqGfn;
+    if (s.pages.bufioreqGfn !== null) payload[bufioreqField] = s.pages.bufioreqGfn;
   }
   if (s.bufioreqPort !== null) payload.bufioreq_port = s.bufioreqPort;
   return { rc: OK };
@@ -117,6 +141,8 @@ function ioRange(ctx: DmOpContext, map: boolean): DmOpStep {
   const start = payload.start as bigint;
   const end = payload.end as bigint;
   if (start > end && rules(release).rangeStartAfterEnd !== 'ok') return { rc: fail('EINVAL') };
+  const refused = idZeroRefused(release, payload.id as number);
+  if (refused !== OK) return { rc: refused };
   const s = findServer(domain, payload.id as number);
   if (!s) return { rc: fail('ENOENT') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
@@ -135,6 +161,8 @@ function ioRange(ctx: DmOpContext, map: boolean): DmOpStep {
 function setIoreqServerState(ctx: DmOpContext): DmOpStep {
   const { domain, payload } = ctx;
   if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  const refused = idZeroRefused(ctx.release, payload.id as number);
+  if (refused !== OK) return { rc: refused };
   const s = findServer(domain, payload.id as number);
   if (!s) return { rc: fail('ENOENT') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
@@ -213,6 +241,8 @@ function mapMemTypeToIoreqServer(ctx: DmOpContext): DmOpStep {
   const flags = payload.flags as number;
   if (opaque === 0n) {
     // The map/unmap step runs only on the first call; a continuation carries the sweep cursor in opaque.
+    const refused = idZeroRefused(ctx.release, payload.id as number);
+    if (refused !== OK) return { rc: refused };
     if ((payload.type as number) !== HVMMEM_IOREQ_SERVER) return { rc: fail('EINVAL') };
     if ((flags & ~ACCESS_WRITE) !== 0) return { rc: fail('EINVAL') };
     const s = findServer(domain, payload.id as number);

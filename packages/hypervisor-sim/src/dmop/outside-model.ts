@@ -3,7 +3,7 @@
  * memory relocation, cache attributes). They get Xen's argument checks and, when those pass, are
  * recorded in the domain's event log, which scenarios and `xenmem sim inspect` can read.
  */
-import { CONSTANTS, limitAt, type LimitId } from '@xenmem/abi-types';
+import { CONSTANTS, INJECT_MSI, entryAt, limitAt, type LimitId } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import { nonZeroPad } from '../payload.js';
 import type { DmOpContext, DmOpStep } from './context.js';
@@ -47,8 +47,28 @@ export function injectEvent(ctx: DmOpContext): DmOpStep {
   return record(ctx, 'inject_event');
 }
 
+/** The bits `field` selects from `value`. */
+function bits(value: bigint, field: { shift: number; width: number }): bigint {
+  return (value >> BigInt(field.shift)) & ((1n << BigInt(field.width)) - 1n);
+}
+
+/**
+ * inject_msi: pad zero, then hvm_inject_msi's checks (schema: injectMsi[]). Vector 0 asks for a pirq built
+ * from the address, and pirq 0 is refused; any other vector goes to vmsi_deliver, which delivers only the
+ * fixed and lowest-priority modes. The pirq mapping and the vLAPIC (lowest priority with no matching
+ * vCPU is ESRCH in Xen) are outside the model: what passes the checks is recorded.
+ */
 export function injectMsi(ctx: DmOpContext): DmOpStep {
   if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  const rules = entryAt(INJECT_MSI, ctx.release)!;
+  const data = BigInt(ctx.payload.data as number);
+  const addr = ctx.payload.addr as bigint;
+  if (bits(data, rules.vector) === 0n) {
+    const pirq = ((addr >> 32n) & BigInt(rules.pirqHighMask)) | bits(addr, rules.destId);
+    if (pirq === 0n) return { rc: fail(rules.noPirq) };
+  } else if (!(rules.deliveryModes as readonly number[]).includes(Number(bits(data, rules.deliveryMode)))) {
+    return { rc: fail(rules.otherDeliveryMode) };
+  }
   return record(ctx, 'inject_msi');
 }
 

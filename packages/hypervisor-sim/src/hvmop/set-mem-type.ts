@@ -3,15 +3,25 @@
  * the domain (ESRCH; itself → EPERM), HVM (EINVAL), privilege (EPERM), the range (nr < start_iter,
  * wrap, or past the maximum gpfn → EINVAL), the value (outside the table, or burnt 3 from 4.7 → EINVAL).
  * The loop runs from first_pfn + start_iter; on preemption Xen re-issues the call as `op | iter` and
- * leaves the struct in guest memory untouched.
+ * leaves the struct in guest memory untouched. A page the type check refuses ends the call with EINVAL only
+ * when it is the first page of the pass; after a changed page the call returns 0.
  */
-import { HVMOPS, STRUCTS, decodeStruct, hvmmemVerdict } from '@xenmem/abi-types';
+import { HVMOPS, SET_MEM_TYPE_REFUSAL, STRUCTS, decodeStruct, entryAt, hvmmemVerdict, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Host } from '../host.js';
 import { checkRequirements, retypeLoop } from '../retype.js';
 import type { HvmOpStep } from './context.js';
 
 const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
+
+/**
+ * What the call returns when the loop ended with `rc`: 4.6–4.8 leave the loop on a refused page without
+ * setting rc, so after a page of this pass changed the call returns that page's 0 (schema: setMemTypeRefusal[]).
+ */
+function refusalRc(release: ReleaseName, rc: number, afterChangedPage: boolean): number {
+  const rule = entryAt(SET_MEM_TYPE_REFUSAL, release)!;
+  return rc === fail(rule.refusal) && afterChangedPage && rule.afterFirstPage === 'previous-rc' ? OK : rc;
+}
 
 export function legacySetMemType(hv: Host, caller: number, buf: Uint8Array, startIter: number): HvmOpStep {
   if (buf.byteLength < STRUCTS.xen_hvm_set_mem_type.size) return { rc: fail('EFAULT') };
@@ -29,5 +39,5 @@ export function legacySetMemType(hv: Host, caller: number, buf: Uint8Array, star
   if (req !== OK) return { rc: req, progress: 0 };
   const r = retypeLoop(hv, domain, Number(arg.first_pfn), arg.nr, startIter, verdict.p2m, arg.hvmmem_type);
   if (r.preempted) return { rc: OK, restart: HVMOP_SET_MEM_TYPE + r.iter, progress: r.iter - startIter };
-  return { rc: r.rc, progress: r.iter - startIter };
+  return { rc: refusalRc(hv.release, r.rc, r.iter > startIter), progress: r.iter - startIter };
 }

@@ -102,6 +102,20 @@ export type PreparedAction =
   | {
       /** Inspect the domain (SimulatorBackend.inspect). */
       kind: 'inspect';
+    }
+  | {
+      /** Make a dm_op with exactly these buffers (a raw_dm_op step). */
+      kind: 'raw_dm_op';
+      /** The buffers, byte for byte; the runner sends copies. */
+      bufs: Uint8Array[];
+    }
+  | {
+      /** Make an hvm_op with exactly this op word and argument (a raw_hvm_op step). */
+      kind: 'raw_hvm_op';
+      /** The op word. */
+      cmd: number;
+      /** The argument bytes; the runner sends a copy. */
+      arg: Uint8Array;
     };
 
 /** One prepared scenario step, ready to run. */
@@ -549,11 +563,21 @@ const PREPARE_STEP: { [O in StepOp]: (c: StepChecker, op: O) => StepParts } = {
   guest_write: guestStep,
   guest_in: guestStep,
   guest_out: guestStep,
+  raw_dm_op: (c) => {
+    c.target();
+    return { action: { kind: 'raw_dm_op', bufs: (c.s.bufs as string[]).map(hexBytes) } };
+  },
+  raw_hvm_op: (c) => ({ action: { kind: 'raw_hvm_op', cmd: c.num('cmd'), arg: hexBytes(c.s.arg as string) } }),
   inspect: (c) => {
     c.target({ mustExist: true });
     return { action: { kind: 'inspect' } };
   },
 };
+
+/** Hex byte pairs (the JSON Schema has checked the form) as bytes. */
+function hexBytes(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}
 
 /** Builds one step's action through its op's entry of {@link PREPARE_STEP}. */
 function prepareStep(c: StepChecker): StepParts {
@@ -629,6 +653,9 @@ function prepareExpect(c: StepChecker, step: PreparedStep): Record<string, unkno
     if (typeof req.server === 'string') c.knownAlias(`${path}.server`, req.server);
     if (typeof req.type === 'number') req.type = constantName('ioreq_type', req.type) ?? req.type;
   }
+  // Raw results print bytes in lower case; an expectation may write them in either.
+  if (Array.isArray(expect.bufs)) expect.bufs = expect.bufs.map((b) => (typeof b === 'string' ? b.toLowerCase() : b));
+  if (typeof expect.arg === 'string') expect.arg = expect.arg.toLowerCase();
   const owner = (expect.ioreqClaim as { owner?: unknown } | undefined)?.owner;
   if (typeof owner === 'string') c.knownAlias('expect.ioreqClaim.owner', owner);
   return expect;
@@ -700,7 +727,8 @@ export function prepareScenario(doc: Scenario, overrides: ScenarioOverrides = {}
     const step: PreparedStep = {
       index,
       op: raw.op,
-      domid: s.domid as number,
+      // raw_hvm_op has no domid of its own (it is inside the argument bytes): 0 stands in.
+      domid: (s.domid as number | undefined) ?? 0,
       caller: (s.caller as number | undefined) ?? 0,
       iface: c.iface,
       ...(raw.note !== undefined && { note: raw.note }),

@@ -44,6 +44,8 @@ export interface Mismatch {
  * - get_ioreq_server_info: `bufioreq_port` and the gfns under the decoded struct's names ("0x…");
  * - track_dirty_vram: `dirty`, the list of dirty pfns ("0x…", in order; null on error), and `dirtyCount`;
  * - nr_vcpus: `vcpus`;
+ * - raw_dm_op: `continuations` and `bufs`, every buffer as Xen left it (hex byte pairs); raw_hvm_op:
+ *   `continuations` and `arg`, the argument as Xen left it;
  * - guest accesses: `outcome` (ram, discarded, ioreq, null, retry, crash), `value` ("0x…" or null) and
  *   `ioreqs` (every request the access caused);
  * - inspect: the backend's inspection: `maxGpfn`, `hap`, `hvm`, `vcpus`, `dm`, `ioreqClaim`

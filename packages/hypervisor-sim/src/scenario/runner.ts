@@ -8,8 +8,11 @@
  */
 import {
   InputError,
-  decodeDmOp,
+  DM_OP_HEADER,
   decodeHvmOpArg,
+  decodeStruct,
+  dmOpByName,
+  layoutAt,
   encodeDmOp,
   encodeHvmOpArg,
   encodeStruct,
@@ -19,6 +22,7 @@ import {
   type DmOpName,
   type HvmOpName,
   type HypercallOutcome,
+  type ReleaseName,
 } from '@xenmem/abi-types';
 import type { IoreqRecord, SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
@@ -27,7 +31,7 @@ import { checkExpect } from './expect.js';
 import { ScenarioError } from './load.js';
 import type { HypercallPlan, PreparedScenario, PreparedStep } from './prepare.js';
 import type { IoreqResult, ScenarioResult, StepResult } from './types.js';
-import { allOnes, hex, jsonReady } from './values.js';
+import { allOnes, hex, hexText, jsonReady } from './values.js';
 
 /** Options for running a scenario. */
 export interface RunOptions {
@@ -80,6 +84,9 @@ async function sendHypercall(backend: SimulatorBackend, step: PreparedStep, plan
     const outcome = await backend.hvmOp(step.caller, plan.hvmop!, buf);
     return { outcome, out: decodeHvmOpArg(plan.name as HvmOpName, buf), extra: undefined };
   }
+  // Sent in the newest layout (a client built with today's headers), read back in the release's layout, so
+  // results use that release's field names (get_ioreq_server_info: ioreq_pfn at 4.9, ioreq_gfn from 4.10).
+  const layout = layoutAt(dmOpByName(plan.name).struct, backend.release as ReleaseName);
   const bufs = [encodeDmOp(plan.name as DmOpName, fields as never)];
   if (plan.extents) {
     const extents = new Uint8Array(plan.extents.length * 16);
@@ -88,7 +95,7 @@ async function sendHypercall(backend: SimulatorBackend, step: PreparedStep, plan
   }
   if (plan.bitmapBytes !== undefined) bufs.push(new Uint8Array(plan.bitmapBytes));
   const outcome = await backend.dmOp(step.caller, step.domid, bufs);
-  return { outcome, out: decodeDmOp(bufs[0]!).payload ?? {}, extra: bufs[1] };
+  return { outcome, out: decodeStruct(layout, bufs[0]!, DM_OP_HEADER) as unknown as Record<string, unknown>, extra: bufs[1] };
 }
 
 /** The fields a hypercall step's result adds, by op. */
@@ -172,6 +179,16 @@ async function runStep(backend: SimulatorBackend, step: PreparedStep, servers: S
         p2m: view.p2m.map((r) => ({ first: hex(r.first), count: Number(r.count), type: r.type, name: r.name })),
         events: jsonReady(view.events),
       };
+    }
+    case 'raw_dm_op': {
+      const bufs = action.bufs.map((b) => b.slice());
+      const outcome = await backend.dmOp(step.caller, step.domid, bufs);
+      return { ...outcomeFields(outcome.rc), continuations: outcome.continuations, bufs: bufs.map(hexText) };
+    }
+    case 'raw_hvm_op': {
+      const arg = action.arg.slice();
+      const outcome = await backend.hvmOp(step.caller, action.cmd, arg);
+      return { ...outcomeFields(outcome.rc), continuations: outcome.continuations, arg: hexText(arg) };
     }
     case 'guest': {
       const requests: IoreqRecord[] = [];

@@ -126,3 +126,10 @@ export type Port = number | string;
 
 /** Bytes per access item. */
 export type AccessSize = 1 | 2 | 4 | 8;
+
+/**
+ * Bytes as a string of hex byte pairs without `0x`, first byte first: `"0c000000"` is the four bytes
+ * 0c 00 00 00. `""` is no bytes.
+ * @pattern ^([0-9a-fA-F]{2})*$
+ */
+export type HexBytes = string;

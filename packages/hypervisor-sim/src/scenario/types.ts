@@ -28,6 +28,7 @@ export type * from './steps/ioreq-server.js';
 export type * from './steps/outside-model.js';
 export type * from './steps/guest.js';
 export type * from './steps/control.js';
+export type * from './steps/raw.js';
 export type * from './steps/step.js';
 export type * from './results.js';
 

@@ -22,6 +22,11 @@ export function hex(value: bigint | number): string {
   return '0x' + value.toString(16);
 }
 
+/** Bytes in results: lower-case hex byte pairs without 0x, first byte first ("" for none). */
+export function hexText(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The value of a member of a constant group (e.g. bufioreq "atomic" → 2), or undefined. */
 export function constantValue(group: ConstantGroupName, name: string): number | undefined {
   return (CONSTANTS[group].members as readonly { name: string; value: number }[]).find((m) => m.name === name)?.value;

@@ -8,7 +8,7 @@ export const CORES: [string, () => P2mCore][] = [
   ['ts', () => tsP2mCore],
 ];
 
-export const ERR = { EPERM: -1, ENOENT: -2, ESRCH: -3, E2BIG: -7, EAGAIN: -11, ENOMEM: -12, EFAULT: -14, EBUSY: -16, EEXIST: -17, EINVAL: -22, ENOSPC: -28, ENOSYS: -38, ENODATA: -61, EOPNOTSUPP: -95 } as const;
+export const ERR = { EPERM: -1, ENOENT: -2, ESRCH: -3, E2BIG: -7, EAGAIN: -11, ENOMEM: -12, EFAULT: -14, EBUSY: -16, EEXIST: -17, EINVAL: -22, ENOSPC: -28, ERANGE: -34, ENOSYS: -38, ENODATA: -61, EOPNOTSUPP: -95 } as const;
 
 export async function hypervisor(core: () => P2mCore, release: string, preempt: PreemptPolicy = 'never', domains: Parameters<Hypervisor['createDomain']>[0][] = [{ domid: 1, maxGpfn: 0xfffff }]) {
   const hv = new Hypervisor({ release, preempt, p2m: core() });

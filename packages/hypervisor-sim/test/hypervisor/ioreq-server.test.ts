@@ -51,7 +51,7 @@ describe.each(CORES)('ioreq servers (%s core)', (_name, core) => {
       expect(noGfns.rc).toBe(0);
       expect(noGfns.out).toMatchObject({ ioreq_gfn: 0n, bufioreq_gfn: 0n, bufioreq_port: 3 });
       const gfns = await dm(hv, 'get_ioreq_server_info', { id });
-      expect(gfns.out).toMatchObject({ ioreq_gfn: 0xfeff7n, bufioreq_gfn: 0xfeff8n, bufioreq_port: 3 });
+      expect(gfns.out).toMatchObject({ ioreq_gfn: 0xfeff0n, bufioreq_gfn: 0xfeff1n, bufioreq_port: 3 });
       expect((await dm(hv, 'get_ioreq_server_info', { id, flags: 2 })).rc).toBe(ERR.EINVAL);
       expect((await dm(hv, 'get_ioreq_server_info', { id: 5 })).rc).toBe(ERR.ENOENT);
     });
@@ -176,7 +176,7 @@ describe.each(CORES)('ioreq servers (%s core)', (_name, core) => {
     expect((await hv.hvmOp(0, 22, state)).rc).toBe(0);
     const info = encodeHvmOpArg('get_ioreq_server_info', { domid: 1, id });
     expect((await hv.hvmOp(0, 18, info)).rc).toBe(0);
-    expect(decodeHvmOpArg('get_ioreq_server_info', info)).toMatchObject({ ioreq_pfn: 0xfeff7n, bufioreq_pfn: 0xfeff8n });
+    expect(decodeHvmOpArg('get_ioreq_server_info', info)).toMatchObject({ ioreq_pfn: 0xfeff0n, bufioreq_pfn: 0xfeff1n });
     const hv9 = await hypervisor(core, '4.9');
     expect((await hv9.hvmOp(0, 17, encodeHvmOpArg('create_ioreq_server', { domid: 1 }))).rc).toBe(ERR.ENOSYS);
   });

@@ -69,9 +69,9 @@ describe.each(CORES)('ioreq pages (%s core)', (_name, core) => {
     const hv = await hypervisor(core, '4.10', 'never', [DOMAIN]);
     const id = await create(hv, 1);
     const info = await dm(hv, 'get_ioreq_server_info', { id }, { caller: DM });
-    expect(info.out).toMatchObject({ ioreq_gfn: 0xfeff7n, bufioreq_gfn: 0xfeff8n });
-    const ioreq = await hv.mapForeignGfn(DM, 1, 0xfeff7n);
-    const buf = await hv.mapForeignGfn(DM, 1, 0xfeff8n);
+    expect(info.out).toMatchObject({ ioreq_gfn: 0xfeff0n, bufioreq_gfn: 0xfeff1n });
+    const ioreq = await hv.mapForeignGfn(DM, 1, 0xfeff0n);
+    const buf = await hv.mapForeignGfn(DM, 1, 0xfeff1n);
     expect([ioreq.rc, buf.rc]).toEqual([0, 0]);
     await dm(hv, 'set_ioreq_server_state', { id, enabled: 1 }, { caller: DM });
     expect(slot(ioreq.page!, 1).vp_eport).toBe(2);

@@ -144,7 +144,7 @@ describe.each(CORES)('synchronous ioreqs (%s core)', (_name, core) => {
     const hv = await setup('4.10');
     const id = (await dm(hv, 'create_ioreq_server', {}, { caller: DM })).out.id as number;
     await dm(hv, 'map_io_range_to_ioreq_server', { id, type: 1, start: 0xe0000000n, end: 0xe0000fffn }, { caller: DM });
-    const page = (await hv.mapForeignGfn(DM, 1, 0xfeff7n)).page!;
+    const page = (await hv.mapForeignGfn(DM, 1, 0xfeff0n)).page!;
     await dm(hv, 'set_ioreq_server_state', { id, enabled: 1 }, { caller: DM });
     const port = (await hv.bindInterdomain(DM, 1, slot(page, 0).vp_eport)).localPort;
     const access = hv.guestAccess({ domid: 1, vcpu: 0, kind: 'read', addr: 0xe0000000n, size: 4 });

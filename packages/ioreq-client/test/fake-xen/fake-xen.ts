@@ -9,8 +9,8 @@
 import { CONST, CONSTANTS, ERRNO, decodeDmOp, decodeIoreqSlot, encodeIoreqSlot, ioreqSlotOffset, ioreqSlotState, setIoreqSlotState, dmOpByName, type LayoutId, decodeStruct, encodeStructAt, type ErrnoName, type HypercallOutcome, type SharedPage, type XenBackend } from '@xenmem/abi-types';
 
 export const GUEST = 1;
-/** The ioreq-server gfn pool the simulator uses too (HVM_PARAM_IOREQ_SERVER_PFN): 0xfeff7 upwards. */
-export const FIRST_GFN = 0xfeff7n;
+/** The ioreq-server gfn pool the simulator uses too (HVM_PARAM_IOREQ_SERVER_PFN): 0xfeff0 upwards. */
+export const FIRST_GFN = 0xfeff0n;
 /** The device-model domain already has ports up to here in use (xenstore, console, …); binds start above. */
 export const FIRST_LOCAL_PORT = 10;
 

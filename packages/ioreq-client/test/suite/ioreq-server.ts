@@ -7,8 +7,8 @@ import { decodeStruct } from '@xenmem/abi-types';
 import { DM_DOMAIN, DM_GUEST, GUEST, NO_DOMAIN, PV_GUEST, SHADOW_GUEST, byRelease, expectInputError, expectXenError, fixture, type Fixture, type MakeBackend, type SuiteRelease } from './fixture.js';
 import { dmPayload, hvmArg } from './recording.js';
 
-/** The libxl gfn pool the simulator uses (HVM_PARAM_IOREQ_SERVER_PFN): 0xfeff7 upwards. */
-const IOREQ_GFN = 0xfeff7n;
+/** The libxc gfn pool the simulator uses (HVM_PARAM_IOREQ_SERVER_PFN): 0xfeff0 upwards. */
+const IOREQ_GFN = 0xfeff0n;
 
 export function ioreqServerTests(make: MakeBackend, release: SuiteRelease): void {
   describe('ioreq servers', () => {

@@ -132,11 +132,11 @@ export function memoryTests(make: MakeBackend, release: SuiteRelease): void {
         expect({ bufs: call.sent.map((b) => b.length), ...dmPayload(call) }).toEqual({ bufs: [32, 2], op: 7, pad: 0, payload: { nr: 10, pad: 0, first_pfn: 0x100n } });
         // Nothing written since.
         expect([...(await f.dm.trackDirtyVram(GUEST, 0x100, 10))]).toEqual([0, 0]);
-        // Marked by modified_memory: pages 0x103, 0x104 and 0x109.
-        await f.dm.modifiedMemoryBulk(GUEST, [
-          { firstPfn: 0x103, nr: 2 },
-          { firstPfn: 0x109n, nr: 1 },
-        ]);
+        // Set back to ram_rw by set_mem_type: pages 0x103, 0x104 and 0x109. Pages modified_memory marks (0x105)
+        // are not reported: Xen reports the pages that are ram_rw (paging_log_dirty_range / p2m_log_dirty_range).
+        await f.dm.setMemType(GUEST, 'ram_rw', 0x103, 2);
+        await f.dm.setMemType(GUEST, 'ram_rw', 0x109, 1);
+        await f.dm.modifiedMemoryBulk(GUEST, [{ firstPfn: 0x105, nr: 1 }]);
         expect([...(await f.dm.trackDirtyVram(GUEST, 0x100, 10))]).toEqual([0x18, 0x02]);
         // nr 0 stops tracking: an empty bitmap, and the pages are plain RAM again.
         expect([...(await f.dm.trackDirtyVram(GUEST, 0, 0))]).toEqual([]);
@@ -186,10 +186,12 @@ export function memoryTests(make: MakeBackend, release: SuiteRelease): void {
         expect(f.rec.only().sent.map((b) => b.length)).toEqual([32, 0]);
       });
 
-      it('Xen refuses an extent reaching past the maximum gpfn while log-dirty is on (EINVAL)', async () => {
+      it('Xen refuses an extent reaching past the maximum gpfn while log-dirty is on (EINVAL; from 4.17, XSA-397, tracking leaves it off: 0)', async () => {
         if (f.legacy) return; // no log-dirty calls to set it up
         await f.dm.trackDirtyVram(GUEST, 0x100, 8);
-        await expectXenError(f.dm.modifiedMemoryBulk(GUEST, [{ firstPfn: 0x101, nr: 1 }, { firstPfn: MAX_GPFN, nr: 1 }]), 'EINVAL', 'modified_memory');
+        const bulk = f.dm.modifiedMemoryBulk(GUEST, [{ firstPfn: 0x101, nr: 1 }, { firstPfn: MAX_GPFN, nr: 1 }]);
+        if (f.release === '4.22') await expect(bulk).resolves.toBeUndefined();
+        else await expectXenError(bulk, 'EINVAL', 'modified_memory');
         // Extents are walked from the last one: the failing last extent stopped it before the first.
         expect([...(await f.dm.trackDirtyVram(GUEST, 0x100, 8))]).toEqual([0]);
       });

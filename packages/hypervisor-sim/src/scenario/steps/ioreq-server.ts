@@ -32,17 +32,20 @@ export interface GetIoreqServerInfoStep extends StepBase, ServerRef {
   expect?: GetIoreqServerInfoExpect;
 }
 
-/** Field names as the decoded struct has them: `ioreq_gfn`/`bufioreq_gfn` for the DMOP, `ioreq_pfn`/`bufioreq_pfn` for the HVMOP. */
+/**
+ * Field names as the release's struct has them: `ioreq_pfn`/`bufioreq_pfn` for the HVMOP (4.6–4.8) and the
+ * DMOP at 4.9, `ioreq_gfn`/`bufioreq_gfn` for the DMOP from 4.10 (public/hvm/dm_op.h at the tags).
+ */
 export interface GetIoreqServerInfoExpect extends ExpectBase {
   // The buffered ring's event-channel port.
   bufioreq_port?: Uint;
-  // DMOP (4.11+): gfn of the synchronous ioreq page.
+  // DMOP 4.10+: gfn of the synchronous ioreq page.
   ioreq_gfn?: U64;
-  // DMOP (4.11+): gfn of the buffered ioreq page.
+  // DMOP 4.10+: gfn of the buffered ioreq page.
   bufioreq_gfn?: U64;
-  // HVMOP and DMOP 4.9/4.10: pfn of the synchronous ioreq page.
+  // HVMOP and DMOP 4.9: pfn of the synchronous ioreq page.
   ioreq_pfn?: U64;
-  // HVMOP and DMOP 4.9/4.10: pfn of the buffered ioreq page.
+  // HVMOP and DMOP 4.9: pfn of the buffered ioreq page.
   bufioreq_pfn?: U64;
 }
 

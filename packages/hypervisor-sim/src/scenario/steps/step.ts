@@ -4,6 +4,7 @@ import type { CreateIoreqServerStep, GetIoreqServerInfoStep, IoRangeStep, SetIor
 import type { SetPciIntxLevelStep, SetIsaIrqLevelStep, SetPciLinkRouteStep, InjectEventStep, InjectMsiStep, RemoteShutdownStep, RelocateMemoryStep, PinMemoryCacheattrStep, SetIrqLevelStep, NrVcpusStep } from './outside-model.js';
 import type { GuestMemoryStep, GuestPortStep } from './guest.js';
 import type { SeedP2mStep, InspectStep } from './control.js';
+import type { RawDmOpStep, RawHvmOpStep } from './raw.js';
 
 /** One operation of a scenario, by its Xen name without prefix. */
 export type Step =
@@ -30,6 +31,8 @@ export type Step =
   | SeedP2mStep
   | GuestMemoryStep
   | GuestPortStep
+  | RawDmOpStep
+  | RawHvmOpStep
   | InspectStep;
 
 /** The op name of any step, e.g. "set_mem_type" or "guest_read". */
