@@ -20,12 +20,15 @@ import { createJournal, headerBytes, journalGenerations, readJournalChain, remov
 import { frameRecord } from './record.js';
 import { decodeState, encodeState, restore, snapshot, type HypervisorState } from './snapshot.js';
 
-/** Journal size (bytes) that starts a compaction, unless the last snapshot is larger (then its size). */
+/** Journal size (bytes) that starts a compaction by default, unless the last snapshot is larger (then its size). */
 export const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
 
 /** How the store is tuned. */
 export interface StateStoreOptions {
-  /** Journal bytes that start a compaction (default DEFAULT_COMPACT_BYTES, at least the snapshot's size). */
+  /**
+   * Journal bytes that start a compaction. Default: DEFAULT_COMPACT_BYTES or the last snapshot's size, whichever
+   * is larger (so compaction costs at most about as much writing as the journal it replaces).
+   */
   compactBytes?: number;
 }
 
@@ -73,7 +76,7 @@ export class StateStore {
     private tracker: DeltaTracker,
     generation: number,
     snapshotBytes: number,
-    private readonly compactBytes: number,
+    private readonly compactBytes: number | null,
   ) {
     this.snapshotBytes = snapshotBytes;
     this.segments.push({ generation, records: [], waiters: [], after: null });
@@ -92,7 +95,7 @@ export class StateStore {
     const first = encodeState({ ...snapshot(hv), journal: { generation } });
     await writeStateFileAtomicAsync(path, first);
     removeJournalsBelow(path, generation);
-    const store = new StateStore(path, hv, durable !== null, durable?.droppedBytes ?? 0, new DeltaTracker(hv), generation, first.length, options.compactBytes ?? DEFAULT_COMPACT_BYTES);
+    const store = new StateStore(path, hv, durable !== null, durable?.droppedBytes ?? 0, new DeltaTracker(hv), generation, first.length, options.compactBytes ?? null);
     await store.commit();
     return store;
   }
@@ -118,7 +121,7 @@ export class StateStore {
       return Promise.resolve();
     }
     const done = new Promise<void>((resolve, reject) => last.waiters.push({ resolve, reject }));
-    if (delta && !this.compaction && !this.failed && this.journalBytes >= Math.max(this.compactBytes, this.snapshotBytes)) this.compact();
+    if (delta && !this.compaction && !this.failed && this.journalBytes >= (this.compactBytes ?? Math.max(DEFAULT_COMPACT_BYTES, this.snapshotBytes))) this.compact();
     this.kick();
     return done;
   }
