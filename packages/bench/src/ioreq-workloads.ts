@@ -92,11 +92,11 @@ export const ioreqRoundtripInproc: Workload = {
 
 // ---- the daemon in a child process
 
-/** A temporary directory with a daemon child serving a socket in it; `use` gets the socket path. Always cleaned up. */
-async function withDaemon<T>(use: (socket: string, dir: string, daemon: BenchChild) => Promise<T>): Promise<T> {
+/** A temporary directory with a daemon child serving a socket in it (`args`: more of bench-daemon.mjs's flags); `use` gets the socket path. Always cleaned up. */
+export async function withDaemon<T>(use: (socket: string, dir: string, daemon: BenchChild) => Promise<T>, args: (dir: string) => string[] = () => []): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'xenmem-bench-'));
   const socket = join(dir, 'daemon.sock');
-  const daemon = BenchChild.spawn('bench-daemon.mjs', ['--socket', socket, '--release', BENCH_RELEASE, '--shm-poll-us', String(BENCH_SHM_POLL_US)]);
+  const daemon = BenchChild.spawn('bench-daemon.mjs', ['--socket', socket, '--release', BENCH_RELEASE, '--shm-poll-us', String(BENCH_SHM_POLL_US), ...args(dir)]);
   try {
     const line = await daemon.waitFor(['ready', 'error']);
     if (line.event === 'error') throw new Error(`the benchmark daemon did not start: ${String(line['message'])}`);
@@ -229,6 +229,26 @@ export const DMOP_IN_FLIGHT = 32;
 /** The pages retyped: one per call, PFN_BASE + the pipelined lane. */
 const PFN_BASE = 0x100;
 
+/**
+ * `calls` calls, `inFlight` at a time (each lane starts its next call when its last one is answered): each
+ * call's duration in ns and the wall time of them all.
+ */
+export async function runPipelined(calls: number, inFlight: number, call: (lane: number) => Promise<unknown>): Promise<{ ns: number[]; wallNs: number }> {
+  const ns: number[] = new Array<number>(calls);
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, calls) }, async (_, lane) => {
+      for (let i = next++; i < calls; i = next++) {
+        const t = process.hrtime.bigint();
+        await call(lane);
+        ns[i] = Number(process.hrtime.bigint() - t);
+      }
+    }),
+  );
+  return { ns, wallNs: Number(process.hrtime.bigint() - t0) };
+}
+
 export const dmopThroughputDaemon: Workload = {
   id: 'dmop-throughput-daemon',
   title: `one-page set_mem_type calls (ram_rw ↔ ram_ro) from a DeviceModel over SocketBackend to a daemon process: one at a time (daemon), and ${DMOP_IN_FLIGHT} in flight (daemon-pipelined)`,
@@ -251,21 +271,7 @@ export const dmopThroughputDaemon: Workload = {
         results['daemon'] = summarizeLatencies(await measure({ run: () => retype(PFN_BASE) }, { warmup, samples: count }));
 
         ctx.progress(`dmop-throughput-daemon: daemon-pipelined: ${count} calls, ${DMOP_IN_FLIGHT} in flight`);
-        const pipelined = async (calls: number): Promise<{ ns: number[]; wallNs: number }> => {
-          const ns: number[] = new Array<number>(calls);
-          let next = 0;
-          const t0 = process.hrtime.bigint();
-          await Promise.all(
-            Array.from({ length: Math.min(DMOP_IN_FLIGHT, calls) }, async (_, lane) => {
-              for (let i = next++; i < calls; i = next++) {
-                const t = process.hrtime.bigint();
-                await retype(PFN_BASE + lane);
-                ns[i] = Number(process.hrtime.bigint() - t);
-              }
-            }),
-          );
-          return { ns, wallNs: Number(process.hrtime.bigint() - t0) };
-        };
+        const pipelined = (calls: number) => runPipelined(calls, DMOP_IN_FLIGHT, (lane) => retype(PFN_BASE + lane));
         if (warmup > 0) await pipelined(warmup);
         const p = await pipelined(count);
         results['daemon-pipelined'] = summarizeLatencies(p.ns, p.wallNs);

@@ -94,6 +94,18 @@ function pipelinedLines(results: Record<string, unknown>): string[] {
   return [`daemon-pipelined makes ${formatRatio(many.opsPerSec, one.opsPerSec)} the calls per second of daemon (one at a time)`];
 }
 
+/** dmop-throughput-state: the issue's two goals, each with its measured ratio. */
+function stateLines(results: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  const state = results['state'] as Timed | undefined;
+  const fragmented = results['state-fragmented'] as Timed | undefined;
+  const none = results['none-pipelined'] as Timed | undefined;
+  const pipelined = results['state-pipelined'] as Timed | undefined;
+  if (state?.p50Us && fragmented?.p50Us) lines.push(`state-fragmented p50 is ${(fragmented.p50Us / state.p50Us).toFixed(2)}× state p50 (goal ≤ 1.5×)`);
+  if (none?.opsPerSec && pipelined?.opsPerSec) lines.push(`state-pipelined makes ${(pipelined.opsPerSec / none.opsPerSec).toFixed(2)} of none-pipelined's calls per second (goal ≥ 0.33)`);
+  return lines;
+}
+
 /**
  * Sentences comparing a workload's impls: native with ts and memset (medians); for ioreq-roundtrip-daemon each
  * impl's p50 with socket-pingpong's and its target; for dmop-throughput-daemon pipelined with sequential calls.
@@ -102,7 +114,7 @@ export function ratioLines(results: Record<string, unknown>): string[] {
   const native = results['native'] as Timed | undefined;
   const ts = results['ts'] as Timed | undefined;
   const memset = results['memset'] as Timed | undefined;
-  const lines: string[] = [...pingpongLines(results), ...pipelinedLines(results)];
+  const lines: string[] = [...pingpongLines(results), ...pipelinedLines(results), ...stateLines(results)];
   if (native && ts) {
     const n = medianMsOf(native);
     const t = medianMsOf(ts);

@@ -14,6 +14,7 @@ export const WORKLOAD_IDS = [
   'dmop-throughput-daemon',
   'scaling',
   'memory-16tib',
+  'dmop-throughput-state',
 ] as const;
 /** One of {@link WORKLOAD_IDS}. */
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];

@@ -16,6 +16,7 @@ import { Hypervisor, mulberry32, type P2mCore, type P2mTable } from '@xenmem/hyp
 import { dmopThroughputDaemon, ioreqRoundtripDaemon, ioreqRoundtripInproc } from './ioreq-workloads.js';
 import { BENCH_RELEASE } from './release.js';
 import { measure, median, round4, summarize, summarizeRate, type MeasureOptions, type RateSummary, type SampleSummary } from './stats.js';
+import { dmopThroughputState } from './state-workload.js';
 import type { Workload } from './workload.js';
 
 /** Quick mode's shrink factor for workloads whose cost grows with pages. */
@@ -321,4 +322,4 @@ const memory16tib: Workload = {
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, dmopThroughputDaemon, scaling, memory16tib];
+export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, dmopThroughputDaemon, scaling, memory16tib, dmopThroughputState];

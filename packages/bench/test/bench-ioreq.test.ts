@@ -97,6 +97,11 @@ describe('report of the ioreq and daemon workloads', () => {
     expect(ratioLines({ daemon: rate(1, 300, 400), 'socket-pingpong': rate(1, 60, 100) })).toEqual(['daemon p50 / socket-pingpong p50 = 5.00× (target ≤ 3: not met)']);
     expect(ratioLines(doc.workloads[2]!.results)).toEqual(['daemon-pipelined makes 8.00× the calls per second of daemon (one at a time)']);
     expect(ratioLines(doc.workloads[0]!.results)).toEqual([]);
+    // dmop-throughput-state: the two goals with their ratios.
+    expect(ratioLines({ none: rate(3000, 300, 600), state: rate(500, 2000, 4000), 'state-fragmented': rate(450, 2500, 5000), 'none-pipelined': rate(30_000, 900, 2000), 'state-pipelined': rate(12_000, 2600, 6000) })).toEqual([
+      'state-fragmented p50 is 1.25× state p50 (goal ≤ 1.5×)',
+      "state-pipelined makes 0.40 of none-pipelined's calls per second (goal ≥ 0.33)",
+    ]);
   });
 
   it('docs/benchmarks.md describes each workload and tables its ops/s, p50, p99 (a not-run impl as such)', () => {

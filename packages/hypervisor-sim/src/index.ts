@@ -11,5 +11,5 @@ export { mulberry32, type PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
 export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';
-export { StateFile, snapshot, restore, checkInvariants, type HypervisorState, type DomainState, type ServerState } from './state/index.js';
+export { StateFile, StateStore, readDurableState, snapshot, restore, checkInvariants, type StateStoreOptions, type HypervisorState, type DomainState, type ServerState } from './state/index.js';
 export type { LoggedEvent } from './domain.js';

@@ -215,6 +215,9 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/sim-protocol/src/wire/frame.ts', line: /^if \(length < 5\) throw new WireError/, why: 'the daemon\'s smallest frame (kind + id), the simulator\'s own protocol' },
   { file: 'packages/sim-protocol/src/wire/definitions.ts', line: /^export const WIRE_PAGE_SIZE = 4096;/, why: 'the unit of the daemon\'s shared-memory file, fixed by its protocol whatever page a Xen struct has' },
   { file: 'packages/bench/src/ioreq-workloads.ts', line: /^export const DMOP_IN_FLIGHT = 32;|^const PFN_BASE = 0x100;/, why: 'benchmark parameters: calls in flight, the first pfn a workload touches' },
+  { file: 'packages/bench/src/state-workload.ts', line: /^const FSYNC_RECORD_BYTES = 256;/, why: 'benchmark parameter: bytes per measured fsync (about one journal record)' },
+  { file: 'packages/hypervisor-sim/src/state/record.ts', line: /^export const RECORD_HEADER_BYTES = 8;/, why: 'the state journal\'s record header (length, CRC-32), the simulator\'s own file format' },
+  { file: 'packages/hypervisor-sim/src/state/snapshot.ts', line: /^export const STATE_VERSION = 2;/, why: 'version of the simulator\'s own state file format' },
   { file: 'packages/bench/src/report.ts', line: /x >= 10 \?|r >= 10 \?|^const rowH = 22;/, why: 'number formatting (digits from 10 up) and the chart\'s row height' },
   {
     file: 'packages/bench/src/workloads.ts',

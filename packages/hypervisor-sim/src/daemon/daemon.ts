@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { InputError } from '@xenmem/abi-types';
 import { FrameKind, encodeFrame, encodeJson, type ErrorBody, type IoreqHandler, type SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
-import { StateFile } from '../state/index.js';
+import { StateStore, journalGenerations, journalPath } from '../state/index.js';
 import { Connection } from './connection.js';
 import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
@@ -42,11 +42,17 @@ export interface DaemonOptions {
   frameTimeoutMs?: number;
   /**
    * A state file (docs/reliability.md "Daemon state file"): when it exists it is restored into
-   * `hypervisor` (which must be a `Hypervisor` of the same release, with no domains yet); the state is then
-   * written at once and after every request that changed it, before its reply is sent. A symbolic link or
-   * anything but a regular file is refused.
+   * `hypervisor` (which must be a `Hypervisor` of the same release, with no domains yet), with the journal
+   * beside it (`FILE.journal-<n>`); the state is then written at once as a new snapshot, and every request's
+   * change is appended to the journal, fsynced (with group commit), before its reply is sent. A symbolic link
+   * or anything but a regular file is refused.
    */
   statePath?: string;
+  /**
+   * Journal bytes after which the state is compacted into a new snapshot (default 4 MiB, at least the last
+   * snapshot's size; docs/reliability.md "Daemon state file"). Tests make it small to compact often.
+   */
+  stateCompactBytes?: number;
   /**
    * Offer the shared-memory transport (docs/protocol.md "Shared memory"; default true): ioreq servers' pages
    * live in an arena under /dev/shm that device models map, with doorbell pages for notifications. Needs
@@ -135,8 +141,13 @@ async function listening(
   const trace = new Trace(tracePath);
   undo.push(() => trace.discard());
   const stateExisted = statePath !== undefined && lstatOrNull(statePath) !== null;
-  const state = statePath !== undefined ? await StateFile.open(statePath, hypervisor as Hypervisor) : null;
-  if (statePath !== undefined && !stateExisted) undo.push(() => unlinkSync(statePath));
+  const state = statePath !== undefined ? await StateStore.open(statePath, hypervisor as Hypervisor, { ...(options.stateCompactBytes !== undefined && { compactBytes: options.stateCompactBytes }) }) : null;
+  if (statePath !== undefined && !stateExisted)
+    undo.push(async () => {
+      await state?.close();
+      for (const g of journalGenerations(statePath)) unlinkSync(journalPath(statePath, g));
+      unlinkSync(statePath);
+    });
   const shm = await openArena(options.shm ?? true, hypervisor);
   if ('arena' in shm) {
     (hypervisor as Hypervisor).usePageStore(shm.arena);
@@ -147,7 +158,7 @@ async function listening(
   }
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
-  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, ...(state && { persist: () => state.persist() }) };
+  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, ...(state && { persist: () => state.commit() }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));
@@ -179,11 +190,7 @@ async function listening(
         for (const c of conns) c.destroy();
       });
       events.stopAll();
-      try {
-        state?.persist();
-      } catch {
-        // the last request's reply said so already
-      }
+      await state?.close();
       hypervisor.setIoreqHandler(null);
       if ('arena' in shm) {
         // The pages go back to plain memory first: the hypervisor outlives the daemon.

@@ -66,10 +66,11 @@ export interface DaemonContext {
   /** How long the daemon polls a doorbell for the answer after posting an event (µs; 0: never). */
   shmPollUs: number;
   /**
-   * Saves the hypervisor's state (the daemon's statePath) if it changed; called after every request handled
-   * by a HANDLERS entry, success or failure, before its reply goes out. Throws when the state cannot be written.
+   * Records the hypervisor's state change (the daemon's statePath) in the journal; called after every request
+   * handled by a HANDLERS entry, success or failure. Its reply goes out once the promise resolves (the change
+   * and everything before it durable); a rejection replaces the reply by an EIO error frame.
    */
-  persist?: () => void;
+  persist?: () => Promise<void>;
 }
 
 /** errno of the error frame sent instead of a reply whose state change could not be saved. */
@@ -103,11 +104,8 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
     const handler = HANDLERS[frame.kind];
     if (!handler) throw new WireError(`unknown frame kind 0x${frame.kind.toString(16)}${frameKindName(frame.kind) ? ` (${frameKindName(frame.kind)} is not a request)` : ''}`);
     handler(ctx, conn, frame.payload).then(
-      (reply) => {
-        if (!saved(ctx, conn, frame.id)) return;
-        if (reply) conn.send(reply.kind, frame.id, reply.payload);
-      },
-      (e: unknown) => saved(ctx, conn, frame.id) && conn.sendError(frame.id, errorBody(e)),
+      (reply) => afterSaved(ctx, conn, frame.id, () => reply && conn.send(reply.kind, frame.id, reply.payload)),
+      (e: unknown) => afterSaved(ctx, conn, frame.id, () => conn.sendError(frame.id, errorBody(e))),
     );
   } catch (e) {
     if (e instanceof WireError) conn.fail(frame.id, e);
@@ -116,19 +114,15 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
 }
 
 /**
- * Persists the state before a reply (the guarantee of docs/reliability.md: a reply received means its
- * change is on disk). On failure the request's reply is replaced by an error frame (errno 5, EIO): the call
- * took effect in the running daemon but would not survive a restart.
+ * Sends a reply once its change is durable (the guarantee of docs/reliability.md: a reply received means its
+ * change survives a kill). When the change cannot be written the reply is replaced by an error frame (errno 5,
+ * EIO): the call took effect in the running daemon, and the files keep the state from before it.
  */
-function saved(ctx: DaemonContext, conn: Connection, id: number): boolean {
-  if (!ctx.persist) return true;
-  try {
-    ctx.persist();
-    return true;
-  } catch (e) {
-    conn.sendError(id, { errno: EIO, message: `the request took effect but the state file could not be written: ${(e as Error).message}` });
-    return false;
-  }
+function afterSaved(ctx: DaemonContext, conn: Connection, id: number, reply: () => void): void {
+  if (!ctx.persist) return reply();
+  ctx.persist().then(reply, (e: unknown) =>
+    conn.sendError(id, { errno: EIO, message: `the request took effect but the state could not be written: ${(e as Error).message}` }),
+  );
 }
 
 function hello(ctx: DaemonContext, conn: Connection, frame: Frame): void {
@@ -280,13 +274,9 @@ const HANDLERS: Record<number, Handler> = {
       conn.doorbell = new Doorbell(arena, offset, (port) => {
         // Not a request: nothing to reply to, so a failure has nowhere to go but the trace; the state is saved as after a notify frame.
         notifyPort(ctx, conn, port, 'doorbell').then(
-          () => {
-            try {
-              ctx.persist?.();
-            } catch {
-              // the next reply reports it
-            }
-          },
+          () => void ctx.persist?.().catch(() => {
+            // the next reply reports it
+          }),
           (e: unknown) => ctx.trace.write({ call: 'notify', conn: conn.id, caller: conn.caller!, port, via: 'doorbell', error: String(e) }),
         );
       }, ctx.shmPollUs);

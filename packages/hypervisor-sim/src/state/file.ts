@@ -7,6 +7,7 @@
  * regular file is refused too.
  */
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '@xenmem/abi-types';
 
@@ -109,5 +110,38 @@ export function removeStaleTemps(path: string): void {
         // raced with someone else: fine
       }
     }
+  }
+}
+
+/**
+ * The same as writeStateFileAtomic, off the event loop (the writes and fsyncs run in libuv's thread pool), for
+ * compaction while requests go on. The temporary file is removed when a step fails.
+ */
+export async function writeStateFileAtomicAsync(path: string, bytes: Uint8Array): Promise<void> {
+  checkStatePath(path);
+  const dir = dirname(path);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}-${++sequence}`);
+  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+    await fh.close();
+    checkStatePath(path);
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await fsp.unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await syncDirectory(dir);
+}
+
+/** fsyncs a directory, so that names created, renamed or removed in it are on disk. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const dfh = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await dfh.sync();
+  } finally {
+    await dfh.close();
   }
 }

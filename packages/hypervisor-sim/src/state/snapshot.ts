@@ -27,7 +27,9 @@ import { P2M_TYPE_COUNT } from '../p2m/core.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_RW } from '../p2m-types.js';
 
 export const STATE_FORMAT = 'xenmem-sim-state';
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
+/** Versions restore reads: 1 (a whole-state file, no journal) and 2 (a snapshot followed by journals). */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** One ioreq server in the state file. */
 export interface ServerState {
@@ -119,6 +121,11 @@ export interface HypervisorState {
   release: string;
   /** Every guest domain (dom0 excluded), by domid. */
   domains: DomainState[];
+  /** The journal generation that follows this snapshot (store.ts); absent in a version-1 file (no journal). */
+  journal?: {
+    /** Journals `FILE.journal-<generation>` and later ones are applied after the snapshot. */
+    generation: number;
+  };
 }
 
 /** The live guest domains (no public enumeration exists). */
@@ -135,6 +142,57 @@ function serverPorts(s: IoreqServer): number[] {
   return [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])];
 }
 
+/** A domain's state without its p2m and event log (what the journal records whole when it changes). */
+export type DomainPart = Omit<DomainState, 'p2m' | 'events'>;
+
+/** The runs of `d`'s p2m in `first` … `first+count-1` that are not p2m_ram_rw, as the state file holds them. */
+export function p2mRuns(d: Domain, first: number, count: number): [number, number, number][] {
+  return d.p2m
+    .runs(first, count)
+    .filter((r) => r.type !== P2M_RAM_RW)
+    .map((r) => [r.first, r.count, r.type] as [number, number, number]);
+}
+
+/** One domain's state but its p2m and events (small: configuration, claim, servers, counters). */
+export function domainPart(hv: Hypervisor, d: Domain): DomainPart {
+  const servers = [...d.servers.values()].sort((a, b) => a.id - b.id);
+  const maxPort = Math.max(0, ...servers.flatMap(serverPorts));
+  return {
+    ...d.record(),
+    claim: { ...d.ioreq },
+    servers: servers.map((s) => ({
+      id: s.id,
+      created: s.created,
+      emulator: s.emulator,
+      bufioreq: s.bufioreq,
+      enabled: s.enabled,
+      ranges: s.ranges.map((set: Range[]) => set.map((r) => [r.start, r.end] as [bigint, bigint])),
+      vcpuPorts: [...s.vcpuPorts],
+      bufioreqPort: s.bufioreqPort,
+      portsPublished: s.portsPublished,
+      pages: { ...s.pages },
+      ioreqPageMapped: s.ioreqPageMapped,
+      bufioreqPageMapped: s.bufioreqPageMapped,
+    })),
+    ioservidCounter: d.ioservidCounter,
+    serversCreated: d.serversCreated,
+    nextPort: Math.max(nextPortOf(hv, d.domid) ?? 1, maxPort + 1),
+    vram: d.vram ? { ...d.vram } : null,
+    pciCf8: d.pciCf8,
+    crashed: d.crashed,
+  };
+}
+
+/** A domain's event log entries from index `from` on (copies). */
+export function eventsFrom(d: Domain, from: number): LoggedEvent[] {
+  return d.events.slice(from).map((e) => ({ op: e.op, args: { ...e.args } }));
+}
+
+/** The live guest domains, in the order the hypervisor keeps them. */
+export function guestDomains(hv: Hypervisor): Domain[] {
+  return domainsOf(hv);
+}
+
 /** Takes a snapshot of the hypervisor's state. */
 export function snapshot(hv: Hypervisor): HypervisorState {
   return {
@@ -142,37 +200,8 @@ export function snapshot(hv: Hypervisor): HypervisorState {
     version: STATE_VERSION,
     release: hv.release,
     domains: domainsOf(hv).map((d) => {
-      const servers = [...d.servers.values()].sort((a, b) => a.id - b.id);
-      const maxPort = Math.max(0, ...servers.flatMap(serverPorts));
-      return {
-        ...d.record(),
-        p2m: d.p2m
-          .runs(0, d.maxGpfn + 1)
-          .filter((r) => r.type !== P2M_RAM_RW)
-          .map((r) => [r.first, r.count, r.type] as [number, number, number]),
-        claim: { ...d.ioreq },
-        servers: servers.map((s) => ({
-          id: s.id,
-          created: s.created,
-          emulator: s.emulator,
-          bufioreq: s.bufioreq,
-          enabled: s.enabled,
-          ranges: s.ranges.map((set: Range[]) => set.map((r) => [r.start, r.end] as [bigint, bigint])),
-          vcpuPorts: [...s.vcpuPorts],
-          bufioreqPort: s.bufioreqPort,
-          portsPublished: s.portsPublished,
-          pages: { ...s.pages },
-          ioreqPageMapped: s.ioreqPageMapped,
-          bufioreqPageMapped: s.bufioreqPageMapped,
-        })),
-        ioservidCounter: d.ioservidCounter,
-        serversCreated: d.serversCreated,
-        nextPort: Math.max(nextPortOf(hv, d.domid) ?? 1, maxPort + 1),
-        vram: d.vram ? { ...d.vram } : null,
-        pciCf8: d.pciCf8,
-        crashed: d.crashed,
-        events: d.events.map((e) => ({ op: e.op, args: { ...e.args } })),
-      };
+      const part = domainPart(hv, d);
+      return { ...part, p2m: p2mRuns(d, 0, d.maxGpfn + 1), events: eventsFrom(d, 0) };
     }),
   };
 }
@@ -191,7 +220,9 @@ export function decodeState(bytes: Uint8Array, where = 'state file'): Hypervisor
     throw new InputError('state', where, `is not a state document (${(e as Error).message})`);
   }
   if (!j || j.format !== STATE_FORMAT) throw new InputError('state', where, `is not a ${STATE_FORMAT} document`);
-  if (j.version !== STATE_VERSION) throw new InputError('state', where, `has version ${String(j.version)}; this simulator reads version ${STATE_VERSION}`);
+  if (!READABLE_VERSIONS.includes(j.version as number)) throw new InputError('state', where, `has version ${String(j.version)}; this simulator reads versions ${READABLE_VERSIONS.join(' and ')}`);
+  const journal = j.journal as { generation?: unknown } | undefined;
+  if (journal !== undefined && !(Number.isSafeInteger(journal?.generation) && (journal.generation as number) >= 0)) throw new InputError('state', where, 'has a journal field without a generation');
   if (typeof j.release !== 'string' || !Array.isArray(j.domains)) throw new InputError('state', where, 'lacks release or domains');
   return j as unknown as HypervisorState;
 }

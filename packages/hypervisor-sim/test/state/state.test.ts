@@ -14,7 +14,7 @@ import { FrameKind, decodeJson, encodeJson, seedP2mToJson, type DomainInspection
 import { Hypervisor } from '../../src/hypervisor.js';
 import { P2M_IOREQ_SERVER } from '../../src/p2m-types.js';
 import { startDaemon } from '../../src/daemon/index.js';
-import { StateFile, checkInvariants, decodeState, encodeState, readStateFile, removeStaleTemps, restore, snapshot, writeStateFileAtomic } from '../../src/state/index.js';
+import { StateFile, checkInvariants, decodeState, encodeState, readDurableState, readStateFile, removeStaleTemps, restore, snapshot, writeStateFileAtomic } from '../../src/state/index.js';
 import { RawClient } from '../daemon/raw-client.js';
 
 let dir: string;
@@ -196,20 +196,20 @@ describe('the state file', () => {
 });
 
 describe('startDaemon({ statePath })', () => {
-  it('writes the state before each reply, and a new daemon restores it', async () => {
+  it('writes the state (snapshot + journal) before each reply, and a new daemon restores it', async () => {
     const statePath = join(dir, 'state.json');
     const socketPath = join(dir, 'sim.sock');
     const hv = new Hypervisor({ release: '4.22' });
     await hv.createDomain({ domid: 1, maxGpfn: 0xfffff });
     let daemon = await startDaemon({ socketPath, hypervisor: hv, statePath });
     expect(daemon.restored).toBe(false);
-    expect(decodeState(readStateFile(statePath)!).domains.map((d) => d.domid)).toEqual([1]);
+    expect(readDurableState(statePath, '4.22')!.state.domains.map((d) => d.domid)).toEqual([1]);
     const c = await RawClient.open(socketPath, 0);
     expect((await c.request(FrameKind.seedP2m, encodeJson(seedP2mToJson(1, 0x10n, 4, 1)))).kind).toBe(FrameKind.json);
     // The reply came: the file has the change already (no close needed, as after a SIGKILL).
-    expect(decodeState(readStateFile(statePath)!).domains[0]!.p2m).toEqual([[0x10, 4, 1]]);
+    expect(readDurableState(statePath, '4.22')!.state.domains[0]!.p2m).toEqual([[0x10, 4, 1]]);
     expect((await c.request(FrameKind.createDomain, encodeJson({ domid: 5, maxGpfn: 0xff }))).kind).toBe(FrameKind.json);
-    expect(decodeState(readStateFile(statePath)!).domains.map((d) => d.domid)).toEqual([1, 5]);
+    expect(readDurableState(statePath, '4.22')!.state.domains.map((d) => d.domid)).toEqual([1, 5]);
     const expected = await views(hv, [1, 5]);
     c.socket.destroy();
     await daemon.close();

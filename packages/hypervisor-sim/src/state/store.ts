@@ -1,0 +1,269 @@
+/**
+ * A Hypervisor's durable state: a snapshot (FILE) plus a journal of changes (FILE.journal-<g>), with group
+ * commit and background compaction (docs/reliability.md "Daemon state file").
+ *
+ * `commit()` records what changed since the last commit as one journal record and resolves once that record
+ * — and every record before it — is on disk. Records that arrive while a write and fdatasync run are written
+ * together by the next one (group commit), so N requests in flight share one fsync. When the journal has grown
+ * past `compactBytes`, a snapshot of the current state is taken (synchronously, at a point between records),
+ * the journal moves to the next generation, and the snapshot is written beside (temporary file, fsync, rename,
+ * fsync of the directory) while requests go on; then the older journals are removed. A write that fails
+ * (ENOSPC, EIO) fails every commit not yet durable; the next commit writes a whole new snapshot first (and
+ * fails too while that is impossible), so the files never hold a journal with a hole in it.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { concatBytes, encodeJson } from '@xenmem/sim-protocol';
+import type { Hypervisor } from '../hypervisor.js';
+import { applyDelta, DeltaTracker } from './delta.js';
+import { readStateFile, removeStaleTemps, writeStateFileAtomicAsync } from './file.js';
+import { createJournal, headerBytes, journalGenerations, readJournalChain, removeJournalsBelow } from './journal.js';
+import { frameRecord } from './record.js';
+import { decodeState, encodeState, restore, snapshot, type HypervisorState } from './snapshot.js';
+
+/** Journal size (bytes) that starts a compaction by default, unless the last snapshot is larger (then its size). */
+export const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
+
+/** How the store is tuned. */
+export interface StateStoreOptions {
+  /**
+   * Journal bytes that start a compaction. Default: DEFAULT_COMPACT_BYTES or the last snapshot's size, whichever
+   * is larger (so compaction costs at most about as much writing as the journal it replaces).
+   */
+  compactBytes?: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** Records bound for one journal generation, and the commits waiting for them. */
+interface Segment {
+  generation: number;
+  records: Uint8Array[];
+  waiters: Waiter[];
+  /** Must have succeeded before this generation's journal is created (a snapshot written first). */
+  after: Promise<void> | null;
+}
+
+export class StateStore {
+  private readonly segments: Segment[] = [];
+  private writing = false;
+  private journal: FileHandle | null = null;
+  private journalGeneration = -1;
+  private journalOffset = 0;
+  /** Journal bytes since the last snapshot (all generations). */
+  private journalBytes = 0;
+  private snapshotBytes: number;
+  private compaction: Promise<void> | null = null;
+  /** Set when a write failed: the journal on disk lacks records the running state has. */
+  private failed: Error | null = null;
+  private idle: Promise<void> = Promise.resolve();
+  private wakeIdle: (() => void) | null = null;
+  /** Compactions completed (for tests and the benchmark). */
+  compactions = 0;
+  /** Journal writes (each one write and one fdatasync, shared by the records of one batch). */
+  batches = 0;
+
+  private constructor(
+    /** Path of the snapshot file. */
+    readonly path: string,
+    readonly hv: Hypervisor,
+    /** Whether open() found and restored a state. */
+    readonly restored: boolean,
+    /** Torn journal bytes dropped at open (0 when the journal ended cleanly). */
+    readonly droppedBytes: number,
+    private tracker: DeltaTracker,
+    generation: number,
+    snapshotBytes: number,
+    private readonly compactBytes: number | null,
+  ) {
+    this.snapshotBytes = snapshotBytes;
+    this.segments.push({ generation, records: [], waiters: [], after: null });
+  }
+
+  /**
+   * Restores the snapshot at `path` and its journals into `hv` when the snapshot exists (else keeps `hv`'s
+   * domains), then writes the state as a new snapshot with an empty journal of a new generation, dropping a
+   * torn tail for good. A damaged snapshot or journal is an InputError and every file is left as it is.
+   */
+  static async open(path: string, hv: Hypervisor, options: StateStoreOptions = {}): Promise<StateStore> {
+    const durable = readDurableState(path, hv.release);
+    if (durable) await restore(hv, durable.state);
+    removeStaleTemps(path);
+    const generation = Math.max(-1, ...journalGenerations(path)) + 1;
+    const first = encodeState({ ...snapshot(hv), journal: { generation } });
+    await writeStateFileAtomicAsync(path, first);
+    removeJournalsBelow(path, generation);
+    const store = new StateStore(path, hv, durable !== null, durable?.droppedBytes ?? 0, new DeltaTracker(hv), generation, first.length, options.compactBytes ?? null);
+    await store.commit();
+    return store;
+  }
+
+  /**
+   * Records the changes since the last commit and resolves once they, and everything committed before, are
+   * durable; rejects when they cannot be written (the running state keeps them; the files keep the old state).
+   */
+  commit(): Promise<void> {
+    if (this.failed) this.rewrite();
+    const last = this.segments[this.segments.length - 1]!;
+    let delta;
+    try {
+      delta = this.tracker.capture();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    if (delta) {
+      const record = frameRecord(encodeJson(delta));
+      last.records.push(record);
+      this.journalBytes += record.length;
+    } else if (!this.writing && this.segments.length === 1 && last.records.length === 0 && last.waiters.length === 0 && !last.after) {
+      return Promise.resolve();
+    }
+    const done = new Promise<void>((resolve, reject) => last.waiters.push({ resolve, reject }));
+    if (delta && !this.compaction && !this.failed && this.journalBytes >= (this.compactBytes ?? Math.max(DEFAULT_COMPACT_BYTES, this.snapshotBytes))) this.compact();
+    this.kick();
+    return done;
+  }
+
+  /** Waits for every commit so far and a running compaction, then closes the journal. */
+  async close(): Promise<void> {
+    await this.commit().catch(() => {});
+    await this.compaction;
+    await this.idle;
+    await this.journal?.close().catch(() => {});
+    this.journal = null;
+  }
+
+  /**
+   * Starts a compaction: the snapshot is the state now (this commit's record included), the records from here
+   * on go to the next generation's journal, and the snapshot is written in the background.
+   */
+  private compact(): void {
+    const generation = this.segments[this.segments.length - 1]!.generation + 1;
+    const bytes = encodeState({ ...snapshot(this.hv), journal: { generation } });
+    this.segments.push({ generation, records: [], waiters: [], after: null });
+    this.journalBytes = 0;
+    this.compaction = writeStateFileAtomicAsync(this.path, bytes).then(
+      () => {
+        this.snapshotBytes = bytes.length;
+        this.compactions++;
+        try {
+          removeJournalsBelow(this.path, generation);
+        } catch {
+          // removed at the next start
+        }
+      },
+      () => {
+        // The old snapshot and the journals still hold everything; try again after as much journal again.
+        this.journalBytes = 0;
+      },
+    );
+    void this.compaction.finally(() => (this.compaction = null));
+  }
+
+  /**
+   * After a failed write: the state now goes into a whole new snapshot, written before the journal of its
+   * generation is created; the commits of that generation wait for it (and fail if it fails).
+   */
+  private rewrite(): void {
+    this.failed = null;
+    const generation = Math.max(this.segments[this.segments.length - 1]!.generation, ...journalGenerations(this.path)) + 1;
+    this.tracker = new DeltaTracker(this.hv);
+    const bytes = encodeState({ ...snapshot(this.hv), journal: { generation } });
+    const after = (this.compaction ?? Promise.resolve()).then(() => writeStateFileAtomicAsync(this.path, bytes));
+    this.segments.push({ generation, records: [], waiters: [], after });
+    this.journalBytes = 0;
+    // Counts as a compaction in progress: no other snapshot may be renamed over it meanwhile.
+    this.compaction = after.then(
+      () => {
+        this.snapshotBytes = bytes.length;
+        try {
+          removeJournalsBelow(this.path, generation);
+        } catch {
+          // removed at the next start
+        }
+      },
+      () => {},
+    );
+    void this.compaction.finally(() => (this.compaction = null));
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = true;
+    this.idle = new Promise((resolve) => (this.wakeIdle = resolve));
+    void this.writeLoop();
+  }
+
+  /** Writes the segments' records in order: one write and one fdatasync per batch of whatever has queued. */
+  private async writeLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const seg = this.segments[0]!;
+        if (seg.records.length === 0 && seg.waiters.length === 0) {
+          if (this.segments.length === 1) break;
+          this.segments.shift();
+          continue;
+        }
+        const records = seg.records.splice(0);
+        const waiters = seg.waiters.splice(0);
+        try {
+          if (this.journalGeneration !== seg.generation) await this.openJournal(seg);
+          if (records.length) {
+            const batch = records.length === 1 ? records[0]! : concatBytes(records);
+            let at = 0;
+            while (at < batch.length) at += (await this.journal!.write(batch, at, batch.length - at, this.journalOffset + at)).bytesWritten;
+            await this.journal!.datasync();
+            this.journalOffset += batch.length;
+            this.batches++;
+          }
+        } catch (e) {
+          this.fail(e as Error, waiters);
+          continue;
+        }
+        for (const w of waiters) w.resolve();
+      }
+    } finally {
+      this.writing = false;
+      this.wakeIdle?.();
+    }
+  }
+
+  private async openJournal(seg: Segment): Promise<void> {
+    if (seg.after) await seg.after;
+    const fh = await createJournal(this.path, seg.generation, this.hv.release);
+    await this.journal?.close().catch(() => {});
+    this.journal = fh;
+    this.journalGeneration = seg.generation;
+    this.journalOffset = headerBytes(this.hv.release, seg.generation);
+  }
+
+  /**
+   * A write failed: its commits and every later one fail, the torn bytes are cut off when possible, and the
+   * next commit starts over with a whole snapshot.
+   */
+  private fail(e: Error, waiters: Waiter[]): void {
+    const error = Object.assign(new Error(`the state could not be written: ${e.message}`), { code: (e as NodeJS.ErrnoException).code });
+    for (const w of waiters) w.reject(error);
+    for (const s of this.segments.splice(0)) for (const w of s.waiters) w.reject(error);
+    this.segments.push({ generation: this.journalGeneration, records: [], waiters: [], after: null });
+    void this.journal?.truncate(this.journalOffset).catch(() => {});
+    this.failed = error;
+  }
+}
+
+/**
+ * The state the files at `path` hold: the snapshot with its journals applied (a torn tail dropped), or null
+ * when there is no snapshot. InputError for a damaged snapshot or journal (see readJournalChain).
+ */
+export function readDurableState(path: string, release: string): { state: HypervisorState; droppedBytes: number } | null {
+  const bytes = readStateFile(path);
+  if (!bytes) return null;
+  const state = decodeState(bytes, path);
+  if (state.journal === undefined) return { state, droppedBytes: 0 };
+  const chain = readJournalChain(path, state.journal.generation, release);
+  for (const d of chain.deltas) applyDelta(state, d);
+  delete state.journal;
+  return { state, droppedBytes: chain.tornBytes };
+}
