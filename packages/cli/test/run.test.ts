@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCENARIO_SCHEMA_PATH } from '@xenmem/hypervisor-sim';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
@@ -96,7 +97,7 @@ describe('xenmem run', () => {
     expect(y.stderr).toBe(
       `xenmem run: ${yaml} is not a usable scenario:\n` +
         '  steps[0].type: "mmio_write_dm" is not a memory type at interface version 0x00040700 (names there: ram_rw, ram_ro, mmio_dm, unused, ioreq_server)\n' +
-        'The format is described by packages/hypervisor-sim/scenario.schema.json (examples in examples/).\n',
+        `The format is described by ${SCENARIO_SCHEMA_PATH} (xenmem run --help shows an example).\n`,
     );
     expect((await run('run', join(dir, 'nope.json'))).code).toBe(2);
     expect((await run('run', file('v.json', passing), '--xen', '4.5')).stderr).toMatch(/ {2}--xen: "4\.5" is not simulated/);

@@ -357,6 +357,11 @@ const HANDLERS: Record<number, Handler> = {
     return json({ latenciesNs, outcomes });
   },
 
+  async [FrameKind.listDomains](ctx, conn) {
+    const domids = (await ctx.hv.listDomains()).filter((domid) => allowed(conn, domid));
+    return json({ domids });
+  },
+
   async [FrameKind.inspect](ctx, conn, payload) {
     const { domid } = body(payload, 'inspect');
     refuseControl(conn, domid, 'inspect');
