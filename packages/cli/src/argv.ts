@@ -354,6 +354,9 @@ function dmFlagOptions(f: DmFlag): Option[] {
   const parse = flagParser(f.type);
   const shown = f.default === undefined ? ' (required)' : ` (default ${typeof f.default === 'bigint' ? '0x' + f.default.toString(16) : String(f.default)})`;
   const main = new Option(`--${f.flag} <${f.flag}>`, `${f.description}${f.aliases?.length ? `; also --${f.aliases.join(', --')}` : ''}${shown}`).argParser((t) => parse(t));
+  // The fixed sets, for help, completion and docs/cli.md; the parser above checks them with its own messages.
+  if (f.type.kind === 'choice') main.argChoices = [...f.type.values];
+  if (f.type.kind === 'onOff') main.argChoices = ['on', 'off'];
   return [main, ...(f.aliases ?? []).map((a) => new Option(`--${a} <${a}>`).hideHelp().argParser((t) => parse(t)))];
 }
 

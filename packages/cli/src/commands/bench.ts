@@ -67,7 +67,7 @@ export function missedTargets(doc: BenchDocument): string[] {
   return missed;
 }
 
-function renderText(doc: BenchDocument): string {
+export function renderText(doc: BenchDocument): string {
   const m = doc.machine;
   const out: string[] = [`machine: ${m.cpus} CPUs, Node.js ${m.node}, ${m.rustc ?? 'rustc not found'}\n`];
   for (const w of doc.workloads) {

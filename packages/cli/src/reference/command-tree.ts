@@ -70,7 +70,7 @@ function flagsOf(cmd: Command): FlagInfo[] {
         long: o.long!,
         description: o.description,
         takesValue: o.required || o.optional,
-        required: o.mandatory,
+        required: o.mandatory || o.description.endsWith('(required)'),
         ...(o.envVar !== undefined && { env: o.envVar }),
         ...(o.argChoices !== undefined && { choices: o.argChoices }),
         ...(shown !== undefined && { default: shown }),
