@@ -247,5 +247,8 @@ describe('--trace', () => {
       ['guest_access', 'null'],
     ]);
     expect(lines[0]).toMatchObject({ conn: 1, caller: 0, domid: 1, op: 12, name: 'set_mem_type', continuations: 0, progress: 1 });
+    // The call's arguments, decoded at the daemon's release (64-bit values as "0x…"); null when the buffer is too short.
+    expect(lines[0]!.args).toEqual({ mem_type: 1, pad: 0, first_pfn: '0x10', nr: 1 });
+    expect(lines[1]!.args).toBeNull();
   });
 });
