@@ -25,9 +25,6 @@ export function wrap(text: string, width: number): string[] {
   return [...lines, line];
 }
 
-/** The narrowest the last column of a wrapped table gets: below it, lines are left long rather than unreadable. */
-const MIN_LAST_COLUMN = 20;
-
 /**
  * An aligned plain-text table: a header row, a rule, then rows. With `width` (the terminal's), the last column is
  * wrapped so that lines fit, its continuation lines aligned under it.
@@ -36,7 +33,8 @@ export function table(headers: string[], rows: (string | number)[][], width?: nu
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const indent = widths.slice(0, -1).reduce((n, w) => n + w + 2, 0);
-  const room = width === undefined ? Infinity : Math.max(width - indent, MIN_LAST_COLUMN);
+  // The last column never gets narrower than 25 characters: below that, lines are left long rather than unreadable.
+  const room = width === undefined ? Infinity : Math.max(width - indent, 25);
   const line = (r: string[]) => {
     const head = r.slice(0, -1).map((c, i) => c.padEnd(widths[i]!) + '  ').join('');
     const last = r[r.length - 1] ?? '';
