@@ -241,6 +241,9 @@ Examples:
   xenmem dm --socket /tmp/xen.sock get-mem-type --domid 2 --pfn 0x105 --json
   xenmem sim inspect --socket /tmp/xen.sock --domid 2
   xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
+  XENMEM_SOCKET=/tmp/xen.sock xenmem sim list --json
+                                               the daemon's domains (XENMEM_SOCKET stands for --socket)
+  eval "$(xenmem completion bash)"             tab completion in bash (zsh, fish too)
 
 Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
 `;
