@@ -63,16 +63,20 @@ export function releaseIface<R extends ReleaseName>(release: R): ReleaseIfaceMap
 }
 
 /**
- * Resolves an interface version: a release name ("4.10" → 0x00040900), "0x…" text, or a number.
+ * Resolves an interface version, in exactly one of its written forms: a release name ("4.10" → 0x00040900),
+ * "0x" and 8 hex digits ("0x00040700"), a decimal integer ("263936"), or a number. A "0x…" of another
+ * length is refused, so a dropped digit ("0x0004070") is not read as another version.
  * A version above the newest release's is an error, as `xen-compat.h` makes it one.
  */
 export function resolveIface<V extends IfaceInput>(input: V): IfaceOf<V> {
   let value: number;
   if (typeof input === 'number') value = input;
   else if (isReleaseName(input)) value = releaseIface(input);
-  else if (/^0x[0-9a-fA-F]{1,8}$/.test(input)) value = Number.parseInt(input.slice(2), 16);
+  else if (/^0x[0-9a-fA-F]{8}$/.test(input)) value = Number.parseInt(input.slice(2), 16);
+  else if (/^0x[0-9a-fA-F]*$/i.test(input)) throw new InputError('iface', input, `has ${input.length - 2} hex digits; write exactly 8 (0x00040700)`);
+  else if (/^[0-9]+$/.test(input)) value = Number.parseInt(input, 10);
   else if (/^\d+\.\d+$/.test(input)) throw new InputError('iface', input, `is not a Xen release the schema knows (${RELEASE_NAMES[0]} … ${NEWEST_RELEASE})`);
-  else throw new InputError('iface', input, 'is not an interface version (write 0x00040700 or a release name such as "4.7")');
+  else throw new InputError('iface', input, 'is not an interface version (write 0x and 8 hex digits such as 0x00040700, a release name such as "4.7", or a decimal integer)');
   if (!Number.isInteger(value) || value < IFACE_UNDEFINED) throw new InputError('iface', input, 'is not an interface version');
   if (value > LATEST_INTERFACE_VERSION) throw new InputError('iface', input, `is above the latest interface version ${ifaceHex(LATEST_INTERFACE_VERSION)}: Xen's headers refuse it with #error`);
   return value as IfaceOf<V>;

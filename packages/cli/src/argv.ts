@@ -4,7 +4,7 @@
  */
 import { CONSTANTS, RELEASES } from '@xenmem/abi-types';
 import type { DomainConfig } from '@xenmem/sim-protocol';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
 import type { DmOptions } from './commands/dm.js';
 import type { GenOptions } from './commands/gen.js';
@@ -98,6 +98,8 @@ export type Parsed =
         json: boolean;
         /** `--only a,b`: run only these workload ids (split at commas, blanks dropped); absent: every workload. */
         only?: string[];
+        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's ratios, memory-16tib's limit). */
+        check?: true;
       };
     }
   | {
@@ -113,6 +115,8 @@ export type Parsed =
         iface?: string;
         /** `--socket`: run on the simulator daemon at this Unix socket instead of in process (its release must be the scenario's). */
         socket?: string;
+        /** `--keep`: with `--socket`, leave the domains the run created on the daemon (absent: they are destroyed when it ends). */
+        keep?: true;
         /** `--json`: the result as one JSON document on stdout. */
         json: boolean;
       };
@@ -136,6 +140,19 @@ export type Parsed =
         shm?: false;
         /** `--shm-poll-us N` (0 … 1000): after posting an event to a doorbell, spin up to N µs for the answer; absent: 0. */
         shmPollUs?: number;
+        /** `--json`: once listening, print one JSON line on stdout (socket, release, pid) for scripts. */
+        json?: true;
+      };
+    }
+  | {
+      /** `xenmem sim list`: the daemon's domains, with their vCPUs, size and ioreq servers. */
+      command: 'sim list';
+      /** Its flags. */
+      options: {
+        /** `--socket` (required unless XENMEM_SOCKET is set): the daemon's Unix socket. */
+        socket: string;
+        /** `--json`: one JSON array on stdout, one object per domain. */
+        json: boolean;
       };
     }
   | {
@@ -173,6 +190,10 @@ export type Parsed =
         socket: string;
         /** `--domid` (required): the domain, a u16. */
         domid: number;
+        /** `--from PFN`: the text table shows the p2m runs that end at or after PFN (--json is never filtered). */
+        from?: bigint;
+        /** `--to PFN`: the text table shows the p2m runs that start at or before PFN. */
+        to?: bigint;
         /** `--json`: the inspection as one JSON document on stdout (pfns as "0x…"). */
         json: boolean;
       };
@@ -188,6 +209,15 @@ export type Parsed =
       command: 'dm';
       /** The op, the daemon, the caller and the op's flags. */
       options: DmOptions;
+    }
+  | {
+      /** `xenmem completion SHELL`: a completion script for bash, zsh or fish, from the command definitions. */
+      command: 'completion';
+      /** Its argument. */
+      options: {
+        /** `<shell>`: bash, zsh or fish. */
+        shell: 'bash' | 'zsh' | 'fish';
+      };
     };
 
 /** The options of command `C` as parsed: the commands take these, declared once in {@link Parsed}. */
@@ -199,7 +229,7 @@ export interface ParseExit {
   exit: number;
   /** What to print on stdout: the help or version text (empty for a usage error). */
   stdout: string;
-  /** What to print on stderr: the usage error and "(run xenmem --help for usage)" (empty after --help/--version). */
+  /** What to print on stderr: the usage error and "(run xenmem SUBCOMMAND --help for usage)" naming the command's own help (empty after --help/--version). */
   stderr: string;
 }
 
@@ -219,8 +249,18 @@ Examples:
   xenmem sim inspect --socket /tmp/xen.sock --domid 2
   xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
   xenmem gen --target python --out gen/python  the Python package xenmem_abi (docs/codegen.md)
+  XENMEM_SOCKET=/tmp/xen.sock xenmem sim list --json
+                                               the daemon's domains (XENMEM_SOCKET stands for --socket)
+  eval "$(xenmem completion bash)"             tab completion in bash (zsh, fish too)
 
 Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
+`;
+
+const RUN_EXAMPLE = `
+A scenario file (JSON or YAML; "$schema" may name @xenmem/hypervisor-sim's scenario.schema.json):
+  { "xen": "4.22", "domains": [{ "domid": 1, "maxGpfn": "0xfffff" }],
+    "steps": [{ "op": "set_mem_type", "domid": 1, "first_pfn": "0x100", "nr": 16, "type": "ram_ro", "expect": { "ok": true } },
+              { "op": "get_mem_type", "domid": 1, "pfn": "0x100", "expect": { "type": "ram_ro" } }] }
 `;
 
 // Values on the command line: integers in decimal or 0x…; 64-bit values kept exact as bigints.
@@ -325,6 +365,9 @@ function dmFlagOptions(f: DmFlag): Option[] {
   const parse = flagParser(f.type);
   const shown = f.default === undefined ? ' (required)' : ` (default ${typeof f.default === 'bigint' ? '0x' + f.default.toString(16) : String(f.default)})`;
   const main = new Option(`--${f.flag} <${f.flag}>`, `${f.description}${f.aliases?.length ? `; also --${f.aliases.join(', --')}` : ''}${shown}`).argParser((t) => parse(t));
+  // The fixed sets, for help, completion and docs/cli.md; the parser above checks them with its own messages.
+  if (f.type.kind === 'choice') main.argChoices = [...f.type.values];
+  if (f.type.kind === 'onOff') main.argChoices = ['on', 'off'];
   return [main, ...(f.aliases ?? []).map((a) => new Option(`--${a} <${a}>`).hideHelp().argParser((t) => parse(t)))];
 }
 
@@ -384,13 +427,51 @@ function genCommand(cmd: Command, set: (p: { command: 'gen'; options: GenOptions
     });
 }
 
-function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }): Command {
+/** What parsing takes from where the CLI runs, besides argv. */
+export interface ParseContext {
+  /**
+   * The workload ids `xenmem bench --only` takes (@xenmem/bench's WORKLOAD_IDS), listed in its help; runCli loads
+   * them for `xenmem bench` only, so that other commands do not load the benchmark suite.
+   */
+  benchIds?: readonly string[];
+  /** The terminal's width in columns: help is wrapped to it (absent: 80). */
+  columns?: number;
+}
+
+/** The environment variable the commands that talk to a daemon read when `--socket` is not given. */
+export const SOCKET_ENV = 'XENMEM_SOCKET';
+
+/** The shells `xenmem completion` writes a script for. */
+export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+/** `xenmem a b c` for a command: its name and its parents'. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Settings every command gets once the tree is built: a usage error names the command's own help, and the
+ * description of a required option says so.
+ */
+function finish(cmd: Command): void {
+  cmd.showHelpAfterError(`(run ${commandPath(cmd)} --help for usage)`);
+  for (const o of cmd.options) if (o.mandatory && !o.description.endsWith('(required)')) o.description += ' (required)';
+  for (const sub of cmd.commands) finish(sub);
+}
+
+/**
+ * The `xenmem` command tree. `set` receives the parsed command; output goes to `out`. Also read by
+ * `xenmem completion` and the CLI reference (docs/cli.md), so both follow these definitions.
+ */
+export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; stderr: string }, context: ParseContext = {}): Command {
+  const width = () => context.columns ?? 80;
   const program = new Command('xenmem')
     .description("Xen's HVM memory-type ABI and ioreq-server interface: tables, compatibility, evolution checks")
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => (out.stdout += s), writeErr: (s) => (out.stderr += s) })
-    .showHelpAfterError('(run xenmem --help for usage)')
+    .configureOutput({ writeOut: (s) => (out.stdout += s), writeErr: (s) => (out.stderr += s), getOutHelpWidth: width, getErrHelpWidth: width })
     .addHelpText('after', EXAMPLES);
   const json = () => new Option('--json', 'print one JSON document on stdout').default(false);
 
@@ -443,10 +524,14 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .command('bench')
     .description('benchmark the p2m cores: native addon against the TypeScript core (and a memset floor)')
     .option('--quick', 'shrink the workloads whose cost grows with pages 16x (never retype-uniform)', false)
-    .option('--only <ids>', 'run only these workloads (comma-separated): retype-uniform, retype-fragmented, lookup-random, scaling, memory-16tib')
+    .option('--only <ids>', `run only these workloads (comma-separated): ${context.benchIds ? context.benchIds.join(', ') : 'the ids xenmem bench --help lists'}`)
+    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon p50 ratios, memory-16tib RSS limit)', false)
     .addOption(json())
-    .action((o: { quick: boolean; only?: string; json: boolean }) =>
-      set({ command: 'bench', options: { quick: o.quick, json: o.json, ...(o.only !== undefined && { only: o.only.split(',').map((id) => id.trim()).filter((id) => id !== '') }) } }),
+    .action((o: { quick: boolean; only?: string; check: boolean; json: boolean }) =>
+      set({
+        command: 'bench',
+        options: { quick: o.quick, json: o.json, ...(o.only !== undefined && { only: o.only.split(',').map((id) => id.trim()).filter((id) => id !== '') }), ...(o.check && { check: true as const }) },
+      }),
     );
 
   program
@@ -455,22 +540,24 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
     .argument('<scenario>', 'scenario file: examples/*.json, *.yaml')
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (overrides the file's xen)`)
     .option('--iface <version>', "the client's interface version (overrides the file's iface)")
-    .option('--socket <path>', "run on the simulator daemon at PATH (xenmem sim serve): creates the scenario's domains there; its release must be the scenario's")
+    .option('--socket <path>', "run on the simulator daemon at PATH (xenmem sim serve): creates the scenario's domains there and destroys them when the run ends; its release must be the scenario's")
+    .option('--keep', 'with --socket: leave the domains the run created on the daemon', false)
+    .addHelpText('after', RUN_EXAMPLE)
     .addOption(json())
-    .action((scenario: string, o: { xen?: string; iface?: string; socket?: string; json: boolean }) =>
+    .action((scenario: string, o: { xen?: string; iface?: string; socket?: string; keep: boolean; json: boolean }) =>
       set({
         command: 'run',
-        options: { scenario, ...(o.xen !== undefined && { xen: o.xen }), ...(o.iface !== undefined && { iface: o.iface }), ...(o.socket !== undefined && { socket: o.socket }), json: o.json },
+        options: { scenario, ...(o.xen !== undefined && { xen: o.xen }), ...(o.iface !== undefined && { iface: o.iface }), ...(o.socket !== undefined && { socket: o.socket }), ...(o.keep && { keep: true as const }), json: o.json },
       }),
     );
 
-  const socket = () => new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH)").makeOptionMandatory();
+  const socket = () => new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH)").env(SOCKET_ENV).makeOptionMandatory();
   const domid = () => new Option('--domid <domid>', 'domain id').argParser(parseUint(16, '--domid')).makeOptionMandatory();
   const sim = program.command('sim').description('the simulator daemon: serve it on a Unix socket, create, destroy and inspect domains');
   sim
     .command('serve')
     .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
-    .addOption(socket())
+    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').makeOptionMandatory())
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (default: latest)`)
     .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
@@ -483,7 +570,8 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
         return v;
       }),
     )
-    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number }) =>
+    .option('--json', 'once listening, print one JSON line on stdout: {"socket", "release", "pid"}', false)
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number; json: boolean }) =>
       set({
         command: 'sim serve',
         options: {
@@ -494,9 +582,16 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
           ...(o.state !== undefined && { state: o.state }),
           ...(!o.shm && { shm: false as const }),
           ...(o.shmPollUs !== undefined && { shmPollUs: o.shmPollUs }),
+          ...(o.json && { json: true as const }),
         },
       }),
     );
+  sim
+    .command('list')
+    .description("the daemon's domains: vCPUs, size (max-gpfn), device model and ioreq servers")
+    .addOption(socket())
+    .addOption(json())
+    .action((o: { socket: string; json: boolean }) => set({ command: 'sim list', options: { socket: o.socket, json: o.json } }));
   sim
     .command('create-domain')
     .description('create a domain on the daemon (pages 0 … max-gpfn start as ram_rw)')
@@ -518,23 +613,32 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
         },
       }),
     );
-  for (const [name, description] of [
-    ['destroy-domain', 'end a domain (its servers and claim go with it)'],
-    ['inspect', "a domain's p2m runs, ioreq servers, rangesets, claim, entry_count and pending requests"],
-  ] as const)
-    sim
-      .command(name)
-      .description(description)
-      .addOption(socket())
-      .addOption(domid())
-      .addOption(json())
-      .action((o: { socket: string; domid: number; json: boolean }) => set({ command: `sim ${name}`, options: { socket: o.socket, domid: o.domid, json: o.json } }));
+  sim
+    .command('destroy-domain')
+    .description('end a domain (its servers and claim go with it)')
+    .addOption(socket())
+    .addOption(domid())
+    .addOption(json())
+    .action((o: { socket: string; domid: number; json: boolean }) => set({ command: 'sim destroy-domain', options: { socket: o.socket, domid: o.domid, json: o.json } }));
+  const pfn = (flag: string) => (t: string) => parseU64(t, flag);
+  sim
+    .command('inspect')
+    .description("a domain's p2m runs, ioreq servers, rangesets, claim, entry_count and pending requests, as tables")
+    .addOption(socket())
+    .addOption(domid())
+    .addOption(new Option('--from <pfn>', 'show the p2m runs that end at or after PFN (text only)').argParser(pfn('--from')))
+    .addOption(new Option('--to <pfn>', 'show the p2m runs that start at or before PFN (text only)').argParser(pfn('--to')))
+    .addOption(json())
+    .action((o: { socket: string; domid: number; from?: bigint; to?: bigint; json: boolean }) =>
+      set({ command: 'sim inspect', options: { socket: o.socket, domid: o.domid, ...(o.from !== undefined && { from: o.from }), ...(o.to !== undefined && { to: o.to }), json: o.json } }),
+    );
 
   genCommand(program.command('gen'), set);
 
   const dm = program
     .command('dm')
     .description('one libxendevicemodel call (or get_mem_type) on the simulator daemon, as domain --caller')
+    .configureHelp({ showGlobalOptions: true })
     .addOption(socket())
     .addOption(new Option('--caller <domid>', 'the domain the call is made for (default 0, the control domain)').argParser(parseUint(16, '--caller')))
     .option('--iface <version>', 'interface version memory-type names are encoded at (default: latest)');
@@ -548,14 +652,21 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
       set({ command: 'dm', options: { op: op.name, socket: parent.socket, caller: parent.caller ?? 0, ...(parent.iface !== undefined && { iface: parent.iface }), json: o.json === true, args } });
     });
   }
+
+  program
+    .command('completion')
+    .description('print a shell completion script: eval "$(xenmem completion bash)", or save it where your shell loads completions')
+    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+    .action((shell: (typeof COMPLETION_SHELLS)[number]) => set({ command: 'completion', options: { shell } }));
+  finish(program);
   return program;
 }
 
 /** Parses a `xenmem` command line; returns the parsed command, or how to exit (help, version, usage error). */
-export function parseArgv(argv: readonly string[]): Parsed | ParseExit {
+export function parseArgv(argv: readonly string[], context: ParseContext = {}): Parsed | ParseExit {
   let parsed: Parsed | undefined;
   const out = { stdout: '', stderr: '' };
-  const program = build((p) => (parsed = p), out);
+  const program = buildProgram((p) => (parsed = p), out, context);
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {

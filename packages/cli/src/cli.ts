@@ -5,7 +5,7 @@
  * not load the simulator, the client or the benchmark suite.
  */
 import { InputError, XenError } from '@xenmem/abi-types';
-import { parseArgv, type Parsed } from './argv.js';
+import { parseArgv, type ParseContext, type Parsed } from './argv.js';
 import { EXIT_FAILURE, EXIT_USAGE, processIo, type Io } from './io.js';
 import { BackendUnavailable, DaemonUnavailable, defaultEnv, type CliEnv } from './backend.js';
 
@@ -35,11 +35,25 @@ async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
       return (await import('./commands/sim.js')).runSimDestroyDomain(p.options, io, env);
     case 'sim inspect':
       return (await import('./commands/sim.js')).runSimInspect(p.options, io, env);
+    case 'sim list':
+      return (await import('./commands/sim.js')).runSimList(p.options, io, env);
+    case 'completion':
+      return (await import('./commands/completion.js')).runCompletion(p.options, io);
     case 'dm':
       return (await import('./commands/dm.js')).runDm(p.options, io, env);
     case 'gen':
       return (await import('./commands/gen.js')).runGen(p.options, io);
   }
+}
+
+/**
+ * What the parser needs besides argv: the terminal's width, and for `xenmem bench` (only) its workload ids,
+ * read from @xenmem/bench so that its help lists every one.
+ */
+async function parseContext(argv: readonly string[], io: Io): Promise<ParseContext> {
+  const context: ParseContext = { ...(io.columns !== undefined && { columns: io.columns }) };
+  if (argv.find((a) => !a.startsWith('-')) === 'bench') context.benchIds = (await import('@xenmem/bench')).WORKLOAD_IDS;
+  return context;
 }
 
 /** How messages name the command: `xenmem dm set-mem-type`, `xenmem sim inspect`. */
@@ -52,7 +66,7 @@ function label(p: Parsed): string {
  * over an in-process Hypervisor); by default the socket backend and the daemon are loaded on demand.
  */
 export async function runCli(argv: readonly string[], io: Io = processIo, env: Partial<CliEnv> = {}): Promise<number> {
-  const parsed = parseArgv(argv);
+  const parsed = parseArgv(argv, await parseContext(argv, io));
   if ('exit' in parsed) {
     io.out(parsed.stdout);
     io.err(parsed.stderr);

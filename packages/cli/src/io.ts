@@ -9,12 +9,15 @@ export interface Io {
   err(text: string): void;
   /** stderr is a terminal (progress may be shown). */
   readonly errIsTTY: boolean;
+  /** The width of the terminal stdout writes to, in columns; absent when stdout is not a terminal (text is then wrapped at 80). */
+  readonly columns?: number;
 }
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   errIsTTY: process.stderr.isTTY === true,
+  ...(process.stdout.isTTY && process.stdout.columns > 0 && { columns: process.stdout.columns }),
 };
 
 /** An Io that also keeps everything written, for tests. */

@@ -50,6 +50,18 @@ describe('xenmem abi check', () => {
     expect(r.stdout).toMatch(/FAILED: .*; 2 violations, 0 recorded exceptions\n$/);
   });
 
+  it('problems alike but for their indices are one line, after a one-line summary', async () => {
+    const next = structuredClone(current);
+    next.hvmmemTypes = next.hvmmemTypes.filter((v) => v.value !== 4);
+    const r = await check(write('no-4.json', next));
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n');
+    const total = Number(/^xenmem abi check: unusable input: (\d+) problems in (\d+) groups$/.exec(lines[0]!)?.[1]);
+    expect(total).toBeGreaterThan(20);
+    expect(lines.length - 2).toBeLessThan(total / 4);
+    expect(r.stderr).toMatch(/\n {2}next: hvmmem value 4 is not in hvmmemTypes\[\] \(\d+ places: transitions\[\d+\]\.rows\[0\]\.to\.4, transitions\[\d+\]\.rows\[1\]\.to\.4, … \d+ more …, /);
+  });
+
   it('an unreadable or invalid file is unusable input (exit 2) naming the JSON path', async () => {
     expect((await check(join(dir, 'missing.json'))).code).toBe(2);
     const broken = structuredClone(current) as unknown as { releases: { name: unknown }[] };

@@ -29,6 +29,25 @@ async function dm(...argv: string[]) {
   return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) as unknown };
 }
 
+describe('xenmem dm: EPERM states the rule that applies', () => {
+  it("a caller other than 0 must be the domain's device model; an ioreq server answers to its emulator only, domain 0 included", async () => {
+    await hv.createDomain({ domid: 3, maxGpfn: 0xfff, dm: 2 });
+    const stranger = await dm('--caller', '5', 'nr-vcpus', '--domid', '1');
+    expect(stranger.stderr).toBe(
+      'xenmem dm nr-vcpus: Xen returned EPERM (errno 1) for nr_vcpus\n' +
+        "  caller 5 may not operate on domain 1: only domain 0 or domain 1's device-model domain (its --dm at sim create-domain) may; xenmem sim inspect --socket /tmp/xen.sock --domid 1 shows its dm\n",
+    );
+    expect((await dm('--caller', '2', 'create-ioreq-server', '--domid', '3', '--json')).json()).toEqual({ rc: 0, error: null, id: 0 });
+    const dom0 = await dm('set-state', '--domid', '3', '--id', '0', '--enabled', 'on');
+    expect(dom0).toMatchObject({ code: 1, stdout: '' });
+    expect(dom0.stderr).toBe(
+      'xenmem dm set-ioreq-server-state: Xen returned EPERM (errno 1) for set_ioreq_server_state\n' +
+        "  caller 0 may not operate on ioreq server 0 of domain 3: only the server's emulator (the domain that created it) may, domain 0 included; xenmem sim inspect --socket /tmp/xen.sock --domid 3 shows each server's emulator: run with --caller EMULATOR\n",
+    );
+    expect((await dm('--caller', '2', 'set-state', '--domid', '3', '--id', '0', '--enabled', 'on')).code).toBe(0);
+  });
+});
+
 describe('xenmem dm', () => {
   it('has a subcommand for every libxendevicemodel 1.4 op plus get-mem-type', () => {
     expect(DM_OPS.map((o) => o.name)).toEqual([

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCENARIO_SCHEMA_PATH } from '@xenmem/hypervisor-sim';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
@@ -96,10 +97,28 @@ describe('xenmem run', () => {
     expect(y.stderr).toBe(
       `xenmem run: ${yaml} is not a usable scenario:\n` +
         '  steps[0].type: "mmio_write_dm" is not a memory type at interface version 0x00040700 (names there: ram_rw, ram_ro, mmio_dm, unused, ioreq_server)\n' +
-        'The format is described by packages/hypervisor-sim/scenario.schema.json (examples in examples/).\n',
+        `The format is described by ${SCENARIO_SCHEMA_PATH} (xenmem run --help shows an example).\n`,
     );
     expect((await run('run', join(dir, 'nope.json'))).code).toBe(2);
     expect((await run('run', file('v.json', passing), '--xen', '4.5')).stderr).toMatch(/ {2}--xen: "4\.5" is not simulated/);
+  });
+
+  it('a bad --iface or --xen is reported alone, with no format hint; so is a file that cannot be read', async () => {
+    const path = file('ok.json', passing);
+    for (const [iface, why] of [
+      ['banana', 'is not an interface version (write 0x and 8 hex digits such as 0x00040700, a release name such as "4.7", or a decimal integer)'],
+      ['0x0004070', 'has 7 hex digits; write exactly 8 (0x00040700)'],
+    ])
+      expect(await run('run', path, '--iface', iface)).toEqual({ code: 2, stdout: '', stderr: `xenmem run: ${path} is not a usable scenario:\n  --iface: "${iface}" ${why}\n` });
+    const missing = join(dir, 'nope.json');
+    expect(await run('run', missing)).toEqual({ code: 2, stdout: '', stderr: `xenmem run: ${missing} is not a usable scenario:\n  cannot read ${missing}: ENOENT\n` });
+    // The decimal and 8-digit forms are accepted.
+    expect((await run('run', path, '--iface', '263936', '--json')).code).toBe(0);
+    expect(JSON.parse((await run('run', path, '--iface', '0x00041300', '--json')).stdout)).toMatchObject({ iface: '0x00041300' });
+    // In a scenario file too: 7 hex digits are refused by the format.
+    const seven = await run('run', file('seven.json', { ...passing, iface: '0x0004070' }));
+    expect(seven.code).toBe(2);
+    expect(seven.stderr).toMatch(/^ {2}iface: /m);
   });
 
   it('runs the examples: the DESIGN.md one passes', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CliEnv, DaemonOptions } from '../src/backend.js';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
@@ -43,6 +43,60 @@ describe('xenmem sim create-domain / inspect / destroy-domain', () => {
     expect(vcpus.stderr).toMatch(/^xenmem sim create-domain: vcpus 0 must be an integer from 1 to /);
   });
 
+  it('each create-domain refusal has its own hint: only a taken domid says the domain exists', async () => {
+    const hint = async (...argv: string[]) => (await sim('create-domain', ...argv)).stderr.split('\n')[1];
+    expect(await hint('--domid', '0', '--max-gpfn', '0xfff')).toBe('  domain 0 is the control domain, present from the start; pick another --domid (xenmem sim list --socket /tmp/xen.sock shows the ones in use)');
+    expect(await hint('--domid', '0xfff0', '--max-gpfn', '0xfff')).toBe('  that domid is outside the range above; pick another --domid (xenmem sim list --socket /tmp/xen.sock shows the ones in use)');
+    expect(await hint('--domid', '3', '--max-gpfn', '0xfff', '--vcpus', '0')).toBe('  give --vcpus within the range above');
+    expect(await hint('--domid', '3', '--max-gpfn', '0xfff', '--dm', '3')).toBe("  --dm names the domain that runs this domain's device model: another domid than --domid");
+  });
+
+  it('list: every domain but 0 with its vCPUs, size, device model and servers; --json is an array', async () => {
+    expect(await sim('list')).toMatchObject({ code: 0, stdout: 'no domains on /tmp/xen.sock (xenmem sim create-domain adds one)\n', stderr: '' });
+    expect((await sim('list', '--json')).json()).toEqual([]);
+    await sim('create-domain', '--domid', '7', '--max-gpfn', '0xff', '--vcpus', '4', '--dm', '2');
+    await sim('create-domain', '--domid', '2', '--max-gpfn', '0xfffff', '--hap', 'off');
+    await run(['dm', '--socket', '/tmp/xen.sock', 'create-ioreq-server', '--domid', '7']);
+    expect((await sim('list', '--json')).json()).toEqual([
+      { domid: 2, maxGpfn: '0xfffff', pages: 0x100000, hap: false, hvm: true, vcpus: 1, dm: null, servers: 0, crashed: false },
+      { domid: 7, maxGpfn: '0xff', pages: 0x100, hap: true, hvm: true, vcpus: 4, dm: 2, servers: 1, crashed: false },
+    ]);
+    expect((await sim('list')).stdout).toBe(
+      'domid  vcpus  max-gpfn  pages    hvm  hap  dm    servers\n' +
+        '-----  -----  --------  -------  ---  ---  ----  -------\n' +
+        '2      1      0xfffff   1048576  yes  off  none  0\n' +
+        '7      4      0xff      256      yes  on   2     1\n',
+    );
+  });
+
+  it('XENMEM_SOCKET stands for --socket in sim and dm; --socket wins over it', async () => {
+    const seen: string[] = [];
+    const recording: Partial<CliEnv> = { connect: async (socket) => (seen.push(socket), hv) };
+    vi.stubEnv('XENMEM_SOCKET', '/tmp/env.sock');
+    try {
+      expect((await run(['sim', 'create-domain', '--domid', '1', '--max-gpfn', '0xff'], recording)).code).toBe(0);
+      expect((await run(['sim', 'list', '--json'], recording)).json()).toMatchObject([{ domid: 1 }]);
+      expect((await run(['sim', 'inspect', '--domid', '1', '--json'], recording)).code).toBe(0);
+      expect((await run(['dm', 'nr-vcpus', '--domid', '1'], recording)).stdout).toBe('nr_vcpus: ok, vcpus 1\n');
+      expect((await run(['dm', '--caller', '0', 'get-mem-type', '--domid', '1', '--pfn', '0'], recording)).code).toBe(0);
+      expect((await run(['sim', 'destroy-domain', '--domid', '1', '--socket', '/tmp/flag.sock'], recording)).code).toBe(0);
+      expect(seen).toEqual(['/tmp/env.sock', '/tmp/env.sock', '/tmp/env.sock', '/tmp/env.sock', '/tmp/env.sock', '/tmp/flag.sock']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const missing = await run(['sim', 'list']);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toBe("error: required option '--socket <path>' not specified\n(run xenmem sim list --help for usage)\n");
+  });
+
+  it('inspect --from/--to shows the p2m runs that overlap the range', async () => {
+    await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff');
+    for (const first of ['0x100', '0x200', '0x300']) await run(['dm', '--socket', '/tmp/xen.sock', 'set-mem-type', '--domid', '1', '--first-pfn', first, '--nr', '16', '--mem-type', 'ram_ro']);
+    const r = await sim('inspect', '--domid', '1', '--from', '0x205', '--to', '0x2ff');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('7 p2m runs, 2 from 0x205 to 0x2ff:\nfirst  last   pages  type\n-----  -----  -----  ----------\n0x200  0x20f  16     p2m_ram_ro\n0x210  0x2ff  240    p2m_ram_rw\n\n');
+  });
+
   it('inspect --json: p2m runs as "0x…" starts and counts, the claim with entryCount, the event log', async () => {
     await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff', '--vcpus', '2');
     const dm = (...argv: string[]) => run(['dm', '--socket', '/tmp/xen.sock', ...argv]);
@@ -73,8 +127,27 @@ describe('xenmem sim create-domain / inspect / destroy-domain', () => {
     });
     const human = await sim('inspect', '--domid', '1');
     expect(human.stdout).toBe(
-      'domain 1: maxGpfn 0xfffff, hvm, hap on, 2 vcpus, dm none; claim owner 0 flags 2 entry_count 16; 3 p2m runs: 0x0+256 p2m_ram_rw, 0x100+16 p2m_ioreq_server, 0x110+1048304 p2m_ram_rw; ' +
-        'servers 0 disabled (emulator 0, bufioreq 2, pages none, ranges port 0 memory 1 pci 0); 0 pending requests; 1 event\n',
+      [
+        'domain 1: maxGpfn 0xfffff, hvm, hap on, 2 vcpus, dm none',
+        'claim: owner 0, flags 2, entry_count 16',
+        '',
+        '3 p2m runs:',
+        'first  last     pages    type',
+        '-----  -------  -------  ----------------',
+        '0x0    0xff     256      p2m_ram_rw',
+        '0x100  0x10f    16       p2m_ioreq_server',
+        '0x110  0xfffff  1048304  p2m_ram_rw',
+        '',
+        '1 ioreq server:',
+        'id  state     emulator  bufioreq  pages  port ranges  memory ranges  pci ranges',
+        '--  --------  --------  --------  -----  -----------  -------------  ----------',
+        '0   disabled  0         2         none   0            1              0',
+        '',
+        '0 pending requests',
+        '',
+        '1 event',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -169,13 +242,28 @@ describe.skipIf(!e2e)('end to end over a Unix socket', () => {
       const onDaemon = await real(['run', '--socket', socket, scenario, '--json']);
       expect(onDaemon.code).toBe(0);
       expect(onDaemon.json()).toEqual(inProcess.json());
-      // Its domain now exists on the daemon: running it again is unusable (exit 2).
+      // The run destroyed the domain it created: the same scenario runs again on the same daemon.
+      const second = await real(['run', '--socket', socket, scenario, '--json']);
+      expect(second.code).toBe(0);
+      expect(second.json()).toEqual(inProcess.json());
+      expect((await real(['sim', 'list', '--socket', socket, '--json'])).json()).toEqual([{ domid: 3, maxGpfn: '0xfffff', pages: 0x100000, hap: true, hvm: true, vcpus: 1, dm: null, servers: 1, crashed: false }]);
+      // --keep leaves it: running it again is refused (exit 2), saying the domid is taken.
+      expect((await real(['run', '--socket', socket, scenario, '--keep'])).code).toBe(0);
+      const domid = 1; // design-gpu-claim.json's domain
       const again = await real(['run', '--socket', socket, scenario]);
       expect(again).toMatchObject({ code: 2, stdout: '' });
-      expect(again.stderr).toMatch(/ {2}domains\[0\]: the backend refused it: /);
+      expect(again.stderr).toBe(
+        `xenmem run: the daemon at ${socket} refused ${scenario}:\n  domains[0]: the backend refused it: domid ${domid} already exists\n` +
+          `  domain ${domid} is already on the daemon (a run destroys the domains it created unless --keep): xenmem sim destroy-domain --socket ${socket} --domid ${domid} ends it\n`,
+      );
+      expect((await real(['sim', 'destroy-domain', '--socket', socket, '--domid', String(domid)])).code).toBe(0);
       const release = await real(['run', '--socket', socket, scenario, '--xen', '4.11']);
       expect(release).toMatchObject({ code: 2, stdout: '' });
       expect(release.stderr).toMatch(/ {2}xen: the scenario is for Xen 4\.11, but the backend runs Xen 4\.22/);
+      // The refused run created nothing; every domain but the one made above is gone.
+      expect((await real(['sim', 'list', '--socket', socket])).stdout).toBe(
+        'domid  vcpus  max-gpfn  pages    hvm  hap  dm    servers\n-----  -----  --------  -------  ---  ---  ----  -------\n3      1      0xfffff   1048576  yes  on   none  1\n',
+      );
     } finally {
       await daemon.close();
     }

@@ -97,6 +97,11 @@ export class Host {
     return d;
   }
 
+  /** The live domains' ids other than domain 0 (the control domain), ascending. */
+  domainIds(): number[] {
+    return [...this.domains.keys()].filter((domid) => domid !== 0 && this.lookupDomain(domid) !== undefined).sort((a, b) => a - b);
+  }
+
   /** A live domain, or undefined (dying domains are not found, as rcu_lock_domain_by_id refuses them). */
   lookupDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);

@@ -249,6 +249,11 @@ export class Hypervisor implements SimulatorBackend {
     return inspectDomain(d, this.release);
   }
 
+  /** The live domains' ids other than domain 0, ascending. */
+  async listDomains(): Promise<number[]> {
+    return this.host.domainIds();
+  }
+
   /** Size of a struct layout (for the HVMOP copy checks). */
   structSize(layout: LayoutId): number {
     return this.host.structSize(layout);

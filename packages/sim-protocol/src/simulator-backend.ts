@@ -202,4 +202,6 @@ export interface SimulatorBackend extends XenBackend {
   setIoreqHandler(handler: IoreqHandler | null): void;
   /** Inspects the domain `domid`: its p2m, ioreq servers and events. */
   inspect(domid: number): Promise<DomainInspection>;
+  /** The live domains' ids other than domain 0, ascending (`xenmem sim list`). */
+  listDomains(): Promise<number[]>;
 }

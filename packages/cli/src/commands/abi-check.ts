@@ -11,6 +11,21 @@ import { printJson } from '../output.js';
 
 export type AbiCheckOptions = CommandOptions<'abi check'>;
 
+/** Items whose `key` is the same are one group, in the order their first member came. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()];
+}
+
+/** Indices in a JSON path and numbers in a sentence, blanked: what near-identical lines share. */
+const shape = (text: string) => text.replace(/0x[0-9a-f]+|\d+/gi, 'N');
+
+/** `a, b, c` or, for a long list, its first and last with the count between. */
+function places(items: readonly string[]): string {
+  return items.length <= 4 ? items.join(', ') : `${items.slice(0, 2).join(', ')}, … ${items.length - 3} more …, ${items[items.length - 1]}`;
+}
+
 export function runAbiCheck(opts: AbiCheckOptions, io: Io): number {
   const result = checkAbi({
     ...(opts.next !== undefined && { schemaPath: resolve(opts.next) }),
@@ -22,18 +37,28 @@ export function runAbiCheck(opts: AbiCheckOptions, io: Io): number {
     printJson(io, { ok: result.ok, usable: result.usable, base: result.basePath ?? null, problems: report.problems, findings });
   } else {
     if (!result.usable) {
-      io.err('xenmem abi check: unusable input\n');
-      for (const [which, problems] of Object.entries(report.problems)) for (const p of problems) io.err(`  ${which}: ${p.path || '(document)'}: ${p.message}\n`);
+      // One removal can leave dozens of references dangling: problems alike but for their indices are one line.
+      const all = Object.entries(report.problems).flatMap(([which, problems]) => problems.map((p) => ({ which, path: p.path || '(document)', message: p.message })));
+      const groups = groupBy(all, (p) => `${p.which}|${shape(p.path)}|${p.message}`);
+      io.err(`xenmem abi check: unusable input: ${all.length} problem${all.length === 1 ? '' : 's'}${groups.length < all.length ? ` in ${groups.length} group${groups.length === 1 ? '' : 's'}` : ''}\n`);
+      for (const g of groups) {
+        const p = g[0]!;
+        io.err(g.length === 1 ? `  ${p.which}: ${p.path}: ${p.message}\n` : `  ${p.which}: ${p.message} (${g.length} places: ${places(g.map((x) => x.path))})\n`);
+      }
     }
-    for (const f of findings) {
+    const violations = findings.filter((f) => f.severity === 'violation').length;
+    const verdict = `${violations} violation${violations === 1 ? '' : 's'}, ${findings.length - violations} recorded exception${findings.length - violations === 1 ? '' : 's'}`;
+    // Findings that differ only in their subject and numbers (the same rule broken for many names) are one group.
+    const groups = groupBy(findings, (f) => `${f.severity}|${f.rule}|${f.exception ? JSON.stringify(f.exception) : ''}|${shape(f.message.split(f.subject).join('…'))}`);
+    if (groups.length < findings.length) io.out(`${verdict} in ${groups.length} group${groups.length === 1 ? '' : 's'} of near-identical findings:\n`);
+    for (const g of groups) {
+      const f = g[0]!;
       const tag = f.severity === 'exception' ? 'exception' : 'violation';
       io.out(`${tag} [${f.rule}] ${f.subject}: ${f.message}\n`);
+      if (g.length > 1) io.out(`  and ${g.length - 1} more alike: ${places(g.slice(1).map((x) => x.subject))}\n`);
       if (f.exception) io.out(`  recorded reason: ${f.exception.reason}\n`);
     }
-    if (result.usable) {
-      const violations = findings.filter((f) => f.severity === 'violation').length;
-      io.out(`${violations === 0 ? 'ok' : 'FAILED'}: checked against ${result.basePath}; ${violations} violation${violations === 1 ? '' : 's'}, ${findings.length - violations} recorded exception${findings.length - violations === 1 ? '' : 's'}\n`);
-    }
+    if (result.usable) io.out(`${violations === 0 ? 'ok' : 'FAILED'}: checked against ${result.basePath}; ${verdict}\n`);
   }
   return !result.usable ? EXIT_USAGE : result.ok ? EXIT_OK : EXIT_FAILURE;
 }

@@ -16,6 +16,6 @@ export function runAbiTypes(opts: AbiTypesOptions, io: Io): number {
     return EXIT_OK;
   }
   io.out(`hvmmem_type_t at interface version ${ifaceHex(iface)}\n\n`);
-  io.out(table(['value', 'name', 'C name', 'semantics', 'meaning'], types.map((t) => [t.value, t.name, t.cName, t.semantics, t.description])));
+  io.out(table(['value', 'name', 'C name', 'semantics', 'meaning'], types.map((t) => [t.value, t.name, t.cName, t.semantics, t.description]), io.columns));
   return EXIT_OK;
 }

@@ -6,7 +6,7 @@
  * statistics are @xenmem/bench's; the dispatcher imports this module, and with it that package, only for
  * this command.
  */
-import { formatMs, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
+import { formatMs, IOREQ_DAEMON_TARGETS, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
 import { NativeP2mUnavailableError } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
@@ -36,10 +36,38 @@ export async function runBenchCommand(options: BenchOptions, io: Io): Promise<nu
   }
   if (options.json) printJson(io, doc);
   else io.out(renderText(doc));
-  return EXIT_OK;
+  if (!options.check) return EXIT_OK;
+  const missed = missedTargets(doc);
+  for (const m of missed) io.err(`xenmem bench: target missed: ${m}\n`);
+  return missed.length ? EXIT_FAILURE : EXIT_OK;
 }
 
-function renderText(doc: BenchDocument): string {
+/**
+ * The targets the document's figures miss (`--check`): ioreq-roundtrip-daemon's p50 ratios to socket-pingpong
+ * (IOREQ_DAEMON_TARGETS) and memory-16tib's RSS limit. An impl that did not run is not a miss.
+ */
+export function missedTargets(doc: BenchDocument): string[] {
+  const missed: string[] = [];
+  for (const w of doc.workloads) {
+    if (w.id === 'ioreq-roundtrip-daemon') {
+      const floor = w.results['socket-pingpong'] as { p50Us?: number } | undefined;
+      for (const { impl, max } of IOREQ_DAEMON_TARGETS) {
+        const v = w.results[impl] as { p50Us?: number } | undefined;
+        if (floor?.p50Us === undefined || v?.p50Us === undefined) continue;
+        const ratio = v.p50Us / floor.p50Us;
+        if (ratio > max) missed.push(`${w.id}: ${impl} p50 / socket-pingpong p50 = ${ratio.toFixed(2)}, target ≤ ${max}`);
+      }
+    } else if (w.id === 'memory-16tib') {
+      for (const [impl, v] of Object.entries(w.results)) {
+        const r = v as { withinLimit?: boolean; maxRssDeltaMiB?: number };
+        if (r.withinLimit === false) missed.push(`${w.id}: ${impl} RSS grew ${r.maxRssDeltaMiB} MiB, above the limit of ${String(w.params['limitMiB'])} MiB`);
+      }
+    }
+  }
+  return missed;
+}
+
+export function renderText(doc: BenchDocument): string {
   const m = doc.machine;
   const out: string[] = [`machine: ${m.cpus} CPUs, Node.js ${m.node}, ${m.rustc ?? 'rustc not found'}\n`];
   for (const w of doc.workloads) {
@@ -56,11 +84,23 @@ function renderText(doc: BenchDocument): string {
         return [impl, r.rssDeltaMiB, r.maxRssDeltaMiB, r.withinLimit ? 'yes' : 'NO', r.samples];
       })));
     } else {
+      // The median column holds times only; a workload measured in operations per second gets its own column.
       const unit = w.id === 'lookup-random' ? 'lookups/s' : 'ops/s';
-      out.push(table(['impl', 'median', 'p50', 'p99', 'samples'], Object.entries(w.results).map(([impl, v]) => {
-        if ('error' in (v as object)) return [impl, `not run: ${(v as { error: string }).error}`, '', '', ''];
-        const t = v as { medianMs?: number; opsPerSec?: number; p50Us: number; p99Us: number; samples: number };
-        return [impl, t.opsPerSec !== undefined ? `${Math.round(t.opsPerSec).toLocaleString('en')} ${unit}` : formatMs(t.medianMs!), formatMs(t.p50Us / 1000), formatMs(t.p99Us / 1000), t.samples];
+      const timed = Object.values(w.results) as { error?: string; medianMs?: number; opsPerSec?: number; p50Us: number; p99Us: number; samples: number }[];
+      const rates = timed.some((t) => t.opsPerSec !== undefined);
+      const medians = timed.some((t) => t.medianMs !== undefined);
+      const headers = ['impl', ...(medians ? ['median'] : []), ...(rates ? [unit] : []), 'p50', 'p99', 'samples'];
+      out.push(table(headers, Object.entries(w.results).map(([impl, v]) => {
+        const t = v as (typeof timed)[number];
+        if (t.error !== undefined) return [impl, `not run: ${t.error}`, ...headers.slice(2).map(() => '')];
+        return [
+          impl,
+          ...(medians ? [t.medianMs !== undefined ? formatMs(t.medianMs) : ''] : []),
+          ...(rates ? [t.opsPerSec !== undefined ? Math.round(t.opsPerSec).toLocaleString('en') : ''] : []),
+          formatMs(t.p50Us / 1000),
+          formatMs(t.p99Us / 1000),
+          t.samples,
+        ];
       })));
       for (const l of ratioLines(w.results)) out.push(`  ${l}\n`);
     }

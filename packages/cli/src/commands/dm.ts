@@ -27,6 +27,22 @@ export interface DmOptions {
   args: DmArgs;
 }
 
+/**
+ * EPERM from a DM op has two causes in Xen, and the hint states the one that can apply to this call: a caller other
+ * than domain 0 that is not the target's device-model domain fails XSM_DM_PRIV (xen/include/xsm/dummy.h
+ * xsm_default_action @ RELEASE-4.21.0, from dm.c's xsm_dm_op); an op on an ioreq server made by a domain other
+ * than the server's emulator (the domain that created it) fails the emulator check, domain 0 included
+ * (xen/common/ioreq.c ioreq_server_destroy @ RELEASE-4.21.0 and the other server ops).
+ */
+function epermHint(o: DmOptions, domid: number | string, inspect: string): string {
+  const server = typeof o.args.id === 'number' ? o.args.id : undefined;
+  if (o.caller !== 0)
+    return `caller ${o.caller} may not operate on domain ${domid}: only domain 0 or domain ${domid}'s device-model domain (its --dm at sim create-domain) may${server !== undefined ? `, and only server ${server}'s emulator (the domain that created it) may change that server` : ''}; ${inspect} shows its dm${server !== undefined ? " and each server's emulator" : ''}`;
+  if (server !== undefined)
+    return `caller 0 may not operate on ioreq server ${server} of domain ${domid}: only the server's emulator (the domain that created it) may, domain 0 included; ${inspect} shows each server's emulator: run with --caller EMULATOR`;
+  return `${inspect} shows the domain's state (domain 0 passes Xen's device-model permission check)`;
+}
+
 /** What to run next after a Xen error: the usual causes of each errno in a DM op. */
 function hintFor(code: string, o: DmOptions): string {
   const domid = typeof o.args.domid === 'number' ? o.args.domid : 'N';
@@ -35,7 +51,7 @@ function hintFor(code: string, o: DmOptions): string {
     case 'ESRCH':
       return `is domain ${domid} there? create it with xenmem sim create-domain --socket ${o.socket} --domid ${domid} --max-gpfn 0xfffff`;
     case 'EPERM':
-      return `caller ${o.caller} may not operate on domain ${domid}: run as --caller 0 or as the domain's device model (${inspect} shows it)`;
+      return epermHint(o, domid, inspect);
     case 'ENOENT':
       return `no such ioreq server: ${inspect} lists the servers`;
     case 'ENOSYS':

@@ -3,11 +3,13 @@
  * spec) on the in-process simulator and says, step by step, what Xen answered and whether the
  * expectation held. Exit 0 if every `expect` holds, 1 if one does not, 2 if the file is unusable (each
  * problem on stderr as `path: message`). `--xen`/`--iface` override the file's `xen`/`iface`.
- * With `--socket PATH` the scenario runs on the daemon instead (DESIGN.md "Scenario files"): its domains are
- * created there (a domid that exists is exit 2) and its `xen` must be the daemon's release (else exit 2);
- * the daemon's own preemption policy applies.
+ * With `--socket PATH` the scenario runs on the daemon instead: its domains are created there (a domid that
+ * exists is exit 2) and destroyed when the run ends (`--keep` leaves them), and its `xen` must be the daemon's
+ * release (else exit 2); the daemon's own preemption policy applies.
  */
-import { formatProblem, hypervisorForScenario, loadScenarioFile, runScenario, ScenarioError, type ScenarioResult, type StepResult } from '@xenmem/hypervisor-sim';
+import { InputError } from '@xenmem/abi-types';
+import { formatProblem, hypervisorForScenario, loadScenarioFile, runScenario, SCENARIO_SCHEMA_PATH, ScenarioError, type ScenarioProblem, type ScenarioResult, type StepResult } from '@xenmem/hypervisor-sim';
+import type { SimulatorBackend } from '@xenmem/sim-protocol';
 import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
@@ -15,10 +17,18 @@ import { printJson } from '../output.js';
 
 export type RunOptions = CommandOptions<'run'>;
 
-const FORMAT_HINT = 'The format is described by packages/hypervisor-sim/scenario.schema.json (examples in examples/).';
+/** Where the format is described: the JSON Schema of the installed @xenmem/hypervisor-sim, where the CLI runs. */
+const FORMAT_HINT = `The format is described by ${SCENARIO_SCHEMA_PATH} (xenmem run --help shows an example).`;
 
-function printProblems(io: Io, source: string, problems: { path: string; message: string }[]): number {
-  io.err(`xenmem run: ${source} is not a usable scenario:\n${problems.map((p) => `  ${formatProblem(p)}\n`).join('')}${FORMAT_HINT}\n`);
+/** The problems a loaded scenario can have that are not its format: a file that cannot be read, a bad --xen or --iface. */
+const notFormat = (p: ScenarioProblem) => p.path === '--xen' || p.path === '--iface' || (p.path === '' && p.message.startsWith('cannot read '));
+
+function printProblems(io: Io, source: string, problems: ScenarioProblem[]): number {
+  // A bad --xen or --iface is reported alone: the file's checks at another version would only mislead.
+  const flags = problems.filter((p) => p.path === '--xen' || p.path === '--iface');
+  const shown = flags.length ? flags : problems;
+  const hint = shown.every(notFormat) ? '' : `${FORMAT_HINT}\n`;
+  io.err(`xenmem run: ${source} is not a usable scenario:\n${shown.map((p) => `  ${formatProblem(p)}\n`).join('')}${hint}`);
   return EXIT_USAGE;
 }
 
@@ -88,9 +98,45 @@ export function printHuman(io: Io, result: ScenarioResult): void {
   io.out(`Xen ${result.xen}, iface ${result.iface}: ${result.steps.length} steps, ${expected.length} expectations, ${verdict}\n`);
 }
 
-/** What to do about a scenario the daemon refused. */
-const SOCKET_HINT = (socket: string) =>
-  `On a daemon the scenario's domains must not exist yet (xenmem sim destroy-domain --socket ${socket} --domid N ends one) and its xen must be the daemon's release (xenmem sim serve --xen R).`;
+/** What to do about a scenario the daemon refused: a domid it already has, or another release. */
+function printRefusal(io: Io, source: string, socket: string, problems: ScenarioProblem[]): number {
+  io.err(`xenmem run: the daemon at ${socket} refused ${source}:\n${problems.map((p) => `  ${formatProblem(p)}\n`).join('')}`);
+  for (const p of problems) {
+    const taken = /domid (\d+) already exists/.exec(p.message);
+    if (taken) io.err(`  domain ${taken[1]} is already on the daemon (a run destroys the domains it created unless --keep): xenmem sim destroy-domain --socket ${socket} --domid ${taken[1]} ends it\n`);
+    else if (p.path === 'xen') io.err(`  run it on a daemon of the scenario's release (xenmem sim serve --xen R), or give run --xen\n`);
+  }
+  return EXIT_USAGE;
+}
+
+/**
+ * Runs `body` on the daemon with a backend that records the domains the run creates (and those it destroys
+ * itself), then destroys what is left of them unless `keep`, whether the run succeeded or not.
+ */
+async function onDaemon<T>(backend: SimulatorBackend, keep: boolean, body: (backend: SimulatorBackend) => Promise<T>): Promise<T> {
+  const created = new Set<number>();
+  const recording = new Proxy(backend, {
+    get(target, key, receiver) {
+      if (key === 'createDomain') return async (config: { domid: number }) => (await target.createDomain(config as Parameters<SimulatorBackend['createDomain']>[0]), created.add(config.domid));
+      if (key === 'destroyDomain') return async (domid: number) => (await target.destroyDomain(domid), created.delete(domid));
+      const v = Reflect.get(target, key, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  try {
+    return await body(recording);
+  } finally {
+    if (!keep)
+      for (const domid of created) {
+        try {
+          await backend.destroyDomain(domid);
+        } catch (err) {
+          // A domain already gone (a scenario step ended it) is what we wanted.
+          if (!(err instanceof InputError)) throw err;
+        }
+      }
+  }
+}
 
 export async function runRun(opts: RunOptions, io: Io, env?: CliEnv): Promise<number> {
   const loaded = loadScenarioFile(opts.scenario, { ...(opts.xen !== undefined && { xen: opts.xen }), ...(opts.iface !== undefined && { iface: opts.iface }) });
@@ -100,14 +146,10 @@ export async function runRun(opts: RunOptions, io: Io, env?: CliEnv): Promise<nu
     const scenario = loaded.scenario;
     result =
       opts.socket !== undefined && env
-        ? await withBackend(env, opts.socket, 0, (backend) => runScenario(scenario, backend))
+        ? await withBackend(env, opts.socket, 0, (backend) => onDaemon(backend, opts.keep === true, (b) => runScenario(scenario, b)))
         : await runScenario(scenario, hypervisorForScenario(scenario));
   } catch (err) {
-    if (err instanceof ScenarioError) {
-      const code = printProblems(io, opts.scenario, err.problems);
-      if (opts.socket !== undefined) io.err(SOCKET_HINT(opts.socket) + '\n');
-      return code;
-    }
+    if (err instanceof ScenarioError) return opts.socket !== undefined ? printRefusal(io, opts.scenario, opts.socket, err.problems) : printProblems(io, opts.scenario, err.problems);
     throw err;
   }
   if (opts.json) printJson(io, result);

@@ -1,7 +1,8 @@
 /**
- * `xenmem sim serve|create-domain|destroy-domain|inspect` (docs/protocol.md): host one simulator on a
+ * `xenmem sim serve|list|create-domain|destroy-domain|inspect` (docs/protocol.md): host one simulator on a
  * Unix socket, and control it from the shell. serve runs until SIGINT/SIGTERM and says on stderr where it
- * listens; the others connect, do one thing and print it (one JSON document with --json, else one line).
+ * listens (and, with --json, in one line on stdout); the others connect, do one thing and print it (one JSON
+ * document with --json, else lines or tables).
  */
 import { lstatSync } from 'node:fs';
 import { InputError, NEWEST_RELEASE } from '@xenmem/abi-types';
@@ -10,9 +11,10 @@ import { Hypervisor } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
-import { printJson } from '../output.js';
+import { printJson, table } from '../output.js';
 
 export type SimServeOptions = CommandOptions<'sim serve'>;
+export type SimListOptions = CommandOptions<'sim list'>;
 export type SimCreateDomainOptions = CommandOptions<'sim create-domain'>;
 /** destroy-domain's and inspect's: the socket, the domain and --json. */
 export type SimDomainOptions = CommandOptions<'sim inspect'> | CommandOptions<'sim destroy-domain'>;
@@ -75,6 +77,7 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
   const shm = daemon.shm === undefined ? '' : 'path' in daemon.shm ? `, shared memory ${daemon.shm.path}` : `, no shared memory: ${daemon.shm.reason}`;
   // Signals are handled before the line is printed: a script that signals as soon as it reads the line stops the daemon cleanly.
   const stopped = env.untilStopped();
+  if (o.json) io.out(JSON.stringify({ socket: o.socket, release: hypervisor.release, pid: process.pid }) + '\n');
   io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}${shm}); stop with Ctrl-C\n`);
   const signal = await stopped;
   await daemon.close?.();
@@ -82,13 +85,30 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
   return EXIT_OK;
 }
 
+/** What to do about a create-domain refusal, by the argument the simulator refused. */
+function createRefusalHint(err: InputError, o: SimCreateDomainOptions): string {
+  switch (err.argument) {
+    case 'domid':
+      return /already exists/.test(err.message)
+        ? `xenmem sim inspect --socket ${o.socket} --domid ${o.domain.domid} shows an existing domain; xenmem sim destroy-domain ends it`
+        : `${err.value === 0 ? 'domain 0 is the control domain, present from the start' : 'that domid is outside the range above'}; pick another --domid (xenmem sim list --socket ${o.socket} shows the ones in use)`;
+    case 'vcpus':
+      return 'give --vcpus within the range above';
+    case 'maxGpfn':
+      return 'give --max-gpfn within the range above';
+    case 'dm':
+      return "--dm names the domain that runs this domain's device model: another domid than --domid";
+    default:
+      return 'xenmem sim create-domain --help lists the flags';
+  }
+}
+
 export async function runSimCreateDomain(o: SimCreateDomainOptions, io: Io, env: CliEnv): Promise<number> {
   return withBackend(env, o.socket, 0, async (backend) => {
     try {
       await backend.createDomain(o.domain);
     } catch (err) {
-      if (err instanceof InputError)
-        return refused(io, 'xenmem sim create-domain', err, `xenmem sim inspect --socket ${o.socket} --domid ${o.domain.domid} shows an existing domain; xenmem sim destroy-domain ends it`);
+      if (err instanceof InputError) return refused(io, 'xenmem sim create-domain', err, createRefusalHint(err, o));
       throw err;
     }
     const view = await backend.inspect(o.domain.domid);
@@ -112,7 +132,7 @@ export async function runSimDestroyDomain(o: SimDomainOptions, io: Io, env: CliE
   });
 }
 
-export async function runSimInspect(o: SimDomainOptions, io: Io, env: CliEnv): Promise<number> {
+export async function runSimInspect(o: CommandOptions<'sim inspect'>, io: Io, env: CliEnv): Promise<number> {
   return withBackend(env, o.socket, 0, async (backend) => {
     let view: DomainInspection;
     try {
@@ -126,19 +146,45 @@ export async function runSimInspect(o: SimDomainOptions, io: Io, env: CliEnv): P
       printJson(io, inspectionJson(view));
       return EXIT_OK;
     }
-    const claim = view.ioreqClaim;
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    const server = (s: IoreqServerView) =>
-      `${s.id} ${s.enabled ? 'enabled' : 'disabled'} (emulator ${s.emulator}, bufioreq ${s.bufioreq}, pages ${s.pages}, ranges port ${s.ranges.port.length} memory ${s.ranges.memory.length} pci ${s.ranges.pci.length})`;
-    const parts = [
-      domainLine(view) + (view.crashed ? ', crashed' : ''),
-      `claim owner ${claim.owner ?? 'none'} flags ${claim.flags} entry_count ${claim.entryCount}`,
-      `${plural(view.p2m.length, 'p2m run')}: ${view.p2m.map((r) => `${hex(r.first)}+${r.count} ${r.name}`).join(', ')}`,
-      ...(view.servers ? [view.servers.length ? `servers ${view.servers.map(server).join(', ')}` : 'no servers'] : []),
-      ...(view.pending ? [plural(view.pending.length, 'pending request')] : []),
-      plural(view.events.length, 'event'),
-    ];
-    io.out(parts.join('; ') + '\n');
+    io.out(inspectionText(view, o));
+    return EXIT_OK;
+  });
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** An inspection for people: the domain, its claim, then a table of p2m runs (within --from/--to), servers and pending requests. */
+export function inspectionText(view: DomainInspection, range: { from?: bigint; to?: bigint } = {}): string {
+  const claim = view.ioreqClaim;
+  const runs = view.p2m.filter((r) => (range.from === undefined || r.first + r.count - 1n >= range.from) && (range.to === undefined || r.first <= range.to));
+  const filtered = range.from !== undefined || range.to !== undefined;
+  const out = [
+    `${domainLine(view)}${view.crashed ? ', crashed' : ''}\n`,
+    `claim: owner ${claim.owner ?? 'none'}, flags ${claim.flags}, entry_count ${claim.entryCount}\n`,
+    `\n${plural(view.p2m.length, 'p2m run')}${filtered ? `, ${runs.length} from ${range.from !== undefined ? hex(range.from) : '0x0'} to ${range.to !== undefined ? hex(range.to) : 'the end'}` : ''}:\n`,
+    runs.length ? table(['first', 'last', 'pages', 'type'], runs.map((r) => [hex(r.first), hex(r.first + r.count - 1n), r.count.toString(), r.name])) : '  (none)\n',
+  ];
+  if (view.servers) {
+    const servers = (s: IoreqServerView) => [s.id, s.enabled ? 'enabled' : 'disabled', s.emulator, s.bufioreq, s.pages, s.ranges.port.length, s.ranges.memory.length, s.ranges.pci.length];
+    out.push(`\n${plural(view.servers.length, 'ioreq server')}${view.servers.length ? ':' : ''}\n`);
+    if (view.servers.length) out.push(table(['id', 'state', 'emulator', 'bufioreq', 'pages', 'port ranges', 'memory ranges', 'pci ranges'], view.servers.map(servers)));
+  }
+  if (view.pending) {
+    out.push(`\n${plural(view.pending.length, 'pending request')}${view.pending.length ? ':' : ''}\n`);
+    if (view.pending.length) out.push(table(['vcpu', 'server', 'type', 'dir', 'addr', 'size'], view.pending.map((p) => [p.vcpu, p.server, p.request.type, p.request.dir, hex(p.request.addr), p.request.size])));
+  }
+  out.push(`\n${plural(view.events.length, 'event')}\n`);
+  return out.join('');
+}
+
+/** `xenmem sim list`: one row per domain (vCPUs, size, device model, ioreq servers), or a JSON array. */
+export async function runSimList(o: SimListOptions, io: Io, env: CliEnv): Promise<number> {
+  return withBackend(env, o.socket, 0, async (backend) => {
+    const views = await Promise.all((await backend.listDomains()).map((domid) => backend.inspect(domid)));
+    const rows = views.map((v) => ({ domid: v.domid, maxGpfn: hex(v.maxGpfn), pages: v.maxGpfn + 1, hap: v.hap, hvm: v.hvm, vcpus: v.vcpus, dm: v.dm, servers: v.servers?.length ?? 0, crashed: v.crashed ?? false }));
+    if (o.json) printJson(io, rows);
+    else if (!rows.length) io.out(`no domains on ${o.socket} (xenmem sim create-domain adds one)\n`);
+    else io.out(table(['domid', 'vcpus', 'max-gpfn', 'pages', 'hvm', 'hap', 'dm', 'servers'], rows.map((r) => [r.domid, r.vcpus, r.maxGpfn, r.pages, r.hvm ? 'yes' : 'no', r.hap ? 'on' : 'off', r.dm ?? 'none', r.servers])));
     return EXIT_OK;
   });
 }

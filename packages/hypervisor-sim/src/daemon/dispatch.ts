@@ -55,7 +55,7 @@ import {
 import type { Connection } from './connection.js';
 import { Doorbell, type ShmArena } from './shm.js';
 import type { EventPumps } from './events.js';
-import type { Trace } from './trace.js';
+import { dmOpTraceArgs, hvmOpTraceArgs, type Trace } from './trace.js';
 
 export interface DaemonContext {
   hv: SimulatorBackend;
@@ -210,7 +210,8 @@ const HANDLERS: Record<number, Handler> = {
     const { domid, bufs } = decodeDmOpRequest(payload);
     const op = bufs[0] && bufs[0].length >= 4 ? new DataView(bufs[0].buffer, bufs[0].byteOffset).getUint32(0, true) : null;
     const outcome = allowed(conn, domid) ? await ctx.hv.dmOp(conn.caller!, domid, bufs) : { rc: -EPERM, continuations: 0, progress: null };
-    ctx.trace.write({ call: 'dm_op', conn: conn.id, caller: conn.caller!, domid, op, name: op === null ? null : (dmOpByNumber(op)?.name ?? null), ...outcome });
+    const args = dmOpTraceArgs(bufs[0], ctx.hv.release);
+    ctx.trace.write({ call: 'dm_op', conn: conn.id, caller: conn.caller!, domid, op, name: op === null ? null : (dmOpByNumber(op)?.name ?? null), args, ...outcome });
     return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs }) };
   },
 
@@ -219,7 +220,7 @@ const HANDLERS: Record<number, Handler> = {
     const domid = hvmOpDomid(op, arg);
     const permitted = conn.restrictedTo === null || domid === conn.restrictedTo;
     const outcome = permitted ? await ctx.hv.hvmOp(conn.caller!, op, arg) : { rc: -EPERM, continuations: 0, progress: null };
-    ctx.trace.write({ call: 'hvm_op', conn: conn.id, caller: conn.caller!, domid, op, name: hvmOpByNumber(op & HVMOP_OP_MASK)?.name ?? null, ...outcome });
+    ctx.trace.write({ call: 'hvm_op', conn: conn.id, caller: conn.caller!, domid, op, name: hvmOpByNumber(op & HVMOP_OP_MASK)?.name ?? null, args: hvmOpTraceArgs(op & HVMOP_OP_MASK, arg), ...outcome });
     return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [arg] }) };
   },
 
@@ -345,6 +346,11 @@ const HANDLERS: Record<number, Handler> = {
     }
     ctx.trace.write({ call: 'bench_guest_accesses', conn: conn.id, caller: conn.caller!, ...access, count, warmup, outcomes });
     return json({ latenciesNs, outcomes });
+  },
+
+  async [FrameKind.listDomains](ctx, conn) {
+    const domids = (await ctx.hv.listDomains()).filter((domid) => allowed(conn, domid));
+    return json({ domids });
   },
 
   async [FrameKind.inspect](ctx, conn, payload) {

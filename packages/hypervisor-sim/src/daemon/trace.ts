@@ -3,7 +3,7 @@
  * (DESIGN.md "JSON conventions"); `t` is milliseconds since the daemon started.
  */
 import { createWriteStream, existsSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
-import { InputError } from '@xenmem/abi-types';
+import { decodeHvmOpArg, decodeStruct, DM_OP_HEADER, dmOpByNumber, hvmOpByNumber, InputError, layoutAt, resolveRelease } from '@xenmem/abi-types';
 import { hex, type IoreqRecord } from '@xenmem/sim-protocol';
 
 export interface TraceRecord {
@@ -12,6 +12,32 @@ export interface TraceRecord {
   conn: number;
   caller: number;
   [key: string]: unknown;
+}
+
+/**
+ * A dm_op's arguments as its trace line shows them: buf[0]'s payload struct decoded field by field at the daemon's
+ * release (first_pfn, nr, mem_type, …), or null when the op is unknown or the buffer too short to hold it.
+ */
+export function dmOpTraceArgs(buf: Uint8Array | undefined, release: string): Record<string, unknown> | null {
+  if (!buf || buf.length < DM_OP_HEADER) return null;
+  const op = dmOpByNumber(new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(0, true));
+  if (!op) return null;
+  try {
+    return decodeStruct(layoutAt(op.struct, resolveRelease(release)), buf, DM_OP_HEADER) as unknown as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** An hvm_op's arguments for its trace line: its argument struct decoded, or null (no struct, or too short). */
+export function hvmOpTraceArgs(op: number, arg: Uint8Array): Record<string, unknown> | null {
+  const known = hvmOpByNumber(op);
+  if (!known || known.struct === null) return null;
+  try {
+    return decodeHvmOpArg(known.name, arg);
+  } catch {
+    return null;
+  }
 }
 
 export class Trace {

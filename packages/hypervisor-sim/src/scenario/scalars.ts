@@ -42,10 +42,10 @@ export type Domid = number;
 export type ReleaseText = string;
 
 /**
- * An interface version: `"0x00040700"`, a release name (`"4.7"`: that release's latest interface
- * version), or the number itself.
+ * An interface version: `"0x"` and exactly 8 hex digits (`"0x00040700"`), a release name (`"4.7"`: that
+ * release's latest interface version), a decimal integer as text, or the number itself.
  * @TJS-type ["string", "integer"]
- * @pattern ^(0x[0-9a-fA-F]{1,8}|[0-9]+\.[0-9]+)$
+ * @pattern ^(0x[0-9a-fA-F]{8}|[0-9]+\.[0-9]+|[0-9]+)$
  * @minimum 0
  */
 export type IfaceText = string | number;

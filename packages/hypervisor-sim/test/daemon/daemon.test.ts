@@ -155,6 +155,18 @@ describe('callers and restrict', () => {
     // Another connection of the same caller is not restricted.
     expect((await dmOp(await client(0), 2, setMemType(2))).rc).toBe(0);
   });
+
+  it('list_domains: the live domains but 0, ascending; a restricted connection sees only its own', async () => {
+    await serve();
+    const list = async (c: RawClient) => decodeJson((await c.request(FrameKind.listDomains, encodeJson({}))).payload, 'list_domains');
+    const c = await client(0);
+    expect(await list(c)).toEqual({ domids: [1, 2] });
+    await hv.createDomain({ domid: 9, maxGpfn: 0xff });
+    await hv.destroyDomain(1);
+    expect(await list(c)).toEqual({ domids: [2, 9] });
+    expect(decodeStatus((await c.request(FrameKind.restrict, encodeRestrict(2))).payload)).toBe(0);
+    expect(await list(c)).toEqual({ domids: [2] });
+  });
 });
 
 describe('bad frames close only their own connection', () => {
@@ -247,5 +259,8 @@ describe('--trace', () => {
       ['guest_access', 'null'],
     ]);
     expect(lines[0]).toMatchObject({ conn: 1, caller: 0, domid: 1, op: 12, name: 'set_mem_type', continuations: 0, progress: 1 });
+    // The call's arguments, decoded at the daemon's release (64-bit values as "0x…"); null when the buffer is too short.
+    expect(lines[0]!.args).toEqual({ mem_type: 1, pad: 0, first_pfn: '0x10', nr: 1 });
+    expect(lines[1]!.args).toBeNull();
   });
 });

@@ -26,6 +26,7 @@ function recording(hv: Hypervisor): SimulatorBackend & { calls: Call[] } {
     guestAccess: (a) => (calls.push({ kind: 'guest', access: a }), hv.guestAccess(a)),
     setIoreqHandler: (h) => hv.setIoreqHandler(h),
     inspect: (d) => hv.inspect(d),
+    listDomains: () => hv.listDomains(),
   };
 }
 

@@ -252,6 +252,11 @@ export class SocketBackend implements SimulatorBackend {
     return inspectionFromJson((await this.control(FrameKind.inspect, { domid }, 'inspect'))!);
   }
 
+  /** The daemon's live domains' ids other than domain 0, ascending. */
+  async listDomains(): Promise<number[]> {
+    return ((await this.control(FrameKind.listDomains, {}, 'list_domains')) as { domids: number[] }).domids;
+  }
+
   /** Closes every connection. The daemon keeps the domains, servers and pages. */
   async close(): Promise<void> {
     const sessions = await Promise.allSettled([...this.sessions.values()]);

@@ -49,6 +49,7 @@
 #define XENMEM_SIM_FRAME_SET_IOREQ_HANDLER    0x25 /* set_ioreq_handler: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_IOREQ_ANSWER         0x26 /* ioreq_answer: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_BENCH_GUEST_ACCESSES 0x27 /* bench_guest_accesses: request; payload: a JSON object */
+#define XENMEM_SIM_FRAME_LIST_DOMAINS         0x28 /* list_domains: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_WELCOME              0x81 /* welcome: reply; payload: a JSON object */
 #define XENMEM_SIM_FRAME_STATUS               0x82 /* status: reply; payload: struct xenmem_sim_status */
 #define XENMEM_SIM_FRAME_JSON                 0x83 /* json: reply; payload: a JSON object */

@@ -42,6 +42,8 @@ export const FrameKind = {
   ioreqAnswer: 0x26,
   // Benchmark control (JSON): guest accesses timed inside the daemon (`xenmem bench`, ioreq-roundtrip-daemon)
   benchGuestAccesses: 0x27,
+  // Simulator control (JSON): the live domains' ids (`xenmem sim list`)
+  listDomains: 0x28,
   // Replies
   welcome: 0x81,
   status: 0x82,
@@ -177,6 +179,7 @@ export const FRAME_BODIES: Readonly<Record<FrameKindName, FrameBody>> = {
   setIoreqHandler: 'json',
   ioreqAnswer: 'json',
   benchGuestAccesses: 'json',
+  listDomains: 'json',
   welcome: 'json',
   status: { binary: 'status' },
   json: 'json',

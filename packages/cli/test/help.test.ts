@@ -1,0 +1,80 @@
+/**
+ * Help and usage errors (issue 16): subcommand help shows the flags it accepts from its parent, a usage error
+ * names the subcommand's own help, `bench --help` lists every workload id, text fits the terminal, and the
+ * flags added for scripts parse.
+ */
+import { WORKLOAD_IDS } from '@xenmem/bench';
+import { describe, expect, it } from 'vitest';
+import type { CliEnv } from '../src/backend.js';
+import { parseArgv } from '../src/argv.js';
+import { runCli } from '../src/cli.js';
+import { captureIo } from '../src/io.js';
+
+const help = (r: ReturnType<typeof parseArgv>) => ('stdout' in r ? r.stdout : '');
+
+describe('help and usage errors', () => {
+  it('dm <op> --help shows --socket (with XENMEM_SOCKET), --caller and --iface, and marks required flags', () => {
+    const text = help(parseArgv(['dm', 'get-mem-type', '--help']));
+    expect(text).toContain('Global Options:\n  --socket <path>');
+    expect(text).toContain('(required) (env: XENMEM_SOCKET)');
+    expect(text).toMatch(/\n {2}--caller <domid> /);
+    expect(text).toMatch(/\n {2}--iface <version> /);
+    expect(text).toMatch(/--pfn <pfn> +guest frame \(required\)/);
+    expect(help(parseArgv(['sim', 'create-domain', '--help']))).toMatch(/--max-gpfn <pfn> +highest guest frame backed by RAM \(required\)/);
+  });
+
+  it('a usage error names the help of the command it is in', () => {
+    expect(parseArgv(['dm', '--socket', 's', 'set-mem-type', '--domid', '1'])).toEqual({
+      exit: 2,
+      stdout: '',
+      stderr: "error: required option '--first-pfn <first-pfn>' not specified\n(run xenmem dm set-mem-type --help for usage)\n",
+    });
+    expect(parseArgv(['sim', 'inspect', '--socket', 's', '--domid', 'x'])).toMatchObject({ exit: 2, stderr: expect.stringMatching(/\n\(run xenmem sim inspect --help for usage\)\n$/) as unknown });
+    expect(parseArgv(['frob'])).toMatchObject({ exit: 2, stderr: expect.stringMatching(/\n\(run xenmem --help for usage\)\n$/) as unknown });
+  });
+
+  it('bench --help lists every workload id of @xenmem/bench', async () => {
+    const io = captureIo();
+    expect(await runCli(['bench', '--help'], io)).toBe(0);
+    const only = io.stdout.replace(/\s+/g, ' ');
+    expect(WORKLOAD_IDS.length).toBe(8);
+    expect(only).toContain(`run only these workloads (comma-separated): ${WORKLOAD_IDS.join(', ')}`);
+  });
+
+  it('help wraps to the terminal width; abi types wraps its last column when stdout is a terminal', async () => {
+    for (const columns of [72, 100]) {
+      const lines = help(parseArgv(['dm', 'set-mem-type', '--help'], { columns })).split('\n');
+      expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(columns);
+    }
+    const io = Object.assign(captureIo(), { columns: 100 });
+    const wide = captureIo();
+    await runCli(['abi', 'types'], io);
+    await runCli(['abi', 'types'], wide);
+    expect(Math.max(...io.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(Math.max(...wide.stdout.split('\n').map((l) => l.length))).toBeGreaterThan(100);
+    // Wrapping moves words to continuation lines and loses none.
+    const words = (s: string) => s.split(/\s+/).filter((w) => !/^-+$/.test(w));
+    expect(words(io.stdout)).toEqual(words(wide.stdout));
+  });
+});
+
+describe('flags for scripts', () => {
+  it.each([
+    [['run', 'a.json', '--socket', 's', '--keep'], { command: 'run', options: { scenario: 'a.json', socket: 's', keep: true, json: false } }],
+    [['sim', 'serve', '--socket', 's', '--json'], { command: 'sim serve', options: { socket: 's', domains: [], json: true } }],
+    [['sim', 'list', '--socket', 's', '--json'], { command: 'sim list', options: { socket: 's', json: true } }],
+    [['sim', 'inspect', '--socket', 's', '--domid', '1', '--from', '0x100', '--to', '4096'], { command: 'sim inspect', options: { socket: 's', domid: 1, from: 0x100n, to: 4096n, json: false } }],
+    [['bench', '--check', '--only', 'memory-16tib'], { command: 'bench', options: { quick: false, json: false, only: ['memory-16tib'], check: true } }],
+    [['completion', 'fish'], { command: 'completion', options: { shell: 'fish' } }],
+  ])('%j', (argv, expected) => {
+    expect(parseArgv(argv)).toEqual(expected);
+  });
+
+  it('sim serve --json prints one ready line on stdout: socket, release, pid', async () => {
+    const io = captureIo();
+    const env: Partial<CliEnv> = { startDaemon: async () => ({}), untilStopped: async () => 'SIGTERM' };
+    expect(await runCli(['sim', 'serve', '--socket', '/tmp/x.sock', '--xen', '4.11', '--json'], io, env)).toBe(0);
+    expect(io.stdout).toBe(`{"socket":"/tmp/x.sock","release":"4.11","pid":${process.pid}}\n`);
+    expect(io.stderr).toBe('xenmem sim serve: listening on /tmp/x.sock (Xen 4.11, no domains); stop with Ctrl-C\nxenmem sim serve: SIGTERM: stopped\n');
+  });
+});
