@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
+export { Hypervisor, type CallFailure, type HypervisorOptions } from './hypervisor.js';
 export { SIMULATED_RELEASES, SIMULATED_RANGE } from './simulated-releases.js';
 export type { IoreqPageStore } from './ioreq/pages.js';
 export { mulberry32, type PreemptPolicy } from './preempt.js';
