@@ -114,3 +114,12 @@ describe('the reason table', () => {
     }
   });
 });
+
+describe('docs/simulator.md lists the reasons', () => {
+  it('one row per id, with its sentence and source, and no other', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../../docs/simulator.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z0-9-]+)` \| (.*) \| (.*) \|$/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(rows).toEqual(Object.entries(XEN_REASONS).map(([id, r]) => [id, r.message, r.source]));
+  });
+});

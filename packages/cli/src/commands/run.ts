@@ -32,7 +32,7 @@ function describeIoreqs(ioreqs: { server: unknown; type: string; dir: string; ad
 /** A step's result in words: `ok, changed 16`, `-EAGAIN, changed 8`, `type ram_ro`, `outcome ioreq (…)`. */
 export function describeStep(s: StepResult): string {
   if (s.skipped !== undefined) return `skipped: ${s.skipped}`;
-  const head = s.rc === 0 ? 'ok' : `-${s.error}`;
+  const head = s.rc === 0 ? 'ok' : `-${s.error}${s.reason ? ` [${s.reason.id}]` : ''}`;
   const parts: string[] = [];
   switch (s.op) {
     case 'set_mem_type':
@@ -100,8 +100,8 @@ export async function runRun(opts: RunOptions, io: Io, env?: CliEnv): Promise<nu
     const scenario = loaded.scenario;
     result =
       opts.socket !== undefined && env
-        ? await withBackend(env, opts.socket, 0, (backend) => runScenario(scenario, backend))
-        : await runScenario(scenario, hypervisorForScenario(scenario));
+        ? await withBackend(env, opts.socket, 0, (backend) => runScenario(scenario, backend, { reasons: true }))
+        : await runScenario(scenario, hypervisorForScenario(scenario), { reasons: true });
   } catch (err) {
     if (err instanceof ScenarioError) {
       const code = printProblems(io, opts.scenario, err.problems);

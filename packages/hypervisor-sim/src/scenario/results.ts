@@ -60,6 +60,8 @@ export interface StepResult {
   rc: number | null;
   /** The errno name of a failure, e.g. "EINVAL", or null. */
   error: string | null;
+  /** A failed hypercall's reason: the check that failed (`{ id, message }`, docs/simulator.md "Why an errno"). */
+  reason?: { id: string; message: string };
   /** Whether the result matched `expect`; null when the step has none. */
   expectMet: boolean | null;
   /** The fields that did not match `expect`. */
