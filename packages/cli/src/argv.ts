@@ -174,6 +174,8 @@ export type Parsed =
         domid: number;
         /** `--json`: the inspection as one JSON document on stdout (pfns as "0x…"). */
         json: boolean;
+        /** `--svg FILE`: also write domainSvg's picture of the domain to FILE. */
+        svg?: string;
       };
     }
   | {
@@ -471,14 +473,13 @@ function build(set: (p: Parsed) => void, out: { stdout: string; stderr: string }
   for (const [name, description] of [
     ['destroy-domain', 'end a domain (its servers and claim go with it)'],
     ['inspect', "a domain's p2m runs, ioreq servers, rangesets, claim, entry_count and pending requests"],
-  ] as const)
-    sim
-      .command(name)
-      .description(description)
-      .addOption(socket())
-      .addOption(domid())
-      .addOption(json())
-      .action((o: { socket: string; domid: number; json: boolean }) => set({ command: `sim ${name}`, options: { socket: o.socket, domid: o.domid, json: o.json } }));
+  ] as const) {
+    const cmd = sim.command(name).description(description).addOption(socket()).addOption(domid()).addOption(json());
+    if (name === 'inspect') cmd.option('--svg <file>', 'also write a picture of the domain (p2m by type, servers\' ranges, the claim) as SVG to FILE');
+    cmd.action((o: { socket: string; domid: number; json: boolean; svg?: string }) =>
+      set({ command: `sim ${name}`, options: { socket: o.socket, domid: o.domid, json: o.json, ...(o.svg !== undefined && { svg: o.svg }) } }),
+    );
+  }
 
   const dm = program
     .command('dm')

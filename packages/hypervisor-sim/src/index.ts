@@ -13,3 +13,4 @@ export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';
 export { StateFile, snapshot, restore, checkInvariants, type HypervisorState, type DomainState, type ServerState } from './state/index.js';
 export type { LoggedEvent } from './domain.js';
+export { domainSvg, p2mColour, P2M_TYPE_COLOURS } from './domain-svg.js';
