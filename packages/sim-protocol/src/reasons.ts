@@ -15,8 +15,68 @@ export interface ReasonEntry {
   readonly source: string;
 }
 
+/** A reason id: the check that failed (docs/simulator.md, "Why an errno"). */
+export type ReasonId =
+  | 'no-dm-op'
+  | 'handle-restricted'
+  | 'dmop-no-bufs'
+  | 'dmop-nr-bufs'
+  | 'copy-fault'
+  | 'domain-missing'
+  | 'target-is-caller'
+  | 'target-not-hvm'
+  | 'not-privileged'
+  | 'dmop-op-unknown'
+  | 'dmop-pad'
+  | 'pad-nonzero'
+  | 'hvmop-unknown'
+  | 'pfn-range'
+  | 'hvmmem-unused'
+  | 'hvmmem-unlisted'
+  | 'hvmmem-needs-hap'
+  | 'hvmmem-needs-claim'
+  | 'page-transition-refused'
+  | 'bufioreq-handling'
+  | 'ioreq-gfns-exhausted'
+  | 'ioreq-server-ids-exhausted'
+  | 'get-info-flags'
+  | 'ioreq-server-missing'
+  | 'not-emulator'
+  | 'ioreq-pages-by-resource'
+  | 'ioreq-pages-by-gfn'
+  | 'io-range-reversed'
+  | 'io-range-type'
+  | 'io-range-overlap'
+  | 'io-range-missing'
+  | 'rangeset-full'
+  | 'destroy-default-server'
+  | 'map-mem-type-needs-hap'
+  | 'map-mem-type-type'
+  | 'map-mem-type-flags'
+  | 'map-mem-type-not-owner'
+  | 'map-mem-type-busy'
+  | 'second-buffer-missing'
+  | 'dirty-vram-too-many'
+  | 'dirty-bitmap-short'
+  | 'extents-short'
+  | 'extent-range'
+  | 'extent-progress'
+  | 'irq-out-of-range'
+  | 'vcpu-missing'
+  | 'cacheattr-type'
+  | 'resource-not-on-demand'
+  | 'resource-args'
+  | 'resource-type'
+  | 'resource-frame'
+  | 'bufioreq-absent'
+  | 'gfn-range'
+  | 'gfn-paged-out'
+  | 'gfn-not-ram'
+  | 'evtchn-remote-not-unbound'
+  | 'evtchn-port-unknown';
+
 /** Every reason id the simulator gives, with its sentence and Xen source. */
-export const XEN_REASONS = {
+export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'no-dm-op': { message: 'this release has no dm_op hypercall (it came with Xen 4.9)', source: 'xen/include/public/xen.h __HYPERVISOR_dm_op @ RELEASE-4.9.0' },
   'handle-restricted': { message: 'the handle is restricted to another domain (privcmd refuses before Xen sees the call)', source: 'linux drivers/xen/privcmd.c privcmd_ioctl_dm_op' },
   'dmop-no-bufs': { message: 'dm_op was given no buffers', source: 'xen/common/dm.c do_dm_op' },
@@ -74,10 +134,7 @@ export const XEN_REASONS = {
   'gfn-not-ram': { message: 'the gfn is not guest RAM that may be mapped', source: 'xen/arch/x86/include/asm/p2m.h get_page_from_gfn' },
   'evtchn-remote-not-unbound': { message: 'the remote port is not an unbound port offered to the caller', source: 'xen/common/event_channel.c evtchn_bind_interdomain' },
   'evtchn-port-unknown': { message: 'the caller has no such bound port', source: 'xen/common/event_channel.c evtchn_send' },
-} as const satisfies Record<string, ReasonEntry>;
-
-/** A reason id: the check that failed. */
-export type ReasonId = keyof typeof XEN_REASONS;
+};
 
 /** The `{ id, message }` a `XenError` carries for a reason id. */
 export function xenReason(id: ReasonId): XenErrorReason {
