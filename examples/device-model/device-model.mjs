@@ -63,9 +63,8 @@ function parseOptions(argv) {
  * enable (set_ioreq_server_state(1) on an enabled server is a no-op) and bind each vCPU's vp_eport, which
  * went back to unbound when the dead process's ports were closed.
  *
- * IoreqServer has no public way to attach to a server it did not create, so this reaches its TypeScript-
- * private constructor and page mapping, which exist at run time. `claimed` is set because this device model
- * always holds the claim: close() then releases it (an EINVAL "not the owner" is ignored there).
+ * IoreqServer.attach does all of it (packages/ioreq-client/README.md, "IoreqServer"). `claimed` is set because
+ * this device model always holds the claim: close() then releases it (an EINVAL "not the owner" is ignored there).
  */
 async function attachIoreqServer(dm, domid, id) {
   // Take over a server a dead device model left: its ranges, claim and waiting requests are still there.

@@ -4,6 +4,7 @@
  * simulator-control part that only a simulator backend has (create domains, seed the p2m, guest accesses,
  * inspection) is `SimulatorBackend` in @xenmem/sim-protocol.
  */
+import type { XenErrorReason } from './errors.js';
 
 /** What a hypercall returned. */
 export interface HypercallOutcome {
@@ -16,6 +17,8 @@ export interface HypercallOutcome {
    * Xen counts its iterations, including progress before a failure; null for other ops or when unknown.
    */
   progress: number | null;
+  /** When rc < 0 and the backend is the simulator: the check that failed. A real Xen host gives none. */
+  reason?: XenErrorReason;
 }
 
 /**

@@ -3,6 +3,17 @@
  */
 import { ERRNO, type ErrnoName } from './generated/index.js';
 
+/**
+ * Why a simulated hypercall failed: the check that failed, as a stable id from the simulator's closed list
+ * (docs/simulator.md, "Why an errno"), and a sentence. A real Xen host gives none.
+ */
+export interface XenErrorReason {
+  /** The check that failed, e.g. "hvmmem-unused", "not-emulator". */
+  readonly id: string;
+  /** What failed, in one sentence. */
+  readonly message: string;
+}
+
 /** An error Xen returned (or would return): `-errno` from a hypercall. */
 export class XenError extends Error {
   /** Xen's errno number (public/errno.h), e.g. 22 for EINVAL; the hypercall returned its negative. */
@@ -11,21 +22,27 @@ export class XenError extends Error {
   readonly code: ErrnoName;
   /** The op that failed, e.g. "set_mem_type". */
   readonly op: string;
+  /** Why the simulator refused the call (the check that failed); undefined on a real Xen host. */
+  readonly reason?: XenErrorReason;
 
-  /** The error `op` failed with: `code`, and an optional `detail` for the message. */
-  constructor(code: ErrnoName, op: string, detail?: string) {
+  /**
+   * The error `op` failed with: `code`, an optional `detail` for the message, and the simulator's `reason`
+   * when there is one (kept apart from the message, which stays as Xen's errno and the detail).
+   */
+  constructor(code: ErrnoName, op: string, detail?: string, reason?: XenErrorReason) {
     super(`${op}: ${code}${detail ? ` (${detail})` : ''}`);
     this.name = 'XenError';
     this.code = code;
     this.errno = ERRNO[code].value;
     this.op = op;
+    if (reason) this.reason = reason;
   }
 
-  /** The XenError for a hypercall return code (a negative errno). */
-  static fromReturnCode(rc: number, op: string, detail?: string): XenError {
+  /** The XenError for a hypercall return code (a negative errno), with the simulator's reason if it gave one. */
+  static fromReturnCode(rc: number, op: string, detail?: string, reason?: XenErrorReason): XenError {
     const code = errnoName(-rc);
     if (code === undefined) throw new InputError('rc', rc, `is not a Xen errno (op ${op})`);
-    return new XenError(code, op, detail);
+    return new XenError(code, op, detail, reason);
   }
 }
 

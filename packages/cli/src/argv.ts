@@ -196,6 +196,8 @@ export type Parsed =
         to?: bigint;
         /** `--json`: the inspection as one JSON document on stdout (pfns as "0x…"). */
         json: boolean;
+        /** `--svg FILE`: also write domainSvg's picture of the domain to FILE. */
+        svg?: string;
       };
     }
   | {
@@ -628,9 +630,10 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .addOption(domid())
     .addOption(new Option('--from <pfn>', 'show the p2m runs that end at or after PFN (text only)').argParser(pfn('--from')))
     .addOption(new Option('--to <pfn>', 'show the p2m runs that start at or before PFN (text only)').argParser(pfn('--to')))
+    .option('--svg <file>', 'also write a picture of the domain (p2m by type, servers\' ranges, the claim) as SVG to FILE')
     .addOption(json())
-    .action((o: { socket: string; domid: number; from?: bigint; to?: bigint; json: boolean }) =>
-      set({ command: 'sim inspect', options: { socket: o.socket, domid: o.domid, ...(o.from !== undefined && { from: o.from }), ...(o.to !== undefined && { to: o.to }), json: o.json } }),
+    .action((o: { socket: string; domid: number; from?: bigint; to?: bigint; svg?: string; json: boolean }) =>
+      set({ command: 'sim inspect', options: { socket: o.socket, domid: o.domid, ...(o.from !== undefined && { from: o.from }), ...(o.to !== undefined && { to: o.to }), ...(o.svg !== undefined && { svg: o.svg }), json: o.json } }),
     );
 
   genCommand(program.command('gen'), set);

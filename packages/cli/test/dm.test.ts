@@ -91,7 +91,8 @@ describe('xenmem dm', () => {
   it('names are encoded at --iface; a number is sent as is', async () => {
     // 4.22 refuses 3 (mmio_write_dm at 0x00040600) with EINVAL; ram_ro by number works.
     const old = await dm('--iface', '0x00040600', 'set-mem-type', '--domid', '1', '--first-pfn', '0', '--nr', '1', '--type', 'mmio_write_dm', '--json');
-    expect(old).toMatchObject({ code: 1, stdout: '{\n  "rc": -22,\n  "error": "EINVAL"\n}\n' });
+    expect(old).toMatchObject({ code: 1 });
+    expect(old.json()).toEqual({ rc: -22, error: 'EINVAL', reason: { id: 'hvmmem-unused', message: 'the value is HVMMEM_unused (the withdrawn mmio_write_dm): refused before the loop' } });
     expect((await dm('set-mem-type', '--domid', '1', '--first-pfn', '0', '--nr', '1', '--type', '1')).code).toBe(0);
     expect((await dm('--iface', '4.6', 'get-mem-type', '--domid', '1', '--pfn', '0', '--json')).json()).toEqual({ rc: 0, error: null, type: 'ram_ro', mem_type: 1 });
   });
@@ -133,16 +134,18 @@ describe('xenmem dm', () => {
   it('a Xen error is exit 1: the errno name on stderr (with what to run next) and in the JSON', async () => {
     const r = await dm('set-mem-type', '--domid', '1', '--first-pfn', '0x100', '--nr', '16', '--mem-type', 'ioreq_server', '--json');
     expect(r.code).toBe(1);
-    expect(r.json()).toEqual({ rc: -22, error: 'EINVAL' });
-    expect(r.stderr).toBe('xenmem dm set-mem-type: Xen returned EINVAL (errno 22) for set_mem_type\n  xenmem sim inspect --socket /tmp/xen.sock --domid 1 shows the domain\'s state\n');
+    const why = 'HVMMEM_ioreq_server needs a server that claimed the type with map_mem_type_to_ioreq_server';
+    expect(r.json()).toEqual({ rc: -22, error: 'EINVAL', reason: { id: 'hvmmem-needs-claim', message: why } });
+    expect(r.stderr).toBe(`xenmem dm set-mem-type: Xen returned EINVAL (errno 22) for set_mem_type\n  why: ${why} [hvmmem-needs-claim]\n  xenmem sim inspect --socket /tmp/xen.sock --domid 1 shows the domain\'s state\n`);
     const none = await dm('get-mem-type', '--domid', '7', '--pfn', '0');
     expect(none).toMatchObject({ code: 1, stdout: '' });
-    expect(none.stderr).toBe('xenmem dm get-mem-type: Xen returned ESRCH (errno 3) for get_mem_type\n  is domain 7 there? create it with xenmem sim create-domain --socket /tmp/xen.sock --domid 7 --max-gpfn 0xfffff\n');
+    expect(none.stderr).toBe('xenmem dm get-mem-type: Xen returned ESRCH (errno 3) for get_mem_type\n  why: no such domain, or it is dying [domain-missing]\n  is domain 7 there? create it with xenmem sim create-domain --socket /tmp/xen.sock --domid 7 --max-gpfn 0xfffff\n');
     const perm = await dm('--caller', '5', 'nr-vcpus', '--domid', '1', '--json');
-    expect(perm).toMatchObject({ code: 1, stdout: '{\n  "rc": -1,\n  "error": "EPERM"\n}\n' });
-    expect(perm.stderr).toMatch(/^xenmem dm nr-vcpus: Xen returned EPERM \(errno 1\) for nr_vcpus\n {2}caller 5 may not operate on domain 1/);
+    expect(perm).toMatchObject({ code: 1 });
+    expect(perm.json()).toEqual({ rc: -1, error: 'EPERM', reason: { id: 'not-privileged', message: 'the caller is neither privileged nor the device-model domain of the target' } });
+    expect(perm.stderr).toMatch(/^xenmem dm nr-vcpus: Xen returned EPERM \(errno 1\) for nr_vcpus\n {2}why: .* \[not-privileged\]\n {2}caller 5 may not operate on domain 1/);
     expect(connects.at(-1)).toEqual({ socketPath: '/tmp/xen.sock', caller: 5 });
-    expect((await dm('destroy', '--domid', '1', '--id', '9', '--json')).json()).toEqual({ rc: -2, error: 'ENOENT' });
+    expect((await dm('destroy', '--domid', '1', '--id', '9', '--json')).json()).toEqual({ rc: -2, error: 'ENOENT', reason: { id: 'ioreq-server-missing', message: 'the domain has no ioreq server with that id' } });
     // libxendevicemodel's own check: only ioreq_server can be mapped (nothing is sent).
     expect((await dm('map-mem-type', '--domid', '1', '--id', '0', '--type', 'ram_ro', '--flags', 'write', '--json')).json()).toEqual({ rc: -22, error: 'EINVAL' });
   });

@@ -40,11 +40,11 @@ describe('xenmem run', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       [
-        '0  set_mem_type         -EINVAL, changed 0  ✓',
-        '1  create_ioreq_server  ok, id 0 (gpu)      -',
-        '2  set_mem_type         ok, changed 16      ✓',
-        '3  get_mem_type         ok, type ram_ro     ✓',
-        '4  guest_write          outcome discarded   ✓',
+        '0  set_mem_type         -EINVAL [hvmmem-needs-claim], changed 0  ✓',
+        '1  create_ioreq_server  ok, id 0 (gpu)                           -',
+        '2  set_mem_type         ok, changed 16                           ✓',
+        '3  get_mem_type         ok, type ram_ro                          ✓',
+        '4  guest_write          outcome discarded                        ✓',
         'Xen 4.22, iface 0x00041300: 5 steps, 4 expectations, all held',
         '',
       ].join('\n'),
@@ -57,7 +57,16 @@ describe('xenmem run', () => {
     const doc = JSON.parse(r.stdout) as { xen: string; iface: string; passed: boolean; steps: Record<string, unknown>[] };
     expect(Object.keys(doc)).toEqual(['xen', 'iface', 'passed', 'steps']);
     expect(doc).toMatchObject({ xen: '4.22', iface: '0x00041300', passed: true });
-    expect(doc.steps[0]).toEqual({ index: 0, op: 'set_mem_type', rc: -22, error: 'EINVAL', expectMet: true, changed: 0, continuations: 0 });
+    expect(doc.steps[0]).toEqual({
+      index: 0,
+      op: 'set_mem_type',
+      rc: -22,
+      error: 'EINVAL',
+      reason: { id: 'hvmmem-needs-claim', message: 'HVMMEM_ioreq_server needs a server that claimed the type with map_mem_type_to_ioreq_server' },
+      expectMet: true,
+      changed: 0,
+      continuations: 0,
+    });
     expect(doc.steps[1]).toEqual({ index: 1, op: 'create_ioreq_server', rc: 0, error: null, expectMet: null, id: 0, server: 'gpu' });
     expect(doc.steps[4]).toEqual({ index: 4, op: 'guest_write', rc: 0, error: null, expectMet: true, outcome: 'discarded', value: null, ioreqs: [] });
   });
@@ -67,7 +76,7 @@ describe('xenmem run', () => {
     const r = await run('run', file('fail.json', doc));
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
-    expect(lines[5]).toBe('5  get_mem_type         ok, type ram_ro     ✗ type: expected "mmio_dm", got "ram_ro"');
+    expect(lines[5]).toBe('5  get_mem_type         ok, type ram_ro                          ✗ type: expected "mmio_dm", got "ram_ro"');
     expect(lines[6]).toBe('Xen 4.22, iface 0x00041300: 6 steps, 5 expectations, 1 did not hold (step 5)');
     const json = await run('run', file('fail.json', doc), '--json');
     expect(json.code).toBe(1);

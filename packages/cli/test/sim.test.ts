@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hypervisor } from '@xenmem/hypervisor-sim';
+import { domainSvg, Hypervisor } from '@xenmem/hypervisor-sim';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CliEnv, DaemonOptions } from '../src/backend.js';
 import { runCli } from '../src/cli.js';
@@ -25,6 +25,16 @@ async function run(argv: string[], e: Partial<CliEnv> = env) {
 const sim = (...argv: string[]) => run(['sim', argv[0]!, '--socket', '/tmp/xen.sock', ...argv.slice(1)]);
 
 describe('xenmem sim create-domain / inspect / destroy-domain', () => {
+  it('inspect --svg FILE writes domainSvg\'s picture of the domain; stdout is the usual output', async () => {
+    await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff');
+    const file = join(mkdtempSync(join(tmpdir(), 'xenmem-svg-')), 'd1.svg');
+    const plain = await sim('inspect', '--domid', '1', '--json');
+    const r = await sim('inspect', '--domid', '1', '--json', '--svg', file);
+    expect(r).toMatchObject({ code: 0, stdout: plain.stdout, stderr: '' });
+    expect(readFileSync(file, 'utf8')).toBe(domainSvg(await hv.inspect(1)));
+    expect(readFileSync(file, 'utf8')).toContain('data-first="0x0" data-type="p2m_ram_rw"');
+  });
+
   it('create-domain with the scenario defaults, then with every flag', async () => {
     const a = await sim('create-domain', '--domid', '1', '--max-gpfn', '0xfffff');
     expect(a).toMatchObject({ code: 0, stdout: 'created domain 1: maxGpfn 0xfffff, hvm, hap on, 1 vcpu, dm none\n', stderr: '' });
@@ -224,7 +234,7 @@ describe.skipIf(!e2e)('end to end over a Unix socket', () => {
       expect((await real(['dm', '--socket', socket, 'get-mem-type', '--domid', '3', '--pfn', '0x105', '--json'])).json()).toEqual({ rc: 0, error: null, type: 'ram_ro', mem_type: 1 });
       const bad = await real(['dm', '--socket', socket, 'set-mem-type', '--domid', '3', '--first-pfn', '0x100', '--nr', '16', '--mem-type', 'ioreq_server', '--json']);
       expect(bad).toMatchObject({ code: 1 });
-      expect(bad.json()).toEqual({ rc: -22, error: 'EINVAL' });
+      expect(bad.json()).toEqual({ rc: -22, error: 'EINVAL', reason: { id: 'hvmmem-needs-claim', message: 'HVMMEM_ioreq_server needs a server that claimed the type with map_mem_type_to_ioreq_server' } });
       const inspect = await real(['sim', 'inspect', '--socket', socket, '--domid', '3', '--json']);
       expect(inspect.json()).toMatchObject({
         domid: 3,

@@ -5,10 +5,10 @@
  * release is read from the schema's generated tables, not decided here. The state every call works on
  * is a {@link Host} (host.ts); this class is the entry point that hands it to the handlers.
  */
-import { type AcquiredResource, type ForeignMapping, type InterdomainBinding, InputError, RELEASES, p2mName, type HypercallOutcome, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
+import { type AcquiredResource, type ForeignMapping, type InterdomainBinding, InputError, RELEASES, p2mName, type HypercallOutcome, type LayoutId, type ReleaseName, type XenErrorReason } from '@xenmem/abi-types';
 import { type DomainConfig, type DomainInspection, type GuestAccess, type GuestAccessResult, type IoreqHandler, type SimulatorBackend } from '@xenmem/sim-protocol';
 import { validateDomainConfig, type Domain } from './domain.js';
-import { fail } from './errno.js';
+import { clearReason, fail, takeReason } from './errno.js';
 import { Host, type HypervisorOptions } from './host.js';
 import { dmOpOnce } from './dmop/dispatch.js';
 import { hvmOpOnce } from './hvmop/dispatch.js';
@@ -24,6 +24,16 @@ import { yieldToOthers, type Preemptor } from './preempt.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
 
 export type { HypervisorOptions } from './host.js';
+
+/** A caller's latest failed call: which call, its −errno and the check that failed. */
+export interface CallFailure {
+  /** The call, as the daemon's trace names it: "dm_op", "hvm_op", "acquire_resource", "notify", … */
+  readonly call: string;
+  /** The −errno it returned. */
+  readonly rc: number;
+  /** The check that failed (XEN_REASONS of @xenmem/sim-protocol). */
+  readonly reason: XenErrorReason | undefined;
+}
 
 /**
  * One simulated Xen host of one release: domain 0 plus the domains created on it, their p2m, ioreq servers
@@ -58,6 +68,7 @@ export class Hypervisor implements SimulatorBackend {
    * @internal
    */
   readonly host: Host;
+  private readonly failures = new Map<number, CallFailure>();
 
   /**
    * A host with only domain 0 (the control domain, not HVM); create guests with {@link createDomain}.
@@ -143,14 +154,35 @@ export class Hypervisor implements SimulatorBackend {
     d.ioreq.entryCount += (p2mType === P2M_IOREQ_SERVER ? nr : 0) - before;
   }
 
+  /**
+   * The latest call of `caller` that failed, with the check that failed; undefined if none has. Every call that
+   * returns an rc records it (dm_op, hvm_op, acquire_resource, map_foreign_gfn, bind_interdomain, unbind, notify).
+   */
+  lastFailure(caller: number): CallFailure | undefined {
+    return this.failures.get(caller);
+  }
+
+  /** Records the reason `fail` noted for a call's rc (once the synchronous handler has returned). */
+  private noted(caller: number, call: string, rc: number): XenErrorReason | undefined {
+    const reason = takeReason(rc);
+    if (rc < 0) this.failures.set(caller, { call, rc, reason });
+    return reason;
+  }
+
   async dmOp(caller: number, domid: number, bufs: Uint8Array[]): Promise<HypercallOutcome> {
-    if (RELEASES.find((r) => r.name === this.release)!.toolsOps !== 'dm_op') return { rc: fail('ENOSYS'), continuations: 0, progress: null };
+    if (RELEASES.find((r) => r.name === this.release)!.toolsOps !== 'dm_op') {
+      clearReason();
+      const rc = fail('ENOSYS', 'no-dm-op');
+      return { rc, continuations: 0, progress: null, reason: this.noted(caller, 'dm_op', rc)! };
+    }
     let continuations = 0;
     let progress: number | null = null;
     for (;;) {
+      clearReason();
       const step = dmOpOnce(this.host, caller, domid, bufs);
+      const reason = this.noted(caller, 'dm_op', step.rc);
       if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
-      if (!step.restart) return { rc: step.rc, continuations, progress };
+      if (!step.restart) return { rc: step.rc, continuations, progress, ...(reason && { reason }) };
       continuations++;
       await yieldToOthers();
     }
@@ -161,9 +193,11 @@ export class Hypervisor implements SimulatorBackend {
     let command = op;
     let progress: number | null = null;
     for (;;) {
+      clearReason();
       const step = hvmOpOnce(this.host, caller, command, buf);
+      const reason = this.noted(caller, 'hvm_op', step.rc);
       if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
-      if (step.restart === undefined) return { rc: step.rc, continuations, progress };
+      if (step.restart === undefined) return { rc: step.rc, continuations, progress, ...(reason && { reason }) };
       continuations++;
       command = step.restart;
       await yieldToOthers();
@@ -195,24 +229,39 @@ export class Hypervisor implements SimulatorBackend {
 
   /** `XENMEM_acquire_resource` for XENMEM_resource_ioreq_server: frame 0 the buffered page, frame 1 the synchronous page. */
   async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<AcquiredResource> {
-    return acquireResource(this.host, caller, domid, type, id, frame, nrFrames);
+    clearReason();
+    const r = acquireResource(this.host, caller, domid, type, id, frame, nrFrames);
+    this.noted(caller, 'acquire_resource', r.rc);
+    return r;
   }
 
   /** Foreign-maps a gfn: a server's ioreq/bufioreq gfn gives its page, a RAM gfn the guest's memory. */
   async mapForeignGfn(caller: number, domid: number, gfn: bigint): Promise<ForeignMapping> {
-    return mapForeignGfn(this.host, caller, domid, gfn);
+    clearReason();
+    const r = mapForeignGfn(this.host, caller, domid, gfn);
+    this.noted(caller, 'map_foreign_gfn', r.rc);
+    return r;
   }
 
   async bindInterdomain(caller: number, remoteDomid: number, remotePort: number): Promise<InterdomainBinding> {
-    return this.evtchn.bindInterdomain(caller, remoteDomid, remotePort, this.host.lookupDomain(remoteDomid) !== undefined);
+    clearReason();
+    const r = this.evtchn.bindInterdomain(caller, remoteDomid, remotePort, this.host.lookupDomain(remoteDomid) !== undefined);
+    this.noted(caller, 'bind_interdomain', r.rc);
+    return r;
   }
 
   async unbindPort(caller: number, localPort: number): Promise<number> {
-    return this.evtchn.unbind(caller, localPort);
+    clearReason();
+    const rc = this.evtchn.unbind(caller, localPort);
+    this.noted(caller, 'unbind', rc);
+    return rc;
   }
 
   async notify(caller: number, localPort: number): Promise<number> {
-    return this.evtchn.notify(caller, localPort);
+    clearReason();
+    const rc = this.evtchn.notify(caller, localPort);
+    this.noted(caller, 'notify', rc);
+    return rc;
   }
 
   pending(caller: number, signal?: AbortSignal): Promise<number> {

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { Hypervisor, type HypervisorOptions } from './hypervisor.js';
+export { Hypervisor, type CallFailure, type HypervisorOptions } from './hypervisor.js';
 export { SIMULATED_RELEASES, SIMULATED_RANGE } from './simulated-releases.js';
 export type { IoreqPageStore } from './ioreq/pages.js';
 export { mulberry32, type PreemptPolicy } from './preempt.js';
@@ -13,3 +13,4 @@ export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';
 export { StateFile, StateStore, readDurableState, snapshot, restore, checkInvariants, type StateStoreOptions, type HypervisorState, type DomainState, type ServerState } from './state/index.js';
 export type { LoggedEvent } from './domain.js';
+export { domainSvg, p2mColour, P2M_TYPE_COLOURS } from './domain-svg.js';

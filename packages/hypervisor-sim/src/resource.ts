@@ -24,34 +24,34 @@ const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 export function acquireResource(hv: Host, caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): { rc: number; pages: SharedPage[] } {
   const none = (rc: number) => ({ rc, pages: [] });
-  if (entryAt(IOREQ_SERVER_RULES, hv.release)!.pages !== 'on-demand') return none(fail('EOPNOTSUPP'));
+  if (entryAt(IOREQ_SERVER_RULES, hv.release)!.pages !== 'on-demand') return none(fail('EOPNOTSUPP', 'resource-not-on-demand'));
   const domain = hv.lookupDomain(domid);
-  if (!domain) return none(fail('ESRCH'));
-  if (domid === caller) return none(fail('EPERM')); // rcu_lock_remote_domain_by_id
-  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM')); // xsm_domain_resource_map(XSM_DM_PRIV)
-  if (!isU32(nrFrames) || nrFrames === 0 || !isU32(frame) || !isU32(type) || !isU32(id)) return none(fail('EINVAL'));
-  if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP'));
+  if (!domain) return none(fail('ESRCH', 'domain-missing'));
+  if (domid === caller) return none(fail('EPERM', 'target-is-caller')); // rcu_lock_remote_domain_by_id
+  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM', 'not-privileged')); // xsm_domain_resource_map(XSM_DM_PRIV)
+  if (!isU32(nrFrames) || nrFrames === 0 || !isU32(frame) || !isU32(type) || !isU32(id)) return none(fail('EINVAL', 'resource-args'));
+  if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP', 'resource-type'));
   // 4.11's hvm_get_ioreq_server_frame refuses DEFAULT_IOSERVID before it looks at the domain.
   const refused = idZeroRefused(hv.release, id);
   if (refused !== OK) return none(refused);
-  if (!domain.hvm || id > 0xffff) return none(fail('EINVAL'));
+  if (!domain.hvm || id > 0xffff) return none(fail('EINVAL', 'resource-args'));
   const pages: SharedPage[] = [];
   const mapped: (() => void)[] = [];
   for (let i = 0; i < nrFrames; i++) {
     const s = domain.servers.get(id);
-    if (!s) return none(fail('ENOENT'));
-    if (s.emulator !== caller) return none(fail('EPERM'));
-    if (s.pages.kind === 'gfns') return none(fail('EPERM'));
+    if (!s) return none(fail('ENOENT', 'ioreq-server-missing'));
+    if (s.emulator !== caller) return none(fail('EPERM', 'not-emulator'));
+    if (s.pages.kind === 'gfns') return none(fail('EPERM', 'ioreq-pages-by-gfn'));
     s.pages = { kind: 'resource' };
     const idx = frame + i;
     if (idx === FRAME_BUFIOREQ) {
-      if (!s.bufioreqPage) return none(fail('ENOENT'));
+      if (!s.bufioreqPage) return none(fail('ENOENT', 'bufioreq-absent'));
       mapped.push(() => void (s.bufioreqPageMapped = true));
       pages.push(new SharedPageView(() => s.bufioreqPage!));
     } else if (idx === FRAME_IOREQ_0) {
       mapped.push(() => void (s.ioreqPageMapped = true));
       pages.push(new SharedPageView(() => s.ioreqPage));
-    } else return none(fail('EINVAL'));
+    } else return none(fail('EINVAL', 'resource-frame'));
   }
   // Only a call that succeeds maps anything (a failing frame fails the whole call).
   for (const m of mapped) m();
@@ -61,9 +61,9 @@ export function acquireResource(hv: Host, caller: number, domid: number, type: n
 export function mapForeignGfn(hv: Host, caller: number, domid: number, gfn: bigint): { rc: number; page: SharedPage | null } {
   const none = (rc: number) => ({ rc, page: null });
   const domain = hv.lookupDomain(domid);
-  if (!domain) return none(fail('ESRCH'));
-  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM'));
-  if (typeof gfn !== 'bigint' || gfn < 0n || gfn >= 1n << 64n) return none(fail('EINVAL'));
+  if (!domain) return none(fail('ESRCH', 'domain-missing'));
+  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM', 'not-privileged'));
+  if (typeof gfn !== 'bigint' || gfn < 0n || gfn >= 1n << 64n) return none(fail('EINVAL', 'gfn-range'));
   for (const s of domain.servers.values()) {
     if (s.pages.kind !== 'gfns') continue;
     if (s.pages.ioreqGfn === gfn) {
@@ -77,8 +77,8 @@ export function mapForeignGfn(hv: Host, caller: number, domid: number, gfn: bigi
   }
   const type = hv.p2mTypeAt(domid, gfn);
   const is = (cls: string) => (p2mClassMembers(cls, hv.release) ?? []).includes(type);
-  if (is('P2M_PAGING_TYPES')) return none(fail('ENOENT')); // privcmd reports a paged-out frame as ENOENT
-  if (!is('P2M_RAM_TYPES') || is('P2M_HOLE_TYPES') || type === P2M_RAM_SHARED) return none(fail('EINVAL'));
+  if (is('P2M_PAGING_TYPES')) return none(fail('ENOENT', 'gfn-paged-out')); // privcmd reports a paged-out frame as ENOENT
+  if (!is('P2M_RAM_TYPES') || is('P2M_HOLE_TYPES') || type === P2M_RAM_SHARED) return none(fail('EINVAL', 'gfn-not-ram'));
   const n = Number(gfn);
   let bytes = domain.memory.get(n);
   if (!bytes) domain.memory.set(n, (bytes = new Uint8Array(PAGE_SIZE)));

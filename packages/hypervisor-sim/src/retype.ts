@@ -2,6 +2,8 @@
  * set_mem_type's shared machinery, used by the DMOP (4.9+) and the HVMOP (4.6–4.8) forms: the
  * preconditions checked once before the loop, and the per-page loop with its preemption points.
  */
+import { errnoName, HVMMEM_VALUES } from '@xenmem/abi-types';
+import type { ReasonId } from '@xenmem/sim-protocol';
 import { fail, OK } from './errno.js';
 import type { Domain } from './domain.js';
 import type { Host } from './host.js';
@@ -12,9 +14,15 @@ export function checkRequirements(domain: Domain, requires: readonly { id: strin
   for (const r of requires) {
     // hap: hap_enabled(d). claim: p2m_get_ioreq_server() returns a server.
     const holds = r.id === 'hap' ? domain.hap : r.id === 'claim' ? domain.ioreq.owner !== null : false;
-    if (!holds) return fail(r.error as never);
+    if (!holds) return fail(r.error as never, r.id === 'hap' ? 'hvmmem-needs-hap' : 'hvmmem-needs-claim');
   }
   return OK;
+}
+
+/** Why hvmmemVerdict refused a value: the burnt HVMMEM_unused, or a value outside the translation table. */
+export function refusalReason(hvmmemValue: number): ReasonId {
+  const burnt = HVMMEM_VALUES.some((v) => v.value === hvmmemValue && v.names.some((n) => n.semantics === 'burnt'));
+  return burnt ? 'hvmmem-unused' : 'hvmmem-unlisted';
 }
 
 /**
@@ -38,7 +46,7 @@ export function retypeLoop(
     const r = domain.p2m.retype(first + iter, chunk, p2mType, outcomes);
     accountEntries(domain, p2mType, r.changedFrom);
     iter += r.done;
-    if (r.errno !== 0) return { iter, rc: -r.errno, preempted: false };
+    if (r.errno !== 0) return { iter, rc: fail(errnoName(r.errno)!, 'page-transition-refused'), preempted: false };
     // Xen: after each page, if pages remain and iter is a multiple of 256, check for preemption.
     if (iter < nr && iter % interval === 0 && hv.preemptor.pending()) return { iter, rc: OK, preempted: true };
   }

@@ -80,7 +80,7 @@ export class Hypercalls {
     const layout = layoutAt(info.struct, this.release);
     const buf0 = encodeDmOp(name, payload as never, this.release);
     const outcome = await this.backend.dmOp(this.caller, domid, extra === undefined ? [buf0] : [buf0, extra]);
-    if (outcome.rc < 0) throw XenError.fromReturnCode(outcome.rc, name, failureDetail(name, outcome.progress));
+    if (outcome.rc < 0) throw XenError.fromReturnCode(outcome.rc, name, failureDetail(name, outcome.progress), outcome.reason);
     return { payload: decodeStruct(layout, buf0, DM_OP_HEADER) as unknown as Record<string, unknown>, progress: outcome.progress };
   }
 
@@ -116,7 +116,7 @@ export class Hypercalls {
     const buf = new Uint8Array(STRUCTS[layout].size);
     encodeStructAt(layout, arg as never, buf, 0);
     const outcome = await this.backend.hvmOp(this.caller, op.value, buf);
-    if (outcome.rc < 0) throw XenError.fromReturnCode(outcome.rc, errorOp, failureDetail(errorOp, outcome.progress));
+    if (outcome.rc < 0) throw XenError.fromReturnCode(outcome.rc, errorOp, failureDetail(errorOp, outcome.progress), outcome.reason);
     return decodeStruct(layout, buf, 0) as unknown as Record<string, unknown>;
   }
 }

@@ -161,6 +161,21 @@ export class IoreqServer implements AsyncDisposable {
    * Maps the pages the way they were set up (acquire_resource from 4.11, else the gfns), then enables the
    * server and binds its ports, so a request left READY is served. `claimed` says whether this server owns
    * the ioreq_server type, so that close() releases it.
+   *
+   * The caller must be the server's emulator from 4.11 (Xen refuses another domain with EPERM, reason
+   * `not-emulator` on the simulator). The returned server is like one from {@link IoreqServer.create}: `close()`
+   * releases the claim if `claimed`, disables, destroys and unbinds.
+   * @param dm - The handle of the device-model domain that serves the server.
+   * @param domid - The guest the server belongs to.
+   * @param id - The server id (ioservid_t), e.g. the one a previous device model created.
+   * @param options - `claimed`: this server holds the HVMMEM_ioreq_server claim (default false).
+   * @throws XenError of get_ioreq_server_info (ENOENT: no such server; EPERM: not its emulator), of
+   *   acquire_resource or of the foreign mapping; InputError for a domid or id that is not a u16.
+   * @example
+   * ```ts
+   * await using server = await IoreqServer.attach(dm, 1, 0, { claimed: true });
+   * for await (const req of server.requests()) if (!req.buffered) await req.respond(req.dir === 'read' ? 0n : undefined);
+   * ```
    */
   static async attach(dm: DeviceModel, domid: number, id: number, options: { claimed?: boolean } = {}): Promise<IoreqServer> {
     const d = uint('domid', domid, 16);

@@ -4,4 +4,5 @@
  * carry. The frame kinds and fixed layouts are also a C header, include/xenmem/sim_protocol.h.
  */
 export * from './simulator-backend.js';
+export * from './reasons.js';
 export * from './wire/index.js';

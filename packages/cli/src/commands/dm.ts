@@ -78,8 +78,9 @@ export async function runDm(o: DmOptions, io: Io, env: CliEnv): Promise<number> 
       out = await op.call(dm, o.args);
     } catch (err) {
       if (err instanceof XenError) {
-        if (o.json) printJson(io, { rc: -errnoValue(err.code), error: err.code });
-        io.err(`${label}: Xen returned ${err.code} (errno ${err.errno}) for ${err.op}\n  ${hintFor(err.code, o)}\n`);
+        if (o.json) printJson(io, { rc: -errnoValue(err.code), error: err.code, ...(err.reason && { reason: err.reason }) });
+        const why = err.reason ? `\n  why: ${err.reason.message} [${err.reason.id}]` : '';
+        io.err(`${label}: Xen returned ${err.code} (errno ${err.errno}) for ${err.op}${why}\n  ${hintFor(err.code, o)}\n`);
         return EXIT_FAILURE;
       }
       if (err instanceof InputError) {

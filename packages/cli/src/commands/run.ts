@@ -42,7 +42,7 @@ function describeIoreqs(ioreqs: { server: unknown; type: string; dir: string; ad
 /** A step's result in words: `ok, changed 16`, `-EAGAIN, changed 8`, `type ram_ro`, `outcome ioreq (…)`. */
 export function describeStep(s: StepResult): string {
   if (s.skipped !== undefined) return `skipped: ${s.skipped}`;
-  const head = s.rc === 0 ? 'ok' : `-${s.error}`;
+  const head = s.rc === 0 ? 'ok' : `-${s.error}${s.reason ? ` [${s.reason.id}]` : ''}`;
   const parts: string[] = [];
   switch (s.op) {
     case 'set_mem_type':
@@ -146,8 +146,8 @@ export async function runRun(opts: RunOptions, io: Io, env?: CliEnv): Promise<nu
     const scenario = loaded.scenario;
     result =
       opts.socket !== undefined && env
-        ? await withBackend(env, opts.socket, 0, (backend) => onDaemon(backend, opts.keep === true, (b) => runScenario(scenario, b)))
-        : await runScenario(scenario, hypervisorForScenario(scenario));
+        ? await withBackend(env, opts.socket, 0, (backend) => onDaemon(backend, opts.keep === true, (b) => runScenario(scenario, b, { reasons: true })))
+        : await runScenario(scenario, hypervisorForScenario(scenario), { reasons: true });
   } catch (err) {
     if (err instanceof ScenarioError) return opts.socket !== undefined ? printRefusal(io, opts.scenario, opts.socket, err.problems) : printProblems(io, opts.scenario, err.problems);
     throw err;

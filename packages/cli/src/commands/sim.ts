@@ -5,9 +5,10 @@
  * document with --json, else lines or tables).
  */
 import { lstatSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { InputError, NEWEST_RELEASE } from '@xenmem/abi-types';
 import type { DomainConfig, DomainInspection, IoreqServerView } from '@xenmem/sim-protocol';
-import { Hypervisor } from '@xenmem/hypervisor-sim';
+import { domainSvg, Hypervisor } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
@@ -142,6 +143,7 @@ export async function runSimInspect(o: CommandOptions<'sim inspect'>, io: Io, en
         return refused(io, 'xenmem sim inspect', err, `create it with xenmem sim create-domain --socket ${o.socket} --domid ${o.domid} --max-gpfn 0xfffff`);
       throw err;
     }
+    if ('svg' in o && o.svg !== undefined) await writeFile(o.svg, domainSvg(view));
     if (o.json) {
       printJson(io, inspectionJson(view));
       return EXIT_OK;

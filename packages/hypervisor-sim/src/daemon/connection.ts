@@ -37,6 +37,8 @@ interface MappedPage {
 export class Connection {
   /** The calling domain stated in hello; null until then. */
   caller: number | null = null;
+  /** Whether the hello asked for reasons in hypercall_done frames (HELLO_FEATURES.reasons). */
+  wantsReasons = false;
   /** The domain restrict locked the connection to, or null. */
   restrictedTo: number | null = null;
   /** Local event-channel ports this connection bound (unbound when it closes). */

@@ -13,10 +13,12 @@ import {
   hvmOpByNumber,
   limitEntries,
   type LayoutId,
+  type HypercallOutcome,
   type SharedPage,
 } from '@xenmem/abi-types';
 import {
   FrameKind,
+  HELLO_FEATURES,
   WIRE_PROTOCOL_VERSION,
   WireError,
   decodeAcquireResource,
@@ -43,6 +45,7 @@ import {
   ioreqAnswerFromJson,
   setIoreqHandlerFromJson,
   benchGuestAccessesFromJson,
+  xenReason,
   big,
   type DomainConfig,
   type ErrorBody,
@@ -136,6 +139,7 @@ function hello(ctx: DaemonContext, conn: Connection, frame: Frame): void {
   if (h.protocol !== WIRE_PROTOCOL_VERSION) throw new WireError(`protocol ${h.protocol} is not supported (this daemon speaks ${WIRE_PROTOCOL_VERSION})`, { fatal: true });
   if (h.caller >= DOMID_FIRST_RESERVED) throw new WireError(`caller 0x${h.caller.toString(16)} is a reserved domid, not a domain`, { fatal: true });
   conn.caller = h.caller;
+  conn.wantsReasons = ((h.features ?? 0) & HELLO_FEATURES.reasons) !== 0;
   const welcome: Welcome = { protocol: WIRE_PROTOCOL_VERSION, release: ctx.hv.release, shm: 'arena' in ctx.shm };
   conn.send(FrameKind.welcome, frame.id, encodeJson(welcome));
 }
@@ -205,23 +209,25 @@ async function notifyPort(ctx: DaemonContext, conn: Connection, port: number, vi
   return rc;
 }
 
+/** A hypercall refused by the handle's restriction (privcmd's, before Xen sees it). */
+const RESTRICTED: HypercallOutcome = { rc: -EPERM, continuations: 0, progress: null, reason: xenReason('handle-restricted') };
+
 const HANDLERS: Record<number, Handler> = {
   async [FrameKind.dmOp](ctx, conn, payload) {
     const { domid, bufs } = decodeDmOpRequest(payload);
     const op = bufs[0] && bufs[0].length >= 4 ? new DataView(bufs[0].buffer, bufs[0].byteOffset).getUint32(0, true) : null;
-    const outcome = allowed(conn, domid) ? await ctx.hv.dmOp(conn.caller!, domid, bufs) : { rc: -EPERM, continuations: 0, progress: null };
-    const args = dmOpTraceArgs(bufs[0], ctx.hv.release);
-    ctx.trace.write({ call: 'dm_op', conn: conn.id, caller: conn.caller!, domid, op, name: op === null ? null : (dmOpByNumber(op)?.name ?? null), args, ...outcome });
-    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs }) };
+    const { reason, ...outcome } = allowed(conn, domid) ? await ctx.hv.dmOp(conn.caller!, domid, bufs) : RESTRICTED;
+    ctx.trace.write({ call: 'dm_op', conn: conn.id, caller: conn.caller!, domid, op, name: op === null ? null : (dmOpByNumber(op)?.name ?? null), args: dmOpTraceArgs(bufs[0], ctx.hv.release), ...outcome });
+    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs, ...(reason && conn.wantsReasons && { reason }) }) };
   },
 
   async [FrameKind.hvmOp](ctx, conn, payload) {
     const { op, arg } = decodeHvmOpRequest(payload);
     const domid = hvmOpDomid(op, arg);
     const permitted = conn.restrictedTo === null || domid === conn.restrictedTo;
-    const outcome = permitted ? await ctx.hv.hvmOp(conn.caller!, op, arg) : { rc: -EPERM, continuations: 0, progress: null };
+    const { reason, ...outcome } = permitted ? await ctx.hv.hvmOp(conn.caller!, op, arg) : RESTRICTED;
     ctx.trace.write({ call: 'hvm_op', conn: conn.id, caller: conn.caller!, domid, op, name: hvmOpByNumber(op & HVMOP_OP_MASK)?.name ?? null, args: hvmOpTraceArgs(op & HVMOP_OP_MASK, arg), ...outcome });
-    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [arg] }) };
+    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [arg], ...(reason && conn.wantsReasons && { reason }) }) };
   },
 
   async [FrameKind.acquireResource](ctx, conn, payload) {

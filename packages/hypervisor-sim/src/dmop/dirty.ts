@@ -60,14 +60,14 @@ function reportWritable(domain: Domain, first: number, nr: number, bitmap: Uint8
 
 export function trackDirtyVram(ctx: DmOpContext): DmOpStep {
   const { domain, payload, bufs } = ctx;
-  if (bufs.length < 2) return { rc: fail('EINVAL') };
-  if (payload.pad !== 0) return { rc: fail('EINVAL') };
+  if (bufs.length < 2) return { rc: fail('EINVAL', 'second-buffer-missing') };
+  if (payload.pad !== 0) return { rc: fail('EINVAL', 'pad-nonzero') };
   const nr = payload.nr as number;
   const first = payload.first_pfn as bigint;
-  if (nr > limitAt('maxTrackDirtyVramPages', ctx.release)!.value) return { rc: fail('EINVAL') };
+  if (nr > limitAt('maxTrackDirtyVramPages', ctx.release)!.value) return { rc: fail('EINVAL', 'dirty-vram-too-many') };
   const bitmap = bufs[1]!;
   const size = Math.ceil(nr / 8);
-  if (size > bitmap.length) return { rc: fail('EINVAL') };
+  if (size > bitmap.length) return { rc: fail('EINVAL', 'dirty-bitmap-short') };
   if (nr === 0) {
     if (domain.vram) changeTypeRange(domain, domain.vram.firstPfn, domain.vram.nr, P2M_RAM_LOGDIRTY, P2M_RAM_RW);
     domain.vram = null;
@@ -100,7 +100,7 @@ export function modifiedMemory(ctx: DmOpContext): DmOpStep {
   let remaining = payload.nr_extents as number;
   let pfnsDone = payload.opaque as number;
   const extents = bufs[1] ?? new Uint8Array(0); // Xen's second descriptor is zero-sized when not given
-  if (Math.floor(extents.byteLength / EXTENT_SIZE) < remaining) return { rc: fail('EINVAL'), progress: 0 };
+  if (Math.floor(extents.byteLength / EXTENT_SIZE) < remaining) return { rc: fail('EINVAL', 'extents-short'), progress: 0 };
   const interval = limitAt('modifiedMemoryPreemptInterval', ctx.release)!.value;
   let batchLeft = interval;
   let progress = 0;
@@ -112,11 +112,11 @@ export function modifiedMemory(ctx: DmOpContext): DmOpStep {
   };
   while (remaining > 0) {
     const extent = decodeStruct('xen_dm_op_modified_memory_extent', extents, (remaining - 1) * EXTENT_SIZE);
-    if (extent.pad !== 0) return stop(fail('EINVAL'));
+    if (extent.pad !== 0) return stop(fail('EINVAL', 'pad-nonzero'));
     const end = extent.first_pfn + BigInt(extent.nr);
     // Xen compares the exclusive end with the maximum gpfn, so an extent may not reach the last page.
-    if (end <= extent.first_pfn || end > BigInt(domain.maxGpfn)) return stop(fail('EINVAL'));
-    if (pfnsDone >= extent.nr) return stop(fail('EINVAL'));
+    if (end <= extent.first_pfn || end > BigInt(domain.maxGpfn)) return stop(fail('EINVAL', 'extent-range'));
+    if (pfnsDone >= extent.nr) return stop(fail('EINVAL', 'extent-progress'));
     const pfn = Number(extent.first_pfn) + pfnsDone;
     let batch = extent.nr - pfnsDone;
     if (batch > batchLeft) {

@@ -63,36 +63,36 @@ export function dmOpOnce(hv: Host, caller: number, domid: number, bufs: readonly
   const release = hv.release;
   const entry = entryAt(DM_OP_ENTRY, release)!;
   const maxBufs = limitAt('maxDmopBufs', release)!;
-  if (!Array.isArray(bufs) || bufs.length === 0) return { rc: fail(entry.zeroBuffers as ErrnoName) };
-  if (bufs.length > maxBufs.value) return { rc: fail(maxBufs.error as ErrnoName) };
-  if (!allBuffers(bufs)) return { rc: fail('EFAULT') };
+  if (!Array.isArray(bufs) || bufs.length === 0) return { rc: fail(entry.zeroBuffers as ErrnoName, 'dmop-no-bufs') };
+  if (bufs.length > maxBufs.value) return { rc: fail(maxBufs.error as ErrnoName, 'dmop-nr-bufs') };
+  if (!allBuffers(bufs)) return { rc: fail('EFAULT', 'copy-fault') };
   const domain = hv.lookupDomain(domid);
-  if (!domain) return { rc: fail('ESRCH') };
-  if (domain.domid === caller) return { rc: fail('EPERM') };
-  if (!domain.hvm) return { rc: entry.nonHvmTarget === 'ok' ? OK : fail(entry.nonHvmTarget as ErrnoName) };
-  if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
+  if (!domain) return { rc: fail('ESRCH', 'domain-missing') };
+  if (domain.domid === caller) return { rc: fail('EPERM', 'target-is-caller') };
+  if (!domain.hvm) return { rc: entry.nonHvmTarget === 'ok' ? OK : fail(entry.nonHvmTarget as ErrnoName, 'target-not-hvm') };
+  if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM', 'not-privileged') };
 
   const buf0 = bufs[0]!;
   const known = opsAt(release);
   let op: number;
   if (entry.opCopy === 'whole') {
-    if (buf0.byteLength < WHOLE_OP) return { rc: fail('EFAULT') };
+    if (buf0.byteLength < WHOLE_OP) return { rc: fail('EFAULT', 'copy-fault') };
     op = new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(0, true);
   } else {
-    if (buf0.byteLength < HEADER) return { rc: fail('EFAULT') };
+    if (buf0.byteLength < HEADER) return { rc: fail('EFAULT', 'copy-fault') };
     op = new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(0, true);
     const tableSize = Math.max(...known.map((o) => o.value)) + 1;
-    if (op >= tableSize) return { rc: fail('EOPNOTSUPP') };
+    if (op >= tableSize) return { rc: fail('EOPNOTSUPP', 'dmop-op-unknown') };
     // op_size[] of this architecture: ops it does not implement (set_irq_level on x86) have size 0.
     const info = known.find((o) => o.value === op);
     const payloadSize = info && isX86(info) ? STRUCTS[layoutAt(info.struct, release)].size : 0;
-    if (buf0.byteLength < HEADER + payloadSize) return { rc: fail('EFAULT') };
+    if (buf0.byteLength < HEADER + payloadSize) return { rc: fail('EFAULT', 'copy-fault') };
   }
-  if (new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(4, true) !== 0) return { rc: fail('EINVAL') };
+  if (new DataView(buf0.buffer, buf0.byteOffset, buf0.byteLength).getUint32(4, true) !== 0) return { rc: fail('EINVAL', 'dmop-pad') };
 
   const info = known.find((o) => o.value === op);
   const handler = info && isX86(info) ? HANDLERS[info.name] : undefined;
-  if (!info || !handler) return { rc: fail('EOPNOTSUPP') };
+  if (!info || !handler) return { rc: fail('EOPNOTSUPP', 'dmop-op-unknown') };
   const layout = layoutAt(info.struct, release);
   const ctx: DmOpContext = { hv, release, caller, domain, payload: decodeStruct(layout, buf0, HEADER) as unknown as Record<string, unknown>, bufs: bufs as Uint8Array[] };
   const step = handler(ctx);

@@ -36,7 +36,7 @@ function rules(release: ReleaseName) {
  */
 export function idZeroRefused(release: ReleaseName, id: number): number {
   const rule = rules(release).idZeroOps;
-  return id === 0 && rule !== 'ok' ? fail(rule as ErrnoName) : OK;
+  return id === 0 && rule !== 'ok' ? fail(rule as ErrnoName, 'default-server-id') : OK;
 }
 
 /**
@@ -64,7 +64,7 @@ function allocateId(hv: Host, domain: Domain): number | { errno: number } {
   const scheme = entryAt(IOREQ_SERVER_IDS, hv.release)!;
   if (scheme.scheme === 'slots') {
     for (let slot = scheme.firstSlot!; slot <= scheme.lastSlot!; slot++) if (!domain.servers.has(slot)) return slot;
-    return { errno: fail(scheme.exhausted) };
+    return { errno: fail(scheme.exhausted, 'ioreq-server-ids-exhausted') };
   }
   // 4.9/4.10: a counter that skips ids in use (next_ioservid).
   let id = domain.ioservidCounter;
@@ -76,15 +76,15 @@ function allocateId(hv: Host, domain: Domain): number | { errno: number } {
 
 function createIoreqServer(ctx: DmOpContext): DmOpStep {
   const { hv, domain, payload, release } = ctx;
-  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   const bufioreq = payload.handle_bufioreq as number;
-  if (bufioreq > MAX_BUFIOREQ) return { rc: fail('EINVAL') };
+  if (bufioreq > MAX_BUFIOREQ) return { rc: fail('EINVAL', 'bufioreq-handling') };
   const pagesAtCreate = rules(release).pages === 'at-create';
   const needed = bufioreq ? 2 : 1;
   // The counter scheme takes the id first (next_ioservid is an argument of the init), so a failed create still uses one.
   const id = allocateId(hv, domain);
   if (typeof id !== 'number') return { rc: id.errno };
-  if (pagesAtCreate && domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
+  if (pagesAtCreate && domain.gfnPool.free() < needed) return { rc: fail('ENOMEM', 'ioreq-gfns-exhausted') };
   const server: IoreqServer = {
     id,
     created: ++domain.serversCreated,
@@ -113,18 +113,18 @@ function getIoreqServerInfo(ctx: DmOpContext): DmOpStep {
   const { domain, payload, release } = ctx;
   const r = rules(release);
   const flags = (r.getInfoField === 'flags' ? payload.flags : payload.pad) as number;
-  if (r.getInfoField === 'pad' ? flags !== 0 : (flags & ~NO_GFNS) !== 0) return { rc: fail('EINVAL') };
+  if (r.getInfoField === 'pad' ? flags !== 0 : (flags & ~NO_GFNS) !== 0) return { rc: fail('EINVAL', 'get-info-flags') };
   const refused = idZeroRefused(release, payload.id as number);
   if (refused !== OK) return { rc: refused };
   const s = findServer(domain, payload.id as number);
-  if (!s) return { rc: fail('ENOENT') };
-  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  if (!s) return { rc: fail('ENOENT', 'ioreq-server-missing') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM', 'not-emulator') };
   const wantGfns = r.getInfoField === 'pad' || (flags & NO_GFNS) === 0;
   if (wantGfns) {
-    if (s.pages.kind === 'resource') return { rc: fail('EPERM') };
+    if (s.pages.kind === 'resource') return { rc: fail('EPERM', 'ioreq-pages-by-resource') };
     if (s.pages.kind === 'none') {
       const needed = s.bufioreq ? 2 : 1;
-      if (domain.gfnPool.free() < needed) return { rc: fail('ENOMEM') };
+      if (domain.gfnPool.free() < needed) return { rc: fail('ENOMEM', 'ioreq-gfns-exhausted') };
       s.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: s.bufioreq ? domain.gfnPool.take()! : null };
     }
     const [ioreqField, bufioreqField] = gfnFields(release);
@@ -137,35 +137,35 @@ function getIoreqServerInfo(ctx: DmOpContext): DmOpStep {
 
 function ioRange(ctx: DmOpContext, map: boolean): DmOpStep {
   const { domain, payload, release } = ctx;
-  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   const start = payload.start as bigint;
   const end = payload.end as bigint;
-  if (start > end && rules(release).rangeStartAfterEnd !== 'ok') return { rc: fail('EINVAL') };
+  if (start > end && rules(release).rangeStartAfterEnd !== 'ok') return { rc: fail('EINVAL', 'io-range-reversed') };
   const refused = idZeroRefused(release, payload.id as number);
   if (refused !== OK) return { rc: refused };
   const s = findServer(domain, payload.id as number);
-  if (!s) return { rc: fail('ENOENT') };
-  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  if (!s) return { rc: fail('ENOENT', 'ioreq-server-missing') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM', 'not-emulator') };
   const type = payload.type as number;
-  if (!RANGE_TYPES.includes(type)) return { rc: fail('EINVAL') };
+  if (!RANGE_TYPES.includes(type)) return { rc: fail('EINVAL', 'io-range-type') };
   const set = s.ranges[type as RangeType];
   const max = limit('maxIoRanges', release);
   if (map) {
     const r = rangesetAdd(set, start, end, max);
-    return { rc: r === 'ok' ? OK : fail(r === 'exists' ? 'EEXIST' : 'ENOMEM') };
+    return { rc: r === 'ok' ? OK : r === 'exists' ? fail('EEXIST', 'io-range-overlap') : fail('ENOMEM', 'rangeset-full') };
   }
   const r = rangesetRemove(set, start, end, max);
-  return { rc: r === 'ok' ? OK : fail(r === 'missing' ? 'ENOENT' : 'ENOMEM') };
+  return { rc: r === 'ok' ? OK : r === 'missing' ? fail('ENOENT', 'io-range-missing') : fail('ENOMEM', 'rangeset-full') };
 }
 
 function setIoreqServerState(ctx: DmOpContext): DmOpStep {
   const { domain, payload } = ctx;
-  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   const refused = idZeroRefused(ctx.release, payload.id as number);
   if (refused !== OK) return { rc: refused };
   const s = findServer(domain, payload.id as number);
-  if (!s) return { rc: fail('ENOENT') };
-  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  if (!s) return { rc: fail('ENOENT', 'ioreq-server-missing') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM', 'not-emulator') };
   const enable = (payload.enabled as number) !== 0;
   // Enabling writes each vCPU's port into its slot's vp_eport (hvm_update_ioreq_evtchn); it stays after a disable.
   if (enable && !s.enabled) {
@@ -178,12 +178,12 @@ function setIoreqServerState(ctx: DmOpContext): DmOpStep {
 
 function destroyIoreqServer(ctx: DmOpContext): DmOpStep {
   const { domain, payload, release } = ctx;
-  if (nonZeroPad(payload)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   const id = payload.id as number;
-  if (rules(release).destroyIdZero !== 'ok' && id === 0) return { rc: fail('EPERM') };
+  if (rules(release).destroyIdZero !== 'ok' && id === 0) return { rc: fail('EPERM', 'destroy-default-server') };
   const s = findServer(domain, id);
-  if (!s) return { rc: fail('ENOENT') };
-  if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+  if (!s) return { rc: fail('ENOENT', 'ioreq-server-missing') };
+  if (notEmulator(ctx, s)) return { rc: fail('EPERM', 'not-emulator') };
   // Destroy drops the claim but neither resets the p2m_ioreq_server pages nor entry_count (§6.4).
   if (domain.ioreq.owner === id) {
     domain.ioreq.owner = null;
@@ -236,25 +236,25 @@ function recalcIoreqEntries(domain: Domain, first: number, count: number): void 
 
 function mapMemTypeToIoreqServer(ctx: DmOpContext): DmOpStep {
   const { domain, payload } = ctx;
-  if (!domain.hap) return { rc: fail('EOPNOTSUPP') };
+  if (!domain.hap) return { rc: fail('EOPNOTSUPP', 'map-mem-type-needs-hap') };
   const opaque = payload.opaque as bigint;
   const flags = payload.flags as number;
   if (opaque === 0n) {
     // The map/unmap step runs only on the first call; a continuation carries the sweep cursor in opaque.
     const refused = idZeroRefused(ctx.release, payload.id as number);
     if (refused !== OK) return { rc: refused };
-    if ((payload.type as number) !== HVMMEM_IOREQ_SERVER) return { rc: fail('EINVAL') };
-    if ((flags & ~ACCESS_WRITE) !== 0) return { rc: fail('EINVAL') };
+    if ((payload.type as number) !== HVMMEM_IOREQ_SERVER) return { rc: fail('EINVAL', 'map-mem-type-type') };
+    if ((flags & ~ACCESS_WRITE) !== 0) return { rc: fail('EINVAL', 'map-mem-type-flags') };
     const s = findServer(domain, payload.id as number);
-    if (!s) return { rc: fail('ENOENT') };
-    if (notEmulator(ctx, s)) return { rc: fail('EPERM') };
+    if (!s) return { rc: fail('ENOENT', 'ioreq-server-missing') };
+    if (notEmulator(ctx, s)) return { rc: fail('EPERM', 'not-emulator') };
     if (flags === 0) {
-      if (domain.ioreq.owner !== s.id) return { rc: fail('EINVAL') };
+      if (domain.ioreq.owner !== s.id) return { rc: fail('EINVAL', 'map-mem-type-not-owner') };
       domain.ioreq.owner = null;
       domain.ioreq.flags = 0;
     } else {
       // Any owner, even this same server, or leftover entries from an earlier owner: EBUSY.
-      if (domain.ioreq.owner !== null || domain.ioreq.entryCount !== 0) return { rc: fail('EBUSY') };
+      if (domain.ioreq.owner !== null || domain.ioreq.entryCount !== 0) return { rc: fail('EBUSY', 'map-mem-type-busy') };
       domain.ioreq.owner = s.id;
       domain.ioreq.flags = flags;
       return { rc: OK };

@@ -22,28 +22,28 @@ function max(ctx: DmOpContext, id: LimitId): number {
 /** set_pci_intx_level: only segment 0, bus 0, device ≤ 31, INTx A–D, level 0 or 1. */
 export function setPciIntxLevel(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { domain: number; bus: number; device: number; intx: number; level: number };
-  if (p.domain !== 0 || p.bus !== 0 || p.device > max(ctx, 'maxPciDevice') || p.intx > max(ctx, 'maxPciIntx') || p.level > 1) return { rc: fail('EINVAL') };
+  if (p.domain !== 0 || p.bus !== 0 || p.device > max(ctx, 'maxPciDevice') || p.intx > max(ctx, 'maxPciIntx') || p.level > 1) return { rc: fail('EINVAL', 'irq-out-of-range') };
   return record(ctx, 'set_pci_intx_level');
 }
 
 /** set_isa_irq_level: IRQ 0–15, level 0 or 1. */
 export function setIsaIrqLevel(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { isa_irq: number; level: number };
-  if (p.isa_irq > max(ctx, 'maxIsaIrq') || p.level > 1) return { rc: fail('EINVAL') };
+  if (p.isa_irq > max(ctx, 'maxIsaIrq') || p.level > 1) return { rc: fail('EINVAL', 'irq-out-of-range') };
   return record(ctx, 'set_isa_irq_level');
 }
 
 /** set_pci_link_route: link 0–3, ISA IRQ 0–15 (0 disables the route). */
 export function setPciLinkRoute(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { link: number; isa_irq: number };
-  if (p.link > max(ctx, 'maxPciLink') || p.isa_irq > max(ctx, 'maxIsaIrq')) return { rc: fail('EINVAL') };
+  if (p.link > max(ctx, 'maxPciLink') || p.isa_irq > max(ctx, 'maxIsaIrq')) return { rc: fail('EINVAL', 'irq-out-of-range') };
   return record(ctx, 'set_pci_link_route');
 }
 
 /** inject_event: pads zero, an existing vCPU. */
 export function injectEvent(ctx: DmOpContext): DmOpStep {
-  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
-  if ((ctx.payload.vcpuid as number) >= ctx.domain.vcpus) return { rc: fail('EINVAL') };
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
+  if ((ctx.payload.vcpuid as number) >= ctx.domain.vcpus) return { rc: fail('EINVAL', 'vcpu-missing') };
   return record(ctx, 'inject_event');
 }
 
@@ -59,15 +59,15 @@ function bits(value: bigint, field: { shift: number; width: number }): bigint {
  * vCPU is ESRCH in Xen) are outside the model: what passes the checks is recorded.
  */
 export function injectMsi(ctx: DmOpContext): DmOpStep {
-  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   const rules = entryAt(INJECT_MSI, ctx.release)!;
   const data = BigInt(ctx.payload.data as number);
   const addr = ctx.payload.addr as bigint;
   if (bits(data, rules.vector) === 0n) {
     const pirq = ((addr >> 32n) & BigInt(rules.pirqHighMask)) | bits(addr, rules.destId);
-    if (pirq === 0n) return { rc: fail(rules.noPirq) };
+    if (pirq === 0n) return { rc: fail(rules.noPirq, 'msi-no-pirq') };
   } else if (!(rules.deliveryModes as readonly number[]).includes(Number(bits(data, rules.deliveryMode)))) {
-    return { rc: fail(rules.otherDeliveryMode) };
+    return { rc: fail(rules.otherDeliveryMode, 'msi-delivery-mode') };
   }
   return record(ctx, 'inject_msi');
 }
@@ -77,16 +77,16 @@ export function remoteShutdown(ctx: DmOpContext): DmOpStep {
 }
 
 export function relocateMemory(ctx: DmOpContext): DmOpStep {
-  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   return record(ctx, 'relocate_memory');
 }
 
 /** pin_memory_cacheattr: start ≤ end, and a known cache attribute (or the delete marker). */
 export function pinMemoryCacheattr(ctx: DmOpContext): DmOpStep {
   const p = ctx.payload as { start: bigint; end: bigint; type: number };
-  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL') };
-  if (p.start > p.end) return { rc: fail('EINVAL') };
-  if (!CONSTANTS.mem_cacheattr.members.some((m) => m.value === p.type)) return { rc: fail('EINVAL') };
+  if (nonZeroPad(ctx.payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
+  if (p.start > p.end) return { rc: fail('EINVAL', 'pfn-range') };
+  if (!CONSTANTS.mem_cacheattr.members.some((m) => m.value === p.type)) return { rc: fail('EINVAL', 'cacheattr-type') };
   return record(ctx, 'pin_memory_cacheattr');
 }
 

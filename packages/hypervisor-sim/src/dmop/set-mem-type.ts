@@ -7,7 +7,7 @@
  */
 import { hvmmemVerdict } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
-import { checkRequirements, retypeLoop } from '../retype.js';
+import { checkRequirements, refusalReason, retypeLoop } from '../retype.js';
 import type { DmOpContext, DmOpStep } from './context.js';
 
 export function setMemType(ctx: DmOpContext): DmOpStep {
@@ -15,11 +15,11 @@ export function setMemType(ctx: DmOpContext): DmOpStep {
   const nr = payload.nr as number;
   const firstPfn = payload.first_pfn as bigint;
   const memType = payload.mem_type as number;
-  if (payload.pad !== 0) return { rc: fail('EINVAL') };
+  if (payload.pad !== 0) return { rc: fail('EINVAL', 'pad-nonzero') };
   const lastPfn = (firstPfn + BigInt(nr) - 1n) & 0xffffffffffffffffn;
-  if (firstPfn > lastPfn || lastPfn > BigInt(domain.maxGpfn)) return { rc: fail('EINVAL'), progress: 0 };
+  if (firstPfn > lastPfn || lastPfn > BigInt(domain.maxGpfn)) return { rc: fail('EINVAL', 'pfn-range'), progress: 0 };
   const verdict = hvmmemVerdict(memType, ctx.release);
-  if (!verdict.accepted) return { rc: fail(verdict.error), progress: 0 };
+  if (!verdict.accepted) return { rc: fail(verdict.error, refusalReason(memType)), progress: 0 };
   const req = checkRequirements(domain, verdict.requires);
   if (req !== OK) return { rc: req, progress: 0 };
 

@@ -18,17 +18,17 @@ const HANDLERS: Record<string, HvmOpHandler> = {
 };
 
 export function hvmOpOnce(hv: Host, caller: number, command: number, buf: unknown): HvmOpStep {
-  if (!Number.isInteger(command) || command < 0) return { rc: fail('ENOSYS') };
+  if (!Number.isInteger(command) || command < 0) return { rc: fail('ENOSYS', 'hvmop-unknown') };
   const mask = limitAt('hvmopOpMask', hv.release)?.value;
   const opNumber = mask === undefined ? command : command & mask;
   const startIter = mask === undefined ? 0 : command - opNumber;
   const op = HVMOPS.find((o) => o.value === opNumber);
-  if (!op || !hvmOpDispatchedAt(op, hv.release)) return { rc: fail('ENOSYS') };
+  if (!op || !hvmOpDispatchedAt(op, hv.release)) return { rc: fail('ENOSYS', 'hvmop-unknown') };
   const handler = HANDLERS[op.name];
   // Dispatched HVMOPs outside the model (params, TLB flush, altp2m, …) are refused; see docs/simulator.md.
-  if (!handler) return { rc: fail('ENOSYS') };
+  if (!handler) return { rc: fail('ENOSYS', 'hvmop-unknown') };
   // Only set_mem_type (and modified_memory) carry progress in the op word; others see a bad op number.
-  if (startIter !== 0 && op.name !== 'set_mem_type') return { rc: fail('ENOSYS') };
-  if (!(buf instanceof Uint8Array)) return { rc: fail('EFAULT') };
+  if (startIter !== 0 && op.name !== 'set_mem_type') return { rc: fail('ENOSYS', 'hvmop-unknown') };
+  if (!(buf instanceof Uint8Array)) return { rc: fail('EFAULT', 'copy-fault') };
   return handler(hv, caller, buf, startIter);
 }

@@ -10,12 +10,12 @@ import type { Host } from '../host.js';
 import type { HvmOpStep } from './context.js';
 
 export function getMemType(hv: Host, caller: number, buf: Uint8Array): HvmOpStep {
-  if (buf.byteLength < STRUCTS.xen_hvm_get_mem_type.size) return { rc: fail('EFAULT') };
+  if (buf.byteLength < STRUCTS.xen_hvm_get_mem_type.size) return { rc: fail('EFAULT', 'copy-fault') };
   const arg = decodeStruct('xen_hvm_get_mem_type', buf);
   const domain = hv.lookupDomain(hv.resolveDomid(arg.domid, caller));
-  if (!domain) return { rc: fail('ESRCH') };
-  if (domain.domid !== caller && !domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
-  if (!domain.hvm) return { rc: fail('EINVAL') };
+  if (!domain) return { rc: fail('ESRCH', 'domain-missing') };
+  if (domain.domid !== caller && !domain.isPrivilegedFor(caller)) return { rc: fail('EPERM', 'not-privileged') };
+  if (!domain.hvm) return { rc: fail('EINVAL', 'target-not-hvm') };
   arg.mem_type = getMemTypeResult(hv.release, hv.p2mTypeAt(domain.domid, arg.pfn))!;
   encodeStructAt('xen_hvm_get_mem_type', arg, buf, 0);
   return { rc: OK };

@@ -41,13 +41,13 @@ function legacy(name: string): HvmOpHandler {
   const m = MAPPINGS[name]!;
   return (hv: Host, caller: number, buf: Uint8Array): HvmOpStep => {
     const size = hv.structSize(m.struct);
-    if (buf.byteLength < size) return { rc: fail('EFAULT') };
+    if (buf.byteLength < size) return { rc: fail('EFAULT', 'copy-fault') };
     const arg = decodeStruct(m.struct, buf) as unknown as Record<string, unknown>;
     const domain = hv.lookupDomain(arg.domid as number);
-    if (!domain) return { rc: fail('ESRCH') };
-    if (domain.domid === caller) return { rc: fail('EPERM') };
-    if (!domain.hvm) return { rc: fail('EINVAL') };
-    if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
+    if (!domain) return { rc: fail('ESRCH', 'domain-missing') };
+    if (domain.domid === caller) return { rc: fail('EPERM', 'target-is-caller') };
+    if (!domain.hvm) return { rc: fail('EINVAL', 'target-not-hvm') };
+    if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM', 'not-privileged') };
     const payload = m.toPayload(arg);
     const step = IOREQ_SERVER_HANDLERS[m.dmop]!({ hv, release: hv.release, caller, domain, payload, bufs: [buf] });
     if (step.rc === 0 && m.fromPayload) {

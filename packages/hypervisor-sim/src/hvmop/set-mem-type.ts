@@ -6,10 +6,10 @@
  * leaves the struct in guest memory untouched. A page the type check refuses ends the call with EINVAL only
  * when it is the first page of the pass; after a changed page the call returns 0.
  */
-import { HVMOPS, SET_MEM_TYPE_REFUSAL, STRUCTS, decodeStruct, entryAt, hvmmemVerdict, type ReleaseName } from '@xenmem/abi-types';
+import { ERRNO, HVMOPS, SET_MEM_TYPE_REFUSAL, STRUCTS, decodeStruct, entryAt, hvmmemVerdict, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Host } from '../host.js';
-import { checkRequirements, retypeLoop } from '../retype.js';
+import { checkRequirements, refusalReason, retypeLoop } from '../retype.js';
 import type { HvmOpStep } from './context.js';
 
 const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
@@ -20,21 +20,21 @@ const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
  */
 function refusalRc(release: ReleaseName, rc: number, afterChangedPage: boolean): number {
   const rule = entryAt(SET_MEM_TYPE_REFUSAL, release)!;
-  return rc === fail(rule.refusal) && afterChangedPage && rule.afterFirstPage === 'previous-rc' ? OK : rc;
+  return rc === -ERRNO[rule.refusal].value && afterChangedPage && rule.afterFirstPage === 'previous-rc' ? OK : rc;
 }
 
 export function legacySetMemType(hv: Host, caller: number, buf: Uint8Array, startIter: number): HvmOpStep {
-  if (buf.byteLength < STRUCTS.xen_hvm_set_mem_type.size) return { rc: fail('EFAULT') };
+  if (buf.byteLength < STRUCTS.xen_hvm_set_mem_type.size) return { rc: fail('EFAULT', 'copy-fault') };
   const arg = decodeStruct('xen_hvm_set_mem_type', buf);
   const domain = hv.lookupDomain(arg.domid);
-  if (!domain) return { rc: fail('ESRCH') };
-  if (domain.domid === caller) return { rc: fail('EPERM') };
-  if (!domain.hvm) return { rc: fail('EINVAL') };
-  if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM') };
+  if (!domain) return { rc: fail('ESRCH', 'domain-missing') };
+  if (domain.domid === caller) return { rc: fail('EPERM', 'target-is-caller') };
+  if (!domain.hvm) return { rc: fail('EINVAL', 'target-not-hvm') };
+  if (!domain.isPrivilegedFor(caller)) return { rc: fail('EPERM', 'not-privileged') };
   const last = (arg.first_pfn + BigInt(arg.nr) - 1n) & 0xffffffffffffffffn;
-  if (arg.nr < startIter || last < arg.first_pfn || last > BigInt(domain.maxGpfn)) return { rc: fail('EINVAL'), progress: 0 };
+  if (arg.nr < startIter || last < arg.first_pfn || last > BigInt(domain.maxGpfn)) return { rc: fail('EINVAL', 'pfn-range'), progress: 0 };
   const verdict = hvmmemVerdict(arg.hvmmem_type, hv.release);
-  if (!verdict.accepted) return { rc: fail(verdict.error), progress: 0 };
+  if (!verdict.accepted) return { rc: fail(verdict.error, refusalReason(arg.hvmmem_type)), progress: 0 };
   const req = checkRequirements(domain, verdict.requires);
   if (req !== OK) return { rc: req, progress: 0 };
   const r = retypeLoop(hv, domain, Number(arg.first_pfn), arg.nr, startIter, verdict.p2m, arg.hvmmem_type);

@@ -66,9 +66,9 @@ export class EventChannels {
    * port does not exist, is not unbound (already bound counts), or is reserved for another domain.
    */
   bindInterdomain(caller: number, remoteDomid: number, remotePort: number, remoteExists: boolean): { rc: number; localPort: number } {
-    if (!remoteExists) return { rc: fail('ESRCH'), localPort: 0 };
+    if (!remoteExists) return { rc: fail('ESRCH', 'domain-missing'), localPort: 0 };
     const remote = Number.isInteger(remotePort) ? this.ports.get(remoteDomid)?.get(remotePort) : undefined;
-    if (!remote || remote.state !== 'unbound' || remote.remoteDomid !== caller) return { rc: fail('EINVAL'), localPort: 0 };
+    if (!remote || remote.state !== 'unbound' || remote.remoteDomid !== caller) return { rc: fail('EINVAL', 'evtchn-remote-not-unbound'), localPort: 0 };
     const localPort = this.allocate(caller, { state: 'interdomain', remoteDomid, remotePort, xen: false, wasBound: true });
     Object.assign(remote, { state: 'interdomain', remoteDomid: caller, remotePort: localPort, wasBound: true });
     return { rc: OK, localPort };
@@ -78,7 +78,7 @@ export class EventChannels {
   unbind(caller: number, localPort: number): number {
     const t = this.ports.get(caller);
     const ch = Number.isInteger(localPort) ? t?.get(localPort) : undefined;
-    if (!t || !ch) return fail('EINVAL');
+    if (!t || !ch) return fail('EINVAL', 'evtchn-port-unknown');
     this.close(caller, localPort);
     return OK;
   }
@@ -105,7 +105,7 @@ export class EventChannels {
   /** `evtchn_send` by `caller`: EINVAL for a port not in use; an unbound port drops the event (0). */
   notify(caller: number, localPort: number): number {
     const ch = Number.isInteger(localPort) ? this.ports.get(caller)?.get(localPort) : undefined;
-    if (!ch) return fail('EINVAL');
+    if (!ch) return fail('EINVAL', 'evtchn-port-unknown');
     if (ch.state === 'interdomain' && ch.remotePort !== null) this.deliver(ch.remoteDomid, ch.remotePort);
     return OK;
   }

@@ -1,4 +1,5 @@
 /** What a scenario run gives (`xenmem run --json` prints a ScenarioResult). */
+import type { XenErrorReason } from '@xenmem/abi-types';
 import type { IoreqTypeName } from '@xenmem/sim-protocol';
 import type { StepOp } from './steps/step.js';
 
@@ -62,6 +63,8 @@ export interface StepResult {
   rc: number | null;
   /** The errno name of a failure, e.g. "EINVAL", or null. */
   error: string | null;
+  /** A failed hypercall's reason: the check that failed (`{ id, message }`, docs/simulator.md "Why an errno"). */
+  reason?: XenErrorReason;
   /** Whether the result matched `expect`; null when the step has none. */
   expectMet: boolean | null;
   /** The fields that did not match `expect`. */

@@ -37,6 +37,8 @@ import { allOnes, hex, hexText, jsonReady } from './values.js';
 export interface RunOptions {
   /** Called with each step's result as soon as it is known (for progress output). */
   onStep?: (result: StepResult) => void;
+  /** Adds a failed hypercall's reason (the check that failed, when the backend gives one) to its result as `reason`. */
+  reasons?: boolean;
 }
 
 /** The in-process backend a scenario asks for: its release and preemption policy (and, for tests, a p2m core). */
@@ -149,7 +151,7 @@ function ioreqResult(r: IoreqRecord, domid: number, servers: Servers): IoreqResu
 }
 
 /** Runs one step; returns its result without the expectation check. */
-async function runStep(backend: SimulatorBackend, step: PreparedStep, servers: Servers): Promise<Record<string, unknown>> {
+async function runStep(backend: SimulatorBackend, step: PreparedStep, servers: Servers, reasons: boolean): Promise<Record<string, unknown>> {
   const action = step.action;
   switch (action.kind) {
     case 'hypercall': {
@@ -159,7 +161,7 @@ async function runStep(backend: SimulatorBackend, step: PreparedStep, servers: S
         if (id === undefined) return { rc: null, error: null, skipped: `server "${step.server}" does not exist: the create_ioreq_server step that named it failed` };
       }
       const { outcome, out, extra } = await sendHypercall(backend, step, action.plan, id);
-      return { ...outcomeFields(outcome.rc), ...hypercallResult(step, outcome, out, extra, servers) };
+      return { ...outcomeFields(outcome.rc), ...(reasons && outcome.reason && { reason: outcome.reason }), ...hypercallResult(step, outcome, out, extra, servers) };
     }
     case 'seed_p2m':
       await backend.seedP2m(step.domid, action.firstPfn, action.nr, action.p2m);
@@ -230,7 +232,7 @@ export async function runScenario(scenario: PreparedScenario, backend: Simulator
   for (const step of scenario.steps) {
     let fields: Record<string, unknown>;
     try {
-      fields = await runStep(backend, step, servers);
+      fields = await runStep(backend, step, servers, options.reasons === true);
     } catch (err) {
       if (err instanceof InputError) throw new ScenarioError('(backend)', [{ path: `steps[${step.index}]`, message: `the backend refused it: ${err.message}` }]);
       throw err;

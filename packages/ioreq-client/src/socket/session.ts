@@ -17,6 +17,7 @@ import {
   encodeFrame,
   encodePageHandle,
   encodeHello,
+  HELLO_FEATURES,
   encodeJson,
   encodePageBytes,
   ioreqAnswerToJson,
@@ -145,7 +146,7 @@ export class Session {
       socket.once('error', reject);
     });
     const session = new Session(socket, caller);
-    const reply = await session.request(FrameKind.hello, encodeHello({ protocol: WIRE_PROTOCOL_VERSION, caller }), 'hello');
+    const reply = await session.request(FrameKind.hello, encodeHello({ protocol: WIRE_PROTOCOL_VERSION, caller, features: HELLO_FEATURES.reasons }), 'hello');
     return { session, welcome: decodeJson(reply.payload, 'welcome') as unknown as Welcome };
   }
 

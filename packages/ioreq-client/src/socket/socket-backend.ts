@@ -155,14 +155,14 @@ export class SocketBackend implements SimulatorBackend {
     const reply = await (await this.session(caller)).request(FrameKind.dmOp, encodeDmOpRequest({ domid, bufs }), 'dm_op');
     const done = decodeHypercallDone(reply.payload);
     copyBack(bufs, done.bufs);
-    return { rc: done.rc, continuations: done.continuations, progress: done.progress };
+    return { rc: done.rc, continuations: done.continuations, progress: done.progress, ...(done.reason && { reason: done.reason }) };
   }
 
   async hvmOp(caller: number, op: number, buf: Uint8Array): Promise<HypercallOutcome> {
     const reply = await (await this.session(caller)).request(FrameKind.hvmOp, encodeHvmOpRequest({ op, arg: buf }), 'hvm_op');
     const done = decodeHypercallDone(reply.payload);
     copyBack([buf], done.bufs);
-    return { rc: done.rc, continuations: done.continuations, progress: done.progress };
+    return { rc: done.rc, continuations: done.continuations, progress: done.progress, ...(done.reason && { reason: done.reason }) };
   }
 
   async acquireResource(caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): Promise<AcquiredResource> {

@@ -93,17 +93,17 @@ XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_buffer, length) == XENMEM_SI
 #define XENMEM_SIM_HELLO_SIZE 8
 #define XENMEM_SIM_HELLO_PROTOCOL_OFFSET 0
 #define XENMEM_SIM_HELLO_CALLER_OFFSET 4
-#define XENMEM_SIM_HELLO_ZERO_OFFSET 6
+#define XENMEM_SIM_HELLO_FEATURES_OFFSET 6
 #ifdef XENMEM_SIM_PACKED
 struct xenmem_sim_hello {
     uint32_t protocol;
     uint16_t caller;
-    uint16_t zero;
+    uint16_t features;
 } XENMEM_SIM_PACKED;
 XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_hello) == XENMEM_SIM_HELLO_SIZE, "hello size");
 XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_hello, protocol) == XENMEM_SIM_HELLO_PROTOCOL_OFFSET, "hello.protocol offset");
 XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_hello, caller) == XENMEM_SIM_HELLO_CALLER_OFFSET, "hello.caller offset");
-XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_hello, zero) == XENMEM_SIM_HELLO_ZERO_OFFSET, "hello.zero offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_hello, features) == XENMEM_SIM_HELLO_FEATURES_OFFSET, "hello.features offset");
 #endif
 
 /* The payload of restrict. */
@@ -153,7 +153,7 @@ XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_hvm_op) == XENMEM_SIM_HVM_OP_S
 XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_hvm_op, op) == XENMEM_SIM_HVM_OP_OP_OFFSET, "hvm_op.op offset");
 #endif
 
-/* The payload of hypercall_done; followed by nr_bufs buffers (u32 length | bytes). */
+/* The payload of hypercall_done; followed by nr_bufs buffers (u32 length | bytes); then, if the hello asked for reasons and the call failed with one, the reason id and sentence (two buffers, UTF-8). */
 #define XENMEM_SIM_HYPERCALL_DONE_SIZE 14
 #define XENMEM_SIM_HYPERCALL_DONE_RC_OFFSET 0
 #define XENMEM_SIM_HYPERCALL_DONE_CONTINUATIONS_OFFSET 4

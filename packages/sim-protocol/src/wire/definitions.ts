@@ -7,6 +7,14 @@
 
 /** Version of the protocol a hello frame states; a daemon refuses any other. */
 export const WIRE_PROTOCOL_VERSION = 1;
+/**
+ * Bits of hello's `features` field: what the client can read beyond version 1's frames. A daemon that does not
+ * know a bit ignores it, so a client still reads the plain frames.
+ */
+export const HELLO_FEATURES = {
+  /** hypercall_done frames of a failed call end with the simulator's reason (id and sentence as two buffers). */
+  reasons: 0x1,
+} as const;
 /** Largest `length` a frame may have (1 MiB): a decoder refuses a larger prefix before buffering anything. */
 export const MAX_FRAME_LENGTH = 1 << 20;
 /** Bytes before the payload: the length prefix, the kind and the id. */
@@ -128,12 +136,12 @@ export const WIRE_LAYOUTS = {
   frameHeader: layout([['length', 'u32'], ['kind', 'u8'], ['id', 'u32']], 'payload: length - 5 bytes'),
   /** A byte buffer inside a payload: its length, then that many bytes. */
   buffer: layout([['length', 'u32']], 'length bytes'),
-  hello: layout([['protocol', 'u32'], ['caller', 'u16'], ['zero', 'u16']]),
+  hello: layout([['protocol', 'u32'], ['caller', 'u16'], ['features', 'u16']]),
   restrict: layout([['domid', 'u16']]),
   status: layout([['rc', 'i32']]),
   dmOp: layout([['domid', 'u16'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes)'),
   hvmOp: layout([['op', 'u32']], "the argument struct's bytes (the rest of the payload)"),
-  hypercallDone: layout([['rc', 'i32'], ['continuations', 'u32'], ['progress', 'i32'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes)'),
+  hypercallDone: layout([['rc', 'i32'], ['continuations', 'u32'], ['progress', 'i32'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes); then, if the hello asked for reasons and the call failed with one, the reason id and sentence (two buffers, UTF-8)'),
   acquireResource: layout([['domid', 'u16'], ['type', 'u16'], ['id', 'u32'], ['frame', 'u32'], ['nrFrames', 'u32']]),
   mapForeignGfn: layout([['domid', 'u16'], ['gfn', 'u64']]),
   pages: layout([['rc', 'i32'], ['count', 'u16']], 'count page entries'),

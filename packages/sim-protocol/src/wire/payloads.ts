@@ -3,11 +3,15 @@
  * buffer is `u32 length | bytes`. Decoders throw a (non-fatal) WireError on a payload that is short, has
  * trailing bytes, or holds a value out of range.
  */
+import type { XenErrorReason } from '@xenmem/abi-types';
 import { WIRE_LAYOUTS, WIRE_PAGE_SIZE, type WireLayout, type WireLayoutValues } from './definitions.js';
 import { readFields, writeFields } from './fields.js';
 import { WireError } from './frame.js';
 
 const L = WIRE_LAYOUTS;
+
+const UTF8 = new TextEncoder();
+const UTF8D = new TextDecoder('utf-8', { fatal: true });
 
 class Writer {
   private readonly parts: Uint8Array[] = [];
@@ -58,6 +62,9 @@ class Reader {
   rest(): Uint8Array {
     return this.bytes(this.bytes_.length - this.at);
   }
+  atEnd(): boolean {
+    return this.at === this.bytes_.length;
+  }
   end<T>(value: T): T {
     if (this.at !== this.bytes_.length) throw new WireError(`${this.what} payload has ${this.bytes_.length - this.at} trailing bytes`);
     return value;
@@ -79,14 +86,19 @@ export interface Hello {
    * it is). A reserved domid (≥ 0x7ff0, DOMID_FIRST_RESERVED) is refused with an error frame.
    */
   caller: number;
+  /**
+   * u16: {@link HELLO_FEATURES} bits the client reads (absent or 0: none, the frames of version 1 exactly). Bits a
+   * daemon does not know are ignored.
+   */
+  features?: number;
 }
-/** hello: u32 protocol | u16 caller domid | u16 zero. */
-export const encodeHello = (h: Hello) => new Writer().fields(L.hello, { protocol: h.protocol, caller: h.caller, zero: 0 }).done();
+/** hello: u32 protocol | u16 caller domid | u16 features. */
+export const encodeHello = (h: Hello) => new Writer().fields(L.hello, { protocol: h.protocol, caller: h.caller, features: h.features ?? 0 }).done();
 /** Decodes a hello payload. */
 export function decodeHello(p: Uint8Array): Hello {
   const r = new Reader(p, 'hello');
-  const { protocol, caller } = r.fields(L.hello);
-  return r.end({ protocol, caller });
+  const { protocol, caller, features } = r.fields(L.hello);
+  return r.end({ protocol, caller, ...(features !== 0 && { features }) });
 }
 
 /** restrict: u16 domid. */
@@ -168,11 +180,20 @@ export interface HypercallDone {
   progress: number | null;
   /** The buffers after the call (Xen copies results back into them). */
   bufs: Uint8Array[];
+  /**
+   * Two buffers after the others, only to a client whose hello asked for {@link HELLO_FEATURES}.reasons and only
+   * when the call failed with a reason: the check that failed (id, then sentence, UTF-8).
+   */
+  reason?: XenErrorReason;
 }
-/** hypercall_done: i32 rc | u32 continuations | i32 progress (−1: none) | u16 nr_bufs | nr_bufs × buffer. */
+/**
+ * hypercall_done: i32 rc | u32 continuations | i32 progress (−1: none) | u16 nr_bufs | nr_bufs × buffer, then
+ * (when `reason` is given) buffer reason id | buffer reason sentence. Pass the reason only to a client that asked.
+ */
 export function encodeHypercallDone(d: HypercallDone): Uint8Array {
   const w = new Writer().fields(L.hypercallDone, { rc: d.rc, continuations: d.continuations, progress: d.progress ?? -1, nrBufs: d.bufs.length });
   for (const b of d.bufs) w.buffer(b);
+  if (d.reason) w.buffer(UTF8.encode(d.reason.id)).buffer(UTF8.encode(d.reason.message));
   return w.done();
 }
 /** Decodes a hypercall-done payload. */
@@ -181,7 +202,9 @@ export function decodeHypercallDone(p: Uint8Array): HypercallDone {
   const { rc, continuations, progress, nrBufs } = r.fields(L.hypercallDone);
   const bufs: Uint8Array[] = [];
   for (let i = 0; i < nrBufs; i++) bufs.push(r.buffer());
-  return r.end({ rc, continuations, progress: progress < 0 ? null : progress, bufs });
+  const done: HypercallDone = { rc, continuations, progress: progress < 0 ? null : progress, bufs };
+  if (!r.atEnd()) done.reason = { id: UTF8D.decode(r.buffer()), message: UTF8D.decode(r.buffer()) };
+  return r.end(done);
 }
 
 /** An acquire_resource request: domain, resource type and id, first frame and frame count. */
