@@ -23,7 +23,7 @@ import { UART_BASE, UART_REGISTERS, Uart16550 } from './uart16550.mjs';
 const UART_IRQ = 4; // COM1's ISA IRQ
 const IFACE = '4.22';
 
-/** One JSON line on stdout; 64-bit values as "0x…" (DESIGN.md "JSON conventions"). */
+/** One JSON line on stdout; 64-bit values as "0x…" (docs/scenarios.md, "JSON conventions"). */
 function emit(event, fields = {}) {
   const line = JSON.stringify({ event, ...fields }, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
   process.stdout.write(`${line}\n`);
@@ -79,7 +79,7 @@ async function createIoreqServer(dm, domid, opts) {
     await server.mapMmio(BANK_BASE, BANK_BASE + BANK_SIZE - 1n);
     await server.claimMemType({ write: true });
     await server.enable();
-    // 4.9+: set_mem_type(ioreq_server) needs a claiming server (reference §6.2). Done last, once the ports are
+    // 4.9+: set_mem_type(ioreq_server) needs a claiming server (xen/arch/x86/hvm/dm.c set_mem_type() @ RELEASE-4.22.0). Done last, once the ports are
     // bound, so a driver that waits for these pages to become ioreq_server knows the device model is serving.
     await dm.setMemType(domid, 'ioreq_server', opts.trackGfn, opts.trackNr);
   } catch (error) {

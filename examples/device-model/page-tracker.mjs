@@ -1,5 +1,5 @@
 /**
- * A write-protected page tracker in the XenGT style (reference §6.4, §6.6): the device model claims
+ * A write-protected page tracker in the XenGT style (xen/arch/x86/mm/p2m.c p2m_set_ioreq_server() @ RELEASE-4.22.0, xen/arch/x86/hvm/emulate.c hvmemul_do_io() @ RELEASE-4.22.0): the device model claims
  * HVMMEM_ioreq_server for writes and retypes the guest pages it shadows (GPU page tables, in XenGT) to
  * ioreq_server. Guest reads of those pages come straight from RAM; every guest write traps and reaches the
  * claiming server as a copy request, which the tracker records, applies to its shadow and completes by

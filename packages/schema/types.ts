@@ -518,7 +518,7 @@ export interface EvolutionException {
   reason: string;
 }
 
-/** The generic dm_op path of a release range (reference §6.5). */
+/** The generic dm_op path of a release range (xen/arch/x86/hvm/dm.c dm_op() @ RELEASE-4.22.0). */
 export interface DmOpEntryRules {
   // Releases with these rules.
   releases: ReleaseRange;
@@ -535,7 +535,7 @@ export interface DmOpEntryRules {
   description: string;
 }
 
-/** ioreq-server behaviour of a release range (reference §6.4–6.7). */
+/** ioreq-server behaviour of a release range (xen/arch/x86/mm/p2m.c p2m_set_ioreq_server(), xen/common/ioreq.c @ RELEASE-4.22.0). */
 export interface IoreqServerRules {
   // Releases with these rules.
   releases: ReleaseRange;

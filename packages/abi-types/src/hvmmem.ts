@@ -2,7 +2,7 @@
  * hvmmem_type_t at an interface version, and what a hypervisor release does with a number.
  *
  * A client encodes names at the interface version it was built for and decodes the numbers it gets
- * back at the same version; the hypervisor only ever sees numbers (DESIGN.md, "Interface versions").
+ * back at the same version; the hypervisor only ever sees numbers (docs/architecture.md).
  */
 import { HVMMEM_UNLISTED_ERROR, HVMMEM_VALUES, REQUIREMENTS, type ErrnoName, type HvmmemNameAt, type ReleaseName } from './generated/index.js';
 import { InputError } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Xen releases and interface versions as DESIGN.md defines them: an interface version is a number
+ * Xen releases and interface versions as xenmem names them (docs/scenarios.md, `xen` and `iface`): an interface version is a number
  * (0x00040700) or a release name ("4.7", meaning that release's latest interface version).
  */
 import { IFACE_UNDEFINED, LATEST_INTERFACE_VERSION, RELEASES, type ReleaseIfaceMap, type ReleaseName } from './generated/index.js';

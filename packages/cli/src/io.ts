@@ -1,5 +1,5 @@
 /**
- * Where a command writes: data to stdout only, messages to stderr (DESIGN.md "CLI").
+ * Where a command writes: data to stdout only, messages to stderr.
  * Commands receive an Io so tests can capture both streams.
  */
 export interface Io {

@@ -180,7 +180,7 @@ export function testsSection(ctx: Ctx, layouts: StructLayouts): string[] {
     ),
   );
 
-  // Each bit-field set to all ones in a zero struct, as the reference measured them: the bytes in memory
+  // Each bit-field set to all ones in a zero struct, as gcc lays them out: the bytes in memory
   // must be exactly the bits the schema gives (field byte offset, then shift and width inside it). Then
   // set to zero in all-ones storage, it must clear exactly those bits.
   const bitBody: string[] = [];

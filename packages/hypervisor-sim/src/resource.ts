@@ -1,5 +1,5 @@
 /**
- * How a device model reaches a server's pages (reference §6.8):
+ * How a device model reaches a server's pages (xen/common/memory.c acquire_ioreq_server() and xen/common/ioreq.c ioreq_server_get_frame() @ RELEASE-4.22.0):
  * - `XENMEM_acquire_resource` (4.11+; common/memory.c acquire_resource → ioreq_server_get_frame): the
  *   domain checks (ESRCH, EPERM for itself or without device-model privilege, EINVAL for a PV target or
  *   nr_frames 0), only XENMEM_resource_ioreq_server (others EOPNOTSUPP), then per frame: no such server

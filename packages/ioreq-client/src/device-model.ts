@@ -1,11 +1,11 @@
 /**
  * `DeviceModel`: a libxendevicemodel handle over any backend. Every function of the library's 1.4 API
- * (reference §8.1), camelCase and promise-returning, with the library's own client-side checks, plus
+ * (tools/libs/devicemodel/core.c @ RELEASE-4.22.0), camelCase and promise-returning, with the library's own client-side checks, plus
  * `getMemType` (HVMOP_get_mem_type, which no library wraps). From Xen 4.9 the calls are DMOPs; up to 4.8
  * they are the HVMOPs libxenctrl's xc_hvm_* calls used, and ENOSYS where a release has no form of an op.
  *
  * The client states the interface version it was written for; memory-type names are encoded at it and
- * numbers coming back are decoded at it (DESIGN.md "Interface versions and names").
+ * numbers coming back are decoded at it (docs/scenarios.md, `iface`).
  */
 import {
   BIT_PACKS,
@@ -377,7 +377,7 @@ export class DeviceModel<V extends IfaceInput = IfaceInput> {
 
   /**
    * HVMOP_get_mem_type, a public HVMOP in every release (no library wraps it). Xen's answer is lossy:
-   * log-dirty and shared pages report ram_ro, holes mmio_dm (reference §6.3).
+   * log-dirty and shared pages report ram_ro, holes mmio_dm (xen/arch/x86/hvm/hvm.c hvmop_get_mem_type() @ RELEASE-4.22.0).
    */
   async getMemType(domid: number, pfn: bigint | number): Promise<MemTypeAt<V>> {
     const d = this.target(domid);

@@ -1,5 +1,5 @@
 /**
- * The requests an ioreq server receives, in Xen's words (hvm/ioreq.h, reference §3): a synchronous request
+ * The requests an ioreq server receives, in Xen's words (xen/include/public/hvm/ioreq.h struct ioreq @ RELEASE-4.22.0): a synchronous request
  * from one vCPU's slot of the shared ioreq page, answered with `respond()`, or a buffered one from the
  * buffered ring, which is always a write and never answered.
  */
@@ -18,7 +18,7 @@ interface IoreqFields {
   type: IoreqType;
   /** IOREQ_READ or IOREQ_WRITE. */
   dir: 'read' | 'write';
-  /** Address or port; for pci_config `SBDF << 32 | register` (Xen rewrote it so, reference §6.7). */
+  /** Address or port; for pci_config `SBDF << 32 | register` (Xen rewrote it so: xen/arch/x86/hvm/ioreq.c arch_ioreq_server_get_type_addr() @ RELEASE-4.22.0). */
   addr: bigint;
   /** Bytes per item: 1, 2, 4 or 8. */
   size: number;

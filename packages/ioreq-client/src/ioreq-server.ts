@@ -1,8 +1,8 @@
 /**
- * `IoreqServer`: a device model's life cycle, driven as QEMU drives it (reference §8.2, hw/xen/xen-hvm-common.c):
+ * `IoreqServer`: a device model's life cycle, driven as QEMU drives it (QEMU hw/xen/xen-hvm-common.c xen_register_ioreq() @ v8.2.0):
  * create → map the pages (acquire_resource, else get_info gfns + foreign map) → ranges and claim → enable
  * and bind each vCPU's vp_eport and the bufioreq port → serve requests → close in the safe order
- * (release the claim, disable, destroy; reference §6.4: destroy leaves claimed pages behind).
+ * (release the claim, disable, destroy; xen/arch/x86/mm/p2m.c p2m_set_ioreq_server() @ RELEASE-4.22.0: destroy leaves claimed pages behind).
  */
 import {
   CONST,

@@ -106,7 +106,7 @@ export function schemaAsOfRelease(schema: XenAbiSchema, release: ReleaseName): X
       if (op.struct !== undefined && !structNames.has(op.struct)) delete op.struct;
       return op;
     });
-  // Everything Xen dropped from hvm_op.h at 4.9 sat under its tools guard before (reference §1.2), so a struct
+  // Everything Xen dropped from hvm_op.h at 4.9 sat under its tools guard before (hvm_op.h `__XEN_TOOLS__` @ RELEASE-4.8.0), so a struct
   // still in the headers at the release (its range now open) gets back the visibility of its op, or "tools".
   s.structs = s.structs.map((t) =>
     t.visibility === 'removed' && t.releases.to === undefined ? { ...t, visibility: s.hvmops.find((o) => o.struct === t.name)?.visibility ?? 'tools' } : t,

@@ -371,7 +371,7 @@ export const DM_OPS: readonly DmOpSpec[] = [
     name: 'get-mem-type',
     aliases: [],
     xenOp: 'get_mem_type',
-    description: 'the memory type of one frame (HVMOP_get_mem_type; lossy, reference §6.3)',
+    description: 'the memory type of one frame (HVMOP_get_mem_type; lossy: several internal types read as one, see docs/simulator.md)',
     flags: [DOMID, { flag: 'pfn', key: 'pfn', type: { kind: 'u64' }, description: 'guest frame' }],
     call: async (dm, a) => {
       const r = await dm.getMemType(a.domid as number, a.pfn as bigint);

@@ -3,7 +3,7 @@
  * spec) on the in-process simulator and says, step by step, what Xen answered and whether the
  * expectation held. Exit 0 if every `expect` holds, 1 if one does not, 2 if the file is unusable (each
  * problem on stderr as `path: message`). `--xen`/`--iface` override the file's `xen`/`iface`.
- * With `--socket PATH` the scenario runs on the daemon instead: its domains are created there (a domid that
+ * With `--socket PATH` the scenario runs on the daemon instead (docs/scenarios.md): its domains are created there (a domid that
  * exists is exit 2) and destroyed when the run ends (`--keep` leaves them), and its `xen` must be the daemon's
  * release (else exit 2); the daemon's own preemption policy applies.
  */

@@ -1,6 +1,5 @@
 /**
- * `xenmem sim serve`: one simulated hypervisor for many clients over a Unix socket (DESIGN.md "Daemon",
- * docs/protocol.md). Xen knows domains, not processes: when a connection closes nothing is destroyed — its
+ * `xenmem sim serve`: one simulated hypervisor for many clients over a Unix socket (docs/protocol.md). Xen knows domains, not processes: when a connection closes nothing is destroyed — its
  * servers, pages and waiting guest accesses stay — only its event-channel ports are unbound, so a new
  * connection with the same caller can bind them again and take over. Requests forwarded to its ioreq
  * handler and not yet answered get the default answer (all ones).

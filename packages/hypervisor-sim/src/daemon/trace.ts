@@ -1,6 +1,6 @@
 /**
  * `--trace FILE`: every hypercall and every ioreq as one JSON line. 64-bit values as "0x…" strings
- * (DESIGN.md "JSON conventions"); `t` is milliseconds since the daemon started.
+ * (docs/scenarios.md, "JSON conventions"); `t` is milliseconds since the daemon started.
  */
 import { createWriteStream, existsSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
 import { decodeHvmOpArg, decodeStruct, DM_OP_HEADER, dmOpByNumber, hvmOpByNumber, InputError, layoutAt, resolveRelease } from '@xenmem/abi-types';

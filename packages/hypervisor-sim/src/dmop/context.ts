@@ -23,7 +23,7 @@ export interface DmOpStep {
   progress?: number;
   /**
    * Overrides the op's copy-back rule (copy back on 0 or ERESTART for non-const ops): modified_memory is
-   * const when it succeeds and, per the reference, reports the failing extent on an error.
+   * const when it succeeds and, per xen/include/public/hvm/dm_op.h (`nr_extents`: "returns n+1 for failing extent"), reports the failing extent on an error.
    */
   copyBack?: boolean;
 }

@@ -104,7 +104,7 @@ export function modifiedMemory(ctx: DmOpContext): DmOpStep {
   const interval = limitAt('modifiedMemoryPreemptInterval', ctx.release)!.value;
   let batchLeft = interval;
   let progress = 0;
-  // On an error the header goes back with nr_extents = index + 1 of the failing extent (reference §2.2).
+  // On an error the header goes back with nr_extents = index + 1 of the failing extent (xen/include/public/hvm/dm_op.h, xen_dm_op_modified_memory `nr_extents` @ RELEASE-4.22.0).
   const stop = (rc: number): DmOpStep => {
     payload.nr_extents = remaining;
     payload.opaque = pfnsDone;

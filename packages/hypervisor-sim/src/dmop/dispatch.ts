@@ -1,5 +1,5 @@
 /**
- * `do_dm_op`: the checks every DM op goes through, in Xen's order (reference §6.5), then the op.
+ * `do_dm_op`: the checks every DM op goes through, in Xen's order (xen/arch/x86/hvm/dm.c dm_op() @ RELEASE-4.22.0), then the op.
  *
  *  1. no buffers → ENODATA (every release here; before XSA-506 Xen read an uninitialised buffer)
  *  2. more than 2 buffers → E2BIG; a buffer that is not readable memory → EFAULT

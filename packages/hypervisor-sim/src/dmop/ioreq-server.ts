@@ -1,5 +1,5 @@
 /**
- * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), reference §6.4–6.5, with the
+ * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), xen/arch/x86/mm/p2m.c p2m_set_ioreq_server() @ RELEASE-4.22.0 and xen/arch/x86/hvm/dm.c dm_op() @ RELEASE-4.22.0, with the
  * per-release differences read from the schema (ioreqServerRules, ioreqServerIds, limits).
  */
 import { CONST, CONSTANTS, HVMMEM_IOREQ_SERVER, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, STRUCTS, dmOpByName, dmOpExistsAt, entryAt, layoutAt, limitAt, type LayoutId, type ErrnoName, type LimitId, type ReleaseName } from '@xenmem/abi-types';
@@ -92,7 +92,7 @@ function createIoreqServer(ctx: DmOpContext): DmOpStep {
     bufioreq,
     enabled: false,
     ranges: [[], [], []],
-    // One unbound channel per vCPU, then the buffered ring's, remote end the emulator (§6.8).
+    // One unbound channel per vCPU, then the buffered ring's, remote end the emulator (xen/common/ioreq.c ioreq_server_add_vcpu() @ RELEASE-4.22.0).
     vcpuPorts: Array.from({ length: domain.vcpus }, () => hv.evtchn.allocUnboundXen(domain.domid, ctx.caller)),
     portsPublished: false,
     bufioreqPort: bufioreq ? hv.evtchn.allocUnboundXen(domain.domid, ctx.caller) : null,
@@ -184,7 +184,7 @@ function destroyIoreqServer(ctx: DmOpContext): DmOpStep {
   const s = findServer(domain, id);
   if (!s) return { rc: fail('ENOENT', 'ioreq-server-missing') };
   if (notEmulator(ctx, s)) return { rc: fail('EPERM', 'not-emulator') };
-  // Destroy drops the claim but neither resets the p2m_ioreq_server pages nor entry_count (§6.4).
+  // Destroy drops the claim but neither resets the p2m_ioreq_server pages nor entry_count (xen/arch/x86/mm/p2m.c p2m_set_ioreq_server() @ RELEASE-4.22.0).
   if (domain.ioreq.owner === id) {
     domain.ioreq.owner = null;
     domain.ioreq.flags = 0;

@@ -1,5 +1,5 @@
 /**
- * XEN_DMOP_set_mem_type (4.9+; dm.c set_mem_type), reference §6.2. Checks in Xen's order: pad, range
+ * XEN_DMOP_set_mem_type (4.9+; xen/arch/x86/hvm/dm.c set_mem_type() @ RELEASE-4.22.0). Checks in Xen's order: pad, range
  * (wrap includes nr == 0), the value (burnt or outside the table), then for ioreq_server HAP and a
  * claiming server, once, before the loop. The loop stops at the first failing page, leaving the pages
  * before it changed; on error nothing is copied back. Every 256 pages, if preemption is pending,

@@ -1,5 +1,5 @@
 /**
- * A guest's memory or port access, routed as Xen routes it (reference §6.6–6.7):
+ * A guest's memory or port access, routed as Xen routes it (xen/arch/x86/hvm/emulate.c hvmemul_do_io() @ RELEASE-4.22.0 and xen/common/ioreq.c ioreq_server_select() @ RELEASE-4.22.0):
  * - RAM types are accessed directly (a write to a log-dirty page marks it dirty and makes it ram_rw);
  * - writes to read-only types that discard writes (P2M_DISCARD_WRITE_TYPES) are dropped;
  * - p2m_ioreq_server pages (4.9+): reads come from RAM (Xen emulates the read half itself), writes go

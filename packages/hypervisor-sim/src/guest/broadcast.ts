@@ -1,5 +1,5 @@
 /**
- * `ioreq_broadcast` (reference §6.8): a request to every enabled server. IOREQ_TYPE_INVALIDATE (the
+ * `ioreq_broadcast` (xen/common/ioreq.c ioreq_broadcast() @ RELEASE-4.22.0): a request to every enabled server. IOREQ_TYPE_INVALIDATE (the
  * mapcache flush, `send_invalidate_ioreq`: size 4, write, data ~0, count 0) goes synchronously and the
  * vCPU waits for every server; IOREQ_TYPE_TIMEOFFSET (`send_timeoffset_req`: size 8, count 1, data =
  * the offset) goes through the buffered ring, so servers without buffering are skipped. A server whose

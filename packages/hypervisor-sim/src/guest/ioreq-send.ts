@@ -1,5 +1,5 @@
 /**
- * Xen's side of the ioreq protocol (reference §6.8, common/ioreq.c `ioreq_send`, `wait_for_io`,
+ * Xen's side of the ioreq protocol (xen/common/ioreq.c @ RELEASE-4.22.0: `ioreq_send`, `wait_for_io`,
  * `ioreq_send_buffered`, `ioreq_broadcast`):
  * - synchronous: the slot must be NONE with the vCPU's port in vp_eport, else the send is refused; Xen
  *   writes the request, sets READY, notifies the vCPU's port and the vCPU blocks until the device model

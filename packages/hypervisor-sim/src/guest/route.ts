@@ -1,5 +1,5 @@
 /**
- * Server selection for an emulated access (reference §6.7): enabled servers, most recent first (slots
+ * Server selection for an emulated access (xen/common/ioreq.c ioreq_server_select() @ RELEASE-4.22.0): enabled servers, most recent first (slots
  * from 7 down at 4.11+, creation order at ≤4.10); PIO must lie inside a port range, MMIO inside a
  * memory range (honouring the direction flag from 4.12), and a config-space access through 0xcfc with
  * CF8 enabled must name an SBDF in a PCI range, in which case the request becomes IOREQ_TYPE_PCI_CONFIG.

@@ -1,5 +1,5 @@
 /**
- * HVMOP_get_mem_type (15), a public HVMOP in every release (reference §6.3). Accepts DOMID_SELF; the
+ * HVMOP_get_mem_type (15), a public HVMOP in every release (xen/arch/x86/hvm/hvm.c hvmop_get_mem_type() @ RELEASE-4.22.0). Accepts DOMID_SELF; the
  * caller must be the target, domain 0 or the target's device model. The lookup neither populates nor
  * unshares and has no range check: a pfn beyond the p2m reads as p2m_invalid. The result is the
  * release's lossy projection (logdirty and shared report ram_ro, holes and passthrough mmio_dm, …).

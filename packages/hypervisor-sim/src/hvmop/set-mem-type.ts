@@ -1,5 +1,5 @@
 /**
- * HVMOP_set_mem_type (8), the tools op of 4.6–4.8 (reference §6.1). Checks in order: the copy (EFAULT),
+ * HVMOP_set_mem_type (8), the tools op of 4.6–4.8 (xen/arch/x86/hvm/hvm.c hvmop_set_mem_type() @ RELEASE-4.8.0). Checks in order: the copy (EFAULT),
  * the domain (ESRCH; itself → EPERM), HVM (EINVAL), privilege (EPERM), the range (nr < start_iter,
  * wrap, or past the maximum gpfn → EINVAL), the value (outside the table, or burnt 3 from 4.7 → EINVAL).
  * The loop runs from first_pfn + start_iter; on preemption Xen re-issues the call as `op | iter` and

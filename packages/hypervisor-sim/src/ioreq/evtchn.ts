@@ -1,5 +1,5 @@
 /**
- * Event channels, as far as ioreq servers need them (reference §6.8, Xen common/event_channel.c):
+ * Event channels, as far as ioreq servers need them (xen/common/event_channel.c @ RELEASE-4.22.0):
  * - Xen allocates unbound channels in the target domain whose remote end is the emulator domain
  *   (`alloc_unbound_xen_event_channel`): one per vCPU and one for the buffered ring;
  * - the emulator binds them interdomain (`evtchn_bind_interdomain`) into its own port space;

@@ -1,5 +1,5 @@
 /**
- * The pure-TypeScript p2m core: the fallback when the native addon cannot load, and the reference the
+ * The pure-TypeScript p2m core: the fallback when the native addon cannot load, and the model the
  * property tests compare it with. Runs only: the sorted start gfns of runs of equal type, neighbours
  * always different, so a uniform 2^32-page domain is one run. Runs live in parallel typed arrays
  * (Uint32Array starts, Uint8Array types) searched by bisection. The addon keeps the same run map

@@ -1,5 +1,5 @@
 /**
- * Scenario files (DESIGN.md "Scenario files (executable specs)"): the format's types, loading and
+ * Scenario files (docs/scenarios.md): the format's types, loading and
  * checking (JSON or YAML, against scenario.schema.json and the rules it cannot express), and the runner,
  * which takes any simulator backend.
  */

@@ -1,5 +1,5 @@
 /**
- * The scenario file format (DESIGN.md "Scenario files (executable specs)") and the results a run gives:
+ * The scenario file format (docs/scenarios.md) and the results a run gives:
  * this file holds the file-level shapes and the union of steps; the value types, each op family's steps
  * and the results are in scalars.ts, steps/ and results.ts, re-exported here.
  *
@@ -9,7 +9,7 @@
  * (names at an interface version, declared domids, server aliases, …) and reports every problem with its
  * JSON path, e.g. `steps[3].type: "mmio_write_dm" is not a memory type at interface version 0x00040700`.
  *
- * Conventions (DESIGN.md "JSON conventions"):
+ * Conventions (docs/scenarios.md, "JSON conventions"):
  * - Xen's field names keep Xen's snake_case (`first_pfn`, `mem_type`, `handle_bufioreq`); our own keys are
  *   camelCase (`maxGpfn`, `expectMet`).
  * - 64-bit values (addresses, pfns, ioreq data) may be numbers (exact up to 2^53) or `"0x…"` strings; results
@@ -82,7 +82,7 @@ export interface DomainSpec {
 export interface Scenario {
   /** Path or URL of this JSON Schema, for editors. */
   $schema?: string;
-  /** What the scenario shows, and the reference § it comes from. */
+  /** What the scenario shows, and the Xen source (file, function @ tag) it comes from. */
   note?: string;
   // What the scenario shows, for the reader; the runner ignores it.
   description?: string;

@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadNativeP2mCore, tsP2mCore, type P2mCore } from '../../src/index.js';
@@ -18,6 +18,15 @@ describe('examples/', () => {
   it('has JSON and YAML scenarios', () => {
     expect(files.filter((f) => f.endsWith('.json')).length).toBeGreaterThan(0);
     expect(files.filter((f) => /\.ya?ml$/.test(f)).length).toBeGreaterThan(0);
+  });
+
+  // Editors complete and check a file that names its schema; the loader accepts and ignores `$schema`.
+  it.each(files)('%s names scenario.schema.json as its $schema', (name) => {
+    // The top-level key, in JSON (`"$schema": "…"`) or YAML (`$schema: …`); the loader drops it.
+    const key = /^ {0,2}"?\$schema"?: "?([^",\s]+)"?,?$/m.exec(readFileSync(join(EXAMPLES, name), 'utf8'));
+    expect(key?.[1]).toBe('../packages/hypervisor-sim/scenario.schema.json');
+    expect(existsSync(resolve(EXAMPLES, key![1]))).toBe(true);
+    expect(loadScenarioFile(join(EXAMPLES, name)).ok).toBe(true);
   });
 
   describe.each(CORES)('on the %s p2m core', (_name, core) => {

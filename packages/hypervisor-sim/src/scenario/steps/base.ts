@@ -8,7 +8,7 @@ import type { Uint, ReturnCode, Domid, IfaceText, ServerAlias } from '../scalars
  * that does not exist, to show Xen's answer for one.
  */
 export interface StepBase {
-  /** Why the step is there; cite the reference § whose answer `expect` gives. */
+  /** Why the step is there; cite the Xen source (file, function @ tag) whose answer `expect` gives. */
   note?: string;
   /** The calling domain (default 0, the control domain). */
   caller?: Domid;
