@@ -563,7 +563,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (default: latest)`)
     .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
-    .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), written atomically after every change')
+    .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), a snapshot plus a checksummed journal, each change fsynced before its reply (docs/reliability.md)')
     .option('--no-shm', 'do not offer the shared-memory transport (ioreq pages and doorbells under /dev/shm); the socket carries everything')
     .addOption(
       new Option('--shm-poll-us <us>', "after posting an ioreq event to a device model's doorbell, spin up to US microseconds (0 … 1000, default 0) for its answer: shorter round trips, a busier daemon").argParser((t) => {

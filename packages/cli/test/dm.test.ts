@@ -35,6 +35,7 @@ describe('xenmem dm: EPERM states the rule that applies', () => {
     const stranger = await dm('--caller', '5', 'nr-vcpus', '--domid', '1');
     expect(stranger.stderr).toBe(
       'xenmem dm nr-vcpus: Xen returned EPERM (errno 1) for nr_vcpus\n' +
+        '  why: the caller is neither privileged nor the device-model domain of the target [not-privileged]\n' +
         "  caller 5 may not operate on domain 1: only domain 0 or domain 1's device-model domain (its --dm at sim create-domain) may; xenmem sim inspect --socket /tmp/xen.sock --domid 1 shows its dm\n",
     );
     expect((await dm('--caller', '2', 'create-ioreq-server', '--domid', '3', '--json')).json()).toEqual({ rc: 0, error: null, id: 0 });
@@ -42,6 +43,7 @@ describe('xenmem dm: EPERM states the rule that applies', () => {
     expect(dom0).toMatchObject({ code: 1, stdout: '' });
     expect(dom0.stderr).toBe(
       'xenmem dm set-ioreq-server-state: Xen returned EPERM (errno 1) for set_ioreq_server_state\n' +
+        "  why: the caller is not the server's emulator (the domain that created it) [not-emulator]\n" +
         "  caller 0 may not operate on ioreq server 0 of domain 3: only the server's emulator (the domain that created it) may, domain 0 included; xenmem sim inspect --socket /tmp/xen.sock --domid 3 shows each server's emulator: run with --caller EMULATOR\n",
     );
     expect((await dm('--caller', '2', 'set-state', '--domid', '3', '--id', '0', '--enabled', 'on')).code).toBe(0);

@@ -253,11 +253,19 @@ export class StateStore {
   }
 }
 
+/** What a state file and its journals hold once read: the state they restore, and the torn tail dropped. */
+export interface DurableState {
+  /** The snapshot with every whole journal record applied, in order. */
+  state: HypervisorState;
+  /** Bytes of a torn last record that were dropped (0 when the journal ended cleanly). */
+  droppedBytes: number;
+}
+
 /**
  * The state the files at `path` hold: the snapshot with its journals applied (a torn tail dropped), or null
  * when there is no snapshot. InputError for a damaged snapshot or journal (see readJournalChain).
  */
-export function readDurableState(path: string, release: string): { state: HypervisorState; droppedBytes: number } | null {
+export function readDurableState(path: string, release: string): DurableState | null {
   const bytes = readStateFile(path);
   if (!bytes) return null;
   const state = decodeState(bytes, path);
