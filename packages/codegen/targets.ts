@@ -33,7 +33,7 @@ export const TARGETS: readonly Target[] = [
   { name: 'c', description: 'C headers (xenmem.h and one header per Xen header it mirrors)', committedDir: 'packages/abi-types/include/xenmem', ifaceRefusal: 'the C headers select names with __XEN_INTERFACE_VERSION__ at compile time, as Xen\'s own headers do', generate: generateC },
   { name: 'rust', description: 'one Rust module, generated.rs (the tables of the xenmem-abi crate)', committedDir: 'packages/abi-types/rust/src', ifaceRefusal: 'the Rust lookups take the interface version as an argument', generate: generateRust },
   { name: 'ts', description: 'TypeScript modules (the tables of @xenmem/abi-types)', committedDir: 'packages/abi-types/src/generated', ifaceRefusal: 'the TypeScript lookups take the interface version as an argument', generate: generateTypeScript },
-  { name: 'docs', description: 'Markdown reference pages of the ABI', committedDir: 'docs/abi', ifaceRefusal: 'the reference pages show every interface era side by side', generate: generateDocs },
+  { name: 'docs', description: 'Markdown reference pages of the ABI', committedDir: 'docs/abi', ifaceRefusal: 'the ABI pages show every interface era side by side', generate: generateDocs },
   { name: 'go', description: 'a Go module (go.mod) with package xenabi and its tests', committedDir: 'bindings/go', ifaceRefusal: 'HvmmemName and HvmmemValue take the interface version as an argument', generate: generateGo },
   { name: 'python', description: 'a Python project (pyproject.toml) with package xenmem_abi and its tests', committedDir: 'bindings/python', ifaceRefusal: 'hvmmem_name and hvmmem_value take the interface version as an argument', generate: generatePython },
 ];

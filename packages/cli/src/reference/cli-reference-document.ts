@@ -1,4 +1,4 @@
-/** docs/cli.md's text: the reference rendered from the full command tree, `--only`'s ids from @xenmem/bench. */
+/** docs/cli.md's text: the command reference, rendered from the full command tree, `--only`'s ids from @xenmem/bench. */
 import { WORKLOAD_IDS } from '@xenmem/bench';
 import { renderCliReference } from './cli-reference.js';
 import { commandTree } from './command-tree.js';

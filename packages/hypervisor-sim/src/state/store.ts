@@ -46,6 +46,11 @@ interface Segment {
   after: Promise<void> | null;
 }
 
+/**
+ * A hypervisor's durable state (docs/reliability.md): a snapshot file plus an append-only journal of checksummed
+ * records of each change, fsynced in groups before the replies they cover, and compacted into a new snapshot in
+ * the background when the journal grows.
+ */
 export class StateStore {
   private readonly segments: Segment[] = [];
   private writing = false;
@@ -68,6 +73,7 @@ export class StateStore {
   private constructor(
     /** Path of the snapshot file. */
     readonly path: string,
+    /** The hypervisor whose state this store keeps. */
     readonly hv: Hypervisor,
     /** Whether open() found and restored a state. */
     readonly restored: boolean,
@@ -275,3 +281,8 @@ export function readDurableState(path: string, release: string): DurableState | 
   delete state.journal;
   return { state, droppedBytes: chain.tornBytes };
 }
+
+/** The name {@link StateStore} had while it rewrote the whole state file after every change; kept for existing imports. */
+export const StateFile = StateStore;
+/** The name {@link StateStore} had while it rewrote the whole state file after every change; kept for existing imports. */
+export type StateFile = StateStore;
