@@ -272,7 +272,18 @@ function ops(s: XenAbiSchema): GeneratedFile {
   const body = [
     '## Hypercalls',
     '',
-    ...table(['Number', 'Name', 'C name'], byValue(s.hypercalls).map((h) => [h.value, h.name, code(h.cName)])),
+    // The last column only when Xen's headers give some hypercall macro another number at old interface versions.
+    ...(s.hypercalls.some((h) => h.legacyValue !== undefined)
+      ? table(
+          ['Number', 'Name', 'C name', 'Old interface versions'],
+          byValue(s.hypercalls).map((h) => [
+            h.value,
+            h.name,
+            code(h.cName),
+            h.legacyValue === undefined ? '' : `below ${h.legacyValue.below}: ${h.legacyValue.value} (${code(h.legacyValue.cName)})`,
+          ]),
+        )
+      : table(['Number', 'Name', 'C name'], byValue(s.hypercalls).map((h) => [h.value, h.name, code(h.cName)]))),
     '',
     '## HVMOPs',
     '',
@@ -504,6 +515,16 @@ function constants(s: XenAbiSchema): GeneratedFile {
     '',
     ...table(['Name', 'Value', 'Reaches the caller', 'Description'], byValue(s.errno).map((e) => [e.name, e.value, e.internal ? 'no' : 'yes', e.description])),
     '',
+    ...((s.xsdErrors ?? []).length
+      ? [
+          '## xenstore error strings',
+          '',
+          "An `XS_ERROR` reply carries the errno's name, NUL-terminated; xs_wire.h lists them in this order (`xsd_errors[]`) and only ever appends.",
+          '',
+          ...table(['Index', 'String', 'Errno', 'Since'], (s.xsdErrors ?? []).map((e) => [e.index, code(e.errno), s.errno.find((x) => x.name === e.errno)?.value, e.firstRelease])),
+          '',
+        ]
+      : []),
     '## Limits',
     '',
     ...table(['Limit', 'C name', 'Releases', 'Value', 'Errno when hit', 'Description'], s.limits.map((l) => [code(l.id), l.cName === undefined ? '' : code(l.cName), formatRange(l.releases), l.value, l.error ?? '', l.description])),
