@@ -157,13 +157,14 @@ const file = (name: string) => {
   if (text === undefined) throw new Error(`no ${name} among ${Object.keys(files).join(', ')}`);
   return text;
 };
-/** The file's lines without comments, so assertions read like the C a compiler sees. */
-const code = (name: string) =>
-  file(name)
+/** C text's lines without comments, so assertions read like the C a compiler sees. */
+const withoutComments = (text: string) =>
+  text
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '');
+const code = (name: string) => withoutComments(file(name));
 const block = (lines: string[], first: string, count: number) => {
   const at = lines.indexOf(first);
   expect(at, `${first} not found`).toBeGreaterThanOrEqual(0);
@@ -431,11 +432,7 @@ describe('generateC: the kernel interface and xenstore', () => {
     { index: 1, errno: 'EACCES', firstRelease: '4.6' },
   ];
   const out = Object.fromEntries(generateC(kif).map((f) => [f.path.split('/').pop()!, f.contents]));
-  const lines = (name: string) =>
-    out[name]!.replace(/\/\*[\s\S]*?\*\//g, '')
-      .split('\n')
-      .map((l) => l.trimEnd())
-      .filter((l) => l.trim() !== '');
+  const lines = (name: string) => withoutComments(out[name]!);
 
   it('puts a sys/ header in our file of its base name, which the umbrella includes', () => {
     expect(out['privcmd.h']!.split('\n')[4]).toBe(" * From Linux's Xen driver interface, sys/privcmd.h as installed under /usr/include/xen (Xen's tools/include/xen-sys/Linux/privcmd.h):");
