@@ -160,7 +160,7 @@ function readme(s: XenAbiSchema): GeneratedFile {
           ['[ops.md](ops.md)', 'HVMOP and DMOP numbers, first and last release, replacements'],
           ['[structs.md](structs.md)', 'struct layouts per release range: fields with offset, size, type and direction, bit-fields'],
           ['[p2m.md](p2m.md)', 'internal p2m types and classes per release, the set_mem_type transition matrix, the get_mem_type projection'],
-          ['[constants.md](constants.md)', 'constants, bit packings, errno values, limits and ioreq server ids'],
+          ['[constants.md](constants.md)', 'constants, bit packings, errno values, xenstore error strings, limits and ioreq server ids'],
         ],
       ),
       '',
