@@ -296,3 +296,47 @@ export function benchGuestAccessesResultFromJson(j: Record<string, unknown>): Be
   if (outcomes === null || typeof outcomes !== 'object' || Array.isArray(outcomes)) throw new WireError('bench_guest_accesses: outcomes must be a JSON object');
   return { latenciesNs: latenciesNs as number[], outcomes: outcomes as BenchGuestAccessesResult['outcomes'] };
 }
+
+/** Bytes one guest_ram_write or guest_ram_read moves at most: 65536 (as hex, 128 KiB of JSON). */
+export const MAX_GUEST_RAM_BYTES = 65536;
+
+/** guest_ram_write's JSON body: bytes to store in a guest's RAM. */
+export interface GuestRamWriteJson {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte, as "0x…". */
+  gpa: string;
+  /** The bytes as hex (two digits a byte, 1 … {@link MAX_GUEST_RAM_BYTES} bytes). */
+  hex: string;
+}
+
+/** guest_ram_read's JSON body (the reply is `{ "hex": "…" }`). */
+export interface GuestRamReadJson {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte, as "0x…". */
+  gpa: string;
+  /** Bytes to read, 1 … {@link MAX_GUEST_RAM_BYTES}. */
+  length: number;
+}
+
+/** Bytes as lower-case hex, two digits a byte (guest RAM frames). */
+export const bytesToHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** Hex (two digits a byte, any case) back to bytes; a WireError for anything else. */
+export function hexToBytes(v: unknown, field: string): Uint8Array {
+  if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(v)) throw new WireError(`${field} must be hex digits, two a byte`);
+  const out = new Uint8Array(v.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(v.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Reads a guest_ram_write body: domid, gpa and the bytes. */
+export function guestRamWriteFromJson(j: Record<string, unknown>): { domid: number; gpa: bigint; bytes: Uint8Array } {
+  return { domid: j.domid as number, gpa: big(j.gpa, 'gpa'), bytes: hexToBytes(j.hex, 'hex') };
+}
+
+/** Reads a guest_ram_read body: domid, gpa and length. */
+export function guestRamReadFromJson(j: Record<string, unknown>): { domid: number; gpa: bigint; length: number } {
+  return { domid: j.domid as number, gpa: big(j.gpa, 'gpa'), length: j.length as number };
+}
