@@ -39,6 +39,12 @@ export interface GuestAccess {
   df?: boolean;
   /** Data written (write/out). */
   value?: bigint;
+  /**
+   * A rep string access with its data in guest RAM (`rep outs`/`rep ins`, `rep movs` to or from MMIO): the guest
+   * physical address of the buffer. Requests then carry data_is_ptr = 1 and data = the buffer's address (the
+   * device model reads or writes the RAM itself); `value` must be absent. Each request's buffer lies in one page.
+   */
+  buffer?: bigint;
 }
 
 /** How Xen dealt with a guest access. */
@@ -77,6 +83,8 @@ export interface IoreqRecord {
   df: boolean;
   /** Sent through the buffered ring (never answered). */
   buffered: boolean;
+  /** data_is_ptr: `data` is the guest physical address of the data in RAM (rep string accesses); absent when not. */
+  dataIsPtr?: true;
 }
 
 /** Where a request handed to an IoreqHandler comes from and goes to. */

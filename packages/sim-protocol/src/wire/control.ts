@@ -100,12 +100,12 @@ export interface ErrorBody {
 
 /** The JSON form of a guest access. */
 export function guestAccessToJson(a: GuestAccess): Record<string, unknown> {
-  return { ...a, addr: hex(a.addr), ...(a.value !== undefined && { value: hex(a.value) }) };
+  return { ...a, addr: hex(a.addr), ...(a.value !== undefined && { value: hex(a.value) }), ...(a.buffer !== undefined && { buffer: hex(a.buffer) }) };
 }
 
 /** Reads a guest access back from its JSON form. */
 export function guestAccessFromJson(j: Record<string, unknown>): GuestAccess {
-  return { ...(j as unknown as GuestAccess), addr: big(j.addr, 'addr'), ...(j.value !== undefined && { value: big(j.value, 'value') }) };
+  return { ...(j as unknown as GuestAccess), addr: big(j.addr, 'addr'), ...(j.value !== undefined && { value: big(j.value, 'value') }), ...(j.buffer !== undefined && { buffer: big(j.buffer, 'buffer') }) };
 }
 
 const ioreqToJson = (r: IoreqRecord) => ({ ...r, addr: hex(r.addr), data: hex(r.data) });
