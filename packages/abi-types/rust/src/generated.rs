@@ -1178,7 +1178,7 @@ pub const P2M_INVALID_MFN_TYPES: P2mClass = P2mClass {
     ],
 };
 
-/// Types with special reference handling.
+/// Types with special reference handling (defined from 4.16; before, `p2m_add_page`'s predecessor `guest_physmap_add_entry` refused grant and foreign entries alone).
 ///
 /// Tested by `p2m_is_special`.
 ///
@@ -1186,10 +1186,10 @@ pub const P2M_INVALID_MFN_TYPES: P2mClass = P2mClass {
 pub const P2M_SPECIAL_TYPES: P2mClass = P2mClass {
     name: "P2M_SPECIAL_TYPES",
     predicate: Some("p2m_is_special"),
-    description: "types with special reference handling",
+    description: "types with special reference handling (defined from 4.16; before, p2m_add_page's predecessor guest_physmap_add_entry refused grant and foreign entries alone)",
     by_release: &[
-        // schema: p2mClasses[name=P2M_SPECIAL_TYPES].byRelease[0] (4.22) = 0x41a0
-        P2mClassEntry { releases: ReleaseRange { from: Release::Xen4_22, to: Some(Release::Xen4_22) }, types: 1 << p2m_mmio_direct | 1 << p2m_grant_map_rw | 1 << p2m_grant_map_ro | 1 << p2m_map_foreign },
+        // schema: p2mClasses[name=P2M_SPECIAL_TYPES].byRelease[0] (4.16+) = 0x41a0
+        P2mClassEntry { releases: ReleaseRange { from: Release::Xen4_16, to: None }, types: 1 << p2m_mmio_direct | 1 << p2m_grant_map_rw | 1 << p2m_grant_map_ro | 1 << p2m_map_foreign },
     ],
 };
 
@@ -5646,12 +5646,12 @@ mod tests {
             (P2M_SPECIAL_TYPES, Release::Xen4_13, None),
             (P2M_SPECIAL_TYPES, Release::Xen4_14, None),
             (P2M_SPECIAL_TYPES, Release::Xen4_15, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_16, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_17, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_18, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_19, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_20, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_21, None),
+            (P2M_SPECIAL_TYPES, Release::Xen4_16, Some(0x41a0)),
+            (P2M_SPECIAL_TYPES, Release::Xen4_17, Some(0x41a0)),
+            (P2M_SPECIAL_TYPES, Release::Xen4_18, Some(0x41a0)),
+            (P2M_SPECIAL_TYPES, Release::Xen4_19, Some(0x41a0)),
+            (P2M_SPECIAL_TYPES, Release::Xen4_20, Some(0x41a0)),
+            (P2M_SPECIAL_TYPES, Release::Xen4_21, Some(0x41a0)),
             (P2M_SPECIAL_TYPES, Release::Xen4_22, Some(0x41a0)),
             (P2M_VALID, Release::Xen4_5, None),
             (P2M_VALID, Release::Xen4_6, Some(0x1e3d)),

@@ -6,8 +6,8 @@
  * extent and the call returns 0 (or the count done so far), as Xen's memory_op does. Each extent of
  * 2^extent_order pages at gpfn:
  * - becomes fresh zeroed p2m_ram_rw pages (the pages it replaces are dropped: their bytes are gone), unless
- *   one of its pages is a grant, foreign or direct-MMIO mapping (P2M_SPECIAL_TYPES): the domain is crashed and
- *   the call stops there;
+ *   one of its pages is a grant, foreign or (4.16+) direct-MMIO mapping (P2M_SPECIAL_TYPES): the domain is
+ *   crashed and the call stops there;
  * - with XENMEMF_populate_on_demand, becomes p2m_populate_on_demand, when every page is invalid, mmio_dm or already
  *   populate-on-demand (else EBUSY inside Xen: the call stops); a domain may not do this to itself;
  * - must lie within 0 … maxGpfn: the simulator's p2m ends there (Xen's grows; its p2m_set_entry refuses only gfns
@@ -89,7 +89,9 @@ function addRamExtent(hv: Host, d: Domain, gpfn: bigint, order: number): ReasonI
   const r = extentRange(d, gpfn, order);
   if (!r) return 'memop-gfn-range';
   const counts = d.p2m.countByType(r.first, r.count);
-  const special = p2mClassMembers('P2M_SPECIAL_TYPES', hv.release) ?? [];
+  // 4.16+: p2m_is_special (grant, foreign, direct MMIO); before, guest_physmap_add_entry refused grant and
+  // foreign entries alone (xen/arch/x86/mm/p2m.c @ RELEASE-4.15.0).
+  const special = p2mClassMembers('P2M_SPECIAL_TYPES', hv.release) ?? [...(p2mClassMembers('P2M_GRANT_TYPES', hv.release) ?? []), ...(p2mClassMembers('P2M_FOREIGN_TYPES', hv.release) ?? [])];
   if (special.some((t) => (counts[t] ?? 0) > 0)) {
     crashDomain(d, `populate_physmap over a grant, foreign or direct-MMIO mapping in gfns 0x${r.first.toString(16)}+${r.count}`);
     return 'memop-gfn-special';
