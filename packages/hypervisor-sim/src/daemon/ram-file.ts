@@ -12,7 +12,7 @@ import { forEachPage, type GuestRam, type GuestRamStore } from '../ram/guest-ram
 import { SHM_DIR } from './shm.js';
 
 /** Pages read at once when populate_physmap checks which pages hold bytes to clear (1 MiB). */
-const ZERO_SCAN_PAGES = 256;
+const ZERO_SCAN_PAGES = (1 << 20) / PAGE_SIZE;
 
 export class FileRam implements GuestRam {
   private fd: number | null;
