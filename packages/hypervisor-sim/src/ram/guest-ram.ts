@@ -7,6 +7,7 @@
 import { InputError, type SharedPage } from '@xenmem/abi-types';
 import { PAGE_SIZE } from '../ioreq/pages.js';
 
+/** Where one domain's RAM bytes live: read, written and cleared by guest physical address. */
 export interface GuestRam {
   /** Bytes [gpa, gpa + length) as they are now (a copy). */
   read(gpa: number, length: number): Uint8Array;

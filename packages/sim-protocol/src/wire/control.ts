@@ -331,12 +331,32 @@ export function hexToBytes(v: unknown, field: string): Uint8Array {
   return out;
 }
 
+/** A guest_ram_write body as the daemon uses it. */
+export interface GuestRamWrite {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte. */
+  gpa: bigint;
+  /** The bytes to write. */
+  bytes: Uint8Array;
+}
+
+/** A guest_ram_read body as the daemon uses it. */
+export interface GuestRamRead {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte. */
+  gpa: bigint;
+  /** Bytes to read. */
+  length: number;
+}
+
 /** Reads a guest_ram_write body: domid, gpa and the bytes. */
-export function guestRamWriteFromJson(j: Record<string, unknown>): { domid: number; gpa: bigint; bytes: Uint8Array } {
+export function guestRamWriteFromJson(j: Record<string, unknown>): GuestRamWrite {
   return { domid: j.domid as number, gpa: big(j.gpa, 'gpa'), bytes: hexToBytes(j.hex, 'hex') };
 }
 
 /** Reads a guest_ram_read body: domid, gpa and length. */
-export function guestRamReadFromJson(j: Record<string, unknown>): { domid: number; gpa: bigint; length: number } {
+export function guestRamReadFromJson(j: Record<string, unknown>): GuestRamRead {
   return { domid: j.domid as number, gpa: big(j.gpa, 'gpa'), length: j.length as number };
 }

@@ -404,6 +404,14 @@ export function decodeMapForeignBatch(p: Uint8Array): MapForeignBatchRequest {
   return r.end({ domid, gfns });
 }
 
+/** One gfn of a ram_mappings reply. */
+export interface RamMapping {
+  /** u64: the page's byte offset in the RAM file (gfn × 4096) when `err` is 0, else 0n. */
+  offset: bigint;
+  /** i32: 0, or −errno as MMAPBATCH_V2 puts it in its err array (−ENOENT paged out, −EINVAL not RAM). */
+  err: number;
+}
+
 /** The ram_mappings reply to map_foreign_batch. */
 export interface RamMappingsReply {
   /** i32: 0, or −errno for the whole call (ESRCH, EPERM, EINVAL for a count out of range, EOPNOTSUPP without RAM files); then `path` is "" and `mappings` empty. */
@@ -411,7 +419,7 @@ export interface RamMappingsReply {
   /** u16 path_length, then the RAM file's path (UTF-8): open it and mmap(MAP_SHARED|MAP_FIXED) each page at its offset. */
   path: string;
   /** u32 count, then per gfn asked for, in order: err 0 and the page's offset in the file (gfn × 4096), or err −errno and offset 0n. */
-  mappings: { offset: bigint; err: number }[];
+  mappings: RamMapping[];
 }
 /** ram_mappings: i32 rc | u32 count | u16 path_length | path | count × (u64 offset | i32 err). */
 export function encodeRamMappings(d: RamMappingsReply): Uint8Array {
@@ -425,7 +433,7 @@ export function decodeRamMappings(p: Uint8Array): RamMappingsReply {
   const r = new Reader(p, 'ram_mappings');
   const { rc, count, pathLength } = r.fields(L.ramMappings);
   const path = UTF8D.decode(r.bytes(pathLength));
-  const mappings: { offset: bigint; err: number }[] = [];
+  const mappings: RamMapping[] = [];
   for (let i = 0; i < count; i++) mappings.push(r.fields(L.ramMapping));
   return r.end({ rc, path, mappings });
 }
