@@ -138,6 +138,7 @@ var Limits = []Limit{
 	{"ioreqServerPfnBase", "", "4.5", "", 0xfeff0},
 	{"memopMaxOrder", "MAX_ORDER", "4.6", "", 18},
 	{"memopDomuMaxOrder", "", "4.6", "", 9},
+	{"populateRefusesMmioDirect", "", "4.16", "", 1},
 }
 
 // LimitAt gives the value of limit id at a release; false when the release has no such limit.

@@ -65,6 +65,7 @@ LIMITS: Tuple[Limit, ...] = (
     Limit("ioreqServerPfnBase", None, "4.5", None, 0xfeff0),
     Limit("memopMaxOrder", "MAX_ORDER", "4.6", None, 18),
     Limit("memopDomuMaxOrder", None, "4.6", None, 9),
+    Limit("populateRefusesMmioDirect", None, "4.16", None, 1),
 )
 
 

@@ -1178,7 +1178,7 @@ pub const P2M_INVALID_MFN_TYPES: P2mClass = P2mClass {
     ],
 };
 
-/// Types with special reference handling (defined from 4.16; before, `p2m_add_page`'s predecessor `guest_physmap_add_entry` refused grant and foreign entries alone).
+/// Types with special reference handling.
 ///
 /// Tested by `p2m_is_special`.
 ///
@@ -1186,10 +1186,10 @@ pub const P2M_INVALID_MFN_TYPES: P2mClass = P2mClass {
 pub const P2M_SPECIAL_TYPES: P2mClass = P2mClass {
     name: "P2M_SPECIAL_TYPES",
     predicate: Some("p2m_is_special"),
-    description: "types with special reference handling (defined from 4.16; before, p2m_add_page's predecessor guest_physmap_add_entry refused grant and foreign entries alone)",
+    description: "types with special reference handling",
     by_release: &[
-        // schema: p2mClasses[name=P2M_SPECIAL_TYPES].byRelease[0] (4.16+) = 0x41a0
-        P2mClassEntry { releases: ReleaseRange { from: Release::Xen4_16, to: None }, types: 1 << p2m_mmio_direct | 1 << p2m_grant_map_rw | 1 << p2m_grant_map_ro | 1 << p2m_map_foreign },
+        // schema: p2mClasses[name=P2M_SPECIAL_TYPES].byRelease[0] (4.22) = 0x41a0
+        P2mClassEntry { releases: ReleaseRange { from: Release::Xen4_22, to: Some(Release::Xen4_22) }, types: 1 << p2m_mmio_direct | 1 << p2m_grant_map_rw | 1 << p2m_grant_map_ro | 1 << p2m_map_foreign },
     ],
 };
 
@@ -2652,6 +2652,7 @@ pub const LIMITS: &[Limit] = &[
     Limit { id: "ioreqServerPfnBase", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 1044464, c_name: None, error: None, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff0): libxc's ioreq_server_pfn(0), the 8 gfns just below its 8 special pages that end at 0xff000 (pool 0xfeff0 … 0xfeff7); Xen takes the lowest free one. The same in every release from 4.5 to 4.22" },
     Limit { id: "memopMaxOrder", releases: ReleaseRange { from: Release::Xen4_6, to: None }, value: 18, c_name: Some("MAX_ORDER"), error: None, description: "largest extent_order populate_physmap takes for a populate-on-demand request, and for a caller that is the control domain (x86 CONFIG_PAGEALLOC_MAX_ORDER, 2 × PAGETABLE_ORDER; 4.8+: max_order() gives the control domain ctldom_max_order, which defaults to it); a larger order populates no extent (the call returns 0)" },
     Limit { id: "memopDomuMaxOrder", releases: ReleaseRange { from: Release::Xen4_6, to: None }, value: 9, c_name: None, error: None, description: "largest extent_order populate_physmap takes from a caller that is not the control domain, e.g. a stub-domain device model (x86 CONFIG_DOMU_MAX_ORDER, PAGETABLE_ORDER: 2 MiB extents; ≤4.7 multipage_allocation_permitted's limit for a domain without I/O capabilities); a larger order populates no extent" },
+    Limit { id: "populateRefusesMmioDirect", releases: ReleaseRange { from: Release::Xen4_16, to: None }, value: 1, c_name: None, error: None, description: "1: populate_physmap over a p2m_mmio_direct entry crashes the domain and stops, as over grant and foreign entries (p2m_add_page refuses P2M_SPECIAL_TYPES, 4.16+); before 4.16 guest_physmap_add_entry refused grant and foreign entries alone and replaced a direct-MMIO entry" },
 ];
 
 /// The value of limit `id` at `release`, if recorded.
@@ -5646,12 +5647,12 @@ mod tests {
             (P2M_SPECIAL_TYPES, Release::Xen4_13, None),
             (P2M_SPECIAL_TYPES, Release::Xen4_14, None),
             (P2M_SPECIAL_TYPES, Release::Xen4_15, None),
-            (P2M_SPECIAL_TYPES, Release::Xen4_16, Some(0x41a0)),
-            (P2M_SPECIAL_TYPES, Release::Xen4_17, Some(0x41a0)),
-            (P2M_SPECIAL_TYPES, Release::Xen4_18, Some(0x41a0)),
-            (P2M_SPECIAL_TYPES, Release::Xen4_19, Some(0x41a0)),
-            (P2M_SPECIAL_TYPES, Release::Xen4_20, Some(0x41a0)),
-            (P2M_SPECIAL_TYPES, Release::Xen4_21, Some(0x41a0)),
+            (P2M_SPECIAL_TYPES, Release::Xen4_16, None),
+            (P2M_SPECIAL_TYPES, Release::Xen4_17, None),
+            (P2M_SPECIAL_TYPES, Release::Xen4_18, None),
+            (P2M_SPECIAL_TYPES, Release::Xen4_19, None),
+            (P2M_SPECIAL_TYPES, Release::Xen4_20, None),
+            (P2M_SPECIAL_TYPES, Release::Xen4_21, None),
             (P2M_SPECIAL_TYPES, Release::Xen4_22, Some(0x41a0)),
             (P2M_VALID, Release::Xen4_5, None),
             (P2M_VALID, Release::Xen4_6, Some(0x1e3d)),

@@ -22,7 +22,7 @@ import type { Host } from '../host.js';
 import { crashDomain } from '../guest/ioreq-send.js';
 import { PAGE_SIZE } from '../ioreq/pages.js';
 import { P2M_INVALID } from '../p2m/core.js';
-import { P2M_IOREQ_SERVER, P2M_MMIO_DM, P2M_POD, P2M_RAM_RW } from '../p2m-types.js';
+import { P2M_IOREQ_SERVER, P2M_MMIO_DIRECT, P2M_MMIO_DM, P2M_POD, P2M_RAM_RW } from '../p2m-types.js';
 
 const POPULATE_ON_DEMAND = CONST.xenmemf.populate_on_demand;
 const EXACT_NODE_REQUEST = CONST.xenmemf.exact_node_request;
@@ -89,9 +89,13 @@ function addRamExtent(hv: Host, d: Domain, gpfn: bigint, order: number): ReasonI
   const r = extentRange(d, gpfn, order);
   if (!r) return 'memop-gfn-range';
   const counts = d.p2m.countByType(r.first, r.count);
-  // 4.16+: p2m_is_special (grant, foreign, direct MMIO); before, guest_physmap_add_entry refused grant and
-  // foreign entries alone (xen/arch/x86/mm/p2m.c @ RELEASE-4.15.0).
-  const special = p2mClassMembers('P2M_SPECIAL_TYPES', hv.release) ?? [...(p2mClassMembers('P2M_GRANT_TYPES', hv.release) ?? []), ...(p2mClassMembers('P2M_FOREIGN_TYPES', hv.release) ?? [])];
+  // Grant and foreign entries in every release; direct MMIO too from 4.16 (p2m_is_special, schema limit
+  // populateRefusesMmioDirect; before, guest_physmap_add_entry @ RELEASE-4.15.0 replaced it).
+  const special = [
+    ...(p2mClassMembers('P2M_GRANT_TYPES', hv.release) ?? []),
+    ...(p2mClassMembers('P2M_FOREIGN_TYPES', hv.release) ?? []),
+    ...(limitAt('populateRefusesMmioDirect', hv.release)?.value === 1 ? [P2M_MMIO_DIRECT] : []),
+  ];
   if (special.some((t) => (counts[t] ?? 0) > 0)) {
     crashDomain(d, `populate_physmap over a grant, foreign or direct-MMIO mapping in gfns 0x${r.first.toString(16)}+${r.count}`);
     return 'memop-gfn-special';
