@@ -22,12 +22,16 @@ export class FileRam implements GuestRam {
   constructor(
     readonly path: string,
     readonly size: number,
+    /** Told once when the file is removed (the store forgets it). */
+    private readonly onDispose: () => void = () => {},
   ) {
     this.fd = openSync(path, 'wx+', 0o600);
     try {
       ftruncateSync(this.fd, size);
     } catch (e) {
-      this.dispose();
+      // Not handed out yet: removed here, without telling the store.
+      closeSync(this.fd);
+      unlinkSync(path);
       throw e;
     }
   }
@@ -80,6 +84,7 @@ export class FileRam implements GuestRam {
     const fd = this.fd;
     this.fd = null;
     this.known.clear();
+    this.onDispose();
     try {
       unlinkSync(this.path);
     } catch {
@@ -100,13 +105,8 @@ export class RamFileStore implements GuestRamStore {
   ) {}
 
   create(domid: number, maxGpfn: number): GuestRam {
-    const file = new FileRam(join(this.dir, `${this.prefix}-dom${domid}`), (maxGpfn + 1) * PAGE_SIZE);
+    const file: FileRam = new FileRam(join(this.dir, `${this.prefix}-dom${domid}`), (maxGpfn + 1) * PAGE_SIZE, () => this.files.delete(file));
     this.files.add(file);
-    const dispose = file.dispose.bind(file);
-    file.dispose = () => {
-      this.files.delete(file);
-      dispose();
-    };
     return file;
   }
 
