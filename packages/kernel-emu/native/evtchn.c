@@ -22,7 +22,7 @@
 #include "usermem.h"
 
 /* evtchn.c's UNRESTRICTED_DOMID: the file may bind to any domain. */
-#define UNRESTRICTED_DOMID ((domid_t)DOMID_FIRST_RESERVED)
+#define UNRESTRICTED_DOMID ((domid_t)-1)
 /* xen_evtchn_nr_channels() with the FIFO ABI Xen offers since 4.4: an UNBIND of a larger port is EINVAL. */
 #define NR_CHANNELS EVTCHN_FIFO_NR_CHANNELS
 /* Events that came before their bind's reply was handled (at most a few: one per bind in flight). */

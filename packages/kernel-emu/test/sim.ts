@@ -3,7 +3,7 @@
  * temporary directory (against Debian's Xen libraries, or the emulation's own sources under ASan/UBSan).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,4 +98,15 @@ export function spawnUnderEmulation(program: string, args: string[], socket: str
       }
     },
   };
+}
+
+/** test/c/handlers.c with the emulation's sources (not its interposers), under ASan and UBSan. */
+export function buildSanitizedHandlers(out: string): string {
+  const root = debroot();
+  const native = join(PKG, 'native');
+  const sources = readdirSync(native).filter((f) => f.endsWith('.c') && f !== 'interpose.c').map((f) => join(native, f));
+  execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer',
+    `-I${native}`, `-I${join(PKG, 'test/c')}`, `-I${join(ROOT, 'packages/sim-protocol/include')}`, `-I${join(ROOT, 'packages/abi-types/include')}`, `-I${join(root, 'usr/include')}`,
+    join(PKG, 'test/c/handlers.c'), join(PKG, 'test/c/legacy-args.c'), ...sources, '-o', out, '-lpthread'], { stdio: 'inherit' });
+  return out;
 }
