@@ -5,26 +5,15 @@
  * shared pages, and event-channel reads, writes, poll and masking.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { buildSanitizedHandlers, startSim, tempDir } from './sim.js';
+import { buildSanitized, runSanitized, startSim, tempDir } from './sim.js';
 
 const work = tempDir('handlers');
 let binary: string;
 beforeAll(() => {
-  binary = buildSanitizedHandlers(join(work.dir, 'handlers'));
+  binary = buildSanitized(['handlers.c', 'legacy-args.c'], join(work.dir, 'handlers'));
 });
 afterAll(() => work.remove());
-
-function run(socket: string, release: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((res) => {
-    const child = spawn(binary, [], { env: { ...process.env, XENMEM_SOCKET: socket, XENMEM_RELEASE: release, ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: 'halt_on_error=1' } });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('exit', (code) => res({ code, out }));
-  });
-}
 
 describe.each([
   ['4.17', 84],
@@ -35,7 +24,7 @@ describe.each([
     const dir = tempDir('sim');
     const sim = await startSim(release, dir.dir);
     try {
-      const { code, out } = await run(sim.socket, release);
+      const { code, out } = await runSanitized(binary, [], { XENMEM_SOCKET: sim.socket, XENMEM_RELEASE: release });
       expect(out).toBe(`checks ${checks} failed 0\n`);
       expect(code).toBe(0);
     } finally {

@@ -100,13 +100,24 @@ export function spawnUnderEmulation(program: string, args: string[], socket: str
   };
 }
 
-/** test/c/handlers.c with the emulation's sources (not its interposers), under ASan and UBSan. */
-export function buildSanitizedHandlers(out: string): string {
+/** A test program of test/c with the emulation's sources (not its interposers), under ASan and UBSan. */
+export function buildSanitized(programs: string[], out: string): string {
   const root = debroot();
   const native = join(PKG, 'native');
   const sources = readdirSync(native).filter((f) => f.endsWith('.c') && f !== 'interpose.c').map((f) => join(native, f));
   execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer',
     `-I${native}`, `-I${join(PKG, 'test/c')}`, `-I${join(ROOT, 'packages/sim-protocol/include')}`, `-I${join(ROOT, 'packages/abi-types/include')}`, `-I${join(root, 'usr/include')}`,
-    join(PKG, 'test/c/handlers.c'), join(PKG, 'test/c/legacy-args.c'), ...sources, '-o', out, '-lpthread'], { stdio: 'inherit' });
+    ...programs.map((p) => join(PKG, 'test/c', p)), ...sources, '-o', out, '-lpthread'], { stdio: 'inherit' });
   return out;
+}
+
+/** Runs a sanitized test program against a daemon; its exit code and everything it printed. */
+export function runSanitized(binary: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((res) => {
+    const child = spawn(binary, args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: 'halt_on_error=1', ...env } });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('exit', (code) => res({ code, out }));
+  });
 }
