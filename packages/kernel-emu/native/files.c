@@ -73,7 +73,7 @@ void files_dup(int oldfd, int newfd)
     }
     pthread_mutex_lock(&lock);
     struct emu_file *old = table[newfd];
-    table[newfd] = f; /* the reference files_get took is the new fd's */
+    table[newfd] = f; /* files_get counted newfd already */
     pthread_mutex_unlock(&lock);
     if (old)
         files_put(old);
