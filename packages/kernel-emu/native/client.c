@@ -292,6 +292,13 @@ int client_call(uint8_t kind, const struct client_part *parts, int nparts, struc
 {
     struct waiter w = { 0 };
     pthread_mutex_lock(&lock);
+    if (sock < 0 && !broken) {
+        /* A forked child's first call: it connects on its own (files it inherited keep working). */
+        pthread_mutex_unlock(&lock);
+        if (client_connect())
+            return -EIO;
+        pthread_mutex_lock(&lock);
+    }
     if (sock < 0 || broken) {
         pthread_mutex_unlock(&lock);
         return -EIO;

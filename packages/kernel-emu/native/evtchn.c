@@ -403,6 +403,12 @@ static long unmodelled(struct evtchn_file *f, void *arg, size_t len)
 long evtchn_ioctl(struct emu_file *ef, unsigned long request, void *arg)
 {
     struct evtchn_file *f = ef->evtchn;
+    /* In a forked child the unmask thread is started again by the first ioctl on an inherited file. */
+    pthread_mutex_lock(&lock);
+    int rc = start_thread();
+    pthread_mutex_unlock(&lock);
+    if (rc)
+        return rc;
     switch (request) {
     case IOCTL_EVTCHN_BIND_INTERDOMAIN:
         return bind_interdomain(f, arg);

@@ -10,8 +10,11 @@
 #ifndef XENMEM_KERNEL_EMU_KERNEL_ABI_H
 #define XENMEM_KERNEL_EMU_KERNEL_ABI_H
 
-#define __XEN_TOOLS__ 1
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+
+#define __XEN_TOOLS__ 1
 #include <xen/xen.h>
 #include <xen/event_channel.h>
 #include <xen/memory.h>

@@ -111,7 +111,7 @@ export function buildSanitized(programs: string[], out: string): string {
   return out;
 }
 
-/** Runs a sanitized test program against a daemon; its exit code and everything it printed. */
+/** Runs a test program against a daemon (sanitizer options set); its exit code and everything it printed. */
 export function runSanitized(binary: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   return new Promise((res) => {
     const child = spawn(binary, args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: 'halt_on_error=1', ...env } });
@@ -120,4 +120,10 @@ export function runSanitized(binary: string, args: string[], env: NodeJS.Process
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     child.on('exit', (code) => res({ code, out }));
   });
+}
+
+/** A test program of test/c built plainly, to run under LD_PRELOAD of the built library. */
+export function buildPlain(program: string, out: string): string {
+  execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${join(PKG, 'native')}`, `-I${join(debroot(), 'usr/include')}`, join(PKG, 'test/c', program), '-o', out], { stdio: 'inherit' });
+  return out;
 }
