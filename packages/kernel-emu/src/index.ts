@@ -10,7 +10,15 @@ import { fileURLToPath } from 'node:url';
 export const PRELOAD_LIBRARY = 'lib/libxenmem-kernel-emu.so';
 
 /** Where the library is, or why there is none: the platform is not linux-x64, or the package was not built. */
-export type PreloadPath = { path: string } | { error: string };
+export type PreloadPath =
+  | {
+      /** The library's absolute path, for LD_PRELOAD. */
+      path: string;
+    }
+  | {
+      /** Why there is none here, as a sentence. */
+      error: string;
+    };
 
 /** The absolute path of the built library, or an error value saying why it cannot be used here. */
 export function preloadPath(): PreloadPath {
