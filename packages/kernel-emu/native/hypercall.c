@@ -62,6 +62,29 @@ static long hvm_op(unsigned long op, void *arg)
     return rc;
 }
 
+/*
+ * sched_op(cmd, arg) in a 0x1c sched_op frame. SCHEDOP_remote_shutdown's struct is read (EFAULT when it cannot
+ * be); the other commands act on the calling vCPU and go without bytes, for the simulator's answer.
+ */
+static long sched_op(unsigned long cmd, void *arg)
+{
+    if (cmd > UINT32_MAX)
+        return -ENOSYS;
+    struct sched_remote_shutdown buf;
+    size_t len = cmd == SCHEDOP_remote_shutdown ? sizeof buf : 0;
+    if (usermem_read(&buf, arg, len))
+        return -EFAULT;
+    struct xenmem_sim_sched_op head = { (uint32_t)cmd };
+    struct client_part parts[2] = { { &head, sizeof head }, { &buf, len } };
+    struct client_reply r;
+    long rc = client_call(XENMEM_SIM_FRAME_SCHED_OP, parts, 2, &r);
+    if (rc)
+        return rc;
+    rc = hypercall_done(&r, arg, &buf, len);
+    client_reply_free(&r);
+    return rc;
+}
+
 /* xen_version (xen/common/kernel.c do_xen_version() @ RELEASE-4.17.0): the daemon's release. */
 static long xen_version(unsigned long cmd, void *arg)
 {
@@ -93,6 +116,8 @@ long privcmd_hypercall(struct emu_file *f, void *arg)
         return hvm_op(h.arg[0], (void *)(uintptr_t)h.arg[1]);
     case __HYPERVISOR_xen_version:
         return xen_version(h.arg[0], (void *)(uintptr_t)h.arg[1]);
+    case __HYPERVISOR_sched_op:
+        return sched_op(h.arg[0], (void *)(uintptr_t)h.arg[1]);
     default:
         /* Xen's answer to a hypercall it does not have (or the simulator does not model). */
         return -ENOSYS;

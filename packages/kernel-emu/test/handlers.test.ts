@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { CONST } from '@xenmem/abi-types';
 import { buildSanitized, runSanitized, startSim, tempDir } from './sim.js';
 
 const work = tempDir('handlers');
@@ -16,9 +17,9 @@ beforeAll(() => {
 afterAll(() => work.remove());
 
 describe.each([
-  ['4.17', 84],
-  ['4.22', 84],
-  ['4.8', 33],
+  ['4.17', 89],
+  ['4.22', 89],
+  ['4.8', 38],
 ])('at Xen %s', (release, checks) => {
   it('every handler answers as Linux and Xen do', async () => {
     const dir = tempDir('sim');
@@ -27,6 +28,8 @@ describe.each([
       const { code, out } = await runSanitized(binary, [], { XENMEM_SOCKET: sim.socket, XENMEM_RELEASE: release });
       expect(out).toBe(`checks ${checks} failed 0\n`);
       expect(code).toBe(0);
+      // SCHEDOP_remote_shutdown (SHUTDOWN_reboot) is in the domain's event log, once.
+      expect((await sim.hv.inspect(1)).events.filter((e) => e.op === 'remote_shutdown')).toEqual([{ op: 'remote_shutdown', args: { domain_id: 1, reason: CONST.shutdown_reason.reboot } }]);
     } finally {
       await sim.close();
       dir.remove();

@@ -3,7 +3,7 @@
  * part (`XenBackend` in @xenmem/abi-types) — create domains, seed the p2m, guest accesses, ioreq handlers and
  * inspection — and the records these calls exchange. The daemon's control frames carry them (docs/protocol.md).
  */
-import type { XenBackend } from '@xenmem/abi-types';
+import type { HypercallOutcome, XenBackend } from '@xenmem/abi-types';
 
 /** A domain as a simulator creates it. */
 export interface DomainConfig {
@@ -198,6 +198,11 @@ export interface SimulatorBackend extends XenBackend {
   seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void>;
   /** Performs a guest memory or port access, as the guest would. */
   guestAccess(access: GuestAccess): Promise<GuestAccessResult>;
+  /**
+   * `HYPERVISOR_sched_op(cmd, arg)` on behalf of domain `caller` (SCHEDOP_remote_shutdown); absent from
+   * backends without it (the daemon then answers ENOSYS).
+   */
+  schedOp?(caller: number, cmd: number, arg: Uint8Array): Promise<HypercallOutcome>;
   /** Who answers ioreqs (null: the default, which answers every read with all ones). */
   setIoreqHandler(handler: IoreqHandler | null): void;
   /** Inspects the domain `domid`: its p2m, ioreq servers and events. */

@@ -108,6 +108,18 @@ static void test_hypercalls(struct emu_file *f, unsigned major, unsigned minor)
     CHECK(p.value == 0x1234 && p.domid == DOM, "get_param changed its argument");
 }
 
+/* sched_op: SCHEDOP_remote_shutdown of domain 1 is recorded; Xen's ESRCH, EFAULT and ENOSYS otherwise. */
+static void test_sched_op(struct emu_file *f)
+{
+    struct sched_remote_shutdown shutdown = { .domain_id = DOM, .reason = SHUTDOWN_reboot };
+    CHECK_RC(hypercall(f, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, &shutdown), 0);
+    CHECK(shutdown.domain_id == DOM && shutdown.reason == SHUTDOWN_reboot, "remote_shutdown changed its argument");
+    struct sched_remote_shutdown nobody = { .domain_id = 9, .reason = SHUTDOWN_poweroff };
+    CHECK_RC(hypercall(f, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, &nobody), -ESRCH);
+    CHECK_RC(hypercall(f, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, BAD), -EFAULT);
+    CHECK_RC(hypercall(f, __HYPERVISOR_sched_op, SCHEDOP_yield, NULL), -ENOSYS);
+}
+
 /* ≤ 4.8: the ioreq server through hvm_op (the struct from the schema), its id copied back. */
 static void test_legacy_hvm_op(struct emu_file *f)
 {
@@ -306,6 +318,7 @@ int main(void)
     struct emu_file *f = privcmd();
     test_dm_op_errors(f);
     test_hypercalls(f, major, minor);
+    test_sched_op(f);
     if (minor <= 8 && major == 4)
         test_legacy_hvm_op(f);
     else

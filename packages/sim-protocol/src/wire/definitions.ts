@@ -39,6 +39,8 @@ export const FrameKind = {
   // Shared memory (docs/protocol.md "Shared memory"): the ioreq pages and an event doorbell under /dev/shm
   shmOpen: 0x18,
   shmPage: 0x19,
+  // Xen's hypercalls (binary; Xen's own bytes): sched_op, as privcmd's IOCTL_PRIVCMD_HYPERCALL issues it
+  schedOp: 0x1c,
   // Simulator control (small JSON bodies: no Xen struct exists for these)
   createDomain: 0x20,
   destroyDomain: 0x21,
@@ -141,6 +143,7 @@ export const WIRE_LAYOUTS = {
   status: layout([['rc', 'i32']]),
   dmOp: layout([['domid', 'u16'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes)'),
   hvmOp: layout([['op', 'u32']], "the argument struct's bytes (the rest of the payload)"),
+  schedOp: layout([['cmd', 'u32']], "the argument struct's bytes (the rest of the payload)"),
   hypercallDone: layout([['rc', 'i32'], ['continuations', 'u32'], ['progress', 'i32'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes); then, if the hello asked for reasons and the call failed with one, the reason id and sentence (two buffers, UTF-8)'),
   acquireResource: layout([['domid', 'u16'], ['type', 'u16'], ['id', 'u32'], ['frame', 'u32'], ['nrFrames', 'u32']]),
   mapForeignGfn: layout([['domid', 'u16'], ['gfn', 'u64']]),
@@ -179,6 +182,7 @@ export const FRAME_BODIES: Readonly<Record<FrameKindName, FrameBody>> = {
   pageWrite: { binary: 'pageBytes' },
   shmOpen: 'empty',
   shmPage: { binary: 'pageHandle' },
+  schedOp: { binary: 'schedOp' },
   createDomain: 'json',
   destroyDomain: 'json',
   seedP2m: 'json',
