@@ -18,6 +18,8 @@
 
 #include <xenmem/sim_protocol.h>
 
+#include "kernel-abi.h"
+
 #include "doorbell.h"
 
 struct waiter {
@@ -212,17 +214,24 @@ static int parse_welcome(const struct client_reply *r)
     return 0;
 }
 
-static int hello(int fd)
+/* $XENMEM_CALLER as a domid (default 0): 0, or -EINVAL when it is not a number below DOMID_FIRST_RESERVED. */
+static int caller_domid(uint16_t *caller)
 {
     const char *env = getenv("XENMEM_CALLER");
-    unsigned long caller = 0;
-    if (env && *env) {
-        char *end;
-        caller = strtoul(env, &end, 0);
-        if (*end || caller > 0xffff)
-            return -EINVAL;
-    }
-    struct xenmem_sim_hello h = { XENMEM_SIM_PROTOCOL_VERSION, (uint16_t)caller, 0 };
+    *caller = 0;
+    if (!env || !*env)
+        return 0;
+    char *end;
+    unsigned long v = strtoul(env, &end, 0);
+    if (*end || v >= DOMID_FIRST_RESERVED)
+        return -EINVAL;
+    *caller = (uint16_t)v;
+    return 0;
+}
+
+static int hello(int fd, uint16_t caller)
+{
+    struct xenmem_sim_hello h = { XENMEM_SIM_PROTOCOL_VERSION, caller, 0 };
     struct client_part part = { &h, sizeof h };
     if (send_frame(fd, XENMEM_SIM_FRAME_HELLO, 1, &part, 1))
         return -EIO;
@@ -258,11 +267,19 @@ int client_connect(void)
         goto out;
     }
     strcpy(addr.sun_path, path);
+    uint16_t caller;
+    if (caller_domid(&caller)) {
+        warn_once("XENMEM_CALLER is not a domain id below the reserved ones (DOMID_FIRST_RESERVED)");
+        rc = -ENOENT;
+        goto out;
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) || (rc = hello(fd))) {
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) || (rc = hello(fd, caller))) {
         char why[160];
-        snprintf(why, sizeof why, "no simulator daemon answers on XENMEM_SOCKET=%s (%s)", path,
-                 rc == -EINVAL ? "XENMEM_CALLER is not a domid" : rc ? "no welcome" : strerror(errno));
+        if (rc)
+            snprintf(why, sizeof why, "the daemon at XENMEM_SOCKET=%s did not welcome the hello", path);
+        else
+            snprintf(why, sizeof why, "no simulator daemon answers on XENMEM_SOCKET=%s (%s)", path, strerror(errno));
         warn_once(why);
         if (fd >= 0)
             close(fd);

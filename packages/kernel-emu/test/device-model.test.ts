@@ -55,3 +55,33 @@ it('a missing daemon makes the open fail with ENOENT and one line naming XENMEM_
   const ours = dm.stderr().split('\n').filter((l) => l.startsWith('xenmem kernel-emu:'));
   expect(ours).toEqual([expect.stringContaining(`XENMEM_SOCKET=${join(work.dir, 'no-such.sock')}`)]);
 });
+
+it('XENMEM_CALLER that is not a domain id makes the open fail with ENOENT and says so once', async () => {
+  const dir = tempDir('sim');
+  const sim = await startSim('4.17', dir.dir);
+  try {
+    const dm = spawnUnderEmulation(program, ['1'], sim.socket, { XENMEM_CALLER: 'dom0' });
+    expect(await dm.line('error')).toEqual({ error: 'xc_interface_open', errno: 2 });
+    expect(await dm.exited).toBe(1);
+    expect(dm.stderr().split('\n').filter((l) => l.startsWith('xenmem kernel-emu:'))).toEqual([
+      'xenmem kernel-emu: /dev/xen is not available: XENMEM_CALLER is not a domain id below the reserved ones (DOMID_FIRST_RESERVED) (set XENMEM_SOCKET to a running `xenmem sim serve` socket)',
+    ]);
+  } finally {
+    await sim.close();
+    dir.remove();
+  }
+});
+
+it("a caller that is not domain 1's device model gets Xen's EPERM for create_ioreq_server", async () => {
+  const dir = tempDir('sim');
+  const sim = await startSim('4.17', dir.dir);
+  try {
+    const dm = spawnUnderEmulation(program, ['1'], sim.socket, { XENMEM_CALLER: '5' });
+    expect(await dm.line('error')).toEqual({ error: 'create_ioreq_server', errno: 1 });
+    expect(await dm.exited).toBe(1);
+    expect((await sim.hv.inspect(1)).servers).toEqual([]);
+  } finally {
+    await sim.close();
+    dir.remove();
+  }
+});
