@@ -85,6 +85,71 @@ static long sched_op(unsigned long cmd, void *arg)
     return rc;
 }
 
+/* Extents sent to the daemon per populate_physmap frame (8 bytes each, well inside the 1 MiB frame limit). */
+#define POPULATE_CHUNK 4096u
+
+/*
+ * memory_op(XENMEM_populate_physmap, struct xen_memory_reservation *): the extent list read from the caller
+ * and sent in 0x1a populate_physmap frames; the result is the number of extents populated, as Xen's
+ * memory_op returns it (xen/common/memory.c do_memory_op() @ RELEASE-4.17.0). Other commands: ENOSYS.
+ */
+static long memory_op(unsigned long cmd, void *arg)
+{
+    if (cmd != XENMEM_populate_physmap)
+        return -ENOSYS;
+    struct xen_memory_reservation res;
+    if (usermem_read(&res, arg, sizeof res))
+        return -EFAULT;
+    uint64_t gpfns[POPULATE_CHUNK];
+    long done = 0;
+    while ((uint64_t)done < res.nr_extents) {
+        uint32_t n = res.nr_extents - done < POPULATE_CHUNK ? (uint32_t)(res.nr_extents - done) : POPULATE_CHUNK;
+        xen_pfn_t *list = res.extent_start.p;
+        if (usermem_read(gpfns, list + done, n * sizeof gpfns[0]))
+            return done ? done : -EFAULT;
+        struct xenmem_sim_populate_physmap q = { res.domid, res.extent_order, res.mem_flags, n };
+        struct client_part parts[2] = { { &q, sizeof q }, { gpfns, n * sizeof gpfns[0] } };
+        struct client_reply r;
+        long rc = client_call(XENMEM_SIM_FRAME_POPULATE_PHYSMAP, parts, 2, &r);
+        if (rc)
+            return rc;
+        rc = hypercall_done(&r, NULL, NULL, 0);
+        client_reply_free(&r);
+        if (rc < 0)
+            return done ? done : rc;
+        done += rc;
+        if ((uint32_t)rc < n)
+            break;
+    }
+    return done;
+}
+
+/* Entries of one multicall the emulation takes (libxenctrl issues one). */
+#define MULTICALL_MAX 64u
+
+/*
+ * multicall(calls, nr): libxenctrl wraps memory_op in a one-entry multicall on Linux x86-64 so that the
+ * full result is kept (tools/libs/ctrl/xc_private.c xc_memory_op). Each entry's result is written back;
+ * entries other than memory_op get ENOSYS. The call itself returns 0 (xen/common/multicall.c do_multicall()).
+ */
+static long multicall(void *calls, unsigned long nr)
+{
+    if (nr > MULTICALL_MAX)
+        return -EINVAL;
+    struct multicall_entry entries[MULTICALL_MAX];
+    if (usermem_read(entries, calls, nr * sizeof entries[0]))
+        return -EFAULT;
+    for (unsigned long i = 0; i < nr; i++) {
+        long result = entries[i].op == __HYPERVISOR_memory_op
+                          ? memory_op(entries[i].args[0], (void *)(uintptr_t)entries[i].args[1])
+                          : -ENOSYS;
+        xen_ulong_t value = (xen_ulong_t)result;
+        if (usermem_write((char *)calls + i * sizeof entries[0] + offsetof(struct multicall_entry, result), &value, sizeof value))
+            return -EFAULT;
+    }
+    return 0;
+}
+
 /* xen_version (xen/common/kernel.c do_xen_version() @ RELEASE-4.17.0): the daemon's release. */
 static long xen_version(unsigned long cmd, void *arg)
 {
@@ -118,6 +183,10 @@ long privcmd_hypercall(struct emu_file *f, void *arg)
         return xen_version(h.arg[0], (void *)(uintptr_t)h.arg[1]);
     case __HYPERVISOR_sched_op:
         return sched_op(h.arg[0], (void *)(uintptr_t)h.arg[1]);
+    case __HYPERVISOR_memory_op:
+        return memory_op(h.arg[0], (void *)(uintptr_t)h.arg[1]);
+    case __HYPERVISOR_multicall:
+        return multicall((void *)(uintptr_t)h.arg[0], h.arg[1]);
     default:
         /* Xen's answer to a hypercall it does not have (or the simulator does not model). */
         return -ENOSYS;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +32,7 @@
 /* A privcmd mmap(): Linux's VMA of privcmd_vm_ops; `used` once a batch mapped into it. */
 struct reservation {
     uintptr_t start, end;
+    int prot;
     int used;
     struct reservation *next;
 };
@@ -51,7 +53,7 @@ void *privcmd_mmap(void *addr, size_t len, int prot, int flags)
     }
     privcmd_munmap(p, len); /* a MAP_FIXED reservation replaces what was there */
     pthread_mutex_lock(&lock);
-    *r = (struct reservation){ (uintptr_t)p, (uintptr_t)p + ((len + PAGE - 1) & ~(size_t)(PAGE - 1)), 0, reservations };
+    *r = (struct reservation){ (uintptr_t)p, (uintptr_t)p + ((len + PAGE - 1) & ~(size_t)(PAGE - 1)), prot, 0, reservations };
     reservations = r;
     pthread_mutex_unlock(&lock);
     return p;
@@ -77,7 +79,7 @@ void privcmd_munmap(void *addr, size_t len)
  * find_vma() + the privcmd_vm_ops check: the range must lie in one reservation (EINVAL otherwise). A batch
  * into a reservation never used must cover it exactly, as privcmd_ioctl_mmap_batch() requires of a new VMA.
  */
-static int check_range(uint64_t addr, uint64_t pages, int batch)
+static int check_range(uint64_t addr, uint64_t pages, int batch, int *prot)
 {
     int rc = -EINVAL;
     if (pages > (UINT64_MAX - addr) / PAGE)
@@ -89,6 +91,7 @@ static int check_range(uint64_t addr, uint64_t pages, int batch)
             continue;
         if (batch && !r->used ? addr == r->start && end == r->end : end <= r->end) {
             r->used |= batch;
+            *prot = r->prot;
             rc = 0;
         }
         break;
@@ -98,7 +101,7 @@ static int check_range(uint64_t addr, uint64_t pages, int batch)
 }
 
 /* Maps the page behind a handle of this connection at va: the arena's page, MAP_SHARED. */
-static int map_handle(uint32_t handle, uintptr_t va)
+static int map_handle(uint32_t handle, uintptr_t va, int prot)
 {
     int fd = client_arena();
     if (fd < 0)
@@ -117,7 +120,7 @@ static int map_handle(uint32_t handle, uintptr_t va)
     client_reply_free(&r);
     if (rc)
         return rc;
-    if (mmap((void *)va, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, (off_t)offset) == MAP_FAILED)
+    if (mmap((void *)va, PAGE, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)offset) == MAP_FAILED)
         return -errno;
     return 0;
 }
@@ -194,7 +197,8 @@ long privcmd_mmap_resource(struct emu_file *f, void *arg)
             return rc;
         return usermem_write(arg, &k, sizeof k) ? -EFAULT : 0;
     }
-    if (check_range(k.addr, k.num, 0))
+    int prot;
+    if (check_range(k.addr, k.num, 0, &prot))
         return -EINVAL;
     if (k.num > UINT32_MAX || k.idx + k.num > (uint64_t)UINT32_MAX + 1)
         return -EINVAL;
@@ -205,7 +209,7 @@ long privcmd_mmap_resource(struct emu_file *f, void *arg)
         if (rc)
             return rc;
         for (uint32_t i = 0; i < count; i++) {
-            rc = map_handle(handles[i], (uintptr_t)(k.addr + (done + i) * PAGE));
+            rc = map_handle(handles[i], (uintptr_t)(k.addr + (done + i) * PAGE), prot);
             if (rc)
                 return rc;
         }
@@ -215,11 +219,10 @@ long privcmd_mmap_resource(struct emu_file *f, void *arg)
 }
 
 /*
- * One guest frame (map_foreign_gfn): 0 and the page mapped at va, or the frame's errno. Guest RAM pages that
- * do not live in the arena cannot be shared (the daemon answers shm_page with ENOENT): such a frame fails
- * with -ENOENT.
+ * One guest frame (map_foreign_gfn): 0 and the page mapped at va, or the frame's errno. Only pages that live
+ * in the arena (ioreq pages) can be shared this way; guest RAM goes through map_foreign_batch.
  */
-static int map_gfn(uint16_t dom, uint64_t gfn, uintptr_t va)
+static int map_gfn(uint16_t dom, uint64_t gfn, uintptr_t va, int prot)
 {
     struct xenmem_sim_map_foreign_gfn q = { dom, gfn };
     struct client_part part = { &q, sizeof q };
@@ -240,11 +243,89 @@ static int map_gfn(uint16_t dom, uint64_t gfn, uintptr_t va)
             handle = get_u32(r.payload + XENMEM_SIM_PAGES_SIZE + XENMEM_SIM_PAGE_ENTRY_HANDLE_OFFSET);
     }
     client_reply_free(&r);
-    return rc ? rc : map_handle(handle, va);
+    return rc ? rc : map_handle(handle, va, prot);
 }
 
 /* Frames read from the caller's array per step: a huge count never allocates more than this. */
 #define BATCH_CHUNK 256u
+
+/* The RAM file last named by a map_foreign_batch reply, kept open: one per domain in practice. */
+static char ram_path[256];
+static int ram_fd = -1;
+
+static int ram_file(const char *path)
+{
+    pthread_mutex_lock(&lock);
+    if (ram_fd < 0 || strcmp(path, ram_path)) {
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            pthread_mutex_unlock(&lock);
+            return -errno;
+        }
+        if (ram_fd >= 0)
+            close(ram_fd);
+        ram_fd = fd;
+        snprintf(ram_path, sizeof ram_path, "%s", path);
+    }
+    int fd = ram_fd;
+    pthread_mutex_unlock(&lock);
+    return fd;
+}
+
+/*
+ * n frames through one map_foreign_batch frame: guest RAM is the daemon's RAM file, mapped MAP_SHARED at each
+ * frame's offset; errs[i] is the frame's errno (0 or negative). A frame the RAM file does not hold (EINVAL:
+ * e.g. an ioreq page set up as a gfn) is tried through map_foreign_gfn. Returns 0, or the whole call's
+ * -errno (ESRCH, EPERM; EOPNOTSUPP for a daemon without RAM files, then every frame goes through map_foreign_gfn).
+ */
+static int map_batch(uint16_t dom, const xen_pfn_t *gfns, uint32_t n, uintptr_t va, int prot, int *errs)
+{
+    struct xenmem_sim_map_foreign_batch q = { dom, n };
+    uint64_t wire[BATCH_CHUNK];
+    for (uint32_t i = 0; i < n; i++)
+        wire[i] = gfns[i];
+    struct client_part parts[2] = { { &q, sizeof q }, { wire, n * sizeof wire[0] } };
+    struct client_reply r;
+    int rc = client_call(XENMEM_SIM_FRAME_MAP_FOREIGN_BATCH, parts, 2, &r);
+    if (rc)
+        return rc;
+    struct xenmem_sim_ram_mappings head;
+    if (r.kind != XENMEM_SIM_FRAME_RAM_MAPPINGS || r.len < sizeof head) {
+        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
+        client_reply_free(&r);
+        return rc;
+    }
+    memcpy(&head, r.payload, sizeof head);
+    int fd = -1;
+    char path[256];
+    rc = head.rc;
+    if (!rc && (head.count != n || head.path_length >= sizeof path ||
+                r.len < sizeof head + head.path_length + (uint64_t)n * XENMEM_SIM_RAM_MAPPING_SIZE))
+        rc = -EPROTO;
+    if (!rc) {
+        memcpy(path, r.payload + sizeof head, head.path_length);
+        path[head.path_length] = 0;
+        fd = ram_file(path);
+        if (fd < 0)
+            rc = fd;
+    }
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        struct xenmem_sim_ram_mapping m;
+        memcpy(&m, r.payload + sizeof head + head.path_length + i * XENMEM_SIM_RAM_MAPPING_SIZE, sizeof m);
+        errs[i] = m.err;
+        if (!m.err && mmap((void *)(va + i * PAGE), PAGE, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)m.offset) == MAP_FAILED)
+            errs[i] = -errno;
+        if (m.err == -EINVAL)
+            errs[i] = map_gfn(dom, gfns[i], va + i * PAGE, prot) ? -EINVAL : 0;
+    }
+    client_reply_free(&r);
+    if (rc == -EOPNOTSUPP) {
+        for (uint32_t i = 0; i < n; i++)
+            errs[i] = map_gfn(dom, gfns[i], va + i * PAGE, prot);
+        rc = 0;
+    }
+    return rc;
+}
 
 long privcmd_mmapbatch(struct emu_file *f, void *arg, int v2)
 {
@@ -278,18 +359,21 @@ long privcmd_mmapbatch(struct emu_file *f, void *arg, int v2)
         if (v2 && usermem_write(m.err + at, errs, n * sizeof errs[0]))
             return -EFAULT;
     }
-    if (check_range(m.addr, num, 1))
+    int prot;
+    if (check_range(m.addr, num, 1, &prot))
         return -EINVAL;
     int global = 0;
     for (uint64_t at = 0; at < num; at += BATCH_CHUNK) {
         uint64_t n = num - at < BATCH_CHUNK ? num - at : BATCH_CHUNK;
         if (usermem_read(gfns, m.arr + at, n * sizeof gfns[0]))
             return -EFAULT;
+        int rc = map_batch(m.dom, gfns, (uint32_t)n, (uintptr_t)(m.addr + at * PAGE), prot, errs);
+        if (rc)
+            return rc;
         for (uint64_t i = 0; i < n; i++) {
-            int err = map_gfn(m.dom, gfns[i], (uintptr_t)(m.addr + (at + i) * PAGE));
+            int err = errs[i];
             if (err == -EIO || err == -EPROTO)
                 return err;
-            errs[i] = err;
             /* mmap_batch_fn(): -ENOENT (paged out) is reported as the ioctl's result, other errors only per frame. */
             if (err == -ENOENT)
                 global = -ENOENT;
