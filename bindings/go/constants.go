@@ -135,8 +135,11 @@ const IOREQ_TYPE_INVALIDATE = 8
 // IOREQ_BUFFER_SLOT_NUM: slots in the buffered ioreq page (Xen 4.5+).
 const IOREQ_BUFFER_SLOT_NUM = 511
 
-// memory_op (memory.h): XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
+// memory_op (memory.h): XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which a privcmd client may issue too.
 //
+// XENMEM_decrease_reservation: free a domain's extents (struct xen_memory_reservation); returns the number of extents freed (Xen 4.5+).
+const XENMEM_decrease_reservation = 1
+
 // XENMEM_populate_physmap: allocate frames for a domain's gpfns (struct xen_memory_reservation); returns the number of extents populated (Xen 4.5+).
 const XENMEM_populate_physmap = 6
 
@@ -189,8 +192,14 @@ const DOMID_FIRST_RESERVED = 32752
 // DOMID_SELF: the calling domain (accepted by get_mem_type) (Xen 4.5+).
 const DOMID_SELF = 32752
 
-// sched_op (sched.h): SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.
+// DOMID_INVALID: no domain: the owner of a page with no known owner, and the target of a privcmd file that is not restricted (Xen 4.5+).
+const DOMID_INVALID = 32756
+
+// sched_op (sched.h): SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may issue.
 //
+// SCHEDOP_yield: give up the CPU to another vCPU (no argument) (Xen 4.5+).
+const SCHEDOP_yield = 0
+
 // SCHEDOP_remote_shutdown: shut another domain down (struct sched_remote_shutdown) (Xen 4.5+).
 const SCHEDOP_remote_shutdown = 4
 
@@ -222,6 +231,9 @@ const XENVER_version = 0
 // XENVER_extraversion: copies the version suffix (e.g. ".0") into a 16-byte xen_extraversion_t (Xen 4.5+).
 const XENVER_extraversion = 1
 
+// XENVER_compile_info: copies the compiler, compiling user, domain and date (struct xen_compile_info) (Xen 4.5+).
+const XENVER_compile_info = 2
+
 // xen_version_sizes (version.h): Sizes of the buffers XENVER_* sub-ops fill.
 //
 // XEN_EXTRAVERSION_LEN: bytes of xen_extraversion_t, NUL-terminated (Xen 4.5+).
@@ -252,6 +264,19 @@ const IOCTL_PRIVCMD_MMAP_RESOURCE = 0x205007
 
 // IOCTL_PRIVCMD_UNIMPLEMENTED: _IOC(_IOC_NONE, 'P', 255, 0) = 0x000050ff: no driver implements it: libxenforeignmemory issues it to learn the errno of an unknown ioctl (Xen 4.12+).
 const IOCTL_PRIVCMD_UNIMPLEMENTED = 20735
+
+// privcmd_mmapbatch_error (sys/privcmd.h): Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top bits of a frame number it could not map.
+//
+// PRIVCMD_MMAPBATCH_MFN_ERROR: 0xf0000000: the frame could not be mapped (Xen 4.5+).
+const PRIVCMD_MMAPBATCH_MFN_ERROR = 0xf0000000
+
+// PRIVCMD_MMAPBATCH_PAGED_ERROR: 0x80000000: the frame is paged out; retry once it is paged in (Xen 4.5+).
+const PRIVCMD_MMAPBATCH_PAGED_ERROR = 0x80000000
+
+// evtchn_fifo (event_channel.h): Sizes of the FIFO event-channel ABI.
+//
+// EVTCHN_FIFO_NR_CHANNELS: 1 << EVTCHN_FIFO_LINK_BITS (17): the number of ports the FIFO ABI can name, the most a domain can have (Xen 4.5+).
+const EVTCHN_FIFO_NR_CHANNELS = 0x20000
 
 // evtchn_ioctl (sys/evtchn.h): ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.
 //

@@ -17,6 +17,9 @@ const HYPERVISOR_multicall uint32 = 13
 // HYPERVISOR_xen_version is the number of the xen_version hypercall.
 const HYPERVISOR_xen_version uint32 = 17
 
+// HYPERVISOR_console_io is the number of the console_io hypercall.
+const HYPERVISOR_console_io uint32 = 18
+
 // HYPERVISOR_sched_op is the number of the sched_op hypercall.
 const HYPERVISOR_sched_op uint32 = 29
 

@@ -63,7 +63,8 @@ IOREQ_TYPE_INVALIDATE = 8
 # ioreq_buffer (hvm/ioreq.h): Size of the buffered ring.
 IOREQ_BUFFER_SLOT_NUM = 511
 
-# memory_op (memory.h): XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
+# memory_op (memory.h): XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which a privcmd client may issue too.
+XENMEM_decrease_reservation = 1
 XENMEM_populate_physmap = 6
 XENMEM_acquire_resource = 28
 
@@ -88,8 +89,10 @@ XENMEMF_vnode = 0x40000
 # domid (xen.h): Special domain ids.
 DOMID_FIRST_RESERVED = 32752
 DOMID_SELF = 32752
+DOMID_INVALID = 32756
 
-# sched_op (sched.h): SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.
+# sched_op (sched.h): SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may issue.
+SCHEDOP_yield = 0
 SCHEDOP_remote_shutdown = 4
 
 # shutdown_reason (sched.h): Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.
@@ -103,6 +106,7 @@ SHUTDOWN_soft_reset = 5
 # xenver (version.h): XENVER_* sub-ops of __HYPERVISOR_xen_version.
 XENVER_version = 0
 XENVER_extraversion = 1
+XENVER_compile_info = 2
 
 # xen_version_sizes (version.h): Sizes of the buffers XENVER_* sub-ops fill.
 XEN_EXTRAVERSION_LEN = 16
@@ -116,6 +120,13 @@ IOCTL_PRIVCMD_DM_OP = 0x105005
 IOCTL_PRIVCMD_RESTRICT = 0x25006
 IOCTL_PRIVCMD_MMAP_RESOURCE = 0x205007
 IOCTL_PRIVCMD_UNIMPLEMENTED = 20735
+
+# privcmd_mmapbatch_error (sys/privcmd.h): Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top bits of a frame number it could not map.
+PRIVCMD_MMAPBATCH_MFN_ERROR = 0xf0000000
+PRIVCMD_MMAPBATCH_PAGED_ERROR = 0x80000000
+
+# evtchn_fifo (event_channel.h): Sizes of the FIFO event-channel ABI.
+EVTCHN_FIFO_NR_CHANNELS = 0x20000
 
 # evtchn_ioctl (sys/evtchn.h): ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.
 IOCTL_EVTCHN_BIND_VIRQ = 0x44500

@@ -12,6 +12,7 @@ HYPERVISOR_dm_op = 41
 HYPERVISOR_memory_op = 12
 HYPERVISOR_multicall = 13
 HYPERVISOR_xen_version = 17
+HYPERVISOR_console_io = 18
 HYPERVISOR_sched_op = 29
 HVMOP_set_param = 0
 HVMOP_get_param = 1

@@ -42,6 +42,7 @@ const XEN_PRELUDE = [
   '<stdint.h>',
   '<sys/ioctl.h>',
   '<xen/xen.h>',
+  '<xen/event_channel.h>',
   '<xen/hvm/hvm_op.h>',
   '<xen/hvm/dm_op.h>',
   '<xen/hvm/ioreq.h>',

@@ -235,4 +235,5 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/hypervisor-sim/src/guest/access.ts', line: /^const PAGE = 4096n;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
   { file: 'packages/sim-protocol/src/wire/control.ts', line: /^export const MAX_GUEST_RAM_BYTES = 65536;/, why: 'the daemon protocol\'s own limit on a guest_ram frame (64 KiB)' },
   { file: 'packages/sim-protocol/src/wire/payloads.ts', line: /^export const MAX_FOREIGN_BATCH = 65536;/, why: 'the daemon protocol\'s own limit on a map_foreign_batch frame (256 MiB of RAM)' },
+  { file: 'packages/hypervisor-sim/src/guest/route.ts', line: /^const CF8_ENABLED = 0x80000000;/, why: 'the enable bit of the PCI configuration address at port 0xcf8, a PC fact (0x80000000 is only also PRIVCMD_MMAPBATCH_PAGED_ERROR)' },
 ];

@@ -3,7 +3,7 @@
  * xenmem/memory.h
  *
  * From Xen's memory.h:
- * - XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
+ * - XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which a privcmd client may issue too.
  * - XENMEM_acquire_resource type and frame for ioreq server pages.
  * - XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).
  * - struct xen_memory_reservation.
@@ -16,9 +16,14 @@
 #include "xen.h"
 
 /*
- * memory_op: XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue. schema:
- * constants[name=memory_op]
+ * memory_op: XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which
+ * a privcmd client may issue too. schema: constants[name=memory_op]
  */
+/**
+ * XENMEM_decrease_reservation: free a domain's extents (struct xen_memory_reservation); returns the number of
+ * extents freed. Xen 4.5+. schema: constants[name=memory_op].members[name=decrease_reservation]
+ */
+#define XENMEM_decrease_reservation 1
 /**
  * XENMEM_populate_physmap: allocate frames for a domain's gpfns (struct xen_memory_reservation); returns the
  * number of extents populated. Xen 4.5+. schema: constants[name=memory_op].members[name=populate_physmap]

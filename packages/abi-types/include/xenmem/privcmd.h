@@ -4,6 +4,7 @@
  *
  * From Linux's Xen driver interface, sys/privcmd.h as installed under /usr/include/xen (Xen's tools/include/xen-sys/Linux/privcmd.h):
  * - ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)).
+ * - Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top bits of a frame number it could not map.
  * - struct privcmd_hypercall.
  * - struct privcmd_mmapbatch.
  * - struct privcmd_mmapbatch_v2.
@@ -66,6 +67,21 @@
  * privcmd_hypercall); returns its result. Xen 4.5+. schema: constants[name=privcmd_ioctl].members[name=hypercall]
  */
 #define IOCTL_PRIVCMD_HYPERCALL 0x00305000ul
+
+/*
+ * privcmd_mmapbatch_error: Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top
+ * bits of a frame number it could not map. schema: constants[name=privcmd_mmapbatch_error]
+ */
+/**
+ * PRIVCMD_MMAPBATCH_PAGED_ERROR: 0x80000000: the frame is paged out; retry once it is paged in. Xen 4.5+. schema:
+ * constants[name=privcmd_mmapbatch_error].members[name=paged_error]
+ */
+#define PRIVCMD_MMAPBATCH_PAGED_ERROR 0x80000000u
+/**
+ * PRIVCMD_MMAPBATCH_MFN_ERROR: 0xf0000000: the frame could not be mapped. Xen 4.5+. schema:
+ * constants[name=privcmd_mmapbatch_error].members[name=mfn_error]
+ */
+#define PRIVCMD_MMAPBATCH_MFN_ERROR 0xf0000000u
 
 /**
  * struct privcmd_hypercall: Argument of IOCTL_PRIVCMD_HYPERCALL: a hypercall the driver makes on the caller's

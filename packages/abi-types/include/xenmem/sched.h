@@ -3,7 +3,7 @@
  * xenmem/sched.h
  *
  * From Xen's sched.h:
- * - SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.
+ * - SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may issue.
  * - Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.
  * - struct sched_remote_shutdown.
  *
@@ -15,8 +15,14 @@
 #include "xen.h"
 
 /*
- * sched_op: SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue. schema: constants[name=sched_op]
+ * sched_op: SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may
+ * issue. schema: constants[name=sched_op]
  */
+/**
+ * SCHEDOP_yield: give up the CPU to another vCPU (no argument). Xen 4.5+. schema:
+ * constants[name=sched_op].members[name=yield]
+ */
+#define SCHEDOP_yield 0
 /**
  * SCHEDOP_remote_shutdown: shut another domain down (struct sched_remote_shutdown). Xen 4.5+. schema:
  * constants[name=sched_op].members[name=remote_shutdown]

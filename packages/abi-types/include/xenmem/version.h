@@ -21,6 +21,11 @@
  * constants[name=xenver].members[name=extraversion]
  */
 #define XENVER_extraversion 1
+/**
+ * XENVER_compile_info: copies the compiler, compiling user, domain and date (struct xen_compile_info). Xen 4.5+.
+ * schema: constants[name=xenver].members[name=compile_info]
+ */
+#define XENVER_compile_info 2
 
 /* xen_version_sizes: Sizes of the buffers XENVER_* sub-ops fill. schema: constants[name=xen_version_sizes] */
 /**

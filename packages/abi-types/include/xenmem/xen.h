@@ -36,6 +36,8 @@
 #define __HYPERVISOR_multicall 13
 /** __HYPERVISOR_xen_version: the xen_version hypercall. schema: hypercalls[name=xen_version] */
 #define __HYPERVISOR_xen_version 17
+/** __HYPERVISOR_console_io: the console_io hypercall. schema: hypercalls[name=console_io] */
+#define __HYPERVISOR_console_io 18
 /** __HYPERVISOR_sched_op: the sched_op hypercall. schema: hypercalls[name=sched_op] */
 #if __XEN_INTERFACE_VERSION__ >= 0x00030101
 #define __HYPERVISOR_sched_op 29
@@ -98,6 +100,11 @@ typedef struct { xen_pfn_t *p; } __guest_handle_xen_pfn_t;
  * constants[name=domid].members[name=self]
  */
 #define DOMID_SELF 32752u
+/**
+ * DOMID_INVALID: no domain: the owner of a page with no known owner, and the target of a privcmd file that is not
+ * restricted. Xen 4.5+. schema: constants[name=domid].members[name=invalid]
+ */
+#define DOMID_INVALID 32756u
 
 /**
  * struct multicall_entry: One call of __HYPERVISOR_multicall. libxenctrl issues memory_op through a one-entry

@@ -13,6 +13,7 @@
 #include "xen-compat.h"
 #include "xen.h"
 #include "dm_op.h"
+#include "event_channel.h"
 #include "evtchn.h"
 #include "gntdev.h"
 #include "hvm_op.h"

@@ -341,6 +341,11 @@ pub const __HYPERVISOR_multicall: u32 = 13;
 /// schema: `hypercalls[name=xen_version]`
 pub const __HYPERVISOR_xen_version: u32 = 17;
 
+/// Hypercall number of `console_io`.
+///
+/// schema: `hypercalls[name=console_io]`
+pub const __HYPERVISOR_console_io: u32 = 18;
+
 /// Hypercall number of `sched_op`.
 ///
 /// schema: `hypercalls[name=sched_op]`
@@ -2292,16 +2297,23 @@ pub const IOREQ_TYPE_INVALIDATE: u32 = 8;
 /// schema: `constants[name=ioreq_buffer].members[slot_num]`
 pub const IOREQ_BUFFER_SLOT_NUM: u32 = 511;
 
+/// Free a domain's extents (struct `xen_memory_reservation`); returns the number of extents freed.
+///
+/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue, and `decrease_reservation`, which a privcmd client may issue too. Since Xen 4.5, `memory.h`.
+///
+/// schema: `constants[name=memory_op].members[decrease_reservation]`
+pub const XENMEM_decrease_reservation: u32 = 1;
+
 /// Allocate frames for a domain's gpfns (struct `xen_memory_reservation`); returns the number of extents populated.
 ///
-/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue. Since Xen 4.5, `memory.h`.
+/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue, and `decrease_reservation`, which a privcmd client may issue too. Since Xen 4.5, `memory.h`.
 ///
 /// schema: `constants[name=memory_op].members[populate_physmap]`
 pub const XENMEM_populate_physmap: u32 = 6;
 
 /// Map a domain's resource frames (e.g. an ioreq server's pages).
 ///
-/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue. Since Xen 4.11, `memory.h`.
+/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue, and `decrease_reservation`, which a privcmd client may issue too. Since Xen 4.11, `memory.h`.
 ///
 /// schema: `constants[name=memory_op].members[acquire_resource]`
 pub const XENMEM_acquire_resource: u32 = 28;
@@ -2390,9 +2402,23 @@ pub const DOMID_FIRST_RESERVED: u32 = 32752;
 /// schema: `constants[name=domid].members[self]`
 pub const DOMID_SELF: u32 = 32752;
 
+/// No domain: the owner of a page with no known owner, and the target of a privcmd file that is not restricted.
+///
+/// Special domain ids. Since Xen 4.5, `xen.h`.
+///
+/// schema: `constants[name=domid].members[invalid]`
+pub const DOMID_INVALID: u32 = 32756;
+
+/// Give up the CPU to another vCPU (no argument).
+///
+/// `SCHEDOP_`* sub-ops of `__HYPERVISOR_sched_op` that device models issue, and yield, which any domain may issue. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=sched_op].members[yield]`
+pub const SCHEDOP_yield: u32 = 0;
+
 /// Shut another domain down (struct `sched_remote_shutdown`).
 ///
-/// `SCHEDOP_`* sub-ops of `__HYPERVISOR_sched_op` that device models issue. Since Xen 4.5, `sched.h`.
+/// `SCHEDOP_`* sub-ops of `__HYPERVISOR_sched_op` that device models issue, and yield, which any domain may issue. Since Xen 4.5, `sched.h`.
 ///
 /// schema: `constants[name=sched_op].members[remote_shutdown]`
 pub const SCHEDOP_remote_shutdown: u32 = 4;
@@ -2452,6 +2478,13 @@ pub const XENVER_version: u32 = 0;
 ///
 /// schema: `constants[name=xenver].members[extraversion]`
 pub const XENVER_extraversion: u32 = 1;
+
+/// Copies the compiler, compiling user, domain and date (struct `xen_compile_info`).
+///
+/// `XENVER_`* sub-ops of `__HYPERVISOR_xen_version`. Since Xen 4.5, `version.h`.
+///
+/// schema: `constants[name=xenver].members[compile_info]`
+pub const XENVER_compile_info: u32 = 2;
 
 /// Bytes of `xen_extraversion_t`, NUL-terminated.
 ///
@@ -2515,6 +2548,27 @@ pub const IOCTL_PRIVCMD_MMAP_RESOURCE: u32 = 0x00205007;
 ///
 /// schema: `constants[name=privcmd_ioctl].members[unimplemented]`
 pub const IOCTL_PRIVCMD_UNIMPLEMENTED: u32 = 20735;
+
+/// 0xf0000000: the frame could not be mapped.
+///
+/// Markers `IOCTL_PRIVCMD_MMAPBATCH` (the version without an errno array) sets in the top bits of a frame number it could not map. Since Xen 4.5, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_mmapbatch_error].members[mfn_error]`
+pub const PRIVCMD_MMAPBATCH_MFN_ERROR: u32 = 0xf0000000;
+
+/// 0x80000000: the frame is paged out; retry once it is paged in.
+///
+/// Markers `IOCTL_PRIVCMD_MMAPBATCH` (the version without an errno array) sets in the top bits of a frame number it could not map. Since Xen 4.5, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_mmapbatch_error].members[paged_error]`
+pub const PRIVCMD_MMAPBATCH_PAGED_ERROR: u32 = 0x80000000;
+
+/// 1 \<\< `EVTCHN_FIFO_LINK_BITS` (17): the number of ports the FIFO ABI can name, the most a domain can have.
+///
+/// Sizes of the FIFO event-channel ABI. Since Xen 4.5, `event_channel.h`.
+///
+/// schema: `constants[name=evtchn_fifo].members[nr_channels]`
+pub const EVTCHN_FIFO_NR_CHANNELS: u32 = 0x00020000;
 
 /// `_IOC`(`_IOC_NONE`, 'E', 0, 4) = 0x00044500: bind a virtual IRQ (struct `ioctl_evtchn_bind_virq`); returns the local port.
 ///
@@ -2985,8 +3039,9 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
         header: "memory.h",
         visibility: Visibility::Public,
         last_header_release: None,
-        description: "XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.",
+        description: "XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which a privcmd client may issue too.",
         members: &[
+            Constant { name: "decrease_reservation", c_name: "XENMEM_decrease_reservation", value: XENMEM_decrease_reservation, first_release: Release::Xen4_5 },
             Constant { name: "populate_physmap", c_name: "XENMEM_populate_physmap", value: XENMEM_populate_physmap, first_release: Release::Xen4_5 },
             Constant { name: "acquire_resource", c_name: "XENMEM_acquire_resource", value: XENMEM_acquire_resource, first_release: Release::Xen4_11 },
         ],
@@ -3051,6 +3106,7 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
         members: &[
             Constant { name: "first_reserved", c_name: "DOMID_FIRST_RESERVED", value: DOMID_FIRST_RESERVED, first_release: Release::Xen4_5 },
             Constant { name: "self", c_name: "DOMID_SELF", value: DOMID_SELF, first_release: Release::Xen4_5 },
+            Constant { name: "invalid", c_name: "DOMID_INVALID", value: DOMID_INVALID, first_release: Release::Xen4_5 },
         ],
     },
     // schema: constants[name=sched_op]
@@ -3059,8 +3115,9 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
         header: "sched.h",
         visibility: Visibility::Public,
         last_header_release: None,
-        description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.",
+        description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may issue.",
         members: &[
+            Constant { name: "yield", c_name: "SCHEDOP_yield", value: SCHEDOP_yield, first_release: Release::Xen4_5 },
             Constant { name: "remote_shutdown", c_name: "SCHEDOP_remote_shutdown", value: SCHEDOP_remote_shutdown, first_release: Release::Xen4_5 },
         ],
     },
@@ -3090,6 +3147,7 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
         members: &[
             Constant { name: "version", c_name: "XENVER_version", value: XENVER_version, first_release: Release::Xen4_5 },
             Constant { name: "extraversion", c_name: "XENVER_extraversion", value: XENVER_extraversion, first_release: Release::Xen4_5 },
+            Constant { name: "compile_info", c_name: "XENVER_compile_info", value: XENVER_compile_info, first_release: Release::Xen4_5 },
         ],
     },
     // schema: constants[name=xen_version_sizes]
@@ -3119,6 +3177,29 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
             Constant { name: "restrict", c_name: "IOCTL_PRIVCMD_RESTRICT", value: IOCTL_PRIVCMD_RESTRICT, first_release: Release::Xen4_9 },
             Constant { name: "mmap_resource", c_name: "IOCTL_PRIVCMD_MMAP_RESOURCE", value: IOCTL_PRIVCMD_MMAP_RESOURCE, first_release: Release::Xen4_11 },
             Constant { name: "unimplemented", c_name: "IOCTL_PRIVCMD_UNIMPLEMENTED", value: IOCTL_PRIVCMD_UNIMPLEMENTED, first_release: Release::Xen4_12 },
+        ],
+    },
+    // schema: constants[name=privcmd_mmapbatch_error]
+    ConstantGroup {
+        name: "privcmd_mmapbatch_error",
+        header: "sys/privcmd.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top bits of a frame number it could not map.",
+        members: &[
+            Constant { name: "mfn_error", c_name: "PRIVCMD_MMAPBATCH_MFN_ERROR", value: PRIVCMD_MMAPBATCH_MFN_ERROR, first_release: Release::Xen4_5 },
+            Constant { name: "paged_error", c_name: "PRIVCMD_MMAPBATCH_PAGED_ERROR", value: PRIVCMD_MMAPBATCH_PAGED_ERROR, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=evtchn_fifo]
+    ConstantGroup {
+        name: "evtchn_fifo",
+        header: "event_channel.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Sizes of the FIFO event-channel ABI.",
+        members: &[
+            Constant { name: "nr_channels", c_name: "EVTCHN_FIFO_NR_CHANNELS", value: EVTCHN_FIFO_NR_CHANNELS, first_release: Release::Xen4_5 },
         ],
     },
     // schema: constants[name=evtchn_ioctl]
@@ -9206,6 +9287,7 @@ mod tests {
         assert_eq!(constant_group("ioreq_type").and_then(|g| g.members.iter().find(|m| m.name == "timeoffset")).map(|m| m.value), Some(7));
         assert_eq!(constant_group("ioreq_type").and_then(|g| g.members.iter().find(|m| m.name == "invalidate")).map(|m| m.value), Some(8));
         assert_eq!(constant_group("ioreq_buffer").and_then(|g| g.members.iter().find(|m| m.name == "slot_num")).map(|m| m.value), Some(511));
+        assert_eq!(constant_group("memory_op").and_then(|g| g.members.iter().find(|m| m.name == "decrease_reservation")).map(|m| m.value), Some(1));
         assert_eq!(constant_group("memory_op").and_then(|g| g.members.iter().find(|m| m.name == "populate_physmap")).map(|m| m.value), Some(6));
         assert_eq!(constant_group("memory_op").and_then(|g| g.members.iter().find(|m| m.name == "acquire_resource")).map(|m| m.value), Some(28));
         assert_eq!(constant_group("resource").and_then(|g| g.members.iter().find(|m| m.name == "ioreq_server")).map(|m| m.value), Some(0));
@@ -9220,6 +9302,8 @@ mod tests {
         assert_eq!(constant_group("xenmemf").and_then(|g| g.members.iter().find(|m| m.name == "vnode")).map(|m| m.value), Some(0x00040000));
         assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "first_reserved")).map(|m| m.value), Some(32752));
         assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "self")).map(|m| m.value), Some(32752));
+        assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "invalid")).map(|m| m.value), Some(32756));
+        assert_eq!(constant_group("sched_op").and_then(|g| g.members.iter().find(|m| m.name == "yield")).map(|m| m.value), Some(0));
         assert_eq!(constant_group("sched_op").and_then(|g| g.members.iter().find(|m| m.name == "remote_shutdown")).map(|m| m.value), Some(4));
         assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "poweroff")).map(|m| m.value), Some(0));
         assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "reboot")).map(|m| m.value), Some(1));
@@ -9229,6 +9313,7 @@ mod tests {
         assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "soft_reset")).map(|m| m.value), Some(5));
         assert_eq!(constant_group("xenver").and_then(|g| g.members.iter().find(|m| m.name == "version")).map(|m| m.value), Some(0));
         assert_eq!(constant_group("xenver").and_then(|g| g.members.iter().find(|m| m.name == "extraversion")).map(|m| m.value), Some(1));
+        assert_eq!(constant_group("xenver").and_then(|g| g.members.iter().find(|m| m.name == "compile_info")).map(|m| m.value), Some(2));
         assert_eq!(constant_group("xen_version_sizes").and_then(|g| g.members.iter().find(|m| m.name == "extraversion_len")).map(|m| m.value), Some(16));
         assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "hypercall")).map(|m| m.value), Some(0x00305000));
         assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "mmap")).map(|m| m.value), Some(0x00105002));
@@ -9238,6 +9323,9 @@ mod tests {
         assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "restrict")).map(|m| m.value), Some(0x00025006));
         assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "mmap_resource")).map(|m| m.value), Some(0x00205007));
         assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "unimplemented")).map(|m| m.value), Some(20735));
+        assert_eq!(constant_group("privcmd_mmapbatch_error").and_then(|g| g.members.iter().find(|m| m.name == "mfn_error")).map(|m| m.value), Some(0xf0000000));
+        assert_eq!(constant_group("privcmd_mmapbatch_error").and_then(|g| g.members.iter().find(|m| m.name == "paged_error")).map(|m| m.value), Some(0x80000000));
+        assert_eq!(constant_group("evtchn_fifo").and_then(|g| g.members.iter().find(|m| m.name == "nr_channels")).map(|m| m.value), Some(0x00020000));
         assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "bind_virq")).map(|m| m.value), Some(0x00044500));
         assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "bind_interdomain")).map(|m| m.value), Some(0x00084501));
         assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "bind_unbound_port")).map(|m| m.value), Some(0x00044502));

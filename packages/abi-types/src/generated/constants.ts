@@ -14,17 +14,19 @@ export const CONSTANTS = {
   ioreq_state: { header: "hvm/ioreq.h", visibility: "public", description: "States of an ioreq slot.", members: [{ name: "none", cName: "STATE_IOREQ_NONE", value: 0, firstRelease: "4.5" }, { name: "ready", cName: "STATE_IOREQ_READY", value: 1, firstRelease: "4.5" }, { name: "inprocess", cName: "STATE_IOREQ_INPROCESS", value: 2, firstRelease: "4.5" }, { name: "iorsp_ready", cName: "STATE_IORESP_READY", value: 3, firstRelease: "4.5" }] },
   ioreq_type: { header: "hvm/ioreq.h", visibility: "public", description: "Kinds of ioreq.", members: [{ name: "pio", cName: "IOREQ_TYPE_PIO", value: 0, firstRelease: "4.5" }, { name: "copy", cName: "IOREQ_TYPE_COPY", value: 1, firstRelease: "4.5" }, { name: "pci_config", cName: "IOREQ_TYPE_PCI_CONFIG", value: 2, firstRelease: "4.5" }, { name: "timeoffset", cName: "IOREQ_TYPE_TIMEOFFSET", value: 7, firstRelease: "4.5" }, { name: "invalidate", cName: "IOREQ_TYPE_INVALIDATE", value: 8, firstRelease: "4.5" }] },
   ioreq_buffer: { header: "hvm/ioreq.h", visibility: "public", description: "Size of the buffered ring.", members: [{ name: "slot_num", cName: "IOREQ_BUFFER_SLOT_NUM", value: 511, firstRelease: "4.5" }] },
-  memory_op: { header: "memory.h", visibility: "public", description: "XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.", members: [{ name: "populate_physmap", cName: "XENMEM_populate_physmap", value: 6, firstRelease: "4.5" }, { name: "acquire_resource", cName: "XENMEM_acquire_resource", value: 28, firstRelease: "4.11" }] },
+  memory_op: { header: "memory.h", visibility: "public", description: "XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which a privcmd client may issue too.", members: [{ name: "decrease_reservation", cName: "XENMEM_decrease_reservation", value: 1, firstRelease: "4.5" }, { name: "populate_physmap", cName: "XENMEM_populate_physmap", value: 6, firstRelease: "4.5" }, { name: "acquire_resource", cName: "XENMEM_acquire_resource", value: 28, firstRelease: "4.11" }] },
   resource: { header: "memory.h", visibility: "public", description: "XENMEM_acquire_resource type and frame for ioreq server pages.", members: [{ name: "ioreq_server", cName: "XENMEM_resource_ioreq_server", value: 0, firstRelease: "4.11" }, { name: "frame_bufioreq", cName: "XENMEM_resource_ioreq_server_frame_bufioreq", value: 0, firstRelease: "4.11" }] },
   hvm_param: { header: "hvm/params.h", visibility: "public", description: "HVM parameters used by ioreq servers.", members: [{ name: "ioreq_pfn", cName: "HVM_PARAM_IOREQ_PFN", value: 5, firstRelease: "4.5" }, { name: "bufioreq_pfn", cName: "HVM_PARAM_BUFIOREQ_PFN", value: 6, firstRelease: "4.5" }, { name: "ioreq_server_pfn", cName: "HVM_PARAM_IOREQ_SERVER_PFN", value: 32, firstRelease: "4.5" }, { name: "nr_ioreq_server_pages", cName: "HVM_PARAM_NR_IOREQ_SERVER_PAGES", value: 33, firstRelease: "4.5" }] },
   hvm_param_tools: { header: "hvm/params.h", visibility: "tools", description: "Tools-only HVM parameters used by ioreq servers.", members: [{ name: "bufioreq_evtchn", cName: "HVM_PARAM_BUFIOREQ_EVTCHN", value: 26, firstRelease: "4.5" }] },
   xenmemf: { header: "memory.h", visibility: "public", description: "XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).", members: [{ name: "populate_on_demand", cName: "XENMEMF_populate_on_demand", value: 65536, firstRelease: "4.5" }, { name: "exact_node_request", cName: "XENMEMF_exact_node_request", value: 131072, firstRelease: "4.5" }, { name: "vnode", cName: "XENMEMF_vnode", value: 262144, firstRelease: "4.6" }] },
-  domid: { header: "xen.h", visibility: "public", description: "Special domain ids.", members: [{ name: "first_reserved", cName: "DOMID_FIRST_RESERVED", value: 32752, firstRelease: "4.5" }, { name: "self", cName: "DOMID_SELF", value: 32752, firstRelease: "4.5" }] },
-  sched_op: { header: "sched.h", visibility: "public", description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.", members: [{ name: "remote_shutdown", cName: "SCHEDOP_remote_shutdown", value: 4, firstRelease: "4.5" }] },
+  domid: { header: "xen.h", visibility: "public", description: "Special domain ids.", members: [{ name: "first_reserved", cName: "DOMID_FIRST_RESERVED", value: 32752, firstRelease: "4.5" }, { name: "self", cName: "DOMID_SELF", value: 32752, firstRelease: "4.5" }, { name: "invalid", cName: "DOMID_INVALID", value: 32756, firstRelease: "4.5" }] },
+  sched_op: { header: "sched.h", visibility: "public", description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may issue.", members: [{ name: "yield", cName: "SCHEDOP_yield", value: 0, firstRelease: "4.5" }, { name: "remote_shutdown", cName: "SCHEDOP_remote_shutdown", value: 4, firstRelease: "4.5" }] },
   shutdown_reason: { header: "sched.h", visibility: "public", description: "Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.", members: [{ name: "poweroff", cName: "SHUTDOWN_poweroff", value: 0, firstRelease: "4.5" }, { name: "reboot", cName: "SHUTDOWN_reboot", value: 1, firstRelease: "4.5" }, { name: "suspend", cName: "SHUTDOWN_suspend", value: 2, firstRelease: "4.5" }, { name: "crash", cName: "SHUTDOWN_crash", value: 3, firstRelease: "4.5" }, { name: "watchdog", cName: "SHUTDOWN_watchdog", value: 4, firstRelease: "4.5" }, { name: "soft_reset", cName: "SHUTDOWN_soft_reset", value: 5, firstRelease: "4.7" }] },
-  xenver: { header: "version.h", visibility: "public", description: "XENVER_* sub-ops of __HYPERVISOR_xen_version.", members: [{ name: "version", cName: "XENVER_version", value: 0, firstRelease: "4.5" }, { name: "extraversion", cName: "XENVER_extraversion", value: 1, firstRelease: "4.5" }] },
+  xenver: { header: "version.h", visibility: "public", description: "XENVER_* sub-ops of __HYPERVISOR_xen_version.", members: [{ name: "version", cName: "XENVER_version", value: 0, firstRelease: "4.5" }, { name: "extraversion", cName: "XENVER_extraversion", value: 1, firstRelease: "4.5" }, { name: "compile_info", cName: "XENVER_compile_info", value: 2, firstRelease: "4.5" }] },
   xen_version_sizes: { header: "version.h", visibility: "public", description: "Sizes of the buffers XENVER_* sub-ops fill.", members: [{ name: "extraversion_len", cName: "XEN_EXTRAVERSION_LEN", value: 16, firstRelease: "4.5" }] },
   privcmd_ioctl: { header: "sys/privcmd.h", visibility: "public", description: "ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)).", members: [{ name: "hypercall", cName: "IOCTL_PRIVCMD_HYPERCALL", value: 3166208, firstRelease: "4.5" }, { name: "mmap", cName: "IOCTL_PRIVCMD_MMAP", value: 1069058, firstRelease: "4.5" }, { name: "mmapbatch", cName: "IOCTL_PRIVCMD_MMAPBATCH", value: 1593347, firstRelease: "4.5" }, { name: "mmapbatch_v2", cName: "IOCTL_PRIVCMD_MMAPBATCH_V2", value: 2117636, firstRelease: "4.5" }, { name: "dm_op", cName: "IOCTL_PRIVCMD_DM_OP", value: 1069061, firstRelease: "4.9" }, { name: "restrict", cName: "IOCTL_PRIVCMD_RESTRICT", value: 151558, firstRelease: "4.9" }, { name: "mmap_resource", cName: "IOCTL_PRIVCMD_MMAP_RESOURCE", value: 2117639, firstRelease: "4.11" }, { name: "unimplemented", cName: "IOCTL_PRIVCMD_UNIMPLEMENTED", value: 20735, firstRelease: "4.12" }] },
+  privcmd_mmapbatch_error: { header: "sys/privcmd.h", visibility: "public", description: "Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top bits of a frame number it could not map.", members: [{ name: "mfn_error", cName: "PRIVCMD_MMAPBATCH_MFN_ERROR", value: 4026531840, firstRelease: "4.5" }, { name: "paged_error", cName: "PRIVCMD_MMAPBATCH_PAGED_ERROR", value: 2147483648, firstRelease: "4.5" }] },
+  evtchn_fifo: { header: "event_channel.h", visibility: "public", description: "Sizes of the FIFO event-channel ABI.", members: [{ name: "nr_channels", cName: "EVTCHN_FIFO_NR_CHANNELS", value: 131072, firstRelease: "4.5" }] },
   evtchn_ioctl: { header: "sys/evtchn.h", visibility: "public", description: "ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.", members: [{ name: "bind_virq", cName: "IOCTL_EVTCHN_BIND_VIRQ", value: 279808, firstRelease: "4.5" }, { name: "bind_interdomain", cName: "IOCTL_EVTCHN_BIND_INTERDOMAIN", value: 541953, firstRelease: "4.5" }, { name: "bind_unbound_port", cName: "IOCTL_EVTCHN_BIND_UNBOUND_PORT", value: 279810, firstRelease: "4.5" }, { name: "unbind", cName: "IOCTL_EVTCHN_UNBIND", value: 279811, firstRelease: "4.5" }, { name: "notify", cName: "IOCTL_EVTCHN_NOTIFY", value: 279812, firstRelease: "4.5" }, { name: "reset", cName: "IOCTL_EVTCHN_RESET", value: 17669, firstRelease: "4.5" }, { name: "restrict_domid", cName: "IOCTL_EVTCHN_RESTRICT_DOMID", value: 148742, firstRelease: "4.10" }] },
   gntdev_ioctl: { header: "sys/gntdev.h", visibility: "public", description: "ioctls of Linux's /dev/xen/gntdev (used by PV backends): _IOC(_IOC_NONE, 'G', nr, sizeof(argument)).", members: [{ name: "map_grant_ref", cName: "IOCTL_GNTDEV_MAP_GRANT_REF", value: 1591040, firstRelease: "4.5" }, { name: "unmap_grant_ref", cName: "IOCTL_GNTDEV_UNMAP_GRANT_REF", value: 1066753, firstRelease: "4.5" }, { name: "get_offset_for_vaddr", cName: "IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR", value: 1591042, firstRelease: "4.5" }, { name: "set_max_grants", cName: "IOCTL_GNTDEV_SET_MAX_GRANTS", value: 280323, firstRelease: "4.5" }, { name: "set_unmap_notify", cName: "IOCTL_GNTDEV_SET_UNMAP_NOTIFY", value: 1066759, firstRelease: "4.5" }, { name: "grant_copy", cName: "IOCTL_GNTDEV_GRANT_COPY", value: 1066760, firstRelease: "4.8" }] },
   xs_wire_type: { header: "io/xs_wire.h", visibility: "public", description: "Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply carries its request's type, or XS_ERROR.", members: [{ name: "debug", cName: "XS_DEBUG", value: 0, firstRelease: "4.5" }, { name: "control", cName: "XS_CONTROL", value: 0, firstRelease: "4.9" }, { name: "directory", cName: "XS_DIRECTORY", value: 1, firstRelease: "4.5" }, { name: "read", cName: "XS_READ", value: 2, firstRelease: "4.5" }, { name: "get_perms", cName: "XS_GET_PERMS", value: 3, firstRelease: "4.5" }, { name: "watch", cName: "XS_WATCH", value: 4, firstRelease: "4.5" }, { name: "unwatch", cName: "XS_UNWATCH", value: 5, firstRelease: "4.5" }, { name: "transaction_start", cName: "XS_TRANSACTION_START", value: 6, firstRelease: "4.5" }, { name: "transaction_end", cName: "XS_TRANSACTION_END", value: 7, firstRelease: "4.5" }, { name: "introduce", cName: "XS_INTRODUCE", value: 8, firstRelease: "4.5" }, { name: "release", cName: "XS_RELEASE", value: 9, firstRelease: "4.5" }, { name: "get_domain_path", cName: "XS_GET_DOMAIN_PATH", value: 10, firstRelease: "4.5" }, { name: "write", cName: "XS_WRITE", value: 11, firstRelease: "4.5" }, { name: "mkdir", cName: "XS_MKDIR", value: 12, firstRelease: "4.5" }, { name: "rm", cName: "XS_RM", value: 13, firstRelease: "4.5" }, { name: "set_perms", cName: "XS_SET_PERMS", value: 14, firstRelease: "4.5" }, { name: "watch_event", cName: "XS_WATCH_EVENT", value: 15, firstRelease: "4.5" }, { name: "error", cName: "XS_ERROR", value: 16, firstRelease: "4.5" }, { name: "is_domain_introduced", cName: "XS_IS_DOMAIN_INTRODUCED", value: 17, firstRelease: "4.5" }, { name: "resume", cName: "XS_RESUME", value: 18, firstRelease: "4.5" }, { name: "set_target", cName: "XS_SET_TARGET", value: 19, firstRelease: "4.5" }, { name: "reset_watches", cName: "XS_RESET_WATCHES", value: 21, firstRelease: "4.5" }, { name: "directory_part", cName: "XS_DIRECTORY_PART", value: 22, firstRelease: "4.9" }, { name: "get_feature", cName: "XS_GET_FEATURE", value: 23, firstRelease: "4.21" }, { name: "set_feature", cName: "XS_SET_FEATURE", value: 24, firstRelease: "4.21" }, { name: "get_quota", cName: "XS_GET_QUOTA", value: 25, firstRelease: "4.21" }, { name: "set_quota", cName: "XS_SET_QUOTA", value: 26, firstRelease: "4.21" }, { name: "invalid", cName: "XS_INVALID", value: 65535, firstRelease: "4.5" }] },
@@ -146,8 +148,10 @@ export const CONST = {
     /** IOREQ_BUFFER_SLOT_NUM (Xen 4.5+). schema: constants[name=ioreq_buffer].members[name=slot_num] */
     slot_num: 511,
   },
-  /** memory.h: XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue. schema: constants[name=memory_op] */
+  /** memory.h: XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue, and decrease_reservation, which a privcmd client may issue too. schema: constants[name=memory_op] */
   memory_op: {
+    /** XENMEM_decrease_reservation (Xen 4.5+). schema: constants[name=memory_op].members[name=decrease_reservation] */
+    decrease_reservation: 1,
     /** XENMEM_populate_physmap (Xen 4.5+). schema: constants[name=memory_op].members[name=populate_physmap] */
     populate_physmap: 6,
     /** XENMEM_acquire_resource (Xen 4.11+). schema: constants[name=memory_op].members[name=acquire_resource] */
@@ -191,9 +195,13 @@ export const CONST = {
     first_reserved: 32752,
     /** DOMID_SELF (Xen 4.5+). schema: constants[name=domid].members[name=self] */
     self: 32752,
+    /** DOMID_INVALID (Xen 4.5+). schema: constants[name=domid].members[name=invalid] */
+    invalid: 32756,
   },
-  /** sched.h: SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue. schema: constants[name=sched_op] */
+  /** sched.h: SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue, and yield, which any domain may issue. schema: constants[name=sched_op] */
   sched_op: {
+    /** SCHEDOP_yield (Xen 4.5+). schema: constants[name=sched_op].members[name=yield] */
+    yield: 0,
     /** SCHEDOP_remote_shutdown (Xen 4.5+). schema: constants[name=sched_op].members[name=remote_shutdown] */
     remote_shutdown: 4,
   },
@@ -218,6 +226,8 @@ export const CONST = {
     version: 0,
     /** XENVER_extraversion (Xen 4.5+). schema: constants[name=xenver].members[name=extraversion] */
     extraversion: 1,
+    /** XENVER_compile_info (Xen 4.5+). schema: constants[name=xenver].members[name=compile_info] */
+    compile_info: 2,
   },
   /** version.h: Sizes of the buffers XENVER_* sub-ops fill. schema: constants[name=xen_version_sizes] */
   xen_version_sizes: {
@@ -242,6 +252,18 @@ export const CONST = {
     mmap_resource: 2117639,
     /** IOCTL_PRIVCMD_UNIMPLEMENTED (Xen 4.12+). schema: constants[name=privcmd_ioctl].members[name=unimplemented] */
     unimplemented: 20735,
+  },
+  /** sys/privcmd.h: Markers IOCTL_PRIVCMD_MMAPBATCH (the version without an errno array) sets in the top bits of a frame number it could not map. schema: constants[name=privcmd_mmapbatch_error] */
+  privcmd_mmapbatch_error: {
+    /** PRIVCMD_MMAPBATCH_MFN_ERROR (Xen 4.5+). schema: constants[name=privcmd_mmapbatch_error].members[name=mfn_error] */
+    mfn_error: 4026531840,
+    /** PRIVCMD_MMAPBATCH_PAGED_ERROR (Xen 4.5+). schema: constants[name=privcmd_mmapbatch_error].members[name=paged_error] */
+    paged_error: 2147483648,
+  },
+  /** event_channel.h: Sizes of the FIFO event-channel ABI. schema: constants[name=evtchn_fifo] */
+  evtchn_fifo: {
+    /** EVTCHN_FIFO_NR_CHANNELS (Xen 4.5+). schema: constants[name=evtchn_fifo].members[name=nr_channels] */
+    nr_channels: 131072,
   },
   /** sys/evtchn.h: ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. schema: constants[name=evtchn_ioctl] */
   evtchn_ioctl: {
@@ -365,17 +387,19 @@ export const CONST_FIRST_RELEASE = {
   ioreq_state: { none: "4.5", ready: "4.5", inprocess: "4.5", iorsp_ready: "4.5" },
   ioreq_type: { pio: "4.5", copy: "4.5", pci_config: "4.5", timeoffset: "4.5", invalidate: "4.5" },
   ioreq_buffer: { slot_num: "4.5" },
-  memory_op: { populate_physmap: "4.5", acquire_resource: "4.11" },
+  memory_op: { decrease_reservation: "4.5", populate_physmap: "4.5", acquire_resource: "4.11" },
   resource: { ioreq_server: "4.11", frame_bufioreq: "4.11" },
   hvm_param: { ioreq_pfn: "4.5", bufioreq_pfn: "4.5", ioreq_server_pfn: "4.5", nr_ioreq_server_pages: "4.5" },
   hvm_param_tools: { bufioreq_evtchn: "4.5" },
   xenmemf: { populate_on_demand: "4.5", exact_node_request: "4.5", vnode: "4.6" },
-  domid: { first_reserved: "4.5", self: "4.5" },
-  sched_op: { remote_shutdown: "4.5" },
+  domid: { first_reserved: "4.5", self: "4.5", invalid: "4.5" },
+  sched_op: { yield: "4.5", remote_shutdown: "4.5" },
   shutdown_reason: { poweroff: "4.5", reboot: "4.5", suspend: "4.5", crash: "4.5", watchdog: "4.5", soft_reset: "4.7" },
-  xenver: { version: "4.5", extraversion: "4.5" },
+  xenver: { version: "4.5", extraversion: "4.5", compile_info: "4.5" },
   xen_version_sizes: { extraversion_len: "4.5" },
   privcmd_ioctl: { hypercall: "4.5", mmap: "4.5", mmapbatch: "4.5", mmapbatch_v2: "4.5", dm_op: "4.9", restrict: "4.9", mmap_resource: "4.11", unimplemented: "4.12" },
+  privcmd_mmapbatch_error: { mfn_error: "4.5", paged_error: "4.5" },
+  evtchn_fifo: { nr_channels: "4.5" },
   evtchn_ioctl: { bind_virq: "4.5", bind_interdomain: "4.5", bind_unbound_port: "4.5", unbind: "4.5", notify: "4.5", reset: "4.5", restrict_domid: "4.10" },
   gntdev_ioctl: { map_grant_ref: "4.5", unmap_grant_ref: "4.5", get_offset_for_vaddr: "4.5", set_max_grants: "4.5", set_unmap_notify: "4.5", grant_copy: "4.8" },
   xs_wire_type: { debug: "4.5", control: "4.9", directory: "4.5", read: "4.5", get_perms: "4.5", watch: "4.5", unwatch: "4.5", transaction_start: "4.5", transaction_end: "4.5", introduce: "4.5", release: "4.5", get_domain_path: "4.5", write: "4.5", mkdir: "4.5", rm: "4.5", set_perms: "4.5", watch_event: "4.5", error: "4.5", is_domain_introduced: "4.5", resume: "4.5", set_target: "4.5", reset_watches: "4.5", directory_part: "4.9", get_feature: "4.21", set_feature: "4.21", get_quota: "4.21", set_quota: "4.21", invalid: "4.5" },

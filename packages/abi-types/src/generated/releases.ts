@@ -115,5 +115,6 @@ export const HYPERCALLS = [
   { name: "memory_op", cName: "__HYPERVISOR_memory_op", value: 12 },
   { name: "multicall", cName: "__HYPERVISOR_multicall", value: 13 },
   { name: "xen_version", cName: "__HYPERVISOR_xen_version", value: 17 },
+  { name: "console_io", cName: "__HYPERVISOR_console_io", value: 18 },
   { name: "sched_op", cName: "__HYPERVISOR_sched_op", value: 29 },
 ] as const;
