@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel-abi.h"
+
 /* One part of a request's payload; a request is sent as the concatenation of its parts. */
 struct client_part {
     const void *data;
@@ -25,7 +27,7 @@ struct client_reply {
 /* What the daemon's welcome said. */
 struct client_welcome {
     unsigned major, minor; /* the Xen release the daemon simulates, e.g. 4 and 17 */
-    char extraversion[16]; /* its XENVER_extraversion, e.g. ".0" */
+    char extraversion[XEN_EXTRAVERSION_LEN]; /* its XENVER_extraversion, e.g. ".0" */
     int shm;               /* whether shm_open is offered */
 };
 

@@ -158,7 +158,8 @@ static long xen_version(unsigned long cmd, void *arg)
     case XENVER_version:
         return (long)(w->major << 16 | w->minor);
     case XENVER_extraversion: {
-        xen_extraversion_t extra;
+        /* Xen's xen_extraversion_t: char[XEN_EXTRAVERSION_LEN], NUL-terminated. */
+        char extra[XEN_EXTRAVERSION_LEN];
         memset(extra, 0, sizeof extra);
         memcpy(extra, w->extraversion, strnlen(w->extraversion, sizeof extra - 1));
         return usermem_write(arg, extra, sizeof extra) ? -EFAULT : 0;

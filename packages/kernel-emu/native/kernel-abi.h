@@ -3,9 +3,14 @@
  * and argument structs of /dev/xen/privcmd and /dev/xen/evtchn, the hypercall numbers, struct multicall_entry,
  * struct xen_memory_reservation, SCHEDOP_remote_shutdown and XENVER_*, all under Linux's and Xen's own names.
  *
- * They come from Debian's libxen-dev headers (the copies Xen 4.17's libraries are built against; fetched by
- * `node scripts/deb-cache.mjs ensure libxen-dev` into .cache/debroot) until the schema emits them. Every other
- * file of the emulation includes this header for them, never Xen's headers directly.
+ * They come from the headers @xenmem/abi-types generates from schema/xen-abi.json (its include/xenmem directory), so the
+ * library builds without Xen's headers. Every other file of the emulation includes this header for them, never
+ * the generated headers directly.
+ *
+ * The interface version is the newest the headers describe, as Xen's own xen-compat.h picks for __XEN_TOOLS__
+ * builds such as libxenctrl's: the library stands in for Linux's driver, which speaks the current hypercall
+ * ABI. At the default version 0 the headers give the pre-3.2 numbers instead (__HYPERVISOR_sched_op is then
+ * the old sched_op_compat, 6, not 29). Defined to the macro, not its value, so it follows the schema.
  */
 #ifndef XENMEM_KERNEL_EMU_KERNEL_ABI_H
 #define XENMEM_KERNEL_EMU_KERNEL_ABI_H
@@ -14,14 +19,17 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
-#define __XEN_TOOLS__ 1
-#include <xen/xen.h>
-#include <xen/event_channel.h>
-#include <xen/memory.h>
-#include <xen/sched.h>
-#include <xen/version.h>
-#include <xen/hvm/hvm_op.h>
-#include <xen/sys/privcmd.h>
-#include <xen/sys/evtchn.h>
+#ifdef __XEN_INTERFACE_VERSION__
+#error "kernel-abi.h picks the interface version itself: include it before any other Xen header"
+#endif
+#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__
+#include <xenmem/xen.h>
+#include <xenmem/event_channel.h>
+#include <xenmem/evtchn.h>
+#include <xenmem/hvm_op.h>
+#include <xenmem/memory.h>
+#include <xenmem/privcmd.h>
+#include <xenmem/sched.h>
+#include <xenmem/version.h>
 
 #endif

@@ -164,7 +164,7 @@ static int acquire(uint16_t dom, uint16_t type, uint32_t id, uint32_t frame, uin
  * resource's frame count. The daemon's acquire_resource has no such form, so the frames are counted by
  * acquiring them one by one until Xen refuses one.
  */
-static long resource_size(const struct privcmd_mmap_resource *k, __u64 *num)
+static long resource_size(const struct privcmd_mmap_resource *k, uint64_t *num)
 {
     uint32_t handle, count;
     uint32_t n = 0;

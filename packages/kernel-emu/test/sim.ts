@@ -102,11 +102,10 @@ export function spawnUnderEmulation(program: string, args: string[], socket: str
 
 /** A test program of test/c with the emulation's sources (not its interposers), under ASan and UBSan. */
 export function buildSanitized(programs: string[], out: string): string {
-  const root = debroot();
   const native = join(PKG, 'native');
   const sources = readdirSync(native).filter((f) => f.endsWith('.c') && f !== 'interpose.c').map((f) => join(native, f));
   execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer',
-    `-I${native}`, `-I${join(PKG, 'test/c')}`, `-I${join(ROOT, 'packages/sim-protocol/include')}`, `-I${join(ROOT, 'packages/abi-types/include')}`, `-I${join(root, 'usr/include')}`,
+    `-I${native}`, `-I${join(PKG, 'test/c')}`, `-I${join(ROOT, 'packages/sim-protocol/include')}`, `-I${join(ROOT, 'packages/abi-types/include')}`,
     ...programs.map((p) => join(PKG, 'test/c', p)), ...sources, '-o', out, '-lpthread'], { stdio: 'inherit' });
   return out;
 }
@@ -124,6 +123,6 @@ export function runSanitized(binary: string, args: string[], env: NodeJS.Process
 
 /** A test program of test/c built plainly, to run under LD_PRELOAD of the built library. */
 export function buildPlain(program: string, out: string): string {
-  execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${join(PKG, 'native')}`, `-I${join(debroot(), 'usr/include')}`, join(PKG, 'test/c', program), '-o', out], { stdio: 'inherit' });
+  execFileSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${join(PKG, 'native')}`, `-I${join(ROOT, 'packages/abi-types/include')}`, join(PKG, 'test/c', program), '-o', out], { stdio: 'inherit' });
   return out;
 }

@@ -22,9 +22,9 @@
 #include "files.h"
 #include "kernel-abi.h"
 #include "privcmd.h"
-#include <xen/hvm/dm_op.h>
-#include <xen/hvm/ioreq.h>
-#include <xen/hvm/params.h>
+#include <xenmem/dm_op.h>
+#include <xenmem/ioreq.h>
+#include <xenmem/params.h>
 
 #include "legacy-args.h"
 
@@ -92,10 +92,10 @@ static void test_dm_op_errors(struct emu_file *f)
 static void test_hypercalls(struct emu_file *f, unsigned major, unsigned minor)
 {
     CHECK_RC(hypercall(f, __HYPERVISOR_xen_version, XENVER_version, NULL), (long)(major << 16 | minor));
-    xen_extraversion_t extra;
+    char extra[XEN_EXTRAVERSION_LEN]; /* Xen's xen_extraversion_t */
     memset(extra, 0x55, sizeof extra);
     CHECK_RC(hypercall(f, __HYPERVISOR_xen_version, XENVER_extraversion, extra), 0);
-    xen_extraversion_t want = ".0";
+    char want[XEN_EXTRAVERSION_LEN] = ".0";
     CHECK(!memcmp(extra, want, sizeof want), "extraversion %.16s", extra);
     CHECK_RC(hypercall(f, __HYPERVISOR_xen_version, XENVER_extraversion, BAD), -EFAULT);
     CHECK_RC(hypercall(f, __HYPERVISOR_xen_version, XENVER_compile_info, NULL), -ENOSYS);
