@@ -200,12 +200,15 @@ static void serve(struct dm *dm, evtchn_port_t port)
     }
 }
 
+/** How often the loop looks at the stop flag when no event comes (a signal between the check and poll). */
+#define STOP_CHECK_MS 200
+
 static int loop(struct dm *dm)
 {
     struct pollfd pfd = { .fd = xenevtchn_fd(dm->xce), .events = POLLIN };
     while (!stopping) {
-        int n = poll(&pfd, 1, -1);
-        if (n < 0 && errno == EINTR)
+        int n = poll(&pfd, 1, STOP_CHECK_MS);
+        if (n == 0 || (n < 0 && errno == EINTR))
             continue;
         if (n < 0)
             return failed("poll of the event channel fd");
