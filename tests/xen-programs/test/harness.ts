@@ -90,11 +90,16 @@ export class Daemon {
     this.program = program;
   }
 
-  /** Starts a daemon at Xen `release` with `domains` (`--domain` specs) and waits for its --json ready line. */
+  /** The daemon's trace (`--trace`): one JSON line per hypercall, control call and ioreq. */
+  get trace(): string {
+    return join(this.dir, 'trace.jsonl');
+  }
+
+  /** Starts a daemon at Xen `release` with `domains` (`--domain` specs) and a trace, and waits for its --json ready line. */
   static async start(release: string, domains: string[]): Promise<Daemon> {
     const dir = mkdtempSync(join(tmpdir(), 'xenmem-programs-'));
     const socket = join(dir, 'xen.sock');
-    const program = new Program(process.execPath, [CLI, 'sim', 'serve', '--socket', socket, '--xen', release, ...domains.flatMap((d) => ['--domain', d]), '--json']);
+    const program = new Program(process.execPath, [CLI, 'sim', 'serve', '--socket', socket, '--xen', release, ...domains.flatMap((d) => ['--domain', d]), '--trace', join(dir, 'trace.jsonl'), '--json']);
     await program.line(/^\{.*\}$/m);
     return new Daemon(dir, socket, program);
   }
