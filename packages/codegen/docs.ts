@@ -337,6 +337,9 @@ const ROLES: { role: Struct['role']; title: string }[] = [
   { role: 'dm_op_extra', title: 'DMOP extra buffers' },
   { role: 'hvm_op', title: 'HVMOP arguments' },
   { role: 'ioreq', title: 'The ioreq protocol' },
+  { role: 'hypercall', title: 'Other hypercall arguments' },
+  { role: 'kernel', title: "Linux's Xen driver ioctls" },
+  { role: 'xenstore', title: 'The xenstore wire protocol' },
 ];
 
 function structs(s: XenAbiSchema): GeneratedFile {

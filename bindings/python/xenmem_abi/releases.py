@@ -21,19 +21,25 @@ class Errno(IntEnum):
     EPERM = 1
     ENOENT = 2
     ESRCH = 3
+    EIO = 5
     E2BIG = 7
     EAGAIN = 11
     ENOMEM = 12
+    EACCES = 13
     EFAULT = 14
     EBUSY = 16
     EEXIST = 17
+    EISDIR = 21
     EINVAL = 22
     ENOSPC = 28
+    EROFS = 30
     ERANGE = 34
     ENOSYS = 38
+    ENOTEMPTY = 39
     ENODATA = 61
     ERESTART = 85
     EOPNOTSUPP = 95
+    EISCONN = 106
 
 
 @dataclass(frozen=True)
