@@ -15,7 +15,7 @@ import { benchCounts, socketPingpong } from '../src/ioreq-workloads.js';
 import { IOREQ_DAEMON_TARGETS, ratioLines, renderMarkdown, renderSvg } from '../src/report.js';
 import { summarizeLatencies } from '../src/stats.js';
 
-const IOREQ_IDS = ['ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'dmop-throughput-daemon'];
+const IOREQ_IDS = ['ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'ioreq-roundtrip-qemu', 'dmop-throughput-daemon'];
 
 const alive = (pid: number) => {
   try {
@@ -28,9 +28,9 @@ const alive = (pid: number) => {
 
 describe('ioreq and daemon workloads', () => {
   it('come after lookup-random and before scaling, and --only selects them in that order', () => {
-    expect(WORKLOAD_IDS.slice(2, 7)).toEqual(['lookup-random', ...IOREQ_IDS, 'scaling']);
+    expect(WORKLOAD_IDS.slice(2, 8)).toEqual(['lookup-random', ...IOREQ_IDS, 'scaling']);
     expect(WORKLOADS.map((w) => w.id)).toEqual([...WORKLOAD_IDS]);
-    expect(selectWorkloads(['dmop-throughput-daemon', 'scaling', 'ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon'])).toEqual([...IOREQ_IDS, 'scaling']);
+    expect(selectWorkloads(['dmop-throughput-daemon', 'scaling', 'ioreq-roundtrip-qemu', 'ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon'])).toEqual([...IOREQ_IDS, 'scaling']);
     expect(selectWorkloads(['ioreq-roundtrip-daemon', 'lookup-random'])).toEqual(['lookup-random', 'ioreq-roundtrip-daemon']);
   });
 
