@@ -1,6 +1,6 @@
 /**
  * examples/c-device-model built against Debian's libxen-dev (the project-local cache, scripts/deb-cache.mjs)
- * and run unmodified under the kernel-interface emulation (as `xenmem sim exec` starts it), at Xen 4.17 and 4.22: the guest's port accesses reach its
+ * and run unmodified under `xenmem sim exec`, at Xen 4.17 and 4.22: the guest's port accesses reach its
  * register bank, its claim of the ioreq_server page type routes the guest's writes to the claimed pages to it
  * while reads stay RAM accesses, and SIGTERM makes it destroy its server.
  */

@@ -1,15 +1,13 @@
 /**
  * What the tests of this project share: the `xenmem` CLI as a user runs it (packages/cli/dist/bin.js), a
- * `xenmem sim serve` daemon per test file in a temporary directory, and programs started under the
- * kernel-interface emulation (the environment `xenmem sim exec` gives them: LD_PRELOAD of @xenmem/kernel-emu's
- * library, XENMEM_SOCKET, XENSTORED_PATH) whose output lines the tests wait for.
+ * `xenmem sim serve` daemon per test file in a temporary directory, and programs started under
+ * `xenmem sim exec` whose output lines the tests wait for.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { preloadPath } from '@xenmem/kernel-emu';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO, 'packages/cli/dist/bin.js');
@@ -106,11 +104,9 @@ export class Daemon {
     return new Daemon(dir, socket, program);
   }
 
-  /** `CMD ARGS…` under the kernel-interface emulation on this daemon, with `env` added to the environment. */
+  /** `CMD ARGS…` under `xenmem sim exec` on this daemon, with `env` added to the environment. */
   exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Program {
-    const preload = preloadPath();
-    if ('error' in preload) throw new Error(`the kernel-interface emulation: ${preload.error}`);
-    return new Program(command, args, { XENMEM_SOCKET: this.socket, XENSTORED_PATH: `${this.socket}.xenstore`, LD_PRELOAD: preload.path, ...env });
+    return new Program(process.execPath, [CLI, 'sim', 'exec', '--socket', this.socket, '--', command, ...args], env);
   }
 
   async stop(): Promise<void> {
