@@ -111,7 +111,8 @@ export const ioreqRoundtripQemu: Workload = {
       try {
         results['daemon'] = await daemonRoundtrip(ctx, socket, control, 'daemon', JS_DOMIDS.daemon, count, warmup, JS_READ);
         results['shm'] = await daemonRoundtrip(ctx, socket, control, 'shm', JS_DOMIDS.shm, count, warmup, JS_READ);
-        const q = await qemuFigures(ctx, socket, control, count, warmup);
+        // QEMU that cannot start here (its libraries, the daemon's xenstore) is reported, beside the other figures.
+        const q = await qemuFigures(ctx, socket, control, count, warmup).catch((e: Error) => ({ roundtrip: { error: e.message }, startup: { error: e.message }, qemu: {} }));
         results['qemu'] = q.roundtrip;
         results['qemu-startup'] = q.startup;
         qemu = q.qemu;

@@ -28,7 +28,7 @@ export function waitForXenstoreValue(xenstore: string, path: string, value: stri
     let reqId = 1;
     const done = (err?: Error) => (socket.destroy(), err ? reject(err) : resolve());
     abort.catch(done);
-    socket.on('error', done);
+    socket.on('error', (e) => done(new Error(`no xenstore answers at ${xenstore} (QEMU needs one): ${e.message}`)));
     socket.on('connect', () => socket.write(message(CONST.xs_wire_type.watch, reqId++, path, 'bench')));
     socket.on('data', (chunk: Uint8Array) => {
       const joined = new Uint8Array(buffer.length + chunk.length);
