@@ -15,6 +15,7 @@ export const P2M_RAM_RW = p2m('p2m_ram_rw');
 export const P2M_INVALID_TYPE = p2m('p2m_invalid');
 export const P2M_RAM_LOGDIRTY = p2m('p2m_ram_logdirty');
 export const P2M_RAM_RO = p2m('p2m_ram_ro');
+export const P2M_MMIO_DM = p2m('p2m_mmio_dm');
 export const P2M_POD = p2m('p2m_populate_on_demand');
 export const P2M_RAM_SHARED = p2m('p2m_ram_shared');
 export const P2M_RAM_BROKEN = p2m('p2m_ram_broken');

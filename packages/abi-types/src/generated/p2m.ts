@@ -38,7 +38,7 @@ export const P2M_CLASSES = [
   { name: "P2M_SHARED_TYPES", predicate: "p2m_is_shared", byRelease: [{ releases: { from: "4.6", to: null }, types: [12] }], description: "shared pages" },
   { name: "P2M_BROKEN_TYPES", predicate: "p2m_is_broken", byRelease: [{ releases: { from: "4.6", to: null }, types: [13] }], description: "broken pages" },
   { name: "P2M_INVALID_MFN_TYPES", predicate: null, byRelease: [{ releases: { from: "4.7", to: null }, types: [5,6,9,10,11] }], description: "types whose mfn is not a valid frame" },
-  { name: "P2M_SPECIAL_TYPES", predicate: "p2m_is_special", byRelease: [{ releases: { from: "4.22", to: "4.22" }, types: [5,7,8,14] }], description: "types with special reference handling" },
+  { name: "P2M_SPECIAL_TYPES", predicate: "p2m_is_special", byRelease: [{ releases: { from: "4.16", to: null }, types: [5,7,8,14] }], description: "types with special reference handling (defined from 4.16; before, p2m_add_page's predecessor guest_physmap_add_entry refused grant and foreign entries alone)" },
   { name: "P2M_VALID", predicate: "p2m_is_valid", byRelease: [{ releases: { from: "4.6", to: "4.8" }, types: [0,2,3,4,5,9,10,11,12] }, { releases: { from: "4.9", to: "4.9" }, types: [0,2,3,4,5,9,10,11,12,15] }, { releases: { from: "4.22", to: "4.22" }, types: [0,2,3,5,9,10,11,12,15] }], description: "types with a valid mapping" },
   { name: "P2M_ANY_RAM", predicate: "p2m_is_any_ram", byRelease: [{ releases: { from: "4.9", to: null }, types: [0,2,3,7,8,9,10,11,12,14,15] }], description: "RAM, grants and foreign pages" },
   { name: "P2M_FOREIGN_TYPES", predicate: "p2m_is_foreign", byRelease: [{ releases: { from: "4.9", to: null }, types: [14] }], description: "foreign mappings" },
