@@ -21,6 +21,7 @@ import type { IoreqPageStore } from './ioreq/pages.js';
 import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER } from './p2m-types.js';
 import { yieldToOthers, type Preemptor } from './preempt.js';
+import { XsTree } from './xenstore/tree.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
 
 export type { HypervisorOptions } from './host.js';
@@ -69,6 +70,11 @@ export class Hypervisor implements SimulatorBackend {
    */
   readonly host: Host;
   private readonly failures = new Map<number, CallFailure>();
+  /**
+   * The host's xenstore contents (the daemon serves them on its xenstore socket; durable state keeps them).
+   * @internal
+   */
+  readonly xenstore = new XsTree();
 
   /**
    * A host with only domain 0 (the control domain, not HVM); create guests with {@link createDomain}.
