@@ -4,7 +4,7 @@
  * `xenmem sim exec` whose output lines the tests wait for.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,10 +66,26 @@ export class Program {
     return this.waitFor(`a line ${re}`, () => this.stdout.match(re) ?? undefined, ms);
   }
 
-  /** Sends `signal` and waits for the exit (SIGKILL after `ms`). */
+  /** The pids of the processes this one started (e.g. the program `xenmem sim exec` runs), from /proc. */
+  children(pid = this.child.pid): number[] {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Sends `signal` and waits for the exit (SIGKILL after `ms`). SIGKILL cannot be forwarded, so it goes to the
+   * started program's own children first (the program under `xenmem sim exec`), then to it.
+   */
   async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running) this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    const killAll = () => {
+      for (const pid of this.children()) process.kill(pid, 'SIGKILL');
+      this.child.kill('SIGKILL');
+    };
+    if (this.running) signal === 'SIGKILL' ? killAll() : this.child.kill(signal);
+    const timer = setTimeout(killAll, ms);
     try {
       return await this.exited;
     } finally {
