@@ -12,6 +12,7 @@
  * (bench_guest_accesses, docs/protocol.md "Benchmark control").
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { isAbsolute, relative } from 'node:path';
 import type { GuestAccess } from '@xenmem/sim-protocol';
 import { SocketBackend } from '@xenmem/ioreq-client';
 import { BENCH_READ, benchCounts, daemonRoundtrip, type NotRun, withDaemon } from './ioreq-workloads.js';
@@ -58,6 +59,12 @@ async function startQemu(qemu: QemuBinary, simExec: readonly string[], socket: s
   return { child, ns: Number(process.hrtime.bigint() - t0) };
 }
 
+/** A path inside the directory the benchmark runs in, relative to it (the document names no machine's layout). */
+function shownPath(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r.startsWith('..') || isAbsolute(r) ? path : r;
+}
+
 /** SIGTERM (forwarded to QEMU, which then destroys its server), SIGKILL after 3 s. */
 async function stopQemu(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -92,7 +99,7 @@ async function qemuFigures(ctx: BenchContext, socket: string, control: SocketBac
     const r = await control.benchGuestAccesses(qemuRead(domid), count, warmup);
     if (r.latenciesNs.length !== count || r.outcomes.ioreq !== count)
       throw new Error(`ioreq-roundtrip-qemu: ${r.latenciesNs.length} latencies, outcomes ${JSON.stringify(r.outcomes)}; expected ${count} reads answered by QEMU`);
-    return { roundtrip: summarizeLatencies(r.latenciesNs), startup: summarize(startupNs), qemu: { binary: qemu.binary, version: qemu.version, package: `qemu-system-xen ${qemu.packageVersion}` } };
+    return { roundtrip: summarizeLatencies(r.latenciesNs), startup: summarize(startupNs), qemu: { binary: shownPath(qemu.binary), version: qemu.version, package: `qemu-system-xen ${qemu.packageVersion}` } };
   } finally {
     if (last) await stopQemu(last);
   }
