@@ -140,6 +140,10 @@ func (e Errno) String() string {
 	return "errno " + strconv.Itoa(int(e))
 }
 
+// XsdErrors are the error strings of the xenstore wire protocol, in xs_wire.h's order: an XS_ERROR reply
+// carries the errno's name (Errno.String), NUL-terminated.
+var XsdErrors = []Errno{EINVAL, EACCES, EEXIST, EISDIR, ENOENT, ENOMEM, ENOSPC, EIO, ENOTEMPTY, ENOSYS, EROFS, EBUSY, EAGAIN, EISCONN, E2BIG, EPERM}
+
 // Limit is one value of a limit Xen enforces, for the releases From to To (To "": the newest).
 type Limit struct {
 	ID    string

@@ -23,6 +23,7 @@ const SCHEMA = 'schema/xen-abi.json';
 /** Xen headers that carry facts without a `header` field in the schema. */
 const HVM_OP_H = 'hvm/hvm_op.h';
 const DM_OP_H = 'hvm/dm_op.h';
+const XS_WIRE_H = 'io/xs_wire.h';
 const XEN_H = 'xen.h';
 const COMPAT = 'xen-compat.h';
 /** The layout checks' macros (xen.h defines them for C and for C++). */
@@ -397,6 +398,35 @@ function dmopLines(s: XenAbiSchema): string[] {
   return out;
 }
 
+/**
+ * xs_wire.h's `struct xsd_errors` and its `xsd_errors[]` table, in the schema's order: like Xen's, the table exists
+ * only when <errno.h> came first (EINVAL is defined), since it names the errno macros.
+ */
+function xsdErrorLines(s: XenAbiSchema): string[] {
+  const errors = s.xsdErrors ?? [];
+  errors.forEach((e, i) => {
+    if (e.index !== i) fail(`xsdErrors[${i}] has index ${e.index}`);
+  });
+  return [
+    ...doc('struct xsd_errors: an errno and its name, the string an XS_ERROR reply carries. schema: xsdErrors[]'),
+    'struct xsd_errors {',
+    '    int errnum;',
+    '    const char *errstring;',
+    '};',
+    '#ifdef EINVAL',
+    '#define XSD_ERROR(x) { x, #x }',
+    ...doc(`xsd_errors: the error strings xenstored sends, in xs_wire.h's order (new ones are only appended). schema: xsdErrors[]`),
+    'static const struct xsd_errors xsd_errors[]',
+    '#if defined(__GNUC__)',
+    '__attribute__((unused))',
+    '#endif',
+    '    = {',
+    ...errors.map((e) => `    XSD_ERROR(${e.errno}), /* Xen ${e.firstRelease}+. schema: xsdErrors[index=${e.index}] */`),
+    '};',
+    '#endif',
+  ];
+}
+
 /** The C types struct fields name (domid_t, evtchn_port_t, …), derived from the fields that use them. */
 function baseTypeLines(structs: Struct[]): string[] {
   const plain = new Map<string, { type: string; size: number; where: string }>();
@@ -615,6 +645,9 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
     'struct name with a _t typedef, struct xen_dm_op with its union, and struct xen_dm_op_buf.',
   );
   dm.sections.push(dmopLines(schema));
+
+  // The xenstore error strings.
+  if (schema.xsdErrors?.length) draft(XS_WIRE_H, false).sections.push(xsdErrorLines(schema));
 
   // Constants, bit packs and structs, by the Xen header the schema names.
   for (const g of schema.constants) draft(g.header, g.visibility === 'removed').sections.push(constantGroupLines(g));

@@ -42,6 +42,11 @@ class Errno(IntEnum):
     EISCONN = 106
 
 
+# The error strings of the xenstore wire protocol, in xs_wire.h's order: an XS_ERROR reply carries the
+# errno's name (Errno.name), NUL-terminated.
+XSD_ERRORS: Tuple[Errno, ...] = (Errno.EINVAL, Errno.EACCES, Errno.EEXIST, Errno.EISDIR, Errno.ENOENT, Errno.ENOMEM, Errno.ENOSPC, Errno.EIO, Errno.ENOTEMPTY, Errno.ENOSYS, Errno.EROFS, Errno.EBUSY, Errno.EAGAIN, Errno.EISCONN, Errno.E2BIG, Errno.EPERM)
+
+
 @dataclass(frozen=True)
 class Limit:
     """One value of a limit Xen enforces, for the releases first..last (last None: the newest)."""

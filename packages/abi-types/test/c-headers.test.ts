@@ -32,10 +32,12 @@ let XEN_INCLUDE = '';
 let XEN_I: string[] = [];
 const SKIP_LIBXEN = process.env.XENMEM_SKIP_LIBXEN === '1';
 /**
- * Xen's public headers need the fixed-width types first; then every header the schema's facts come from. Linux's
+ * Xen's public headers need <errno.h> (for xs_wire.h's xsd_errors[]) and the fixed-width types first; then every
+ * header the schema's facts come from. Linux's
  * driver headers (xen/sys/*.h) need <stddef.h>'s size_t, <sys/ioctl.h>'s _IOC and xen.h's domid_t and xen_pfn_t first.
  */
 const XEN_PRELUDE = [
+  '<errno.h>',
   '<stddef.h>',
   '<stdint.h>',
   '<sys/ioctl.h>',
@@ -56,7 +58,8 @@ const XEN_PRELUDE = [
   .join('\n');
 
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra'];
-const OURS = ['-I', includeDir, '-include', umbrella, ...legacyHeaders.flatMap((h) => ['-include', join(headerDir, h)])];
+/** <errno.h> first, as for Xen's: xs_wire.h's xsd_errors[] exists only where EINVAL is defined. */
+const OURS = ['-I', includeDir, '-include', 'errno.h', '-include', umbrella, ...legacyHeaders.flatMap((h) => ['-include', join(headerDir, h)])];
 
 function loadSchema(): XenAbiSchema {
   const loaded = loadSchemaFile(join(repoRoot, 'schema/xen-abi.json'));

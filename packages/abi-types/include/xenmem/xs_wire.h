@@ -15,6 +15,41 @@
 
 #include "xen.h"
 
+/** struct xsd_errors: an errno and its name, the string an XS_ERROR reply carries. schema: xsdErrors[] */
+struct xsd_errors {
+    int errnum;
+    const char *errstring;
+};
+#ifdef EINVAL
+#define XSD_ERROR(x) { x, #x }
+/**
+ * xsd_errors: the error strings xenstored sends, in xs_wire.h's order (new ones are only appended). schema:
+ * xsdErrors[]
+ */
+static const struct xsd_errors xsd_errors[]
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
+    = {
+    XSD_ERROR(EINVAL), /* Xen 4.5+. schema: xsdErrors[index=0] */
+    XSD_ERROR(EACCES), /* Xen 4.5+. schema: xsdErrors[index=1] */
+    XSD_ERROR(EEXIST), /* Xen 4.5+. schema: xsdErrors[index=2] */
+    XSD_ERROR(EISDIR), /* Xen 4.5+. schema: xsdErrors[index=3] */
+    XSD_ERROR(ENOENT), /* Xen 4.5+. schema: xsdErrors[index=4] */
+    XSD_ERROR(ENOMEM), /* Xen 4.5+. schema: xsdErrors[index=5] */
+    XSD_ERROR(ENOSPC), /* Xen 4.5+. schema: xsdErrors[index=6] */
+    XSD_ERROR(EIO), /* Xen 4.5+. schema: xsdErrors[index=7] */
+    XSD_ERROR(ENOTEMPTY), /* Xen 4.5+. schema: xsdErrors[index=8] */
+    XSD_ERROR(ENOSYS), /* Xen 4.5+. schema: xsdErrors[index=9] */
+    XSD_ERROR(EROFS), /* Xen 4.5+. schema: xsdErrors[index=10] */
+    XSD_ERROR(EBUSY), /* Xen 4.5+. schema: xsdErrors[index=11] */
+    XSD_ERROR(EAGAIN), /* Xen 4.5+. schema: xsdErrors[index=12] */
+    XSD_ERROR(EISCONN), /* Xen 4.5+. schema: xsdErrors[index=13] */
+    XSD_ERROR(E2BIG), /* Xen 4.5+. schema: xsdErrors[index=14] */
+    XSD_ERROR(EPERM), /* Xen 4.17+. schema: xsdErrors[index=15] */
+};
+#endif
+
 /**
  * enum xsd_sockmsg_type (xs_wire_type): Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply
  * carries its request's type, or XS_ERROR. schema: constants[name=xs_wire_type]

@@ -583,6 +583,12 @@ impl core::fmt::Display for Errno {
 
 impl core::error::Error for Errno {}
 
+/// The error strings of the xenstore wire protocol, in xs_wire.h's order: an `XS_ERROR` reply carries the errno's
+/// name (`Errno::name`), NUL-terminated.
+///
+/// schema: `xsdErrors`
+pub const XSD_ERRORS: &[Errno] = &[Errno::EINVAL, Errno::EACCES, Errno::EEXIST, Errno::EISDIR, Errno::ENOENT, Errno::ENOMEM, Errno::ENOSPC, Errno::EIO, Errno::ENOTEMPTY, Errno::ENOSYS, Errno::EROFS, Errno::EBUSY, Errno::EAGAIN, Errno::EISCONN, Errno::E2BIG, Errno::EPERM];
+
 // ---------------------------------------------------------------------------------------------------
 // hvmmem_type_t
 

@@ -205,6 +205,19 @@ export function buildProbe(s: XenAbiSchema, o: ProbeOptions): Probe {
     }
   }
 
+  // xs_wire.h's xsd_errors[] (both sides are compiled after <errno.h>): each entry's string and errno, in order.
+  if (wanted('public') && s.xsdErrors?.length) {
+    const listed = s.xsdErrors.filter((x) => since(x.firstRelease));
+    sizeLine(e, 'count xsd_errors', 'sizeof(xsd_errors) / sizeof(xsd_errors[0])', listed.length);
+    for (const x of listed) {
+      const errno = s.errno.find((v) => v.name === x.errno);
+      if (!errno) throw new Error(`probe: xsdErrors[${x.index}] names ${x.errno}, which errno[] does not list`);
+      add(e, `xsd_errors[${x.index}]`, `${x.errno}=${errno.value}`, [
+        `    printf("%s %s=%d\\n", ${C_STR(`xsd_errors[${x.index}]`)}, xsd_errors[${x.index}].errstring, xsd_errors[${x.index}].errnum);`,
+      ]);
+    }
+  }
+
   const names = [...new Set(s.structs.map((st) => st.name))];
   const structs = names.map((n) => structAt(s, n, o.scope)).filter((st): st is Struct => st !== undefined && wanted(st.visibility));
   const ctypes = new Map<string, { size: number; where: string }>();
