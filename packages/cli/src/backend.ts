@@ -99,6 +99,7 @@ export class BackendUnavailable extends Error {
 
 /** This machine's Xen cannot be opened (no /dev/xen/privcmd, no permission, or @xenmem/xen-host missing). Exit 1, one line. */
 export class HostUnavailable extends Error {
+  /** Made with the one line printed. */
   constructor(message: string) {
     super(message);
     this.name = 'HostUnavailable';
@@ -106,7 +107,10 @@ export class HostUnavailable extends Error {
 }
 
 /** A Xen host backend a command opened and must close. */
-export type HostBackend = XenBackend & { close(): Promise<void> };
+export type HostBackend = XenBackend & {
+  /** Unmaps its pages and closes the /dev/xen nodes; called once when the command is done. */
+  close(): Promise<void>;
+};
 
 /** Opens this machine's Xen as domain `caller`. */
 export type HostFactory = (caller: number) => Promise<HostBackend>;

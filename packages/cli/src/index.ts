@@ -4,5 +4,5 @@ export { parseArgv, type Parsed, type ParseExit, type ParseContext } from './arg
 export type { DmOptions } from './commands/dm.js';
 export type { DmArgs } from './commands/dm-ops.js';
 export type { GenOptions } from './commands/gen.js';
-export type { CliEnv, BackendFactory, DaemonStarter, DaemonOptions, ConnectedBackend, DaemonHandle } from './backend.js';
+export type { CliEnv, BackendFactory, HostFactory, HostBackend, DaemonStarter, DaemonOptions, ConnectedBackend, DaemonHandle } from './backend.js';
 export { captureIo, type CapturedIo, type Io } from './io.js';
