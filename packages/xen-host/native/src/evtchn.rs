@@ -13,7 +13,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use xenmem_napi::{generic_failure, int_in, invalid_arg};
 
-use crate::kernel_abi::{
+use xenmem_abi::{
     ioctl_evtchn_bind_interdomain, ioctl_evtchn_notify, ioctl_evtchn_restrict_domid, ioctl_evtchn_unbind, IOCTL_EVTCHN_BIND_INTERDOMAIN,
     IOCTL_EVTCHN_NOTIFY, IOCTL_EVTCHN_RESTRICT_DOMID, IOCTL_EVTCHN_UNBIND,
 };

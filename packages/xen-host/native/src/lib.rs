@@ -8,7 +8,6 @@
 
 mod evtchn;
 mod hypercall_buffer;
-mod kernel_abi;
 mod pages;
 mod privcmd;
 mod sys;

@@ -5,12 +5,12 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use xenmem_abi::__HYPERVISOR_hvm_op;
+
 use xenmem_napi::{generic_failure, int_in, invalid_arg};
 
 use crate::hypercall_buffer::HypercallBuffer;
-use crate::kernel_abi::{
-    privcmd_dm_op, privcmd_dm_op_buf, privcmd_hypercall, privcmd_mmap_resource, privcmd_mmapbatch_v2, XENVER_version, __HYPERVISOR_xen_version,
+use xenmem_abi::{
+    privcmd_dm_op, privcmd_dm_op_buf, privcmd_hypercall, privcmd_mmap_resource, privcmd_mmapbatch_v2, XENVER_version, __HYPERVISOR_hvm_op, __HYPERVISOR_xen_version,
     IOCTL_PRIVCMD_DM_OP, IOCTL_PRIVCMD_HYPERCALL, IOCTL_PRIVCMD_MMAPBATCH_V2, IOCTL_PRIVCMD_MMAP_RESOURCE, IOCTL_PRIVCMD_RESTRICT,
 };
 use crate::pages::ForeignPages;
