@@ -109,3 +109,31 @@ impl Drop for Mapping {
         unsafe { libc::munmap(self.ptr.cast(), self.len) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_errors_name_the_call_the_node_and_the_errno() {
+        assert_eq!(os_error("open", "/dev/xen/privcmd", libc::ENOENT), "open '/dev/xen/privcmd': No such file or directory (os error 2)");
+        assert_eq!(os_error("mmap", "/dev/xen/hypercall", libc::EACCES), "mmap '/dev/xen/hypercall': Permission denied (os error 13)");
+    }
+
+    #[test]
+    fn a_missing_node_fails_to_open_with_its_errno() {
+        let err = Fd::open("/dev/xen/no-such-node").err().map(|e| e.raw_os_error());
+        assert_eq!(err, Some(Some(libc::ENOENT)));
+        let nul = Fd::open("/dev/xen/a\0b").err().map(|e| e.raw_os_error());
+        assert_eq!(nul, Some(Some(libc::EINVAL)));
+    }
+
+    #[test]
+    fn a_mapping_is_readable_and_writable_until_dropped() {
+        let mut m = Mapping::map(PAGE_SIZE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1).expect("anonymous mmap");
+        assert_eq!(m.len(), PAGE_SIZE);
+        assert!(m.bytes().iter().all(|&b| b == 0));
+        m.bytes_mut()[4095] = 0xa5;
+        assert_eq!(m.bytes()[4095], 0xa5);
+    }
+}
