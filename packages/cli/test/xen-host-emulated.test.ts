@@ -39,17 +39,26 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('IoreqServer on XenHost under the emulation (Xen 4.22)', () => {
+// 4.22 maps the ioreq pages with IOCTL_PRIVCMD_MMAP_RESOURCE; 4.8 has no acquire_resource (EOPNOTSUPP), so the
+// server falls back to get_info's gfns mapped with IOCTL_PRIVCMD_MMAPBATCH_V2.
+describe.each([
+  ['4.22', 0],
+  ['4.8', 1],
+] as const)('IoreqServer on XenHost under the emulation (Xen %s)', (release, id) => {
   it('creates, maps, enables, serves a guest read and write, then disables and destroys its server', async () => {
+    const own = await startDaemon({ socketPath: join(dir, `ioreq-${release}.sock`), hypervisor: new Hypervisor({ release }) });
+    const toolstack = await SocketBackend.connect(own.address);
+    await toolstack.createDomain({ domid: 1, maxGpfn: 0xfffff, vcpus: 2 });
+    const daemon = own;
     const proc = spawn(process.execPath, [BIN, 'sim', 'exec', '--socket', daemon.address, '--', process.execPath, IOREQ_CHILD], { env: baseEnv() });
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
     const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? `{"eof":${JSON.stringify(stderr)}}`) as Record<string, unknown>;
     const ready = await next();
-    expect(ready).toEqual({ ready: 0 });
+    expect(ready).toEqual({ ready: id });
     const server = (await toolstack.inspect(1)).servers[0] as unknown as Record<string, unknown>;
-    expect({ id: server.id, enabled: server.enabled, ranges: (server.ranges as Record<string, unknown>).port }).toEqual({ id: 0, enabled: true, ranges: [['0x3f8', '0x3ff']] });
+    expect({ id: server.id, enabled: server.enabled, ranges: (server.ranges as Record<string, unknown>).port }).toEqual({ id, enabled: true, ranges: [['0x3f8', '0x3ff']] });
 
     const read = toolstack.guestAccess({ domid: 1, vcpu: 1, kind: 'in', addr: 0x3fcn, size: 4 });
     expect(await next()).toEqual({ vcpu: 1, type: 'pio', dir: 'read', addr: '0x3fc', size: 4, data: '0x0' });
@@ -62,6 +71,8 @@ describe('IoreqServer on XenHost under the emulation (Xen 4.22)', () => {
     const code = await new Promise((resolve) => proc.once('exit', resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect((await toolstack.inspect(1)).servers).toEqual([]);
+    await toolstack.close();
+    await own.close();
   });
 });
 
