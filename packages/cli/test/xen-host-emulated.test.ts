@@ -16,6 +16,7 @@ import { SocketBackend } from '@xenmem/ioreq-client';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const IOREQ_CHILD = fileURLToPath(new URL('fixtures/xen-host-ioreq-child.mjs', import.meta.url));
+const RESTRICT_CHILD = fileURLToPath(new URL('fixtures/xen-host-restrict-child.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'xenmem-xen-host-e2e-'));
 let daemon: Daemon;
 let toolstack: SocketBackend;
@@ -109,5 +110,20 @@ describe('xenmem dm --backend host under xenmem sim exec', () => {
       json: { rc: -3, error: 'ESRCH', reason: { id: 'domain-missing', message: 'no such domain, or it is dying' } },
     });
     expect(host.stderr).toBe('xenmem dm get-mem-type: Xen returned ESRCH (errno 3) for get_mem_type\n  is domain 9 running? xl list shows the domains\n');
+  });
+});
+
+describe('XenHost.restrict under the emulation (Xen 4.22)', () => {
+  it('IOCTL_PRIVCMD_RESTRICT: the same domain again is 0, another EINVAL; a dm_op naming another domain is EPERM', async () => {
+    await toolstack.createDomain({ domid: 2, maxGpfn: 0xfff });
+    const out = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'sim', 'exec', '--socket', daemon.address, '--', process.execPath, RESTRICT_CHILD], { encoding: 'utf8', env: baseEnv() }, (err, stdout, stderr) =>
+        resolve({ status: err ? ((err as { code?: unknown }).code as number) : 0, stdout, stderr }),
+      );
+    });
+    expect(out).toEqual({ status: 0, stdout: '{"restrict":0,"same":0,"other":-22,"own":"ok","foreign":"EPERM"}\n', stderr: '' });
+    // The refused call never reached Xen: domain 2's page is unchanged.
+    expect((await toolstack.inspect(2)).p2m.map((r) => r.name)).toEqual(['p2m_ram_rw']);
+    await toolstack.destroyDomain(2);
   });
 });
