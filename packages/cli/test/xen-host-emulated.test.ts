@@ -58,7 +58,9 @@ describe.each([
     const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? `{"eof":${JSON.stringify(stderr)}}`) as Record<string, unknown>;
     const ready = await next();
     expect(ready).toEqual({ ready: id });
-    const server = (await toolstack.inspect(1)).servers[0] as unknown as Record<string, unknown>;
+    const servers = (await toolstack.inspect(1)).servers as unknown as Record<string, unknown>[];
+    expect(servers).toHaveLength(1);
+    const server = servers[0]!;
     expect({ id: server.id, enabled: server.enabled, ranges: (server.ranges as Record<string, unknown>).port }).toEqual({ id, enabled: true, ranges: [['0x3f8', '0x3ff']] });
 
     const read = toolstack.guestAccess({ domid: 1, vcpu: 1, kind: 'in', addr: 0x3fcn, size: 4 });
