@@ -409,6 +409,21 @@ function dmFlagOptions(f: DmFlag): Option[] {
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** The op's args from commander's options: aliases merged, defaults filled, required flags checked. */
+/**
+ * Where `xenmem dm` sends its call. Without --backend: the daemon when a socket is given (flag or XENMEM_SOCKET),
+ * else this host. An explicit `--backend host` ignores XENMEM_SOCKET but refuses --socket; `--backend socket`
+ * needs one.
+ */
+function dmBackend(backend: DmBackend | undefined, socket: string | undefined, socketFromEnv: boolean, cmd: Command): { backend: 'host' } | { backend: 'socket'; socket: string } {
+  if (backend === 'host') {
+    if (socket !== undefined && !socketFromEnv) cmd.error("error: option '--backend host' cannot be used with '--socket': the host backend talks to this machine's Xen, not to a daemon", { exitCode: 2, code: 'xenmem.conflictingBackend' });
+    return { backend: 'host' };
+  }
+  if (socket !== undefined) return { backend: 'socket', socket };
+  if (backend === 'socket') cmd.error(`error: option '--backend socket' needs '--socket <path>' (or ${SOCKET_ENV})`, { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
+  return { backend: 'host' };
+}
+
 function dmArgs(flags: readonly DmFlag[], o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const f of flags) {
@@ -475,6 +490,11 @@ export interface ParseContext {
 
 /** The environment variable the commands that talk to a daemon read when `--socket` is not given. */
 export const SOCKET_ENV = 'XENMEM_SOCKET';
+
+/** Where `xenmem dm` can send its call: this Xen host, or the simulator daemon at a socket. */
+export const DM_BACKENDS = ['host', 'socket'] as const;
+/** One of {@link DM_BACKENDS}. */
+export type DmBackend = (typeof DM_BACKENDS)[number];
 
 /** The shells `xenmem completion` writes a script for. */
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -681,9 +701,14 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
 
   const dm = program
     .command('dm')
-    .description('one libxendevicemodel call (or get_mem_type) on the simulator daemon, as domain --caller')
+    .description('one libxendevicemodel call (or get_mem_type) on this Xen host or on the simulator daemon, as domain --caller')
     .configureHelp({ showGlobalOptions: true })
-    .addOption(socket())
+    .addOption(
+      new Option('--backend <kind>', 'host: this Xen host (/dev/xen/privcmd); socket: the simulator daemon at --socket (default: socket when --socket or XENMEM_SOCKET is given, else host)').choices(
+        DM_BACKENDS,
+      ),
+    )
+    .addOption(new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH); with --backend socket").env(SOCKET_ENV))
     .addOption(new Option('--caller <domid>', 'the domain the call is made for (default 0, the control domain)').argParser(parseUint(16, '--caller')))
     .option('--iface <version>', 'interface version memory-type names are encoded at (default: latest)');
   for (const op of DM_OPS) {
@@ -691,9 +716,10 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     for (const alias of op.aliases) cmd.alias(alias);
     for (const f of op.flags) for (const option of dmFlagOptions(f)) cmd.addOption(option);
     cmd.addOption(json()).action((o: Record<string, unknown>, self: Command) => {
-      const parent = self.parent!.opts<{ socket: string; caller?: number; iface?: string }>();
+      const parent = self.parent!.opts<{ backend?: DmBackend; socket?: string; caller?: number; iface?: string }>();
+      const where = dmBackend(parent.backend, parent.socket, self.parent!.getOptionValueSource('socket') === 'env', self);
       const args = dmArgs(op.flags, o, self);
-      set({ command: 'dm', options: { op: op.name, socket: parent.socket, caller: parent.caller ?? 0, ...(parent.iface !== undefined && { iface: parent.iface }), json: o.json === true, args } });
+      set({ command: 'dm', options: { op: op.name, ...where, caller: parent.caller ?? 0, ...(parent.iface !== undefined && { iface: parent.iface }), json: o.json === true, args } });
     });
   }
 

@@ -7,7 +7,7 @@
 import { InputError, XenError } from '@xenmem/abi-types';
 import { parseArgv, type ParseContext, type Parsed } from './argv.js';
 import { EXIT_FAILURE, EXIT_USAGE, processIo, type Io } from './io.js';
-import { BackendUnavailable, DaemonUnavailable, defaultEnv, type CliEnv } from './backend.js';
+import { BackendUnavailable, DaemonUnavailable, HostUnavailable, defaultEnv, type CliEnv } from './backend.js';
 
 async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
   switch (p.command) {
@@ -90,6 +90,10 @@ export async function runCli(argv: readonly string[], io: Io = processIo, env: P
     }
     if (err instanceof XenError) {
       io.err(`${label(parsed)}: Xen returned ${err.code} (errno ${err.errno}) for ${err.op}\n`);
+      return EXIT_FAILURE;
+    }
+    if (err instanceof HostUnavailable) {
+      io.err(`${label(parsed)}: ${err.message}\n`);
       return EXIT_FAILURE;
     }
     if (err instanceof BackendUnavailable || err instanceof DaemonUnavailable) {

@@ -6,5 +6,5 @@ export type { DmArgs } from './commands/dm-ops.js';
 export type { GenOptions } from './commands/gen.js';
 export type { GuestAccessOptions } from './commands/guest.js';
 export type { GuestReadRamOptions, GuestWriteRamOptions } from './commands/guest-ram.js';
-export type { CliEnv, BackendFactory, DaemonStarter, DaemonOptions, ConnectedBackend, DaemonHandle } from './backend.js';
+export type { CliEnv, BackendFactory, HostFactory, HostBackend, DaemonStarter, DaemonOptions, ConnectedBackend, DaemonHandle } from './backend.js';
 export { captureIo, type CapturedIo, type Io } from './io.js';

@@ -28,7 +28,7 @@ describe('xenmem completion', () => {
     expect(complete('xenmem', '')).toEqual(['abi', 'compat', 'demo', 'bench', 'run', 'sim', 'gen', 'dm', 'guest', 'completion', '-V', '--version', '-h', '--help'].filter((w) => !w.startsWith('-') || w.startsWith('--')));
     expect(complete('xenmem', 'sim', '')).toEqual(['serve', 'list', 'exec', 'create-domain', 'destroy-domain', 'inspect', '--help']);
     expect(complete('xenmem', 'dm', '--socket', '/tmp/s', 'set-m')).toEqual(['set-mem-type']);
-    expect(complete('xenmem', 'dm', 'set-mem-type', '--')).toEqual(['--domid', '--first-pfn', '--nr', '--mem-type', '--json', '--help', '--socket', '--caller', '--iface']);
+    expect(complete('xenmem', 'dm', 'set-mem-type', '--')).toEqual(['--domid', '--first-pfn', '--nr', '--mem-type', '--json', '--help', '--backend', '--socket', '--caller', '--iface']);
     expect(complete('xenmem', 'dm', 'set-state', '--e')).toEqual(['--enabled']);
     expect(complete('xenmem', 'dm', 'map-io-range', '--type', '')).toEqual(['port', 'memory', 'pci']);
     expect(complete('xenmem', 'completion', '')).toEqual(['bash', 'zsh', 'fish']);

@@ -13,10 +13,12 @@ import { captureIo } from '../src/io.js';
 const help = (r: ReturnType<typeof parseArgv>) => ('stdout' in r ? r.stdout : '');
 
 describe('help and usage errors', () => {
-  it('dm <op> --help shows --socket (with XENMEM_SOCKET), --caller and --iface, and marks required flags', () => {
+  it('dm <op> --help shows --backend, --socket (with XENMEM_SOCKET), --caller and --iface, and marks required flags', () => {
     const text = help(parseArgv(['dm', 'get-mem-type', '--help']));
-    expect(text).toContain('Global Options:\n  --socket <path>');
-    expect(text).toContain('(required) (env: XENMEM_SOCKET)');
+    expect(text).toContain('Global Options:\n  --backend <kind>');
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('else host) (choices: "host", "socket")');
+    expect(flat).toContain("--socket <path> the simulator daemon's Unix socket (xenmem sim serve --socket PATH); with --backend socket (env: XENMEM_SOCKET)");
     expect(text).toMatch(/\n {2}--caller <domid> /);
     expect(text).toMatch(/\n {2}--iface <version> /);
     expect(text).toMatch(/--pfn <pfn> +guest frame \(required\)/);
