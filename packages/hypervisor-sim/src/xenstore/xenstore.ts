@@ -51,6 +51,8 @@ export class Xenstore {
   /** Messages held while a request is handled, sent once its change is durable. */
   private outbox: [XsConnection, XsMessage][] | null = null;
   private changedTree = false;
+  /** The latest change's record: resolves (true: written) once it is durable. */
+  private lastDurable: Promise<boolean> | null = null;
 
   constructor(
     readonly tree: XsTree,
@@ -118,22 +120,24 @@ export class Xenstore {
     this.outbox = [];
     this.changedTree = false;
     let reply: XsMessage;
-    let after: (() => void) | undefined;
+    let then: (() => void) | undefined;
     try {
       const out = this.run(conn, m);
       // send_reply(): a reply that does not fit the wire is E2BIG instead.
       if (out.payload.length > XS_LIMITS.payload_max) throw new XsError('E2BIG', `type ${m.type}`, `reply of ${out.payload.length} bytes`);
       reply = { type: out.type, reqId: m.reqId, txId: m.txId, payload: out.payload };
-      after = out.after;
+      then = out.after;
     } catch (e) {
       reply = errorReply(m, e instanceof XsError ? e.code : 'EIO');
     }
     const held = this.outbox;
     this.outbox = null;
-    const durable = this.changedTree && this.persist ? this.persist().then(() => true, () => false) : null;
-    this.post(conn, reply, durable, errorReply(m, 'EIO'));
-    for (const [c, e] of held) this.post(c, e, durable);
-    after?.();
+    // A change's reply waits for its record; any other reply for the records before it (it may show them).
+    const durable = this.changedTree && this.persist ? (this.lastDurable = this.persist().then(() => true, () => false)) : null;
+    const after = durable ?? this.lastDurable?.then(() => true) ?? null;
+    this.post(conn, reply, after, durable ? errorReply(m, 'EIO') : undefined);
+    for (const [c, e] of held) this.post(c, e, after);
+    then?.();
   }
 
   private run(conn: XsConnection, m: XsMessage): Handled {

@@ -61,9 +61,9 @@ describe('socket order and paths', () => {
     await d.close();
     daemons.length = 0;
     writeFileSync(join(dir, 'file'), 'x');
-    await expect(start({ xenstorePath: join(dir, 'file') })).rejects.toMatchObject({ argument: 'socketPath', message: expect.stringContaining('not a socket') });
+    await expect(start({ xenstorePath: join(dir, 'file') })).rejects.toMatchObject({ argument: 'xenstorePath', message: expect.stringContaining('not a socket') });
     symlinkSync(join(dir, 'elsewhere'), join(dir, 'link'));
-    await expect(start({ xenstorePath: join(dir, 'link') })).rejects.toMatchObject({ message: expect.stringContaining('symbolic link') });
+    await expect(start({ xenstorePath: join(dir, 'link') })).rejects.toMatchObject({ argument: 'xenstorePath', message: expect.stringContaining('symbolic link') });
     await expect(start({ xenstorePath: join(dir, 'x'.repeat(120)) })).rejects.toMatchObject({ message: expect.stringContaining('bytes long') });
     expect(existsSync(join(dir, 'sim.sock'))).toBe(false);
   });
