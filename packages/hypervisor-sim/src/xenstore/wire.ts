@@ -6,7 +6,12 @@
 import { endianness } from 'node:os';
 import { XS_LIMITS } from './constants.js';
 
-export const XS_HEADER_BYTES = 16;
+/** struct xsd_sockmsg's fields, in order, each a uint32_t. */
+const SOCKMSG_FIELDS = ['type', 'req_id', 'tx_id', 'len'] as const;
+const U32 = Uint32Array.BYTES_PER_ELEMENT;
+const at = (field: (typeof SOCKMSG_FIELDS)[number]) => SOCKMSG_FIELDS.indexOf(field) * U32;
+/** sizeof(struct xsd_sockmsg). */
+export const XS_HEADER_BYTES = SOCKMSG_FIELDS.length * U32;
 const LE = endianness() === 'LE';
 
 export interface XsMessage {
@@ -35,17 +40,17 @@ export function copyBytes(b: Buffer): Buffer {
 export function encodeMessage(m: XsMessage): Buffer {
   const out = Buffer.alloc(XS_HEADER_BYTES + m.payload.length);
   const put = (v: number, at: number) => (LE ? out.writeUInt32LE(v >>> 0, at) : out.writeUInt32BE(v >>> 0, at));
-  put(m.type, 0);
-  put(m.reqId, 4);
-  put(m.txId, 8);
-  put(m.payload.length, 12);
+  put(m.type, at('type'));
+  put(m.reqId, at('req_id'));
+  put(m.txId, at('tx_id'));
+  put(m.payload.length, at('len'));
   out.set(m.payload, XS_HEADER_BYTES);
   return out;
 }
 
 export function decodeHeader(b: Buffer): { type: number; reqId: number; txId: number; len: number } {
   const get = (at: number) => (LE ? b.readUInt32LE(at) : b.readUInt32BE(at));
-  return { type: get(0), reqId: get(4), txId: get(8), len: get(12) };
+  return { type: get(at('type')), reqId: get(at('req_id')), txId: get(at('tx_id')), len: get(at('len')) };
 }
 
 /**
