@@ -135,6 +135,14 @@ const IOREQ_TYPE_INVALIDATE = 8
 // IOREQ_BUFFER_SLOT_NUM: slots in the buffered ioreq page (Xen 4.5+).
 const IOREQ_BUFFER_SLOT_NUM = 511
 
+// memory_op (memory.h): XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
+//
+// XENMEM_populate_physmap: allocate frames for a domain's gpfns (struct xen_memory_reservation); returns the number of extents populated (Xen 4.5+).
+const XENMEM_populate_physmap = 6
+
+// XENMEM_acquire_resource: map a domain's resource frames (e.g. an ioreq server's pages) (Xen 4.11+).
+const XENMEM_acquire_resource = 28
+
 // resource (memory.h): XENMEM_acquire_resource type and frame for ioreq server pages.
 //
 // XENMEM_resource_ioreq_server: resource type of an ioreq server's pages (Xen 4.11+).
@@ -169,3 +177,215 @@ const DOMID_FIRST_RESERVED = 32752
 
 // DOMID_SELF: the calling domain (accepted by get_mem_type) (Xen 4.5+).
 const DOMID_SELF = 32752
+
+// sched_op (sched.h): SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.
+//
+// SCHEDOP_remote_shutdown: shut another domain down (struct sched_remote_shutdown) (Xen 4.5+).
+const SCHEDOP_remote_shutdown = 4
+
+// shutdown_reason (sched.h): Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.
+//
+// SHUTDOWN_poweroff: exited normally: clean up and destroy (Xen 4.5+).
+const SHUTDOWN_poweroff = 0
+
+// SHUTDOWN_reboot: clean up, destroy, then restart (Xen 4.5+).
+const SHUTDOWN_reboot = 1
+
+// SHUTDOWN_suspend: clean up and save the suspend state (Xen 4.5+).
+const SHUTDOWN_suspend = 2
+
+// SHUTDOWN_crash: the domain crashed (Xen 4.5+).
+const SHUTDOWN_crash = 3
+
+// SHUTDOWN_watchdog: restart because the watchdog expired (Xen 4.5+).
+const SHUTDOWN_watchdog = 4
+
+// SHUTDOWN_soft_reset: reset the domain's state, keeping its memory (Xen 4.7+).
+const SHUTDOWN_soft_reset = 5
+
+// xenver (version.h): XENVER_* sub-ops of __HYPERVISOR_xen_version.
+//
+// XENVER_version: returns major << 16 | minor (Xen 4.5+).
+const XENVER_version = 0
+
+// XENVER_extraversion: copies the version suffix (e.g. ".0") into a 16-byte xen_extraversion_t (Xen 4.5+).
+const XENVER_extraversion = 1
+
+// xen_version_sizes (version.h): Sizes of the buffers XENVER_* sub-ops fill.
+//
+// XEN_EXTRAVERSION_LEN: bytes of xen_extraversion_t, NUL-terminated (Xen 4.5+).
+const XEN_EXTRAVERSION_LEN = 16
+
+// privcmd_ioctl (sys/privcmd.h): ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)).
+//
+// IOCTL_PRIVCMD_HYPERCALL: _IOC(_IOC_NONE, 'P', 0, 48) = 0x00305000: issue a hypercall (struct privcmd_hypercall); returns its result (Xen 4.5+).
+const IOCTL_PRIVCMD_HYPERCALL = 0x305000
+
+// IOCTL_PRIVCMD_MMAP: _IOC(_IOC_NONE, 'P', 2, 16) = 0x00105002: map foreign frames by (va, mfn, npages) entries (struct privcmd_mmap, not used by current libraries) (Xen 4.5+).
+const IOCTL_PRIVCMD_MMAP = 0x105002
+
+// IOCTL_PRIVCMD_MMAPBATCH: _IOC(_IOC_NONE, 'P', 3, 24) = 0x00185003: map a batch of foreign frames (struct privcmd_mmapbatch); the fallback when MMAPBATCH_V2 fails (Xen 4.5+).
+const IOCTL_PRIVCMD_MMAPBATCH = 0x185003
+
+// IOCTL_PRIVCMD_MMAPBATCH_V2: _IOC(_IOC_NONE, 'P', 4, 32) = 0x00205004: map a batch of foreign frames with an errno per frame (struct privcmd_mmapbatch_v2) (Xen 4.5+).
+const IOCTL_PRIVCMD_MMAPBATCH_V2 = 0x205004
+
+// IOCTL_PRIVCMD_DM_OP: _IOC(_IOC_NONE, 'P', 5, 16) = 0x00105005: issue a dm_op on a domain (struct privcmd_dm_op) (Xen 4.9+).
+const IOCTL_PRIVCMD_DM_OP = 0x105005
+
+// IOCTL_PRIVCMD_RESTRICT: _IOC(_IOC_NONE, 'P', 6, 2) = 0x00025006: restrict the file to one domain (argument: a domid_t) (Xen 4.9+).
+const IOCTL_PRIVCMD_RESTRICT = 0x25006
+
+// IOCTL_PRIVCMD_MMAP_RESOURCE: _IOC(_IOC_NONE, 'P', 7, 32) = 0x00205007: map a resource's frames (struct privcmd_mmap_resource) (Xen 4.11+).
+const IOCTL_PRIVCMD_MMAP_RESOURCE = 0x205007
+
+// IOCTL_PRIVCMD_UNIMPLEMENTED: _IOC(_IOC_NONE, 'P', 255, 0) = 0x000050ff: no driver implements it: libxenforeignmemory issues it to learn the errno of an unknown ioctl (Xen 4.12+).
+const IOCTL_PRIVCMD_UNIMPLEMENTED = 20735
+
+// evtchn_ioctl (sys/evtchn.h): ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.
+//
+// IOCTL_EVTCHN_BIND_VIRQ: _IOC(_IOC_NONE, 'E', 0, 4) = 0x00044500: bind a virtual IRQ (struct ioctl_evtchn_bind_virq); returns the local port (Xen 4.5+).
+const IOCTL_EVTCHN_BIND_VIRQ = 0x44500
+
+// IOCTL_EVTCHN_BIND_INTERDOMAIN: _IOC(_IOC_NONE, 'E', 1, 8) = 0x00084501: bind to another domain's port (struct ioctl_evtchn_bind_interdomain); returns the local port (Xen 4.5+).
+const IOCTL_EVTCHN_BIND_INTERDOMAIN = 0x84501
+
+// IOCTL_EVTCHN_BIND_UNBOUND_PORT: _IOC(_IOC_NONE, 'E', 2, 4) = 0x00044502: allocate a port for another domain (struct ioctl_evtchn_bind_unbound_port); returns it (Xen 4.5+).
+const IOCTL_EVTCHN_BIND_UNBOUND_PORT = 0x44502
+
+// IOCTL_EVTCHN_UNBIND: _IOC(_IOC_NONE, 'E', 3, 4) = 0x00044503: close a port (struct ioctl_evtchn_unbind) (Xen 4.5+).
+const IOCTL_EVTCHN_UNBIND = 0x44503
+
+// IOCTL_EVTCHN_NOTIFY: _IOC(_IOC_NONE, 'E', 4, 4) = 0x00044504: send an event (struct ioctl_evtchn_notify) (Xen 4.5+).
+const IOCTL_EVTCHN_NOTIFY = 0x44504
+
+// IOCTL_EVTCHN_RESET: _IOC(_IOC_NONE, 'E', 5, 0) = 0x00004505: clear the file's pending-event ring (Xen 4.5+).
+const IOCTL_EVTCHN_RESET = 17669
+
+// IOCTL_EVTCHN_RESTRICT_DOMID: _IOC(_IOC_NONE, 'E', 6, 2) = 0x00024506: restrict the file to one domain (struct ioctl_evtchn_restrict_domid) (Xen 4.10+).
+const IOCTL_EVTCHN_RESTRICT_DOMID = 0x24506
+
+// gntdev_ioctl (sys/gntdev.h): ioctls of Linux's /dev/xen/gntdev (used by PV backends): _IOC(_IOC_NONE, 'G', nr, sizeof(argument)).
+//
+// IOCTL_GNTDEV_MAP_GRANT_REF: _IOC(_IOC_NONE, 'G', 0, 24) = 0x00184700: map grant references into the file's offset space (Xen 4.5+).
+const IOCTL_GNTDEV_MAP_GRANT_REF = 0x184700
+
+// IOCTL_GNTDEV_UNMAP_GRANT_REF: _IOC(_IOC_NONE, 'G', 1, 16) = 0x00104701: unmap them (Xen 4.5+).
+const IOCTL_GNTDEV_UNMAP_GRANT_REF = 0x104701
+
+// IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR: _IOC(_IOC_NONE, 'G', 2, 24) = 0x00184702: the file offset of a mapped address (Xen 4.5+).
+const IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR = 0x184702
+
+// IOCTL_GNTDEV_SET_MAX_GRANTS: _IOC(_IOC_NONE, 'G', 3, 4) = 0x00044703: limit the grants the file may map (Xen 4.5+).
+const IOCTL_GNTDEV_SET_MAX_GRANTS = 0x44703
+
+// IOCTL_GNTDEV_SET_UNMAP_NOTIFY: _IOC(_IOC_NONE, 'G', 7, 16) = 0x00104707: notify the granting domain on unmap (Xen 4.5+).
+const IOCTL_GNTDEV_SET_UNMAP_NOTIFY = 0x104707
+
+// IOCTL_GNTDEV_GRANT_COPY: _IOC(_IOC_NONE, 'G', 8, 16) = 0x00104708: copy to or from granted pages (Xen 4.8+).
+const IOCTL_GNTDEV_GRANT_COPY = 0x104708
+
+// xs_wire_type (io/xs_wire.h): Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply carries its request's type, or XS_ERROR.
+//
+// XS_DEBUG: the old name of XS_CONTROL (a macro for it from 4.9) (Xen 4.5+).
+const XS_DEBUG = 0
+
+// XS_CONTROL: a debug or control command for xenstored (Xen 4.9+).
+const XS_CONTROL = 0
+
+// XS_DIRECTORY: xs_wire_type directory (Xen 4.5+).
+const XS_DIRECTORY = 1
+
+// XS_READ: xs_wire_type read (Xen 4.5+).
+const XS_READ = 2
+
+// XS_GET_PERMS: xs_wire_type get_perms (Xen 4.5+).
+const XS_GET_PERMS = 3
+
+// XS_WATCH: xs_wire_type watch (Xen 4.5+).
+const XS_WATCH = 4
+
+// XS_UNWATCH: xs_wire_type unwatch (Xen 4.5+).
+const XS_UNWATCH = 5
+
+// XS_TRANSACTION_START: xs_wire_type transaction_start (Xen 4.5+).
+const XS_TRANSACTION_START = 6
+
+// XS_TRANSACTION_END: xs_wire_type transaction_end (Xen 4.5+).
+const XS_TRANSACTION_END = 7
+
+// XS_INTRODUCE: xs_wire_type introduce (Xen 4.5+).
+const XS_INTRODUCE = 8
+
+// XS_RELEASE: xs_wire_type release (Xen 4.5+).
+const XS_RELEASE = 9
+
+// XS_GET_DOMAIN_PATH: xs_wire_type get_domain_path (Xen 4.5+).
+const XS_GET_DOMAIN_PATH = 10
+
+// XS_WRITE: xs_wire_type write (Xen 4.5+).
+const XS_WRITE = 11
+
+// XS_MKDIR: xs_wire_type mkdir (Xen 4.5+).
+const XS_MKDIR = 12
+
+// XS_RM: xs_wire_type rm (Xen 4.5+).
+const XS_RM = 13
+
+// XS_SET_PERMS: xs_wire_type set_perms (Xen 4.5+).
+const XS_SET_PERMS = 14
+
+// XS_WATCH_EVENT: a watch fired (sent by xenstored: path, then token) (Xen 4.5+).
+const XS_WATCH_EVENT = 15
+
+// XS_ERROR: an error reply: the payload is an errno name (xsdErrors) (Xen 4.5+).
+const XS_ERROR = 16
+
+// XS_IS_DOMAIN_INTRODUCED: xs_wire_type is_domain_introduced (Xen 4.5+).
+const XS_IS_DOMAIN_INTRODUCED = 17
+
+// XS_RESUME: xs_wire_type resume (Xen 4.5+).
+const XS_RESUME = 18
+
+// XS_SET_TARGET: xs_wire_type set_target (Xen 4.5+).
+const XS_SET_TARGET = 19
+
+// XS_RESET_WATCHES: 20 was XS_RESTRICT up to 4.8, removed since (Xen 4.5+).
+const XS_RESET_WATCHES = 21
+
+// XS_DIRECTORY_PART: xs_wire_type directory_part (Xen 4.9+).
+const XS_DIRECTORY_PART = 22
+
+// XS_GET_FEATURE: xs_wire_type get_feature (Xen 4.21+).
+const XS_GET_FEATURE = 23
+
+// XS_SET_FEATURE: xs_wire_type set_feature (Xen 4.21+).
+const XS_SET_FEATURE = 24
+
+// XS_GET_QUOTA: xs_wire_type get_quota (Xen 4.21+).
+const XS_GET_QUOTA = 25
+
+// XS_SET_QUOTA: xs_wire_type set_quota (Xen 4.21+).
+const XS_SET_QUOTA = 26
+
+// XS_INVALID: guaranteed never to be a valid type (Xen 4.5+).
+const XS_INVALID = 65535
+
+// xs_watch_type (io/xs_wire.h): Positions of the strings in an XS_WATCH_EVENT payload.
+//
+// XS_WATCH_PATH: the path that changed (Xen 4.5+).
+const XS_WATCH_PATH = 0
+
+// XS_WATCH_TOKEN: the watch's token (Xen 4.5+).
+const XS_WATCH_TOKEN = 1
+
+// xs_limits (io/xs_wire.h): Size limits of the xenstore wire protocol.
+//
+// XENSTORE_PAYLOAD_MAX: most payload bytes a message may carry (Xen 4.5+).
+const XENSTORE_PAYLOAD_MAX = 4096
+
+// XENSTORE_ABS_PATH_MAX: longest absolute path (Xen 4.5+).
+const XENSTORE_ABS_PATH_MAX = 3072
+
+// XENSTORE_REL_PATH_MAX: longest relative path (resolved under /local/domain/<domid>) (Xen 4.5+).
+const XENSTORE_REL_PATH_MAX = 2048

@@ -11,6 +11,15 @@ const HYPERVISOR_dm_op uint32 = 41
 // HYPERVISOR_memory_op is the number of the memory_op hypercall.
 const HYPERVISOR_memory_op uint32 = 12
 
+// HYPERVISOR_multicall is the number of the multicall hypercall.
+const HYPERVISOR_multicall uint32 = 13
+
+// HYPERVISOR_xen_version is the number of the xen_version hypercall.
+const HYPERVISOR_xen_version uint32 = 17
+
+// HYPERVISOR_sched_op is the number of the sched_op hypercall.
+const HYPERVISOR_sched_op uint32 = 29
+
 // HVMOP_set_param: set an HVM parameter.
 const HVMOP_set_param uint32 = 0
 

@@ -32,6 +32,9 @@ const ENOENT Errno = 2
 // ESRCH: no such domain
 const ESRCH Errno = 3
 
+// EIO: I/O error (a xenstore error string)
+const EIO Errno = 5
+
 // E2BIG: too many buffers
 const E2BIG Errno = 7
 
@@ -40,6 +43,9 @@ const EAGAIN Errno = 11
 
 // ENOMEM: out of memory, or a rangeset is full
 const ENOMEM Errno = 12
+
+// EACCES: permission denied (a xenstore error string)
+const EACCES Errno = 13
 
 // EFAULT: bad address: a buffer is too short or cannot be copied
 const EFAULT Errno = 14
@@ -50,17 +56,26 @@ const EBUSY Errno = 16
 // EEXIST: the range overlaps an existing one
 const EEXIST Errno = 17
 
+// EISDIR: is a directory (a xenstore error string)
+const EISDIR Errno = 21
+
 // EINVAL: invalid argument
 const EINVAL Errno = 22
 
 // ENOSPC: no free ioreq server slot
 const ENOSPC Errno = 28
 
+// EROFS: read-only (a xenstore error string)
+const EROFS Errno = 30
+
 // ERANGE: out of range: inject_msi with vector 0 and no pirq in the address
 const ERANGE Errno = 34
 
 // ENOSYS: the hypercall or sub-op does not exist in this release
 const ENOSYS Errno = 38
+
+// ENOTEMPTY: not empty (a xenstore error string)
+const ENOTEMPTY Errno = 39
 
 // ENODATA: no buffers given
 const ENODATA Errno = 61
@@ -71,6 +86,9 @@ const ERESTART Errno = 85
 // EOPNOTSUPP: operation not supported (unknown op, or HAP is off)
 const EOPNOTSUPP Errno = 95
 
+// EISCONN: already connected (a xenstore error string)
+const EISCONN Errno = 106
+
 // String gives the errno's name, e.g. "EINVAL".
 func (e Errno) String() string {
 	switch e {
@@ -80,35 +98,51 @@ func (e Errno) String() string {
 		return "ENOENT"
 	case ESRCH:
 		return "ESRCH"
+	case EIO:
+		return "EIO"
 	case E2BIG:
 		return "E2BIG"
 	case EAGAIN:
 		return "EAGAIN"
 	case ENOMEM:
 		return "ENOMEM"
+	case EACCES:
+		return "EACCES"
 	case EFAULT:
 		return "EFAULT"
 	case EBUSY:
 		return "EBUSY"
 	case EEXIST:
 		return "EEXIST"
+	case EISDIR:
+		return "EISDIR"
 	case EINVAL:
 		return "EINVAL"
 	case ENOSPC:
 		return "ENOSPC"
+	case EROFS:
+		return "EROFS"
 	case ERANGE:
 		return "ERANGE"
 	case ENOSYS:
 		return "ENOSYS"
+	case ENOTEMPTY:
+		return "ENOTEMPTY"
 	case ENODATA:
 		return "ENODATA"
 	case ERESTART:
 		return "ERESTART"
 	case EOPNOTSUPP:
 		return "EOPNOTSUPP"
+	case EISCONN:
+		return "EISCONN"
 	}
 	return "errno " + strconv.Itoa(int(e))
 }
+
+// XsdErrors are the error strings of the xenstore wire protocol, in xs_wire.h's order: an XS_ERROR reply
+// carries the errno's name (Errno.String), NUL-terminated.
+var XsdErrors = []Errno{EINVAL, EACCES, EEXIST, EISDIR, ENOENT, ENOMEM, ENOSPC, EIO, ENOTEMPTY, ENOSYS, EROFS, EBUSY, EAGAIN, EISCONN, E2BIG, EPERM}
 
 // Limit is one value of a limit Xen enforces, for the releases From to To (To "": the newest).
 type Limit struct {

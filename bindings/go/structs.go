@@ -1295,3 +1295,476 @@ func (s *Ioreq) Unmarshal(b []byte) error {
 	s.Type = b[31]
 	return nil
 }
+
+// MulticallEntry is struct multicall_entry (Xen 4.5+, 64 bytes): One call of __HYPERVISOR_multicall. libxenctrl issues memory_op through a one-entry multicall on Linux x86_64 so that it sees the whole long result (tools/libs/ctrl/xc_private.c xc_memory_op @ RELEASE-4.17.0).
+type MulticallEntry struct {
+	Op     uint64
+	Result uint64
+	Args   [6]uint64
+}
+
+// MulticallEntrySize is sizeof(struct multicall_entry) on x86_64.
+const MulticallEntrySize = 64
+
+// Marshal gives the 64 bytes of struct multicall_entry.
+func (s *MulticallEntry) Marshal() ([]byte, error) {
+	b := make([]byte, 64)
+	binary.LittleEndian.PutUint64(b[0:], s.Op)
+	binary.LittleEndian.PutUint64(b[8:], s.Result)
+	for i, v := range s.Args {
+		binary.LittleEndian.PutUint64(b[16+8*i:], v)
+	}
+	return b, nil
+}
+
+// Unmarshal reads struct multicall_entry from exactly 64 bytes.
+func (s *MulticallEntry) Unmarshal(b []byte) error {
+	if len(b) != 64 {
+		return &SizeError{"multicall_entry", 64, len(b)}
+	}
+	s.Op = binary.LittleEndian.Uint64(b[0:])
+	s.Result = binary.LittleEndian.Uint64(b[8:])
+	for i := range s.Args {
+		s.Args[i] = binary.LittleEndian.Uint64(b[16+8*i:])
+	}
+	return nil
+}
+
+// XenMemoryReservation is struct xen_memory_reservation (Xen 4.5+, 32 bytes): Argument of XENMEM_increase_reservation, XENMEM_decrease_reservation and XENMEM_populate_physmap: which extents of which domain. populate_physmap returns the number of extents it populated.
+type XenMemoryReservation struct {
+	ExtentStart uint64
+	NrExtents   uint64
+	ExtentOrder uint32
+	MemFlags    uint32
+	Domid       uint16
+}
+
+// XenMemoryReservationSize is sizeof(struct xen_memory_reservation) on x86_64.
+const XenMemoryReservationSize = 32
+
+// Marshal gives the 32 bytes of struct xen_memory_reservation.
+func (s *XenMemoryReservation) Marshal() ([]byte, error) {
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint64(b[0:], s.ExtentStart)
+	binary.LittleEndian.PutUint64(b[8:], s.NrExtents)
+	binary.LittleEndian.PutUint32(b[16:], s.ExtentOrder)
+	binary.LittleEndian.PutUint32(b[20:], s.MemFlags)
+	binary.LittleEndian.PutUint16(b[24:], s.Domid)
+	return b, nil
+}
+
+// Unmarshal reads struct xen_memory_reservation from exactly 32 bytes.
+func (s *XenMemoryReservation) Unmarshal(b []byte) error {
+	if len(b) != 32 {
+		return &SizeError{"xen_memory_reservation", 32, len(b)}
+	}
+	s.ExtentStart = binary.LittleEndian.Uint64(b[0:])
+	s.NrExtents = binary.LittleEndian.Uint64(b[8:])
+	s.ExtentOrder = binary.LittleEndian.Uint32(b[16:])
+	s.MemFlags = binary.LittleEndian.Uint32(b[20:])
+	s.Domid = binary.LittleEndian.Uint16(b[24:])
+	return nil
+}
+
+// SchedRemoteShutdown is struct sched_remote_shutdown (Xen 4.5+, 8 bytes): Argument of SCHEDOP_remote_shutdown: shut another domain down for a reason.
+type SchedRemoteShutdown struct {
+	DomainId uint16
+	Reason   uint32
+}
+
+// SchedRemoteShutdownSize is sizeof(struct sched_remote_shutdown) on x86_64.
+const SchedRemoteShutdownSize = 8
+
+// Marshal gives the 8 bytes of struct sched_remote_shutdown.
+func (s *SchedRemoteShutdown) Marshal() ([]byte, error) {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint16(b[0:], s.DomainId)
+	binary.LittleEndian.PutUint32(b[4:], s.Reason)
+	return b, nil
+}
+
+// Unmarshal reads struct sched_remote_shutdown from exactly 8 bytes.
+func (s *SchedRemoteShutdown) Unmarshal(b []byte) error {
+	if len(b) != 8 {
+		return &SizeError{"sched_remote_shutdown", 8, len(b)}
+	}
+	s.DomainId = binary.LittleEndian.Uint16(b[0:])
+	s.Reason = binary.LittleEndian.Uint32(b[4:])
+	return nil
+}
+
+// PrivcmdHypercall is struct privcmd_hypercall (Xen 4.5+, 48 bytes): Argument of IOCTL_PRIVCMD_HYPERCALL: a hypercall the driver makes on the caller's behalf; the ioctl returns the hypercall's result.
+type PrivcmdHypercall struct {
+	Op  uint64
+	Arg [5]uint64
+}
+
+// PrivcmdHypercallSize is sizeof(struct privcmd_hypercall) on x86_64.
+const PrivcmdHypercallSize = 48
+
+// Marshal gives the 48 bytes of struct privcmd_hypercall.
+func (s *PrivcmdHypercall) Marshal() ([]byte, error) {
+	b := make([]byte, 48)
+	binary.LittleEndian.PutUint64(b[0:], s.Op)
+	for i, v := range s.Arg {
+		binary.LittleEndian.PutUint64(b[8+8*i:], v)
+	}
+	return b, nil
+}
+
+// Unmarshal reads struct privcmd_hypercall from exactly 48 bytes.
+func (s *PrivcmdHypercall) Unmarshal(b []byte) error {
+	if len(b) != 48 {
+		return &SizeError{"privcmd_hypercall", 48, len(b)}
+	}
+	s.Op = binary.LittleEndian.Uint64(b[0:])
+	for i := range s.Arg {
+		s.Arg[i] = binary.LittleEndian.Uint64(b[8+8*i:])
+	}
+	return nil
+}
+
+// PrivcmdMmapbatch is struct privcmd_mmapbatch (Xen 4.5+, 24 bytes): Argument of IOCTL_PRIVCMD_MMAPBATCH: map a batch of another domain's frames into a mapping of /dev/xen/privcmd.
+type PrivcmdMmapbatch struct {
+	Num  uint32
+	Dom  uint16
+	Addr uint64
+	Arr  uint64
+}
+
+// PrivcmdMmapbatchSize is sizeof(struct privcmd_mmapbatch) on x86_64.
+const PrivcmdMmapbatchSize = 24
+
+// Marshal gives the 24 bytes of struct privcmd_mmapbatch.
+func (s *PrivcmdMmapbatch) Marshal() ([]byte, error) {
+	b := make([]byte, 24)
+	binary.LittleEndian.PutUint32(b[0:], s.Num)
+	binary.LittleEndian.PutUint16(b[4:], s.Dom)
+	binary.LittleEndian.PutUint64(b[8:], s.Addr)
+	binary.LittleEndian.PutUint64(b[16:], s.Arr)
+	return b, nil
+}
+
+// Unmarshal reads struct privcmd_mmapbatch from exactly 24 bytes.
+func (s *PrivcmdMmapbatch) Unmarshal(b []byte) error {
+	if len(b) != 24 {
+		return &SizeError{"privcmd_mmapbatch", 24, len(b)}
+	}
+	s.Num = binary.LittleEndian.Uint32(b[0:])
+	s.Dom = binary.LittleEndian.Uint16(b[4:])
+	s.Addr = binary.LittleEndian.Uint64(b[8:])
+	s.Arr = binary.LittleEndian.Uint64(b[16:])
+	return nil
+}
+
+// PrivcmdMmapbatchV2 is struct privcmd_mmapbatch_v2 (Xen 4.5+, 32 bytes): Argument of IOCTL_PRIVCMD_MMAPBATCH_V2: map a batch of another domain's frames, with an error per frame.
+type PrivcmdMmapbatchV2 struct {
+	Num  uint32
+	Dom  uint16
+	Addr uint64
+	Arr  uint64
+	Err  uint64
+}
+
+// PrivcmdMmapbatchV2Size is sizeof(struct privcmd_mmapbatch_v2) on x86_64.
+const PrivcmdMmapbatchV2Size = 32
+
+// Marshal gives the 32 bytes of struct privcmd_mmapbatch_v2.
+func (s *PrivcmdMmapbatchV2) Marshal() ([]byte, error) {
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint32(b[0:], s.Num)
+	binary.LittleEndian.PutUint16(b[4:], s.Dom)
+	binary.LittleEndian.PutUint64(b[8:], s.Addr)
+	binary.LittleEndian.PutUint64(b[16:], s.Arr)
+	binary.LittleEndian.PutUint64(b[24:], s.Err)
+	return b, nil
+}
+
+// Unmarshal reads struct privcmd_mmapbatch_v2 from exactly 32 bytes.
+func (s *PrivcmdMmapbatchV2) Unmarshal(b []byte) error {
+	if len(b) != 32 {
+		return &SizeError{"privcmd_mmapbatch_v2", 32, len(b)}
+	}
+	s.Num = binary.LittleEndian.Uint32(b[0:])
+	s.Dom = binary.LittleEndian.Uint16(b[4:])
+	s.Addr = binary.LittleEndian.Uint64(b[8:])
+	s.Arr = binary.LittleEndian.Uint64(b[16:])
+	s.Err = binary.LittleEndian.Uint64(b[24:])
+	return nil
+}
+
+// PrivcmdDmOpBuf is struct privcmd_dm_op_buf (Xen 4.9+, 16 bytes): One buffer of IOCTL_PRIVCMD_DM_OP; the driver turns each into a xen_dm_op_buf.
+type PrivcmdDmOpBuf struct {
+	Uptr uint64
+	Size uint64
+}
+
+// PrivcmdDmOpBufSize is sizeof(struct privcmd_dm_op_buf) on x86_64.
+const PrivcmdDmOpBufSize = 16
+
+// Marshal gives the 16 bytes of struct privcmd_dm_op_buf.
+func (s *PrivcmdDmOpBuf) Marshal() ([]byte, error) {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b[0:], s.Uptr)
+	binary.LittleEndian.PutUint64(b[8:], s.Size)
+	return b, nil
+}
+
+// Unmarshal reads struct privcmd_dm_op_buf from exactly 16 bytes.
+func (s *PrivcmdDmOpBuf) Unmarshal(b []byte) error {
+	if len(b) != 16 {
+		return &SizeError{"privcmd_dm_op_buf", 16, len(b)}
+	}
+	s.Uptr = binary.LittleEndian.Uint64(b[0:])
+	s.Size = binary.LittleEndian.Uint64(b[8:])
+	return nil
+}
+
+// PrivcmdDmOp is struct privcmd_dm_op (Xen 4.9+, 16 bytes): Argument of IOCTL_PRIVCMD_DM_OP: a dm_op hypercall on a domain, its buffers described by privcmd_dm_op_buf.
+type PrivcmdDmOp struct {
+	Dom   uint16
+	Num   uint16
+	Ubufs uint64
+}
+
+// PrivcmdDmOpSize is sizeof(struct privcmd_dm_op) on x86_64.
+const PrivcmdDmOpSize = 16
+
+// Marshal gives the 16 bytes of struct privcmd_dm_op.
+func (s *PrivcmdDmOp) Marshal() ([]byte, error) {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint16(b[0:], s.Dom)
+	binary.LittleEndian.PutUint16(b[2:], s.Num)
+	binary.LittleEndian.PutUint64(b[8:], s.Ubufs)
+	return b, nil
+}
+
+// Unmarshal reads struct privcmd_dm_op from exactly 16 bytes.
+func (s *PrivcmdDmOp) Unmarshal(b []byte) error {
+	if len(b) != 16 {
+		return &SizeError{"privcmd_dm_op", 16, len(b)}
+	}
+	s.Dom = binary.LittleEndian.Uint16(b[0:])
+	s.Num = binary.LittleEndian.Uint16(b[2:])
+	s.Ubufs = binary.LittleEndian.Uint64(b[8:])
+	return nil
+}
+
+// PrivcmdMmapResource is struct privcmd_mmap_resource (Xen 4.11+, 32 bytes): Argument of IOCTL_PRIVCMD_MMAP_RESOURCE: map frames of a resource (XENMEM_acquire_resource), e.g. an ioreq server's pages.
+type PrivcmdMmapResource struct {
+	Dom  uint16
+	Type uint32
+	Id   uint32
+	Idx  uint32
+	Num  uint64
+	Addr uint64
+}
+
+// PrivcmdMmapResourceSize is sizeof(struct privcmd_mmap_resource) on x86_64.
+const PrivcmdMmapResourceSize = 32
+
+// Marshal gives the 32 bytes of struct privcmd_mmap_resource.
+func (s *PrivcmdMmapResource) Marshal() ([]byte, error) {
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint16(b[0:], s.Dom)
+	binary.LittleEndian.PutUint32(b[4:], s.Type)
+	binary.LittleEndian.PutUint32(b[8:], s.Id)
+	binary.LittleEndian.PutUint32(b[12:], s.Idx)
+	binary.LittleEndian.PutUint64(b[16:], s.Num)
+	binary.LittleEndian.PutUint64(b[24:], s.Addr)
+	return b, nil
+}
+
+// Unmarshal reads struct privcmd_mmap_resource from exactly 32 bytes.
+func (s *PrivcmdMmapResource) Unmarshal(b []byte) error {
+	if len(b) != 32 {
+		return &SizeError{"privcmd_mmap_resource", 32, len(b)}
+	}
+	s.Dom = binary.LittleEndian.Uint16(b[0:])
+	s.Type = binary.LittleEndian.Uint32(b[4:])
+	s.Id = binary.LittleEndian.Uint32(b[8:])
+	s.Idx = binary.LittleEndian.Uint32(b[12:])
+	s.Num = binary.LittleEndian.Uint64(b[16:])
+	s.Addr = binary.LittleEndian.Uint64(b[24:])
+	return nil
+}
+
+// IoctlEvtchnBindVirq is struct ioctl_evtchn_bind_virq (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_BIND_VIRQ; the ioctl returns the bound local port.
+type IoctlEvtchnBindVirq struct {
+	Virq uint32
+}
+
+// IoctlEvtchnBindVirqSize is sizeof(struct ioctl_evtchn_bind_virq) on x86_64.
+const IoctlEvtchnBindVirqSize = 4
+
+// Marshal gives the 4 bytes of struct ioctl_evtchn_bind_virq.
+func (s *IoctlEvtchnBindVirq) Marshal() ([]byte, error) {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b[0:], s.Virq)
+	return b, nil
+}
+
+// Unmarshal reads struct ioctl_evtchn_bind_virq from exactly 4 bytes.
+func (s *IoctlEvtchnBindVirq) Unmarshal(b []byte) error {
+	if len(b) != 4 {
+		return &SizeError{"ioctl_evtchn_bind_virq", 4, len(b)}
+	}
+	s.Virq = binary.LittleEndian.Uint32(b[0:])
+	return nil
+}
+
+// IoctlEvtchnBindInterdomain is struct ioctl_evtchn_bind_interdomain (Xen 4.5+, 8 bytes): Argument of IOCTL_EVTCHN_BIND_INTERDOMAIN: bind to another domain's port; the ioctl returns the local port.
+type IoctlEvtchnBindInterdomain struct {
+	RemoteDomain uint32
+	RemotePort   uint32
+}
+
+// IoctlEvtchnBindInterdomainSize is sizeof(struct ioctl_evtchn_bind_interdomain) on x86_64.
+const IoctlEvtchnBindInterdomainSize = 8
+
+// Marshal gives the 8 bytes of struct ioctl_evtchn_bind_interdomain.
+func (s *IoctlEvtchnBindInterdomain) Marshal() ([]byte, error) {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint32(b[0:], s.RemoteDomain)
+	binary.LittleEndian.PutUint32(b[4:], s.RemotePort)
+	return b, nil
+}
+
+// Unmarshal reads struct ioctl_evtchn_bind_interdomain from exactly 8 bytes.
+func (s *IoctlEvtchnBindInterdomain) Unmarshal(b []byte) error {
+	if len(b) != 8 {
+		return &SizeError{"ioctl_evtchn_bind_interdomain", 8, len(b)}
+	}
+	s.RemoteDomain = binary.LittleEndian.Uint32(b[0:])
+	s.RemotePort = binary.LittleEndian.Uint32(b[4:])
+	return nil
+}
+
+// IoctlEvtchnBindUnboundPort is struct ioctl_evtchn_bind_unbound_port (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_BIND_UNBOUND_PORT: allocate a port another domain can bind to; the ioctl returns it.
+type IoctlEvtchnBindUnboundPort struct {
+	RemoteDomain uint32
+}
+
+// IoctlEvtchnBindUnboundPortSize is sizeof(struct ioctl_evtchn_bind_unbound_port) on x86_64.
+const IoctlEvtchnBindUnboundPortSize = 4
+
+// Marshal gives the 4 bytes of struct ioctl_evtchn_bind_unbound_port.
+func (s *IoctlEvtchnBindUnboundPort) Marshal() ([]byte, error) {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b[0:], s.RemoteDomain)
+	return b, nil
+}
+
+// Unmarshal reads struct ioctl_evtchn_bind_unbound_port from exactly 4 bytes.
+func (s *IoctlEvtchnBindUnboundPort) Unmarshal(b []byte) error {
+	if len(b) != 4 {
+		return &SizeError{"ioctl_evtchn_bind_unbound_port", 4, len(b)}
+	}
+	s.RemoteDomain = binary.LittleEndian.Uint32(b[0:])
+	return nil
+}
+
+// IoctlEvtchnUnbind is struct ioctl_evtchn_unbind (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_UNBIND: close a port this file bound.
+type IoctlEvtchnUnbind struct {
+	Port uint32
+}
+
+// IoctlEvtchnUnbindSize is sizeof(struct ioctl_evtchn_unbind) on x86_64.
+const IoctlEvtchnUnbindSize = 4
+
+// Marshal gives the 4 bytes of struct ioctl_evtchn_unbind.
+func (s *IoctlEvtchnUnbind) Marshal() ([]byte, error) {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b[0:], s.Port)
+	return b, nil
+}
+
+// Unmarshal reads struct ioctl_evtchn_unbind from exactly 4 bytes.
+func (s *IoctlEvtchnUnbind) Unmarshal(b []byte) error {
+	if len(b) != 4 {
+		return &SizeError{"ioctl_evtchn_unbind", 4, len(b)}
+	}
+	s.Port = binary.LittleEndian.Uint32(b[0:])
+	return nil
+}
+
+// IoctlEvtchnNotify is struct ioctl_evtchn_notify (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_NOTIFY: send an event through a bound port.
+type IoctlEvtchnNotify struct {
+	Port uint32
+}
+
+// IoctlEvtchnNotifySize is sizeof(struct ioctl_evtchn_notify) on x86_64.
+const IoctlEvtchnNotifySize = 4
+
+// Marshal gives the 4 bytes of struct ioctl_evtchn_notify.
+func (s *IoctlEvtchnNotify) Marshal() ([]byte, error) {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b[0:], s.Port)
+	return b, nil
+}
+
+// Unmarshal reads struct ioctl_evtchn_notify from exactly 4 bytes.
+func (s *IoctlEvtchnNotify) Unmarshal(b []byte) error {
+	if len(b) != 4 {
+		return &SizeError{"ioctl_evtchn_notify", 4, len(b)}
+	}
+	s.Port = binary.LittleEndian.Uint32(b[0:])
+	return nil
+}
+
+// IoctlEvtchnRestrictDomid is struct ioctl_evtchn_restrict_domid (Xen 4.10+, 2 bytes): Argument of IOCTL_EVTCHN_RESTRICT_DOMID: restrict the file to one domain's ports.
+type IoctlEvtchnRestrictDomid struct {
+	Domid uint16
+}
+
+// IoctlEvtchnRestrictDomidSize is sizeof(struct ioctl_evtchn_restrict_domid) on x86_64.
+const IoctlEvtchnRestrictDomidSize = 2
+
+// Marshal gives the 2 bytes of struct ioctl_evtchn_restrict_domid.
+func (s *IoctlEvtchnRestrictDomid) Marshal() ([]byte, error) {
+	b := make([]byte, 2)
+	binary.LittleEndian.PutUint16(b[0:], s.Domid)
+	return b, nil
+}
+
+// Unmarshal reads struct ioctl_evtchn_restrict_domid from exactly 2 bytes.
+func (s *IoctlEvtchnRestrictDomid) Unmarshal(b []byte) error {
+	if len(b) != 2 {
+		return &SizeError{"ioctl_evtchn_restrict_domid", 2, len(b)}
+	}
+	s.Domid = binary.LittleEndian.Uint16(b[0:])
+	return nil
+}
+
+// XsdSockmsg is struct xsd_sockmsg (Xen 4.5+, 16 bytes): Header of every xenstore message, request or reply, in host byte order; the payload (NUL-separated strings) follows.
+type XsdSockmsg struct {
+	Type  uint32
+	ReqId uint32
+	TxId  uint32
+	Len   uint32
+}
+
+// XsdSockmsgSize is sizeof(struct xsd_sockmsg) on x86_64.
+const XsdSockmsgSize = 16
+
+// Marshal gives the 16 bytes of struct xsd_sockmsg.
+func (s *XsdSockmsg) Marshal() ([]byte, error) {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint32(b[0:], s.Type)
+	binary.LittleEndian.PutUint32(b[4:], s.ReqId)
+	binary.LittleEndian.PutUint32(b[8:], s.TxId)
+	binary.LittleEndian.PutUint32(b[12:], s.Len)
+	return b, nil
+}
+
+// Unmarshal reads struct xsd_sockmsg from exactly 16 bytes.
+func (s *XsdSockmsg) Unmarshal(b []byte) error {
+	if len(b) != 16 {
+		return &SizeError{"xsd_sockmsg", 16, len(b)}
+	}
+	s.Type = binary.LittleEndian.Uint32(b[0:])
+	s.ReqId = binary.LittleEndian.Uint32(b[4:])
+	s.TxId = binary.LittleEndian.Uint32(b[8:])
+	s.Len = binary.LittleEndian.Uint32(b[12:])
+	return nil
+}

@@ -23,6 +23,7 @@ const SCHEMA = 'schema/xen-abi.json';
 /** Xen headers that carry facts without a `header` field in the schema. */
 const HVM_OP_H = 'hvm/hvm_op.h';
 const DM_OP_H = 'hvm/dm_op.h';
+const XS_WIRE_H = 'io/xs_wire.h';
 const XEN_H = 'xen.h';
 const COMPAT = 'xen-compat.h';
 /** The layout checks' macros (xen.h defines them for C and for C++). */
@@ -36,6 +37,10 @@ const UINT_SIZE: Record<string, number> = { uint8: 1, uint16: 2, uint32: 4, uint
 /** Names whose definition is not a plain typedef of the field's integer type. */
 const ALIGNED_U64 = 'uint64_aligned_t';
 const HANDLE_RE = /^XEN_GUEST_HANDLE(_64)?\(([A-Za-z_][A-Za-z0-9_]*)\)$/;
+/** A plain pointer, as Linux's ioctl structs carry them: `void *`, `const xen_pfn_t *`, `const struct x *`. */
+const POINTER_RE = /^(?:const )?(struct )?([A-Za-z_][A-Za-z0-9_]*) \*$/;
+/** C's own types, which a pointer may name without a typedef. */
+const C_BUILTIN = new Set(['void', 'char', 'int', 'unsigned', 'long']);
 
 class GenError extends Error {}
 function fail(message: string): never {
@@ -66,9 +71,16 @@ function doc(text: string, indent = '', open = '/**'): string[] {
   return out;
 }
 
-/** A C integer literal of the right type for `value` (unsigned above INT32_MAX, as Xen writes such values). */
-export function cLiteral(value: number, unsigned = false): string {
+/**
+ * A C integer literal of the right type for `value` (unsigned above INT32_MAX, as Xen writes such values; unsigned
+ * long, written in hex, for `long` ones such as ioctl numbers).
+ */
+export function cLiteral(value: number, unsigned = false, long = false): string {
   if (!Number.isSafeInteger(value)) fail(`value ${value} is not an integer`);
+  if (long) {
+    if (value < 0) fail(`value ${value} cannot be an unsigned long`);
+    return value > 0xffff ? `0x${value.toString(16).padStart(8, '0')}ul` : `${value}ul`;
+  }
   if (value < 0) return value >= -0x80000000 ? `(${value})` : `(${value}LL)`;
   if (value <= 0x7fffffff) return unsigned ? `${value}u` : String(value);
   if (value <= 0xffffffff) return `0x${value.toString(16)}u`;
@@ -183,12 +195,29 @@ function structLines(s: XenAbiSchema, st: Struct, structs: Map<string, Struct>):
       out.push(`    } ${f.name};${tail}`);
       continue;
     }
-    if (f.type === 'handle' && (f.cType === undefined || !HANDLE_RE.test(f.cType))) fail(`struct ${st.name}.${f.name}: a handle needs cType XEN_GUEST_HANDLE(x) or XEN_GUEST_HANDLE_64(x)`);
+    if (f.type === 'handle' && (f.cType === undefined || !(HANDLE_RE.test(f.cType) || POINTER_RE.test(f.cType))))
+      fail(`struct ${st.name}.${f.name}: a handle needs cType XEN_GUEST_HANDLE(x), XEN_GUEST_HANDLE_64(x) or a pointer type ("const x *")`);
     const type = cTypeOf(st, f);
+    const declare = (name: string) => `${type}${type.endsWith('*') ? '' : ' '}${name}`;
     if (f.bits !== undefined) {
-      if (f.count !== undefined) fail(`struct ${st.name}.${f.name}: a bit-field cannot be an array`);
-      out.push(`    ${type} ${f.name}:${f.bits.width};${tail}`);
-    } else out.push(`    ${type} ${f.name}${f.count !== undefined ? `[${f.count}]` : ''};${tail}`);
+      if (f.count !== undefined || f.legacyName !== undefined) fail(`struct ${st.name}.${f.name}: a bit-field cannot be an array or renamed`);
+      out.push(`    ${declare(f.name)}:${f.bits.width};${tail}`);
+      continue;
+    }
+    const dims = f.count !== undefined ? `[${f.count}]` : '';
+    if (f.legacyName === undefined) {
+      out.push(`    ${declare(f.name)}${dims};${tail}`);
+      continue;
+    }
+    // Xen renamed the field at an interface version. Below it Xen's name is the old one; here both names work
+    // there (an anonymous union), so code written against the newest headers compiles at every version.
+    out.push(
+      `#if ${legacyCondition(f)}`,
+      `    ${declare(f.name)}${dims};${tail}`,
+      '#else',
+      `    union { ${declare(f.name)}${dims}; ${declare(f.legacyName.name)}${dims}; }; /* Xen's name below ${f.legacyName.below} is ${f.legacyName.name} */`,
+      '#endif',
+    );
   }
   out.push('};');
   out.push(`typedef ${tag} ${st.name}_t;`);
@@ -197,10 +226,19 @@ function structLines(s: XenAbiSchema, st: Struct, structs: Map<string, Struct>):
   out.push(`${STATIC_ASSERT}(${ALIGNOF}(${tag}) == ${st.align}, ${msg(`alignment must be ${st.align}`)});`);
   for (const f of st.fields) {
     if (f.bits !== undefined) continue; // offsetof cannot name a bit-field; the C header test checks their bits
-    out.push(`${STATIC_ASSERT}(offsetof(${tag}, ${f.name}) == ${f.offset}, ${msg(`${f.name} must be at offset ${f.offset}`)});`);
-    out.push(`${STATIC_ASSERT}(sizeof(((${tag} *)0)->${f.name}) == ${f.size}, ${msg(`${f.name} must be ${f.size} bytes`)});`);
+    const asserts = (name: string) => [
+      `${STATIC_ASSERT}(offsetof(${tag}, ${name}) == ${f.offset}, ${msg(`${name} must be at offset ${f.offset}`)});`,
+      `${STATIC_ASSERT}(sizeof(((${tag} *)0)->${name}) == ${f.size}, ${msg(`${name} must be ${f.size} bytes`)});`,
+    ];
+    out.push(...asserts(f.name));
+    if (f.legacyName !== undefined) out.push(`#if !(${legacyCondition(f)})`, ...asserts(f.legacyName.name), '#endif');
   }
   return out;
+}
+
+/** The condition under which a renamed field has its current name. */
+function legacyCondition(f: Field): string {
+  return ifaceCondition({ from: f.legacyName!.below })!;
 }
 
 /** Structs in an order C accepts (what a field names comes first), else by op number, else schema order. */
@@ -242,12 +280,27 @@ function structDeps(s: XenAbiSchema, st: Struct): string[] {
 // Per-section emitters
 
 function constantGroupLines(g: ConstantGroup): string[] {
+  if (g.cEnum !== undefined) return constantEnumLines(g, g.cEnum);
   const out = doc(`${g.name}: ${g.description}${g.visibility === 'tools' ? ` ${toolsNote}` : ''} schema: constants[name=${g.name}]`, '', '/*');
   for (const c of [...g.members].sort((a, b) => a.value - b.value)) {
     const what = c.description ? `${c.description}. ` : '';
     out.push(...doc(`${c.cName}: ${what}Xen ${c.firstRelease}+. schema: constants[name=${g.name}].members[name=${c.name}]`));
-    out.push(`#define ${c.cName} ${cLiteral(c.value, c.cUnsigned === true)}`);
+    out.push(`#define ${c.cName} ${cLiteral(c.value, c.cUnsigned === true, c.cUnsignedLong === true)}`);
   }
+  return out;
+}
+
+/** A group Xen declares as an enum (xs_wire.h's `enum xsd_sockmsg_type`): the enum, every value explicit. */
+function constantEnumLines(g: ConstantGroup, tag: string): string[] {
+  const out = [...doc(`enum ${tag} (${g.name}): ${g.description} schema: constants[name=${g.name}]`), `enum ${tag} {`];
+  for (const c of [...g.members].sort((a, b) => a.value - b.value)) {
+    if (c.cUnsigned || c.cUnsignedLong) fail(`constants[name=${g.name}].members[name=${c.name}]: an enumerator cannot be an unsigned literal`);
+    if (c.value > 0x7fffffff) fail(`constants[name=${g.name}].members[name=${c.name}]: ${c.value} does not fit an enumerator`);
+    const what = c.description ? `${c.description}. ` : '';
+    out.push(...doc(`${c.cName}: ${what}Xen ${c.firstRelease}+. schema: constants[name=${g.name}].members[name=${c.name}]`, '    '));
+    out.push(`    ${c.cName} = ${cLiteral(c.value)},`);
+  }
+  out.push('};');
   return out;
 }
 
@@ -345,6 +398,35 @@ function dmopLines(s: XenAbiSchema): string[] {
   return out;
 }
 
+/**
+ * xs_wire.h's `struct xsd_errors` and its `xsd_errors[]` table, in the schema's order: like Xen's, the table exists
+ * only when <errno.h> came first (EINVAL is defined), since it names the errno macros.
+ */
+function xsdErrorLines(s: XenAbiSchema): string[] {
+  const errors = s.xsdErrors ?? [];
+  errors.forEach((e, i) => {
+    if (e.index !== i) fail(`xsdErrors[${i}] has index ${e.index}`);
+  });
+  return [
+    ...doc('struct xsd_errors: an errno and its name, the string an XS_ERROR reply carries. schema: xsdErrors[]'),
+    'struct xsd_errors {',
+    '    int errnum;',
+    '    const char *errstring;',
+    '};',
+    '#ifdef EINVAL',
+    '#define XSD_ERROR(x) { x, #x }',
+    ...doc(`xsd_errors: the error strings xenstored sends, in xs_wire.h's order (new ones are only appended). schema: xsdErrors[]`),
+    'static const struct xsd_errors xsd_errors[]',
+    '#if defined(__GNUC__)',
+    '__attribute__((unused))',
+    '#endif',
+    '    = {',
+    ...errors.map((e) => `    XSD_ERROR(${e.errno}), /* Xen ${e.firstRelease}+. schema: xsdErrors[index=${e.index}] */`),
+    '};',
+    '#endif',
+  ];
+}
+
 /** The C types struct fields name (domid_t, evtchn_port_t, …), derived from the fields that use them. */
 function baseTypeLines(structs: Struct[]): string[] {
   const plain = new Map<string, { type: string; size: number; where: string }>();
@@ -362,10 +444,20 @@ function baseTypeLines(structs: Struct[]): string[] {
         continue;
       }
       const h = HANDLE_RE.exec(f.cType);
-      if (h) {
+      const ptr = POINTER_RE.exec(f.cType);
+      if (h || ptr) {
         if (f.type !== 'handle') fail(`${where}: ${f.cType} on a ${f.type} field`);
-        const name = h[2]!;
-        handles.set(name, name === 'void' ? 'void' : /^u?int(8|16|32|64)$/.test(name) ? `${name}_t` : name);
+        const name = (h ?? ptr)![2]!;
+        if (h) handles.set(name, name === 'void' ? 'void' : /^u?int(8|16|32|64)$/.test(name) ? `${name}_t` : name);
+        // What it points at needs a typedef when it is neither C's own type nor a struct nor an <stdint.h> one.
+        const plainName = !(ptr?.[1]) && !C_BUILTIN.has(name) && !/^u?int(8|16|32|64)$/.test(name);
+        if (f.pointee !== undefined) {
+          if (!plainName) fail(`${where}: "pointee" is for a typedef'd element, not ${name}`);
+          const prev = plain.get(name);
+          const type = UINT_C[f.pointee]!;
+          if (prev && prev.type !== type) fail(`${name} is ${prev.type} at ${prev.where} but ${type} at ${where}`);
+          if (!prev) plain.set(name, { type, size: UINT_SIZE[f.pointee]!, where });
+        } else if (plainName && ptr) fail(`${where}: ${f.cType} points at ${name}: say what it is with "pointee"`);
         continue;
       }
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.cType)) fail(`${where}: cannot define C type ${JSON.stringify(f.cType)}`);
@@ -506,7 +598,19 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
   xen.sections.push(
     [...schema.hypercalls]
       .sort((a, b) => a.value - b.value)
-      .flatMap((h) => [...doc(`${h.cName}: the ${h.name} hypercall. schema: hypercalls[name=${h.name}]`), `#define ${h.cName} ${cLiteral(h.value)}`]),
+      .flatMap((h) => [
+        ...doc(`${h.cName}: the ${h.name} hypercall. schema: hypercalls[name=${h.name}]`),
+        ...(h.legacyValue === undefined
+          ? [`#define ${h.cName} ${cLiteral(h.value)}`]
+          : [
+              // Xen's xen.h gives old interface versions the hypercall this one replaced.
+              `#if ${ifaceCondition({ from: h.legacyValue.below })}`,
+              `#define ${h.cName} ${cLiteral(h.value)}`,
+              '#else',
+              `#define ${h.cName} ${cLiteral(h.legacyValue.value)} /* ${h.legacyValue.cName}, below ${h.legacyValue.below} */`,
+              '#endif',
+            ]),
+      ]),
   );
   xen.sections.push(baseTypeLines(structs));
 
@@ -542,6 +646,9 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
   );
   dm.sections.push(dmopLines(schema));
 
+  // The xenstore error strings.
+  if (schema.xsdErrors?.length) draft(XS_WIRE_H, false).sections.push(xsdErrorLines(schema));
+
   // Constants, bit packs and structs, by the Xen header the schema names.
   for (const g of schema.constants) draft(g.header, g.visibility === 'removed').sections.push(constantGroupLines(g));
   for (const p of schema.bitPacks) draft(p.header, p.visibility === 'removed').sections.push(bitPackLines(p));
@@ -569,7 +676,10 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
         ...schema.constants.filter((g) => fileFor(g.header, g.visibility === 'removed') === d.name).map((g) => g.description),
         ...(byFile.get(d.name) ?? []).map((st) => `struct ${st.name}.`),
       ];
-      d.summary.push(`From Xen's ${xenHeader}:`, ...what.map((w) => `- ${commentText(w)}`));
+      const from = xenHeader?.startsWith('sys/')
+        ? `From Linux's Xen driver interface, ${xenHeader} as installed under /usr/include/xen (Xen's tools/include/xen-sys/Linux/${xenHeader.slice(4)}):`
+        : `From Xen's ${xenHeader}:`;
+      d.summary.push(from, ...what.map((w) => `- ${commentText(w)}`));
     }
     d.summary.push('', `Generated from ${SCHEMA}; every symbol's comment names its schema entry.`);
   }

@@ -160,7 +160,7 @@ function readme(s: XenAbiSchema): GeneratedFile {
           ['[ops.md](ops.md)', 'HVMOP and DMOP numbers, first and last release, replacements'],
           ['[structs.md](structs.md)', 'struct layouts per release range: fields with offset, size, type and direction, bit-fields'],
           ['[p2m.md](p2m.md)', 'internal p2m types and classes per release, the set_mem_type transition matrix, the get_mem_type projection'],
-          ['[constants.md](constants.md)', 'constants, bit packings, errno values, limits and ioreq server ids'],
+          ['[constants.md](constants.md)', 'constants, bit packings, errno values, xenstore error strings, limits and ioreq server ids'],
         ],
       ),
       '',
@@ -272,7 +272,18 @@ function ops(s: XenAbiSchema): GeneratedFile {
   const body = [
     '## Hypercalls',
     '',
-    ...table(['Number', 'Name', 'C name'], byValue(s.hypercalls).map((h) => [h.value, h.name, code(h.cName)])),
+    // The last column only when Xen's headers give some hypercall macro another number at old interface versions.
+    ...(s.hypercalls.some((h) => h.legacyValue !== undefined)
+      ? table(
+          ['Number', 'Name', 'C name', 'Old interface versions'],
+          byValue(s.hypercalls).map((h) => [
+            h.value,
+            h.name,
+            code(h.cName),
+            h.legacyValue === undefined ? '' : `below ${h.legacyValue.below}: ${h.legacyValue.value} (${code(h.legacyValue.cName)})`,
+          ]),
+        )
+      : table(['Number', 'Name', 'C name'], byValue(s.hypercalls).map((h) => [h.value, h.name, code(h.cName)]))),
     '',
     '## HVMOPs',
     '',
@@ -337,6 +348,9 @@ const ROLES: { role: Struct['role']; title: string }[] = [
   { role: 'dm_op_extra', title: 'DMOP extra buffers' },
   { role: 'hvm_op', title: 'HVMOP arguments' },
   { role: 'ioreq', title: 'The ioreq protocol' },
+  { role: 'hypercall', title: 'Other hypercall arguments' },
+  { role: 'kernel', title: "Linux's Xen driver ioctls" },
+  { role: 'xenstore', title: 'The xenstore wire protocol' },
 ];
 
 function structs(s: XenAbiSchema): GeneratedFile {
@@ -501,6 +515,16 @@ function constants(s: XenAbiSchema): GeneratedFile {
     '',
     ...table(['Name', 'Value', 'Reaches the caller', 'Description'], byValue(s.errno).map((e) => [e.name, e.value, e.internal ? 'no' : 'yes', e.description])),
     '',
+    ...((s.xsdErrors ?? []).length
+      ? [
+          '## xenstore error strings',
+          '',
+          "An `XS_ERROR` reply carries the errno's name, NUL-terminated; xs_wire.h lists them in this order (`xsd_errors[]`) and only ever appends.",
+          '',
+          ...table(['Index', 'String', 'Errno', 'Since'], (s.xsdErrors ?? []).map((e) => [e.index, code(e.errno), s.errno.find((x) => x.name === e.errno)?.value, e.firstRelease])),
+          '',
+        ]
+      : []),
     '## Limits',
     '',
     ...table(['Limit', 'C name', 'Releases', 'Value', 'Errno when hit', 'Description'], s.limits.map((l) => [code(l.id), l.cName === undefined ? '' : code(l.cName), formatRange(l.releases), l.value, l.error ?? '', l.description])),

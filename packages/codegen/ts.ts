@@ -353,6 +353,18 @@ function constantsFile(s: XenAbiSchema): GeneratedFile {
     '/** An errno name, e.g. "EINVAL". */',
     'export type ErrnoName = keyof typeof ERRNO;',
     '',
+    '/**',
+    ' * The error strings of the xenstore wire protocol in xs_wire.h\'s order: an XS_ERROR reply carries the errno\'s',
+    ' * name, NUL-terminated. schema: xsdErrors[]',
+    ' */',
+    'export const XSD_ERRORS = [',
+    ...(s.xsdErrors ?? []).map((e) => {
+      const errno = s.errno.find((x) => x.name === e.errno);
+      if (errno === undefined) throw new Error(`xsdErrors[${e.index}]: errno ${e.errno} is not in errno[]`);
+      return `  { index: ${e.index}, errno: ${lit(e.errno)}, value: ${errno.value}, firstRelease: ${lit(e.firstRelease)} },`;
+    }),
+    '] as const;',
+    '',
     '/** Limits by release. schema: limits[] */',
     'export const LIMITS = [',
     ...s.limits.map(

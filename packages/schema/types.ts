@@ -111,6 +111,11 @@ export interface XenAbiSchema {
   logDirtyByTracking?: LogDirtyByTrackingRule[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
+  /**
+   * The error strings of the xenstore wire protocol (`xsd_errors[]` of io/xs_wire.h), in the header's order
+   * (absent in snapshots before it was recorded).
+   */
+  xsdErrors?: XsdError[];
 }
 
 // One Xen release the schema covers: name, date, newest interface version, tools-op style.
@@ -145,6 +150,18 @@ export interface Hypercall {
   cName: CIdentifier;
   // Hypercall number (public/xen.h).
   value: number;
+  /**
+   * What Xen's xen.h makes the macro below an interface version, when that differs: `__HYPERVISOR_sched_op` is
+   * `__HYPERVISOR_sched_op_compat` (6) below 0x00030101.
+   */
+  legacyValue?: {
+    // The older hypercall's macro, e.g. `__HYPERVISOR_sched_op_compat`.
+    cName: CIdentifier;
+    // Its number.
+    value: number;
+    // First interface version that gets `value` instead.
+    below: IfaceVersionHex;
+  };
 }
 
 // An errno value: its name and number.
@@ -366,10 +383,16 @@ export interface Struct {
   name: CIdentifier;
   // Releases with this layout; an older layout of the same struct is a separate entry.
   releases: ReleaseRange;
-  /** Xen header that defines it, relative to xen/include/public. */
+  /**
+   * Header that defines it: a Xen public header relative to xen/include/public, or, for Linux's Xen driver
+   * interface, `sys/<name>.h` as installed under /usr/include/xen (Xen's tools/include/xen-sys/Linux/<name>.h).
+   */
   header: string;
-  /** Where it is used: a DMOP payload, an HVMOP argument, the ioreq protocol, … */
-  role: "dm_op" | "dm_op_payload" | "dm_op_extra" | "hvm_op" | "ioreq";
+  /**
+   * Where it is used: a DMOP payload, an HVMOP argument, the ioreq protocol, another hypercall's argument
+   * ("hypercall"), an ioctl argument of Linux's Xen drivers ("kernel"), or the xenstore wire protocol ("xenstore").
+   */
+  role: "dm_op" | "dm_op_payload" | "dm_op_extra" | "hvm_op" | "ioreq" | "hypercall" | "kernel" | "xenstore";
   /** Visible in the newest headers without __XEN_TOOLS__. */
   visibility: "public" | "tools" | "removed";
   // sizeof the struct on x86_64, in bytes.
@@ -390,10 +413,29 @@ export interface Field {
   offset: number;
   /** Size in bytes of the field (all elements), or of the storage unit holding a bit-field. */
   size: number;
-  // Field type: an unsigned integer, a guest handle (8 bytes), a union (bytes) or a nested struct (`element`).
+  /**
+   * Field type: an unsigned integer, a pointer into the caller's memory (8 bytes: a guest handle, or a plain
+   * user-space pointer in Linux's ioctl structs), a union (bytes) or a nested struct (`element`).
+   */
   type: FieldType;
-  /** Xen's C type when it is a typedef (domid_t, ioservid_t, uint64_aligned_t, …). */
+  /**
+   * Xen's C type when it is a typedef (domid_t, ioservid_t, uint64_aligned_t, …). For a handle:
+   * `XEN_GUEST_HANDLE(x)` / `XEN_GUEST_HANDLE_64(x)`, or a C pointer type such as `const xen_pfn_t *`.
+   */
   cType?: string;
+  /** For a handle whose element is a typedef (xen_pfn_t): the unsigned integer the typedef stands for. */
+  pointee?: "uint8" | "uint16" | "uint32" | "uint64";
+  /**
+   * The name Xen's headers give the field below an interface version, when it differs
+   * (xen_memory_reservation.address_bits below 0x00030209; `name` from there on). The C headers accept both
+   * names below it.
+   */
+  legacyName?: {
+    // The older name.
+    name: CIdentifier;
+    // First interface version that uses `name` instead.
+    below: IfaceVersionHex;
+  };
   /** Element count for arrays. */
   count?: number;
   /** Element struct for type "struct". */
@@ -425,6 +467,8 @@ export interface ConstantGroup {
   lastHeaderRelease?: ReleaseName;
   // What the constants select.
   description: string;
+  /** The C enum whose enumerators the members are (`xsd_sockmsg_type`); absent: each member is a #define. */
+  cEnum?: CIdentifier;
   // The constants, each with its explicit value.
   members: Constant[];
 }
@@ -441,6 +485,11 @@ export interface Constant {
   firstRelease: ReleaseName;
   /** Xen writes it as an unsigned literal (`1u << n`, `xen_mk_uint(…)`), so expressions on it are unsigned in C. */
   cUnsigned?: boolean;
+  /**
+   * The C definition has the type unsigned long: a `sizeof` expression, as in Linux's `_IOC(…, sizeof(arg))`
+   * ioctl numbers and XEN_EXTRAVERSION_LEN, so the literal is written `ul`.
+   */
+  cUnsignedLong?: boolean;
   // What the value means.
   description?: string;
 }
@@ -623,4 +672,14 @@ export interface LogDirtyByTrackingRule {
   description: string;
   /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
   source: string;
+}
+
+/** One error string of the xenstore wire protocol: an XS_ERROR reply carries the errno's name as its payload. */
+export interface XsdError {
+  /** Position in xs_wire.h's `xsd_errors[]` (new errors are only ever appended). */
+  index: number;
+  /** The errno whose name is the string on the wire, e.g. "ENOENT" (see `errno`). */
+  errno: ErrnoName;
+  // First release whose xs_wire.h lists it.
+  firstRelease: ReleaseName;
 }

@@ -263,6 +263,19 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
     });
   });
   unique('constants', s.constants, (g) => g.name, 'constant group');
+  s.structs.forEach((st, i) =>
+    st.fields.forEach((f, j) => {
+      const fp = `structs[${i}].fields[${j}]`;
+      if (f.pointee !== undefined && f.type !== 'handle') add(`${fp}.pointee`, `only a handle points at something; "${f.name}" is a ${f.type}`);
+      if (f.legacyName !== undefined && f.legacyName.name === f.name) add(`${fp}.legacyName`, `the legacy name of "${f.name}" is the same name`);
+    }),
+  );
+  (s.xsdErrors ?? []).forEach((e, i) => {
+    if (e.index !== i) add(`xsdErrors[${i}].index`, `index ${e.index} at position ${i}: list the errors in xs_wire.h's order, from 0`);
+    checkErrno(`xsdErrors[${i}].errno`, e.errno);
+    if (!releaseSet.has(e.firstRelease)) add(`xsdErrors[${i}].firstRelease`, `release "${e.firstRelease}" is not in releases[]`);
+  });
+  unique('xsdErrors', s.xsdErrors ?? [], (e) => e.errno, 'xenstore error');
   s.limits.forEach((l, i) => {
     checkRange(`limits[${i}].releases`, l.releases);
     checkErrno(`limits[${i}].error`, l.error);

@@ -63,6 +63,10 @@ IOREQ_TYPE_INVALIDATE = 8
 # ioreq_buffer (hvm/ioreq.h): Size of the buffered ring.
 IOREQ_BUFFER_SLOT_NUM = 511
 
+# memory_op (memory.h): XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
+XENMEM_populate_physmap = 6
+XENMEM_acquire_resource = 28
+
 # resource (memory.h): XENMEM_acquire_resource type and frame for ioreq server pages.
 XENMEM_resource_ioreq_server = 0
 XENMEM_resource_ioreq_server_frame_bufioreq = 0
@@ -79,3 +83,87 @@ HVM_PARAM_BUFIOREQ_EVTCHN = 26
 # domid (xen.h): Special domain ids.
 DOMID_FIRST_RESERVED = 32752
 DOMID_SELF = 32752
+
+# sched_op (sched.h): SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.
+SCHEDOP_remote_shutdown = 4
+
+# shutdown_reason (sched.h): Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.
+SHUTDOWN_poweroff = 0
+SHUTDOWN_reboot = 1
+SHUTDOWN_suspend = 2
+SHUTDOWN_crash = 3
+SHUTDOWN_watchdog = 4
+SHUTDOWN_soft_reset = 5
+
+# xenver (version.h): XENVER_* sub-ops of __HYPERVISOR_xen_version.
+XENVER_version = 0
+XENVER_extraversion = 1
+
+# xen_version_sizes (version.h): Sizes of the buffers XENVER_* sub-ops fill.
+XEN_EXTRAVERSION_LEN = 16
+
+# privcmd_ioctl (sys/privcmd.h): ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)).
+IOCTL_PRIVCMD_HYPERCALL = 0x305000
+IOCTL_PRIVCMD_MMAP = 0x105002
+IOCTL_PRIVCMD_MMAPBATCH = 0x185003
+IOCTL_PRIVCMD_MMAPBATCH_V2 = 0x205004
+IOCTL_PRIVCMD_DM_OP = 0x105005
+IOCTL_PRIVCMD_RESTRICT = 0x25006
+IOCTL_PRIVCMD_MMAP_RESOURCE = 0x205007
+IOCTL_PRIVCMD_UNIMPLEMENTED = 20735
+
+# evtchn_ioctl (sys/evtchn.h): ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.
+IOCTL_EVTCHN_BIND_VIRQ = 0x44500
+IOCTL_EVTCHN_BIND_INTERDOMAIN = 0x84501
+IOCTL_EVTCHN_BIND_UNBOUND_PORT = 0x44502
+IOCTL_EVTCHN_UNBIND = 0x44503
+IOCTL_EVTCHN_NOTIFY = 0x44504
+IOCTL_EVTCHN_RESET = 17669
+IOCTL_EVTCHN_RESTRICT_DOMID = 0x24506
+
+# gntdev_ioctl (sys/gntdev.h): ioctls of Linux's /dev/xen/gntdev (used by PV backends): _IOC(_IOC_NONE, 'G', nr, sizeof(argument)).
+IOCTL_GNTDEV_MAP_GRANT_REF = 0x184700
+IOCTL_GNTDEV_UNMAP_GRANT_REF = 0x104701
+IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR = 0x184702
+IOCTL_GNTDEV_SET_MAX_GRANTS = 0x44703
+IOCTL_GNTDEV_SET_UNMAP_NOTIFY = 0x104707
+IOCTL_GNTDEV_GRANT_COPY = 0x104708
+
+# xs_wire_type (io/xs_wire.h): Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply carries its request's type, or XS_ERROR.
+XS_DEBUG = 0
+XS_CONTROL = 0
+XS_DIRECTORY = 1
+XS_READ = 2
+XS_GET_PERMS = 3
+XS_WATCH = 4
+XS_UNWATCH = 5
+XS_TRANSACTION_START = 6
+XS_TRANSACTION_END = 7
+XS_INTRODUCE = 8
+XS_RELEASE = 9
+XS_GET_DOMAIN_PATH = 10
+XS_WRITE = 11
+XS_MKDIR = 12
+XS_RM = 13
+XS_SET_PERMS = 14
+XS_WATCH_EVENT = 15
+XS_ERROR = 16
+XS_IS_DOMAIN_INTRODUCED = 17
+XS_RESUME = 18
+XS_SET_TARGET = 19
+XS_RESET_WATCHES = 21
+XS_DIRECTORY_PART = 22
+XS_GET_FEATURE = 23
+XS_SET_FEATURE = 24
+XS_GET_QUOTA = 25
+XS_SET_QUOTA = 26
+XS_INVALID = 65535
+
+# xs_watch_type (io/xs_wire.h): Positions of the strings in an XS_WATCH_EVENT payload.
+XS_WATCH_PATH = 0
+XS_WATCH_TOKEN = 1
+
+# xs_limits (io/xs_wire.h): Size limits of the xenstore wire protocol.
+XENSTORE_PAYLOAD_MAX = 4096
+XENSTORE_ABS_PATH_MAX = 3072
+XENSTORE_REL_PATH_MAX = 2048

@@ -10,6 +10,9 @@ from typing import Optional, Tuple
 HYPERVISOR_hvm_op = 34
 HYPERVISOR_dm_op = 41
 HYPERVISOR_memory_op = 12
+HYPERVISOR_multicall = 13
+HYPERVISOR_xen_version = 17
+HYPERVISOR_sched_op = 29
 HVMOP_set_param = 0
 HVMOP_get_param = 1
 HVMOP_set_pci_intx_level = 2

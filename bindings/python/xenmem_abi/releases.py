@@ -21,19 +21,30 @@ class Errno(IntEnum):
     EPERM = 1
     ENOENT = 2
     ESRCH = 3
+    EIO = 5
     E2BIG = 7
     EAGAIN = 11
     ENOMEM = 12
+    EACCES = 13
     EFAULT = 14
     EBUSY = 16
     EEXIST = 17
+    EISDIR = 21
     EINVAL = 22
     ENOSPC = 28
+    EROFS = 30
     ERANGE = 34
     ENOSYS = 38
+    ENOTEMPTY = 39
     ENODATA = 61
     ERESTART = 85
     EOPNOTSUPP = 95
+    EISCONN = 106
+
+
+# The error strings of the xenstore wire protocol, in xs_wire.h's order: an XS_ERROR reply carries the
+# errno's name (Errno.name), NUL-terminated.
+XSD_ERRORS: Tuple[Errno, ...] = (Errno.EINVAL, Errno.EACCES, Errno.EEXIST, Errno.EISDIR, Errno.ENOENT, Errno.ENOMEM, Errno.ENOSPC, Errno.EIO, Errno.ENOTEMPTY, Errno.ENOSYS, Errno.EROFS, Errno.EBUSY, Errno.EAGAIN, Errno.EISCONN, Errno.E2BIG, Errno.EPERM)
 
 
 @dataclass(frozen=True)

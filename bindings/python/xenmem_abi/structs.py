@@ -1392,3 +1392,495 @@ class Ioreq:
             _pad1=struct.unpack_from("<B", data, 30)[0] >> 7 & 1,
             type=struct.unpack_from("<B", data, 31)[0],
         )
+
+
+@dataclass
+class MulticallEntry:
+    """struct multicall_entry (Xen 4.5+, 64 bytes): One call of __HYPERVISOR_multicall. libxenctrl issues memory_op through a one-entry multicall on Linux x86_64 so that it sees the whole long result (tools/libs/ctrl/xc_private.c xc_memory_op @ RELEASE-4.17.0)."""
+
+    SIZE: ClassVar[int] = 64
+
+    op: int = 0
+    result: int = 0
+    args: Tuple[int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0)
+
+    def pack(self) -> bytes:
+        """The 64 bytes of struct multicall_entry; ValueError when a field does not fit."""
+        buf = bytearray(64)
+        _check_int("multicall_entry.op", self.op, 64)
+        struct.pack_into("<Q", buf, 0, self.op)
+        _check_int("multicall_entry.result", self.result, 64)
+        struct.pack_into("<Q", buf, 8, self.result)
+        _check_ints("multicall_entry.args", self.args, 6, 64)
+        struct.pack_into("<6Q", buf, 16, *self.args)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> MulticallEntry:
+        """Reads struct multicall_entry from exactly 64 bytes; ValueError for another length."""
+        _check_size("multicall_entry", data, 64)
+        return cls(
+            op=struct.unpack_from("<Q", data, 0)[0],
+            result=struct.unpack_from("<Q", data, 8)[0],
+            args=struct.unpack_from("<6Q", data, 16),
+        )
+
+
+@dataclass
+class XenMemoryReservation:
+    """struct xen_memory_reservation (Xen 4.5+, 32 bytes): Argument of XENMEM_increase_reservation, XENMEM_decrease_reservation and XENMEM_populate_physmap: which extents of which domain. populate_physmap returns the number of extents it populated."""
+
+    SIZE: ClassVar[int] = 32
+
+    extent_start: int = 0
+    nr_extents: int = 0
+    extent_order: int = 0
+    mem_flags: int = 0
+    domid: int = 0
+
+    def pack(self) -> bytes:
+        """The 32 bytes of struct xen_memory_reservation; ValueError when a field does not fit."""
+        buf = bytearray(32)
+        _check_int("xen_memory_reservation.extent_start", self.extent_start, 64)
+        struct.pack_into("<Q", buf, 0, self.extent_start)
+        _check_int("xen_memory_reservation.nr_extents", self.nr_extents, 64)
+        struct.pack_into("<Q", buf, 8, self.nr_extents)
+        _check_int("xen_memory_reservation.extent_order", self.extent_order, 32)
+        struct.pack_into("<I", buf, 16, self.extent_order)
+        _check_int("xen_memory_reservation.mem_flags", self.mem_flags, 32)
+        struct.pack_into("<I", buf, 20, self.mem_flags)
+        _check_int("xen_memory_reservation.domid", self.domid, 16)
+        struct.pack_into("<H", buf, 24, self.domid)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> XenMemoryReservation:
+        """Reads struct xen_memory_reservation from exactly 32 bytes; ValueError for another length."""
+        _check_size("xen_memory_reservation", data, 32)
+        return cls(
+            extent_start=struct.unpack_from("<Q", data, 0)[0],
+            nr_extents=struct.unpack_from("<Q", data, 8)[0],
+            extent_order=struct.unpack_from("<I", data, 16)[0],
+            mem_flags=struct.unpack_from("<I", data, 20)[0],
+            domid=struct.unpack_from("<H", data, 24)[0],
+        )
+
+
+@dataclass
+class SchedRemoteShutdown:
+    """struct sched_remote_shutdown (Xen 4.5+, 8 bytes): Argument of SCHEDOP_remote_shutdown: shut another domain down for a reason."""
+
+    SIZE: ClassVar[int] = 8
+
+    domain_id: int = 0
+    reason: int = 0
+
+    def pack(self) -> bytes:
+        """The 8 bytes of struct sched_remote_shutdown; ValueError when a field does not fit."""
+        buf = bytearray(8)
+        _check_int("sched_remote_shutdown.domain_id", self.domain_id, 16)
+        struct.pack_into("<H", buf, 0, self.domain_id)
+        _check_int("sched_remote_shutdown.reason", self.reason, 32)
+        struct.pack_into("<I", buf, 4, self.reason)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> SchedRemoteShutdown:
+        """Reads struct sched_remote_shutdown from exactly 8 bytes; ValueError for another length."""
+        _check_size("sched_remote_shutdown", data, 8)
+        return cls(
+            domain_id=struct.unpack_from("<H", data, 0)[0],
+            reason=struct.unpack_from("<I", data, 4)[0],
+        )
+
+
+@dataclass
+class PrivcmdHypercall:
+    """struct privcmd_hypercall (Xen 4.5+, 48 bytes): Argument of IOCTL_PRIVCMD_HYPERCALL: a hypercall the driver makes on the caller's behalf; the ioctl returns the hypercall's result."""
+
+    SIZE: ClassVar[int] = 48
+
+    op: int = 0
+    arg: Tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+
+    def pack(self) -> bytes:
+        """The 48 bytes of struct privcmd_hypercall; ValueError when a field does not fit."""
+        buf = bytearray(48)
+        _check_int("privcmd_hypercall.op", self.op, 64)
+        struct.pack_into("<Q", buf, 0, self.op)
+        _check_ints("privcmd_hypercall.arg", self.arg, 5, 64)
+        struct.pack_into("<5Q", buf, 8, *self.arg)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> PrivcmdHypercall:
+        """Reads struct privcmd_hypercall from exactly 48 bytes; ValueError for another length."""
+        _check_size("privcmd_hypercall", data, 48)
+        return cls(
+            op=struct.unpack_from("<Q", data, 0)[0],
+            arg=struct.unpack_from("<5Q", data, 8),
+        )
+
+
+@dataclass
+class PrivcmdMmapbatch:
+    """struct privcmd_mmapbatch (Xen 4.5+, 24 bytes): Argument of IOCTL_PRIVCMD_MMAPBATCH: map a batch of another domain's frames into a mapping of /dev/xen/privcmd."""
+
+    SIZE: ClassVar[int] = 24
+
+    num: int = 0
+    dom: int = 0
+    addr: int = 0
+    arr: int = 0
+
+    def pack(self) -> bytes:
+        """The 24 bytes of struct privcmd_mmapbatch; ValueError when a field does not fit."""
+        buf = bytearray(24)
+        _check_int("privcmd_mmapbatch.num", self.num, 32)
+        struct.pack_into("<I", buf, 0, self.num)
+        _check_int("privcmd_mmapbatch.dom", self.dom, 16)
+        struct.pack_into("<H", buf, 4, self.dom)
+        _check_int("privcmd_mmapbatch.addr", self.addr, 64)
+        struct.pack_into("<Q", buf, 8, self.addr)
+        _check_int("privcmd_mmapbatch.arr", self.arr, 64)
+        struct.pack_into("<Q", buf, 16, self.arr)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> PrivcmdMmapbatch:
+        """Reads struct privcmd_mmapbatch from exactly 24 bytes; ValueError for another length."""
+        _check_size("privcmd_mmapbatch", data, 24)
+        return cls(
+            num=struct.unpack_from("<I", data, 0)[0],
+            dom=struct.unpack_from("<H", data, 4)[0],
+            addr=struct.unpack_from("<Q", data, 8)[0],
+            arr=struct.unpack_from("<Q", data, 16)[0],
+        )
+
+
+@dataclass
+class PrivcmdMmapbatchV2:
+    """struct privcmd_mmapbatch_v2 (Xen 4.5+, 32 bytes): Argument of IOCTL_PRIVCMD_MMAPBATCH_V2: map a batch of another domain's frames, with an error per frame."""
+
+    SIZE: ClassVar[int] = 32
+
+    num: int = 0
+    dom: int = 0
+    addr: int = 0
+    arr: int = 0
+    err: int = 0
+
+    def pack(self) -> bytes:
+        """The 32 bytes of struct privcmd_mmapbatch_v2; ValueError when a field does not fit."""
+        buf = bytearray(32)
+        _check_int("privcmd_mmapbatch_v2.num", self.num, 32)
+        struct.pack_into("<I", buf, 0, self.num)
+        _check_int("privcmd_mmapbatch_v2.dom", self.dom, 16)
+        struct.pack_into("<H", buf, 4, self.dom)
+        _check_int("privcmd_mmapbatch_v2.addr", self.addr, 64)
+        struct.pack_into("<Q", buf, 8, self.addr)
+        _check_int("privcmd_mmapbatch_v2.arr", self.arr, 64)
+        struct.pack_into("<Q", buf, 16, self.arr)
+        _check_int("privcmd_mmapbatch_v2.err", self.err, 64)
+        struct.pack_into("<Q", buf, 24, self.err)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> PrivcmdMmapbatchV2:
+        """Reads struct privcmd_mmapbatch_v2 from exactly 32 bytes; ValueError for another length."""
+        _check_size("privcmd_mmapbatch_v2", data, 32)
+        return cls(
+            num=struct.unpack_from("<I", data, 0)[0],
+            dom=struct.unpack_from("<H", data, 4)[0],
+            addr=struct.unpack_from("<Q", data, 8)[0],
+            arr=struct.unpack_from("<Q", data, 16)[0],
+            err=struct.unpack_from("<Q", data, 24)[0],
+        )
+
+
+@dataclass
+class PrivcmdDmOpBuf:
+    """struct privcmd_dm_op_buf (Xen 4.9+, 16 bytes): One buffer of IOCTL_PRIVCMD_DM_OP; the driver turns each into a xen_dm_op_buf."""
+
+    SIZE: ClassVar[int] = 16
+
+    uptr: int = 0
+    size: int = 0
+
+    def pack(self) -> bytes:
+        """The 16 bytes of struct privcmd_dm_op_buf; ValueError when a field does not fit."""
+        buf = bytearray(16)
+        _check_int("privcmd_dm_op_buf.uptr", self.uptr, 64)
+        struct.pack_into("<Q", buf, 0, self.uptr)
+        _check_int("privcmd_dm_op_buf.size", self.size, 64)
+        struct.pack_into("<Q", buf, 8, self.size)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> PrivcmdDmOpBuf:
+        """Reads struct privcmd_dm_op_buf from exactly 16 bytes; ValueError for another length."""
+        _check_size("privcmd_dm_op_buf", data, 16)
+        return cls(
+            uptr=struct.unpack_from("<Q", data, 0)[0],
+            size=struct.unpack_from("<Q", data, 8)[0],
+        )
+
+
+@dataclass
+class PrivcmdDmOp:
+    """struct privcmd_dm_op (Xen 4.9+, 16 bytes): Argument of IOCTL_PRIVCMD_DM_OP: a dm_op hypercall on a domain, its buffers described by privcmd_dm_op_buf."""
+
+    SIZE: ClassVar[int] = 16
+
+    dom: int = 0
+    num: int = 0
+    ubufs: int = 0
+
+    def pack(self) -> bytes:
+        """The 16 bytes of struct privcmd_dm_op; ValueError when a field does not fit."""
+        buf = bytearray(16)
+        _check_int("privcmd_dm_op.dom", self.dom, 16)
+        struct.pack_into("<H", buf, 0, self.dom)
+        _check_int("privcmd_dm_op.num", self.num, 16)
+        struct.pack_into("<H", buf, 2, self.num)
+        _check_int("privcmd_dm_op.ubufs", self.ubufs, 64)
+        struct.pack_into("<Q", buf, 8, self.ubufs)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> PrivcmdDmOp:
+        """Reads struct privcmd_dm_op from exactly 16 bytes; ValueError for another length."""
+        _check_size("privcmd_dm_op", data, 16)
+        return cls(
+            dom=struct.unpack_from("<H", data, 0)[0],
+            num=struct.unpack_from("<H", data, 2)[0],
+            ubufs=struct.unpack_from("<Q", data, 8)[0],
+        )
+
+
+@dataclass
+class PrivcmdMmapResource:
+    """struct privcmd_mmap_resource (Xen 4.11+, 32 bytes): Argument of IOCTL_PRIVCMD_MMAP_RESOURCE: map frames of a resource (XENMEM_acquire_resource), e.g. an ioreq server's pages."""
+
+    SIZE: ClassVar[int] = 32
+
+    dom: int = 0
+    type: int = 0
+    id: int = 0
+    idx: int = 0
+    num: int = 0
+    addr: int = 0
+
+    def pack(self) -> bytes:
+        """The 32 bytes of struct privcmd_mmap_resource; ValueError when a field does not fit."""
+        buf = bytearray(32)
+        _check_int("privcmd_mmap_resource.dom", self.dom, 16)
+        struct.pack_into("<H", buf, 0, self.dom)
+        _check_int("privcmd_mmap_resource.type", self.type, 32)
+        struct.pack_into("<I", buf, 4, self.type)
+        _check_int("privcmd_mmap_resource.id", self.id, 32)
+        struct.pack_into("<I", buf, 8, self.id)
+        _check_int("privcmd_mmap_resource.idx", self.idx, 32)
+        struct.pack_into("<I", buf, 12, self.idx)
+        _check_int("privcmd_mmap_resource.num", self.num, 64)
+        struct.pack_into("<Q", buf, 16, self.num)
+        _check_int("privcmd_mmap_resource.addr", self.addr, 64)
+        struct.pack_into("<Q", buf, 24, self.addr)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> PrivcmdMmapResource:
+        """Reads struct privcmd_mmap_resource from exactly 32 bytes; ValueError for another length."""
+        _check_size("privcmd_mmap_resource", data, 32)
+        return cls(
+            dom=struct.unpack_from("<H", data, 0)[0],
+            type=struct.unpack_from("<I", data, 4)[0],
+            id=struct.unpack_from("<I", data, 8)[0],
+            idx=struct.unpack_from("<I", data, 12)[0],
+            num=struct.unpack_from("<Q", data, 16)[0],
+            addr=struct.unpack_from("<Q", data, 24)[0],
+        )
+
+
+@dataclass
+class IoctlEvtchnBindVirq:
+    """struct ioctl_evtchn_bind_virq (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_BIND_VIRQ; the ioctl returns the bound local port."""
+
+    SIZE: ClassVar[int] = 4
+
+    virq: int = 0
+
+    def pack(self) -> bytes:
+        """The 4 bytes of struct ioctl_evtchn_bind_virq; ValueError when a field does not fit."""
+        buf = bytearray(4)
+        _check_int("ioctl_evtchn_bind_virq.virq", self.virq, 32)
+        struct.pack_into("<I", buf, 0, self.virq)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> IoctlEvtchnBindVirq:
+        """Reads struct ioctl_evtchn_bind_virq from exactly 4 bytes; ValueError for another length."""
+        _check_size("ioctl_evtchn_bind_virq", data, 4)
+        return cls(
+            virq=struct.unpack_from("<I", data, 0)[0],
+        )
+
+
+@dataclass
+class IoctlEvtchnBindInterdomain:
+    """struct ioctl_evtchn_bind_interdomain (Xen 4.5+, 8 bytes): Argument of IOCTL_EVTCHN_BIND_INTERDOMAIN: bind to another domain's port; the ioctl returns the local port."""
+
+    SIZE: ClassVar[int] = 8
+
+    remote_domain: int = 0
+    remote_port: int = 0
+
+    def pack(self) -> bytes:
+        """The 8 bytes of struct ioctl_evtchn_bind_interdomain; ValueError when a field does not fit."""
+        buf = bytearray(8)
+        _check_int("ioctl_evtchn_bind_interdomain.remote_domain", self.remote_domain, 32)
+        struct.pack_into("<I", buf, 0, self.remote_domain)
+        _check_int("ioctl_evtchn_bind_interdomain.remote_port", self.remote_port, 32)
+        struct.pack_into("<I", buf, 4, self.remote_port)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> IoctlEvtchnBindInterdomain:
+        """Reads struct ioctl_evtchn_bind_interdomain from exactly 8 bytes; ValueError for another length."""
+        _check_size("ioctl_evtchn_bind_interdomain", data, 8)
+        return cls(
+            remote_domain=struct.unpack_from("<I", data, 0)[0],
+            remote_port=struct.unpack_from("<I", data, 4)[0],
+        )
+
+
+@dataclass
+class IoctlEvtchnBindUnboundPort:
+    """struct ioctl_evtchn_bind_unbound_port (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_BIND_UNBOUND_PORT: allocate a port another domain can bind to; the ioctl returns it."""
+
+    SIZE: ClassVar[int] = 4
+
+    remote_domain: int = 0
+
+    def pack(self) -> bytes:
+        """The 4 bytes of struct ioctl_evtchn_bind_unbound_port; ValueError when a field does not fit."""
+        buf = bytearray(4)
+        _check_int("ioctl_evtchn_bind_unbound_port.remote_domain", self.remote_domain, 32)
+        struct.pack_into("<I", buf, 0, self.remote_domain)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> IoctlEvtchnBindUnboundPort:
+        """Reads struct ioctl_evtchn_bind_unbound_port from exactly 4 bytes; ValueError for another length."""
+        _check_size("ioctl_evtchn_bind_unbound_port", data, 4)
+        return cls(
+            remote_domain=struct.unpack_from("<I", data, 0)[0],
+        )
+
+
+@dataclass
+class IoctlEvtchnUnbind:
+    """struct ioctl_evtchn_unbind (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_UNBIND: close a port this file bound."""
+
+    SIZE: ClassVar[int] = 4
+
+    port: int = 0
+
+    def pack(self) -> bytes:
+        """The 4 bytes of struct ioctl_evtchn_unbind; ValueError when a field does not fit."""
+        buf = bytearray(4)
+        _check_int("ioctl_evtchn_unbind.port", self.port, 32)
+        struct.pack_into("<I", buf, 0, self.port)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> IoctlEvtchnUnbind:
+        """Reads struct ioctl_evtchn_unbind from exactly 4 bytes; ValueError for another length."""
+        _check_size("ioctl_evtchn_unbind", data, 4)
+        return cls(
+            port=struct.unpack_from("<I", data, 0)[0],
+        )
+
+
+@dataclass
+class IoctlEvtchnNotify:
+    """struct ioctl_evtchn_notify (Xen 4.5+, 4 bytes): Argument of IOCTL_EVTCHN_NOTIFY: send an event through a bound port."""
+
+    SIZE: ClassVar[int] = 4
+
+    port: int = 0
+
+    def pack(self) -> bytes:
+        """The 4 bytes of struct ioctl_evtchn_notify; ValueError when a field does not fit."""
+        buf = bytearray(4)
+        _check_int("ioctl_evtchn_notify.port", self.port, 32)
+        struct.pack_into("<I", buf, 0, self.port)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> IoctlEvtchnNotify:
+        """Reads struct ioctl_evtchn_notify from exactly 4 bytes; ValueError for another length."""
+        _check_size("ioctl_evtchn_notify", data, 4)
+        return cls(
+            port=struct.unpack_from("<I", data, 0)[0],
+        )
+
+
+@dataclass
+class IoctlEvtchnRestrictDomid:
+    """struct ioctl_evtchn_restrict_domid (Xen 4.10+, 2 bytes): Argument of IOCTL_EVTCHN_RESTRICT_DOMID: restrict the file to one domain's ports."""
+
+    SIZE: ClassVar[int] = 2
+
+    domid: int = 0
+
+    def pack(self) -> bytes:
+        """The 2 bytes of struct ioctl_evtchn_restrict_domid; ValueError when a field does not fit."""
+        buf = bytearray(2)
+        _check_int("ioctl_evtchn_restrict_domid.domid", self.domid, 16)
+        struct.pack_into("<H", buf, 0, self.domid)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> IoctlEvtchnRestrictDomid:
+        """Reads struct ioctl_evtchn_restrict_domid from exactly 2 bytes; ValueError for another length."""
+        _check_size("ioctl_evtchn_restrict_domid", data, 2)
+        return cls(
+            domid=struct.unpack_from("<H", data, 0)[0],
+        )
+
+
+@dataclass
+class XsdSockmsg:
+    """struct xsd_sockmsg (Xen 4.5+, 16 bytes): Header of every xenstore message, request or reply, in host byte order; the payload (NUL-separated strings) follows."""
+
+    SIZE: ClassVar[int] = 16
+
+    type: int = 0
+    req_id: int = 0
+    tx_id: int = 0
+    len: int = 0
+
+    def pack(self) -> bytes:
+        """The 16 bytes of struct xsd_sockmsg; ValueError when a field does not fit."""
+        buf = bytearray(16)
+        _check_int("xsd_sockmsg.type", self.type, 32)
+        struct.pack_into("<I", buf, 0, self.type)
+        _check_int("xsd_sockmsg.req_id", self.req_id, 32)
+        struct.pack_into("<I", buf, 4, self.req_id)
+        _check_int("xsd_sockmsg.tx_id", self.tx_id, 32)
+        struct.pack_into("<I", buf, 8, self.tx_id)
+        _check_int("xsd_sockmsg.len", self.len, 32)
+        struct.pack_into("<I", buf, 12, self.len)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> XsdSockmsg:
+        """Reads struct xsd_sockmsg from exactly 16 bytes; ValueError for another length."""
+        _check_size("xsd_sockmsg", data, 16)
+        return cls(
+            type=struct.unpack_from("<I", data, 0)[0],
+            req_id=struct.unpack_from("<I", data, 4)[0],
+            tx_id=struct.unpack_from("<I", data, 8)[0],
+            len=struct.unpack_from("<I", data, 12)[0],
+        )

@@ -35,6 +35,14 @@ export function goReleases(schema: XenAbiSchema): GeneratedFile {
     '\treturn "errno " + strconv.Itoa(int(e))',
     '}',
     '',
+    ...((schema.xsdErrors ?? []).length
+      ? [
+          "// XsdErrors are the error strings of the xenstore wire protocol, in xs_wire.h's order: an XS_ERROR reply",
+          "// carries the errno's name (Errno.String), NUL-terminated.",
+          `var XsdErrors = []Errno{${(schema.xsdErrors ?? []).map((e) => e.errno).join(', ')}}`,
+          '',
+        ]
+      : []),
     '// Limit is one value of a limit Xen enforces, for the releases From to To (To "": the newest).',
     'type Limit struct {',
     '\tID    string',

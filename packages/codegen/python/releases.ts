@@ -21,6 +21,11 @@ export function pyReleases(schema: XenAbiSchema): { file: GeneratedFile; exports
     ...errno.map((e) => `    ${e.name} = ${e.value}`),
     '',
     '',
+    '# The error strings of the xenstore wire protocol, in xs_wire.h\'s order: an XS_ERROR reply carries the',
+    "# errno's name (Errno.name), NUL-terminated.",
+    `XSD_ERRORS: Tuple[Errno, ...] = (${(schema.xsdErrors ?? []).map((e) => `Errno.${e.errno}`).join(', ')}${(schema.xsdErrors ?? []).length === 1 ? ',' : ''})`,
+    '',
+    '',
     '@dataclass(frozen=True)',
     'class Limit:',
     '    """One value of a limit Xen enforces, for the releases first..last (last None: the newest)."""',
@@ -48,5 +53,5 @@ export function pyReleases(schema: XenAbiSchema): { file: GeneratedFile; exports
     '            return limit.value',
     '    return None',
   ]);
-  return { file, exports: { module: 'releases', names: ['RELEASES', 'IFACE_UNDEFINED', 'Errno', 'Limit', 'LIMITS', 'limit_at'] } };
+  return { file, exports: { module: 'releases', names: ['RELEASES', 'IFACE_UNDEFINED', 'Errno', 'XSD_ERRORS', 'Limit', 'LIMITS', 'limit_at'] } };
 }

@@ -80,5 +80,19 @@ export function errnoSection(ctx: Ctx): string[] {
     '',
     'impl core::error::Error for Errno {}',
   );
+  const xsd = s.xsdErrors ?? [];
+  if (xsd.length)
+    out.push(
+      '',
+      ...doc(
+        '',
+        [
+          "The error strings of the xenstore wire protocol, in xs_wire.h's order: an `XS_ERROR` reply carries the errno's",
+          'name (`Errno::name`), NUL-terminated.',
+        ],
+        'xsdErrors',
+      ),
+      `pub const ${items.claim('XSD_ERRORS', 'xsdErrors')}: &[Errno] = &[${xsd.map((e) => errnoExpr(e.errno)).join(', ')}];`,
+    );
   return out;
 }

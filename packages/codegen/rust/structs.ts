@@ -18,6 +18,9 @@ const ROLE: Record<Struct['role'], string> = {
   dm_op_extra: 'Extra data of a DM op (in dm_op buf\\[1\\])',
   hvm_op: 'An HVMOP argument',
   ioreq: 'Part of the ioreq protocol',
+  hypercall: 'The argument of a hypercall',
+  kernel: "The argument of an ioctl of Linux's Xen drivers",
+  xenstore: 'Part of the xenstore wire protocol',
 };
 
 const DIR = { in: 'IN', out: 'OUT', inout: 'IN and OUT' } as const;

@@ -157,13 +157,14 @@ const file = (name: string) => {
   if (text === undefined) throw new Error(`no ${name} among ${Object.keys(files).join(', ')}`);
   return text;
 };
-/** The file's lines without comments, so assertions read like the C a compiler sees. */
-const code = (name: string) =>
-  file(name)
+/** C text's lines without comments, so assertions read like the C a compiler sees. */
+const withoutComments = (text: string) =>
+  text
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '');
+const code = (name: string) => withoutComments(file(name));
 const block = (lines: string[], first: string, count: number) => {
   const at = lines.indexOf(first);
   expect(at, `${first} not found`).toBeGreaterThanOrEqual(0);
@@ -358,5 +359,164 @@ describe.skipIf(spawnSync('gcc', ['--version']).status !== 0)('generateC output 
     const r = compile(s, 'bad');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('struct xen_dm_op_set_mem_type: first_pfn must be at offset 12, as schema/xen-abi.json records');
+  });
+});
+
+// Linux's Xen driver interface and the xenstore wire format: a header under sys/, pointer fields, a field Xen
+// renamed at an old interface version, a hypercall whose macro was another hypercall's there, an enum group,
+// ioctl numbers (unsigned long) and the xenstore error strings.
+describe('generateC: the kernel interface and xenstore', () => {
+  const kif = structuredClone(schema);
+  kif.hypercalls.push({ name: 'sched_op', cName: '__HYPERVISOR_sched_op', value: 29, legacyValue: { cName: '__HYPERVISOR_sched_op_compat', value: 6, below: '0x00030101' } });
+  kif.structs.push(
+    {
+      name: 'privcmd_mmapbatch_v2',
+      releases: { from: '4.6' },
+      header: 'sys/privcmd.h',
+      role: 'kernel',
+      visibility: 'public',
+      size: 32,
+      align: 8,
+      fields: [
+        { name: 'num', offset: 0, size: 4, type: 'uint32' },
+        { name: 'dom', offset: 4, size: 2, type: 'uint16', cType: 'domid_t' },
+        { name: 'addr', offset: 8, size: 8, type: 'uint64' },
+        { name: 'arr', offset: 16, size: 8, type: 'handle', cType: 'const xen_pfn_t *', pointee: 'uint64' },
+        { name: 'err', offset: 24, size: 8, type: 'handle', cType: 'int *' },
+      ],
+      description: 'Argument of IOCTL_PRIVCMD_MMAPBATCH_V2.',
+    },
+    {
+      name: 'xen_memory_reservation',
+      releases: { from: '4.6' },
+      header: 'memory.h',
+      role: 'hypercall',
+      visibility: 'public',
+      size: 32,
+      align: 8,
+      fields: [
+        { name: 'extent_start', offset: 0, size: 8, type: 'handle', cType: 'XEN_GUEST_HANDLE(xen_pfn_t)', pointee: 'uint64' },
+        { name: 'nr_extents', offset: 8, size: 8, type: 'uint64' },
+        { name: 'extent_order', offset: 16, size: 4, type: 'uint32' },
+        { name: 'mem_flags', offset: 20, size: 4, type: 'uint32', legacyName: { name: 'address_bits', below: '0x00030209' } },
+        { name: 'domid', offset: 24, size: 2, type: 'uint16', cType: 'domid_t' },
+      ],
+      description: 'Argument of XENMEM_populate_physmap.',
+    },
+  );
+  kif.constants.push(
+    {
+      name: 'privcmd_ioctl',
+      header: 'sys/privcmd.h',
+      visibility: 'public',
+      description: 'ioctls.',
+      members: [
+        { name: 'dm_op', cName: 'IOCTL_PRIVCMD_DM_OP', value: 0x00105005, firstRelease: '4.9', cUnsignedLong: true },
+        { name: 'unimplemented', cName: 'IOCTL_PRIVCMD_UNIMPLEMENTED', value: 0x50ff, firstRelease: '4.9', cUnsigned: true },
+      ],
+    },
+    {
+      name: 'xs_wire_type',
+      header: 'io/xs_wire.h',
+      visibility: 'public',
+      cEnum: 'xsd_sockmsg_type',
+      description: 'Message types.',
+      members: [
+        { name: 'read', cName: 'XS_READ', value: 2, firstRelease: '4.6' },
+        { name: 'invalid', cName: 'XS_INVALID', value: 0xffff, firstRelease: '4.6' },
+      ],
+    },
+  );
+  kif.xsdErrors = [
+    { index: 0, errno: 'EINVAL', firstRelease: '4.6' },
+    { index: 1, errno: 'EACCES', firstRelease: '4.6' },
+  ];
+  const out = Object.fromEntries(generateC(kif).map((f) => [f.path.split('/').pop()!, f.contents]));
+  const lines = (name: string) => withoutComments(out[name]!);
+
+  it('puts a sys/ header in our file of its base name, which the umbrella includes', () => {
+    expect(out['privcmd.h']!.split('\n')[4]).toBe(" * From Linux's Xen driver interface, sys/privcmd.h as installed under /usr/include/xen (Xen's tools/include/xen-sys/Linux/privcmd.h):");
+    expect(lines('xenmem.h')).toEqual(expect.arrayContaining(['#include "privcmd.h"', '#include "xs_wire.h"']));
+  });
+
+  it('writes ioctl numbers as unsigned long, pointers as pointers, and typedefs what they point at', () => {
+    const p = lines('privcmd.h');
+    expect(p).toEqual(expect.arrayContaining(['#define IOCTL_PRIVCMD_DM_OP 0x00105005ul', '#define IOCTL_PRIVCMD_UNIMPLEMENTED 20735u']));
+    expect(block(p, 'struct privcmd_mmapbatch_v2 {', 7)).toEqual([
+      'struct privcmd_mmapbatch_v2 {',
+      '    uint32_t num;',
+      '    domid_t dom;',
+      '    uint64_t addr;',
+      '    const xen_pfn_t *arr;',
+      '    int *err;',
+      '};',
+    ]);
+    expect(lines('xen.h')).toEqual(expect.arrayContaining(['typedef uint64_t xen_pfn_t;', 'typedef struct { xen_pfn_t *p; } __guest_handle_xen_pfn_t;']));
+  });
+
+  it("follows Xen's renames by interface version: a field (both names below it) and a hypercall number", () => {
+    expect(block(lines('memory.h'), '#if __XEN_INTERFACE_VERSION__ >= 0x00030209', 5)).toEqual([
+      '#if __XEN_INTERFACE_VERSION__ >= 0x00030209',
+      '    uint32_t mem_flags;',
+      '#else',
+      '    union { uint32_t mem_flags; uint32_t address_bits; };',
+      '#endif',
+    ]);
+    expect(block(lines('xen.h'), '#if __XEN_INTERFACE_VERSION__ >= 0x00030101', 5)).toEqual([
+      '#if __XEN_INTERFACE_VERSION__ >= 0x00030101',
+      '#define __HYPERVISOR_sched_op 29',
+      '#else',
+      '#define __HYPERVISOR_sched_op 6',
+      '#endif',
+    ]);
+  });
+
+  it('writes a cEnum group as that enum and the xenstore errors as xs_wire.h has them', () => {
+    const x = lines('xs_wire.h');
+    expect(block(x, 'enum xsd_sockmsg_type {', 4)).toEqual(['enum xsd_sockmsg_type {', '    XS_READ = 2,', '    XS_INVALID = 65535,', '};']);
+    expect(block(x, '#ifdef EINVAL', 10)).toEqual([
+      '#ifdef EINVAL',
+      '#define XSD_ERROR(x) { x, #x }',
+      'static const struct xsd_errors xsd_errors[]',
+      '#if defined(__GNUC__)',
+      '__attribute__((unused))',
+      '#endif',
+      '    = {',
+      '    XSD_ERROR(EINVAL),',
+      '    XSD_ERROR(EACCES),',
+      '};',
+    ]);
+  });
+
+  it('refuses an unsigned enumerator and a pointer at an unnamed typedef', () => {
+    const broken = (patch: (s: XenAbiSchema) => void) => {
+      const s = structuredClone(kif);
+      patch(s);
+      return () => generateC(s);
+    };
+    expect(broken((s) => (s.constants.find((g) => g.name === 'xs_wire_type')!.members[0]!.cUnsigned = true))).toThrow(/an enumerator cannot be an unsigned literal/);
+    expect(broken((s) => delete s.structs.find((x) => x.name === 'privcmd_mmapbatch_v2')!.fields[3]!.pointee)).toThrow(/points at xen_pfn_t: say what it is with "pointee"/);
+  });
+
+  it.skipIf(spawnSync('gcc', ['--version']).status !== 0)('compiles with <errno.h> at an old and a new interface version, both field names working below the rename', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenmem-c-kif-'));
+    try {
+      for (const f of generateC(kif)) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.contents);
+      }
+      const src = join(dir, 'main.c');
+      const use = 'struct xen_memory_reservation r = { .mem_flags = 1 }; struct privcmd_mmapbatch_v2 b = { .num = 1 };';
+      writeFileSync(src, `#include <errno.h>\n#include <xenmem/xenmem.h>\nint main(void) { ${use} return (int)(r.mem_flags + b.num + xsd_errors[0].errnum + __HYPERVISOR_sched_op + XS_READ); }\n`);
+      const gcc = (define: string, extra = '') => {
+        if (extra) writeFileSync(src, `#include <errno.h>\n#include <xenmem/xenmem.h>\nint main(void) { ${use} (void)b; return (int)r.${extra}; }\n`);
+        return spawnSync('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', `-D__XEN_INTERFACE_VERSION__=${define}`, '-I', join(dir, 'packages/abi-types/include'), '-fsyntax-only', src], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+      };
+      for (const define of ['0x00000000', '0x00040900']) expect(gcc(define).stderr, define).toBe('');
+      expect(gcc('0x00000000', 'address_bits').status).toBe(0);
+      expect(gcc('0x00040900', 'address_bits').stderr).toContain("has no member named 'address_bits'");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

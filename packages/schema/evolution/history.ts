@@ -131,5 +131,6 @@ export function schemaAsOfRelease(schema: XenAbiSchema, release: ReleaseName): X
     }
     return [pack];
   });
+  if (s.xsdErrors) s.xsdErrors = s.xsdErrors.filter((e) => existed(e.firstRelease));
   return s;
 }

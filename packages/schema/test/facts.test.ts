@@ -688,8 +688,12 @@ function fieldNameAt(struct: string, name: string, release: string): string {
   return rename && compareReleases(release, rename.from) >= 0 ? (rename.names[name] ?? name) : name;
 }
 
-/** Errno values the schema adds to the facts' list: ERANGE, which hvm_inject_msi returns (xen/arch/x86/hvm/irq.c @ RELEASE-4.9.0). */
-const ERRNO_ADDED = ['ERANGE'];
+/**
+ * Errno values the schema adds to the facts' list: ERANGE, which hvm_inject_msi returns (xen/arch/x86/hvm/irq.c @
+ * RELEASE-4.9.0), and the xenstore error strings the facts do not list (xsd_errors[] of
+ * xen/include/public/io/xs_wire.h @ RELEASE-4.17.0).
+ */
+const ERRNO_ADDED = ['ERANGE', 'EIO', 'EACCES', 'EISDIR', 'EROFS', 'ENOTEMPTY', 'EISCONN'];
 
 describe('structs', () => {
   const structFacts = Object.entries(facts.structs)

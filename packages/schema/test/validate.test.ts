@@ -127,6 +127,17 @@ describe('validateSchema', () => {
       expect(problemsAfter((d) => d.getMemType[2]!.steps.pop())).toContainEqual(problem('getMemType[2].steps', 'the last step must be an "else"'));
     });
 
+    it('xenstore errors out of order, naming an unknown errno, or listed twice', () => {
+      expect(problemsAfter((d) => d.xsdErrors!.reverse())).toContainEqual(problem('xsdErrors[0].index', "index 15 at position 0: list the errors in xs_wire.h's order, from 0"));
+      expect(problemsAfter((d) => (d.xsdErrors![3]!.errno = 'ENOTADIR'))).toEqual([problem('xsdErrors[3].errno', 'errno "ENOTADIR" is not in errno[]')]);
+      expect(problemsAfter((d) => (d.xsdErrors![3]!.errno = 'EINVAL'))).toEqual([problem('xsdErrors[3]', 'xenstore error "EINVAL" already used by xsdErrors[0]')]);
+    });
+
+    it('a pointee on a field that is not a handle', () => {
+      const i = structIndex(BASE, 'xsd_sockmsg');
+      expect(problemsAfter((d) => (d.structs[i]!.fields[0]!.pointee = 'uint64'))).toEqual([problem(`structs[${i}].fields[0].pointee`, 'only a handle points at something; "type" is a uint32')]);
+    });
+
     it('an unknown requirement id', () => {
       expect(problemsAfter((d) => d.hvmmemTypes[4]!.hypervisor[2]!.requires!.push('iommu'))).toContainEqual({
         path: 'hvmmemTypes[4].hypervisor[2].requires[2]',

@@ -11,10 +11,11 @@
  *  - it is the whole value of a `const` or `static readonly` binding and either the binding has a Xen name (any
  *    value, 0 and 1 too) or the value is a Xen number ≥ 2; or
  *  - it is an operand of a comparison (`<`, `<=`, `>`, `>=`, `===`, `!==`) and its value is a Xen number ≥ 2 that
- *    is not a power of two.
+ *    is neither a power of two nor the largest value of an integer type (0xff, 0xffff, 0xffffffff).
  * 0 and 1 are left out of the value rules: they are everywhere and name nothing on their own. Powers of two are
  * left out of comparisons: there they are widths and byte counts (`size === 8`, `bits > 32`) that only happen to
- * equal a Xen number. Masks (`& 0xff`) are bit arithmetic and are not looked at; a named mask is a binding.
+ * equal a Xen number; so are the largest u8/u16/u32/u64 values, which bound a width (`id > 0xffff` checks a
+ * uint16) even where Xen names the value (XS_INVALID is 0xffff). Masks (`& 0xff`) are bit arithmetic and are not looked at; a named mask is a binding.
  *
  * Scanned: every .ts file under packages/<name>/src, packages/codegen (the generators, whose sources sit at its
  * top) and tools/, except generated files (a `generated/` folder, or a first line saying "@generated"), tests
@@ -117,6 +118,8 @@ const COMPARISONS = new Set([
 ]);
 
 const isPowerOfTwo = (v: number) => Number.isInteger(Math.log2(v));
+/** The largest value of a u8, u16, u32 or u64: a width bound, not a number with a meaning. */
+const isWidthBound = (v: number) => [8, 16, 32, 64].some((bits) => v === 2 ** bits - 1);
 
 /** The bare Xen numbers of one file's text. */
 export function findBareXenNumbers(file: string, text: string, xen: XenVocabulary): BareXenNumber[] {
@@ -147,7 +150,7 @@ export function findBareXenNumbers(file: string, text: string, xen: XenVocabular
     } else if (ts.isBinaryExpression(node) && COMPARISONS.has(node.operatorToken.kind) && literalValue(node) === undefined) {
       for (const side of [node.left, node.right]) {
         const value = literalValue(side);
-        if (value !== undefined && !isPowerOfTwo(value)) byValue(side, value);
+        if (value !== undefined && !isPowerOfTwo(value) && !isWidthBound(value)) byValue(side, value);
       }
     }
     ts.forEachChild(node, visit);
@@ -210,7 +213,6 @@ export function unexplained(findings: readonly BareXenNumber[], exceptions: read
  */
 export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/hypervisor-sim/src/domain-svg.ts', line: /^const MARGIN = 20;|^const SERVER_H = 14;/, why: 'pixel sizes of the domain picture (margin, a server row\'s height)' },
-  { file: 'packages/sim-protocol/src/wire/control.ts', line: /v > 0xffffffff\) throw new WireError/, why: 'the daemon protocol\'s ids are u32 (docs/protocol.md), not a Xen number' },
   { file: 'packages/sim-protocol/src/wire/doorbell.ts', line: /^const WORDS_PER_SUMMARY_BIT = 8;/, why: 'layout of the daemon\'s doorbell page, the simulator\'s own protocol' },
   { file: 'packages/sim-protocol/src/wire/definitions.ts', line: /^export const FRAME_HEADER = 9;/, why: 'the daemon\'s frame header (length, kind, id), the simulator\'s own protocol' },
   { file: 'packages/sim-protocol/src/wire/frame.ts', line: /^if \(length < 5\) throw new WireError/, why: 'the daemon\'s smallest frame (kind + id), the simulator\'s own protocol' },
@@ -227,13 +229,9 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   },
   { file: 'packages/cli/src/commands/demo.ts', line: /^const FIRST_PFN = 0x100n;|^const NR = 16;/, why: 'the demo\'s example range of pages' },
   { file: 'packages/cli/src/io.ts', line: /^export const EXIT_USAGE = 2;/, why: 'the CLI\'s exit code for a usage error' },
-  { file: 'packages/hypervisor-sim/src/daemon/connection.ts', line: /id >= 0xffffffff \? 1/, why: 'the daemon\'s u32 ioreq id counter wraps, a protocol field width' },
   { file: 'packages/hypervisor-sim/src/daemon/daemon.ts', line: /^const EMFILE = 24;/, why: 'Linux errno of accept(), not a Xen errno' },
+  { file: 'packages/hypervisor-sim/src/daemon/daemon.ts', line: /^export const DEFAULT_MAX_CONNECTIONS = 64;/, why: 'the daemon\'s default client limit, a setting of the simulator (64 is only also sizeof(multicall_entry))' },
   { file: 'packages/hypervisor-sim/src/daemon/dispatch.ts', line: /^const EIO = 5;/, why: 'Linux errno of the daemon\'s error frame when saving state fails; not in Xen\'s answers' },
   { file: 'packages/hypervisor-sim/src/guest/access.ts', line: /^const PAGE = 4096n;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
   { file: 'packages/hypervisor-sim/src/guest/memory.ts', line: /^const PAGE = 4096;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
-  { file: 'packages/hypervisor-sim/src/guest/access.ts', line: /count > 0xffffffff\) throw new InputError/, why: 'a guest access repeats at most 2^32 − 1 times: ioreq_t.count is a u32' },
-  { file: 'packages/hypervisor-sim/src/resource.ts', line: /^const isU32 = /, why: 'acquire_resource\'s frame arguments are u32: a width check' },
-  { file: 'packages/codegen/c.ts', line: /if \(value <= 0xffffffff\) return/, why: 'the generator picks a C literal suffix by width' },
-  { file: 'packages/codegen/rust/constants.ts', line: /m.value > 0xffffffff\) throw new Error/, why: 'the generator checks a constant fits the u32 it emits' },
 ];

@@ -77,11 +77,12 @@ describe('bare Xen numbers: the definition', () => {
     ]);
   });
 
-  it('leaves alone 0 and 1 by value, powers of two compared, masks, arguments, and names read from the schema', () => {
+  it('leaves alone 0 and 1 by value, powers of two and width bounds compared, masks, arguments, and names read from the schema', () => {
     const clean = [
       'const ZERO = 0;',
       'const ONE = 1;',
       'if (size === 8 || bits > 32) grow();',
+      'if (id > 0xffff || n >= 0xffffffff) fail();',
       'const low = value & 0xff;',
       'send(4, 15);',
       'const self = CONST.domid.self;',

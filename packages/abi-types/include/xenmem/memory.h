@@ -3,7 +3,9 @@
  * xenmem/memory.h
  *
  * From Xen's memory.h:
+ * - XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
  * - XENMEM_acquire_resource type and frame for ioreq server pages.
+ * - struct xen_memory_reservation.
  *
  * Generated from schema/xen-abi.json; every symbol's comment names its schema entry.
  */
@@ -11,6 +13,21 @@
 #define XENMEM_MEMORY_H
 
 #include "xen.h"
+
+/*
+ * memory_op: XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue. schema:
+ * constants[name=memory_op]
+ */
+/**
+ * XENMEM_populate_physmap: allocate frames for a domain's gpfns (struct xen_memory_reservation); returns the
+ * number of extents populated. Xen 4.5+. schema: constants[name=memory_op].members[name=populate_physmap]
+ */
+#define XENMEM_populate_physmap 6
+/**
+ * XENMEM_acquire_resource: map a domain's resource frames (e.g. an ioreq server's pages). Xen 4.11+. schema:
+ * constants[name=memory_op].members[name=acquire_resource]
+ */
+#define XENMEM_acquire_resource 28
 
 /* resource: XENMEM_acquire_resource type and frame for ioreq server pages. schema: constants[name=resource] */
 /**
@@ -23,5 +40,39 @@
  * 4.11+. schema: constants[name=resource].members[name=frame_bufioreq]
  */
 #define XENMEM_resource_ioreq_server_frame_bufioreq 0
+
+/**
+ * struct xen_memory_reservation: Argument of XENMEM_increase_reservation, XENMEM_decrease_reservation and
+ * XENMEM_populate_physmap: which extents of which domain. populate_physmap returns the number of extents it
+ * populated. Xen 4.5+, 32 bytes, alignment 8. schema: structs[name=xen_memory_reservation, releases 4.5+]
+ */
+struct xen_memory_reservation {
+    XEN_GUEST_HANDLE(xen_pfn_t) extent_start; /* the gpfns of the extents; populate_physmap writes back the frames it allocated */
+    xen_ulong_t nr_extents; /* number of extents */
+    uint32_t extent_order; /* each extent is 2^extent_order pages */
+#if __XEN_INTERFACE_VERSION__ >= 0x00030209
+    uint32_t mem_flags; /* XENMEMF_* flags */
+#else
+    union { uint32_t mem_flags; uint32_t address_bits; }; /* Xen's name below 0x00030209 is address_bits */
+#endif
+    domid_t domid; /* the target domain */
+};
+typedef struct xen_memory_reservation xen_memory_reservation_t;
+XENMEM_STATIC_ASSERT(sizeof(struct xen_memory_reservation) == 32, "struct xen_memory_reservation: sizeof must be 32, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_memory_reservation) == 8, "struct xen_memory_reservation: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, extent_start) == 0, "struct xen_memory_reservation: extent_start must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->extent_start) == 8, "struct xen_memory_reservation: extent_start must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, nr_extents) == 8, "struct xen_memory_reservation: nr_extents must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->nr_extents) == 8, "struct xen_memory_reservation: nr_extents must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, extent_order) == 16, "struct xen_memory_reservation: extent_order must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->extent_order) == 4, "struct xen_memory_reservation: extent_order must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, mem_flags) == 20, "struct xen_memory_reservation: mem_flags must be at offset 20, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->mem_flags) == 4, "struct xen_memory_reservation: mem_flags must be 4 bytes, as schema/xen-abi.json records");
+#if !(__XEN_INTERFACE_VERSION__ >= 0x00030209)
+XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, address_bits) == 20, "struct xen_memory_reservation: address_bits must be at offset 20, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->address_bits) == 4, "struct xen_memory_reservation: address_bits must be 4 bytes, as schema/xen-abi.json records");
+#endif
+XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, domid) == 24, "struct xen_memory_reservation: domid must be at offset 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->domid) == 2, "struct xen_memory_reservation: domid must be 2 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_MEMORY_H */

@@ -32,6 +32,16 @@
 
 /** __HYPERVISOR_memory_op: the memory_op hypercall. schema: hypercalls[name=memory_op] */
 #define __HYPERVISOR_memory_op 12
+/** __HYPERVISOR_multicall: the multicall hypercall. schema: hypercalls[name=multicall] */
+#define __HYPERVISOR_multicall 13
+/** __HYPERVISOR_xen_version: the xen_version hypercall. schema: hypercalls[name=xen_version] */
+#define __HYPERVISOR_xen_version 17
+/** __HYPERVISOR_sched_op: the sched_op hypercall. schema: hypercalls[name=sched_op] */
+#if __XEN_INTERFACE_VERSION__ >= 0x00030101
+#define __HYPERVISOR_sched_op 29
+#else
+#define __HYPERVISOR_sched_op 6 /* __HYPERVISOR_sched_op_compat, below 0x00030101 */
+#endif
 /** __HYPERVISOR_hvm_op: the hvm_op hypercall. schema: hypercalls[name=hvm_op] */
 #define __HYPERVISOR_hvm_op 34
 /** __HYPERVISOR_dm_op: the dm_op hypercall. schema: hypercalls[name=dm_op] */
@@ -48,6 +58,11 @@ typedef uint32_t evtchn_port_t;
  * ioservid_t: a 16-bit unsigned integer (e.g. xen_dm_op_create_ioreq_server.id). schema: structs[].fields[].cType
  */
 typedef uint16_t ioservid_t;
+/**
+ * xen_pfn_t: a 64-bit unsigned integer (e.g. xen_memory_reservation.extent_start). schema:
+ * structs[].fields[].cType
+ */
+typedef uint64_t xen_pfn_t;
 /** xen_ulong_t: a 64-bit unsigned integer (e.g. xen_dm_op_buf.size). schema: structs[].fields[].cType */
 typedef uint64_t xen_ulong_t;
 /**
@@ -70,6 +85,7 @@ typedef uint64_t xen_ulong_t;
 #define set_xen_guest_handle(hnd, val) do { (hnd).p = (val); } while (0)
 typedef struct { uint8_t *p; } __guest_handle_uint8;
 typedef struct { void *p; } __guest_handle_void;
+typedef struct { xen_pfn_t *p; } __guest_handle_xen_pfn_t;
 
 /* domid: Special domain ids. schema: constants[name=domid] */
 /**
@@ -82,5 +98,25 @@ typedef struct { void *p; } __guest_handle_void;
  * constants[name=domid].members[name=self]
  */
 #define DOMID_SELF 32752u
+
+/**
+ * struct multicall_entry: One call of __HYPERVISOR_multicall. libxenctrl issues memory_op through a one-entry
+ * multicall on Linux x86_64 so that it sees the whole long result (tools/libs/ctrl/xc_private.c xc_memory_op @
+ * RELEASE-4.17.0). Xen 4.5+, 64 bytes, alignment 8. schema: structs[name=multicall_entry, releases 4.5+]
+ */
+struct multicall_entry {
+    xen_ulong_t op; /* IN; the hypercall number */
+    xen_ulong_t result; /* OUT; the hypercall's return value, as a full-width long */
+    xen_ulong_t args[6]; /* IN; its arguments (Xen reads the first five) */
+};
+typedef struct multicall_entry multicall_entry_t;
+XENMEM_STATIC_ASSERT(sizeof(struct multicall_entry) == 64, "struct multicall_entry: sizeof must be 64, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct multicall_entry) == 8, "struct multicall_entry: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct multicall_entry, op) == 0, "struct multicall_entry: op must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct multicall_entry *)0)->op) == 8, "struct multicall_entry: op must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct multicall_entry, result) == 8, "struct multicall_entry: result must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct multicall_entry *)0)->result) == 8, "struct multicall_entry: result must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct multicall_entry, args) == 16, "struct multicall_entry: args must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct multicall_entry *)0)->args) == 48, "struct multicall_entry: args must be 48 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_XEN_H */

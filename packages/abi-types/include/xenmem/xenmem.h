@@ -13,9 +13,15 @@
 #include "xen-compat.h"
 #include "xen.h"
 #include "dm_op.h"
+#include "evtchn.h"
+#include "gntdev.h"
 #include "hvm_op.h"
 #include "ioreq.h"
 #include "memory.h"
 #include "params.h"
+#include "privcmd.h"
+#include "sched.h"
+#include "version.h"
+#include "xs_wire.h"
 
 #endif /* XENMEM_XENMEM_H */

@@ -331,6 +331,21 @@ pub const __HYPERVISOR_dm_op: u32 = 41;
 /// schema: `hypercalls[name=memory_op]`
 pub const __HYPERVISOR_memory_op: u32 = 12;
 
+/// Hypercall number of `multicall`.
+///
+/// schema: `hypercalls[name=multicall]`
+pub const __HYPERVISOR_multicall: u32 = 13;
+
+/// Hypercall number of `xen_version`.
+///
+/// schema: `hypercalls[name=xen_version]`
+pub const __HYPERVISOR_xen_version: u32 = 17;
+
+/// Hypercall number of `sched_op`.
+///
+/// schema: `hypercalls[name=sched_op]`
+pub const __HYPERVISOR_sched_op: u32 = 29;
+
 
 // ---------------------------------------------------------------------------------------------------
 // Errno
@@ -353,6 +368,10 @@ pub enum Errno {
     ///
     /// schema: `errno[name=ESRCH]`
     ESRCH = 3,
+    /// I/O error (a xenstore error string).
+    ///
+    /// schema: `errno[name=EIO]`
+    EIO = 5,
     /// Too many buffers.
     ///
     /// schema: `errno[name=E2BIG]`
@@ -365,6 +384,10 @@ pub enum Errno {
     ///
     /// schema: `errno[name=ENOMEM]`
     ENOMEM = 12,
+    /// Permission denied (a xenstore error string).
+    ///
+    /// schema: `errno[name=EACCES]`
+    EACCES = 13,
     /// Bad address: a buffer is too short or cannot be copied.
     ///
     /// schema: `errno[name=EFAULT]`
@@ -377,6 +400,10 @@ pub enum Errno {
     ///
     /// schema: `errno[name=EEXIST]`
     EEXIST = 17,
+    /// Is a directory (a xenstore error string).
+    ///
+    /// schema: `errno[name=EISDIR]`
+    EISDIR = 21,
     /// Invalid argument.
     ///
     /// schema: `errno[name=EINVAL]`
@@ -385,6 +412,10 @@ pub enum Errno {
     ///
     /// schema: `errno[name=ENOSPC]`
     ENOSPC = 28,
+    /// Read-only (a xenstore error string).
+    ///
+    /// schema: `errno[name=EROFS]`
+    EROFS = 30,
     /// Out of range: `inject_msi` with vector 0 and no pirq in the address.
     ///
     /// schema: `errno[name=ERANGE]`
@@ -393,6 +424,10 @@ pub enum Errno {
     ///
     /// schema: `errno[name=ENOSYS]`
     ENOSYS = 38,
+    /// Not empty (a xenstore error string).
+    ///
+    /// schema: `errno[name=ENOTEMPTY]`
+    ENOTEMPTY = 39,
     /// No buffers given.
     ///
     /// schema: `errno[name=ENODATA]`
@@ -405,11 +440,15 @@ pub enum Errno {
     ///
     /// schema: `errno[name=EOPNOTSUPP]`
     EOPNOTSUPP = 95,
+    /// Already connected (a xenstore error string).
+    ///
+    /// schema: `errno[name=EISCONN]`
+    EISCONN = 106,
 }
 
 impl Errno {
     /// Every errno of the schema, by value.
-    pub const ALL: &'static [Errno] = &[Errno::EPERM, Errno::ENOENT, Errno::ESRCH, Errno::E2BIG, Errno::EAGAIN, Errno::ENOMEM, Errno::EFAULT, Errno::EBUSY, Errno::EEXIST, Errno::EINVAL, Errno::ENOSPC, Errno::ERANGE, Errno::ENOSYS, Errno::ENODATA, Errno::ERESTART, Errno::EOPNOTSUPP];
+    pub const ALL: &'static [Errno] = &[Errno::EPERM, Errno::ENOENT, Errno::ESRCH, Errno::EIO, Errno::E2BIG, Errno::EAGAIN, Errno::ENOMEM, Errno::EACCES, Errno::EFAULT, Errno::EBUSY, Errno::EEXIST, Errno::EISDIR, Errno::EINVAL, Errno::ENOSPC, Errno::EROFS, Errno::ERANGE, Errno::ENOSYS, Errno::ENOTEMPTY, Errno::ENODATA, Errno::ERESTART, Errno::EOPNOTSUPP, Errno::EISCONN];
 
     /// The positive errno value; Xen returns it negated.
     pub const fn value(self) -> i32 {
@@ -422,19 +461,25 @@ impl Errno {
             Errno::EPERM => "EPERM",
             Errno::ENOENT => "ENOENT",
             Errno::ESRCH => "ESRCH",
+            Errno::EIO => "EIO",
             Errno::E2BIG => "E2BIG",
             Errno::EAGAIN => "EAGAIN",
             Errno::ENOMEM => "ENOMEM",
+            Errno::EACCES => "EACCES",
             Errno::EFAULT => "EFAULT",
             Errno::EBUSY => "EBUSY",
             Errno::EEXIST => "EEXIST",
+            Errno::EISDIR => "EISDIR",
             Errno::EINVAL => "EINVAL",
             Errno::ENOSPC => "ENOSPC",
+            Errno::EROFS => "EROFS",
             Errno::ERANGE => "ERANGE",
             Errno::ENOSYS => "ENOSYS",
+            Errno::ENOTEMPTY => "ENOTEMPTY",
             Errno::ENODATA => "ENODATA",
             Errno::ERESTART => "ERESTART",
             Errno::EOPNOTSUPP => "EOPNOTSUPP",
+            Errno::EISCONN => "EISCONN",
         }
     }
 
@@ -444,19 +489,25 @@ impl Errno {
             Errno::EPERM => "operation not permitted",
             Errno::ENOENT => "no such entry (server id, range)",
             Errno::ESRCH => "no such domain",
+            Errno::EIO => "I/O error (a xenstore error string)",
             Errno::E2BIG => "too many buffers",
             Errno::EAGAIN => "try again (paged-out or shared page)",
             Errno::ENOMEM => "out of memory, or a rangeset is full",
+            Errno::EACCES => "permission denied (a xenstore error string)",
             Errno::EFAULT => "bad address: a buffer is too short or cannot be copied",
             Errno::EBUSY => "busy: the type changed underneath, or the memory type is already claimed",
             Errno::EEXIST => "the range overlaps an existing one",
+            Errno::EISDIR => "is a directory (a xenstore error string)",
             Errno::EINVAL => "invalid argument",
             Errno::ENOSPC => "no free ioreq server slot",
+            Errno::EROFS => "read-only (a xenstore error string)",
             Errno::ERANGE => "out of range: inject_msi with vector 0 and no pirq in the address",
             Errno::ENOSYS => "the hypercall or sub-op does not exist in this release",
+            Errno::ENOTEMPTY => "not empty (a xenstore error string)",
             Errno::ENODATA => "no buffers given",
             Errno::ERESTART => "internal: the hypercall is continued (never reaches the caller)",
             Errno::EOPNOTSUPP => "operation not supported (unknown op, or HAP is off)",
+            Errno::EISCONN => "already connected (a xenstore error string)",
         }
     }
 
@@ -471,19 +522,25 @@ impl Errno {
             1 => Some(Errno::EPERM),
             2 => Some(Errno::ENOENT),
             3 => Some(Errno::ESRCH),
+            5 => Some(Errno::EIO),
             7 => Some(Errno::E2BIG),
             11 => Some(Errno::EAGAIN),
             12 => Some(Errno::ENOMEM),
+            13 => Some(Errno::EACCES),
             14 => Some(Errno::EFAULT),
             16 => Some(Errno::EBUSY),
             17 => Some(Errno::EEXIST),
+            21 => Some(Errno::EISDIR),
             22 => Some(Errno::EINVAL),
             28 => Some(Errno::ENOSPC),
+            30 => Some(Errno::EROFS),
             34 => Some(Errno::ERANGE),
             38 => Some(Errno::ENOSYS),
+            39 => Some(Errno::ENOTEMPTY),
             61 => Some(Errno::ENODATA),
             85 => Some(Errno::ERESTART),
             95 => Some(Errno::EOPNOTSUPP),
+            106 => Some(Errno::EISCONN),
             _ => None,
         }
     }
@@ -494,19 +551,25 @@ impl Errno {
             "EPERM" => Some(Errno::EPERM),
             "ENOENT" => Some(Errno::ENOENT),
             "ESRCH" => Some(Errno::ESRCH),
+            "EIO" => Some(Errno::EIO),
             "E2BIG" => Some(Errno::E2BIG),
             "EAGAIN" => Some(Errno::EAGAIN),
             "ENOMEM" => Some(Errno::ENOMEM),
+            "EACCES" => Some(Errno::EACCES),
             "EFAULT" => Some(Errno::EFAULT),
             "EBUSY" => Some(Errno::EBUSY),
             "EEXIST" => Some(Errno::EEXIST),
+            "EISDIR" => Some(Errno::EISDIR),
             "EINVAL" => Some(Errno::EINVAL),
             "ENOSPC" => Some(Errno::ENOSPC),
+            "EROFS" => Some(Errno::EROFS),
             "ERANGE" => Some(Errno::ERANGE),
             "ENOSYS" => Some(Errno::ENOSYS),
+            "ENOTEMPTY" => Some(Errno::ENOTEMPTY),
             "ENODATA" => Some(Errno::ENODATA),
             "ERESTART" => Some(Errno::ERESTART),
             "EOPNOTSUPP" => Some(Errno::EOPNOTSUPP),
+            "EISCONN" => Some(Errno::EISCONN),
             _ => None,
         }
     }
@@ -519,6 +582,12 @@ impl core::fmt::Display for Errno {
 }
 
 impl core::error::Error for Errno {}
+
+/// The error strings of the xenstore wire protocol, in xs_wire.h's order: an `XS_ERROR` reply carries the errno's
+/// name (`Errno::name`), NUL-terminated.
+///
+/// schema: `xsdErrors`
+pub const XSD_ERRORS: &[Errno] = &[Errno::EINVAL, Errno::EACCES, Errno::EEXIST, Errno::EISDIR, Errno::ENOENT, Errno::ENOMEM, Errno::ENOSPC, Errno::EIO, Errno::ENOTEMPTY, Errno::ENOSYS, Errno::EROFS, Errno::EBUSY, Errno::EAGAIN, Errno::EISCONN, Errno::E2BIG, Errno::EPERM];
 
 // ---------------------------------------------------------------------------------------------------
 // hvmmem_type_t
@@ -2223,6 +2292,20 @@ pub const IOREQ_TYPE_INVALIDATE: u32 = 8;
 /// schema: `constants[name=ioreq_buffer].members[slot_num]`
 pub const IOREQ_BUFFER_SLOT_NUM: u32 = 511;
 
+/// Allocate frames for a domain's gpfns (struct `xen_memory_reservation`); returns the number of extents populated.
+///
+/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue. Since Xen 4.5, `memory.h`.
+///
+/// schema: `constants[name=memory_op].members[populate_physmap]`
+pub const XENMEM_populate_physmap: u32 = 6;
+
+/// Map a domain's resource frames (e.g. an ioreq server's pages).
+///
+/// `XENMEM_`* sub-ops of `__HYPERVISOR_memory_op` that device models issue. Since Xen 4.11, `memory.h`.
+///
+/// schema: `constants[name=memory_op].members[acquire_resource]`
+pub const XENMEM_acquire_resource: u32 = 28;
+
 /// Resource type of an ioreq server's pages.
 ///
 /// `XENMEM_acquire_resource` type and frame for ioreq server pages. Since Xen 4.11, `memory.h`.
@@ -2285,6 +2368,410 @@ pub const DOMID_FIRST_RESERVED: u32 = 32752;
 ///
 /// schema: `constants[name=domid].members[self]`
 pub const DOMID_SELF: u32 = 32752;
+
+/// Shut another domain down (struct `sched_remote_shutdown`).
+///
+/// `SCHEDOP_`* sub-ops of `__HYPERVISOR_sched_op` that device models issue. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=sched_op].members[remote_shutdown]`
+pub const SCHEDOP_remote_shutdown: u32 = 4;
+
+/// Exited normally: clean up and destroy.
+///
+/// Why a domain shut down: the reason of `SCHEDOP_shutdown` and `SCHEDOP_remote_shutdown`. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=shutdown_reason].members[poweroff]`
+pub const SHUTDOWN_poweroff: u32 = 0;
+
+/// Clean up, destroy, then restart.
+///
+/// Why a domain shut down: the reason of `SCHEDOP_shutdown` and `SCHEDOP_remote_shutdown`. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=shutdown_reason].members[reboot]`
+pub const SHUTDOWN_reboot: u32 = 1;
+
+/// Clean up and save the suspend state.
+///
+/// Why a domain shut down: the reason of `SCHEDOP_shutdown` and `SCHEDOP_remote_shutdown`. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=shutdown_reason].members[suspend]`
+pub const SHUTDOWN_suspend: u32 = 2;
+
+/// The domain crashed.
+///
+/// Why a domain shut down: the reason of `SCHEDOP_shutdown` and `SCHEDOP_remote_shutdown`. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=shutdown_reason].members[crash]`
+pub const SHUTDOWN_crash: u32 = 3;
+
+/// Restart because the watchdog expired.
+///
+/// Why a domain shut down: the reason of `SCHEDOP_shutdown` and `SCHEDOP_remote_shutdown`. Since Xen 4.5, `sched.h`.
+///
+/// schema: `constants[name=shutdown_reason].members[watchdog]`
+pub const SHUTDOWN_watchdog: u32 = 4;
+
+/// Reset the domain's state, keeping its memory.
+///
+/// Why a domain shut down: the reason of `SCHEDOP_shutdown` and `SCHEDOP_remote_shutdown`. Since Xen 4.7, `sched.h`.
+///
+/// schema: `constants[name=shutdown_reason].members[soft_reset]`
+pub const SHUTDOWN_soft_reset: u32 = 5;
+
+/// Returns major \<\< 16 | minor.
+///
+/// `XENVER_`* sub-ops of `__HYPERVISOR_xen_version`. Since Xen 4.5, `version.h`.
+///
+/// schema: `constants[name=xenver].members[version]`
+pub const XENVER_version: u32 = 0;
+
+/// Copies the version suffix (e.g. ".0") into a 16-byte `xen_extraversion_t`.
+///
+/// `XENVER_`* sub-ops of `__HYPERVISOR_xen_version`. Since Xen 4.5, `version.h`.
+///
+/// schema: `constants[name=xenver].members[extraversion]`
+pub const XENVER_extraversion: u32 = 1;
+
+/// Bytes of `xen_extraversion_t`, NUL-terminated.
+///
+/// Sizes of the buffers `XENVER_`* sub-ops fill. Since Xen 4.5, `version.h`.
+///
+/// schema: `constants[name=xen_version_sizes].members[extraversion_len]`
+pub const XEN_EXTRAVERSION_LEN: u32 = 16;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 0, 48) = 0x00305000: issue a hypercall (struct `privcmd_hypercall`); returns its result.
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.5, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[hypercall]`
+pub const IOCTL_PRIVCMD_HYPERCALL: u32 = 0x00305000;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 2, 16) = 0x00105002: map foreign frames by (va, mfn, npages) entries (struct `privcmd_mmap`, not used by current libraries).
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.5, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[mmap]`
+pub const IOCTL_PRIVCMD_MMAP: u32 = 0x00105002;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 3, 24) = 0x00185003: map a batch of foreign frames (struct `privcmd_mmapbatch`); the fallback when `MMAPBATCH_V2` fails.
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.5, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[mmapbatch]`
+pub const IOCTL_PRIVCMD_MMAPBATCH: u32 = 0x00185003;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 4, 32) = 0x00205004: map a batch of foreign frames with an errno per frame (struct `privcmd_mmapbatch_v2`).
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.5, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[mmapbatch_v2]`
+pub const IOCTL_PRIVCMD_MMAPBATCH_V2: u32 = 0x00205004;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 5, 16) = 0x00105005: issue a `dm_op` on a domain (struct `privcmd_dm_op`).
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.9, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[dm_op]`
+pub const IOCTL_PRIVCMD_DM_OP: u32 = 0x00105005;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 6, 2) = 0x00025006: restrict the file to one domain (argument: a `domid_t`).
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.9, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[restrict]`
+pub const IOCTL_PRIVCMD_RESTRICT: u32 = 0x00025006;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 7, 32) = 0x00205007: map a resource's frames (struct `privcmd_mmap_resource`).
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.11, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[mmap_resource]`
+pub const IOCTL_PRIVCMD_MMAP_RESOURCE: u32 = 0x00205007;
+
+/// `_IOC`(`_IOC_NONE`, 'P', 255, 0) = 0x000050ff: no driver implements it: libxenforeignmemory issues it to learn the errno of an unknown ioctl.
+///
+/// Ioctls of Linux's /dev/xen/privcmd: `_IOC`(`_IOC_NONE`, 'P', nr, sizeof(argument)). Since Xen 4.12, `sys/privcmd.h`.
+///
+/// schema: `constants[name=privcmd_ioctl].members[unimplemented]`
+pub const IOCTL_PRIVCMD_UNIMPLEMENTED: u32 = 20735;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 0, 4) = 0x00044500: bind a virtual IRQ (struct `ioctl_evtchn_bind_virq`); returns the local port.
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.5, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[bind_virq]`
+pub const IOCTL_EVTCHN_BIND_VIRQ: u32 = 0x00044500;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 1, 8) = 0x00084501: bind to another domain's port (struct `ioctl_evtchn_bind_interdomain`); returns the local port.
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.5, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[bind_interdomain]`
+pub const IOCTL_EVTCHN_BIND_INTERDOMAIN: u32 = 0x00084501;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 2, 4) = 0x00044502: allocate a port for another domain (struct `ioctl_evtchn_bind_unbound_port`); returns it.
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.5, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[bind_unbound_port]`
+pub const IOCTL_EVTCHN_BIND_UNBOUND_PORT: u32 = 0x00044502;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 3, 4) = 0x00044503: close a port (struct `ioctl_evtchn_unbind`).
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.5, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[unbind]`
+pub const IOCTL_EVTCHN_UNBIND: u32 = 0x00044503;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 4, 4) = 0x00044504: send an event (struct `ioctl_evtchn_notify`).
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.5, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[notify]`
+pub const IOCTL_EVTCHN_NOTIFY: u32 = 0x00044504;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 5, 0) = 0x00004505: clear the file's pending-event ring.
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.5, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[reset]`
+pub const IOCTL_EVTCHN_RESET: u32 = 17669;
+
+/// `_IOC`(`_IOC_NONE`, 'E', 6, 2) = 0x00024506: restrict the file to one domain (struct `ioctl_evtchn_restrict_domid`).
+///
+/// Ioctls of Linux's /dev/xen/evtchn: `_IOC`(`_IOC_NONE`, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. Since Xen 4.10, `sys/evtchn.h`.
+///
+/// schema: `constants[name=evtchn_ioctl].members[restrict_domid]`
+pub const IOCTL_EVTCHN_RESTRICT_DOMID: u32 = 0x00024506;
+
+/// `_IOC`(`_IOC_NONE`, 'G', 0, 24) = 0x00184700: map grant references into the file's offset space.
+///
+/// Ioctls of Linux's /dev/xen/gntdev (used by PV backends): `_IOC`(`_IOC_NONE`, 'G', nr, sizeof(argument)). Since Xen 4.5, `sys/gntdev.h`.
+///
+/// schema: `constants[name=gntdev_ioctl].members[map_grant_ref]`
+pub const IOCTL_GNTDEV_MAP_GRANT_REF: u32 = 0x00184700;
+
+/// `_IOC`(`_IOC_NONE`, 'G', 1, 16) = 0x00104701: unmap them.
+///
+/// Ioctls of Linux's /dev/xen/gntdev (used by PV backends): `_IOC`(`_IOC_NONE`, 'G', nr, sizeof(argument)). Since Xen 4.5, `sys/gntdev.h`.
+///
+/// schema: `constants[name=gntdev_ioctl].members[unmap_grant_ref]`
+pub const IOCTL_GNTDEV_UNMAP_GRANT_REF: u32 = 0x00104701;
+
+/// `_IOC`(`_IOC_NONE`, 'G', 2, 24) = 0x00184702: the file offset of a mapped address.
+///
+/// Ioctls of Linux's /dev/xen/gntdev (used by PV backends): `_IOC`(`_IOC_NONE`, 'G', nr, sizeof(argument)). Since Xen 4.5, `sys/gntdev.h`.
+///
+/// schema: `constants[name=gntdev_ioctl].members[get_offset_for_vaddr]`
+pub const IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR: u32 = 0x00184702;
+
+/// `_IOC`(`_IOC_NONE`, 'G', 3, 4) = 0x00044703: limit the grants the file may map.
+///
+/// Ioctls of Linux's /dev/xen/gntdev (used by PV backends): `_IOC`(`_IOC_NONE`, 'G', nr, sizeof(argument)). Since Xen 4.5, `sys/gntdev.h`.
+///
+/// schema: `constants[name=gntdev_ioctl].members[set_max_grants]`
+pub const IOCTL_GNTDEV_SET_MAX_GRANTS: u32 = 0x00044703;
+
+/// `_IOC`(`_IOC_NONE`, 'G', 7, 16) = 0x00104707: notify the granting domain on unmap.
+///
+/// Ioctls of Linux's /dev/xen/gntdev (used by PV backends): `_IOC`(`_IOC_NONE`, 'G', nr, sizeof(argument)). Since Xen 4.5, `sys/gntdev.h`.
+///
+/// schema: `constants[name=gntdev_ioctl].members[set_unmap_notify]`
+pub const IOCTL_GNTDEV_SET_UNMAP_NOTIFY: u32 = 0x00104707;
+
+/// `_IOC`(`_IOC_NONE`, 'G', 8, 16) = 0x00104708: copy to or from granted pages.
+///
+/// Ioctls of Linux's /dev/xen/gntdev (used by PV backends): `_IOC`(`_IOC_NONE`, 'G', nr, sizeof(argument)). Since Xen 4.8, `sys/gntdev.h`.
+///
+/// schema: `constants[name=gntdev_ioctl].members[grant_copy]`
+pub const IOCTL_GNTDEV_GRANT_COPY: u32 = 0x00104708;
+
+/// The old name of `XS_CONTROL` (a macro for it from 4.9).
+///
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[debug]`
+pub const XS_DEBUG: u32 = 0;
+
+/// A debug or control command for xenstored.
+///
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.9, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[control]`
+pub const XS_CONTROL: u32 = 0;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[directory]`
+pub const XS_DIRECTORY: u32 = 1;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[read]`
+pub const XS_READ: u32 = 2;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[get_perms]`
+pub const XS_GET_PERMS: u32 = 3;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[watch]`
+pub const XS_WATCH: u32 = 4;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[unwatch]`
+pub const XS_UNWATCH: u32 = 5;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[transaction_start]`
+pub const XS_TRANSACTION_START: u32 = 6;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[transaction_end]`
+pub const XS_TRANSACTION_END: u32 = 7;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[introduce]`
+pub const XS_INTRODUCE: u32 = 8;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[release]`
+pub const XS_RELEASE: u32 = 9;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[get_domain_path]`
+pub const XS_GET_DOMAIN_PATH: u32 = 10;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[write]`
+pub const XS_WRITE: u32 = 11;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[mkdir]`
+pub const XS_MKDIR: u32 = 12;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[rm]`
+pub const XS_RM: u32 = 13;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[set_perms]`
+pub const XS_SET_PERMS: u32 = 14;
+
+/// A watch fired (sent by xenstored: path, then token).
+///
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[watch_event]`
+pub const XS_WATCH_EVENT: u32 = 15;
+
+/// An error reply: the payload is an errno name (xsdErrors).
+///
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[error]`
+pub const XS_ERROR: u32 = 16;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[is_domain_introduced]`
+pub const XS_IS_DOMAIN_INTRODUCED: u32 = 17;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[resume]`
+pub const XS_RESUME: u32 = 18;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[set_target]`
+pub const XS_SET_TARGET: u32 = 19;
+
+/// 20 was `XS_RESTRICT` up to 4.8, removed since.
+///
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[reset_watches]`
+pub const XS_RESET_WATCHES: u32 = 21;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.9, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[directory_part]`
+pub const XS_DIRECTORY_PART: u32 = 22;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.21, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[get_feature]`
+pub const XS_GET_FEATURE: u32 = 23;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.21, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[set_feature]`
+pub const XS_SET_FEATURE: u32 = 24;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.21, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[get_quota]`
+pub const XS_GET_QUOTA: u32 = 25;
+
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.21, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[set_quota]`
+pub const XS_SET_QUOTA: u32 = 26;
+
+/// Guaranteed never to be a valid type.
+///
+/// Message types of the xenstore wire protocol (`xsd_sockmsg`.type); a reply carries its request's type, or `XS_ERROR`. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_wire_type].members[invalid]`
+pub const XS_INVALID: u32 = 65535;
+
+/// The path that changed.
+///
+/// Positions of the strings in an `XS_WATCH_EVENT` payload. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_watch_type].members[path]`
+pub const XS_WATCH_PATH: u32 = 0;
+
+/// The watch's token.
+///
+/// Positions of the strings in an `XS_WATCH_EVENT` payload. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_watch_type].members[token]`
+pub const XS_WATCH_TOKEN: u32 = 1;
+
+/// Most payload bytes a message may carry.
+///
+/// Size limits of the xenstore wire protocol. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_limits].members[payload_max]`
+pub const XENSTORE_PAYLOAD_MAX: u32 = 4096;
+
+/// Longest absolute path.
+///
+/// Size limits of the xenstore wire protocol. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_limits].members[abs_path_max]`
+pub const XENSTORE_ABS_PATH_MAX: u32 = 3072;
+
+/// Longest relative path (resolved under /local/domain/\<domid\>).
+///
+/// Size limits of the xenstore wire protocol. Since Xen 4.5, `io/xs_wire.h`.
+///
+/// schema: `constants[name=xs_limits].members[rel_path_max]`
+pub const XENSTORE_REL_PATH_MAX: u32 = 2048;
 
 /// One member of a constant group.
 ///
@@ -2471,6 +2958,18 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
             Constant { name: "slot_num", c_name: "IOREQ_BUFFER_SLOT_NUM", value: IOREQ_BUFFER_SLOT_NUM, first_release: Release::Xen4_5 },
         ],
     },
+    // schema: constants[name=memory_op]
+    ConstantGroup {
+        name: "memory_op",
+        header: "memory.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.",
+        members: &[
+            Constant { name: "populate_physmap", c_name: "XENMEM_populate_physmap", value: XENMEM_populate_physmap, first_release: Release::Xen4_5 },
+            Constant { name: "acquire_resource", c_name: "XENMEM_acquire_resource", value: XENMEM_acquire_resource, first_release: Release::Xen4_11 },
+        ],
+    },
     // schema: constants[name=resource]
     ConstantGroup {
         name: "resource",
@@ -2518,6 +3017,170 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
         members: &[
             Constant { name: "first_reserved", c_name: "DOMID_FIRST_RESERVED", value: DOMID_FIRST_RESERVED, first_release: Release::Xen4_5 },
             Constant { name: "self", c_name: "DOMID_SELF", value: DOMID_SELF, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=sched_op]
+    ConstantGroup {
+        name: "sched_op",
+        header: "sched.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.",
+        members: &[
+            Constant { name: "remote_shutdown", c_name: "SCHEDOP_remote_shutdown", value: SCHEDOP_remote_shutdown, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=shutdown_reason]
+    ConstantGroup {
+        name: "shutdown_reason",
+        header: "sched.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.",
+        members: &[
+            Constant { name: "poweroff", c_name: "SHUTDOWN_poweroff", value: SHUTDOWN_poweroff, first_release: Release::Xen4_5 },
+            Constant { name: "reboot", c_name: "SHUTDOWN_reboot", value: SHUTDOWN_reboot, first_release: Release::Xen4_5 },
+            Constant { name: "suspend", c_name: "SHUTDOWN_suspend", value: SHUTDOWN_suspend, first_release: Release::Xen4_5 },
+            Constant { name: "crash", c_name: "SHUTDOWN_crash", value: SHUTDOWN_crash, first_release: Release::Xen4_5 },
+            Constant { name: "watchdog", c_name: "SHUTDOWN_watchdog", value: SHUTDOWN_watchdog, first_release: Release::Xen4_5 },
+            Constant { name: "soft_reset", c_name: "SHUTDOWN_soft_reset", value: SHUTDOWN_soft_reset, first_release: Release::Xen4_7 },
+        ],
+    },
+    // schema: constants[name=xenver]
+    ConstantGroup {
+        name: "xenver",
+        header: "version.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "XENVER_* sub-ops of __HYPERVISOR_xen_version.",
+        members: &[
+            Constant { name: "version", c_name: "XENVER_version", value: XENVER_version, first_release: Release::Xen4_5 },
+            Constant { name: "extraversion", c_name: "XENVER_extraversion", value: XENVER_extraversion, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=xen_version_sizes]
+    ConstantGroup {
+        name: "xen_version_sizes",
+        header: "version.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Sizes of the buffers XENVER_* sub-ops fill.",
+        members: &[
+            Constant { name: "extraversion_len", c_name: "XEN_EXTRAVERSION_LEN", value: XEN_EXTRAVERSION_LEN, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=privcmd_ioctl]
+    ConstantGroup {
+        name: "privcmd_ioctl",
+        header: "sys/privcmd.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)).",
+        members: &[
+            Constant { name: "hypercall", c_name: "IOCTL_PRIVCMD_HYPERCALL", value: IOCTL_PRIVCMD_HYPERCALL, first_release: Release::Xen4_5 },
+            Constant { name: "mmap", c_name: "IOCTL_PRIVCMD_MMAP", value: IOCTL_PRIVCMD_MMAP, first_release: Release::Xen4_5 },
+            Constant { name: "mmapbatch", c_name: "IOCTL_PRIVCMD_MMAPBATCH", value: IOCTL_PRIVCMD_MMAPBATCH, first_release: Release::Xen4_5 },
+            Constant { name: "mmapbatch_v2", c_name: "IOCTL_PRIVCMD_MMAPBATCH_V2", value: IOCTL_PRIVCMD_MMAPBATCH_V2, first_release: Release::Xen4_5 },
+            Constant { name: "dm_op", c_name: "IOCTL_PRIVCMD_DM_OP", value: IOCTL_PRIVCMD_DM_OP, first_release: Release::Xen4_9 },
+            Constant { name: "restrict", c_name: "IOCTL_PRIVCMD_RESTRICT", value: IOCTL_PRIVCMD_RESTRICT, first_release: Release::Xen4_9 },
+            Constant { name: "mmap_resource", c_name: "IOCTL_PRIVCMD_MMAP_RESOURCE", value: IOCTL_PRIVCMD_MMAP_RESOURCE, first_release: Release::Xen4_11 },
+            Constant { name: "unimplemented", c_name: "IOCTL_PRIVCMD_UNIMPLEMENTED", value: IOCTL_PRIVCMD_UNIMPLEMENTED, first_release: Release::Xen4_12 },
+        ],
+    },
+    // schema: constants[name=evtchn_ioctl]
+    ConstantGroup {
+        name: "evtchn_ioctl",
+        header: "sys/evtchn.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.",
+        members: &[
+            Constant { name: "bind_virq", c_name: "IOCTL_EVTCHN_BIND_VIRQ", value: IOCTL_EVTCHN_BIND_VIRQ, first_release: Release::Xen4_5 },
+            Constant { name: "bind_interdomain", c_name: "IOCTL_EVTCHN_BIND_INTERDOMAIN", value: IOCTL_EVTCHN_BIND_INTERDOMAIN, first_release: Release::Xen4_5 },
+            Constant { name: "bind_unbound_port", c_name: "IOCTL_EVTCHN_BIND_UNBOUND_PORT", value: IOCTL_EVTCHN_BIND_UNBOUND_PORT, first_release: Release::Xen4_5 },
+            Constant { name: "unbind", c_name: "IOCTL_EVTCHN_UNBIND", value: IOCTL_EVTCHN_UNBIND, first_release: Release::Xen4_5 },
+            Constant { name: "notify", c_name: "IOCTL_EVTCHN_NOTIFY", value: IOCTL_EVTCHN_NOTIFY, first_release: Release::Xen4_5 },
+            Constant { name: "reset", c_name: "IOCTL_EVTCHN_RESET", value: IOCTL_EVTCHN_RESET, first_release: Release::Xen4_5 },
+            Constant { name: "restrict_domid", c_name: "IOCTL_EVTCHN_RESTRICT_DOMID", value: IOCTL_EVTCHN_RESTRICT_DOMID, first_release: Release::Xen4_10 },
+        ],
+    },
+    // schema: constants[name=gntdev_ioctl]
+    ConstantGroup {
+        name: "gntdev_ioctl",
+        header: "sys/gntdev.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "ioctls of Linux's /dev/xen/gntdev (used by PV backends): _IOC(_IOC_NONE, 'G', nr, sizeof(argument)).",
+        members: &[
+            Constant { name: "map_grant_ref", c_name: "IOCTL_GNTDEV_MAP_GRANT_REF", value: IOCTL_GNTDEV_MAP_GRANT_REF, first_release: Release::Xen4_5 },
+            Constant { name: "unmap_grant_ref", c_name: "IOCTL_GNTDEV_UNMAP_GRANT_REF", value: IOCTL_GNTDEV_UNMAP_GRANT_REF, first_release: Release::Xen4_5 },
+            Constant { name: "get_offset_for_vaddr", c_name: "IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR", value: IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, first_release: Release::Xen4_5 },
+            Constant { name: "set_max_grants", c_name: "IOCTL_GNTDEV_SET_MAX_GRANTS", value: IOCTL_GNTDEV_SET_MAX_GRANTS, first_release: Release::Xen4_5 },
+            Constant { name: "set_unmap_notify", c_name: "IOCTL_GNTDEV_SET_UNMAP_NOTIFY", value: IOCTL_GNTDEV_SET_UNMAP_NOTIFY, first_release: Release::Xen4_5 },
+            Constant { name: "grant_copy", c_name: "IOCTL_GNTDEV_GRANT_COPY", value: IOCTL_GNTDEV_GRANT_COPY, first_release: Release::Xen4_8 },
+        ],
+    },
+    // schema: constants[name=xs_wire_type]
+    ConstantGroup {
+        name: "xs_wire_type",
+        header: "io/xs_wire.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply carries its request's type, or XS_ERROR.",
+        members: &[
+            Constant { name: "debug", c_name: "XS_DEBUG", value: XS_DEBUG, first_release: Release::Xen4_5 },
+            Constant { name: "control", c_name: "XS_CONTROL", value: XS_CONTROL, first_release: Release::Xen4_9 },
+            Constant { name: "directory", c_name: "XS_DIRECTORY", value: XS_DIRECTORY, first_release: Release::Xen4_5 },
+            Constant { name: "read", c_name: "XS_READ", value: XS_READ, first_release: Release::Xen4_5 },
+            Constant { name: "get_perms", c_name: "XS_GET_PERMS", value: XS_GET_PERMS, first_release: Release::Xen4_5 },
+            Constant { name: "watch", c_name: "XS_WATCH", value: XS_WATCH, first_release: Release::Xen4_5 },
+            Constant { name: "unwatch", c_name: "XS_UNWATCH", value: XS_UNWATCH, first_release: Release::Xen4_5 },
+            Constant { name: "transaction_start", c_name: "XS_TRANSACTION_START", value: XS_TRANSACTION_START, first_release: Release::Xen4_5 },
+            Constant { name: "transaction_end", c_name: "XS_TRANSACTION_END", value: XS_TRANSACTION_END, first_release: Release::Xen4_5 },
+            Constant { name: "introduce", c_name: "XS_INTRODUCE", value: XS_INTRODUCE, first_release: Release::Xen4_5 },
+            Constant { name: "release", c_name: "XS_RELEASE", value: XS_RELEASE, first_release: Release::Xen4_5 },
+            Constant { name: "get_domain_path", c_name: "XS_GET_DOMAIN_PATH", value: XS_GET_DOMAIN_PATH, first_release: Release::Xen4_5 },
+            Constant { name: "write", c_name: "XS_WRITE", value: XS_WRITE, first_release: Release::Xen4_5 },
+            Constant { name: "mkdir", c_name: "XS_MKDIR", value: XS_MKDIR, first_release: Release::Xen4_5 },
+            Constant { name: "rm", c_name: "XS_RM", value: XS_RM, first_release: Release::Xen4_5 },
+            Constant { name: "set_perms", c_name: "XS_SET_PERMS", value: XS_SET_PERMS, first_release: Release::Xen4_5 },
+            Constant { name: "watch_event", c_name: "XS_WATCH_EVENT", value: XS_WATCH_EVENT, first_release: Release::Xen4_5 },
+            Constant { name: "error", c_name: "XS_ERROR", value: XS_ERROR, first_release: Release::Xen4_5 },
+            Constant { name: "is_domain_introduced", c_name: "XS_IS_DOMAIN_INTRODUCED", value: XS_IS_DOMAIN_INTRODUCED, first_release: Release::Xen4_5 },
+            Constant { name: "resume", c_name: "XS_RESUME", value: XS_RESUME, first_release: Release::Xen4_5 },
+            Constant { name: "set_target", c_name: "XS_SET_TARGET", value: XS_SET_TARGET, first_release: Release::Xen4_5 },
+            Constant { name: "reset_watches", c_name: "XS_RESET_WATCHES", value: XS_RESET_WATCHES, first_release: Release::Xen4_5 },
+            Constant { name: "directory_part", c_name: "XS_DIRECTORY_PART", value: XS_DIRECTORY_PART, first_release: Release::Xen4_9 },
+            Constant { name: "get_feature", c_name: "XS_GET_FEATURE", value: XS_GET_FEATURE, first_release: Release::Xen4_21 },
+            Constant { name: "set_feature", c_name: "XS_SET_FEATURE", value: XS_SET_FEATURE, first_release: Release::Xen4_21 },
+            Constant { name: "get_quota", c_name: "XS_GET_QUOTA", value: XS_GET_QUOTA, first_release: Release::Xen4_21 },
+            Constant { name: "set_quota", c_name: "XS_SET_QUOTA", value: XS_SET_QUOTA, first_release: Release::Xen4_21 },
+            Constant { name: "invalid", c_name: "XS_INVALID", value: XS_INVALID, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=xs_watch_type]
+    ConstantGroup {
+        name: "xs_watch_type",
+        header: "io/xs_wire.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Positions of the strings in an XS_WATCH_EVENT payload.",
+        members: &[
+            Constant { name: "path", c_name: "XS_WATCH_PATH", value: XS_WATCH_PATH, first_release: Release::Xen4_5 },
+            Constant { name: "token", c_name: "XS_WATCH_TOKEN", value: XS_WATCH_TOKEN, first_release: Release::Xen4_5 },
+        ],
+    },
+    // schema: constants[name=xs_limits]
+    ConstantGroup {
+        name: "xs_limits",
+        header: "io/xs_wire.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "Size limits of the xenstore wire protocol.",
+        members: &[
+            Constant { name: "payload_max", c_name: "XENSTORE_PAYLOAD_MAX", value: XENSTORE_PAYLOAD_MAX, first_release: Release::Xen4_5 },
+            Constant { name: "abs_path_max", c_name: "XENSTORE_ABS_PATH_MAX", value: XENSTORE_ABS_PATH_MAX, first_release: Release::Xen4_5 },
+            Constant { name: "rel_path_max", c_name: "XENSTORE_REL_PATH_MAX", value: XENSTORE_REL_PATH_MAX, first_release: Release::Xen4_5 },
         ],
     },
 ];
@@ -2825,6 +3488,199 @@ const _: () = assert!(core::mem::offset_of!(buffered_iopage, read_pointer) == 0)
 const _: () = assert!(core::mem::offset_of!(buffered_iopage, write_pointer) == 4);
 const _: () = assert!(core::mem::offset_of!(buffered_iopage, buf_ioreq) == 8);
 
+/// Argument of `IOCTL_EVTCHN_BIND_INTERDOMAIN`: bind to another domain's port; the ioctl returns the local port.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/evtchn.h`, Xen 4.5+. 8 bytes, aligned to 4.
+///
+/// schema: `structs[name=ioctl_evtchn_bind_interdomain]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ioctl_evtchn_bind_interdomain {
+    /// The other domain.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_bind_interdomain].fields[remote_domain]`
+    pub remote_domain: u32,
+    /// Its port.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_bind_interdomain].fields[remote_port]`
+    pub remote_port: u32,
+}
+
+impl ioctl_evtchn_bind_interdomain {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        remote_domain: 0,
+        remote_port: 0,
+    };
+}
+
+impl Default for ioctl_evtchn_bind_interdomain {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<ioctl_evtchn_bind_interdomain>() == 8);
+const _: () = assert!(core::mem::align_of::<ioctl_evtchn_bind_interdomain>() == 4);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_bind_interdomain, remote_domain) == 0);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_bind_interdomain, remote_port) == 4);
+
+/// Argument of `IOCTL_EVTCHN_BIND_UNBOUND_PORT`: allocate a port another domain can bind to; the ioctl returns it.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/evtchn.h`, Xen 4.5+. 4 bytes, aligned to 4.
+///
+/// schema: `structs[name=ioctl_evtchn_bind_unbound_port]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ioctl_evtchn_bind_unbound_port {
+    /// The domain that may bind to it.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_bind_unbound_port].fields[remote_domain]`
+    pub remote_domain: u32,
+}
+
+impl ioctl_evtchn_bind_unbound_port {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        remote_domain: 0,
+    };
+}
+
+impl Default for ioctl_evtchn_bind_unbound_port {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<ioctl_evtchn_bind_unbound_port>() == 4);
+const _: () = assert!(core::mem::align_of::<ioctl_evtchn_bind_unbound_port>() == 4);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_bind_unbound_port, remote_domain) == 0);
+
+/// Argument of `IOCTL_EVTCHN_BIND_VIRQ`; the ioctl returns the bound local port.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/evtchn.h`, Xen 4.5+. 4 bytes, aligned to 4.
+///
+/// schema: `structs[name=ioctl_evtchn_bind_virq]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ioctl_evtchn_bind_virq {
+    /// The virtual IRQ.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_bind_virq].fields[virq]`
+    pub virq: u32,
+}
+
+impl ioctl_evtchn_bind_virq {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        virq: 0,
+    };
+}
+
+impl Default for ioctl_evtchn_bind_virq {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<ioctl_evtchn_bind_virq>() == 4);
+const _: () = assert!(core::mem::align_of::<ioctl_evtchn_bind_virq>() == 4);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_bind_virq, virq) == 0);
+
+/// Argument of `IOCTL_EVTCHN_NOTIFY`: send an event through a bound port.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/evtchn.h`, Xen 4.5+. 4 bytes, aligned to 4.
+///
+/// schema: `structs[name=ioctl_evtchn_notify]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ioctl_evtchn_notify {
+    /// The local port.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_notify].fields[port]`
+    pub port: u32,
+}
+
+impl ioctl_evtchn_notify {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        port: 0,
+    };
+}
+
+impl Default for ioctl_evtchn_notify {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<ioctl_evtchn_notify>() == 4);
+const _: () = assert!(core::mem::align_of::<ioctl_evtchn_notify>() == 4);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_notify, port) == 0);
+
+/// Argument of `IOCTL_EVTCHN_RESTRICT_DOMID`: restrict the file to one domain's ports.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/evtchn.h`, Xen 4.10+. 2 bytes, aligned to 2.
+///
+/// schema: `structs[name=ioctl_evtchn_restrict_domid]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ioctl_evtchn_restrict_domid {
+    /// The only domain this file may bind to from now on.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_restrict_domid].fields[domid]`
+    pub domid: u16,
+}
+
+impl ioctl_evtchn_restrict_domid {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        domid: 0,
+    };
+}
+
+impl Default for ioctl_evtchn_restrict_domid {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<ioctl_evtchn_restrict_domid>() == 2);
+const _: () = assert!(core::mem::align_of::<ioctl_evtchn_restrict_domid>() == 2);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_restrict_domid, domid) == 0);
+
+/// Argument of `IOCTL_EVTCHN_UNBIND`: close a port this file bound.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/evtchn.h`, Xen 4.5+. 4 bytes, aligned to 4.
+///
+/// schema: `structs[name=ioctl_evtchn_unbind]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ioctl_evtchn_unbind {
+    /// The local port.
+    ///
+    /// schema: `structs[name=ioctl_evtchn_unbind].fields[port]`
+    pub port: u32,
+}
+
+impl ioctl_evtchn_unbind {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        port: 0,
+    };
+}
+
+impl Default for ioctl_evtchn_unbind {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<ioctl_evtchn_unbind>() == 4);
+const _: () = assert!(core::mem::align_of::<ioctl_evtchn_unbind>() == 4);
+const _: () = assert!(core::mem::offset_of!(ioctl_evtchn_unbind, port) == 0);
+
 /// One synchronous I/O request, one per vCPU in the shared ioreq page.
 ///
 /// Part of the ioreq protocol; `hvm/ioreq.h`, Xen 4.5+. 32 bytes, aligned to 8.
@@ -2963,6 +3819,386 @@ const _: () = assert!(core::mem::offset_of!(ioreq, vp_eport) == 24);
 const _: () = assert!(core::mem::offset_of!(ioreq, _pad0) == 28);
 const _: () = assert!(core::mem::offset_of!(ioreq, bitfield_30) == 30);
 const _: () = assert!(core::mem::offset_of!(ioreq, r#type) == 31);
+
+/// One call of `__HYPERVISOR_multicall`. libxenctrl issues `memory_op` through a one-entry multicall on Linux `x86_64` so that it sees the whole long result (tools/libs/ctrl/`xc_private`.c `xc_memory_op` @ RELEASE-4.17.0).
+///
+/// The argument of a hypercall; `xen.h`, Xen 4.5+. 64 bytes, aligned to 8.
+///
+/// schema: `structs[name=multicall_entry]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct multicall_entry {
+    /// The hypercall number.
+    /// IN; C type `xen_ulong_t`.
+    ///
+    /// schema: `structs[name=multicall_entry].fields[op]`
+    pub op: u64,
+    /// The hypercall's return value, as a full-width long.
+    /// OUT; C type `xen_ulong_t`.
+    ///
+    /// schema: `structs[name=multicall_entry].fields[result]`
+    pub result: u64,
+    /// Its arguments (Xen reads the first five).
+    /// IN; C type `xen_ulong_t`.
+    ///
+    /// schema: `structs[name=multicall_entry].fields[args]`
+    pub args: [u64; 6],
+}
+
+impl multicall_entry {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        op: 0,
+        result: 0,
+        args: [0; 6],
+    };
+}
+
+impl Default for multicall_entry {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<multicall_entry>() == 64);
+const _: () = assert!(core::mem::align_of::<multicall_entry>() == 8);
+const _: () = assert!(core::mem::offset_of!(multicall_entry, op) == 0);
+const _: () = assert!(core::mem::offset_of!(multicall_entry, result) == 8);
+const _: () = assert!(core::mem::offset_of!(multicall_entry, args) == 16);
+
+/// Argument of `IOCTL_PRIVCMD_DM_OP`: a `dm_op` hypercall on a domain, its buffers described by `privcmd_dm_op_buf`.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/privcmd.h`, Xen 4.9+. 16 bytes, aligned to 8.
+///
+/// schema: `structs[name=privcmd_dm_op]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct privcmd_dm_op {
+    /// The target domain.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=privcmd_dm_op].fields[dom]`
+    pub dom: u16,
+    /// Number of buffers.
+    ///
+    /// schema: `structs[name=privcmd_dm_op].fields[num]`
+    pub num: u16,
+    /// Bytes the schema leaves between fields (C pads here); explicit so that every target, even one with a 4-aligned u64, puts the next field at its offset.
+    pub _pad_at_4: [u8; 4],
+    /// The buffers; the first holds the struct `xen_dm_op`.
+    /// C type `const struct privcmd_dm_op_buf *`.
+    ///
+    /// schema: `structs[name=privcmd_dm_op].fields[ubufs]`
+    pub ubufs: u64,
+}
+
+impl privcmd_dm_op {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        dom: 0,
+        num: 0,
+        _pad_at_4: [0; 4],
+        ubufs: 0,
+    };
+}
+
+impl Default for privcmd_dm_op {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<privcmd_dm_op>() == 16);
+const _: () = assert!(core::mem::align_of::<privcmd_dm_op>() == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_dm_op, dom) == 0);
+const _: () = assert!(core::mem::offset_of!(privcmd_dm_op, num) == 2);
+const _: () = assert!(core::mem::offset_of!(privcmd_dm_op, _pad_at_4) == 4);
+const _: () = assert!(core::mem::offset_of!(privcmd_dm_op, ubufs) == 8);
+
+/// One buffer of `IOCTL_PRIVCMD_DM_OP`; the driver turns each into a `xen_dm_op_buf`.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/privcmd.h`, Xen 4.9+. 16 bytes, aligned to 8.
+///
+/// schema: `structs[name=privcmd_dm_op_buf]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct privcmd_dm_op_buf {
+    /// The buffer.
+    /// C type `void *`.
+    ///
+    /// schema: `structs[name=privcmd_dm_op_buf].fields[uptr]`
+    pub uptr: u64,
+    /// Its length in bytes (`size_t`).
+    ///
+    /// schema: `structs[name=privcmd_dm_op_buf].fields[size]`
+    pub size: u64,
+}
+
+impl privcmd_dm_op_buf {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        uptr: 0,
+        size: 0,
+    };
+}
+
+impl Default for privcmd_dm_op_buf {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<privcmd_dm_op_buf>() == 16);
+const _: () = assert!(core::mem::align_of::<privcmd_dm_op_buf>() == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_dm_op_buf, uptr) == 0);
+const _: () = assert!(core::mem::offset_of!(privcmd_dm_op_buf, size) == 8);
+
+/// Argument of `IOCTL_PRIVCMD_HYPERCALL`: a hypercall the driver makes on the caller's behalf; the ioctl returns the hypercall's result.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/privcmd.h`, Xen 4.5+. 48 bytes, aligned to 8.
+///
+/// schema: `structs[name=privcmd_hypercall]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct privcmd_hypercall {
+    /// The hypercall number.
+    ///
+    /// schema: `structs[name=privcmd_hypercall].fields[op]`
+    pub op: u64,
+    /// Its five arguments; pointers are the caller's virtual addresses.
+    ///
+    /// schema: `structs[name=privcmd_hypercall].fields[arg]`
+    pub arg: [u64; 5],
+}
+
+impl privcmd_hypercall {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        op: 0,
+        arg: [0; 5],
+    };
+}
+
+impl Default for privcmd_hypercall {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<privcmd_hypercall>() == 48);
+const _: () = assert!(core::mem::align_of::<privcmd_hypercall>() == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_hypercall, op) == 0);
+const _: () = assert!(core::mem::offset_of!(privcmd_hypercall, arg) == 8);
+
+/// Argument of `IOCTL_PRIVCMD_MMAP_RESOURCE`: map frames of a resource (`XENMEM_acquire_resource`), e.g. an ioreq server's pages.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/privcmd.h`, Xen 4.11+. 32 bytes, aligned to 8.
+///
+/// schema: `structs[name=privcmd_mmap_resource]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct privcmd_mmap_resource {
+    /// The domain that owns the resource.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=privcmd_mmap_resource].fields[dom]`
+    pub dom: u16,
+    /// `XENMEM_resource_`* type.
+    ///
+    /// schema: `structs[name=privcmd_mmap_resource].fields[type]`
+    pub r#type: u32,
+    /// The resource id (an ioreq server id).
+    ///
+    /// schema: `structs[name=privcmd_mmap_resource].fields[id]`
+    pub id: u32,
+    /// First frame.
+    ///
+    /// schema: `structs[name=privcmd_mmap_resource].fields[idx]`
+    pub idx: u32,
+    /// Number of frames; with addr 0 the driver returns the resource's size here.
+    /// IN and OUT.
+    ///
+    /// schema: `structs[name=privcmd_mmap_resource].fields[num]`
+    pub num: u64,
+    /// Virtual address of the caller's mapping of /dev/xen/privcmd.
+    ///
+    /// schema: `structs[name=privcmd_mmap_resource].fields[addr]`
+    pub addr: u64,
+}
+
+impl privcmd_mmap_resource {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        dom: 0,
+        r#type: 0,
+        id: 0,
+        idx: 0,
+        num: 0,
+        addr: 0,
+    };
+}
+
+impl Default for privcmd_mmap_resource {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<privcmd_mmap_resource>() == 32);
+const _: () = assert!(core::mem::align_of::<privcmd_mmap_resource>() == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmap_resource, dom) == 0);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmap_resource, r#type) == 4);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmap_resource, id) == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmap_resource, idx) == 12);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmap_resource, num) == 16);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmap_resource, addr) == 24);
+
+/// Argument of `IOCTL_PRIVCMD_MMAPBATCH`: map a batch of another domain's frames into a mapping of /dev/xen/privcmd.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/privcmd.h`, Xen 4.5+. 24 bytes, aligned to 8.
+///
+/// schema: `structs[name=privcmd_mmapbatch]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct privcmd_mmapbatch {
+    /// Number of pages (Linux declares it int).
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch].fields[num]`
+    pub num: u32,
+    /// The foreign domain.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch].fields[dom]`
+    pub dom: u16,
+    /// Virtual address of the caller's mapping.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch].fields[addr]`
+    pub addr: u64,
+    /// The frames to map; a failed one gets its top nibble set.
+    /// IN and OUT; C type `xen_pfn_t *`.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch].fields[arr]`
+    pub arr: u64,
+}
+
+impl privcmd_mmapbatch {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        num: 0,
+        dom: 0,
+        addr: 0,
+        arr: 0,
+    };
+}
+
+impl Default for privcmd_mmapbatch {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<privcmd_mmapbatch>() == 24);
+const _: () = assert!(core::mem::align_of::<privcmd_mmapbatch>() == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch, num) == 0);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch, dom) == 4);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch, addr) == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch, arr) == 16);
+
+/// Argument of `IOCTL_PRIVCMD_MMAPBATCH_V2`: map a batch of another domain's frames, with an error per frame.
+///
+/// The argument of an ioctl of Linux's Xen drivers; `sys/privcmd.h`, Xen 4.5+. 32 bytes, aligned to 8.
+///
+/// schema: `structs[name=privcmd_mmapbatch_v2]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct privcmd_mmapbatch_v2 {
+    /// Number of pages.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch_v2].fields[num]`
+    pub num: u32,
+    /// The foreign domain.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch_v2].fields[dom]`
+    pub dom: u16,
+    /// Virtual address of the caller's mapping.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch_v2].fields[addr]`
+    pub addr: u64,
+    /// The frames to map.
+    /// IN; C type `const xen_pfn_t *`.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch_v2].fields[arr]`
+    pub arr: u64,
+    /// One errno per frame (0 or a negative errno).
+    /// OUT; C type `int *`.
+    ///
+    /// schema: `structs[name=privcmd_mmapbatch_v2].fields[err]`
+    pub err: u64,
+}
+
+impl privcmd_mmapbatch_v2 {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        num: 0,
+        dom: 0,
+        addr: 0,
+        arr: 0,
+        err: 0,
+    };
+}
+
+impl Default for privcmd_mmapbatch_v2 {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<privcmd_mmapbatch_v2>() == 32);
+const _: () = assert!(core::mem::align_of::<privcmd_mmapbatch_v2>() == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch_v2, num) == 0);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch_v2, dom) == 4);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch_v2, addr) == 8);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch_v2, arr) == 16);
+const _: () = assert!(core::mem::offset_of!(privcmd_mmapbatch_v2, err) == 24);
+
+/// Argument of `SCHEDOP_remote_shutdown`: shut another domain down for a reason.
+///
+/// The argument of a hypercall; `sched.h`, Xen 4.5+. 8 bytes, aligned to 4.
+///
+/// schema: `structs[name=sched_remote_shutdown]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct sched_remote_shutdown {
+    /// The domain to shut down.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=sched_remote_shutdown].fields[domain_id]`
+    pub domain_id: u16,
+    /// A `SHUTDOWN_`* reason.
+    ///
+    /// schema: `structs[name=sched_remote_shutdown].fields[reason]`
+    pub reason: u32,
+}
+
+impl sched_remote_shutdown {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        domain_id: 0,
+        reason: 0,
+    };
+}
+
+impl Default for sched_remote_shutdown {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<sched_remote_shutdown>() == 8);
+const _: () = assert!(core::mem::align_of::<sched_remote_shutdown>() == 4);
+const _: () = assert!(core::mem::offset_of!(sched_remote_shutdown, domain_id) == 0);
+const _: () = assert!(core::mem::offset_of!(sched_remote_shutdown, reason) == 4);
 
 /// The shared ioreq page: one ioreq per vCPU, indexed by vCPU id (128 fit in 4 KiB).
 ///
@@ -4705,6 +5941,113 @@ const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, nr) == 4);
 const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, first_pfn) == 8);
 const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, dirty_bitmap) == 16);
 
+/// Argument of `XENMEM_increase_reservation`, `XENMEM_decrease_reservation` and `XENMEM_populate_physmap`: which extents of which domain. `populate_physmap` returns the number of extents it populated.
+///
+/// The argument of a hypercall; `memory.h`, Xen 4.5+. 32 bytes, aligned to 8.
+///
+/// schema: `structs[name=xen_memory_reservation]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct xen_memory_reservation {
+    /// The gpfns of the extents; `populate_physmap` writes back the frames it allocated.
+    /// C type `XEN_GUEST_HANDLE(xen_pfn_t)`.
+    ///
+    /// schema: `structs[name=xen_memory_reservation].fields[extent_start]`
+    pub extent_start: u64,
+    /// Number of extents.
+    /// C type `xen_ulong_t`.
+    ///
+    /// schema: `structs[name=xen_memory_reservation].fields[nr_extents]`
+    pub nr_extents: u64,
+    /// Each extent is 2^`extent_order` pages.
+    ///
+    /// schema: `structs[name=xen_memory_reservation].fields[extent_order]`
+    pub extent_order: u32,
+    /// `XENMEMF_`* flags.
+    ///
+    /// schema: `structs[name=xen_memory_reservation].fields[mem_flags]`
+    pub mem_flags: u32,
+    /// The target domain.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=xen_memory_reservation].fields[domid]`
+    pub domid: u16,
+}
+
+impl xen_memory_reservation {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        extent_start: 0,
+        nr_extents: 0,
+        extent_order: 0,
+        mem_flags: 0,
+        domid: 0,
+    };
+}
+
+impl Default for xen_memory_reservation {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<xen_memory_reservation>() == 32);
+const _: () = assert!(core::mem::align_of::<xen_memory_reservation>() == 8);
+const _: () = assert!(core::mem::offset_of!(xen_memory_reservation, extent_start) == 0);
+const _: () = assert!(core::mem::offset_of!(xen_memory_reservation, nr_extents) == 8);
+const _: () = assert!(core::mem::offset_of!(xen_memory_reservation, extent_order) == 16);
+const _: () = assert!(core::mem::offset_of!(xen_memory_reservation, mem_flags) == 20);
+const _: () = assert!(core::mem::offset_of!(xen_memory_reservation, domid) == 24);
+
+/// Header of every xenstore message, request or reply, in host byte order; the payload (NUL-separated strings) follows.
+///
+/// Part of the xenstore wire protocol; `io/xs_wire.h`, Xen 4.5+. 16 bytes, aligned to 4.
+///
+/// schema: `structs[name=xsd_sockmsg]`
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct xsd_sockmsg {
+    /// An `XS_`* message type.
+    ///
+    /// schema: `structs[name=xsd_sockmsg].fields[type]`
+    pub r#type: u32,
+    /// Request id, echoed in the reply.
+    ///
+    /// schema: `structs[name=xsd_sockmsg].fields[req_id]`
+    pub req_id: u32,
+    /// Transaction id, 0 outside a transaction.
+    ///
+    /// schema: `structs[name=xsd_sockmsg].fields[tx_id]`
+    pub tx_id: u32,
+    /// Length of the payload that follows (at most `XENSTORE_PAYLOAD_MAX`).
+    ///
+    /// schema: `structs[name=xsd_sockmsg].fields[len]`
+    pub len: u32,
+}
+
+impl xsd_sockmsg {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        r#type: 0,
+        req_id: 0,
+        tx_id: 0,
+        len: 0,
+    };
+}
+
+impl Default for xsd_sockmsg {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<xsd_sockmsg>() == 16);
+const _: () = assert!(core::mem::align_of::<xsd_sockmsg>() == 4);
+const _: () = assert!(core::mem::offset_of!(xsd_sockmsg, r#type) == 0);
+const _: () = assert!(core::mem::offset_of!(xsd_sockmsg, req_id) == 4);
+const _: () = assert!(core::mem::offset_of!(xsd_sockmsg, tx_id) == 8);
+const _: () = assert!(core::mem::offset_of!(xsd_sockmsg, len) == 12);
+
 
 #[cfg(test)]
 mod tests {
@@ -4736,23 +6079,29 @@ mod tests {
 
     #[test]
     fn errno_round_trip() {
-        assert_eq!(Errno::ALL.len(), 16);
+        assert_eq!(Errno::ALL.len(), 22);
         assert_eq!((Errno::from_value(1), Errno::from_name("EPERM").map(Errno::value), Errno::EPERM.is_internal()), (Some(Errno::EPERM), Some(1), false));
         assert_eq!((Errno::from_value(2), Errno::from_name("ENOENT").map(Errno::value), Errno::ENOENT.is_internal()), (Some(Errno::ENOENT), Some(2), false));
         assert_eq!((Errno::from_value(3), Errno::from_name("ESRCH").map(Errno::value), Errno::ESRCH.is_internal()), (Some(Errno::ESRCH), Some(3), false));
+        assert_eq!((Errno::from_value(5), Errno::from_name("EIO").map(Errno::value), Errno::EIO.is_internal()), (Some(Errno::EIO), Some(5), false));
         assert_eq!((Errno::from_value(7), Errno::from_name("E2BIG").map(Errno::value), Errno::E2BIG.is_internal()), (Some(Errno::E2BIG), Some(7), false));
         assert_eq!((Errno::from_value(11), Errno::from_name("EAGAIN").map(Errno::value), Errno::EAGAIN.is_internal()), (Some(Errno::EAGAIN), Some(11), false));
         assert_eq!((Errno::from_value(12), Errno::from_name("ENOMEM").map(Errno::value), Errno::ENOMEM.is_internal()), (Some(Errno::ENOMEM), Some(12), false));
+        assert_eq!((Errno::from_value(13), Errno::from_name("EACCES").map(Errno::value), Errno::EACCES.is_internal()), (Some(Errno::EACCES), Some(13), false));
         assert_eq!((Errno::from_value(14), Errno::from_name("EFAULT").map(Errno::value), Errno::EFAULT.is_internal()), (Some(Errno::EFAULT), Some(14), false));
         assert_eq!((Errno::from_value(16), Errno::from_name("EBUSY").map(Errno::value), Errno::EBUSY.is_internal()), (Some(Errno::EBUSY), Some(16), false));
         assert_eq!((Errno::from_value(17), Errno::from_name("EEXIST").map(Errno::value), Errno::EEXIST.is_internal()), (Some(Errno::EEXIST), Some(17), false));
+        assert_eq!((Errno::from_value(21), Errno::from_name("EISDIR").map(Errno::value), Errno::EISDIR.is_internal()), (Some(Errno::EISDIR), Some(21), false));
         assert_eq!((Errno::from_value(22), Errno::from_name("EINVAL").map(Errno::value), Errno::EINVAL.is_internal()), (Some(Errno::EINVAL), Some(22), false));
         assert_eq!((Errno::from_value(28), Errno::from_name("ENOSPC").map(Errno::value), Errno::ENOSPC.is_internal()), (Some(Errno::ENOSPC), Some(28), false));
+        assert_eq!((Errno::from_value(30), Errno::from_name("EROFS").map(Errno::value), Errno::EROFS.is_internal()), (Some(Errno::EROFS), Some(30), false));
         assert_eq!((Errno::from_value(34), Errno::from_name("ERANGE").map(Errno::value), Errno::ERANGE.is_internal()), (Some(Errno::ERANGE), Some(34), false));
         assert_eq!((Errno::from_value(38), Errno::from_name("ENOSYS").map(Errno::value), Errno::ENOSYS.is_internal()), (Some(Errno::ENOSYS), Some(38), false));
+        assert_eq!((Errno::from_value(39), Errno::from_name("ENOTEMPTY").map(Errno::value), Errno::ENOTEMPTY.is_internal()), (Some(Errno::ENOTEMPTY), Some(39), false));
         assert_eq!((Errno::from_value(61), Errno::from_name("ENODATA").map(Errno::value), Errno::ENODATA.is_internal()), (Some(Errno::ENODATA), Some(61), false));
         assert_eq!((Errno::from_value(85), Errno::from_name("ERESTART").map(Errno::value), Errno::ERESTART.is_internal()), (Some(Errno::ERESTART), Some(85), true));
         assert_eq!((Errno::from_value(95), Errno::from_name("EOPNOTSUPP").map(Errno::value), Errno::EOPNOTSUPP.is_internal()), (Some(Errno::EOPNOTSUPP), Some(95), false));
+        assert_eq!((Errno::from_value(106), Errno::from_name("EISCONN").map(Errno::value), Errno::EISCONN.is_internal()), (Some(Errno::EISCONN), Some(106), false));
     }
 
     #[test]
@@ -7815,6 +9164,8 @@ mod tests {
         assert_eq!(constant_group("ioreq_type").and_then(|g| g.members.iter().find(|m| m.name == "timeoffset")).map(|m| m.value), Some(7));
         assert_eq!(constant_group("ioreq_type").and_then(|g| g.members.iter().find(|m| m.name == "invalidate")).map(|m| m.value), Some(8));
         assert_eq!(constant_group("ioreq_buffer").and_then(|g| g.members.iter().find(|m| m.name == "slot_num")).map(|m| m.value), Some(511));
+        assert_eq!(constant_group("memory_op").and_then(|g| g.members.iter().find(|m| m.name == "populate_physmap")).map(|m| m.value), Some(6));
+        assert_eq!(constant_group("memory_op").and_then(|g| g.members.iter().find(|m| m.name == "acquire_resource")).map(|m| m.value), Some(28));
         assert_eq!(constant_group("resource").and_then(|g| g.members.iter().find(|m| m.name == "ioreq_server")).map(|m| m.value), Some(0));
         assert_eq!(constant_group("resource").and_then(|g| g.members.iter().find(|m| m.name == "frame_bufioreq")).map(|m| m.value), Some(0));
         assert_eq!(constant_group("hvm_param").and_then(|g| g.members.iter().find(|m| m.name == "ioreq_pfn")).map(|m| m.value), Some(5));
@@ -7824,6 +9175,70 @@ mod tests {
         assert_eq!(constant_group("hvm_param_tools").and_then(|g| g.members.iter().find(|m| m.name == "bufioreq_evtchn")).map(|m| m.value), Some(26));
         assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "first_reserved")).map(|m| m.value), Some(32752));
         assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "self")).map(|m| m.value), Some(32752));
+        assert_eq!(constant_group("sched_op").and_then(|g| g.members.iter().find(|m| m.name == "remote_shutdown")).map(|m| m.value), Some(4));
+        assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "poweroff")).map(|m| m.value), Some(0));
+        assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "reboot")).map(|m| m.value), Some(1));
+        assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "suspend")).map(|m| m.value), Some(2));
+        assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "crash")).map(|m| m.value), Some(3));
+        assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "watchdog")).map(|m| m.value), Some(4));
+        assert_eq!(constant_group("shutdown_reason").and_then(|g| g.members.iter().find(|m| m.name == "soft_reset")).map(|m| m.value), Some(5));
+        assert_eq!(constant_group("xenver").and_then(|g| g.members.iter().find(|m| m.name == "version")).map(|m| m.value), Some(0));
+        assert_eq!(constant_group("xenver").and_then(|g| g.members.iter().find(|m| m.name == "extraversion")).map(|m| m.value), Some(1));
+        assert_eq!(constant_group("xen_version_sizes").and_then(|g| g.members.iter().find(|m| m.name == "extraversion_len")).map(|m| m.value), Some(16));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "hypercall")).map(|m| m.value), Some(0x00305000));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "mmap")).map(|m| m.value), Some(0x00105002));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "mmapbatch")).map(|m| m.value), Some(0x00185003));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "mmapbatch_v2")).map(|m| m.value), Some(0x00205004));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "dm_op")).map(|m| m.value), Some(0x00105005));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "restrict")).map(|m| m.value), Some(0x00025006));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "mmap_resource")).map(|m| m.value), Some(0x00205007));
+        assert_eq!(constant_group("privcmd_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "unimplemented")).map(|m| m.value), Some(20735));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "bind_virq")).map(|m| m.value), Some(0x00044500));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "bind_interdomain")).map(|m| m.value), Some(0x00084501));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "bind_unbound_port")).map(|m| m.value), Some(0x00044502));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "unbind")).map(|m| m.value), Some(0x00044503));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "notify")).map(|m| m.value), Some(0x00044504));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "reset")).map(|m| m.value), Some(17669));
+        assert_eq!(constant_group("evtchn_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "restrict_domid")).map(|m| m.value), Some(0x00024506));
+        assert_eq!(constant_group("gntdev_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "map_grant_ref")).map(|m| m.value), Some(0x00184700));
+        assert_eq!(constant_group("gntdev_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "unmap_grant_ref")).map(|m| m.value), Some(0x00104701));
+        assert_eq!(constant_group("gntdev_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "get_offset_for_vaddr")).map(|m| m.value), Some(0x00184702));
+        assert_eq!(constant_group("gntdev_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "set_max_grants")).map(|m| m.value), Some(0x00044703));
+        assert_eq!(constant_group("gntdev_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "set_unmap_notify")).map(|m| m.value), Some(0x00104707));
+        assert_eq!(constant_group("gntdev_ioctl").and_then(|g| g.members.iter().find(|m| m.name == "grant_copy")).map(|m| m.value), Some(0x00104708));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "debug")).map(|m| m.value), Some(0));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "control")).map(|m| m.value), Some(0));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "directory")).map(|m| m.value), Some(1));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "read")).map(|m| m.value), Some(2));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "get_perms")).map(|m| m.value), Some(3));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "watch")).map(|m| m.value), Some(4));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "unwatch")).map(|m| m.value), Some(5));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "transaction_start")).map(|m| m.value), Some(6));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "transaction_end")).map(|m| m.value), Some(7));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "introduce")).map(|m| m.value), Some(8));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "release")).map(|m| m.value), Some(9));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "get_domain_path")).map(|m| m.value), Some(10));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "write")).map(|m| m.value), Some(11));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "mkdir")).map(|m| m.value), Some(12));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "rm")).map(|m| m.value), Some(13));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "set_perms")).map(|m| m.value), Some(14));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "watch_event")).map(|m| m.value), Some(15));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "error")).map(|m| m.value), Some(16));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "is_domain_introduced")).map(|m| m.value), Some(17));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "resume")).map(|m| m.value), Some(18));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "set_target")).map(|m| m.value), Some(19));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "reset_watches")).map(|m| m.value), Some(21));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "directory_part")).map(|m| m.value), Some(22));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "get_feature")).map(|m| m.value), Some(23));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "set_feature")).map(|m| m.value), Some(24));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "get_quota")).map(|m| m.value), Some(25));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "set_quota")).map(|m| m.value), Some(26));
+        assert_eq!(constant_group("xs_wire_type").and_then(|g| g.members.iter().find(|m| m.name == "invalid")).map(|m| m.value), Some(65535));
+        assert_eq!(constant_group("xs_watch_type").and_then(|g| g.members.iter().find(|m| m.name == "path")).map(|m| m.value), Some(0));
+        assert_eq!(constant_group("xs_watch_type").and_then(|g| g.members.iter().find(|m| m.name == "token")).map(|m| m.value), Some(1));
+        assert_eq!(constant_group("xs_limits").and_then(|g| g.members.iter().find(|m| m.name == "payload_max")).map(|m| m.value), Some(4096));
+        assert_eq!(constant_group("xs_limits").and_then(|g| g.members.iter().find(|m| m.name == "abs_path_max")).map(|m| m.value), Some(3072));
+        assert_eq!(constant_group("xs_limits").and_then(|g| g.members.iter().find(|m| m.name == "rel_path_max")).map(|m| m.value), Some(2048));
     }
 
     #[test]

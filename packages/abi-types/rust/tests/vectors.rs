@@ -1217,3 +1217,431 @@ fn ioreq_ones() {
     assert_eq!(t._pad1(), 0x1_u8, "{}", "ioreq_ones: _pad1");
     assert_eq!({ t.r#type }, 0xff_u8, "{}", "ioreq_ones: type");
 }
+
+#[test]
+fn multicall_entry_pattern() {
+    let want: [u8; 64] = [17, 46, 75, 104, 133, 162, 191, 220, 34, 63, 92, 121, 150, 179, 208, 237, 51, 80, 109, 138, 167, 196, 225, 254, 56, 85, 114, 143, 172, 201, 230, 3, 61, 90, 119, 148, 177, 206, 235, 8, 66, 95, 124, 153, 182, 211, 240, 13, 71, 100, 129, 158, 187, 216, 245, 18, 76, 105, 134, 163, 192, 221, 250, 23];
+    let mut s = multicall_entry::ZERO;
+    s.op = 0xdcbfa285684b2e11_u64;
+    s.result = 0xedd0b396795c3f22_u64;
+    s.args = [0xfee1c4a78a6d5033_u64, 0x3e6c9ac8f725538_u64, 0x8ebceb194775a3d_u64, 0xdf0d3b6997c5f42_u64, 0x12f5d8bb9e816447_u64, 0x17faddc0a386694c_u64];
+    assert_eq!(bytes(&s), want);
+    let t: multicall_entry = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.op }, 0xdcbfa285684b2e11_u64, "{}", "multicall_entry_pattern: op");
+    assert_eq!({ t.result }, 0xedd0b396795c3f22_u64, "{}", "multicall_entry_pattern: result");
+    assert_eq!({ t.args }, [0xfee1c4a78a6d5033_u64, 0x3e6c9ac8f725538_u64, 0x8ebceb194775a3d_u64, 0xdf0d3b6997c5f42_u64, 0x12f5d8bb9e816447_u64, 0x17faddc0a386694c_u64], "{}", "multicall_entry_pattern: args");
+}
+
+#[test]
+fn multicall_entry_ones() {
+    let want: [u8; 64] = [255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = multicall_entry::ZERO;
+    s.op = 0xffffffffffffffff_u64;
+    s.result = 0xffffffffffffffff_u64;
+    s.args = [0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64];
+    assert_eq!(bytes(&s), want);
+    let t: multicall_entry = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.op }, 0xffffffffffffffff_u64, "{}", "multicall_entry_ones: op");
+    assert_eq!({ t.result }, 0xffffffffffffffff_u64, "{}", "multicall_entry_ones: result");
+    assert_eq!({ t.args }, [0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64], "{}", "multicall_entry_ones: args");
+}
+
+#[test]
+fn xen_memory_reservation_pattern() {
+    let want: [u8; 32] = [17, 46, 75, 104, 133, 162, 191, 220, 34, 63, 92, 121, 150, 179, 208, 237, 51, 80, 109, 138, 68, 97, 126, 155, 85, 114, 0, 0, 0, 0, 0, 0];
+    let mut s = xen_memory_reservation::ZERO;
+    s.extent_start = 0xdcbfa285684b2e11_u64;
+    s.nr_extents = 0xedd0b396795c3f22_u64;
+    s.extent_order = 0x8a6d5033_u32;
+    s.mem_flags = 0x9b7e6144_u32;
+    s.domid = 0x7255_u16;
+    assert_eq!(bytes(&s), want);
+    let t: xen_memory_reservation = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.extent_start }, 0xdcbfa285684b2e11_u64, "{}", "xen_memory_reservation_pattern: extent_start");
+    assert_eq!({ t.nr_extents }, 0xedd0b396795c3f22_u64, "{}", "xen_memory_reservation_pattern: nr_extents");
+    assert_eq!({ t.extent_order }, 0x8a6d5033_u32, "{}", "xen_memory_reservation_pattern: extent_order");
+    assert_eq!({ t.mem_flags }, 0x9b7e6144_u32, "{}", "xen_memory_reservation_pattern: mem_flags");
+    assert_eq!({ t.domid }, 0x7255_u16, "{}", "xen_memory_reservation_pattern: domid");
+}
+
+#[test]
+fn xen_memory_reservation_ones() {
+    let want: [u8; 32] = [255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0];
+    let mut s = xen_memory_reservation::ZERO;
+    s.extent_start = 0xffffffffffffffff_u64;
+    s.nr_extents = 0xffffffffffffffff_u64;
+    s.extent_order = 0xffffffff_u32;
+    s.mem_flags = 0xffffffff_u32;
+    s.domid = 0xffff_u16;
+    assert_eq!(bytes(&s), want);
+    let t: xen_memory_reservation = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.extent_start }, 0xffffffffffffffff_u64, "{}", "xen_memory_reservation_ones: extent_start");
+    assert_eq!({ t.nr_extents }, 0xffffffffffffffff_u64, "{}", "xen_memory_reservation_ones: nr_extents");
+    assert_eq!({ t.extent_order }, 0xffffffff_u32, "{}", "xen_memory_reservation_ones: extent_order");
+    assert_eq!({ t.mem_flags }, 0xffffffff_u32, "{}", "xen_memory_reservation_ones: mem_flags");
+    assert_eq!({ t.domid }, 0xffff_u16, "{}", "xen_memory_reservation_ones: domid");
+}
+
+#[test]
+fn sched_remote_shutdown_pattern() {
+    let want: [u8; 8] = [17, 46, 0, 0, 34, 63, 92, 121];
+    let mut s = sched_remote_shutdown::ZERO;
+    s.domain_id = 0x2e11_u16;
+    s.reason = 0x795c3f22_u32;
+    assert_eq!(bytes(&s), want);
+    let t: sched_remote_shutdown = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.domain_id }, 0x2e11_u16, "{}", "sched_remote_shutdown_pattern: domain_id");
+    assert_eq!({ t.reason }, 0x795c3f22_u32, "{}", "sched_remote_shutdown_pattern: reason");
+}
+
+#[test]
+fn sched_remote_shutdown_ones() {
+    let want: [u8; 8] = [255, 255, 0, 0, 255, 255, 255, 255];
+    let mut s = sched_remote_shutdown::ZERO;
+    s.domain_id = 0xffff_u16;
+    s.reason = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: sched_remote_shutdown = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.domain_id }, 0xffff_u16, "{}", "sched_remote_shutdown_ones: domain_id");
+    assert_eq!({ t.reason }, 0xffffffff_u32, "{}", "sched_remote_shutdown_ones: reason");
+}
+
+#[test]
+fn privcmd_hypercall_pattern() {
+    let want: [u8; 48] = [17, 46, 75, 104, 133, 162, 191, 220, 34, 63, 92, 121, 150, 179, 208, 237, 39, 68, 97, 126, 155, 184, 213, 242, 44, 73, 102, 131, 160, 189, 218, 247, 49, 78, 107, 136, 165, 194, 223, 252, 54, 83, 112, 141, 170, 199, 228, 1];
+    let mut s = privcmd_hypercall::ZERO;
+    s.op = 0xdcbfa285684b2e11_u64;
+    s.arg = [0xedd0b396795c3f22_u64, 0xf2d5b89b7e614427_u64, 0xf7dabda08366492c_u64, 0xfcdfc2a5886b4e31_u64, 0x1e4c7aa8d705336_u64];
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_hypercall = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.op }, 0xdcbfa285684b2e11_u64, "{}", "privcmd_hypercall_pattern: op");
+    assert_eq!({ t.arg }, [0xedd0b396795c3f22_u64, 0xf2d5b89b7e614427_u64, 0xf7dabda08366492c_u64, 0xfcdfc2a5886b4e31_u64, 0x1e4c7aa8d705336_u64], "{}", "privcmd_hypercall_pattern: arg");
+}
+
+#[test]
+fn privcmd_hypercall_ones() {
+    let want: [u8; 48] = [255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = privcmd_hypercall::ZERO;
+    s.op = 0xffffffffffffffff_u64;
+    s.arg = [0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64];
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_hypercall = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.op }, 0xffffffffffffffff_u64, "{}", "privcmd_hypercall_ones: op");
+    assert_eq!({ t.arg }, [0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64, 0xffffffffffffffff_u64], "{}", "privcmd_hypercall_ones: arg");
+}
+
+#[test]
+fn privcmd_mmapbatch_pattern() {
+    let want: [u8; 24] = [17, 46, 75, 104, 34, 63, 0, 0, 51, 80, 109, 138, 167, 196, 225, 254, 68, 97, 126, 155, 184, 213, 242, 15];
+    let mut s = privcmd_mmapbatch::ZERO;
+    s.num = 0x684b2e11_u32;
+    s.dom = 0x3f22_u16;
+    s.addr = 0xfee1c4a78a6d5033_u64;
+    s.arr = 0xff2d5b89b7e6144_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_mmapbatch = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.num }, 0x684b2e11_u32, "{}", "privcmd_mmapbatch_pattern: num");
+    assert_eq!({ t.dom }, 0x3f22_u16, "{}", "privcmd_mmapbatch_pattern: dom");
+    assert_eq!({ t.addr }, 0xfee1c4a78a6d5033_u64, "{}", "privcmd_mmapbatch_pattern: addr");
+    assert_eq!({ t.arr }, 0xff2d5b89b7e6144_u64, "{}", "privcmd_mmapbatch_pattern: arr");
+}
+
+#[test]
+fn privcmd_mmapbatch_ones() {
+    let want: [u8; 24] = [255, 255, 255, 255, 255, 255, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = privcmd_mmapbatch::ZERO;
+    s.num = 0xffffffff_u32;
+    s.dom = 0xffff_u16;
+    s.addr = 0xffffffffffffffff_u64;
+    s.arr = 0xffffffffffffffff_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_mmapbatch = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.num }, 0xffffffff_u32, "{}", "privcmd_mmapbatch_ones: num");
+    assert_eq!({ t.dom }, 0xffff_u16, "{}", "privcmd_mmapbatch_ones: dom");
+    assert_eq!({ t.addr }, 0xffffffffffffffff_u64, "{}", "privcmd_mmapbatch_ones: addr");
+    assert_eq!({ t.arr }, 0xffffffffffffffff_u64, "{}", "privcmd_mmapbatch_ones: arr");
+}
+
+#[test]
+fn privcmd_mmapbatch_v2_pattern() {
+    let want: [u8; 32] = [17, 46, 75, 104, 34, 63, 0, 0, 51, 80, 109, 138, 167, 196, 225, 254, 68, 97, 126, 155, 184, 213, 242, 15, 85, 114, 143, 172, 201, 230, 3, 32];
+    let mut s = privcmd_mmapbatch_v2::ZERO;
+    s.num = 0x684b2e11_u32;
+    s.dom = 0x3f22_u16;
+    s.addr = 0xfee1c4a78a6d5033_u64;
+    s.arr = 0xff2d5b89b7e6144_u64;
+    s.err = 0x2003e6c9ac8f7255_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_mmapbatch_v2 = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.num }, 0x684b2e11_u32, "{}", "privcmd_mmapbatch_v2_pattern: num");
+    assert_eq!({ t.dom }, 0x3f22_u16, "{}", "privcmd_mmapbatch_v2_pattern: dom");
+    assert_eq!({ t.addr }, 0xfee1c4a78a6d5033_u64, "{}", "privcmd_mmapbatch_v2_pattern: addr");
+    assert_eq!({ t.arr }, 0xff2d5b89b7e6144_u64, "{}", "privcmd_mmapbatch_v2_pattern: arr");
+    assert_eq!({ t.err }, 0x2003e6c9ac8f7255_u64, "{}", "privcmd_mmapbatch_v2_pattern: err");
+}
+
+#[test]
+fn privcmd_mmapbatch_v2_ones() {
+    let want: [u8; 32] = [255, 255, 255, 255, 255, 255, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = privcmd_mmapbatch_v2::ZERO;
+    s.num = 0xffffffff_u32;
+    s.dom = 0xffff_u16;
+    s.addr = 0xffffffffffffffff_u64;
+    s.arr = 0xffffffffffffffff_u64;
+    s.err = 0xffffffffffffffff_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_mmapbatch_v2 = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.num }, 0xffffffff_u32, "{}", "privcmd_mmapbatch_v2_ones: num");
+    assert_eq!({ t.dom }, 0xffff_u16, "{}", "privcmd_mmapbatch_v2_ones: dom");
+    assert_eq!({ t.addr }, 0xffffffffffffffff_u64, "{}", "privcmd_mmapbatch_v2_ones: addr");
+    assert_eq!({ t.arr }, 0xffffffffffffffff_u64, "{}", "privcmd_mmapbatch_v2_ones: arr");
+    assert_eq!({ t.err }, 0xffffffffffffffff_u64, "{}", "privcmd_mmapbatch_v2_ones: err");
+}
+
+#[test]
+fn privcmd_dm_op_buf_pattern() {
+    let want: [u8; 16] = [17, 46, 75, 104, 133, 162, 191, 220, 34, 63, 92, 121, 150, 179, 208, 237];
+    let mut s = privcmd_dm_op_buf::ZERO;
+    s.uptr = 0xdcbfa285684b2e11_u64;
+    s.size = 0xedd0b396795c3f22_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_dm_op_buf = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.uptr }, 0xdcbfa285684b2e11_u64, "{}", "privcmd_dm_op_buf_pattern: uptr");
+    assert_eq!({ t.size }, 0xedd0b396795c3f22_u64, "{}", "privcmd_dm_op_buf_pattern: size");
+}
+
+#[test]
+fn privcmd_dm_op_buf_ones() {
+    let want: [u8; 16] = [255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = privcmd_dm_op_buf::ZERO;
+    s.uptr = 0xffffffffffffffff_u64;
+    s.size = 0xffffffffffffffff_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_dm_op_buf = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.uptr }, 0xffffffffffffffff_u64, "{}", "privcmd_dm_op_buf_ones: uptr");
+    assert_eq!({ t.size }, 0xffffffffffffffff_u64, "{}", "privcmd_dm_op_buf_ones: size");
+}
+
+#[test]
+fn privcmd_dm_op_pattern() {
+    let want: [u8; 16] = [17, 46, 34, 63, 0, 0, 0, 0, 51, 80, 109, 138, 167, 196, 225, 254];
+    let mut s = privcmd_dm_op::ZERO;
+    s.dom = 0x2e11_u16;
+    s.num = 0x3f22_u16;
+    s.ubufs = 0xfee1c4a78a6d5033_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_dm_op = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.dom }, 0x2e11_u16, "{}", "privcmd_dm_op_pattern: dom");
+    assert_eq!({ t.num }, 0x3f22_u16, "{}", "privcmd_dm_op_pattern: num");
+    assert_eq!({ t.ubufs }, 0xfee1c4a78a6d5033_u64, "{}", "privcmd_dm_op_pattern: ubufs");
+}
+
+#[test]
+fn privcmd_dm_op_ones() {
+    let want: [u8; 16] = [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = privcmd_dm_op::ZERO;
+    s.dom = 0xffff_u16;
+    s.num = 0xffff_u16;
+    s.ubufs = 0xffffffffffffffff_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_dm_op = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.dom }, 0xffff_u16, "{}", "privcmd_dm_op_ones: dom");
+    assert_eq!({ t.num }, 0xffff_u16, "{}", "privcmd_dm_op_ones: num");
+    assert_eq!({ t.ubufs }, 0xffffffffffffffff_u64, "{}", "privcmd_dm_op_ones: ubufs");
+}
+
+#[test]
+fn privcmd_mmap_resource_pattern() {
+    let want: [u8; 32] = [17, 46, 0, 0, 34, 63, 92, 121, 51, 80, 109, 138, 68, 97, 126, 155, 85, 114, 143, 172, 201, 230, 3, 32, 102, 131, 160, 189, 218, 247, 20, 49];
+    let mut s = privcmd_mmap_resource::ZERO;
+    s.dom = 0x2e11_u16;
+    s.r#type = 0x795c3f22_u32;
+    s.id = 0x8a6d5033_u32;
+    s.idx = 0x9b7e6144_u32;
+    s.num = 0x2003e6c9ac8f7255_u64;
+    s.addr = 0x3114f7dabda08366_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_mmap_resource = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.dom }, 0x2e11_u16, "{}", "privcmd_mmap_resource_pattern: dom");
+    assert_eq!({ t.r#type }, 0x795c3f22_u32, "{}", "privcmd_mmap_resource_pattern: type");
+    assert_eq!({ t.id }, 0x8a6d5033_u32, "{}", "privcmd_mmap_resource_pattern: id");
+    assert_eq!({ t.idx }, 0x9b7e6144_u32, "{}", "privcmd_mmap_resource_pattern: idx");
+    assert_eq!({ t.num }, 0x2003e6c9ac8f7255_u64, "{}", "privcmd_mmap_resource_pattern: num");
+    assert_eq!({ t.addr }, 0x3114f7dabda08366_u64, "{}", "privcmd_mmap_resource_pattern: addr");
+}
+
+#[test]
+fn privcmd_mmap_resource_ones() {
+    let want: [u8; 32] = [255, 255, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = privcmd_mmap_resource::ZERO;
+    s.dom = 0xffff_u16;
+    s.r#type = 0xffffffff_u32;
+    s.id = 0xffffffff_u32;
+    s.idx = 0xffffffff_u32;
+    s.num = 0xffffffffffffffff_u64;
+    s.addr = 0xffffffffffffffff_u64;
+    assert_eq!(bytes(&s), want);
+    let t: privcmd_mmap_resource = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.dom }, 0xffff_u16, "{}", "privcmd_mmap_resource_ones: dom");
+    assert_eq!({ t.r#type }, 0xffffffff_u32, "{}", "privcmd_mmap_resource_ones: type");
+    assert_eq!({ t.id }, 0xffffffff_u32, "{}", "privcmd_mmap_resource_ones: id");
+    assert_eq!({ t.idx }, 0xffffffff_u32, "{}", "privcmd_mmap_resource_ones: idx");
+    assert_eq!({ t.num }, 0xffffffffffffffff_u64, "{}", "privcmd_mmap_resource_ones: num");
+    assert_eq!({ t.addr }, 0xffffffffffffffff_u64, "{}", "privcmd_mmap_resource_ones: addr");
+}
+
+#[test]
+fn ioctl_evtchn_bind_virq_pattern() {
+    let want: [u8; 4] = [17, 46, 75, 104];
+    let mut s = ioctl_evtchn_bind_virq::ZERO;
+    s.virq = 0x684b2e11_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_bind_virq = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.virq }, 0x684b2e11_u32, "{}", "ioctl_evtchn_bind_virq_pattern: virq");
+}
+
+#[test]
+fn ioctl_evtchn_bind_virq_ones() {
+    let want: [u8; 4] = [255, 255, 255, 255];
+    let mut s = ioctl_evtchn_bind_virq::ZERO;
+    s.virq = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_bind_virq = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.virq }, 0xffffffff_u32, "{}", "ioctl_evtchn_bind_virq_ones: virq");
+}
+
+#[test]
+fn ioctl_evtchn_bind_interdomain_pattern() {
+    let want: [u8; 8] = [17, 46, 75, 104, 34, 63, 92, 121];
+    let mut s = ioctl_evtchn_bind_interdomain::ZERO;
+    s.remote_domain = 0x684b2e11_u32;
+    s.remote_port = 0x795c3f22_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_bind_interdomain = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.remote_domain }, 0x684b2e11_u32, "{}", "ioctl_evtchn_bind_interdomain_pattern: remote_domain");
+    assert_eq!({ t.remote_port }, 0x795c3f22_u32, "{}", "ioctl_evtchn_bind_interdomain_pattern: remote_port");
+}
+
+#[test]
+fn ioctl_evtchn_bind_interdomain_ones() {
+    let want: [u8; 8] = [255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = ioctl_evtchn_bind_interdomain::ZERO;
+    s.remote_domain = 0xffffffff_u32;
+    s.remote_port = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_bind_interdomain = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.remote_domain }, 0xffffffff_u32, "{}", "ioctl_evtchn_bind_interdomain_ones: remote_domain");
+    assert_eq!({ t.remote_port }, 0xffffffff_u32, "{}", "ioctl_evtchn_bind_interdomain_ones: remote_port");
+}
+
+#[test]
+fn ioctl_evtchn_bind_unbound_port_pattern() {
+    let want: [u8; 4] = [17, 46, 75, 104];
+    let mut s = ioctl_evtchn_bind_unbound_port::ZERO;
+    s.remote_domain = 0x684b2e11_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_bind_unbound_port = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.remote_domain }, 0x684b2e11_u32, "{}", "ioctl_evtchn_bind_unbound_port_pattern: remote_domain");
+}
+
+#[test]
+fn ioctl_evtchn_bind_unbound_port_ones() {
+    let want: [u8; 4] = [255, 255, 255, 255];
+    let mut s = ioctl_evtchn_bind_unbound_port::ZERO;
+    s.remote_domain = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_bind_unbound_port = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.remote_domain }, 0xffffffff_u32, "{}", "ioctl_evtchn_bind_unbound_port_ones: remote_domain");
+}
+
+#[test]
+fn ioctl_evtchn_unbind_pattern() {
+    let want: [u8; 4] = [17, 46, 75, 104];
+    let mut s = ioctl_evtchn_unbind::ZERO;
+    s.port = 0x684b2e11_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_unbind = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.port }, 0x684b2e11_u32, "{}", "ioctl_evtchn_unbind_pattern: port");
+}
+
+#[test]
+fn ioctl_evtchn_unbind_ones() {
+    let want: [u8; 4] = [255, 255, 255, 255];
+    let mut s = ioctl_evtchn_unbind::ZERO;
+    s.port = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_unbind = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.port }, 0xffffffff_u32, "{}", "ioctl_evtchn_unbind_ones: port");
+}
+
+#[test]
+fn ioctl_evtchn_notify_pattern() {
+    let want: [u8; 4] = [17, 46, 75, 104];
+    let mut s = ioctl_evtchn_notify::ZERO;
+    s.port = 0x684b2e11_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_notify = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.port }, 0x684b2e11_u32, "{}", "ioctl_evtchn_notify_pattern: port");
+}
+
+#[test]
+fn ioctl_evtchn_notify_ones() {
+    let want: [u8; 4] = [255, 255, 255, 255];
+    let mut s = ioctl_evtchn_notify::ZERO;
+    s.port = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_notify = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.port }, 0xffffffff_u32, "{}", "ioctl_evtchn_notify_ones: port");
+}
+
+#[test]
+fn ioctl_evtchn_restrict_domid_pattern() {
+    let want: [u8; 2] = [17, 46];
+    let mut s = ioctl_evtchn_restrict_domid::ZERO;
+    s.domid = 0x2e11_u16;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_restrict_domid = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.domid }, 0x2e11_u16, "{}", "ioctl_evtchn_restrict_domid_pattern: domid");
+}
+
+#[test]
+fn ioctl_evtchn_restrict_domid_ones() {
+    let want: [u8; 2] = [255, 255];
+    let mut s = ioctl_evtchn_restrict_domid::ZERO;
+    s.domid = 0xffff_u16;
+    assert_eq!(bytes(&s), want);
+    let t: ioctl_evtchn_restrict_domid = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.domid }, 0xffff_u16, "{}", "ioctl_evtchn_restrict_domid_ones: domid");
+}
+
+#[test]
+fn xsd_sockmsg_pattern() {
+    let want: [u8; 16] = [17, 46, 75, 104, 34, 63, 92, 121, 51, 80, 109, 138, 68, 97, 126, 155];
+    let mut s = xsd_sockmsg::ZERO;
+    s.r#type = 0x684b2e11_u32;
+    s.req_id = 0x795c3f22_u32;
+    s.tx_id = 0x8a6d5033_u32;
+    s.len = 0x9b7e6144_u32;
+    assert_eq!(bytes(&s), want);
+    let t: xsd_sockmsg = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.r#type }, 0x684b2e11_u32, "{}", "xsd_sockmsg_pattern: type");
+    assert_eq!({ t.req_id }, 0x795c3f22_u32, "{}", "xsd_sockmsg_pattern: req_id");
+    assert_eq!({ t.tx_id }, 0x8a6d5033_u32, "{}", "xsd_sockmsg_pattern: tx_id");
+    assert_eq!({ t.len }, 0x9b7e6144_u32, "{}", "xsd_sockmsg_pattern: len");
+}
+
+#[test]
+fn xsd_sockmsg_ones() {
+    let want: [u8; 16] = [255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+    let mut s = xsd_sockmsg::ZERO;
+    s.r#type = 0xffffffff_u32;
+    s.req_id = 0xffffffff_u32;
+    s.tx_id = 0xffffffff_u32;
+    s.len = 0xffffffff_u32;
+    assert_eq!(bytes(&s), want);
+    let t: xsd_sockmsg = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.r#type }, 0xffffffff_u32, "{}", "xsd_sockmsg_ones: type");
+    assert_eq!({ t.req_id }, 0xffffffff_u32, "{}", "xsd_sockmsg_ones: req_id");
+    assert_eq!({ t.tx_id }, 0xffffffff_u32, "{}", "xsd_sockmsg_ones: tx_id");
+    assert_eq!({ t.len }, 0xffffffff_u32, "{}", "xsd_sockmsg_ones: len");
+}

@@ -14,10 +14,21 @@ export const CONSTANTS = {
   ioreq_state: { header: "hvm/ioreq.h", visibility: "public", description: "States of an ioreq slot.", members: [{ name: "none", cName: "STATE_IOREQ_NONE", value: 0, firstRelease: "4.5" }, { name: "ready", cName: "STATE_IOREQ_READY", value: 1, firstRelease: "4.5" }, { name: "inprocess", cName: "STATE_IOREQ_INPROCESS", value: 2, firstRelease: "4.5" }, { name: "iorsp_ready", cName: "STATE_IORESP_READY", value: 3, firstRelease: "4.5" }] },
   ioreq_type: { header: "hvm/ioreq.h", visibility: "public", description: "Kinds of ioreq.", members: [{ name: "pio", cName: "IOREQ_TYPE_PIO", value: 0, firstRelease: "4.5" }, { name: "copy", cName: "IOREQ_TYPE_COPY", value: 1, firstRelease: "4.5" }, { name: "pci_config", cName: "IOREQ_TYPE_PCI_CONFIG", value: 2, firstRelease: "4.5" }, { name: "timeoffset", cName: "IOREQ_TYPE_TIMEOFFSET", value: 7, firstRelease: "4.5" }, { name: "invalidate", cName: "IOREQ_TYPE_INVALIDATE", value: 8, firstRelease: "4.5" }] },
   ioreq_buffer: { header: "hvm/ioreq.h", visibility: "public", description: "Size of the buffered ring.", members: [{ name: "slot_num", cName: "IOREQ_BUFFER_SLOT_NUM", value: 511, firstRelease: "4.5" }] },
+  memory_op: { header: "memory.h", visibility: "public", description: "XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.", members: [{ name: "populate_physmap", cName: "XENMEM_populate_physmap", value: 6, firstRelease: "4.5" }, { name: "acquire_resource", cName: "XENMEM_acquire_resource", value: 28, firstRelease: "4.11" }] },
   resource: { header: "memory.h", visibility: "public", description: "XENMEM_acquire_resource type and frame for ioreq server pages.", members: [{ name: "ioreq_server", cName: "XENMEM_resource_ioreq_server", value: 0, firstRelease: "4.11" }, { name: "frame_bufioreq", cName: "XENMEM_resource_ioreq_server_frame_bufioreq", value: 0, firstRelease: "4.11" }] },
   hvm_param: { header: "hvm/params.h", visibility: "public", description: "HVM parameters used by ioreq servers.", members: [{ name: "ioreq_pfn", cName: "HVM_PARAM_IOREQ_PFN", value: 5, firstRelease: "4.5" }, { name: "bufioreq_pfn", cName: "HVM_PARAM_BUFIOREQ_PFN", value: 6, firstRelease: "4.5" }, { name: "ioreq_server_pfn", cName: "HVM_PARAM_IOREQ_SERVER_PFN", value: 32, firstRelease: "4.5" }, { name: "nr_ioreq_server_pages", cName: "HVM_PARAM_NR_IOREQ_SERVER_PAGES", value: 33, firstRelease: "4.5" }] },
   hvm_param_tools: { header: "hvm/params.h", visibility: "tools", description: "Tools-only HVM parameters used by ioreq servers.", members: [{ name: "bufioreq_evtchn", cName: "HVM_PARAM_BUFIOREQ_EVTCHN", value: 26, firstRelease: "4.5" }] },
   domid: { header: "xen.h", visibility: "public", description: "Special domain ids.", members: [{ name: "first_reserved", cName: "DOMID_FIRST_RESERVED", value: 32752, firstRelease: "4.5" }, { name: "self", cName: "DOMID_SELF", value: 32752, firstRelease: "4.5" }] },
+  sched_op: { header: "sched.h", visibility: "public", description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.", members: [{ name: "remote_shutdown", cName: "SCHEDOP_remote_shutdown", value: 4, firstRelease: "4.5" }] },
+  shutdown_reason: { header: "sched.h", visibility: "public", description: "Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.", members: [{ name: "poweroff", cName: "SHUTDOWN_poweroff", value: 0, firstRelease: "4.5" }, { name: "reboot", cName: "SHUTDOWN_reboot", value: 1, firstRelease: "4.5" }, { name: "suspend", cName: "SHUTDOWN_suspend", value: 2, firstRelease: "4.5" }, { name: "crash", cName: "SHUTDOWN_crash", value: 3, firstRelease: "4.5" }, { name: "watchdog", cName: "SHUTDOWN_watchdog", value: 4, firstRelease: "4.5" }, { name: "soft_reset", cName: "SHUTDOWN_soft_reset", value: 5, firstRelease: "4.7" }] },
+  xenver: { header: "version.h", visibility: "public", description: "XENVER_* sub-ops of __HYPERVISOR_xen_version.", members: [{ name: "version", cName: "XENVER_version", value: 0, firstRelease: "4.5" }, { name: "extraversion", cName: "XENVER_extraversion", value: 1, firstRelease: "4.5" }] },
+  xen_version_sizes: { header: "version.h", visibility: "public", description: "Sizes of the buffers XENVER_* sub-ops fill.", members: [{ name: "extraversion_len", cName: "XEN_EXTRAVERSION_LEN", value: 16, firstRelease: "4.5" }] },
+  privcmd_ioctl: { header: "sys/privcmd.h", visibility: "public", description: "ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)).", members: [{ name: "hypercall", cName: "IOCTL_PRIVCMD_HYPERCALL", value: 3166208, firstRelease: "4.5" }, { name: "mmap", cName: "IOCTL_PRIVCMD_MMAP", value: 1069058, firstRelease: "4.5" }, { name: "mmapbatch", cName: "IOCTL_PRIVCMD_MMAPBATCH", value: 1593347, firstRelease: "4.5" }, { name: "mmapbatch_v2", cName: "IOCTL_PRIVCMD_MMAPBATCH_V2", value: 2117636, firstRelease: "4.5" }, { name: "dm_op", cName: "IOCTL_PRIVCMD_DM_OP", value: 1069061, firstRelease: "4.9" }, { name: "restrict", cName: "IOCTL_PRIVCMD_RESTRICT", value: 151558, firstRelease: "4.9" }, { name: "mmap_resource", cName: "IOCTL_PRIVCMD_MMAP_RESOURCE", value: 2117639, firstRelease: "4.11" }, { name: "unimplemented", cName: "IOCTL_PRIVCMD_UNIMPLEMENTED", value: 20735, firstRelease: "4.12" }] },
+  evtchn_ioctl: { header: "sys/evtchn.h", visibility: "public", description: "ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each.", members: [{ name: "bind_virq", cName: "IOCTL_EVTCHN_BIND_VIRQ", value: 279808, firstRelease: "4.5" }, { name: "bind_interdomain", cName: "IOCTL_EVTCHN_BIND_INTERDOMAIN", value: 541953, firstRelease: "4.5" }, { name: "bind_unbound_port", cName: "IOCTL_EVTCHN_BIND_UNBOUND_PORT", value: 279810, firstRelease: "4.5" }, { name: "unbind", cName: "IOCTL_EVTCHN_UNBIND", value: 279811, firstRelease: "4.5" }, { name: "notify", cName: "IOCTL_EVTCHN_NOTIFY", value: 279812, firstRelease: "4.5" }, { name: "reset", cName: "IOCTL_EVTCHN_RESET", value: 17669, firstRelease: "4.5" }, { name: "restrict_domid", cName: "IOCTL_EVTCHN_RESTRICT_DOMID", value: 148742, firstRelease: "4.10" }] },
+  gntdev_ioctl: { header: "sys/gntdev.h", visibility: "public", description: "ioctls of Linux's /dev/xen/gntdev (used by PV backends): _IOC(_IOC_NONE, 'G', nr, sizeof(argument)).", members: [{ name: "map_grant_ref", cName: "IOCTL_GNTDEV_MAP_GRANT_REF", value: 1591040, firstRelease: "4.5" }, { name: "unmap_grant_ref", cName: "IOCTL_GNTDEV_UNMAP_GRANT_REF", value: 1066753, firstRelease: "4.5" }, { name: "get_offset_for_vaddr", cName: "IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR", value: 1591042, firstRelease: "4.5" }, { name: "set_max_grants", cName: "IOCTL_GNTDEV_SET_MAX_GRANTS", value: 280323, firstRelease: "4.5" }, { name: "set_unmap_notify", cName: "IOCTL_GNTDEV_SET_UNMAP_NOTIFY", value: 1066759, firstRelease: "4.5" }, { name: "grant_copy", cName: "IOCTL_GNTDEV_GRANT_COPY", value: 1066760, firstRelease: "4.8" }] },
+  xs_wire_type: { header: "io/xs_wire.h", visibility: "public", description: "Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply carries its request's type, or XS_ERROR.", members: [{ name: "debug", cName: "XS_DEBUG", value: 0, firstRelease: "4.5" }, { name: "control", cName: "XS_CONTROL", value: 0, firstRelease: "4.9" }, { name: "directory", cName: "XS_DIRECTORY", value: 1, firstRelease: "4.5" }, { name: "read", cName: "XS_READ", value: 2, firstRelease: "4.5" }, { name: "get_perms", cName: "XS_GET_PERMS", value: 3, firstRelease: "4.5" }, { name: "watch", cName: "XS_WATCH", value: 4, firstRelease: "4.5" }, { name: "unwatch", cName: "XS_UNWATCH", value: 5, firstRelease: "4.5" }, { name: "transaction_start", cName: "XS_TRANSACTION_START", value: 6, firstRelease: "4.5" }, { name: "transaction_end", cName: "XS_TRANSACTION_END", value: 7, firstRelease: "4.5" }, { name: "introduce", cName: "XS_INTRODUCE", value: 8, firstRelease: "4.5" }, { name: "release", cName: "XS_RELEASE", value: 9, firstRelease: "4.5" }, { name: "get_domain_path", cName: "XS_GET_DOMAIN_PATH", value: 10, firstRelease: "4.5" }, { name: "write", cName: "XS_WRITE", value: 11, firstRelease: "4.5" }, { name: "mkdir", cName: "XS_MKDIR", value: 12, firstRelease: "4.5" }, { name: "rm", cName: "XS_RM", value: 13, firstRelease: "4.5" }, { name: "set_perms", cName: "XS_SET_PERMS", value: 14, firstRelease: "4.5" }, { name: "watch_event", cName: "XS_WATCH_EVENT", value: 15, firstRelease: "4.5" }, { name: "error", cName: "XS_ERROR", value: 16, firstRelease: "4.5" }, { name: "is_domain_introduced", cName: "XS_IS_DOMAIN_INTRODUCED", value: 17, firstRelease: "4.5" }, { name: "resume", cName: "XS_RESUME", value: 18, firstRelease: "4.5" }, { name: "set_target", cName: "XS_SET_TARGET", value: 19, firstRelease: "4.5" }, { name: "reset_watches", cName: "XS_RESET_WATCHES", value: 21, firstRelease: "4.5" }, { name: "directory_part", cName: "XS_DIRECTORY_PART", value: 22, firstRelease: "4.9" }, { name: "get_feature", cName: "XS_GET_FEATURE", value: 23, firstRelease: "4.21" }, { name: "set_feature", cName: "XS_SET_FEATURE", value: 24, firstRelease: "4.21" }, { name: "get_quota", cName: "XS_GET_QUOTA", value: 25, firstRelease: "4.21" }, { name: "set_quota", cName: "XS_SET_QUOTA", value: 26, firstRelease: "4.21" }, { name: "invalid", cName: "XS_INVALID", value: 65535, firstRelease: "4.5" }] },
+  xs_watch_type: { header: "io/xs_wire.h", visibility: "public", description: "Positions of the strings in an XS_WATCH_EVENT payload.", members: [{ name: "path", cName: "XS_WATCH_PATH", value: 0, firstRelease: "4.5" }, { name: "token", cName: "XS_WATCH_TOKEN", value: 1, firstRelease: "4.5" }] },
+  xs_limits: { header: "io/xs_wire.h", visibility: "public", description: "Size limits of the xenstore wire protocol.", members: [{ name: "payload_max", cName: "XENSTORE_PAYLOAD_MAX", value: 4096, firstRelease: "4.5" }, { name: "abs_path_max", cName: "XENSTORE_ABS_PATH_MAX", value: 3072, firstRelease: "4.5" }, { name: "rel_path_max", cName: "XENSTORE_REL_PATH_MAX", value: 2048, firstRelease: "4.5" }] },
 } as const;
 
 /** A constant group name, e.g. "io_range". */
@@ -134,6 +145,13 @@ export const CONST = {
     /** IOREQ_BUFFER_SLOT_NUM (Xen 4.5+). schema: constants[name=ioreq_buffer].members[name=slot_num] */
     slot_num: 511,
   },
+  /** memory.h: XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue. schema: constants[name=memory_op] */
+  memory_op: {
+    /** XENMEM_populate_physmap (Xen 4.5+). schema: constants[name=memory_op].members[name=populate_physmap] */
+    populate_physmap: 6,
+    /** XENMEM_acquire_resource (Xen 4.11+). schema: constants[name=memory_op].members[name=acquire_resource] */
+    acquire_resource: 28,
+  },
   /** memory.h: XENMEM_acquire_resource type and frame for ioreq server pages. schema: constants[name=resource] */
   resource: {
     /** XENMEM_resource_ioreq_server (Xen 4.11+). schema: constants[name=resource].members[name=ioreq_server] */
@@ -164,6 +182,164 @@ export const CONST = {
     /** DOMID_SELF (Xen 4.5+). schema: constants[name=domid].members[name=self] */
     self: 32752,
   },
+  /** sched.h: SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue. schema: constants[name=sched_op] */
+  sched_op: {
+    /** SCHEDOP_remote_shutdown (Xen 4.5+). schema: constants[name=sched_op].members[name=remote_shutdown] */
+    remote_shutdown: 4,
+  },
+  /** sched.h: Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown. schema: constants[name=shutdown_reason] */
+  shutdown_reason: {
+    /** SHUTDOWN_poweroff (Xen 4.5+). schema: constants[name=shutdown_reason].members[name=poweroff] */
+    poweroff: 0,
+    /** SHUTDOWN_reboot (Xen 4.5+). schema: constants[name=shutdown_reason].members[name=reboot] */
+    reboot: 1,
+    /** SHUTDOWN_suspend (Xen 4.5+). schema: constants[name=shutdown_reason].members[name=suspend] */
+    suspend: 2,
+    /** SHUTDOWN_crash (Xen 4.5+). schema: constants[name=shutdown_reason].members[name=crash] */
+    crash: 3,
+    /** SHUTDOWN_watchdog (Xen 4.5+). schema: constants[name=shutdown_reason].members[name=watchdog] */
+    watchdog: 4,
+    /** SHUTDOWN_soft_reset (Xen 4.7+). schema: constants[name=shutdown_reason].members[name=soft_reset] */
+    soft_reset: 5,
+  },
+  /** version.h: XENVER_* sub-ops of __HYPERVISOR_xen_version. schema: constants[name=xenver] */
+  xenver: {
+    /** XENVER_version (Xen 4.5+). schema: constants[name=xenver].members[name=version] */
+    version: 0,
+    /** XENVER_extraversion (Xen 4.5+). schema: constants[name=xenver].members[name=extraversion] */
+    extraversion: 1,
+  },
+  /** version.h: Sizes of the buffers XENVER_* sub-ops fill. schema: constants[name=xen_version_sizes] */
+  xen_version_sizes: {
+    /** XEN_EXTRAVERSION_LEN (Xen 4.5+). schema: constants[name=xen_version_sizes].members[name=extraversion_len] */
+    extraversion_len: 16,
+  },
+  /** sys/privcmd.h: ioctls of Linux's /dev/xen/privcmd: _IOC(_IOC_NONE, 'P', nr, sizeof(argument)). schema: constants[name=privcmd_ioctl] */
+  privcmd_ioctl: {
+    /** IOCTL_PRIVCMD_HYPERCALL (Xen 4.5+). schema: constants[name=privcmd_ioctl].members[name=hypercall] */
+    hypercall: 3166208,
+    /** IOCTL_PRIVCMD_MMAP (Xen 4.5+). schema: constants[name=privcmd_ioctl].members[name=mmap] */
+    mmap: 1069058,
+    /** IOCTL_PRIVCMD_MMAPBATCH (Xen 4.5+). schema: constants[name=privcmd_ioctl].members[name=mmapbatch] */
+    mmapbatch: 1593347,
+    /** IOCTL_PRIVCMD_MMAPBATCH_V2 (Xen 4.5+). schema: constants[name=privcmd_ioctl].members[name=mmapbatch_v2] */
+    mmapbatch_v2: 2117636,
+    /** IOCTL_PRIVCMD_DM_OP (Xen 4.9+). schema: constants[name=privcmd_ioctl].members[name=dm_op] */
+    dm_op: 1069061,
+    /** IOCTL_PRIVCMD_RESTRICT (Xen 4.9+). schema: constants[name=privcmd_ioctl].members[name=restrict] */
+    restrict: 151558,
+    /** IOCTL_PRIVCMD_MMAP_RESOURCE (Xen 4.11+). schema: constants[name=privcmd_ioctl].members[name=mmap_resource] */
+    mmap_resource: 2117639,
+    /** IOCTL_PRIVCMD_UNIMPLEMENTED (Xen 4.12+). schema: constants[name=privcmd_ioctl].members[name=unimplemented] */
+    unimplemented: 20735,
+  },
+  /** sys/evtchn.h: ioctls of Linux's /dev/xen/evtchn: _IOC(_IOC_NONE, 'E', nr, sizeof(argument)). Pending ports are read(2) from the file and unmasked by write(2), 4 bytes each. schema: constants[name=evtchn_ioctl] */
+  evtchn_ioctl: {
+    /** IOCTL_EVTCHN_BIND_VIRQ (Xen 4.5+). schema: constants[name=evtchn_ioctl].members[name=bind_virq] */
+    bind_virq: 279808,
+    /** IOCTL_EVTCHN_BIND_INTERDOMAIN (Xen 4.5+). schema: constants[name=evtchn_ioctl].members[name=bind_interdomain] */
+    bind_interdomain: 541953,
+    /** IOCTL_EVTCHN_BIND_UNBOUND_PORT (Xen 4.5+). schema: constants[name=evtchn_ioctl].members[name=bind_unbound_port] */
+    bind_unbound_port: 279810,
+    /** IOCTL_EVTCHN_UNBIND (Xen 4.5+). schema: constants[name=evtchn_ioctl].members[name=unbind] */
+    unbind: 279811,
+    /** IOCTL_EVTCHN_NOTIFY (Xen 4.5+). schema: constants[name=evtchn_ioctl].members[name=notify] */
+    notify: 279812,
+    /** IOCTL_EVTCHN_RESET (Xen 4.5+). schema: constants[name=evtchn_ioctl].members[name=reset] */
+    reset: 17669,
+    /** IOCTL_EVTCHN_RESTRICT_DOMID (Xen 4.10+). schema: constants[name=evtchn_ioctl].members[name=restrict_domid] */
+    restrict_domid: 148742,
+  },
+  /** sys/gntdev.h: ioctls of Linux's /dev/xen/gntdev (used by PV backends): _IOC(_IOC_NONE, 'G', nr, sizeof(argument)). schema: constants[name=gntdev_ioctl] */
+  gntdev_ioctl: {
+    /** IOCTL_GNTDEV_MAP_GRANT_REF (Xen 4.5+). schema: constants[name=gntdev_ioctl].members[name=map_grant_ref] */
+    map_grant_ref: 1591040,
+    /** IOCTL_GNTDEV_UNMAP_GRANT_REF (Xen 4.5+). schema: constants[name=gntdev_ioctl].members[name=unmap_grant_ref] */
+    unmap_grant_ref: 1066753,
+    /** IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR (Xen 4.5+). schema: constants[name=gntdev_ioctl].members[name=get_offset_for_vaddr] */
+    get_offset_for_vaddr: 1591042,
+    /** IOCTL_GNTDEV_SET_MAX_GRANTS (Xen 4.5+). schema: constants[name=gntdev_ioctl].members[name=set_max_grants] */
+    set_max_grants: 280323,
+    /** IOCTL_GNTDEV_SET_UNMAP_NOTIFY (Xen 4.5+). schema: constants[name=gntdev_ioctl].members[name=set_unmap_notify] */
+    set_unmap_notify: 1066759,
+    /** IOCTL_GNTDEV_GRANT_COPY (Xen 4.8+). schema: constants[name=gntdev_ioctl].members[name=grant_copy] */
+    grant_copy: 1066760,
+  },
+  /** io/xs_wire.h: Message types of the xenstore wire protocol (xsd_sockmsg.type); a reply carries its request's type, or XS_ERROR. schema: constants[name=xs_wire_type] */
+  xs_wire_type: {
+    /** XS_DEBUG (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=debug] */
+    debug: 0,
+    /** XS_CONTROL (Xen 4.9+). schema: constants[name=xs_wire_type].members[name=control] */
+    control: 0,
+    /** XS_DIRECTORY (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=directory] */
+    directory: 1,
+    /** XS_READ (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=read] */
+    read: 2,
+    /** XS_GET_PERMS (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=get_perms] */
+    get_perms: 3,
+    /** XS_WATCH (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=watch] */
+    watch: 4,
+    /** XS_UNWATCH (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=unwatch] */
+    unwatch: 5,
+    /** XS_TRANSACTION_START (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=transaction_start] */
+    transaction_start: 6,
+    /** XS_TRANSACTION_END (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=transaction_end] */
+    transaction_end: 7,
+    /** XS_INTRODUCE (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=introduce] */
+    introduce: 8,
+    /** XS_RELEASE (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=release] */
+    release: 9,
+    /** XS_GET_DOMAIN_PATH (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=get_domain_path] */
+    get_domain_path: 10,
+    /** XS_WRITE (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=write] */
+    write: 11,
+    /** XS_MKDIR (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=mkdir] */
+    mkdir: 12,
+    /** XS_RM (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=rm] */
+    rm: 13,
+    /** XS_SET_PERMS (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=set_perms] */
+    set_perms: 14,
+    /** XS_WATCH_EVENT (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=watch_event] */
+    watch_event: 15,
+    /** XS_ERROR (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=error] */
+    error: 16,
+    /** XS_IS_DOMAIN_INTRODUCED (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=is_domain_introduced] */
+    is_domain_introduced: 17,
+    /** XS_RESUME (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=resume] */
+    resume: 18,
+    /** XS_SET_TARGET (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=set_target] */
+    set_target: 19,
+    /** XS_RESET_WATCHES (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=reset_watches] */
+    reset_watches: 21,
+    /** XS_DIRECTORY_PART (Xen 4.9+). schema: constants[name=xs_wire_type].members[name=directory_part] */
+    directory_part: 22,
+    /** XS_GET_FEATURE (Xen 4.21+). schema: constants[name=xs_wire_type].members[name=get_feature] */
+    get_feature: 23,
+    /** XS_SET_FEATURE (Xen 4.21+). schema: constants[name=xs_wire_type].members[name=set_feature] */
+    set_feature: 24,
+    /** XS_GET_QUOTA (Xen 4.21+). schema: constants[name=xs_wire_type].members[name=get_quota] */
+    get_quota: 25,
+    /** XS_SET_QUOTA (Xen 4.21+). schema: constants[name=xs_wire_type].members[name=set_quota] */
+    set_quota: 26,
+    /** XS_INVALID (Xen 4.5+). schema: constants[name=xs_wire_type].members[name=invalid] */
+    invalid: 65535,
+  },
+  /** io/xs_wire.h: Positions of the strings in an XS_WATCH_EVENT payload. schema: constants[name=xs_watch_type] */
+  xs_watch_type: {
+    /** XS_WATCH_PATH (Xen 4.5+). schema: constants[name=xs_watch_type].members[name=path] */
+    path: 0,
+    /** XS_WATCH_TOKEN (Xen 4.5+). schema: constants[name=xs_watch_type].members[name=token] */
+    token: 1,
+  },
+  /** io/xs_wire.h: Size limits of the xenstore wire protocol. schema: constants[name=xs_limits] */
+  xs_limits: {
+    /** XENSTORE_PAYLOAD_MAX (Xen 4.5+). schema: constants[name=xs_limits].members[name=payload_max] */
+    payload_max: 4096,
+    /** XENSTORE_ABS_PATH_MAX (Xen 4.5+). schema: constants[name=xs_limits].members[name=abs_path_max] */
+    abs_path_max: 3072,
+    /** XENSTORE_REL_PATH_MAX (Xen 4.5+). schema: constants[name=xs_limits].members[name=rel_path_max] */
+    rel_path_max: 2048,
+  },
 } as const;
 
 /** The release whose headers first define each constant, keyed as `CONST`. schema: constants[].members[].firstRelease */
@@ -179,10 +355,21 @@ export const CONST_FIRST_RELEASE = {
   ioreq_state: { none: "4.5", ready: "4.5", inprocess: "4.5", iorsp_ready: "4.5" },
   ioreq_type: { pio: "4.5", copy: "4.5", pci_config: "4.5", timeoffset: "4.5", invalidate: "4.5" },
   ioreq_buffer: { slot_num: "4.5" },
+  memory_op: { populate_physmap: "4.5", acquire_resource: "4.11" },
   resource: { ioreq_server: "4.11", frame_bufioreq: "4.11" },
   hvm_param: { ioreq_pfn: "4.5", bufioreq_pfn: "4.5", ioreq_server_pfn: "4.5", nr_ioreq_server_pages: "4.5" },
   hvm_param_tools: { bufioreq_evtchn: "4.5" },
   domid: { first_reserved: "4.5", self: "4.5" },
+  sched_op: { remote_shutdown: "4.5" },
+  shutdown_reason: { poweroff: "4.5", reboot: "4.5", suspend: "4.5", crash: "4.5", watchdog: "4.5", soft_reset: "4.7" },
+  xenver: { version: "4.5", extraversion: "4.5" },
+  xen_version_sizes: { extraversion_len: "4.5" },
+  privcmd_ioctl: { hypercall: "4.5", mmap: "4.5", mmapbatch: "4.5", mmapbatch_v2: "4.5", dm_op: "4.9", restrict: "4.9", mmap_resource: "4.11", unimplemented: "4.12" },
+  evtchn_ioctl: { bind_virq: "4.5", bind_interdomain: "4.5", bind_unbound_port: "4.5", unbind: "4.5", notify: "4.5", reset: "4.5", restrict_domid: "4.10" },
+  gntdev_ioctl: { map_grant_ref: "4.5", unmap_grant_ref: "4.5", get_offset_for_vaddr: "4.5", set_max_grants: "4.5", set_unmap_notify: "4.5", grant_copy: "4.8" },
+  xs_wire_type: { debug: "4.5", control: "4.9", directory: "4.5", read: "4.5", get_perms: "4.5", watch: "4.5", unwatch: "4.5", transaction_start: "4.5", transaction_end: "4.5", introduce: "4.5", release: "4.5", get_domain_path: "4.5", write: "4.5", mkdir: "4.5", rm: "4.5", set_perms: "4.5", watch_event: "4.5", error: "4.5", is_domain_introduced: "4.5", resume: "4.5", set_target: "4.5", reset_watches: "4.5", directory_part: "4.9", get_feature: "4.21", set_feature: "4.21", get_quota: "4.21", set_quota: "4.21", invalid: "4.5" },
+  xs_watch_type: { path: "4.5", token: "4.5" },
+  xs_limits: { payload_max: "4.5", abs_path_max: "4.5", rel_path_max: "4.5" },
 } as const;
 
 /** Values packed from bit-fields, e.g. XEN_DMOP_PCI_SBDF. schema: bitPacks[] */
@@ -196,23 +383,52 @@ export const ERRNO = {
   EPERM: { value: 1, internal: false, description: "operation not permitted" },
   ENOENT: { value: 2, internal: false, description: "no such entry (server id, range)" },
   ESRCH: { value: 3, internal: false, description: "no such domain" },
+  EIO: { value: 5, internal: false, description: "I/O error (a xenstore error string)" },
   E2BIG: { value: 7, internal: false, description: "too many buffers" },
   EAGAIN: { value: 11, internal: false, description: "try again (paged-out or shared page)" },
   ENOMEM: { value: 12, internal: false, description: "out of memory, or a rangeset is full" },
+  EACCES: { value: 13, internal: false, description: "permission denied (a xenstore error string)" },
   EFAULT: { value: 14, internal: false, description: "bad address: a buffer is too short or cannot be copied" },
   EBUSY: { value: 16, internal: false, description: "busy: the type changed underneath, or the memory type is already claimed" },
   EEXIST: { value: 17, internal: false, description: "the range overlaps an existing one" },
+  EISDIR: { value: 21, internal: false, description: "is a directory (a xenstore error string)" },
   EINVAL: { value: 22, internal: false, description: "invalid argument" },
   ENOSPC: { value: 28, internal: false, description: "no free ioreq server slot" },
+  EROFS: { value: 30, internal: false, description: "read-only (a xenstore error string)" },
   ERANGE: { value: 34, internal: false, description: "out of range: inject_msi with vector 0 and no pirq in the address" },
   ENOSYS: { value: 38, internal: false, description: "the hypercall or sub-op does not exist in this release" },
+  ENOTEMPTY: { value: 39, internal: false, description: "not empty (a xenstore error string)" },
   ENODATA: { value: 61, internal: false, description: "no buffers given" },
   ERESTART: { value: 85, internal: true, description: "internal: the hypercall is continued (never reaches the caller)" },
   EOPNOTSUPP: { value: 95, internal: false, description: "operation not supported (unknown op, or HAP is off)" },
+  EISCONN: { value: 106, internal: false, description: "already connected (a xenstore error string)" },
 } as const;
 
 /** An errno name, e.g. "EINVAL". */
 export type ErrnoName = keyof typeof ERRNO;
+
+/**
+ * The error strings of the xenstore wire protocol in xs_wire.h's order: an XS_ERROR reply carries the errno's
+ * name, NUL-terminated. schema: xsdErrors[]
+ */
+export const XSD_ERRORS = [
+  { index: 0, errno: "EINVAL", value: 22, firstRelease: "4.5" },
+  { index: 1, errno: "EACCES", value: 13, firstRelease: "4.5" },
+  { index: 2, errno: "EEXIST", value: 17, firstRelease: "4.5" },
+  { index: 3, errno: "EISDIR", value: 21, firstRelease: "4.5" },
+  { index: 4, errno: "ENOENT", value: 2, firstRelease: "4.5" },
+  { index: 5, errno: "ENOMEM", value: 12, firstRelease: "4.5" },
+  { index: 6, errno: "ENOSPC", value: 28, firstRelease: "4.5" },
+  { index: 7, errno: "EIO", value: 5, firstRelease: "4.5" },
+  { index: 8, errno: "ENOTEMPTY", value: 39, firstRelease: "4.5" },
+  { index: 9, errno: "ENOSYS", value: 38, firstRelease: "4.5" },
+  { index: 10, errno: "EROFS", value: 30, firstRelease: "4.5" },
+  { index: 11, errno: "EBUSY", value: 16, firstRelease: "4.5" },
+  { index: 12, errno: "EAGAIN", value: 11, firstRelease: "4.5" },
+  { index: 13, errno: "EISCONN", value: 106, firstRelease: "4.5" },
+  { index: 14, errno: "E2BIG", value: 7, firstRelease: "4.5" },
+  { index: 15, errno: "EPERM", value: 1, firstRelease: "4.17" },
+] as const;
 
 /** Limits by release. schema: limits[] */
 export const LIMITS = [

@@ -113,4 +113,7 @@ export const HYPERCALLS = [
   { name: "hvm_op", cName: "__HYPERVISOR_hvm_op", value: 34 },
   { name: "dm_op", cName: "__HYPERVISOR_dm_op", value: 41 },
   { name: "memory_op", cName: "__HYPERVISOR_memory_op", value: 12 },
+  { name: "multicall", cName: "__HYPERVISOR_multicall", value: 13 },
+  { name: "xen_version", cName: "__HYPERVISOR_xen_version", value: 17 },
+  { name: "sched_op", cName: "__HYPERVISOR_sched_op", value: 29 },
 ] as const;

@@ -399,6 +399,145 @@ export const STRUCTS = {
       { name: "vcpu_ioreq", offset: 0, size: 32, type: "struct", cType: null, count: 1, element: "ioreq", bits: null, dir: null, mustBeZero: false },
     ],
   },
+  "multicall_entry": {
+    name: "multicall_entry", releases: { from: "4.5", to: null }, header: "xen.h", role: "hypercall", visibility: "public", size: 64, align: 8,
+    description: "One call of __HYPERVISOR_multicall. libxenctrl issues memory_op through a one-entry multicall on Linux x86_64 so that it sees the whole long result (tools/libs/ctrl/xc_private.c xc_memory_op @ RELEASE-4.17.0).",
+    fields: [
+      { name: "op", offset: 0, size: 8, type: "uint64", cType: "xen_ulong_t", count: null, element: null, bits: null, dir: "in", mustBeZero: false },
+      { name: "result", offset: 8, size: 8, type: "uint64", cType: "xen_ulong_t", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
+      { name: "args", offset: 16, size: 48, type: "uint64", cType: "xen_ulong_t", count: 6, element: null, bits: null, dir: "in", mustBeZero: false },
+    ],
+  },
+  "xen_memory_reservation": {
+    name: "xen_memory_reservation", releases: { from: "4.5", to: null }, header: "memory.h", role: "hypercall", visibility: "public", size: 32, align: 8,
+    description: "Argument of XENMEM_increase_reservation, XENMEM_decrease_reservation and XENMEM_populate_physmap: which extents of which domain. populate_physmap returns the number of extents it populated.",
+    fields: [
+      { name: "extent_start", offset: 0, size: 8, type: "handle", cType: "XEN_GUEST_HANDLE(xen_pfn_t)", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "nr_extents", offset: 8, size: 8, type: "uint64", cType: "xen_ulong_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "extent_order", offset: 16, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "mem_flags", offset: 20, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "domid", offset: 24, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "sched_remote_shutdown": {
+    name: "sched_remote_shutdown", releases: { from: "4.5", to: null }, header: "sched.h", role: "hypercall", visibility: "public", size: 8, align: 4,
+    description: "Argument of SCHEDOP_remote_shutdown: shut another domain down for a reason.",
+    fields: [
+      { name: "domain_id", offset: 0, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "reason", offset: 4, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "privcmd_hypercall": {
+    name: "privcmd_hypercall", releases: { from: "4.5", to: null }, header: "sys/privcmd.h", role: "kernel", visibility: "public", size: 48, align: 8,
+    description: "Argument of IOCTL_PRIVCMD_HYPERCALL: a hypercall the driver makes on the caller's behalf; the ioctl returns the hypercall's result.",
+    fields: [
+      { name: "op", offset: 0, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "arg", offset: 8, size: 40, type: "uint64", cType: null, count: 5, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "privcmd_mmapbatch": {
+    name: "privcmd_mmapbatch", releases: { from: "4.5", to: null }, header: "sys/privcmd.h", role: "kernel", visibility: "public", size: 24, align: 8,
+    description: "Argument of IOCTL_PRIVCMD_MMAPBATCH: map a batch of another domain's frames into a mapping of /dev/xen/privcmd.",
+    fields: [
+      { name: "num", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "dom", offset: 4, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "addr", offset: 8, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "arr", offset: 16, size: 8, type: "handle", cType: "xen_pfn_t *", count: null, element: null, bits: null, dir: "inout", mustBeZero: false },
+    ],
+  },
+  "privcmd_mmapbatch_v2": {
+    name: "privcmd_mmapbatch_v2", releases: { from: "4.5", to: null }, header: "sys/privcmd.h", role: "kernel", visibility: "public", size: 32, align: 8,
+    description: "Argument of IOCTL_PRIVCMD_MMAPBATCH_V2: map a batch of another domain's frames, with an error per frame.",
+    fields: [
+      { name: "num", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "dom", offset: 4, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "addr", offset: 8, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "arr", offset: 16, size: 8, type: "handle", cType: "const xen_pfn_t *", count: null, element: null, bits: null, dir: "in", mustBeZero: false },
+      { name: "err", offset: 24, size: 8, type: "handle", cType: "int *", count: null, element: null, bits: null, dir: "out", mustBeZero: false },
+    ],
+  },
+  "privcmd_dm_op_buf": {
+    name: "privcmd_dm_op_buf", releases: { from: "4.9", to: null }, header: "sys/privcmd.h", role: "kernel", visibility: "public", size: 16, align: 8,
+    description: "One buffer of IOCTL_PRIVCMD_DM_OP; the driver turns each into a xen_dm_op_buf.",
+    fields: [
+      { name: "uptr", offset: 0, size: 8, type: "handle", cType: "void *", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "size", offset: 8, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "privcmd_dm_op": {
+    name: "privcmd_dm_op", releases: { from: "4.9", to: null }, header: "sys/privcmd.h", role: "kernel", visibility: "public", size: 16, align: 8,
+    description: "Argument of IOCTL_PRIVCMD_DM_OP: a dm_op hypercall on a domain, its buffers described by privcmd_dm_op_buf.",
+    fields: [
+      { name: "dom", offset: 0, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "num", offset: 2, size: 2, type: "uint16", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "ubufs", offset: 8, size: 8, type: "handle", cType: "const struct privcmd_dm_op_buf *", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "privcmd_mmap_resource": {
+    name: "privcmd_mmap_resource", releases: { from: "4.11", to: null }, header: "sys/privcmd.h", role: "kernel", visibility: "public", size: 32, align: 8,
+    description: "Argument of IOCTL_PRIVCMD_MMAP_RESOURCE: map frames of a resource (XENMEM_acquire_resource), e.g. an ioreq server's pages.",
+    fields: [
+      { name: "dom", offset: 0, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "type", offset: 4, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "id", offset: 8, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "idx", offset: 12, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "num", offset: 16, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: "inout", mustBeZero: false },
+      { name: "addr", offset: 24, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "ioctl_evtchn_bind_virq": {
+    name: "ioctl_evtchn_bind_virq", releases: { from: "4.5", to: null }, header: "sys/evtchn.h", role: "kernel", visibility: "public", size: 4, align: 4,
+    description: "Argument of IOCTL_EVTCHN_BIND_VIRQ; the ioctl returns the bound local port.",
+    fields: [
+      { name: "virq", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "ioctl_evtchn_bind_interdomain": {
+    name: "ioctl_evtchn_bind_interdomain", releases: { from: "4.5", to: null }, header: "sys/evtchn.h", role: "kernel", visibility: "public", size: 8, align: 4,
+    description: "Argument of IOCTL_EVTCHN_BIND_INTERDOMAIN: bind to another domain's port; the ioctl returns the local port.",
+    fields: [
+      { name: "remote_domain", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "remote_port", offset: 4, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "ioctl_evtchn_bind_unbound_port": {
+    name: "ioctl_evtchn_bind_unbound_port", releases: { from: "4.5", to: null }, header: "sys/evtchn.h", role: "kernel", visibility: "public", size: 4, align: 4,
+    description: "Argument of IOCTL_EVTCHN_BIND_UNBOUND_PORT: allocate a port another domain can bind to; the ioctl returns it.",
+    fields: [
+      { name: "remote_domain", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "ioctl_evtchn_unbind": {
+    name: "ioctl_evtchn_unbind", releases: { from: "4.5", to: null }, header: "sys/evtchn.h", role: "kernel", visibility: "public", size: 4, align: 4,
+    description: "Argument of IOCTL_EVTCHN_UNBIND: close a port this file bound.",
+    fields: [
+      { name: "port", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "ioctl_evtchn_notify": {
+    name: "ioctl_evtchn_notify", releases: { from: "4.5", to: null }, header: "sys/evtchn.h", role: "kernel", visibility: "public", size: 4, align: 4,
+    description: "Argument of IOCTL_EVTCHN_NOTIFY: send an event through a bound port.",
+    fields: [
+      { name: "port", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "ioctl_evtchn_restrict_domid": {
+    name: "ioctl_evtchn_restrict_domid", releases: { from: "4.10", to: null }, header: "sys/evtchn.h", role: "kernel", visibility: "public", size: 2, align: 2,
+    description: "Argument of IOCTL_EVTCHN_RESTRICT_DOMID: restrict the file to one domain's ports.",
+    fields: [
+      { name: "domid", offset: 0, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "xsd_sockmsg": {
+    name: "xsd_sockmsg", releases: { from: "4.5", to: null }, header: "io/xs_wire.h", role: "xenstore", visibility: "public", size: 16, align: 4,
+    description: "Header of every xenstore message, request or reply, in host byte order; the payload (NUL-separated strings) follows.",
+    fields: [
+      { name: "type", offset: 0, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "req_id", offset: 4, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "tx_id", offset: 8, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "len", offset: 12, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
 } as const;
 
 /** A struct layout id: the C struct name, or `name@firstRelease` for an older layout. */
@@ -868,6 +1007,156 @@ export interface SharedIopage {
   vcpu_ioreq: Ioreq[];
 }
 
+/** Decoded `struct multicall_entry` (xen.h, 4.5+). schema: structs["multicall_entry"] */
+export interface MulticallEntry {
+  /** the hypercall number. xen_ulong_t at offset 0, 8 bytes. Read by Xen. schema: structs["multicall_entry"].fields[name=op] */
+  op: bigint;
+  /** the hypercall's return value, as a full-width long. xen_ulong_t at offset 8, 8 bytes. Written by Xen (an output of the op). schema: structs["multicall_entry"].fields[name=result] */
+  result: bigint;
+  /** its arguments (Xen reads the first five). xen_ulong_t[6] at offset 16, 48 bytes. Read by Xen. schema: structs["multicall_entry"].fields[name=args] */
+  args: bigint[];
+}
+
+/** Decoded `struct xen_memory_reservation` (memory.h, 4.5+). schema: structs["xen_memory_reservation"] */
+export interface XenMemoryReservation {
+  /** the gpfns of the extents; populate_physmap writes back the frames it allocated. XEN_GUEST_HANDLE(xen_pfn_t) at offset 0, 8 bytes. schema: structs["xen_memory_reservation"].fields[name=extent_start] */
+  extent_start: bigint;
+  /** number of extents. xen_ulong_t at offset 8, 8 bytes. schema: structs["xen_memory_reservation"].fields[name=nr_extents] */
+  nr_extents: bigint;
+  /** each extent is 2^extent_order pages. uint32 at offset 16, 4 bytes. schema: structs["xen_memory_reservation"].fields[name=extent_order] */
+  extent_order: number;
+  /** XENMEMF_* flags. uint32 at offset 20, 4 bytes. schema: structs["xen_memory_reservation"].fields[name=mem_flags] */
+  mem_flags: number;
+  /** the target domain. domid_t at offset 24, 2 bytes. schema: structs["xen_memory_reservation"].fields[name=domid] */
+  domid: number;
+}
+
+/** Decoded `struct sched_remote_shutdown` (sched.h, 4.5+). schema: structs["sched_remote_shutdown"] */
+export interface SchedRemoteShutdown {
+  /** the domain to shut down. domid_t at offset 0, 2 bytes. schema: structs["sched_remote_shutdown"].fields[name=domain_id] */
+  domain_id: number;
+  /** a SHUTDOWN_* reason. uint32 at offset 4, 4 bytes. schema: structs["sched_remote_shutdown"].fields[name=reason] */
+  reason: number;
+}
+
+/** Decoded `struct privcmd_hypercall` (sys/privcmd.h, 4.5+). schema: structs["privcmd_hypercall"] */
+export interface PrivcmdHypercall {
+  /** the hypercall number. uint64 at offset 0, 8 bytes. schema: structs["privcmd_hypercall"].fields[name=op] */
+  op: bigint;
+  /** its five arguments; pointers are the caller's virtual addresses. uint64[5] at offset 8, 40 bytes. schema: structs["privcmd_hypercall"].fields[name=arg] */
+  arg: bigint[];
+}
+
+/** Decoded `struct privcmd_mmapbatch` (sys/privcmd.h, 4.5+). schema: structs["privcmd_mmapbatch"] */
+export interface PrivcmdMmapbatch {
+  /** number of pages (Linux declares it int). uint32 at offset 0, 4 bytes. schema: structs["privcmd_mmapbatch"].fields[name=num] */
+  num: number;
+  /** the foreign domain. domid_t at offset 4, 2 bytes. schema: structs["privcmd_mmapbatch"].fields[name=dom] */
+  dom: number;
+  /** virtual address of the caller's mapping. uint64 at offset 8, 8 bytes. schema: structs["privcmd_mmapbatch"].fields[name=addr] */
+  addr: bigint;
+  /** the frames to map; a failed one gets its top nibble set. xen_pfn_t * at offset 16, 8 bytes. Read and written back by Xen. schema: structs["privcmd_mmapbatch"].fields[name=arr] */
+  arr: bigint;
+}
+
+/** Decoded `struct privcmd_mmapbatch_v2` (sys/privcmd.h, 4.5+). schema: structs["privcmd_mmapbatch_v2"] */
+export interface PrivcmdMmapbatchV2 {
+  /** number of pages. uint32 at offset 0, 4 bytes. schema: structs["privcmd_mmapbatch_v2"].fields[name=num] */
+  num: number;
+  /** the foreign domain. domid_t at offset 4, 2 bytes. schema: structs["privcmd_mmapbatch_v2"].fields[name=dom] */
+  dom: number;
+  /** virtual address of the caller's mapping. uint64 at offset 8, 8 bytes. schema: structs["privcmd_mmapbatch_v2"].fields[name=addr] */
+  addr: bigint;
+  /** the frames to map. const xen_pfn_t * at offset 16, 8 bytes. Read by Xen. schema: structs["privcmd_mmapbatch_v2"].fields[name=arr] */
+  arr: bigint;
+  /** one errno per frame (0 or a negative errno). int * at offset 24, 8 bytes. Written by Xen (an output of the op). schema: structs["privcmd_mmapbatch_v2"].fields[name=err] */
+  err: bigint;
+}
+
+/** Decoded `struct privcmd_dm_op_buf` (sys/privcmd.h, 4.9+). schema: structs["privcmd_dm_op_buf"] */
+export interface PrivcmdDmOpBuf {
+  /** the buffer. void * at offset 0, 8 bytes. schema: structs["privcmd_dm_op_buf"].fields[name=uptr] */
+  uptr: bigint;
+  /** its length in bytes (size_t). uint64 at offset 8, 8 bytes. schema: structs["privcmd_dm_op_buf"].fields[name=size] */
+  size: bigint;
+}
+
+/** Decoded `struct privcmd_dm_op` (sys/privcmd.h, 4.9+). schema: structs["privcmd_dm_op"] */
+export interface PrivcmdDmOp {
+  /** the target domain. domid_t at offset 0, 2 bytes. schema: structs["privcmd_dm_op"].fields[name=dom] */
+  dom: number;
+  /** number of buffers. uint16 at offset 2, 2 bytes. schema: structs["privcmd_dm_op"].fields[name=num] */
+  num: number;
+  /** the buffers; the first holds the struct xen_dm_op. const struct privcmd_dm_op_buf * at offset 8, 8 bytes. schema: structs["privcmd_dm_op"].fields[name=ubufs] */
+  ubufs: bigint;
+}
+
+/** Decoded `struct privcmd_mmap_resource` (sys/privcmd.h, 4.11+). schema: structs["privcmd_mmap_resource"] */
+export interface PrivcmdMmapResource {
+  /** the domain that owns the resource. domid_t at offset 0, 2 bytes. schema: structs["privcmd_mmap_resource"].fields[name=dom] */
+  dom: number;
+  /** XENMEM_resource_* type. uint32 at offset 4, 4 bytes. schema: structs["privcmd_mmap_resource"].fields[name=type] */
+  type: number;
+  /** the resource id (an ioreq server id). uint32 at offset 8, 4 bytes. schema: structs["privcmd_mmap_resource"].fields[name=id] */
+  id: number;
+  /** first frame. uint32 at offset 12, 4 bytes. schema: structs["privcmd_mmap_resource"].fields[name=idx] */
+  idx: number;
+  /** number of frames; with addr 0 the driver returns the resource's size here. uint64 at offset 16, 8 bytes. Read and written back by Xen. schema: structs["privcmd_mmap_resource"].fields[name=num] */
+  num: bigint;
+  /** virtual address of the caller's mapping of /dev/xen/privcmd. uint64 at offset 24, 8 bytes. schema: structs["privcmd_mmap_resource"].fields[name=addr] */
+  addr: bigint;
+}
+
+/** Decoded `struct ioctl_evtchn_bind_virq` (sys/evtchn.h, 4.5+). schema: structs["ioctl_evtchn_bind_virq"] */
+export interface IoctlEvtchnBindVirq {
+  /** the virtual IRQ. uint32 at offset 0, 4 bytes. schema: structs["ioctl_evtchn_bind_virq"].fields[name=virq] */
+  virq: number;
+}
+
+/** Decoded `struct ioctl_evtchn_bind_interdomain` (sys/evtchn.h, 4.5+). schema: structs["ioctl_evtchn_bind_interdomain"] */
+export interface IoctlEvtchnBindInterdomain {
+  /** the other domain. uint32 at offset 0, 4 bytes. schema: structs["ioctl_evtchn_bind_interdomain"].fields[name=remote_domain] */
+  remote_domain: number;
+  /** its port. uint32 at offset 4, 4 bytes. schema: structs["ioctl_evtchn_bind_interdomain"].fields[name=remote_port] */
+  remote_port: number;
+}
+
+/** Decoded `struct ioctl_evtchn_bind_unbound_port` (sys/evtchn.h, 4.5+). schema: structs["ioctl_evtchn_bind_unbound_port"] */
+export interface IoctlEvtchnBindUnboundPort {
+  /** the domain that may bind to it. uint32 at offset 0, 4 bytes. schema: structs["ioctl_evtchn_bind_unbound_port"].fields[name=remote_domain] */
+  remote_domain: number;
+}
+
+/** Decoded `struct ioctl_evtchn_unbind` (sys/evtchn.h, 4.5+). schema: structs["ioctl_evtchn_unbind"] */
+export interface IoctlEvtchnUnbind {
+  /** the local port. uint32 at offset 0, 4 bytes. schema: structs["ioctl_evtchn_unbind"].fields[name=port] */
+  port: number;
+}
+
+/** Decoded `struct ioctl_evtchn_notify` (sys/evtchn.h, 4.5+). schema: structs["ioctl_evtchn_notify"] */
+export interface IoctlEvtchnNotify {
+  /** the local port. uint32 at offset 0, 4 bytes. schema: structs["ioctl_evtchn_notify"].fields[name=port] */
+  port: number;
+}
+
+/** Decoded `struct ioctl_evtchn_restrict_domid` (sys/evtchn.h, 4.10+). schema: structs["ioctl_evtchn_restrict_domid"] */
+export interface IoctlEvtchnRestrictDomid {
+  /** the only domain this file may bind to from now on. domid_t at offset 0, 2 bytes. schema: structs["ioctl_evtchn_restrict_domid"].fields[name=domid] */
+  domid: number;
+}
+
+/** Decoded `struct xsd_sockmsg` (io/xs_wire.h, 4.5+). schema: structs["xsd_sockmsg"] */
+export interface XsdSockmsg {
+  /** an XS_* message type. uint32 at offset 0, 4 bytes. schema: structs["xsd_sockmsg"].fields[name=type] */
+  type: number;
+  /** request id, echoed in the reply. uint32 at offset 4, 4 bytes. schema: structs["xsd_sockmsg"].fields[name=req_id] */
+  req_id: number;
+  /** transaction id, 0 outside a transaction. uint32 at offset 8, 4 bytes. schema: structs["xsd_sockmsg"].fields[name=tx_id] */
+  tx_id: number;
+  /** length of the payload that follows (at most XENSTORE_PAYLOAD_MAX). uint32 at offset 12, 4 bytes. schema: structs["xsd_sockmsg"].fields[name=len] */
+  len: number;
+}
+
 /** Decoded value type of each layout. */
 export interface StructValues {
   /** `struct xen_dm_op`, 32 bytes, Xen 4.9+. schema: structs["xen_dm_op"] */
@@ -952,6 +1241,38 @@ export interface StructValues {
   "ioreq": Ioreq;
   /** `struct shared_iopage`, 32 bytes, Xen 4.5+. schema: structs["shared_iopage"] */
   "shared_iopage": SharedIopage;
+  /** `struct multicall_entry`, 64 bytes, Xen 4.5+. schema: structs["multicall_entry"] */
+  "multicall_entry": MulticallEntry;
+  /** `struct xen_memory_reservation`, 32 bytes, Xen 4.5+. schema: structs["xen_memory_reservation"] */
+  "xen_memory_reservation": XenMemoryReservation;
+  /** `struct sched_remote_shutdown`, 8 bytes, Xen 4.5+. schema: structs["sched_remote_shutdown"] */
+  "sched_remote_shutdown": SchedRemoteShutdown;
+  /** `struct privcmd_hypercall`, 48 bytes, Xen 4.5+. schema: structs["privcmd_hypercall"] */
+  "privcmd_hypercall": PrivcmdHypercall;
+  /** `struct privcmd_mmapbatch`, 24 bytes, Xen 4.5+. schema: structs["privcmd_mmapbatch"] */
+  "privcmd_mmapbatch": PrivcmdMmapbatch;
+  /** `struct privcmd_mmapbatch_v2`, 32 bytes, Xen 4.5+. schema: structs["privcmd_mmapbatch_v2"] */
+  "privcmd_mmapbatch_v2": PrivcmdMmapbatchV2;
+  /** `struct privcmd_dm_op_buf`, 16 bytes, Xen 4.9+. schema: structs["privcmd_dm_op_buf"] */
+  "privcmd_dm_op_buf": PrivcmdDmOpBuf;
+  /** `struct privcmd_dm_op`, 16 bytes, Xen 4.9+. schema: structs["privcmd_dm_op"] */
+  "privcmd_dm_op": PrivcmdDmOp;
+  /** `struct privcmd_mmap_resource`, 32 bytes, Xen 4.11+. schema: structs["privcmd_mmap_resource"] */
+  "privcmd_mmap_resource": PrivcmdMmapResource;
+  /** `struct ioctl_evtchn_bind_virq`, 4 bytes, Xen 4.5+. schema: structs["ioctl_evtchn_bind_virq"] */
+  "ioctl_evtchn_bind_virq": IoctlEvtchnBindVirq;
+  /** `struct ioctl_evtchn_bind_interdomain`, 8 bytes, Xen 4.5+. schema: structs["ioctl_evtchn_bind_interdomain"] */
+  "ioctl_evtchn_bind_interdomain": IoctlEvtchnBindInterdomain;
+  /** `struct ioctl_evtchn_bind_unbound_port`, 4 bytes, Xen 4.5+. schema: structs["ioctl_evtchn_bind_unbound_port"] */
+  "ioctl_evtchn_bind_unbound_port": IoctlEvtchnBindUnboundPort;
+  /** `struct ioctl_evtchn_unbind`, 4 bytes, Xen 4.5+. schema: structs["ioctl_evtchn_unbind"] */
+  "ioctl_evtchn_unbind": IoctlEvtchnUnbind;
+  /** `struct ioctl_evtchn_notify`, 4 bytes, Xen 4.5+. schema: structs["ioctl_evtchn_notify"] */
+  "ioctl_evtchn_notify": IoctlEvtchnNotify;
+  /** `struct ioctl_evtchn_restrict_domid`, 2 bytes, Xen 4.10+. schema: structs["ioctl_evtchn_restrict_domid"] */
+  "ioctl_evtchn_restrict_domid": IoctlEvtchnRestrictDomid;
+  /** `struct xsd_sockmsg`, 16 bytes, Xen 4.5+. schema: structs["xsd_sockmsg"] */
+  "xsd_sockmsg": XsdSockmsg;
 }
 
 /** The payload struct of each DMOP, by DMOP name. schema: dmops[].struct */

@@ -99,7 +99,7 @@ export function bitFieldBytes(f: Field): string {
   return [...bytes].sort(([a], [b]) => a - b).map(([at, m]) => `${at}:${m.toString(16).padStart(2, '0')}`).join(',');
 }
 
-function structLines(e: Emitter, s: XenAbiSchema, st: Struct, scope: ProbeScope, typedefs: boolean): void {
+function structLines(e: Emitter, s: XenAbiSchema, st: Struct, scope: ProbeScope, typedefs: boolean, iface: number): void {
   const tag = `struct ${st.name}`;
   sizeLine(e, `sizeof ${tag}`, `sizeof(${tag})`, st.size);
   sizeLine(e, `alignof ${tag}`, `_Alignof(${tag})`, st.align);
@@ -113,8 +113,10 @@ function structLines(e: Emitter, s: XenAbiSchema, st: Struct, scope: ProbeScope,
       ]);
       continue;
     }
-    sizeLine(e, `offsetof ${tag}.${f.name}`, `offsetof(${tag}, ${f.name})`, f.offset);
-    sizeLine(e, `fieldsize ${tag}.${f.name}`, `sizeof(((${tag} *)0)->${f.name})`, f.size);
+    // A renamed field (xen_memory_reservation.mem_flags, address_bits before 0x00030209) under its name at `iface`.
+    const name = f.legacyName !== undefined && iface < parseIfaceHex(f.legacyName.below) ? f.legacyName.name : f.name;
+    sizeLine(e, `offsetof ${tag}.${name}`, `offsetof(${tag}, ${name})`, f.offset);
+    sizeLine(e, `fieldsize ${tag}.${name}`, `sizeof(((${tag} *)0)->${name})`, f.size);
     if (f.type === 'union' && st.role === 'dm_op') {
       // xen_dm_op.u holds one member per DMOP, named after the op.
       for (const op of [...s.dmops].sort((a, b) => a.value - b.value)) {
@@ -172,7 +174,8 @@ export function buildProbe(s: XenAbiSchema, o: ProbeOptions): Probe {
         `    printf("%s 0x%08llx\\n", "iface __XEN_LATEST_INTERFACE_VERSION__", (unsigned long long)(__XEN_LATEST_INTERFACE_VERSION__));`,
       ]);
     }
-    for (const h of [...s.hypercalls].sort((a, b) => a.value - b.value)) macro(e, h.cName, h.value);
+    for (const h of [...s.hypercalls].sort((a, b) => a.value - b.value))
+      macro(e, h.cName, h.legacyValue !== undefined && o.iface < parseIfaceHex(h.legacyValue.below) ? h.legacyValue.value : h.value);
     for (const v of [...s.hvmmemTypes].sort((a, b) => a.value - b.value))
       for (const n of v.names) {
         if (!since(n.firstRelease)) continue;
@@ -188,7 +191,9 @@ export function buildProbe(s: XenAbiSchema, o: ProbeOptions): Probe {
   if (wanted('public')) for (const op of [...s.dmops].sort((a, b) => a.value - b.value)) if (since(op.firstRelease)) macro(e, op.cName, op.value);
   for (const g of s.constants) {
     if (!until(g.lastHeaderRelease) || !wanted(g.visibility)) continue;
-    for (const c of [...g.members].sort((a, b) => a.value - b.value)) if (since(c.firstRelease)) macro(e, c.cName, c.value);
+    // Enumerators (xs_wire.h's enum xsd_sockmsg_type) cannot be probed with #ifdef: they must exist.
+    for (const c of [...g.members].sort((a, b) => a.value - b.value))
+      if (since(c.firstRelease)) (g.cEnum !== undefined ? enumerator : macro)(e, c.cName, c.value);
   }
   for (const p of s.bitPacks) {
     if (!since(p.firstRelease) || !until(p.lastHeaderRelease) || !wanted(p.visibility)) continue;
@@ -200,13 +205,26 @@ export function buildProbe(s: XenAbiSchema, o: ProbeOptions): Probe {
     }
   }
 
+  // xs_wire.h's xsd_errors[] (both sides are compiled after <errno.h>): each entry's string and errno, in order.
+  if (wanted('public') && s.xsdErrors?.length) {
+    const listed = s.xsdErrors.filter((x) => since(x.firstRelease));
+    sizeLine(e, 'count xsd_errors', 'sizeof(xsd_errors) / sizeof(xsd_errors[0])', listed.length);
+    for (const x of listed) {
+      const errno = s.errno.find((v) => v.name === x.errno);
+      if (!errno) throw new Error(`probe: xsdErrors[${x.index}] names ${x.errno}, which errno[] does not list`);
+      add(e, `xsd_errors[${x.index}]`, `${x.errno}=${errno.value}`, [
+        `    printf("%s %s=%d\\n", ${C_STR(`xsd_errors[${x.index}]`)}, xsd_errors[${x.index}].errstring, xsd_errors[${x.index}].errnum);`,
+      ]);
+    }
+  }
+
   const names = [...new Set(s.structs.map((st) => st.name))];
   const structs = names.map((n) => structAt(s, n, o.scope)).filter((st): st is Struct => st !== undefined && wanted(st.visibility));
   const ctypes = new Map<string, { size: number; where: string }>();
   for (const st of structs) {
-    structLines(e, s, st, o.scope, o.typedefs);
+    structLines(e, s, st, o.scope, o.typedefs, o.iface);
     for (const f of st.fields)
-      if (f.cType !== undefined && !ctypes.has(f.cType)) ctypes.set(f.cType, { size: f.size / (f.count ?? 1), where: `${st.name}.${f.name}` });
+      if (f.cType !== undefined && !f.cType.endsWith('*') && !ctypes.has(f.cType)) ctypes.set(f.cType, { size: f.size / (f.count ?? 1), where: `${st.name}.${f.name}` });
   }
   for (const [name, t] of [...ctypes].sort(([a], [b]) => a.localeCompare(b))) sizeLine(e, `ctype ${name}`, `sizeof(${name})`, t.size);
 
