@@ -4,7 +4,8 @@
  * events handed to a listener. An XS_ERROR reply rejects with XsError (its error name).
  */
 import { connect, type Socket } from 'node:net';
-import { XS_WIRE_TYPE, XsError, XsReader, encodeMessage, type XsdErrorName, type XsMessage } from '@xenmem/hypervisor-sim';
+import { CONST } from '@xenmem/abi-types';
+import { XsError, XsReader, encodeMessage, type XsdErrorName, type XsMessage } from '@xenmem/hypervisor-sim';
 import { BackendUnavailable } from './backend.js';
 import { EXIT_FAILURE, type Io } from './io.js';
 
@@ -23,7 +24,7 @@ export class XsClient {
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk, (m) => {
-        if (m.type === XS_WIRE_TYPE.watch_event) {
+        if (m.type === CONST.xs_wire_type.watch_event) {
           const [path = '', token = ''] = m.payload.toString('latin1').split('\0');
           this.onEvent(path, token);
         } else this.waiting.shift()?.resolve(m);
@@ -52,7 +53,7 @@ export class XsClient {
       const bytes = encodeMessage({ type, reqId: this.nextReqId++, txId: 0, payload });
       this.socket.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     }).then((m) => {
-      if (m.type !== XS_WIRE_TYPE.error) return m.payload;
+      if (m.type !== CONST.xs_wire_type.error) return m.payload;
       throw new XsError(m.payload.toString('latin1').replace(/\0$/, '') as XsdErrorName, op, what);
     });
   }

@@ -3,7 +3,7 @@
  * the daemon's xenstore, starting with the event every new watch fires at once, until SIGINT/SIGTERM or N
  * events (`--json`: one `{ "path", "token" }` line per event). PATH may be @introduceDomain or @releaseDomain.
  */
-import { XS_WIRE_TYPE } from '@xenmem/hypervisor-sim';
+import { CONST } from '@xenmem/abi-types';
 import type { CommandOptions } from '../argv.js';
 import type { CliEnv } from '../backend.js';
 import { EXIT_OK, type Io } from '../io.js';
@@ -26,7 +26,7 @@ export function runXsWatch(o: XsWatchOptions, io: Io, env: CliEnv): Promise<numb
       if (seen === o.count) enough();
     };
     const stopped = env.untilStopped();
-    await xs.request(XS_WIRE_TYPE.watch, Buffer.from(`${o.path}\0${TOKEN}\0`, 'utf8'), 'watch', o.path);
+    await xs.request(CONST.xs_wire_type.watch, Buffer.from(`${o.path}\0${TOKEN}\0`, 'utf8'), 'watch', o.path);
     await Promise.race([stopped, counted]);
     return EXIT_OK;
   });

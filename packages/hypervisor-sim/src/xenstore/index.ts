@@ -4,4 +4,3 @@ export { serveXenstore, type XenstoreServer } from './server.js';
 export { XsError, type XsdErrorName } from './xs-error.js';
 export { encodeMessage, decodeHeader, XsReader, XS_HEADER_BYTES, type XsMessage } from './wire.js';
 export type { XsPerm } from './perms.js';
-export { XS_WIRE_TYPE } from './constants.js';

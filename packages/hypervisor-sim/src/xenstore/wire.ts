@@ -4,14 +4,13 @@
  * XENSTORE_PAYLOAD_MAX); payloads are NUL-separated strings.
  */
 import { endianness } from 'node:os';
-import { XS_LIMITS } from './constants.js';
+import { CONST, STRUCTS } from '@xenmem/abi-types';
 
-/** struct xsd_sockmsg's fields, in order, each a uint32_t. */
-const SOCKMSG_FIELDS = ['type', 'req_id', 'tx_id', 'len'] as const;
-const U32 = Uint32Array.BYTES_PER_ELEMENT;
-const at = (field: (typeof SOCKMSG_FIELDS)[number]) => SOCKMSG_FIELDS.indexOf(field) * U32;
+const SOCKMSG = STRUCTS.xsd_sockmsg;
+/** A field's offset in struct xsd_sockmsg (every field is a uint32_t). */
+const at = (field: (typeof SOCKMSG.fields)[number]['name']) => SOCKMSG.fields.find((f) => f.name === field)!.offset;
 /** sizeof(struct xsd_sockmsg). */
-export const XS_HEADER_BYTES = SOCKMSG_FIELDS.length * U32;
+export const XS_HEADER_BYTES = SOCKMSG.size;
 const LE = endianness() === 'LE';
 
 export interface XsMessage {
@@ -64,7 +63,7 @@ export class XsReader {
     this.buf = this.buf.length === 0 ? chunk : joinBytes([this.buf, chunk]);
     while (this.buf.length >= XS_HEADER_BYTES) {
       const h = decodeHeader(this.buf);
-      if (h.len > XS_LIMITS.payload_max) return 'bad';
+      if (h.len > CONST.xs_limits.payload_max) return 'bad';
       if (this.buf.length < XS_HEADER_BYTES + h.len) break;
       const payload = copyBytes(this.buf.subarray(XS_HEADER_BYTES, XS_HEADER_BYTES + h.len));
       this.buf = this.buf.subarray(XS_HEADER_BYTES + h.len);

@@ -3,7 +3,7 @@
  * directories, and the handling of one wire message (tools/xenstore/xenstored_core.c process_message() @
  * RELEASE-4.17.0). Watches and transactions belong to a connection and end with it; only the tree is state.
  */
-import { XS_LIMITS, XS_WIRE_TYPE as T } from './constants.js';
+import { CONST } from '@xenmem/abi-types';
 import { domainPath } from './path.js';
 import * as ops from './operations.js';
 import type { XsCaller, XsChange } from './operations.js';
@@ -35,6 +35,7 @@ interface Handled {
 
 type Handler = (xs: Xenstore, conn: XsConnection, tx: XsTransaction | null, m: XsMessage) => Handled;
 
+const T = CONST.xs_wire_type;
 const OK = Buffer.from('OK\0', 'latin1');
 
 /** Requests only a privileged caller may make (XS_FLAG_PRIV); the others take their transaction id unless XS_FLAG_NOTID. */
@@ -124,7 +125,7 @@ export class Xenstore {
     try {
       const out = this.run(conn, m);
       // send_reply(): a reply that does not fit the wire is E2BIG instead.
-      if (out.payload.length > XS_LIMITS.payload_max) throw new XsError('E2BIG', `type ${m.type}`, `reply of ${out.payload.length} bytes`);
+      if (out.payload.length > CONST.xs_limits.payload_max) throw new XsError('E2BIG', `type ${m.type}`, `reply of ${out.payload.length} bytes`);
       reply = { type: out.type, reqId: m.reqId, txId: m.txId, payload: out.payload };
       then = out.after;
     } catch (e) {

@@ -1,7 +1,7 @@
 /** The error a xenstore operation ends with: one of xs_wire.h's error names, sent as an XS_ERROR reply. */
-import { XSD_ERROR_NAMES } from './constants.js';
+import { XSD_ERRORS } from '@xenmem/abi-types';
 
-export type XsdErrorName = (typeof XSD_ERROR_NAMES)[number];
+export type XsdErrorName = (typeof XSD_ERRORS)[number]['errno'];
 
 export class XsError extends Error {
   constructor(

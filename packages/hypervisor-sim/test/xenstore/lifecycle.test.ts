@@ -11,9 +11,12 @@ import { FrameKind, encodeJson } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { readDurableState } from '../../src/state/index.js';
-import { XS_WIRE_TYPE as T } from '../../src/xenstore/constants.js';
+import { CONST } from '@xenmem/abi-types';
+
 import { RawClient } from '../daemon/raw-client.js';
 import { XsRawClient } from './xs-raw-client.js';
+
+const T = CONST.xs_wire_type;
 
 let dir: string;
 const daemons: Daemon[] = [];
