@@ -13,10 +13,15 @@ const at = (field: (typeof SOCKMSG.fields)[number]['name']) => SOCKMSG.fields.fi
 export const XS_HEADER_BYTES = SOCKMSG.size;
 const LE = endianness() === 'LE';
 
+/** One xenstore message: its header fields and payload. */
 export interface XsMessage {
+  /** xsd_sockmsg.type: the request's type (CONST.xs_wire_type), its reply's, XS_ERROR or XS_WATCH_EVENT. */
   type: number;
+  /** xsd_sockmsg.req_id: chosen by the client, echoed by the reply (0 in watch events). */
   reqId: number;
+  /** xsd_sockmsg.tx_id: the transaction the request belongs to (0: none), echoed by the reply. */
   txId: number;
+  /** The payload (xsd_sockmsg.len bytes). */
   payload: Buffer;
 }
 
@@ -36,6 +41,7 @@ export function copyBytes(b: Buffer): Buffer {
   return joinBytes([b]);
 }
 
+/** A message as bytes: the header in host byte order, then the payload. */
 export function encodeMessage(m: XsMessage): Buffer {
   const out = Buffer.alloc(XS_HEADER_BYTES + m.payload.length);
   const put = (v: number, at: number) => (LE ? out.writeUInt32LE(v >>> 0, at) : out.writeUInt32BE(v >>> 0, at));
@@ -47,6 +53,7 @@ export function encodeMessage(m: XsMessage): Buffer {
   return out;
 }
 
+/** The header fields at the start of `b` (at least XS_HEADER_BYTES long). */
 export function decodeHeader(b: Buffer): { type: number; reqId: number; txId: number; len: number } {
   const get = (at: number) => (LE ? b.readUInt32LE(at) : b.readUInt32BE(at));
   return { type: get(at('type')), reqId: get(at('req_id')), txId: get(at('tx_id')), len: get(at('len')) };
@@ -59,6 +66,7 @@ export function decodeHeader(b: Buffer): { type: number; reqId: number; txId: nu
 export class XsReader {
   private buf = Buffer.alloc(0);
 
+  /** Takes more bytes; calls `onMessage` for each message completed; 'bad' once a header announces too much. */
   push(chunk: Buffer, onMessage: (m: XsMessage) => void): 'ok' | 'bad' {
     this.buf = this.buf.length === 0 ? chunk : joinBytes([this.buf, chunk]);
     while (this.buf.length >= XS_HEADER_BYTES) {
