@@ -16,13 +16,15 @@ import { XsError } from './xs-error.js';
 
 /** One client of the xenstore: its caller, watches and open transactions. */
 export interface XsConnection extends Watcher {
+  /** Its open transactions, by id. */
   transactions: Map<number, XsTransaction>;
   /** The next transaction id to try (a connection's ids start at 1). */
   nextTransactionId: number;
   /** Sends one message (a reply or an event) to the client. */
   send(m: XsMessage): void;
-  /** Messages waiting for a change to become durable, in order; `pending` while there are any. */
+  /** Messages waiting for a change to become durable, in order. */
   queue: Promise<void>;
+  /** Whether `queue` holds messages not yet sent (a new one must go behind them). */
   pending: boolean;
 }
 
