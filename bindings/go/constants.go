@@ -170,6 +170,17 @@ const HVM_PARAM_NR_IOREQ_SERVER_PAGES = 33
 // HVM_PARAM_BUFIOREQ_EVTCHN: event channel of the legacy default server's buffered ring (Xen 4.5+).
 const HVM_PARAM_BUFIOREQ_EVTCHN = 26
 
+// xenmemf (memory.h): XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).
+//
+// XENMEMF_populate_on_demand: populate_physmap marks the extents populate-on-demand instead of allocating them (Xen 4.5+).
+const XENMEMF_populate_on_demand = 0x10000
+
+// XENMEMF_exact_node_request: allocate on the named NUMA node only (Xen 4.5+).
+const XENMEMF_exact_node_request = 0x20000
+
+// XENMEMF_vnode: the node in bits 8-15 is a virtual NUMA node of the domain (Xen 4.6+).
+const XENMEMF_vnode = 0x40000
+
 // domid (xen.h): Special domain ids.
 //
 // DOMID_FIRST_RESERVED: ids from here on are not real domains (Xen 4.5+).

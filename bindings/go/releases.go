@@ -170,6 +170,9 @@ var Limits = []Limit{
 	{"maxPciLink", "", "4.9", "", 3},
 	{"ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", "", 8},
 	{"ioreqServerPfnBase", "", "4.5", "", 0xfeff0},
+	{"memopMaxOrder", "MAX_ORDER", "4.6", "", 18},
+	{"memopDomuMaxOrder", "", "4.6", "", 9},
+	{"populateRefusesMmioDirect", "", "4.16", "", 1},
 }
 
 // LimitAt gives the value of limit id at a release; false when the release has no such limit.

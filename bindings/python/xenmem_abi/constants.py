@@ -80,6 +80,11 @@ HVM_PARAM_NR_IOREQ_SERVER_PAGES = 33
 # hvm_param_tools (hvm/params.h): Tools-only HVM parameters used by ioreq servers.
 HVM_PARAM_BUFIOREQ_EVTCHN = 26
 
+# xenmemf (memory.h): XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).
+XENMEMF_populate_on_demand = 0x10000
+XENMEMF_exact_node_request = 0x20000
+XENMEMF_vnode = 0x40000
+
 # domid (xen.h): Special domain ids.
 DOMID_FIRST_RESERVED = 32752
 DOMID_SELF = 32752

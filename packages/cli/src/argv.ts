@@ -8,6 +8,8 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
 import type { DmOptions } from './commands/dm.js';
 import type { GenOptions } from './commands/gen.js';
+import type { GuestAccessOptions } from './commands/guest.js';
+import type { GuestReadRamOptions, GuestWriteRamOptions } from './commands/guest-ram.js';
 
 /**
  * The result of parsing a `xenmem` command line: the command and its options, one branch per command. Option
@@ -251,6 +253,24 @@ export type Parsed =
       };
     }
   | {
+      /** `xenmem guest out|in|write|read`: one guest port or MMIO access on a vCPU, routed as the simulator routes it. */
+      command: 'guest';
+      /** The access and the daemon. */
+      options: GuestAccessOptions;
+    }
+  | {
+      /** `xenmem guest write-ram`: bytes written into a guest's RAM. */
+      command: 'guest write-ram';
+      /** Its flags. */
+      options: GuestWriteRamOptions;
+    }
+  | {
+      /** `xenmem guest read-ram`: bytes read from a guest's RAM. */
+      command: 'guest read-ram';
+      /** Its flags. */
+      options: GuestReadRamOptions;
+    }
+  | {
       /** `xenmem completion SHELL`: a completion script for bash, zsh or fish, from the command definitions. */
       command: 'completion';
       /** Its argument. */
@@ -444,9 +464,9 @@ export const TARGET_NAMES = ['c', 'rust', 'ts', 'docs', 'go', 'python'] as const
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-function parseSeconds(text: string): number {
+function parseSeconds(text: string, what = '--plugin-timeout'): number {
   const s = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
-  if (!(s > 0 && s <= 3600)) throw new InvalidArgumentError(`--plugin-timeout: "${text}" is not a number of seconds above 0 and at most 3600`);
+  if (!(s > 0 && s <= 3600)) throw new InvalidArgumentError(`${what}: "${text}" is not a number of seconds above 0 and at most 3600`);
   return s;
 }
 
@@ -460,7 +480,7 @@ function genCommand(cmd: Command, set: (p: { command: 'gen'; options: GenOptions
     .option('--schema <file>', 'schema to generate from, validated first (default: the shipped schema/xen-abi.json)')
     .option('--iface <version>', 'interface version handed to a plugin (0x00040600 or a release name); the built-in targets cover every version and refuse it')
     .option('--check', 'write nothing: exit 1 and list the differing files when DIR is not what would be generated', false)
-    .addOption(new Option('--plugin-timeout <seconds>', `kill a plugin still running after this long (default ${DEFAULT_TIMEOUT_MS / 1000})`).argParser(parseSeconds))
+    .addOption(new Option('--plugin-timeout <seconds>', `kill a plugin still running after this long (default ${DEFAULT_TIMEOUT_MS / 1000})`).argParser((t) => parseSeconds(t)))
     .action((o: { target?: (typeof TARGET_NAMES)[number]; plugin?: string; out: string; schema?: string; iface?: string; check: boolean; pluginTimeout?: number }) => {
       if ((o.target === undefined) === (o.plugin === undefined)) cmd.error("error: give exactly one of '--target <name>' and '--plugin <command>'", { exitCode: 2, code: 'xenmem.genGenerator' });
       if (o.pluginTimeout !== undefined && o.plugin === undefined) cmd.error("error: '--plugin-timeout' applies to '--plugin' only", { exitCode: 2, code: 'xenmem.genTimeout' });
@@ -746,6 +766,8 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     });
   }
 
+  guestCommands(program.command('guest'), socket, domid, json, set);
+
   program
     .command('completion')
     .description('print a shell completion script: eval "$(xenmem completion bash)", or save it where your shell loads completions')
@@ -753,6 +775,93 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .action((shell: (typeof COMPLETION_SHELLS)[number]) => set({ command: 'completion', options: { shell } }));
   finish(program);
   return program;
+}
+
+/** What a second access on a vCPU blocked by `guest … --timeout` gets, and what a late answer does (docs/simulator.md). */
+const PENDING_HELP = `
+When no device model answers within --timeout, the command prints outcome "pending" and exits 1; the access
+stays pending on the daemon (xenmem sim inspect lists it), as a vCPU waiting for an ioreq stays blocked on Xen.
+A later access on that vCPU is refused (exit 1, naming the pending request): a blocked vCPU executes no
+instruction. When a device model answers later, the pending access completes on the daemon (a read's value goes
+nowhere) and the vCPU takes accesses again. Exit codes: 0 for outcomes ram, ioreq, null and discarded; 1 for
+pending, retry and crash; 2 for a bad flag.
+`;
+
+/** `xenmem guest …`: guest accesses and guest RAM on the daemon. */
+function guestCommands(
+  guest: Command,
+  socket: () => Option,
+  domid: () => Option,
+  json: () => Option,
+  set: (p: Extract<Parsed, { command: 'guest' | 'guest write-ram' | 'guest read-ram' }>) => void,
+): void {
+  guest.description("a guest's port and MMIO accesses, and its RAM, on the simulator daemon");
+  const accesses = [
+    ['out', 'port', 'a port write (outb/outw/outl; with --count and --buffer-gpa, rep outs from guest RAM)'],
+    ['in', 'port', 'a port read (inb/inw/inl; with --count and --buffer-gpa, rep ins into guest RAM)'],
+    ['write', 'gpa', 'a memory write at a guest physical address (with --count and --buffer-gpa, rep movs from guest RAM)'],
+    ['read', 'gpa', 'a memory read at a guest physical address (with --count and --buffer-gpa, rep movs into guest RAM)'],
+  ] as const;
+  for (const [kind, where, description] of accesses) {
+    const cmd = guest.command(kind).description(`${description}, on a vCPU, routed as the simulator routes it`).addOption(socket()).addOption(domid());
+    if (where === 'port') cmd.addOption(new Option('--port <port>', 'the I/O port, 0 … 0xffff').argParser(parseUint(16, '--port')).makeOptionMandatory());
+    else cmd.addOption(new Option('--gpa <address>', 'the guest physical address').argParser((t) => parseU64(t, '--gpa')).makeOptionMandatory());
+    cmd.addOption(new Option('--size <bytes>', 'bytes per item').choices(['1', '2', '4', '8']).makeOptionMandatory());
+    if (kind === 'out' || kind === 'write') cmd.addOption(new Option('--value <value>', 'the data written (required unless --buffer-gpa)').argParser((t) => parseU64(t, '--value')));
+    cmd
+      .addOption(new Option('--vcpu <n>', 'the vCPU making the access (default 0)').argParser(parseUint(32, '--vcpu')))
+      .addOption(new Option('--count <n>', 'items of a rep string access (with --buffer-gpa)').argParser(parseUint(32, '--count')))
+      .addOption(new Option('--buffer-gpa <address>', "the rep string access's buffer in guest RAM: requests carry data_is_ptr = 1 and its address (with --count)").argParser((t) => parseU64(t, '--buffer-gpa')))
+      .addOption(new Option('--timeout <seconds>', 'how long to wait for a device model to answer (default 10)').argParser((t) => Math.round(parseSeconds(t, '--timeout') * 1000)))
+      .addOption(json())
+      .addHelpText('after', PENDING_HELP)
+      .action((o: { socket: string; domid: number; port?: number; gpa?: bigint; size: string; value?: bigint; vcpu?: number; count?: number; bufferGpa?: bigint; timeout?: number; json: boolean }, self: Command) => {
+        if (o.count !== undefined && o.bufferGpa === undefined) self.error('error: --count needs --buffer-gpa (a rep string access takes its data from guest RAM)', { exitCode: 2 });
+        if (o.bufferGpa !== undefined && o.count === undefined) self.error('error: --buffer-gpa needs --count (the number of items)', { exitCode: 2 });
+        if (o.bufferGpa !== undefined && o.value !== undefined) self.error('error: --value cannot be given with --buffer-gpa (the data comes from guest RAM)', { exitCode: 2 });
+        if ((kind === 'out' || kind === 'write') && o.value === undefined && o.bufferGpa === undefined) self.error(`error: required option '--value <value>' not specified (or give --count and --buffer-gpa)`, { exitCode: 2 });
+        set({
+          command: 'guest',
+          options: {
+            kind,
+            socket: o.socket,
+            domid: o.domid,
+            addr: where === 'port' ? BigInt(o.port!) : o.gpa!,
+            size: Number(o.size) as 1 | 2 | 4 | 8,
+            vcpu: o.vcpu ?? 0,
+            ...(o.value !== undefined && { value: o.value }),
+            ...(o.bufferGpa !== undefined && { count: o.count!, buffer: o.bufferGpa }),
+            timeoutMs: o.timeout ?? 10_000,
+            json: o.json,
+          },
+        });
+      });
+  }
+  guest
+    .command('write-ram')
+    .description("write bytes into a guest's RAM (at most 65536, within its frames 0 … max-gpfn)")
+    .addOption(socket())
+    .addOption(domid())
+    .addOption(new Option('--gpa <address>', 'guest physical address of the first byte').argParser((t) => parseU64(t, '--gpa')).makeOptionMandatory())
+    .addOption(
+      new Option('--hex <bytes>', 'the bytes as hex, two digits a byte (e.g. 48656c6c6f)')
+        .argParser((t) => {
+          if (t.length === 0 || t.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(t)) throw new InvalidArgumentError(`--hex: "${t}" is not hex digits, two a byte`);
+          return t.toLowerCase();
+        })
+        .makeOptionMandatory(),
+    )
+    .addOption(json())
+    .action((o: { socket: string; domid: number; gpa: bigint; hex: string; json: boolean }) => set({ command: 'guest write-ram', options: { socket: o.socket, domid: o.domid, gpa: o.gpa, hex: o.hex, json: o.json } }));
+  guest
+    .command('read-ram')
+    .description("read bytes of a guest's RAM (at most 65536), printed as hex")
+    .addOption(socket())
+    .addOption(domid())
+    .addOption(new Option('--gpa <address>', 'guest physical address of the first byte').argParser((t) => parseU64(t, '--gpa')).makeOptionMandatory())
+    .addOption(new Option('--length <bytes>', 'how many bytes, 1 … 65536').argParser(parseUint(32, '--length')).makeOptionMandatory())
+    .addOption(json())
+    .action((o: { socket: string; domid: number; gpa: bigint; length: number; json: boolean }) => set({ command: 'guest read-ram', options: { socket: o.socket, domid: o.domid, gpa: o.gpa, length: o.length, json: o.json } }));
 }
 
 /** Parses a `xenmem` command line; returns the parsed command, or how to exit (help, version, usage error). */

@@ -47,6 +47,12 @@ async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
       return (await import('./commands/xs-rm.js')).runXsRm(p.options, io);
     case 'xs watch':
       return (await import('./commands/xs-watch.js')).runXsWatch(p.options, io, env);
+    case 'guest':
+      return (await import('./commands/guest.js')).runGuestAccess(p.options, io, env);
+    case 'guest write-ram':
+      return (await import('./commands/guest-ram.js')).runGuestWriteRam(p.options, io, env);
+    case 'guest read-ram':
+      return (await import('./commands/guest-ram.js')).runGuestReadRam(p.options, io, env);
     case 'completion':
       return (await import('./commands/completion.js')).runCompletion(p.options, io);
     case 'dm':
@@ -68,7 +74,8 @@ async function parseContext(argv: readonly string[], io: Io): Promise<ParseConte
 
 /** How messages name the command: `xenmem dm set-mem-type`, `xenmem sim inspect`. */
 function label(p: Parsed): string {
-  return `xenmem ${p.command === 'dm' ? `dm ${p.options.op}` : p.command}`;
+  if (p.command === 'dm') return `xenmem dm ${p.options.op}`;
+  return `xenmem ${p.command === 'guest' ? `guest ${p.options.kind}` : p.command}`;
 }
 
 /**

@@ -29,6 +29,20 @@ describe('argv → command and options', () => {
       ['gen', '--plugin', 'python3 plug.py', '--out', 'd', '--iface', '4.6', '--plugin-timeout', '2.5'],
       { command: 'gen', options: { generator: { plugin: 'python3 plug.py' }, out: 'd', iface: '4.6', check: false, pluginTimeoutMs: 2500 } },
     ],
+    // guest
+    [['guest', 'out', '--socket', 's', '--domid', '1', '--port', '0x3f8', '--size', '1', '--value', '0x41'], { command: 'guest', options: { kind: 'out', socket: 's', domid: 1, addr: 0x3f8n, size: 1, vcpu: 0, value: 0x41n, timeoutMs: 10_000, json: false } }],
+    [
+      ['guest', 'in', '--socket', 's', '--domid', '2', '--port', '0xcfc', '--size', '4', '--vcpu', '1', '--timeout', '0.5', '--json'],
+      { command: 'guest', options: { kind: 'in', socket: 's', domid: 2, addr: 0xcfcn, size: 4, vcpu: 1, timeoutMs: 500, json: true } },
+    ],
+    [
+      ['guest', 'out', '--socket', 's', '--domid', '1', '--port', '0x3f8', '--size', '1', '--count', '16', '--buffer-gpa', '0x1000'],
+      { command: 'guest', options: { kind: 'out', socket: 's', domid: 1, addr: 0x3f8n, size: 1, vcpu: 0, count: 16, buffer: 0x1000n, timeoutMs: 10_000, json: false } },
+    ],
+    [['guest', 'write', '--socket', 's', '--domid', '1', '--gpa', '0xfed00000', '--size', '8', '--value', '0xffffffffffffffff'], { command: 'guest', options: { kind: 'write', socket: 's', domid: 1, addr: 0xfed00000n, size: 8, vcpu: 0, value: 0xffffffffffffffffn, timeoutMs: 10_000, json: false } }],
+    [['guest', 'read', '--socket', 's', '--domid', '1', '--gpa', '4096', '--size', '2'], { command: 'guest', options: { kind: 'read', socket: 's', domid: 1, addr: 0x1000n, size: 2, vcpu: 0, timeoutMs: 10_000, json: false } }],
+    [['guest', 'write-ram', '--socket', 's', '--domid', '1', '--gpa', '0x10', '--hex', 'ABcd'], { command: 'guest write-ram', options: { socket: 's', domid: 1, gpa: 0x10n, hex: 'abcd', json: false } }],
+    [['guest', 'read-ram', '--socket', 's', '--domid', '1', '--gpa', '0x10', '--length', '4', '--json'], { command: 'guest read-ram', options: { socket: 's', domid: 1, gpa: 0x10n, length: 4, json: true } }],
     // sim
     [['sim', 'serve', '--socket', '/tmp/x.sock'], { command: 'sim serve', options: { socket: '/tmp/x.sock', domains: [] } }],
     [['sim', 'serve', '--socket', 's', '--state', 'st.json'], { command: 'sim serve', options: { socket: 's', domains: [], state: 'st.json' } }],

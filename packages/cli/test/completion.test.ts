@@ -25,7 +25,7 @@ describe('xenmem completion', () => {
       expect(r.stderr).toBe('');
       return r.stdout.trim().split('\n').filter(Boolean);
     };
-    expect(complete('xenmem', '')).toEqual(['abi', 'compat', 'demo', 'bench', 'run', 'sim', 'xs', 'gen', 'dm', 'completion', '-V', '--version', '-h', '--help'].filter((w) => !w.startsWith('-') || w.startsWith('--')));
+    expect(complete('xenmem', '')).toEqual(['abi', 'compat', 'demo', 'bench', 'run', 'sim', 'xs', 'gen', 'dm', 'guest', 'completion', '-V', '--version', '-h', '--help'].filter((w) => !w.startsWith('-') || w.startsWith('--')));
     expect(complete('xenmem', 'sim', '')).toEqual(['serve', 'list', 'create-domain', 'destroy-domain', 'inspect', '--help']);
     expect(complete('xenmem', 'xs', '')).toEqual(['read', 'write', 'ls', 'rm', 'watch', '--help']);
     expect(complete('xenmem', 'dm', '--socket', '/tmp/s', 'set-m')).toEqual(['set-mem-type']);

@@ -1,12 +1,13 @@
 /**
  * A simulated domain: its configuration, its p2m table, the ioreq_server claim of its p2m
- * (`struct p2m_domain.ioreq` from 4.9: owner, flags, entry_count), guest RAM contents (sparse),
+ * (`struct p2m_domain.ioreq` from 4.9: owner, flags, entry_count), guest RAM contents (ram/guest-ram.ts),
  * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
  * in the ioreq protocol (blocked on a device model, crashed).
  */
 import { CONST, InputError, SET_MEM_TYPE_NR_MAX, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
 import { type DomainConfig } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
+import { MemoryRam, type GuestRam } from './ram/guest-ram.js';
 import type { IoreqServer } from './ioreq/server.js';
 import type { IoreqWait } from './ioreq/wait.js';
 
@@ -75,8 +76,8 @@ export class Domain implements DomainRecord {
   readonly dm: number | null;
   readonly p2m: P2mTable;
   readonly ioreq: IoreqClaim = { owner: null, flags: 0, entryCount: 0 };
-  /** Guest RAM contents by gfn; absent pages read as zero. */
-  readonly memory = new Map<number, Uint8Array>();
+  /** Guest RAM contents (pages never written read as zero): plain memory, or the daemon's shared file. */
+  ram: GuestRam;
   /** The range track_dirty_vram last set up, or null. */
   vram: { firstPfn: number; nr: number } | null = null;
   readonly events: LoggedEvent[] = [];
@@ -97,7 +98,8 @@ export class Domain implements DomainRecord {
   /** The end of each vCPU's chain of accesses (guest/vcpu.ts). */
   readonly vcpuTail = new Map<number, Promise<void>>();
 
-  constructor(config: DomainRecord, p2m: P2mTable) {
+  constructor(config: DomainRecord, p2m: P2mTable, ram: GuestRam = new MemoryRam()) {
+    this.ram = ram;
     this.domid = config.domid;
     this.maxGpfn = config.maxGpfn;
     this.hap = config.hap;

@@ -9,6 +9,7 @@ import { type IoreqHandler } from '@xenmem/sim-protocol';
 import { Domain, type DomainRecord } from './domain.js';
 import { EventChannels } from './ioreq/evtchn.js';
 import { PAGE_SIZE, type IoreqPageStore } from './ioreq/pages.js';
+import { copyRam, MemoryRam, type GuestRam, type GuestRamStore } from './ram/guest-ram.js';
 import { P2M_INVALID, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { selectP2mCore } from './p2m/select.js';
 import { P2M_RAM_RW } from './p2m-types.js';
@@ -55,6 +56,7 @@ export class Host {
   ioreqHandler: IoreqHandler = defaultIoreqHandler;
   private readonly domains = new Map<number, Domain>();
   private pageStore: IoreqPageStore | null = null;
+  private ramStore: GuestRamStore | null = null;
   private readonly outcomeCache = new Map<number, OutcomeTable>();
 
   /**
@@ -83,9 +85,36 @@ export class Host {
   /** Creates the domain `record` describes, its p2m all p2m_ram_rw; InputError if its domid is taken. */
   addDomain(record: DomainRecord): Domain {
     if (this.domains.has(record.domid)) throw new InputError('domid', record.domid, 'already exists');
-    const d = new Domain(record, this.p2mCore.createTable(record.maxGpfn, P2M_RAM_RW));
+    const p2m = this.p2mCore.createTable(record.maxGpfn, P2M_RAM_RW);
+    let ram: GuestRam;
+    try {
+      ram = this.newRam(record.domid, record.maxGpfn);
+    } catch (e) {
+      p2m.dispose();
+      throw e;
+    }
+    const d = new Domain(record, p2m, ram);
     this.domains.set(record.domid, d);
     return d;
+  }
+
+  private newRam(domid: number, maxGpfn: number): GuestRam {
+    return this.ramStore && domid !== 0 ? this.ramStore.create(domid, maxGpfn) : new MemoryRam();
+  }
+
+  /**
+   * Puts guests' RAM in backings `store` makes from now on (null: plain memory). The RAM of existing guests moves
+   * at once (the pages that may hold bytes are copied; the old backing is freed).
+   */
+  useRamStore(store: GuestRamStore | null): void {
+    this.ramStore = store;
+    for (const d of this.domains.values()) {
+      if (d.domid === 0 || d.dying) continue;
+      const ram = this.newRam(d.domid, d.maxGpfn);
+      copyRam(d.ram, ram);
+      d.ram.dispose();
+      d.ram = ram;
+    }
   }
 
   /** Marks a domain dying and forgets it (its vCPUs, pages, channels and p2m are the caller's to end). */

@@ -6,7 +6,7 @@
  * is a {@link Host} (host.ts); this class is the entry point that hands it to the handlers.
  */
 import { type AcquiredResource, type ForeignMapping, type InterdomainBinding, InputError, RELEASES, p2mName, type HypercallOutcome, type LayoutId, type ReleaseName, type XenErrorReason } from '@xenmem/abi-types';
-import { type DomainConfig, type DomainInspection, type GuestAccess, type GuestAccessResult, type IoreqHandler, type SimulatorBackend } from '@xenmem/sim-protocol';
+import { type DomainConfig, type DomainInspection, type GuestAccess, type GuestAccessResult, type IoreqHandler, type SimulatorBackend, xenReason } from '@xenmem/sim-protocol';
 import { validateDomainConfig, type Domain } from './domain.js';
 import { clearReason, fail, takeReason } from './errno.js';
 import { Host, type HypervisorOptions } from './host.js';
@@ -18,11 +18,14 @@ import { abandonWaits, xenEvent } from './guest/ioreq-send.js';
 import { inspectDomain } from './inspect.js';
 import type { EventChannels } from './ioreq/evtchn.js';
 import type { IoreqPageStore } from './ioreq/pages.js';
+import type { GuestRamStore } from './ram/guest-ram.js';
 import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER } from './p2m-types.js';
 import { yieldToOthers, type Preemptor } from './preempt.js';
 import { XsTree } from './xenstore/tree.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
+import { guestRamRead, guestRamWrite, mapForeignBatch, type ForeignBatch } from './ram/foreign-batch.js';
+import { populatePhysmapOnce } from './memop/populate-physmap.js';
 
 export type { HypervisorOptions } from './host.js';
 
@@ -100,6 +103,14 @@ export class Hypervisor implements SimulatorBackend {
     this.host.usePageStore(store);
   }
 
+  /**
+   * Puts guests' RAM in backings `store` makes from now on (null: plain memory); the RAM of existing guests moves
+   * at once. The daemon installs one that keeps each guest's RAM in a file device models map.
+   */
+  useRamStore(store: GuestRamStore | null): void {
+    this.host.useRamStore(store);
+  }
+
   /** A zeroed 4 KiB page for an ioreq server, in the page store when there is one with room. */
   allocIoreqPage(): Uint8Array {
     return this.host.allocIoreqPage();
@@ -145,6 +156,7 @@ export class Hypervisor implements SimulatorBackend {
     }
     this.evtchn.closeDomain(domid);
     d.p2m.dispose();
+    d.ram.dispose();
   }
 
   async seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void> {
@@ -192,6 +204,44 @@ export class Hypervisor implements SimulatorBackend {
       continuations++;
       await yieldToOthers();
     }
+  }
+
+  /**
+   * `XENMEM_populate_physmap` on behalf of `caller` (memop/populate-physmap.ts): rc is the number of extents
+   * populated, never an errno, as Xen's memory_op returns it; when it is short of `gpfns.length`, `reason` names
+   * why the op stopped. Preemptions are followed here and counted in `continuations`.
+   */
+  async populatePhysmap(caller: number, domid: number, extentOrder: number, memFlags: number, gpfns: bigint[]): Promise<HypercallOutcome> {
+    let continuations = 0;
+    let done = 0;
+    for (;;) {
+      const step = populatePhysmapOnce(this.host, caller, { domid, extentOrder, memFlags, gpfns }, done);
+      done = step.done;
+      if (!step.preempted) return { rc: done, continuations, progress: null, ...(step.stop && { reason: xenReason(step.stop) }) };
+      continuations++;
+      await yieldToOthers();
+    }
+  }
+
+  /**
+   * Foreign-maps a batch of gfns as privcmd's MMAPBATCH_V2 would: the domain's RAM file and, per gfn, 0 (map the
+   * page at gfn × 4096 in the file) or −errno. EOPNOTSUPP without a RAM file (see useRamStore).
+   */
+  async mapForeignBatch(caller: number, domid: number, gfns: bigint[]): Promise<ForeignBatch> {
+    clearReason();
+    const r = mapForeignBatch(this.host, caller, domid, gfns);
+    this.noted(caller, 'map_foreign_batch', r.rc);
+    return r;
+  }
+
+  /** Reads guest RAM bytes [gpa, gpa + length) (at most 64 KiB), whatever the p2m says of those frames. */
+  async guestRamRead(domid: number, gpa: bigint, length: number): Promise<Uint8Array> {
+    return guestRamRead(this.host, domid, gpa, length);
+  }
+
+  /** Writes guest RAM bytes at gpa (at most 64 KiB), whatever the p2m says of those frames. */
+  async guestRamWrite(domid: number, gpa: bigint, bytes: Uint8Array): Promise<void> {
+    guestRamWrite(this.host, domid, gpa, bytes);
   }
 
   async hvmOp(caller: number, op: number, buf: Uint8Array): Promise<HypercallOutcome> {

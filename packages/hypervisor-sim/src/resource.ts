@@ -14,7 +14,8 @@ import { fail, OK } from './errno.js';
 import { idZeroRefused } from './dmop/ioreq-server.js';
 import type { Host } from './host.js';
 import { P2M_RAM_SHARED } from './p2m-types.js';
-import { PAGE_SIZE, SharedPageView } from './ioreq/pages.js';
+import { SharedPageView } from './ioreq/pages.js';
+import { RamPageView } from './ram/guest-ram.js';
 
 const RESOURCE_IOREQ_SERVER = CONST.resource.ioreq_server;
 const FRAME_BUFIOREQ = CONST.resource.frame_bufioreq;
@@ -75,13 +76,21 @@ export function mapForeignGfn(hv: Host, caller: number, domid: number, gfn: bigi
       return { rc: OK, page: new SharedPageView(() => s.bufioreqPage!) };
     }
   }
+  const rc = ramGfnCheck(hv, domid, gfn);
+  if (rc !== OK) return none(rc);
+  domain.ram.exposed(Number(gfn), 1);
+  return { rc: OK, page: new RamPageView(() => domain.ram, Number(gfn)) };
+}
+
+/**
+ * Whether a gfn is guest RAM a device model may map (p2m_add_foreign's check, xen/arch/x86/mm/p2m.c @
+ * RELEASE-4.17.0): a paged-out frame is ENOENT (privcmd passes it on, and libxenforeignmemory's callers retry),
+ * anything but RAM — holes, emulated MMIO, above maxGpfn — or a shared page is EINVAL.
+ */
+export function ramGfnCheck(hv: Host, domid: number, gfn: bigint): number {
   const type = hv.p2mTypeAt(domid, gfn);
   const is = (cls: string) => (p2mClassMembers(cls, hv.release) ?? []).includes(type);
-  if (is('P2M_PAGING_TYPES')) return none(fail('ENOENT', 'gfn-paged-out')); // privcmd reports a paged-out frame as ENOENT
-  if (!is('P2M_RAM_TYPES') || is('P2M_HOLE_TYPES') || type === P2M_RAM_SHARED) return none(fail('EINVAL', 'gfn-not-ram'));
-  const n = Number(gfn);
-  let bytes = domain.memory.get(n);
-  if (!bytes) domain.memory.set(n, (bytes = new Uint8Array(PAGE_SIZE)));
-  const page = bytes;
-  return { rc: OK, page: new SharedPageView(() => page) };
+  if (is('P2M_PAGING_TYPES')) return fail('ENOENT', 'gfn-paged-out');
+  if (!is('P2M_RAM_TYPES') || is('P2M_HOLE_TYPES') || type === P2M_RAM_SHARED) return fail('EINVAL', 'gfn-not-ram');
+  return OK;
 }

@@ -4,7 +4,8 @@
  * scripts/gen-c-header.mjs writes it; test/c-header.test.ts checks that the committed file is this text and that
  * a C and a C++ compiler see the same numbers.
  */
-import { MAX_BENCH_GUEST_ACCESSES } from './wire/control.js';
+import { MAX_BENCH_GUEST_ACCESSES, MAX_GUEST_RAM_BYTES } from './wire/control.js';
+import { MAX_FOREIGN_BATCH } from './wire/payloads.js';
 import {
   FRAME_BODIES,
   FRAME_HEADER,
@@ -51,6 +52,8 @@ export const C_HEADER_CONSTANTS: Readonly<Record<string, number>> = {
   [macro('frame', 'header')]: FRAME_HEADER,
   [macro('page', 'size')]: WIRE_PAGE_SIZE,
   [macro('max', 'bench', 'guest', 'accesses')]: MAX_BENCH_GUEST_ACCESSES,
+  [macro('max', 'foreign', 'batch')]: MAX_FOREIGN_BATCH,
+  [macro('max', 'guest', 'ram', 'bytes')]: MAX_GUEST_RAM_BYTES,
 };
 
 const hex2 = (v: number) => `0x${v.toString(16).padStart(2, '0')}`;

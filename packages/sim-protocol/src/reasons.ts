@@ -76,7 +76,16 @@ export type ReasonId =
   | 'gfn-paged-out'
   | 'gfn-not-ram'
   | 'evtchn-remote-not-unbound'
-  | 'evtchn-port-unknown';
+  | 'evtchn-port-unknown'
+  | 'memop-address-bits'
+  | 'memop-exact-node'
+  | 'memop-not-target'
+  | 'memop-order'
+  | 'memop-not-translated'
+  | 'memop-gfn-range'
+  | 'memop-gfn-special'
+  | 'memop-pod-self'
+  | 'memop-pod-busy';
 
 /** Every reason id the simulator gives, with its sentence and Xen source. */
 export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
@@ -140,6 +149,15 @@ export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'gfn-not-ram': { message: 'the gfn is not guest RAM that may be mapped', source: 'xen/arch/x86/include/asm/p2m.h get_page_from_gfn' },
   'evtchn-remote-not-unbound': { message: 'the remote port is not an unbound port offered to the caller', source: 'xen/common/event_channel.c evtchn_bind_interdomain' },
   'evtchn-port-unknown': { message: 'the caller has no such bound port', source: 'xen/common/event_channel.c evtchn_send' },
+  'memop-address-bits': { message: 'mem_flags asks for an address width that cannot hold a page (1 … 12 bits)', source: 'xen/common/memory.c construct_memop_from_reservation' },
+  'memop-exact-node': { message: 'only the control domain may insist on a NUMA node (XENMEMF_exact_node_request)', source: 'xen/common/memory.c propagate_node' },
+  'memop-not-target': { message: 'the caller is neither the domain, the control domain nor its device-model domain', source: 'xen/include/xsm/dummy.h xsm_memory_adjust_reservation (XSM_TARGET)' },
+  'memop-order': { message: 'extent_order is above what the caller may allocate at once (memopDomuMaxOrder, or memopMaxOrder for the control domain and populate-on-demand)', source: 'xen/common/memory.c populate_physmap, max_order' },
+  'memop-not-translated': { message: "the domain is not an HVM guest: the simulator does not model a PV domain's physmap", source: 'xen/common/memory.c populate_physmap (paging_mode_translate)' },
+  'memop-gfn-range': { message: "the extent runs past maxGpfn, where the simulator's p2m ends", source: 'xen/arch/x86/mm/p2m.c p2m_set_entry' },
+  'memop-gfn-special': { message: 'the extent covers a grant, foreign or direct-MMIO mapping: the domain is crashed', source: 'xen/arch/x86/mm/p2m.c p2m_add_page' },
+  'memop-pod-self': { message: 'a domain may not mark its own pages populate-on-demand', source: 'xen/common/memory.c populate_physmap' },
+  'memop-pod-busy': { message: 'a page of the extent is in use (only invalid, mmio_dm and populate-on-demand pages may be marked)', source: 'xen/arch/x86/mm/p2m-pod.c mark_populate_on_demand' },
 };
 
 /** The `{ id, message }` a `XenError` carries for a reason id. */

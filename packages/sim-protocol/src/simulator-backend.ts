@@ -3,7 +3,7 @@
  * part (`XenBackend` in @xenmem/abi-types) — create domains, seed the p2m, guest accesses, ioreq handlers and
  * inspection — and the records these calls exchange. The daemon's control frames carry them (docs/protocol.md).
  */
-import type { XenBackend } from '@xenmem/abi-types';
+import type { HypercallOutcome, XenBackend } from '@xenmem/abi-types';
 
 /** A domain as a simulator creates it. */
 export interface DomainConfig {
@@ -39,6 +39,12 @@ export interface GuestAccess {
   df?: boolean;
   /** Data written (write/out). */
   value?: bigint;
+  /**
+   * A rep string access with its data in guest RAM (`rep outs`/`rep ins`, `rep movs` to or from MMIO): the guest
+   * physical address of the buffer. Requests then carry data_is_ptr = 1 and data = the buffer's address (the
+   * device model reads or writes the RAM itself); `value` must be absent. Each request's buffer lies in one page.
+   */
+  buffer?: bigint;
 }
 
 /** How Xen dealt with a guest access. */
@@ -77,6 +83,8 @@ export interface IoreqRecord {
   df: boolean;
   /** Sent through the buffered ring (never answered). */
   buffered: boolean;
+  /** data_is_ptr: `data` is the guest physical address of the data in RAM (rep string accesses); absent when not. */
+  dataIsPtr?: true;
 }
 
 /** Where a request handed to an IoreqHandler comes from and goes to. */
@@ -204,4 +212,15 @@ export interface SimulatorBackend extends XenBackend {
   inspect(domid: number): Promise<DomainInspection>;
   /** The live domains' ids other than domain 0, ascending (`xenmem sim list`). */
   listDomains(): Promise<number[]>;
+  /**
+   * `XENMEM_populate_physmap` on behalf of `caller`: each gpfn starts an extent of 2^extentOrder pages that
+   * becomes fresh zeroed RAM (p2m_ram_rw), or populate-on-demand with XENMEMF_populate_on_demand in `memFlags`.
+   * rc is the number of extents populated, as Xen's memory_op returns it (never an errno: a refused call
+   * returns 0); when it falls short, the simulator's `reason` says why.
+   */
+  populatePhysmap(caller: number, domid: number, extentOrder: number, memFlags: number, gpfns: bigint[]): Promise<HypercallOutcome>;
+  /** Guest RAM bytes [gpa, gpa + length) (1 … 65536 bytes within frames 0 … maxGpfn), as they are now. */
+  guestRamRead(domid: number, gpa: bigint, length: number): Promise<Uint8Array>;
+  /** Writes guest RAM bytes at gpa (1 … 65536 bytes within frames 0 … maxGpfn). */
+  guestRamWrite(domid: number, gpa: bigint, bytes: Uint8Array): Promise<void>;
 }

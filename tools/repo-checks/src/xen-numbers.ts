@@ -224,7 +224,7 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/bench/src/report.ts', line: /x >= 10 \?|r >= 10 \?|^const rowH = 22;/, why: 'number formatting (digits from 10 up) and the chart\'s row height' },
   {
     file: 'packages/bench/src/workloads.ts',
-    line: /^export const QUICK_SHRINK = 16;|^const WARM_DOMID = 2;|i < 10; i\+\+|^const sizeRuns = 8;|^const children = 3;|^const limitMiB = 16;/,
+    line: /^export const QUICK_SHRINK = 16;|^const WARM_DOMID = 2;|i < 10; i\+\+|^const sizeRuns = 8;|^const children = 3;|^const limitMiB = 16;|^const runs = 2 \*\* 16;/,
     why: 'benchmark parameters: sizes, repetitions, the warm-up domain\'s id, child processes, a memory cap',
   },
   { file: 'packages/cli/src/commands/demo.ts', line: /^const FIRST_PFN = 0x100n;|^const NR = 16;/, why: 'the demo\'s example range of pages' },
@@ -233,5 +233,6 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/hypervisor-sim/src/daemon/daemon.ts', line: /^export const DEFAULT_MAX_CONNECTIONS = 64;/, why: 'the daemon\'s default client limit, a setting of the simulator (64 is only also sizeof(multicall_entry))' },
   { file: 'packages/hypervisor-sim/src/daemon/dispatch.ts', line: /^const EIO = 5;/, why: 'Linux errno of the daemon\'s error frame when saving state fails; not in Xen\'s answers' },
   { file: 'packages/hypervisor-sim/src/guest/access.ts', line: /^const PAGE = 4096n;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
-  { file: 'packages/hypervisor-sim/src/guest/memory.ts', line: /^const PAGE = 4096;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
+  { file: 'packages/sim-protocol/src/wire/control.ts', line: /^export const MAX_GUEST_RAM_BYTES = 65536;/, why: 'the daemon protocol\'s own limit on a guest_ram frame (64 KiB)' },
+  { file: 'packages/sim-protocol/src/wire/payloads.ts', line: /^export const MAX_FOREIGN_BATCH = 65536;/, why: 'the daemon protocol\'s own limit on a map_foreign_batch frame (256 MiB of RAM)' },
 ];

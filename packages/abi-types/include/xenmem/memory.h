@@ -5,6 +5,7 @@
  * From Xen's memory.h:
  * - XENMEM_* sub-ops of __HYPERVISOR_memory_op that device models issue.
  * - XENMEM_acquire_resource type and frame for ioreq server pages.
+ * - XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).
  * - struct xen_memory_reservation.
  *
  * Generated from schema/xen-abi.json; every symbol's comment names its schema entry.
@@ -40,6 +41,26 @@
  * 4.11+. schema: constants[name=resource].members[name=frame_bufioreq]
  */
 #define XENMEM_resource_ioreq_server_frame_bufioreq 0
+
+/*
+ * xenmemf: XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15
+ * the NUMA node + 1). schema: constants[name=xenmemf]
+ */
+/**
+ * XENMEMF_populate_on_demand: populate_physmap marks the extents populate-on-demand instead of allocating them.
+ * Xen 4.5+. schema: constants[name=xenmemf].members[name=populate_on_demand]
+ */
+#define XENMEMF_populate_on_demand 65536
+/**
+ * XENMEMF_exact_node_request: allocate on the named NUMA node only. Xen 4.5+. schema:
+ * constants[name=xenmemf].members[name=exact_node_request]
+ */
+#define XENMEMF_exact_node_request 131072
+/**
+ * XENMEMF_vnode: the node in bits 8-15 is a virtual NUMA node of the domain. Xen 4.6+. schema:
+ * constants[name=xenmemf].members[name=vnode]
+ */
+#define XENMEMF_vnode 262144
 
 /**
  * struct xen_memory_reservation: Argument of XENMEM_increase_reservation, XENMEM_decrease_reservation and

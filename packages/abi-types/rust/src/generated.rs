@@ -2355,6 +2355,27 @@ pub const HVM_PARAM_NR_IOREQ_SERVER_PAGES: u32 = 33;
 /// schema: `constants[name=hvm_param_tools].members[bufioreq_evtchn]`
 pub const HVM_PARAM_BUFIOREQ_EVTCHN: u32 = 26;
 
+/// `populate_physmap` marks the extents populate-on-demand instead of allocating them.
+///
+/// `XENMEMF_`* bits of `xen_memory_reservation`.`mem_flags` (the low 8 bits are `XENMEMF_address_bits`, bits 8-15 the NUMA node + 1). Since Xen 4.5, `memory.h`.
+///
+/// schema: `constants[name=xenmemf].members[populate_on_demand]`
+pub const XENMEMF_populate_on_demand: u32 = 0x00010000;
+
+/// Allocate on the named NUMA node only.
+///
+/// `XENMEMF_`* bits of `xen_memory_reservation`.`mem_flags` (the low 8 bits are `XENMEMF_address_bits`, bits 8-15 the NUMA node + 1). Since Xen 4.5, `memory.h`.
+///
+/// schema: `constants[name=xenmemf].members[exact_node_request]`
+pub const XENMEMF_exact_node_request: u32 = 0x00020000;
+
+/// The node in bits 8-15 is a virtual NUMA node of the domain.
+///
+/// `XENMEMF_`* bits of `xen_memory_reservation`.`mem_flags` (the low 8 bits are `XENMEMF_address_bits`, bits 8-15 the NUMA node + 1). Since Xen 4.6, `memory.h`.
+///
+/// schema: `constants[name=xenmemf].members[vnode]`
+pub const XENMEMF_vnode: u32 = 0x00040000;
+
 /// Ids from here on are not real domains.
 ///
 /// Special domain ids. Since Xen 4.5, `xen.h`.
@@ -3007,6 +3028,19 @@ pub const CONSTANT_GROUPS: &[ConstantGroup] = &[
             Constant { name: "bufioreq_evtchn", c_name: "HVM_PARAM_BUFIOREQ_EVTCHN", value: HVM_PARAM_BUFIOREQ_EVTCHN, first_release: Release::Xen4_5 },
         ],
     },
+    // schema: constants[name=xenmemf]
+    ConstantGroup {
+        name: "xenmemf",
+        header: "memory.h",
+        visibility: Visibility::Public,
+        last_header_release: None,
+        description: "XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).",
+        members: &[
+            Constant { name: "populate_on_demand", c_name: "XENMEMF_populate_on_demand", value: XENMEMF_populate_on_demand, first_release: Release::Xen4_5 },
+            Constant { name: "exact_node_request", c_name: "XENMEMF_exact_node_request", value: XENMEMF_exact_node_request, first_release: Release::Xen4_5 },
+            Constant { name: "vnode", c_name: "XENMEMF_vnode", value: XENMEMF_vnode, first_release: Release::Xen4_6 },
+        ],
+    },
     // schema: constants[name=domid]
     ConstantGroup {
         name: "domid",
@@ -3236,6 +3270,11 @@ pub const MAX_NR_IO_RANGES: u32 = 256;
 /// schema: `limits[id=ioreqServerPages]`
 pub const NR_IOREQ_SERVER_PAGES: u32 = 8;
 
+/// Largest `extent_order` `populate_physmap` takes for a populate-on-demand request, and for a caller that is the control domain (x86 `CONFIG_PAGEALLOC_MAX_ORDER`, 2 × `PAGETABLE_ORDER`; 4.8+: `max_order`() gives the control domain `ctldom_max_order`, which defaults to it); a larger order populates no extent (the call returns 0). Xen 4.6+.
+///
+/// schema: `limits[id=memopMaxOrder]`
+pub const MAX_ORDER: u32 = 18;
+
 /// A limit of the hypervisor over a range of releases.
 ///
 /// schema: `limits[]`
@@ -3274,6 +3313,9 @@ pub const LIMITS: &[Limit] = &[
     Limit { id: "maxPciLink", releases: ReleaseRange { from: Release::Xen4_9, to: None }, value: 3, c_name: None, error: Some(Errno::EINVAL), description: "highest PCI interrupt link set_pci_link_route accepts" },
     Limit { id: "ioreqServerPages", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 8, c_name: Some("NR_IOREQ_SERVER_PAGES"), error: Some(Errno::ENOMEM), description: "gfns the toolstack sets aside for ioreq server pages (HVM_PARAM_NR_IOREQ_SERVER_PAGES); a server that needs more than are free fails" },
     Limit { id: "ioreqServerPfnBase", releases: ReleaseRange { from: Release::Xen4_5, to: None }, value: 1044464, c_name: None, error: None, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff0): libxc's ioreq_server_pfn(0), the 8 gfns just below its 8 special pages that end at 0xff000 (pool 0xfeff0 … 0xfeff7); Xen takes the lowest free one. The same in every release from 4.5 to 4.22" },
+    Limit { id: "memopMaxOrder", releases: ReleaseRange { from: Release::Xen4_6, to: None }, value: 18, c_name: Some("MAX_ORDER"), error: None, description: "largest extent_order populate_physmap takes for a populate-on-demand request, and for a caller that is the control domain (x86 CONFIG_PAGEALLOC_MAX_ORDER, 2 × PAGETABLE_ORDER; 4.8+: max_order() gives the control domain ctldom_max_order, which defaults to it); a larger order populates no extent (the call returns 0)" },
+    Limit { id: "memopDomuMaxOrder", releases: ReleaseRange { from: Release::Xen4_6, to: None }, value: 9, c_name: None, error: None, description: "largest extent_order populate_physmap takes from a caller that is not the control domain, e.g. a stub-domain device model (x86 CONFIG_DOMU_MAX_ORDER, PAGETABLE_ORDER: 2 MiB extents; ≤4.7 multipage_allocation_permitted's limit for a domain without I/O capabilities); a larger order populates no extent" },
+    Limit { id: "populateRefusesMmioDirect", releases: ReleaseRange { from: Release::Xen4_16, to: None }, value: 1, c_name: None, error: None, description: "1: populate_physmap over a p2m_mmio_direct entry crashes the domain and stops, as over grant and foreign entries (p2m_add_page refuses P2M_SPECIAL_TYPES, 4.16+); before 4.16 guest_physmap_add_entry refused grant and foreign entries alone and replaced a direct-MMIO entry" },
 ];
 
 /// The value of limit `id` at `release`, if recorded.
@@ -9173,6 +9215,9 @@ mod tests {
         assert_eq!(constant_group("hvm_param").and_then(|g| g.members.iter().find(|m| m.name == "ioreq_server_pfn")).map(|m| m.value), Some(32));
         assert_eq!(constant_group("hvm_param").and_then(|g| g.members.iter().find(|m| m.name == "nr_ioreq_server_pages")).map(|m| m.value), Some(33));
         assert_eq!(constant_group("hvm_param_tools").and_then(|g| g.members.iter().find(|m| m.name == "bufioreq_evtchn")).map(|m| m.value), Some(26));
+        assert_eq!(constant_group("xenmemf").and_then(|g| g.members.iter().find(|m| m.name == "populate_on_demand")).map(|m| m.value), Some(0x00010000));
+        assert_eq!(constant_group("xenmemf").and_then(|g| g.members.iter().find(|m| m.name == "exact_node_request")).map(|m| m.value), Some(0x00020000));
+        assert_eq!(constant_group("xenmemf").and_then(|g| g.members.iter().find(|m| m.name == "vnode")).map(|m| m.value), Some(0x00040000));
         assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "first_reserved")).map(|m| m.value), Some(32752));
         assert_eq!(constant_group("domid").and_then(|g| g.members.iter().find(|m| m.name == "self")).map(|m| m.value), Some(32752));
         assert_eq!(constant_group("sched_op").and_then(|g| g.members.iter().find(|m| m.name == "remote_shutdown")).map(|m| m.value), Some(4));

@@ -18,6 +18,7 @@ export const CONSTANTS = {
   resource: { header: "memory.h", visibility: "public", description: "XENMEM_acquire_resource type and frame for ioreq server pages.", members: [{ name: "ioreq_server", cName: "XENMEM_resource_ioreq_server", value: 0, firstRelease: "4.11" }, { name: "frame_bufioreq", cName: "XENMEM_resource_ioreq_server_frame_bufioreq", value: 0, firstRelease: "4.11" }] },
   hvm_param: { header: "hvm/params.h", visibility: "public", description: "HVM parameters used by ioreq servers.", members: [{ name: "ioreq_pfn", cName: "HVM_PARAM_IOREQ_PFN", value: 5, firstRelease: "4.5" }, { name: "bufioreq_pfn", cName: "HVM_PARAM_BUFIOREQ_PFN", value: 6, firstRelease: "4.5" }, { name: "ioreq_server_pfn", cName: "HVM_PARAM_IOREQ_SERVER_PFN", value: 32, firstRelease: "4.5" }, { name: "nr_ioreq_server_pages", cName: "HVM_PARAM_NR_IOREQ_SERVER_PAGES", value: 33, firstRelease: "4.5" }] },
   hvm_param_tools: { header: "hvm/params.h", visibility: "tools", description: "Tools-only HVM parameters used by ioreq servers.", members: [{ name: "bufioreq_evtchn", cName: "HVM_PARAM_BUFIOREQ_EVTCHN", value: 26, firstRelease: "4.5" }] },
+  xenmemf: { header: "memory.h", visibility: "public", description: "XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).", members: [{ name: "populate_on_demand", cName: "XENMEMF_populate_on_demand", value: 65536, firstRelease: "4.5" }, { name: "exact_node_request", cName: "XENMEMF_exact_node_request", value: 131072, firstRelease: "4.5" }, { name: "vnode", cName: "XENMEMF_vnode", value: 262144, firstRelease: "4.6" }] },
   domid: { header: "xen.h", visibility: "public", description: "Special domain ids.", members: [{ name: "first_reserved", cName: "DOMID_FIRST_RESERVED", value: 32752, firstRelease: "4.5" }, { name: "self", cName: "DOMID_SELF", value: 32752, firstRelease: "4.5" }] },
   sched_op: { header: "sched.h", visibility: "public", description: "SCHEDOP_* sub-ops of __HYPERVISOR_sched_op that device models issue.", members: [{ name: "remote_shutdown", cName: "SCHEDOP_remote_shutdown", value: 4, firstRelease: "4.5" }] },
   shutdown_reason: { header: "sched.h", visibility: "public", description: "Why a domain shut down: the reason of SCHEDOP_shutdown and SCHEDOP_remote_shutdown.", members: [{ name: "poweroff", cName: "SHUTDOWN_poweroff", value: 0, firstRelease: "4.5" }, { name: "reboot", cName: "SHUTDOWN_reboot", value: 1, firstRelease: "4.5" }, { name: "suspend", cName: "SHUTDOWN_suspend", value: 2, firstRelease: "4.5" }, { name: "crash", cName: "SHUTDOWN_crash", value: 3, firstRelease: "4.5" }, { name: "watchdog", cName: "SHUTDOWN_watchdog", value: 4, firstRelease: "4.5" }, { name: "soft_reset", cName: "SHUTDOWN_soft_reset", value: 5, firstRelease: "4.7" }] },
@@ -174,6 +175,15 @@ export const CONST = {
   hvm_param_tools: {
     /** HVM_PARAM_BUFIOREQ_EVTCHN (Xen 4.5+). schema: constants[name=hvm_param_tools].members[name=bufioreq_evtchn] */
     bufioreq_evtchn: 26,
+  },
+  /** memory.h: XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1). schema: constants[name=xenmemf] */
+  xenmemf: {
+    /** XENMEMF_populate_on_demand (Xen 4.5+). schema: constants[name=xenmemf].members[name=populate_on_demand] */
+    populate_on_demand: 65536,
+    /** XENMEMF_exact_node_request (Xen 4.5+). schema: constants[name=xenmemf].members[name=exact_node_request] */
+    exact_node_request: 131072,
+    /** XENMEMF_vnode (Xen 4.6+). schema: constants[name=xenmemf].members[name=vnode] */
+    vnode: 262144,
   },
   /** xen.h: Special domain ids. schema: constants[name=domid] */
   domid: {
@@ -359,6 +369,7 @@ export const CONST_FIRST_RELEASE = {
   resource: { ioreq_server: "4.11", frame_bufioreq: "4.11" },
   hvm_param: { ioreq_pfn: "4.5", bufioreq_pfn: "4.5", ioreq_server_pfn: "4.5", nr_ioreq_server_pages: "4.5" },
   hvm_param_tools: { bufioreq_evtchn: "4.5" },
+  xenmemf: { populate_on_demand: "4.5", exact_node_request: "4.5", vnode: "4.6" },
   domid: { first_reserved: "4.5", self: "4.5" },
   sched_op: { remote_shutdown: "4.5" },
   shutdown_reason: { poweroff: "4.5", reboot: "4.5", suspend: "4.5", crash: "4.5", watchdog: "4.5", soft_reset: "4.7" },
@@ -447,10 +458,13 @@ export const LIMITS = [
   { id: "maxPciLink", releases: { from: "4.9", to: null }, value: 3, cName: null, error: "EINVAL", description: "highest PCI interrupt link set_pci_link_route accepts", source: "xen/arch/x86/hvm/dm.c set_pci_link_route @ RELEASE-4.9.0" },
   { id: "ioreqServerPages", releases: { from: "4.5", to: null }, value: 8, cName: "NR_IOREQ_SERVER_PAGES", error: "ENOMEM", description: "gfns the toolstack sets aside for ioreq server pages (HVM_PARAM_NR_IOREQ_SERVER_PAGES); a server that needs more than are free fails", source: null },
   { id: "ioreqServerPfnBase", releases: { from: "4.5", to: null }, value: 1044464, cName: null, error: null, description: "first of those gfns (HVM_PARAM_IOREQ_SERVER_PFN, 0xfeff0): libxc's ioreq_server_pfn(0), the 8 gfns just below its 8 special pages that end at 0xff000 (pool 0xfeff0 … 0xfeff7); Xen takes the lowest free one. The same in every release from 4.5 to 4.22", source: "tools/libxc/xc_dom_x86.c ioreq_server_pfn, alloc_magic_pages_hvm @ RELEASE-4.9.0" },
+  { id: "memopMaxOrder", releases: { from: "4.6", to: null }, value: 18, cName: "MAX_ORDER", error: null, description: "largest extent_order populate_physmap takes for a populate-on-demand request, and for a caller that is the control domain (x86 CONFIG_PAGEALLOC_MAX_ORDER, 2 × PAGETABLE_ORDER; 4.8+: max_order() gives the control domain ctldom_max_order, which defaults to it); a larger order populates no extent (the call returns 0)", source: "xen/common/memory.c populate_physmap, max_order @ RELEASE-4.17.0" },
+  { id: "memopDomuMaxOrder", releases: { from: "4.6", to: null }, value: 9, cName: null, error: null, description: "largest extent_order populate_physmap takes from a caller that is not the control domain, e.g. a stub-domain device model (x86 CONFIG_DOMU_MAX_ORDER, PAGETABLE_ORDER: 2 MiB extents; ≤4.7 multipage_allocation_permitted's limit for a domain without I/O capabilities); a larger order populates no extent", source: "xen/common/memory.c populate_physmap, max_order @ RELEASE-4.17.0" },
+  { id: "populateRefusesMmioDirect", releases: { from: "4.16", to: null }, value: 1, cName: null, error: null, description: "1: populate_physmap over a p2m_mmio_direct entry crashes the domain and stops, as over grant and foreign entries (p2m_add_page refuses P2M_SPECIAL_TYPES, 4.16+); before 4.16 guest_physmap_add_entry refused grant and foreign entries alone and replaced a direct-MMIO entry", source: "xen/arch/x86/mm/p2m.c p2m_add_page @ RELEASE-4.17.0" },
 ] as const;
 
 /** A limit id, e.g. "maxDmopBufs": what `limitAt` takes. schema: limits[].id */
-export type LimitId = "maxDmopBufs" | "setMemTypePreemptInterval" | "hvmopOpMask" | "mapMemTypeSweepStep" | "modifiedMemoryPreemptInterval" | "maxIoreqServers" | "maxIoRanges" | "vcpusPerIoreqPage" | "maxTrackDirtyVramPages" | "maxIsaIrq" | "maxPciDevice" | "maxPciIntx" | "maxPciLink" | "ioreqServerPages" | "ioreqServerPfnBase";
+export type LimitId = "maxDmopBufs" | "setMemTypePreemptInterval" | "hvmopOpMask" | "mapMemTypeSweepStep" | "modifiedMemoryPreemptInterval" | "maxIoreqServers" | "maxIoRanges" | "vcpusPerIoreqPage" | "maxTrackDirtyVramPages" | "maxIsaIrq" | "maxPciDevice" | "maxPciIntx" | "maxPciLink" | "ioreqServerPages" | "ioreqServerPfnBase" | "memopMaxOrder" | "memopDomuMaxOrder" | "populateRefusesMmioDirect";
 
 /** How ioreq server ids are allocated, by release. schema: ioreqServerIds[] */
 export const IOREQ_SERVER_IDS = [

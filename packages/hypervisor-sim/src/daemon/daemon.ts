@@ -14,9 +14,10 @@ import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
 import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from './socket-path.js';
 import { Trace } from './trace.js';
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { lstatOrNull } from '../state/file.js';
-import { loadShmTransport, ShmArena } from './shm.js';
+import { loadShmTransport, shmFileName, SHM_DIR, ShmArena } from './shm.js';
+import { RamFileStore } from './ram-file.js';
 import { checkDefaultXenstorePath, startXenstore, xenstorePathFor, xenstoreStep } from './xenstore.js';
 
 /** Options of the simulator daemon: where its socket is, and what it simulates. */
@@ -158,7 +159,17 @@ async function listening(
       for (const g of journalGenerations(statePath)) unlinkSync(journalPath(statePath, g));
       unlinkSync(statePath);
     });
-  const shm = await openArena(options.shm ?? true, hypervisor);
+  // One name for this daemon's files under /dev/shm: the arena, and each guest's RAM file beside it.
+  const shmName = hypervisor instanceof Hypervisor ? shmFileName() : '';
+  const ram = openRamFiles(shmName, hypervisor);
+  if (ram) {
+    undo.push(() => {
+      (hypervisor as Hypervisor).useRamStore(null);
+      ram.close();
+    });
+    (hypervisor as Hypervisor).useRamStore(ram);
+  }
+  const shm = await openArena(options.shm ?? true, hypervisor, shmName);
   if ('arena' in shm) {
     (hypervisor as Hypervisor).usePageStore(shm.arena);
     undo.push(() => {
@@ -212,20 +223,34 @@ async function listening(
         (hypervisor as Hypervisor).usePageStore(null);
         shm.arena.close();
       }
+      if (ram) {
+        // So does guest RAM: what may hold bytes is copied back, and the files are removed.
+        (hypervisor as Hypervisor).useRamStore(null);
+        ram.close();
+      }
       releaseSocketPath(socketPath, ino);
       await trace.close();
     },
   };
 }
 
+/**
+ * Guest RAM in files under /dev/shm (docs/protocol.md "Guest RAM") for a `Hypervisor` on a host that has the
+ * directory; null otherwise (RAM stays in plain memory and map_foreign_batch answers EOPNOTSUPP).
+ */
+function openRamFiles(name: string, hypervisor: SimulatorBackend): RamFileStore | null {
+  if (!(hypervisor instanceof Hypervisor) || !existsSync(SHM_DIR)) return null;
+  return new RamFileStore(name);
+}
+
 /** The arena when shared memory is wanted and possible, else why not. */
-async function openArena(wanted: boolean, hypervisor: SimulatorBackend): Promise<{ arena: ShmArena } | { reason: string }> {
+async function openArena(wanted: boolean, hypervisor: SimulatorBackend, name: string): Promise<{ arena: ShmArena } | { reason: string }> {
   if (!wanted) return { reason: 'turned off (shm: false)' };
   if (!(hypervisor instanceof Hypervisor)) return { reason: 'the hypervisor is not the simulator (no page store)' };
   const loaded = await loadShmTransport();
   if ('reason' in loaded) return loaded;
   try {
-    return { arena: ShmArena.create(loaded.transport) };
+    return { arena: ShmArena.create(loaded.transport, name) };
   } catch (e) {
     return { reason: `the arena could not be created: ${(e as Error).message}` };
   }

@@ -19,6 +19,7 @@ import {
 import {
   FrameKind,
   HELLO_FEATURES,
+  WIRE_PAGE_SIZE,
   WIRE_PROTOCOL_VERSION,
   WireError,
   decodeAcquireResource,
@@ -30,6 +31,12 @@ import {
   decodeLocalPort,
   decodePageHandle,
   decodeMapForeignGfn,
+  decodeMapForeignBatch,
+  decodePopulatePhysmap,
+  encodeRamMappings,
+  guestRamReadFromJson,
+  guestRamWriteFromJson,
+  bytesToHex,
   decodePageBytes,
   decodeRestrict,
   encodeHypercallDone,
@@ -55,6 +62,7 @@ import {
   type SimulatorBackend,
   type Welcome,
 } from '@xenmem/sim-protocol';
+import { Hypervisor } from '../hypervisor.js';
 import type { Connection } from './connection.js';
 import type { Xenstore } from '../xenstore/xenstore.js';
 import { Doorbell, type ShmArena } from './shm.js';
@@ -251,6 +259,44 @@ const HANDLERS: Record<number, Handler> = {
     return pagesReply(conn, r.rc, r.page ? [r.page] : []);
   },
 
+  /**
+   * memory_op(XENMEM_populate_physmap): rc is the extents populated (docs/protocol.md "Guest RAM"). A restricted
+   * connection gets EPERM for it, as privcmd refuses every IOCTL_PRIVCMD_HYPERCALL on a restricted handle.
+   */
+  async [FrameKind.populatePhysmap](ctx, conn, payload) {
+    const q = decodePopulatePhysmap(payload);
+    const { reason, ...outcome } = conn.restrictedTo === null ? await ctx.hv.populatePhysmap(conn.caller!, q.domid, q.extentOrder, q.memFlags, q.gpfns) : RESTRICTED;
+    ctx.trace.write({ call: 'populate_physmap', conn: conn.id, caller: conn.caller!, domid: q.domid, extentOrder: q.extentOrder, memFlags: q.memFlags, gpfns: q.gpfns.map(hex), ...outcome });
+    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [], ...(reason && conn.wantsReasons && { reason }) }) };
+  },
+
+  /** Guest RAM pages as offsets in the domain's RAM file (docs/protocol.md "Guest RAM"). */
+  async [FrameKind.mapForeignBatch](ctx, conn, payload) {
+    const q = decodeMapForeignBatch(payload);
+    const reply = (rc: number) => ({ kind: FrameKind.ramMappings, payload: encodeRamMappings({ rc, path: '', mappings: [] }) });
+    if (!(ctx.hv instanceof Hypervisor)) return reply(-ENOSYS);
+    if (!allowed(conn, q.domid)) return reply(-EPERM);
+    const r = await ctx.hv.mapForeignBatch(conn.caller!, q.domid, q.gfns);
+    ctx.trace.write({ call: 'map_foreign_batch', conn: conn.id, caller: conn.caller!, domid: q.domid, count: q.gfns.length, rc: r.rc, failed: r.errs.filter((e) => e !== 0).length });
+    if (r.rc !== 0) return reply(r.rc);
+    const mappings = r.errs.map((err, i) => ({ err, offset: err === 0 ? q.gfns[i]! * BigInt(WIRE_PAGE_SIZE) : 0n }));
+    return { kind: FrameKind.ramMappings, payload: encodeRamMappings({ rc: 0, path: r.path!, mappings }) };
+  },
+
+  async [FrameKind.guestRamWrite](ctx, conn, payload) {
+    const { domid, gpa, bytes } = guestRamWriteFromJson(body(payload, 'guest_ram_write'));
+    refuseControl(conn, domid, 'guest_ram_write');
+    await ctx.hv.guestRamWrite(domid, gpa, bytes);
+    ctx.trace.write({ call: 'guest_ram_write', conn: conn.id, caller: conn.caller!, domid, gpa: hex(gpa), length: bytes.length });
+    return json(null);
+  },
+
+  async [FrameKind.guestRamRead](ctx, conn, payload) {
+    const { domid, gpa, length } = guestRamReadFromJson(body(payload, 'guest_ram_read'));
+    refuseControl(conn, domid, 'guest_ram_read');
+    return json({ hex: bytesToHex(await ctx.hv.guestRamRead(domid, gpa, length)) });
+  },
+
   async [FrameKind.bindInterdomain](ctx, conn, payload) {
     const q = decodeBindInterdomain(payload);
     if (!needs(ctx, 'bindInterdomain')) return { kind: FrameKind.port, payload: encodePort({ rc: -ENOSYS, localPort: 0 }) };
@@ -301,7 +347,7 @@ const HANDLERS: Record<number, Handler> = {
     const handle = decodePageHandle(payload);
     if (!('arena' in ctx.shm) || conn.doorbell === null) throw new XenError('EINVAL', 'shm_page', 'shm_open comes first');
     const offset = conn.sharePage(handle, ctx.shm.arena);
-    if (offset === null) throw new XenError('ENOENT', 'shm_page', `page ${handle} does not live in the arena (only ioreq servers' pages do)`);
+    if (offset === null) throw new XenError('ENOENT', 'shm_page', `page ${handle} does not live in the arena (only ioreq servers' pages do; guest RAM lives in the domain's RAM file, which map_foreign_batch names)`);
     return json({ offset } satisfies ShmPageReply);
   },
 

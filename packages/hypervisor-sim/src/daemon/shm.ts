@@ -19,7 +19,8 @@ type ShmTransport = typeof import('@xenmem/shm-transport');
 export const SHM_DIR = '/dev/shm';
 /** Arena size: 8192 pages (32 MiB of address space; tmpfs gives memory only to pages touched). */
 export const ARENA_PAGES = 8192;
-const NAME = /^xenmem-(\d+)-[0-9a-f]{8}$/;
+/** An arena, or a domain's RAM file beside it (daemon/ram-file.ts): both carry the daemon's pid. */
+const NAME = /^xenmem-(\d+)-[0-9a-f]{8}(-dom\d+)?$/;
 
 /** Loads the native transport: the module, or why it cannot be used. */
 export async function loadShmTransport(): Promise<{ transport: ShmTransport } | { reason: string }> {
@@ -47,9 +48,7 @@ export class ShmArena implements IoreqPageStore {
   }
 
   /** Creates a fresh arena file (mode 0600) after removing arenas left by daemons that no longer run. */
-  static create(transport: ShmTransport, dir = SHM_DIR): ShmArena {
-    removeStaleArenas(dir);
-    const name = `xenmem-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+  static create(transport: ShmTransport, name: string, dir = SHM_DIR): ShmArena {
     return new ShmArena(transport, transport.ShmRegion.create(join(dir, name), ARENA_PAGES * PAGE_SIZE));
   }
 
@@ -152,8 +151,16 @@ export class Doorbell {
   }
 }
 
-/** Removes arena files of daemons whose process is gone (a daemon killed before it could remove its own). */
-function removeStaleArenas(dir: string): void {
+/**
+ * A fresh name for this daemon's files under /dev/shm, `xenmem-<pid>-<8 hex>` (the arena; RAM files add
+ * `-dom<domid>`), after removing the files of daemons whose process is gone (killed before they could remove their own).
+ */
+export function shmFileName(dir = SHM_DIR): string {
+  removeStaleFiles(dir);
+  return `xenmem-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+}
+
+function removeStaleFiles(dir: string): void {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -10,7 +10,8 @@
  * - paged-out pages are retried (paging in); a broken page crashes the domain.
  * Requests reach the device model through the server's pages (guest/ioreq-send.ts): synchronously, or for
  * single writes in the VGA window through the buffered ring (stdvga's intercept).
- * A rep access is walked page by page, each page classified on its own, so no request spans two gfns.
+ * A rep access is walked page by page, each page classified on its own, so no request spans two gfns. A rep
+ * string access with its data in guest RAM (`buffer`) sends data_is_ptr requests whose buffer lies in one page.
  */
 import { IOREQ_SERVER_RULES, InputError, entryAt, p2mClassMembers } from '@xenmem/abi-types';
 import type { GuestAccess, GuestAccessResult, IoreqRecord } from '@xenmem/sim-protocol';
@@ -34,6 +35,7 @@ export const MAX_REP_BYTES = 1 << 26;
 const allOnes = (size: number) => (1n << BigInt(8 * size)) - 1n;
 const VGA_FIRST = 0xa0000n;
 const VGA_LAST = 0xbffffn;
+const CF8_PORT = 0xcf8n;
 
 function checkAccess(hv: Host, a: GuestAccess): { domain: Domain; count: number } {
   const domain = hv.lookupDomain(a.domid);
@@ -46,6 +48,10 @@ function checkAccess(hv: Host, a: GuestAccess): { domain: Domain; count: number 
   if (typeof a.addr !== 'bigint' || a.addr < 0n || a.addr > U64) throw new InputError('addr', a.addr, 'must be a 64-bit unsigned bigint');
   if ((a.kind === 'in' || a.kind === 'out') && a.addr > 0xffffn) throw new InputError('port', a.addr, 'is above 0xffff');
   if (a.value !== undefined && (typeof a.value !== 'bigint' || a.value < 0n || a.value > U64)) throw new InputError('value', a.value, 'must be a 64-bit unsigned bigint');
+  if (a.buffer !== undefined) {
+    if (typeof a.buffer !== 'bigint' || a.buffer < 0n || a.buffer > U64) throw new InputError('buffer', a.buffer, 'must be a 64-bit unsigned bigint (a guest physical address)');
+    if (a.value !== undefined) throw new InputError('value', a.value, 'cannot be given with a buffer: a rep string access takes its data from guest RAM');
+  }
   return { domain, count };
 }
 
@@ -75,6 +81,7 @@ function bufferedEligible(addr: bigint, size: number, items: number): boolean {
 }
 
 async function portAccess(hv: Host, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
+  if (a.buffer !== undefined) return portString(hv, domain, a, count, a.buffer);
   const dir = a.kind === 'in' ? 'read' : 'write';
   const value = a.value ?? 0n;
   if (dir === 'write') latchCf8(domain, a.addr, a.size, value);
@@ -84,6 +91,53 @@ async function portAccess(hv: Host, domain: Domain, a: GuestAccess, count: numbe
   const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, count, dir === 'write' ? value & allOnes(a.size) : 0n, a.df ?? false), ioreqs, true);
   if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
   return { outcome: 'ioreq', value: dir === 'read' ? sent.data : null, ioreqs };
+}
+
+/**
+ * `rep outs` / `rep ins` with the data in guest RAM (hvmemul_rep_outs/ins → hvmemul_do_pio_addr @ RELEASE-4.22.0):
+ * one request per piece of the buffer that lies in one page (hvmemul_linear_to_phys trims the reps at a page
+ * boundary and the guest re-executes the instruction for the rest), data_is_ptr = 1, data = the piece's address.
+ * The buffer must be RAM (hvmemul_acquire_page): paged out is retried, anything else fails the emulation (the
+ * guest gets an exception; reported as 'crash' without crashing the domain). With no server for the port, the
+ * null handler stores all ones into the buffer for `ins` and drops `outs`.
+ */
+async function portString(hv: Host, domain: Domain, a: GuestAccess, count: number, buffer: bigint): Promise<GuestAccessResult> {
+  const dir = a.kind === 'in' ? 'read' : 'write';
+  const df = a.df ?? false;
+  const size = BigInt(a.size);
+  const hit = selectServer(domain, hv.release, 'pio', a.addr, a.size, count, df);
+  const ioreqs: IoreqRecord[] = [];
+  let remaining = count;
+  let buf = buffer;
+  while (remaining > 0) {
+    const items = itemsInPage(buf, size, remaining, df);
+    const page = bufferPage(hv, domain, buf >> 12n);
+    if (page !== 'ok') return { outcome: page, value: null, ioreqs };
+    const first = df ? (buf - BigInt(items - 1) * size) & U64 : buf;
+    if (dir === 'write' && a.addr === CF8_PORT && a.size === 4) latchCf8(domain, a.addr, a.size, readRam(domain, df ? first : buf + BigInt(items - 1) * size, a.size));
+    if (!hit) {
+      if (dir === 'read') domain.ram.write(Number(first), new Uint8Array(items * a.size).fill(0xff));
+    } else {
+      const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, items, buf, df, true), ioreqs, true);
+      if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
+    }
+    remaining -= items;
+    buf = (df ? buf - BigInt(items) * size : buf + BigInt(items) * size) & U64;
+  }
+  return { outcome: hit ? 'ioreq' : 'null', value: null, ioreqs };
+}
+
+/** Items of `size` bytes from `at` that stay in its page in the direction of travel (at least one). */
+function itemsInPage(at: bigint, size: bigint, remaining: number, df: boolean): number {
+  const room = df ? (at % PAGE) / size + 1n : (PAGE - (at % PAGE)) / size;
+  return Math.max(1, Math.min(remaining, Number(room)));
+}
+
+/** Whether a rep's RAM buffer page can be used (hvmemul_acquire_page): 'ok', 'retry' (paged out) or 'crash'. */
+function bufferPage(hv: Host, domain: Domain, gfn: bigint): 'ok' | 'retry' | 'crash' {
+  const path = classify(hv, domain, gfn, false);
+  if (path === 'retry') return 'retry';
+  return path === 'ram' ? 'ok' : 'crash';
 }
 
 /** How one page is handled, from its internal type at this release. */
@@ -133,10 +187,16 @@ async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: num
   let last: bigint | null = null;
   let remaining = count;
   let addr = a.addr;
+  let buf = a.buffer;
   while (remaining > 0) {
-    // Items left on this page in the direction of travel (at least one: an item may straddle the boundary).
-    const room = df ? (addr % PAGE) / size + 1n : (PAGE - (addr % PAGE)) / size;
-    const items = Math.max(1, Math.min(remaining, Number(room)));
+    // Items left on this page in the direction of travel (at least one: an item may straddle the boundary);
+    // with a buffer, also left on the buffer's page.
+    let items = itemsInPage(addr, size, remaining, df);
+    if (buf !== undefined) {
+      items = Math.min(items, itemsInPage(buf, size, remaining, df));
+      const page = bufferPage(hv, domain, buf >> 12n);
+      if (page !== 'ok') return { outcome: page, value: null, ioreqs };
+    }
     const path = classify(hv, domain, addr >> 12n, write);
     if (path === 'retry' || path === 'crash') return { outcome: path, value: null, ioreqs };
     if (path === 'ram' || path === 'logdirty') {
@@ -148,7 +208,12 @@ async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: num
       }
       for (let i = 0; i < items; i++) {
         const at = (df ? addr - BigInt(i) * size : addr + BigInt(i) * size) & U64;
-        if (write) writeRam(domain, at, a.size, value);
+        if (buf !== undefined) {
+          // RAM to RAM (rep movs): the item moves between the buffer and the address.
+          const b = (df ? buf - BigInt(i) * size : buf + BigInt(i) * size) & U64;
+          if (write) writeRam(domain, at, a.size, readRam(domain, b, a.size));
+          else writeRam(domain, b, a.size, readRam(domain, at, a.size));
+        } else if (write) writeRam(domain, at, a.size, value);
         else last = readRam(domain, at, a.size);
       }
       outcomes.add('ram');
@@ -166,11 +231,13 @@ async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: num
       }
       if (server === undefined) {
         if (!write) last = allOnes(a.size);
+        // The null handler's reads land in the buffer (all ones); its writes go nowhere.
+        if (!write && buf !== undefined) domain.ram.write(Number(df ? (buf - BigInt(items - 1) * size) & U64 : buf), new Uint8Array(items * a.size).fill(0xff));
         outcomes.add('null');
       } else {
-        const req = makeRecord(server.id, 'copy', write ? 'write' : 'read', addr, a.size, items, write ? value : 0n, df);
+        const req = makeRecord(server.id, 'copy', write ? 'write' : 'read', addr, a.size, items, buf ?? (write ? value : 0n), df, buf !== undefined);
         // stdvga writes go through the buffered ring when the server has one and it has room.
-        const buffered = write && path === 'mmio' && bufferedEligible(addr, a.size, items) ? putBuffered(hv, domain, server, req, a.vcpu) : null;
+        const buffered = write && buf === undefined && path === 'mmio' && bufferedEligible(addr, a.size, items) ? putBuffered(hv, domain, server, req, a.vcpu) : null;
         if (buffered) {
           ioreqs.push(req);
           // A handler playing the device model has seen the request before the access completes.
@@ -186,8 +253,9 @@ async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: num
     }
     remaining -= items;
     addr = (df ? addr - BigInt(items) * size : addr + BigInt(items) * size) & U64;
+    if (buf !== undefined) buf = (df ? buf - BigInt(items) * size : buf + BigInt(items) * size) & U64;
   }
   // One outcome per access: a request sent wins, then RAM, then the null handler, then a dropped write.
   const outcome = (['ioreq', 'ram', 'null', 'discarded'] as const).find((o) => outcomes.has(o))!;
-  return { outcome, value: write ? null : last, ioreqs };
+  return { outcome, value: write || a.buffer !== undefined ? null : last, ioreqs };
 }

@@ -62,6 +62,7 @@ export function sendSync(hv: Host, domain: Domain, s: IoreqServer, vcpu: number,
     state: STATE_IOREQ_NONE,
     dir: DIR_NUMBER[record.dir],
     df: record.df ? 1 : 0,
+    data_is_ptr: record.dataIsPtr ? 1 : 0,
     type: TYPE_NUMBER[record.type],
   });
   setSlotState(page, vcpu, STATE_IOREQ_READY);
@@ -78,7 +79,8 @@ export function sendSync(hv: Host, domain: Domain, s: IoreqServer, vcpu: number,
       callHandler(hv, domain, s, vcpu, record).then(
         (answer) => {
           if (!domain.ioreqWaits.includes(wait)) return;
-          if (record.dir === 'read') setSlotData(page, vcpu, (answer ?? allOnes(record.size)) & U64);
+          // A data_is_ptr read's data went into guest RAM; `data` stays the buffer's address.
+          if (record.dir === 'read' && !record.dataIsPtr) setSlotData(page, vcpu, (answer ?? allOnes(record.size)) & U64);
           setSlotState(page, vcpu, STATE_IORESP_READY);
           setSlotState(page, vcpu, STATE_IOREQ_NONE);
           finish(domain, wait, { kind: 'done', data: slotData(page, vcpu) });
@@ -192,8 +194,8 @@ function callHandler(hv: Host, domain: Domain, s: IoreqServer, vcpu: number, rec
   }
 }
 
-/** A new request record (what Xen puts in ioreq_t, by name). */
-export function makeRecord(server: number, type: IoreqTypeName, dir: 'read' | 'write', addr: bigint, size: number, count: number, data: bigint, df: boolean): IoreqRecord {
-  return { server, type, dir, addr, size, count, data, df, buffered: false };
+/** A new request record (what Xen puts in ioreq_t, by name); `dataIsPtr`: `data` is a buffer's guest physical address. */
+export function makeRecord(server: number, type: IoreqTypeName, dir: 'read' | 'write', addr: bigint, size: number, count: number, data: bigint, df: boolean, dataIsPtr = false): IoreqRecord {
+  return { server, type, dir, addr, size, count, data, df, buffered: false, ...(dataIsPtr && { dataIsPtr: true as const }) };
 }
 

@@ -1,24 +1,15 @@
-/** Guest RAM contents: sparse 4 KiB pages, little-endian values that may cross a page boundary. */
+/** Guest RAM values: little-endian, of 1 … 8 bytes, that may cross a page boundary (the bytes live in domain.ram). */
 import type { Domain } from '../domain.js';
 
-const PAGE = 4096;
-
 export function readRam(domain: Domain, gpa: bigint, size: number): bigint {
+  const bytes = domain.ram.read(Number(gpa), size);
   let value = 0n;
-  for (let i = size - 1; i >= 0; i--) {
-    const a = gpa + BigInt(i);
-    const page = domain.memory.get(Number(a >> 12n));
-    value = (value << 8n) | BigInt(page ? page[Number(a & 0xfffn)]! : 0);
-  }
+  for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
   return value;
 }
 
 export function writeRam(domain: Domain, gpa: bigint, size: number, value: bigint): void {
-  for (let i = 0; i < size; i++) {
-    const a = gpa + BigInt(i);
-    const gfn = Number(a >> 12n);
-    let page = domain.memory.get(gfn);
-    if (!page) domain.memory.set(gfn, (page = new Uint8Array(PAGE)));
-    page[Number(a & 0xfffn)] = Number((value >> BigInt(8 * i)) & 0xffn);
-  }
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  domain.ram.write(Number(gpa), bytes);
 }

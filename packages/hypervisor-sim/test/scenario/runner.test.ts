@@ -27,6 +27,9 @@ function recording(hv: Hypervisor): SimulatorBackend & { calls: Call[] } {
     setIoreqHandler: (h) => hv.setIoreqHandler(h),
     inspect: (d) => hv.inspect(d),
     listDomains: () => hv.listDomains(),
+    populatePhysmap: (c, d, o, f, g) => hv.populatePhysmap(c, d, o, f, g),
+    guestRamRead: (d, g, l) => hv.guestRamRead(d, g, l),
+    guestRamWrite: (d, g, b) => hv.guestRamWrite(d, g, b),
   };
 }
 

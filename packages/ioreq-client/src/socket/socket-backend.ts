@@ -27,7 +27,11 @@ import {
   encodeJson,
   encodeLocalPort,
   encodeMapForeignGfn,
+  encodePopulatePhysmap,
   encodeRestrict,
+  bytesToHex,
+  hex,
+  hexToBytes,
   guestAccessResultFromJson,
   guestAccessToJson,
   inspectionFromJson,
@@ -250,6 +254,27 @@ export class SocketBackend implements SimulatorBackend {
   /** Inspects the domain `domid`: its p2m, ioreq servers and events. */
   async inspect(domid: number): Promise<DomainInspection> {
     return inspectionFromJson((await this.control(FrameKind.inspect, { domid }, 'inspect'))!);
+  }
+
+  /**
+   * `XENMEM_populate_physmap` on the daemon (frame populate_physmap): rc is the number of extents populated, as
+   * Xen's memory_op returns it; when short, `reason` says why (if the daemon was asked for reasons).
+   */
+  async populatePhysmap(caller: number, domid: number, extentOrder: number, memFlags: number, gpfns: bigint[]): Promise<HypercallOutcome> {
+    const reply = await (await this.session(caller)).request(FrameKind.populatePhysmap, encodePopulatePhysmap({ domid, extentOrder, memFlags, gpfns }), 'populate_physmap');
+    const done = decodeHypercallDone(reply.payload);
+    return { rc: done.rc, continuations: done.continuations, progress: done.progress, ...(done.reason && { reason: done.reason }) };
+  }
+
+  /** Guest RAM bytes [gpa, gpa + length) from the daemon (guest_ram_read; at most 65536). */
+  async guestRamRead(domid: number, gpa: bigint, length: number): Promise<Uint8Array> {
+    const reply = await this.control(FrameKind.guestRamRead, { domid, gpa: hex(gpa), length }, 'guest_ram_read');
+    return hexToBytes(reply?.hex, 'hex');
+  }
+
+  /** Writes guest RAM bytes on the daemon (guest_ram_write; at most 65536). */
+  async guestRamWrite(domid: number, gpa: bigint, bytes: Uint8Array): Promise<void> {
+    await this.control(FrameKind.guestRamWrite, { domid, gpa: hex(gpa), hex: bytesToHex(bytes) }, 'guest_ram_write');
   }
 
   /** The daemon's live domains' ids other than domain 0, ascending. */

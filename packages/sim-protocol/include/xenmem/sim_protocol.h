@@ -27,6 +27,8 @@
 #define XENMEM_SIM_FRAME_HEADER 9
 #define XENMEM_SIM_PAGE_SIZE 4096
 #define XENMEM_SIM_MAX_BENCH_GUEST_ACCESSES 50000
+#define XENMEM_SIM_MAX_FOREIGN_BATCH 65536
+#define XENMEM_SIM_MAX_GUEST_RAM_BYTES 65536
 
 /* Frame kinds: client requests 0x01-0x3f, the daemon's replies 0x80-0x9f, its pushes 0xa0-0xbf. */
 #define XENMEM_SIM_FRAME_HELLO                0x01 /* hello: request; payload: struct xenmem_sim_hello */
@@ -41,6 +43,8 @@
 #define XENMEM_SIM_FRAME_PAGE_WRITE           0x17 /* page_write: request; payload: struct xenmem_sim_page_bytes, then more */
 #define XENMEM_SIM_FRAME_SHM_OPEN             0x18 /* shm_open: request; payload: empty */
 #define XENMEM_SIM_FRAME_SHM_PAGE             0x19 /* shm_page: request; payload: struct xenmem_sim_page_handle */
+#define XENMEM_SIM_FRAME_POPULATE_PHYSMAP     0x1a /* populate_physmap: request; payload: struct xenmem_sim_populate_physmap, then more */
+#define XENMEM_SIM_FRAME_MAP_FOREIGN_BATCH    0x1b /* map_foreign_batch: request; payload: struct xenmem_sim_map_foreign_batch, then more */
 #define XENMEM_SIM_FRAME_CREATE_DOMAIN        0x20 /* create_domain: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_DESTROY_DOMAIN       0x21 /* destroy_domain: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_SEED_P2M             0x22 /* seed_p2m: request; payload: a JSON object */
@@ -50,12 +54,15 @@
 #define XENMEM_SIM_FRAME_IOREQ_ANSWER         0x26 /* ioreq_answer: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_BENCH_GUEST_ACCESSES 0x27 /* bench_guest_accesses: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_LIST_DOMAINS         0x28 /* list_domains: request; payload: a JSON object */
+#define XENMEM_SIM_FRAME_GUEST_RAM_WRITE      0x29 /* guest_ram_write: request; payload: a JSON object */
+#define XENMEM_SIM_FRAME_GUEST_RAM_READ       0x2a /* guest_ram_read: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_WELCOME              0x81 /* welcome: reply; payload: a JSON object */
 #define XENMEM_SIM_FRAME_STATUS               0x82 /* status: reply; payload: struct xenmem_sim_status */
 #define XENMEM_SIM_FRAME_JSON                 0x83 /* json: reply; payload: a JSON object */
 #define XENMEM_SIM_FRAME_HYPERCALL_DONE       0x90 /* hypercall_done: reply; payload: struct xenmem_sim_hypercall_done, then more */
 #define XENMEM_SIM_FRAME_PAGES                0x92 /* pages: reply; payload: struct xenmem_sim_pages, then more */
 #define XENMEM_SIM_FRAME_PORT                 0x94 /* port: reply; payload: struct xenmem_sim_port */
+#define XENMEM_SIM_FRAME_RAM_MAPPINGS         0x96 /* ram_mappings: reply; payload: struct xenmem_sim_ram_mappings, then more */
 #define XENMEM_SIM_FRAME_ERROR                0x9f /* error: reply; payload: a JSON object */
 #define XENMEM_SIM_FRAME_PAGE_UPDATE          0xa0 /* page_update: push; payload: struct xenmem_sim_page_bytes, then more */
 #define XENMEM_SIM_FRAME_EVENT                0xa1 /* event: push; payload: struct xenmem_sim_local_port */
@@ -297,6 +304,82 @@ struct xenmem_sim_page_bytes {
 XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_page_bytes) == XENMEM_SIM_PAGE_BYTES_SIZE, "page_bytes size");
 XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_page_bytes, handle) == XENMEM_SIM_PAGE_BYTES_HANDLE_OFFSET, "page_bytes.handle offset");
 XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_page_bytes, offset) == XENMEM_SIM_PAGE_BYTES_OFFSET_OFFSET, "page_bytes.offset offset");
+#endif
+
+/* The payload of populate_physmap; followed by nr_extents gfn entries (the first gpfn of each extent). */
+#define XENMEM_SIM_POPULATE_PHYSMAP_SIZE 14
+#define XENMEM_SIM_POPULATE_PHYSMAP_DOMID_OFFSET 0
+#define XENMEM_SIM_POPULATE_PHYSMAP_EXTENT_ORDER_OFFSET 2
+#define XENMEM_SIM_POPULATE_PHYSMAP_MEM_FLAGS_OFFSET 6
+#define XENMEM_SIM_POPULATE_PHYSMAP_NR_EXTENTS_OFFSET 10
+#ifdef XENMEM_SIM_PACKED
+struct xenmem_sim_populate_physmap {
+    uint16_t domid;
+    uint32_t extent_order;
+    uint32_t mem_flags;
+    uint32_t nr_extents;
+} XENMEM_SIM_PACKED;
+XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_populate_physmap) == XENMEM_SIM_POPULATE_PHYSMAP_SIZE, "populate_physmap size");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_populate_physmap, domid) == XENMEM_SIM_POPULATE_PHYSMAP_DOMID_OFFSET, "populate_physmap.domid offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_populate_physmap, extent_order) == XENMEM_SIM_POPULATE_PHYSMAP_EXTENT_ORDER_OFFSET, "populate_physmap.extent_order offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_populate_physmap, mem_flags) == XENMEM_SIM_POPULATE_PHYSMAP_MEM_FLAGS_OFFSET, "populate_physmap.mem_flags offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_populate_physmap, nr_extents) == XENMEM_SIM_POPULATE_PHYSMAP_NR_EXTENTS_OFFSET, "populate_physmap.nr_extents offset");
+#endif
+
+/* The payload of map_foreign_batch; followed by count gfn entries. */
+#define XENMEM_SIM_MAP_FOREIGN_BATCH_SIZE 6
+#define XENMEM_SIM_MAP_FOREIGN_BATCH_DOMID_OFFSET 0
+#define XENMEM_SIM_MAP_FOREIGN_BATCH_COUNT_OFFSET 2
+#ifdef XENMEM_SIM_PACKED
+struct xenmem_sim_map_foreign_batch {
+    uint16_t domid;
+    uint32_t count;
+} XENMEM_SIM_PACKED;
+XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_map_foreign_batch) == XENMEM_SIM_MAP_FOREIGN_BATCH_SIZE, "map_foreign_batch size");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_map_foreign_batch, domid) == XENMEM_SIM_MAP_FOREIGN_BATCH_DOMID_OFFSET, "map_foreign_batch.domid offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_map_foreign_batch, count) == XENMEM_SIM_MAP_FOREIGN_BATCH_COUNT_OFFSET, "map_foreign_batch.count offset");
+#endif
+
+/* One page of a pages reply. */
+#define XENMEM_SIM_GFN_ENTRY_SIZE 8
+#define XENMEM_SIM_GFN_ENTRY_GFN_OFFSET 0
+#ifdef XENMEM_SIM_PACKED
+struct xenmem_sim_gfn_entry {
+    uint64_t gfn;
+} XENMEM_SIM_PACKED;
+XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_gfn_entry) == XENMEM_SIM_GFN_ENTRY_SIZE, "gfn_entry size");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_gfn_entry, gfn) == XENMEM_SIM_GFN_ENTRY_GFN_OFFSET, "gfn_entry.gfn offset");
+#endif
+
+/* The payload of ram_mappings; followed by path_length bytes of the RAM file path (UTF-8, no NUL), then count ram_mapping entries. */
+#define XENMEM_SIM_RAM_MAPPINGS_SIZE 10
+#define XENMEM_SIM_RAM_MAPPINGS_RC_OFFSET 0
+#define XENMEM_SIM_RAM_MAPPINGS_COUNT_OFFSET 4
+#define XENMEM_SIM_RAM_MAPPINGS_PATH_LENGTH_OFFSET 8
+#ifdef XENMEM_SIM_PACKED
+struct xenmem_sim_ram_mappings {
+    int32_t rc;
+    uint32_t count;
+    uint16_t path_length;
+} XENMEM_SIM_PACKED;
+XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_ram_mappings) == XENMEM_SIM_RAM_MAPPINGS_SIZE, "ram_mappings size");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_ram_mappings, rc) == XENMEM_SIM_RAM_MAPPINGS_RC_OFFSET, "ram_mappings.rc offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_ram_mappings, count) == XENMEM_SIM_RAM_MAPPINGS_COUNT_OFFSET, "ram_mappings.count offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_ram_mappings, path_length) == XENMEM_SIM_RAM_MAPPINGS_PATH_LENGTH_OFFSET, "ram_mappings.path_length offset");
+#endif
+
+/* One page of a pages reply. */
+#define XENMEM_SIM_RAM_MAPPING_SIZE 12
+#define XENMEM_SIM_RAM_MAPPING_OFFSET_OFFSET 0
+#define XENMEM_SIM_RAM_MAPPING_ERR_OFFSET 8
+#ifdef XENMEM_SIM_PACKED
+struct xenmem_sim_ram_mapping {
+    uint64_t offset;
+    int32_t err;
+} XENMEM_SIM_PACKED;
+XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_ram_mapping) == XENMEM_SIM_RAM_MAPPING_SIZE, "ram_mapping size");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_ram_mapping, offset) == XENMEM_SIM_RAM_MAPPING_OFFSET_OFFSET, "ram_mapping.offset offset");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_ram_mapping, err) == XENMEM_SIM_RAM_MAPPING_ERR_OFFSET, "ram_mapping.err offset");
 #endif
 
 /* The doorbell page of the shared-memory transport: byte offsets of its words and bitmaps, and the ports that fit. */

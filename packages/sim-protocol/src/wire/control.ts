@@ -105,12 +105,12 @@ export interface ErrorBody {
 
 /** The JSON form of a guest access. */
 export function guestAccessToJson(a: GuestAccess): Record<string, unknown> {
-  return { ...a, addr: hex(a.addr), ...(a.value !== undefined && { value: hex(a.value) }) };
+  return { ...a, addr: hex(a.addr), ...(a.value !== undefined && { value: hex(a.value) }), ...(a.buffer !== undefined && { buffer: hex(a.buffer) }) };
 }
 
 /** Reads a guest access back from its JSON form. */
 export function guestAccessFromJson(j: Record<string, unknown>): GuestAccess {
-  return { ...(j as unknown as GuestAccess), addr: big(j.addr, 'addr'), ...(j.value !== undefined && { value: big(j.value, 'value') }) };
+  return { ...(j as unknown as GuestAccess), addr: big(j.addr, 'addr'), ...(j.value !== undefined && { value: big(j.value, 'value') }), ...(j.buffer !== undefined && { buffer: big(j.buffer, 'buffer') }) };
 }
 
 const ioreqToJson = (r: IoreqRecord) => ({ ...r, addr: hex(r.addr), data: hex(r.data) });
@@ -300,4 +300,68 @@ export function benchGuestAccessesResultFromJson(j: Record<string, unknown>): Be
   if (!Array.isArray(latenciesNs) || !latenciesNs.every((x) => typeof x === 'number')) throw new WireError('bench_guest_accesses: latenciesNs must be an array of numbers');
   if (outcomes === null || typeof outcomes !== 'object' || Array.isArray(outcomes)) throw new WireError('bench_guest_accesses: outcomes must be a JSON object');
   return { latenciesNs: latenciesNs as number[], outcomes: outcomes as BenchGuestAccessesResult['outcomes'] };
+}
+
+/** Bytes one guest_ram_write or guest_ram_read moves at most: 65536 (as hex, 128 KiB of JSON). */
+export const MAX_GUEST_RAM_BYTES = 65536;
+
+/** guest_ram_write's JSON body: bytes to store in a guest's RAM. */
+export interface GuestRamWriteJson {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte, as "0x…". */
+  gpa: string;
+  /** The bytes as hex (two digits a byte, 1 … {@link MAX_GUEST_RAM_BYTES} bytes). */
+  hex: string;
+}
+
+/** guest_ram_read's JSON body (the reply is `{ "hex": "…" }`). */
+export interface GuestRamReadJson {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte, as "0x…". */
+  gpa: string;
+  /** Bytes to read, 1 … {@link MAX_GUEST_RAM_BYTES}. */
+  length: number;
+}
+
+/** Bytes as lower-case hex, two digits a byte (guest RAM frames). */
+export const bytesToHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** Hex (two digits a byte, any case) back to bytes; a WireError for anything else. */
+export function hexToBytes(v: unknown, field: string): Uint8Array {
+  if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(v)) throw new WireError(`${field} must be hex digits, two a byte`);
+  const out = new Uint8Array(v.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(v.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A guest_ram_write body as the daemon uses it. */
+export interface GuestRamWrite {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte. */
+  gpa: bigint;
+  /** The bytes to write. */
+  bytes: Uint8Array;
+}
+
+/** A guest_ram_read body as the daemon uses it. */
+export interface GuestRamRead {
+  /** The guest. */
+  domid: number;
+  /** Guest physical address of the first byte. */
+  gpa: bigint;
+  /** Bytes to read. */
+  length: number;
+}
+
+/** Reads a guest_ram_write body: domid, gpa and the bytes. */
+export function guestRamWriteFromJson(j: Record<string, unknown>): GuestRamWrite {
+  return { domid: j.domid as number, gpa: big(j.gpa, 'gpa'), bytes: hexToBytes(j.hex, 'hex') };
+}
+
+/** Reads a guest_ram_read body: domid, gpa and length. */
+export function guestRamReadFromJson(j: Record<string, unknown>): GuestRamRead {
+  return { domid: j.domid as number, gpa: big(j.gpa, 'gpa'), length: j.length as number };
 }

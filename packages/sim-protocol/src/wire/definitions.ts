@@ -39,6 +39,9 @@ export const FrameKind = {
   // Shared memory (docs/protocol.md "Shared memory"): the ioreq pages and an event doorbell under /dev/shm
   shmOpen: 0x18,
   shmPage: 0x19,
+  // Guest RAM (docs/protocol.md "Guest RAM"): memory_op populate_physmap, and foreign mappings of RAM as file offsets
+  populatePhysmap: 0x1a,
+  mapForeignBatch: 0x1b,
   // Simulator control (small JSON bodies: no Xen struct exists for these)
   createDomain: 0x20,
   destroyDomain: 0x21,
@@ -52,6 +55,9 @@ export const FrameKind = {
   benchGuestAccesses: 0x27,
   // Simulator control (JSON): the live domains' ids (`xenmem sim list`)
   listDomains: 0x28,
+  // Simulator control (JSON): guest RAM bytes as the toolstack reads and writes them (`xenmem guest write-ram|read-ram`)
+  guestRamWrite: 0x29,
+  guestRamRead: 0x2a,
   // Replies
   welcome: 0x81,
   status: 0x82,
@@ -59,6 +65,7 @@ export const FrameKind = {
   hypercallDone: 0x90,
   pages: 0x92,
   port: 0x94,
+  ramMappings: 0x96,
   error: 0x9f,
   // Pushes
   pageUpdate: 0xa0,
@@ -152,6 +159,16 @@ export const WIRE_LAYOUTS = {
   localPort: layout([['port', 'u32']]),
   pageHandle: layout([['handle', 'u32']]),
   pageBytes: layout([['handle', 'u32'], ['offset', 'u32']], 'the bytes (the rest of the payload); offset + their length <= 4096'),
+  /** memory_op(XENMEM_populate_physmap): xen_memory_reservation's fields, then its extent list. */
+  populatePhysmap: layout([['domid', 'u16'], ['extentOrder', 'u32'], ['memFlags', 'u32'], ['nrExtents', 'u32']], 'nr_extents gfn entries (the first gpfn of each extent)'),
+  /** A batch of guest frames to foreign-map (privcmd's MMAPBATCH_V2 array). */
+  mapForeignBatch: layout([['domid', 'u16'], ['count', 'u32']], 'count gfn entries'),
+  /** One guest frame number of a populate_physmap or map_foreign_batch payload. */
+  gfnEntry: layout([['gfn', 'u64']]),
+  /** map_foreign_batch's reply: the domain's RAM file, then one mapping per gfn asked for. */
+  ramMappings: layout([['rc', 'i32'], ['count', 'u32'], ['pathLength', 'u16']], 'path_length bytes of the RAM file path (UTF-8, no NUL), then count ram_mapping entries'),
+  /** One gfn of a ram_mappings reply: err 0 and the page's byte offset in the RAM file, or err −errno and offset 0. */
+  ramMapping: layout([['offset', 'u64'], ['err', 'i32']]),
 } as const;
 /** The name of a wire layout. */
 export type WireLayoutName = keyof typeof WIRE_LAYOUTS;
@@ -179,6 +196,8 @@ export const FRAME_BODIES: Readonly<Record<FrameKindName, FrameBody>> = {
   pageWrite: { binary: 'pageBytes' },
   shmOpen: 'empty',
   shmPage: { binary: 'pageHandle' },
+  populatePhysmap: { binary: 'populatePhysmap' },
+  mapForeignBatch: { binary: 'mapForeignBatch' },
   createDomain: 'json',
   destroyDomain: 'json',
   seedP2m: 'json',
@@ -188,12 +207,15 @@ export const FRAME_BODIES: Readonly<Record<FrameKindName, FrameBody>> = {
   ioreqAnswer: 'json',
   benchGuestAccesses: 'json',
   listDomains: 'json',
+  guestRamWrite: 'json',
+  guestRamRead: 'json',
   welcome: 'json',
   status: { binary: 'status' },
   json: 'json',
   hypercallDone: { binary: 'hypercallDone' },
   pages: { binary: 'pages' },
   port: { binary: 'port' },
+  ramMappings: { binary: 'ramMappings' },
   error: 'json',
   pageUpdate: { binary: 'pageBytes' },
   event: { binary: 'localPort' },

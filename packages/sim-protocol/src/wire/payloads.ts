@@ -349,3 +349,91 @@ export function decodePageBytes(p: Uint8Array): PageBytes {
   if (offset + bytes.length > WIRE_PAGE_SIZE) throw new WireError(`page bytes [${offset}, ${offset + bytes.length}) run past the ${WIRE_PAGE_SIZE}-byte page`);
   return { handle, offset, bytes };
 }
+
+// ---- guest RAM (docs/protocol.md "Guest RAM")
+
+/** A populate_physmap request: `xen_memory_reservation`'s fields and its extent list. */
+export interface PopulatePhysmapRequest {
+  /** u16: the domain to populate (`.domid`; DOMID_SELF for the caller itself). */
+  domid: number;
+  /** u32: pages per extent are 2^extentOrder (`.extent_order`). */
+  extentOrder: number;
+  /** u32: XENMEMF_* flags (`.mem_flags`), e.g. XENMEMF_populate_on_demand. */
+  memFlags: number;
+  /** u32 nr_extents, then that many u64: the first gpfn of each extent (`.extent_start`'s array). */
+  gpfns: bigint[];
+}
+/** populate_physmap: u16 domid | u32 extent_order | u32 mem_flags | u32 nr_extents | nr_extents × u64 gpfn. */
+export function encodePopulatePhysmap(q: PopulatePhysmapRequest): Uint8Array {
+  const w = new Writer().fields(L.populatePhysmap, { domid: q.domid, extentOrder: q.extentOrder, memFlags: q.memFlags, nrExtents: q.gpfns.length });
+  for (const gfn of q.gpfns) w.fields(L.gfnEntry, { gfn });
+  return w.done();
+}
+/** Decodes a populate_physmap payload; nr_extents must match the gpfns that follow. */
+export function decodePopulatePhysmap(p: Uint8Array): PopulatePhysmapRequest {
+  const r = new Reader(p, 'populate_physmap');
+  const { domid, extentOrder, memFlags, nrExtents } = r.fields(L.populatePhysmap);
+  if (p.length !== L.populatePhysmap.size + nrExtents * L.gfnEntry.size) throw new WireError(`populate_physmap names ${nrExtents} extents but carries ${p.length - L.populatePhysmap.size} bytes of gpfns`);
+  const gpfns: bigint[] = [];
+  for (let i = 0; i < nrExtents; i++) gpfns.push(r.fields(L.gfnEntry).gfn);
+  return r.end({ domid, extentOrder, memFlags, gpfns });
+}
+
+/** A map_foreign_batch request: guest frames to map from the domain's RAM file. */
+export interface MapForeignBatchRequest {
+  /** u16: the guest owning the frames. */
+  domid: number;
+  /** u32 count, then that many u64 gfns (1 … {@link MAX_FOREIGN_BATCH}; the daemon answers more with EINVAL). */
+  gfns: bigint[];
+}
+/** Gfns one map_foreign_batch may name: 65536 (256 MiB of guest RAM). */
+export const MAX_FOREIGN_BATCH = 65536;
+/** map_foreign_batch: u16 domid | u32 count | count × u64 gfn. */
+export function encodeMapForeignBatch(q: MapForeignBatchRequest): Uint8Array {
+  const w = new Writer().fields(L.mapForeignBatch, { domid: q.domid, count: q.gfns.length });
+  for (const gfn of q.gfns) w.fields(L.gfnEntry, { gfn });
+  return w.done();
+}
+/** Decodes a map_foreign_batch payload; count must match the gfns that follow. */
+export function decodeMapForeignBatch(p: Uint8Array): MapForeignBatchRequest {
+  const r = new Reader(p, 'map_foreign_batch');
+  const { domid, count } = r.fields(L.mapForeignBatch);
+  if (p.length !== L.mapForeignBatch.size + count * L.gfnEntry.size) throw new WireError(`map_foreign_batch names ${count} gfns but carries ${p.length - L.mapForeignBatch.size} bytes of them`);
+  const gfns: bigint[] = [];
+  for (let i = 0; i < count; i++) gfns.push(r.fields(L.gfnEntry).gfn);
+  return r.end({ domid, gfns });
+}
+
+/** One gfn of a ram_mappings reply. */
+export interface RamMapping {
+  /** u64: the page's byte offset in the RAM file (gfn × 4096) when `err` is 0, else 0n. */
+  offset: bigint;
+  /** i32: 0, or −errno as MMAPBATCH_V2 puts it in its err array (−ENOENT paged out, −EINVAL not RAM). */
+  err: number;
+}
+
+/** The ram_mappings reply to map_foreign_batch. */
+export interface RamMappingsReply {
+  /** i32: 0, or −errno for the whole call (ESRCH, EPERM, EINVAL for a count out of range, EOPNOTSUPP without RAM files); then `path` is "" and `mappings` empty. */
+  rc: number;
+  /** u16 path_length, then the RAM file's path (UTF-8): open it and mmap(MAP_SHARED|MAP_FIXED) each page at its offset. */
+  path: string;
+  /** u32 count, then per gfn asked for, in order: err 0 and the page's offset in the file (gfn × 4096), or err −errno and offset 0n. */
+  mappings: RamMapping[];
+}
+/** ram_mappings: i32 rc | u32 count | u16 path_length | path | count × (u64 offset | i32 err). */
+export function encodeRamMappings(d: RamMappingsReply): Uint8Array {
+  const path = UTF8.encode(d.path);
+  const w = new Writer().fields(L.ramMappings, { rc: d.rc, count: d.mappings.length, pathLength: path.length }).bytes(path);
+  for (const m of d.mappings) w.fields(L.ramMapping, m);
+  return w.done();
+}
+/** Decodes a ram_mappings reply. */
+export function decodeRamMappings(p: Uint8Array): RamMappingsReply {
+  const r = new Reader(p, 'ram_mappings');
+  const { rc, count, pathLength } = r.fields(L.ramMappings);
+  const path = UTF8D.decode(r.bytes(pathLength));
+  const mappings: RamMapping[] = [];
+  for (let i = 0; i < count; i++) mappings.push(r.fields(L.ramMapping));
+  return r.end({ rc, path, mappings });
+}
