@@ -160,6 +160,19 @@ export type Parsed =
       };
     }
   | {
+      /** `xenmem sim exec`: a program run under the kernel-interface emulation against the daemon. */
+      command: 'sim exec';
+      /** Its flags and the program. */
+      options: {
+        /** `--socket` (required unless XENMEM_SOCKET is set): the daemon's Unix socket. */
+        socket: string;
+        /** `--caller N`: the domain the program acts as (default 0, the control domain). */
+        caller: number;
+        /** The program and its arguments (everything after the options, or after `--`). */
+        command: string[];
+      };
+    }
+  | {
       /** `xenmem sim create-domain`: a domain created on the daemon, pages 0 … max-gpfn as ram_rw. */
       command: 'sim create-domain';
       /** Its flags. */
@@ -625,7 +638,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
 
   const socket = () => new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH)").env(SOCKET_ENV).makeOptionMandatory();
   const domid = () => new Option('--domid <domid>', 'domain id').argParser(parseUint(16, '--domid')).makeOptionMandatory();
-  const sim = program.command('sim').description('the simulator daemon: serve it on a Unix socket, create, destroy and inspect domains');
+  const sim = program.command('sim').description('the simulator daemon: serve it on a Unix socket, create, destroy and inspect domains, run programs on it').enablePositionalOptions();
   sim
     .command('serve')
     .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
@@ -666,6 +679,14 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .addOption(socket())
     .addOption(json())
     .action((o: { socket: string; json: boolean }) => set({ command: 'sim list', options: { socket: o.socket, json: o.json } }));
+  sim
+    .command('exec')
+    .description('run a program as a Xen host would: /dev/xen/privcmd and /dev/xen/evtchn emulated over the daemon (LD_PRELOAD), the exit status passed through')
+    .addOption(socket())
+    .addOption(new Option('--caller <domid>', 'the domain the program acts as (default 0, the control domain; another is a stub-domain device model)').argParser(parseUint(16, '--caller')))
+    .addArgument(new Argument('<command...>', 'the program and its arguments (after -- when they start with -)'))
+    .passThroughOptions()
+    .action((command: string[], o: { socket: string; caller?: number }) => set({ command: 'sim exec', options: { socket: o.socket, caller: o.caller ?? 0, command } }));
   sim
     .command('create-domain')
     .description('create a domain on the daemon (pages 0 … max-gpfn start as ram_rw)')

@@ -35,6 +35,8 @@ async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
       return (await import('./commands/sim.js')).runSimDestroyDomain(p.options, io, env);
     case 'sim inspect':
       return (await import('./commands/sim.js')).runSimInspect(p.options, io, env);
+    case 'sim exec':
+      return (await import('./commands/sim-exec.js')).runSimExec(p.options, io);
     case 'sim list':
       return (await import('./commands/sim.js')).runSimList(p.options, io, env);
     case 'xs read':

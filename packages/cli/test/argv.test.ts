@@ -109,6 +109,9 @@ describe('argv → command and options', () => {
     [['dm', '--socket', 's', 'relocate-memory', '--domid', '1', '--size', '4', '--src-gfn', '0x100', '--dst-gfn', '0x200'], { command: 'dm', options: { op: 'relocate-memory', socket: 's', caller: 0, json: false, args: { domid: 1, size: 4, srcGfn: 0x100n, dstGfn: 0x200n } } }],
     [['dm', '--socket', 's', 'pin-memory-cacheattr', '--domid', '1', '--start', '0', '--end', '0xff', '--type', 'wb'], { command: 'dm', options: { op: 'pin-memory-cacheattr', socket: 's', caller: 0, json: false, args: { domid: 1, start: 0n, end: 0xffn, type: 'wb' } } }],
     [['dm', '--socket', 's', 'set-irq-level', '--domid', '1', '--irq', '40', '--level', '1'], { command: 'dm', options: { op: 'set-irq-level', socket: 's', caller: 0, json: false, args: { domid: 1, irq: 40, level: 1 } } }],
+    [['sim', 'exec', '--socket', 's', 'qemu'], { command: 'sim exec', options: { socket: 's', caller: 0, command: ['qemu'] } }],
+    [['sim', 'exec', '--socket', 's', '--caller', '3', '--', 'qemu', '-xen-domid', '1', '--socket', 'x'], { command: 'sim exec', options: { socket: 's', caller: 3, command: ['qemu', '-xen-domid', '1', '--socket', 'x'] } }],
+    [['sim', 'exec', '--socket', 's', 'qemu', '-S', '--caller', '4'], { command: 'sim exec', options: { socket: 's', caller: 0, command: ['qemu', '-S', '--caller', '4'] } }],
     [['dm', '--socket', 's', 'nr-vcpus', '--domid', '1', '--json'], { command: 'dm', options: { op: 'nr-vcpus', socket: 's', caller: 0, json: true, args: { domid: 1 } } }],
   ])('%j', (argv, expected) => {
     expect(parseArgv(argv)).toEqual(expected);
@@ -131,6 +134,9 @@ describe('argv → command and options', () => {
     [['sim', 'serve', '--socket', 's', '--domain', 'domid=1,max-gpfn=0x100000000'], 2, /key "max-gpfn": 0x100000000 does not fit uint32_t/],
     [['sim', 'serve', '--socket', 's', '--shm-poll-us', '1001'], 2, /--shm-poll-us: 1001 is above 1000 \(µs\)/],
     [['sim', 'serve', '--socket', 's', '--shm-poll-us', '-5'], 2, /--shm-poll-us/],
+    [['sim', 'exec', '--socket', 's'], 2, /missing required argument 'command'/],
+    [['sim', 'exec', 'true'], 2, /required option '--socket <path>' not specified/],
+    [['sim', 'exec', '--socket', 's', '--caller', '0x10000', 'true'], 2, /--caller: 0x10000 does not fit uint16_t/],
     [['sim', 'create-domain', '--socket', 's', '--domid', '1'], 2, /required option '--max-gpfn <pfn>' not specified/],
     [['sim', 'create-domain', '--socket', 's', '--domid', '0x10000', '--max-gpfn', '1'], 2, /--domid: 0x10000 does not fit uint16_t/],
     [['sim', 'inspect', '--socket', 's', '--domid', 'one'], 2, /--domid: "one" is not a decimal or 0x… integer/],

@@ -26,6 +26,7 @@ import { XsTree } from './xenstore/tree.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
 import { guestRamRead, guestRamWrite, mapForeignBatch, type ForeignBatch } from './ram/foreign-batch.js';
 import { populatePhysmapOnce } from './memop/populate-physmap.js';
+import { schedOpOnce } from './sched-op.js';
 
 export type { HypervisorOptions } from './host.js';
 
@@ -258,6 +259,14 @@ export class Hypervisor implements SimulatorBackend {
       command = step.restart;
       await yieldToOthers();
     }
+  }
+
+  /** `HYPERVISOR_sched_op(cmd, arg)` for `caller`: SCHEDOP_remote_shutdown (sched-op.ts); never continued. */
+  async schedOp(caller: number, cmd: number, buf: Uint8Array): Promise<HypercallOutcome> {
+    clearReason();
+    const step = schedOpOnce(this.host, caller, cmd, buf);
+    const reason = this.noted(caller, 'sched_op', step.rc);
+    return { rc: step.rc, continuations: 0, progress: null, ...(reason && { reason }) };
   }
 
   /** The device-model side of the ioreq path (the scenario runner installs one that records requests). */

@@ -30,6 +30,7 @@ export type ReasonId =
   | 'dmop-pad'
   | 'pad-nonzero'
   | 'hvmop-unknown'
+  | 'schedop-unknown'
   | 'pfn-range'
   | 'hvmmem-unused'
   | 'hvmmem-unlisted'
@@ -102,6 +103,7 @@ export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'dmop-pad': { message: "the dm_op header's pad field is not zero", source: 'xen/arch/x86/hvm/dm.c dm_op' },
   'pad-nonzero': { message: "a pad field of the op's struct is not zero", source: 'xen/arch/x86/hvm/dm.c dm_op' },
   'hvmop-unknown': { message: 'this release does not dispatch that HVMOP (or the continuation bits name another op)', source: 'xen/arch/x86/hvm/hvm.c do_hvm_op' },
+  'schedop-unknown': { message: 'the simulator has no such SCHEDOP: only remote_shutdown acts on another domain; the others act on the calling vCPU, which it does not run', source: 'xen/common/sched/core.c do_sched_op' },
   'pfn-range': { message: 'the pfn range is empty, wraps, or ends above the domain\'s max gpfn', source: 'xen/arch/x86/hvm/dm.c set_mem_type' },
   'hvmmem-unused': { message: 'the value is HVMMEM_unused (the withdrawn mmio_write_dm): refused before the loop', source: 'xen/arch/x86/hvm/dm.c set_mem_type (memtype[])' },
   'hvmmem-unlisted': { message: "the value is outside this release's hvmmem translation table", source: 'xen/arch/x86/hvm/dm.c set_mem_type (memtype[])' },

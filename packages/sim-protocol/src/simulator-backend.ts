@@ -206,6 +206,11 @@ export interface SimulatorBackend extends XenBackend {
   seedP2m(domid: number, firstPfn: bigint, nr: number, p2mType: number): Promise<void>;
   /** Performs a guest memory or port access, as the guest would. */
   guestAccess(access: GuestAccess): Promise<GuestAccessResult>;
+  /**
+   * `HYPERVISOR_sched_op(cmd, arg)` on behalf of domain `caller` (SCHEDOP_remote_shutdown); absent from
+   * backends without it (the daemon then answers ENOSYS).
+   */
+  schedOp?(caller: number, cmd: number, arg: Uint8Array): Promise<HypercallOutcome>;
   /** Who answers ioreqs (null: the default, which answers every read with all ones). */
   setIoreqHandler(handler: IoreqHandler | null): void;
   /** Inspects the domain `domid`: its p2m, ioreq servers and events. */

@@ -87,8 +87,8 @@ describe('include/xenmem/sim_protocol.h', () => {
     const helpers = ['XENMEM_SIM_PROTOCOL_H', 'XENMEM_SIM_PACKED', 'XENMEM_SIM_STATIC_ASSERT'];
     const defines = [...renderCHeader().matchAll(/^#define (\w+)/gm)].map((m) => m[1]!).filter((name) => !helpers.includes(name));
     expect(new Set(defines).size).toBe(defines.length);
-    // 7 constants, 36 frame kinds (guest RAM's five the last), 22 layouts (22 sizes, 46 offsets), 9 doorbell entries.
-    expect(defines.length).toBe(7 + 36 + 22 + 46 + 9);
+    // 7 constants, 37 frame kinds (guest RAM's five, then sched_op), 23 layouts (23 sizes, 47 offsets), 9 doorbell entries.
+    expect(defines.length).toBe(7 + 37 + 23 + 47 + 9);
     expect(defines.sort()).toEqual([...expectedLines().keys()].filter((k) => k.startsWith('XENMEM_SIM_')).sort());
   });
 

@@ -39,6 +39,7 @@ import {
   bytesToHex,
   decodePageBytes,
   decodeRestrict,
+  decodeSchedOpRequest,
   encodeHypercallDone,
   encodeJson,
   encodePages,
@@ -240,6 +241,20 @@ const HANDLERS: Record<number, Handler> = {
     const permitted = conn.restrictedTo === null || domid === conn.restrictedTo;
     const { reason, ...outcome } = permitted ? await ctx.hv.hvmOp(conn.caller!, op, arg) : RESTRICTED;
     ctx.trace.write({ call: 'hvm_op', conn: conn.id, caller: conn.caller!, domid, op, name: hvmOpByNumber(op & HVMOP_OP_MASK)?.name ?? null, args: hvmOpTraceArgs(op & HVMOP_OP_MASK, arg), ...outcome });
+    return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [arg], ...(reason && conn.wantsReasons && { reason }) }) };
+  },
+
+  /**
+   * sched_op: SCHEDOP_remote_shutdown names its domain in the struct (domain_id), checked against the
+   * connection's restriction like an hvm_op's; the argument is copied back unchanged (Xen writes nothing).
+   */
+  async [FrameKind.schedOp](ctx, conn, payload) {
+    const { cmd, arg } = decodeSchedOpRequest(payload);
+    const domid = arg.length >= 2 ? new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint16(0, true) : null;
+    const permitted = conn.restrictedTo === null || domid === conn.restrictedTo;
+    const schedOp = ctx.hv.schedOp?.bind(ctx.hv);
+    const { reason, ...outcome } = !schedOp ? { rc: -ENOSYS, continuations: 0, progress: null, reason: undefined } : permitted ? await schedOp(conn.caller!, cmd, arg) : RESTRICTED;
+    ctx.trace.write({ call: 'sched_op', conn: conn.id, caller: conn.caller!, domid, cmd, ...outcome });
     return { kind: FrameKind.hypercallDone, payload: encodeHypercallDone({ ...outcome, bufs: [arg], ...(reason && conn.wantsReasons && { reason }) }) };
   },
 

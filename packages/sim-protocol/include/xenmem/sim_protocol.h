@@ -45,6 +45,7 @@
 #define XENMEM_SIM_FRAME_SHM_PAGE             0x19 /* shm_page: request; payload: struct xenmem_sim_page_handle */
 #define XENMEM_SIM_FRAME_POPULATE_PHYSMAP     0x1a /* populate_physmap: request; payload: struct xenmem_sim_populate_physmap, then more */
 #define XENMEM_SIM_FRAME_MAP_FOREIGN_BATCH    0x1b /* map_foreign_batch: request; payload: struct xenmem_sim_map_foreign_batch, then more */
+#define XENMEM_SIM_FRAME_SCHED_OP             0x1c /* sched_op: request; payload: struct xenmem_sim_sched_op, then more */
 #define XENMEM_SIM_FRAME_CREATE_DOMAIN        0x20 /* create_domain: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_DESTROY_DOMAIN       0x21 /* destroy_domain: request; payload: a JSON object */
 #define XENMEM_SIM_FRAME_SEED_P2M             0x22 /* seed_p2m: request; payload: a JSON object */
@@ -158,6 +159,17 @@ struct xenmem_sim_hvm_op {
 } XENMEM_SIM_PACKED;
 XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_hvm_op) == XENMEM_SIM_HVM_OP_SIZE, "hvm_op size");
 XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_hvm_op, op) == XENMEM_SIM_HVM_OP_OP_OFFSET, "hvm_op.op offset");
+#endif
+
+/* The payload of sched_op; followed by the argument struct's bytes (the rest of the payload). */
+#define XENMEM_SIM_SCHED_OP_SIZE 4
+#define XENMEM_SIM_SCHED_OP_CMD_OFFSET 0
+#ifdef XENMEM_SIM_PACKED
+struct xenmem_sim_sched_op {
+    uint32_t cmd;
+} XENMEM_SIM_PACKED;
+XENMEM_SIM_STATIC_ASSERT(sizeof(struct xenmem_sim_sched_op) == XENMEM_SIM_SCHED_OP_SIZE, "sched_op size");
+XENMEM_SIM_STATIC_ASSERT(offsetof(struct xenmem_sim_sched_op, cmd) == XENMEM_SIM_SCHED_OP_CMD_OFFSET, "sched_op.cmd offset");
 #endif
 
 /* The payload of hypercall_done; followed by nr_bufs buffers (u32 length | bytes); then, if the hello asked for reasons and the call failed with one, the reason id and sentence (two buffers, UTF-8). */

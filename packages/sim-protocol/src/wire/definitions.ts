@@ -42,6 +42,8 @@ export const FrameKind = {
   // Guest RAM (docs/protocol.md "Guest RAM"): memory_op populate_physmap, and foreign mappings of RAM as file offsets
   populatePhysmap: 0x1a,
   mapForeignBatch: 0x1b,
+  // Xen's hypercalls (binary; Xen's own bytes): sched_op, as privcmd's IOCTL_PRIVCMD_HYPERCALL issues it
+  schedOp: 0x1c,
   // Simulator control (small JSON bodies: no Xen struct exists for these)
   createDomain: 0x20,
   destroyDomain: 0x21,
@@ -148,6 +150,7 @@ export const WIRE_LAYOUTS = {
   status: layout([['rc', 'i32']]),
   dmOp: layout([['domid', 'u16'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes)'),
   hvmOp: layout([['op', 'u32']], "the argument struct's bytes (the rest of the payload)"),
+  schedOp: layout([['cmd', 'u32']], "the argument struct's bytes (the rest of the payload)"),
   hypercallDone: layout([['rc', 'i32'], ['continuations', 'u32'], ['progress', 'i32'], ['nrBufs', 'u16']], 'nr_bufs buffers (u32 length | bytes); then, if the hello asked for reasons and the call failed with one, the reason id and sentence (two buffers, UTF-8)'),
   acquireResource: layout([['domid', 'u16'], ['type', 'u16'], ['id', 'u32'], ['frame', 'u32'], ['nrFrames', 'u32']]),
   mapForeignGfn: layout([['domid', 'u16'], ['gfn', 'u64']]),
@@ -198,6 +201,7 @@ export const FRAME_BODIES: Readonly<Record<FrameKindName, FrameBody>> = {
   shmPage: { binary: 'pageHandle' },
   populatePhysmap: { binary: 'populatePhysmap' },
   mapForeignBatch: { binary: 'mapForeignBatch' },
+  schedOp: { binary: 'schedOp' },
   createDomain: 'json',
   destroyDomain: 'json',
   seedP2m: 'json',

@@ -167,6 +167,22 @@ export function decodeHvmOpRequest(p: Uint8Array): HvmOpRequest {
   return { op, arg: r.rest() };
 }
 
+/** A sched_op request: the SCHEDOP_* command and its argument bytes. */
+export interface SchedOpRequest {
+  /** u32: `HYPERVISOR_sched_op`'s `cmd` (e.g. SCHEDOP_remote_shutdown). */
+  cmd: number;
+  /** The argument struct's bytes (the rest of the payload), e.g. `struct sched_remote_shutdown`. */
+  arg: Uint8Array;
+}
+/** sched_op: u32 cmd | the argument struct's bytes (the rest). */
+export const encodeSchedOpRequest = (q: SchedOpRequest) => new Writer().fields(L.schedOp, { cmd: q.cmd }).bytes(q.arg).done();
+/** Decodes a sched_op request payload. */
+export function decodeSchedOpRequest(p: Uint8Array): SchedOpRequest {
+  const r = new Reader(p, 'sched_op');
+  const { cmd } = r.fields(L.schedOp);
+  return { cmd, arg: r.rest() };
+}
+
 /** A hypercall's completion: rc and the buffers it wrote back. */
 export interface HypercallDone {
   /** i32: the hypercall's return code, 0 or −errno (never −ERESTART: the daemon follows continuations itself). */
