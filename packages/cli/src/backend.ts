@@ -29,6 +29,8 @@ export interface DaemonHandle {
    * the socket file and the shared-memory arena. Absent for a daemon with nothing to stop (tests).
    */
   close?(): Promise<void> | void;
+  /** The xenstore's socket (absent from daemons without one); `sim serve` reports it. */
+  readonly xenstore?: string;
   /** The shared-memory arena's path, or why there is none (absent from daemons that predate it); `sim serve` reports it on stderr. */
   readonly shm?:
     | {
@@ -56,6 +58,8 @@ export interface DaemonOptions {
   shm?: boolean;
   /** `--shm-poll-us`: µs the daemon spins for a device model's answer after posting an event (0 … 1000; absent: 0). */
   shmPollUs?: number;
+  /** `--xenstore`: where the xenstore socket is created; absent: `<socket>.xenstore`. */
+  xenstorePath?: string;
 }
 
 /**
@@ -193,7 +197,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
 }
 
 /** DaemonOptions fields as `sim serve` spells them. */
-const SERVE_FLAGS: Record<string, string> = { socketPath: '--socket', trace: '--trace', state: '--state', statePath: '--state', shmPollUs: '--shm-poll-us' };
+const SERVE_FLAGS: Record<string, string> = { socketPath: '--socket', xenstorePath: '--xenstore', trace: '--trace', state: '--state', statePath: '--state', shmPollUs: '--shm-poll-us' };
 
 /** The daemon's refusal of an option, named by its `sim serve` flag (exit 2). */
 function asFlagError(err: InputError): InputError {

@@ -39,6 +39,16 @@ async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
       return (await import('./commands/sim-exec.js')).runSimExec(p.options, io);
     case 'sim list':
       return (await import('./commands/sim.js')).runSimList(p.options, io, env);
+    case 'xs read':
+      return (await import('./commands/xs-read.js')).runXsRead(p.options, io);
+    case 'xs write':
+      return (await import('./commands/xs-write.js')).runXsWrite(p.options, io);
+    case 'xs ls':
+      return (await import('./commands/xs-ls.js')).runXsLs(p.options, io);
+    case 'xs rm':
+      return (await import('./commands/xs-rm.js')).runXsRm(p.options, io);
+    case 'xs watch':
+      return (await import('./commands/xs-watch.js')).runXsWatch(p.options, io, env);
     case 'guest':
       return (await import('./commands/guest.js')).runGuestAccess(p.options, io, env);
     case 'guest write-ram':

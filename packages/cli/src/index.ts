@@ -1,6 +1,6 @@
 /** @xenmem/cli as a library: run the `xenmem` command in-process (tests, embedding). */
 export { runCli } from './cli.js';
-export { parseArgv, type Parsed, type ParseExit, type ParseContext } from './argv.js';
+export { parseArgv, type Parsed, type ParseExit, type ParseContext, type XsPathOptions } from './argv.js';
 export type { DmOptions } from './commands/dm.js';
 export type { DmArgs } from './commands/dm-ops.js';
 export type { GenOptions } from './commands/gen.js';

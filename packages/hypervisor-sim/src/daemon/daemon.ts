@@ -18,7 +18,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { lstatOrNull } from '../state/file.js';
 import { loadShmTransport, shmFileName, SHM_DIR, ShmArena } from './shm.js';
 import { RamFileStore } from './ram-file.js';
-import { startXenstore, xenstorePathFor } from './xenstore.js';
+import { checkDefaultXenstorePath, startXenstore, xenstorePathFor, xenstoreStep } from './xenstore.js';
 
 /** Options of the simulator daemon: where its socket is, and what it simulates. */
 export interface DaemonOptions {
@@ -122,8 +122,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (!Number.isInteger(shmPollUs) || shmPollUs < 0 || shmPollUs > 1000) throw new InputError('shmPollUs', shmPollUs, 'must be an integer 0 … 1000 (µs)');
   if (statePath !== undefined && !(hypervisor instanceof Hypervisor)) throw new InputError('statePath', statePath, 'needs a Hypervisor (the simulator) to save and restore');
   // The sockets first: a path in use by a running daemon is refused before its state file is touched.
+  if (options.xenstorePath === undefined) checkDefaultXenstorePath(socketPath);
   await claimSocketPath(socketPath);
-  await claimSocketPath(options.xenstorePath ?? xenstorePathFor(socketPath));
+  await xenstoreStep(socketPath, options.xenstorePath !== undefined, () => claimSocketPath(options.xenstorePath ?? xenstorePathFor(socketPath)));
   // What start-up creates (trace, state file, arena, socket) is undone, last first, when a later step fails:
   // a daemon that does not start leaves nothing behind.
   const undo: (() => void | Promise<void>)[] = [];
@@ -176,7 +177,8 @@ async function listening(
       shm.arena.close();
     });
   }
-  const xenstore = await startXenstore(hypervisor, options.xenstorePath ?? xenstorePathFor(socketPath), state);
+  // The xenstore listens before the main socket exists: a program started once that exists finds it.
+  const xenstore = await xenstoreStep(socketPath, options.xenstorePath !== undefined, () => startXenstore(hypervisor, options.xenstorePath ?? xenstorePathFor(socketPath), state));
   undo.push(() => xenstore.server.close());
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));

@@ -9,11 +9,15 @@ import type { XsNode, XsTree } from '../xenstore/tree.js';
 
 /** One xenstore node as stored. */
 export interface XsNodeRecord {
+  /** The node's absolute path. */
   name: string;
   /** The value's bytes as hex. */
   value: string;
+  /** Its children's names, in the order they were created. */
   children: string[];
+  /** Its permissions: the owner's entry first. */
   perms: XsPerm[];
+  /** The generation of its last change. */
   generation: number;
 }
 

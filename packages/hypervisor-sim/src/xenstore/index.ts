@@ -1,6 +1,4 @@
-export { Xenstore, type XsConnection } from './xenstore.js';
-export { XsTree, type XsNode } from './tree.js';
-export { serveXenstore, type XenstoreServer } from './server.js';
+/** The daemon's xenstore (docs/protocol.md "Xenstore socket"): what the package exports of it, the wire codec and its error. */
 export { XsError, type XsdErrorName } from './xs-error.js';
-export { encodeMessage, decodeHeader, XsReader, XS_HEADER_BYTES, type XsMessage } from './wire.js';
 export type { XsPerm } from './perms.js';
+export { encodeMessage, XsReader, XS_HEADER_BYTES, type XsMessage } from './wire.js';

@@ -4,7 +4,7 @@
  * tree (the tree itself, or a transaction), for one caller. Each returns its reply and the changes that fire
  * watches; errors are XsError with xenstored's errno.
  */
-import { XS_LIMITS } from './constants.js';
+import { CONST } from '@xenmem/abi-types';
 import { baseOf, canonicalize, isValidNodeName, parentOf } from './path.js';
 import { parsePerms, permFor, permToString, type Access, type XsPerm } from './perms.js';
 import { cloneNode, type NodeView, type XsNode } from './tree.js';
@@ -69,7 +69,7 @@ export function directoryPart(view: NodeView, caller: XsCaller, name: string, of
   const list = Buffer.from(node.children.map((c) => `${c}\0`).join(''));
   const gen = Buffer.from(`${node.generation}\0`);
   if (offset >= list.length) return joinBytes([gen, Buffer.from([0])]);
-  const max = XS_LIMITS.payload_max - gen.length - 1;
+  const max = CONST.xs_limits.payload_max - gen.length - 1;
   let len = 0;
   for (;;) {
     const end = list.indexOf(0, offset + len);

@@ -2,7 +2,7 @@
  * Xenstore node names as xenstored checks them (tools/xenstore/xenstored_core.c @ RELEASE-4.17.0:
  * is_valid_nodename(), canonicalize(), get_parent(); xenstored_watch.c is_child()).
  */
-import { XS_LIMITS } from './constants.js';
+import { CONST } from '@xenmem/abi-types';
 
 /** Characters a node name may hold (valid_chars()). */
 const VALID = /^[A-Za-z0-9\-/_@]*$/;
@@ -32,7 +32,7 @@ export function isValidNodeName(name: string): boolean {
   if (name.includes('//')) return false;
   const local = LOCAL_DOMAIN.exec(name);
   const offset = local ? local[0].length : 0;
-  if (Buffer.byteLength(name) > offset + XS_LIMITS.rel_path_max) return false;
+  if (Buffer.byteLength(name) > offset + CONST.xs_limits.rel_path_max) return false;
   return VALID.test(name);
 }
 

@@ -7,7 +7,9 @@
 export interface XsPerm {
   /** The domain the entry is about (the owner, for the first entry). */
   id: number;
+  /** The domain may read the node (and list its children). */
   read: boolean;
+  /** The domain may write the node (and create or remove children). */
   write: boolean;
   /**
    * The entry names a domain that does not exist (xenstored's XS_PERM_IGNORE from domain_alloc_permrefs()):

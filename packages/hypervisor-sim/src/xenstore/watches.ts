@@ -5,7 +5,7 @@
  * "@releaseDomain" fire when a domain is created or destroyed. Watches belong to their connection: they end
  * with it and are not saved.
  */
-import { XS_LIMITS } from './constants.js';
+import { CONST } from '@xenmem/abi-types';
 import { canonicalize, isChild, isValidNodeName } from './path.js';
 import { permFor, type XsPerm } from './perms.js';
 import type { XsCaller, XsChange } from './operations.js';
@@ -31,7 +31,7 @@ export const SPECIAL_WATCHES = ['@introduceDomain', '@releaseDomain'] as const;
 /** check_watch_path(): a special name up to XENSTORE_REL_PATH_MAX, or a valid node name once made absolute. */
 export function watchPath(arg: string, caller: XsCaller, op: string): { path: string; relativeTo: string | null } {
   if (arg.startsWith('@')) {
-    if (Buffer.byteLength(arg) > XS_LIMITS.rel_path_max) throw new XsError('EINVAL', op, 'special watch name too long');
+    if (Buffer.byteLength(arg) > CONST.xs_limits.rel_path_max) throw new XsError('EINVAL', op, 'special watch name too long');
     return { path: arg, relativeTo: null };
   }
   const path = canonicalize(arg, caller.home);

@@ -4,15 +4,24 @@
  * XENSTORE_PAYLOAD_MAX); payloads are NUL-separated strings.
  */
 import { endianness } from 'node:os';
-import { XS_LIMITS } from './constants.js';
+import { CONST, STRUCTS } from '@xenmem/abi-types';
 
-export const XS_HEADER_BYTES = 16;
+const SOCKMSG = STRUCTS.xsd_sockmsg;
+/** A field's offset in struct xsd_sockmsg (every field is a uint32_t). */
+const at = (field: (typeof SOCKMSG.fields)[number]['name']) => SOCKMSG.fields.find((f) => f.name === field)!.offset;
+/** sizeof(struct xsd_sockmsg). */
+export const XS_HEADER_BYTES = SOCKMSG.size;
 const LE = endianness() === 'LE';
 
+/** One xenstore message: its header fields and payload. */
 export interface XsMessage {
+  /** xsd_sockmsg.type: the request's type (CONST.xs_wire_type), its reply's, XS_ERROR or XS_WATCH_EVENT. */
   type: number;
+  /** xsd_sockmsg.req_id: chosen by the client, echoed by the reply (0 in watch events). */
   reqId: number;
+  /** xsd_sockmsg.tx_id: the transaction the request belongs to (0: none), echoed by the reply. */
   txId: number;
+  /** The payload (xsd_sockmsg.len bytes). */
   payload: Buffer;
 }
 
@@ -32,20 +41,22 @@ export function copyBytes(b: Buffer): Buffer {
   return joinBytes([b]);
 }
 
+/** A message as bytes: the header in host byte order, then the payload. */
 export function encodeMessage(m: XsMessage): Buffer {
   const out = Buffer.alloc(XS_HEADER_BYTES + m.payload.length);
   const put = (v: number, at: number) => (LE ? out.writeUInt32LE(v >>> 0, at) : out.writeUInt32BE(v >>> 0, at));
-  put(m.type, 0);
-  put(m.reqId, 4);
-  put(m.txId, 8);
-  put(m.payload.length, 12);
+  put(m.type, at('type'));
+  put(m.reqId, at('req_id'));
+  put(m.txId, at('tx_id'));
+  put(m.payload.length, at('len'));
   out.set(m.payload, XS_HEADER_BYTES);
   return out;
 }
 
+/** The header fields at the start of `b` (at least XS_HEADER_BYTES long). */
 export function decodeHeader(b: Buffer): { type: number; reqId: number; txId: number; len: number } {
   const get = (at: number) => (LE ? b.readUInt32LE(at) : b.readUInt32BE(at));
-  return { type: get(0), reqId: get(4), txId: get(8), len: get(12) };
+  return { type: get(at('type')), reqId: get(at('req_id')), txId: get(at('tx_id')), len: get(at('len')) };
 }
 
 /**
@@ -55,11 +66,12 @@ export function decodeHeader(b: Buffer): { type: number; reqId: number; txId: nu
 export class XsReader {
   private buf = Buffer.alloc(0);
 
+  /** Takes more bytes; calls `onMessage` for each message completed; 'bad' once a header announces too much. */
   push(chunk: Buffer, onMessage: (m: XsMessage) => void): 'ok' | 'bad' {
     this.buf = this.buf.length === 0 ? chunk : joinBytes([this.buf, chunk]);
     while (this.buf.length >= XS_HEADER_BYTES) {
       const h = decodeHeader(this.buf);
-      if (h.len > XS_LIMITS.payload_max) return 'bad';
+      if (h.len > CONST.xs_limits.payload_max) return 'bad';
       if (this.buf.length < XS_HEADER_BYTES + h.len) break;
       const payload = copyBytes(this.buf.subarray(XS_HEADER_BYTES, XS_HEADER_BYTES + h.len));
       this.buf = this.buf.subarray(XS_HEADER_BYTES + h.len);

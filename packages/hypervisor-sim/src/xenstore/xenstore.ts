@@ -3,7 +3,7 @@
  * directories, and the handling of one wire message (tools/xenstore/xenstored_core.c process_message() @
  * RELEASE-4.17.0). Watches and transactions belong to a connection and end with it; only the tree is state.
  */
-import { XS_LIMITS, XS_WIRE_TYPE as T } from './constants.js';
+import { CONST } from '@xenmem/abi-types';
 import { domainPath } from './path.js';
 import * as ops from './operations.js';
 import type { XsCaller, XsChange } from './operations.js';
@@ -16,13 +16,15 @@ import { XsError } from './xs-error.js';
 
 /** One client of the xenstore: its caller, watches and open transactions. */
 export interface XsConnection extends Watcher {
+  /** Its open transactions, by id. */
   transactions: Map<number, XsTransaction>;
   /** The next transaction id to try (a connection's ids start at 1). */
   nextTransactionId: number;
   /** Sends one message (a reply or an event) to the client. */
   send(m: XsMessage): void;
-  /** Messages waiting for a change to become durable, in order; `pending` while there are any. */
+  /** Messages waiting for a change to become durable, in order. */
   queue: Promise<void>;
+  /** Whether `queue` holds messages not yet sent (a new one must go behind them). */
   pending: boolean;
 }
 
@@ -35,6 +37,7 @@ interface Handled {
 
 type Handler = (xs: Xenstore, conn: XsConnection, tx: XsTransaction | null, m: XsMessage) => Handled;
 
+const T = CONST.xs_wire_type;
 const OK = Buffer.from('OK\0', 'latin1');
 
 /** Requests only a privileged caller may make (XS_FLAG_PRIV); the others take their transaction id unless XS_FLAG_NOTID. */
@@ -51,6 +54,8 @@ export class Xenstore {
   /** Messages held while a request is handled, sent once its change is durable. */
   private outbox: [XsConnection, XsMessage][] | null = null;
   private changedTree = false;
+  /** The latest change's record: resolves (true: written) once it is durable. */
+  private lastDurable: Promise<boolean> | null = null;
 
   constructor(
     readonly tree: XsTree,
@@ -118,22 +123,24 @@ export class Xenstore {
     this.outbox = [];
     this.changedTree = false;
     let reply: XsMessage;
-    let after: (() => void) | undefined;
+    let then: (() => void) | undefined;
     try {
       const out = this.run(conn, m);
       // send_reply(): a reply that does not fit the wire is E2BIG instead.
-      if (out.payload.length > XS_LIMITS.payload_max) throw new XsError('E2BIG', `type ${m.type}`, `reply of ${out.payload.length} bytes`);
+      if (out.payload.length > CONST.xs_limits.payload_max) throw new XsError('E2BIG', `type ${m.type}`, `reply of ${out.payload.length} bytes`);
       reply = { type: out.type, reqId: m.reqId, txId: m.txId, payload: out.payload };
-      after = out.after;
+      then = out.after;
     } catch (e) {
       reply = errorReply(m, e instanceof XsError ? e.code : 'EIO');
     }
     const held = this.outbox;
     this.outbox = null;
-    const durable = this.changedTree && this.persist ? this.persist().then(() => true, () => false) : null;
-    this.post(conn, reply, durable, errorReply(m, 'EIO'));
-    for (const [c, e] of held) this.post(c, e, durable);
-    after?.();
+    // A change's reply waits for its record; any other reply for the records before it (it may show them).
+    const durable = this.changedTree && this.persist ? (this.lastDurable = this.persist().then(() => true, () => false)) : null;
+    const after = durable ?? this.lastDurable?.then(() => true) ?? null;
+    this.post(conn, reply, after, durable ? errorReply(m, 'EIO') : undefined);
+    for (const [c, e] of held) this.post(c, e, after);
+    then?.();
   }
 
   private run(conn: XsConnection, m: XsMessage): Handled {

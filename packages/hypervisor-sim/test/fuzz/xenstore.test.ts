@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { mulberry32 } from '../../src/preempt.js';
-import { XSD_ERROR_NAMES, XS_LIMITS, XS_WIRE_TYPE as T } from '../../src/xenstore/constants.js';
+import { CONST, XSD_ERRORS } from '@xenmem/abi-types';
+
 import { XsRawClient } from '../xenstore/xs-raw-client.js';
+
+const T = CONST.xs_wire_type;
 
 const MESSAGES = process.env['XENMEM_LONG'] === '1' ? 20_000 : 600;
 let dir: string;
@@ -28,7 +31,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ERRORS = new Set(XSD_ERROR_NAMES.map((e) => `${e}\0`));
+const ERRORS = new Set(XSD_ERRORS.map((e) => `${e.errno}\0`));
 const PIECES = ['/', 'a', 'b/c', '/local/domain/0', '@introduceDomain', '@releaseDomain', 'T', 'F', 'n0', 'b1', 'r0x7', '-1', '0', '99', ' ', '//', '\xff', 'é', '..'];
 
 describe('xenstore fuzz', () => {
@@ -41,12 +44,12 @@ describe('xenstore fuzz', () => {
       const types = [...Object.values(T), 20, 23, 24, 0xffff, int(0xffffffff)];
       const type = types[int(types.length)]!;
       const parts: string[] = [];
-      for (let k = int(4); k > 0; k--) parts.push(int(8) === 0 ? '/p/' + 'x'.repeat(XS_LIMITS.abs_path_max) : PIECES[int(PIECES.length)]!);
+      for (let k = int(4); k > 0; k--) parts.push(int(8) === 0 ? '/p/' + 'x'.repeat(CONST.xs_limits.abs_path_max) : PIECES[int(PIECES.length)]!);
       let payload = Buffer.from(parts.join('\0') + (int(3) === 0 ? '' : '\0'), 'latin1');
-      if (payload.length > XS_LIMITS.payload_max) payload = payload.subarray(0, XS_LIMITS.payload_max);
+      if (payload.length > CONST.xs_limits.payload_max) payload = payload.subarray(0, CONST.xs_limits.payload_max);
       if (int(60) === 0) {
         // A header that claims too much: xenstored drops the connection.
-        c.sendRaw(XsRawClient.header(type, i, 0, XS_LIMITS.payload_max + 1 + int(1 << 20)));
+        c.sendRaw(XsRawClient.header(type, i, 0, CONST.xs_limits.payload_max + 1 + int(1 << 20)));
         // Watch events sent before may still arrive; then the connection closes with nothing else.
         for (let m = await c.next(2000); m !== null; m = await c.next(2000)) expect(m.type).toBe(T.watch_event);
         expect(c.closed).toBe(true);

@@ -11,9 +11,12 @@ import { FrameKind, encodeJson } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { readDurableState } from '../../src/state/index.js';
-import { XS_WIRE_TYPE as T } from '../../src/xenstore/constants.js';
+import { CONST } from '@xenmem/abi-types';
+
 import { RawClient } from '../daemon/raw-client.js';
 import { XsRawClient } from './xs-raw-client.js';
+
+const T = CONST.xs_wire_type;
 
 let dir: string;
 const daemons: Daemon[] = [];
@@ -61,9 +64,9 @@ describe('socket order and paths', () => {
     await d.close();
     daemons.length = 0;
     writeFileSync(join(dir, 'file'), 'x');
-    await expect(start({ xenstorePath: join(dir, 'file') })).rejects.toMatchObject({ argument: 'socketPath', message: expect.stringContaining('not a socket') });
+    await expect(start({ xenstorePath: join(dir, 'file') })).rejects.toMatchObject({ argument: 'xenstorePath', message: expect.stringContaining('not a socket') });
     symlinkSync(join(dir, 'elsewhere'), join(dir, 'link'));
-    await expect(start({ xenstorePath: join(dir, 'link') })).rejects.toMatchObject({ message: expect.stringContaining('symbolic link') });
+    await expect(start({ xenstorePath: join(dir, 'link') })).rejects.toMatchObject({ argument: 'xenstorePath', message: expect.stringContaining('symbolic link') });
     await expect(start({ xenstorePath: join(dir, 'x'.repeat(120)) })).rejects.toMatchObject({ message: expect.stringContaining('bytes long') });
     expect(existsSync(join(dir, 'sim.sock'))).toBe(false);
   });

@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { FrameKind, WIRE_PROTOCOL_VERSION, decodeJson, encodeHello, encodeJson } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
-import { XS_LIMITS, XS_WIRE_TYPE as T } from '../../src/xenstore/constants.js';
+import { CONST } from '@xenmem/abi-types';
+
 import { RawClient } from '../daemon/raw-client.js';
 import { XsRawClient, type RawXsMessage } from './xs-raw-client.js';
+
+const T = CONST.xs_wire_type;
 
 let dir: string;
 let daemon: Daemon;
@@ -81,7 +84,7 @@ describe('wire format', () => {
 
   it('a header announcing more than XENSTORE_PAYLOAD_MAX bytes ends that connection only', async () => {
     const c = await client();
-    c.sendRaw(XsRawClient.header(T.read, 1, 0, XS_LIMITS.payload_max + 1));
+    c.sendRaw(XsRawClient.header(T.read, 1, 0, CONST.xs_limits.payload_max + 1));
     expect(await c.next()).toBe(null);
     expect(c.closed).toBe(true);
     const d = await client();
@@ -124,11 +127,11 @@ describe('operations', () => {
     const c = await client();
     expect(pick(await c.request(T.read, '/nope\0'))).toEqual(err('ENOENT'));
     expect(pick(await c.request(T.directory, '/nope\0'))).toEqual(err('ENOENT'));
-    for (const bad of ['/a/\0', '/a//b\0', '/a b\0', '/a\0\0', '/a', '', '/x/' + 'y'.repeat(XS_LIMITS.rel_path_max) + '\0', '@introduceDomain\0'])
+    for (const bad of ['/a/\0', '/a//b\0', '/a b\0', '/a\0\0', '/a', '', '/x/' + 'y'.repeat(CONST.xs_limits.rel_path_max) + '\0', '@introduceDomain\0'])
       expect(pick(await c.request(T.read, bad)), JSON.stringify(bad.slice(0, 20))).toEqual(err('EINVAL'));
     expect(pick(await c.request(T.write, '/nonul'))).toEqual(err('EINVAL'));
     // Under /local/domain/N/ the quota counts from after the prefix (is_valid_nodename()).
-    const long = '/local/domain/0/' + 'k'.repeat(XS_LIMITS.rel_path_max);
+    const long = '/local/domain/0/' + 'k'.repeat(CONST.xs_limits.rel_path_max);
     expect(pick(await c.request(T.write, `${long}\0v`))).toEqual(ok(T.write));
     expect(pick(await c.request(T.write, `${long}k\0v`))).toEqual(err('EINVAL'));
     for (let i = 0; i < 40; i++) await c.request(T.mkdir, `/big/${'c'.repeat(100)}${String(i).padStart(2, '0')}\0`);

@@ -1,6 +1,9 @@
 /** A xenstore wire client for tests: raw bytes out, whole messages in (header decoded by hand, little-endian x86). */
 import { connect, type Socket } from 'node:net';
-import { XS_WIRE_TYPE as T } from '../../src/xenstore/constants.js';
+import { CONST } from '@xenmem/abi-types';
+
+const T = CONST.xs_wire_type;
+
 
 export interface RawXsMessage {
   type: number;
