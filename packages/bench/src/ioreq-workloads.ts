@@ -126,25 +126,27 @@ export const BENCH_DM_SPIN_US = 200;
 
 /**
  * One impl of ioreq-roundtrip-daemon: a device-model child on a domain of its own (so a server left behind by
- * a failed impl cannot take the next one's ports), then `count` accesses timed inside the daemon. A device
- * model that cannot set up with its transport gives NotRun for the shm impl (the only one allowed to be missing).
+ * a failed impl cannot take the next one's ports), then `count` accesses (`as.access`, on that domain) timed
+ * inside the daemon; progress and errors name `as.workload`. A device model that cannot set up with its transport gives NotRun for the shm impl (the only one
+ * allowed to be missing). ioreq-roundtrip-qemu runs the same impls beside QEMU.
  */
-async function daemonRoundtrip(ctx: BenchContext, socket: string, control: SocketBackend, impl: keyof typeof DAEMON_IMPLS, domid: number, count: number, warmup: number): Promise<RateSummary | NotRun> {
+export async function daemonRoundtrip(ctx: BenchContext, socket: string, control: SocketBackend, impl: keyof typeof DAEMON_IMPLS, domid: number, count: number, warmup: number, as: { workload: string; access: GuestAccess } = { workload: 'ioreq-roundtrip-daemon', access: BENCH_WRITE }): Promise<RateSummary | NotRun> {
+  const { workload, access } = as;
   const { transport, wait } = DAEMON_IMPLS[impl];
   await control.createDomain({ domid, maxGpfn: MAX_GPFN, vcpus: 1 });
-  ctx.progress(`ioreq-roundtrip-daemon: ${impl}: starting the device model`);
+  ctx.progress(`${workload}: ${impl}: starting the device model`);
   const dm = BenchChild.spawn('bench-device-model.mjs', ['--socket', socket, '--transport', transport, '--wait', wait, '--spin-us', String(BENCH_DM_SPIN_US), '--domid', String(domid), '--first', `0x${BENCH_PORT_FIRST.toString(16)}`, '--last', `0x${BENCH_PORT_LAST.toString(16)}`, '--value', `0x${BENCH_READ_VALUE.toString(16)}`]);
   try {
     const line = await dm.waitFor(['ready', 'error']);
     if (line.event === 'error') {
       const message = String(line['message']);
       if (transport === 'shm') return { error: message };
-      throw new Error(`ioreq-roundtrip-daemon: the device model (transport ${transport}) did not start: ${message}`);
+      throw new Error(`${workload}: the device model (transport ${transport}) did not start: ${message}`);
     }
-    ctx.progress(`ioreq-roundtrip-daemon: ${impl}: ${count} accesses timed in the daemon`);
-    const r = await Promise.race([control.benchGuestAccesses({ ...BENCH_WRITE, domid }, count, warmup), dm.failOnExit()]);
+    ctx.progress(`${workload}: ${impl}: ${count} accesses timed in the daemon`);
+    const r = await Promise.race([control.benchGuestAccesses({ ...access, domid }, count, warmup), dm.failOnExit()]);
     if (r.latenciesNs.length !== count || r.outcomes.ioreq !== count)
-      throw new Error(`ioreq-roundtrip-daemon: ${impl}: ${r.latenciesNs.length} latencies, outcomes ${JSON.stringify(r.outcomes)}; expected ${count} accesses answered by the device model`);
+      throw new Error(`${workload}: ${impl}: ${r.latenciesNs.length} latencies, outcomes ${JSON.stringify(r.outcomes)}; expected ${count} accesses answered by the device model`);
     return summarizeLatencies(r.latenciesNs);
   } finally {
     await dm.stop();

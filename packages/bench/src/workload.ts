@@ -11,6 +11,7 @@ export const WORKLOAD_IDS = [
   'lookup-random',
   'ioreq-roundtrip-inproc',
   'ioreq-roundtrip-daemon',
+  'ioreq-roundtrip-qemu',
   'dmop-throughput-daemon',
   'scaling',
   'memory-16tib',
@@ -29,6 +30,8 @@ export interface BenchContext {
   ts: P2mCore;
   /** A progress line (the runner shows it on stderr when that is a terminal). */
   progress(text: string): void;
+  /** The command that runs a program under the kernel-interface emulation (BenchOptions.simExec). */
+  simExec?: readonly string[];
 }
 
 /** One workload's part of the benchmark document. */

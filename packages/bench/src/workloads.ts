@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { encodeDmOp, hvmmemType, LATEST_INTERFACE_VERSION, p2mValue, SET_MEM_TYPE_NR_MAX, type HypercallOutcome } from '@xenmem/abi-types';
 import { Hypervisor, mulberry32, type P2mCore, type P2mTable } from '@xenmem/hypervisor-sim';
 import { dmopThroughputDaemon, ioreqRoundtripDaemon, ioreqRoundtripInproc } from './ioreq-workloads.js';
+import { ioreqRoundtripQemu } from './qemu-workload.js';
 import { BENCH_RELEASE } from './release.js';
 import { measure, median, round4, summarize, summarizeRate, type MeasureOptions, type RateSummary, type SampleSummary } from './stats.js';
 import { dmopThroughputState } from './state-workload.js';
@@ -322,4 +323,4 @@ const memory16tib: Workload = {
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, dmopThroughputDaemon, scaling, memory16tib, dmopThroughputState];
+export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, ioreqRoundtripQemu, dmopThroughputDaemon, scaling, memory16tib, dmopThroughputState];

@@ -15,7 +15,7 @@ import { benchCounts, socketPingpong } from '../src/ioreq-workloads.js';
 import { IOREQ_DAEMON_TARGETS, ratioLines, renderMarkdown, renderSvg } from '../src/report.js';
 import { summarizeLatencies } from '../src/stats.js';
 
-const IOREQ_IDS = ['ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'dmop-throughput-daemon'];
+const IOREQ_IDS = ['ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'ioreq-roundtrip-qemu', 'dmop-throughput-daemon'];
 
 const alive = (pid: number) => {
   try {
@@ -28,9 +28,9 @@ const alive = (pid: number) => {
 
 describe('ioreq and daemon workloads', () => {
   it('come after lookup-random and before scaling, and --only selects them in that order', () => {
-    expect(WORKLOAD_IDS.slice(2, 7)).toEqual(['lookup-random', ...IOREQ_IDS, 'scaling']);
+    expect(WORKLOAD_IDS.slice(2, 8)).toEqual(['lookup-random', ...IOREQ_IDS, 'scaling']);
     expect(WORKLOADS.map((w) => w.id)).toEqual([...WORKLOAD_IDS]);
-    expect(selectWorkloads(['dmop-throughput-daemon', 'scaling', 'ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon'])).toEqual([...IOREQ_IDS, 'scaling']);
+    expect(selectWorkloads(['dmop-throughput-daemon', 'scaling', 'ioreq-roundtrip-qemu', 'ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon'])).toEqual([...IOREQ_IDS, 'scaling']);
     expect(selectWorkloads(['ioreq-roundtrip-daemon', 'lookup-random'])).toEqual(['lookup-random', 'ioreq-roundtrip-daemon']);
   });
 
@@ -75,6 +75,7 @@ describe('report of the ioreq and daemon workloads', () => {
         results: { daemon: rate(6000, 150, 400), shm: { error: 'transport shm: not available | here' }, 'socket-pingpong': rate(16_000, 60, 100) },
       },
       { id: 'dmop-throughput-daemon' as const, params: { count: 2000 }, results: { daemon: rate(5000, 200, 900), 'daemon-pipelined': rate(40_000, 800, 2000) } },
+      { id: 'ioreq-roundtrip-qemu' as const, params: { count: 2000 }, results: { daemon: rate(6000, 150, 400), shm: rate(20_000, 40, 90), qemu: { error: 'no QEMU' }, 'qemu-startup': { error: 'no QEMU' } } },
     ],
   };
 
@@ -115,7 +116,8 @@ describe('report of the ioreq and daemon workloads', () => {
     expect(md).toContain('bench_guest_accesses');
     expect(md).toMatch(/Machine: 2 CPUs, Node\.js v20\.0\.0/);
     expect(md).toContain('`npm run bench`');
-    // One bar per impl with figures: 2 + 2 (shm did not run) + 2.
-    expect(renderSvg(doc).match(/<rect x=/g)).toHaveLength(6);
+    expect(md).toContain('| qemu | not run: no QEMU |  |  |  |');
+    // One bar per impl with figures: 2 + 2 (shm did not run) + 2 + 2 (QEMU did not run).
+    expect(renderSvg(doc).match(/<rect x=/g)).toHaveLength(8);
   });
 });

@@ -142,7 +142,9 @@ export type Parsed =
         shm?: false;
         /** `--shm-poll-us N` (0 … 1000): after posting an event to a doorbell, spin up to N µs for the answer; absent: 0. */
         shmPollUs?: number;
-        /** `--json`: once listening, print one JSON line on stdout (socket, release, pid) for scripts. */
+        /** `--xenstore PATH`: where the xenstore socket is created; absent: `<socket>.xenstore`. */
+        xenstore?: string;
+        /** `--json`: once listening, print one JSON line on stdout (socket, release, pid, xenstore) for scripts. */
         json?: true;
       };
     }
@@ -228,6 +230,42 @@ export type Parsed =
       options: DmOptions;
     }
   | {
+      /** `xenmem xs read PATH`: a node's value from the daemon's xenstore. */
+      command: 'xs read';
+      /** Its argument and flags. */
+      options: XsPathOptions;
+    }
+  | {
+      /** `xenmem xs write PATH VALUE`: a node's value set in the daemon's xenstore. */
+      command: 'xs write';
+      /** Its arguments and flags. */
+      options: XsPathOptions & {
+        /** `<value>`: the value, as given. */
+        value: string;
+      };
+    }
+  | {
+      /** `xenmem xs ls PATH`: a node's children. */
+      command: 'xs ls';
+      /** Its argument and flags. */
+      options: XsPathOptions;
+    }
+  | {
+      /** `xenmem xs rm PATH`: a node removed with everything under it. */
+      command: 'xs rm';
+      /** Its argument and flags. */
+      options: XsPathOptions;
+    }
+  | {
+      /** `xenmem xs watch PATH`: the changes at or under a path, as they happen. */
+      command: 'xs watch';
+      /** Its argument and flags. */
+      options: XsPathOptions & {
+        /** `--count N`: stop after N events (the first is the one every new watch fires at once); absent: until SIGINT/SIGTERM. */
+        count?: number;
+      };
+    }
+  | {
       /** `xenmem guest out|in|write|read`: one guest port or MMIO access on a vCPU, routed as the simulator routes it. */
       command: 'guest';
       /** The access and the daemon. */
@@ -254,6 +292,16 @@ export type Parsed =
         shell: 'bash' | 'zsh' | 'fish';
       };
     };
+
+/** What every `xenmem xs` command takes. */
+export interface XsPathOptions {
+  /** `--socket` (required unless XENMEM_SOCKET is set): the daemon's main socket S; its xenstore is `S.xenstore`. */
+  socket: string;
+  /** `<path>`: a xenstore path, absolute or relative to /local/domain/0 (the CLI is domain 0). */
+  path: string;
+  /** `--json`: one JSON document on stdout. */
+  json: boolean;
+}
 
 /** The options of command `C` as parsed: the commands take these, declared once in {@link Parsed}. */
 export type CommandOptions<C extends Parsed['command']> = Extract<Parsed, { command: C }>['options'];
@@ -284,6 +332,8 @@ Examples:
   xenmem sim inspect --socket /tmp/xen.sock --domid 2
   xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
   xenmem gen --target python --out gen/python  the Python package xenmem_abi (docs/codegen.md)
+  xenmem xs read --socket /tmp/xen.sock /local/domain/2/domid
+                                               a value from the daemon's xenstore (/tmp/xen.sock.xenstore)
   XENMEM_SOCKET=/tmp/xen.sock xenmem sim list --json
                                                the daemon's domains (XENMEM_SOCKET stands for --socket)
   eval "$(xenmem completion bash)"             tab completion in bash (zsh, fish too)
@@ -409,6 +459,21 @@ function dmFlagOptions(f: DmFlag): Option[] {
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** The op's args from commander's options: aliases merged, defaults filled, required flags checked. */
+/**
+ * Where `xenmem dm` sends its call. Without --backend: the daemon when a socket is given (flag or XENMEM_SOCKET),
+ * else this host. An explicit `--backend host` ignores XENMEM_SOCKET but refuses --socket; `--backend socket`
+ * needs one.
+ */
+function dmBackend(backend: DmBackend | undefined, socket: string | undefined, socketFromEnv: boolean, cmd: Command): { backend: 'host' } | { backend: 'socket'; socket: string } {
+  if (backend === 'host') {
+    if (socket !== undefined && !socketFromEnv) cmd.error("error: option '--backend host' cannot be used with '--socket': the host backend talks to this machine's Xen, not to a daemon", { exitCode: 2, code: 'xenmem.conflictingBackend' });
+    return { backend: 'host' };
+  }
+  if (socket !== undefined) return { backend: 'socket', socket };
+  if (backend === 'socket') cmd.error(`error: option '--backend socket' needs '--socket <path>' (or ${SOCKET_ENV})`, { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
+  return { backend: 'host' };
+}
+
 function dmArgs(flags: readonly DmFlag[], o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const f of flags) {
@@ -475,6 +540,11 @@ export interface ParseContext {
 
 /** The environment variable the commands that talk to a daemon read when `--socket` is not given. */
 export const SOCKET_ENV = 'XENMEM_SOCKET';
+
+/** Where `xenmem dm` can send its call: this Xen host, or the simulator daemon at a socket. */
+export const DM_BACKENDS = ['host', 'socket'] as const;
+/** One of {@link DM_BACKENDS}. */
+export type DmBackend = (typeof DM_BACKENDS)[number];
 
 /** The shells `xenmem completion` writes a script for. */
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -605,8 +675,9 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
         return v;
       }),
     )
-    .option('--json', 'once listening, print one JSON line on stdout: {"socket", "release", "pid"}', false)
-    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number; json: boolean }) =>
+    .option('--xenstore <path>', "where to create the xenstore socket, for Xen's libxenstore through XENSTORED_PATH (default: SOCKET.xenstore; it listens before SOCKET appears)")
+    .option('--json', 'once listening, print one JSON line on stdout: {"socket", "release", "pid", "xenstore"}', false)
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number; xenstore?: string; json: boolean }) =>
       set({
         command: 'sim serve',
         options: {
@@ -617,6 +688,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
           ...(o.state !== undefined && { state: o.state }),
           ...(!o.shm && { shm: false as const }),
           ...(o.shmPollUs !== undefined && { shmPollUs: o.shmPollUs }),
+          ...(o.xenstore !== undefined && { xenstore: o.xenstore }),
           ...(o.json && { json: true as const }),
         },
       }),
@@ -677,13 +749,56 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
       set({ command: 'sim inspect', options: { socket: o.socket, domid: o.domid, ...(o.from !== undefined && { from: o.from }), ...(o.to !== undefined && { to: o.to }), ...(o.svg !== undefined && { svg: o.svg }), json: o.json } }),
     );
 
+  const xs = program.command('xs').description("the daemon's xenstore (S.xenstore), as domain 0: read, write, list, remove and watch nodes");
+  const xsPath = () => new Argument('<path>', 'a xenstore path, absolute or relative to /local/domain/0');
+  const xsOptions = (o: { socket: string; json: boolean }, path: string): XsPathOptions => ({ socket: o.socket, path, json: o.json });
+  xs.command('read')
+    .description('print a node\'s value and a newline, as xenstore-read does (a missing node: ENOENT, exit 1)')
+    .addArgument(xsPath())
+    .addOption(socket())
+    .addOption(json())
+    .action((path: string, o: { socket: string; json: boolean }) => set({ command: 'xs read', options: xsOptions(o, path) }));
+  xs.command('write')
+    .description('set a node\'s value, creating it and its missing parents')
+    .addArgument(xsPath())
+    .addArgument(new Argument('<value>', 'the value'))
+    .addOption(socket())
+    .addOption(json())
+    .action((path: string, value: string, o: { socket: string; json: boolean }) => set({ command: 'xs write', options: { ...xsOptions(o, path), value } }));
+  xs.command('ls')
+    .description("list a node's children, one per line, in the order they were created")
+    .addArgument(xsPath())
+    .addOption(socket())
+    .addOption(json())
+    .action((path: string, o: { socket: string; json: boolean }) => set({ command: 'xs ls', options: xsOptions(o, path) }));
+  xs.command('rm')
+    .description('remove a node and everything under it (already gone is fine while its parent exists)')
+    .addArgument(xsPath())
+    .addOption(socket())
+    .addOption(json())
+    .action((path: string, o: { socket: string; json: boolean }) => set({ command: 'xs rm', options: xsOptions(o, path) }));
+  xs.command('watch')
+    .description('print the path of each change at or under PATH (first the event every new watch fires) until Ctrl-C; PATH may be @introduceDomain or @releaseDomain')
+    .addArgument(xsPath())
+    .addOption(socket())
+    .addOption(new Option('--count <n>', 'stop after N events').argParser(parseUint(32, '--count')))
+    .addOption(json())
+    .action((path: string, o: { socket: string; count?: number; json: boolean }) =>
+      set({ command: 'xs watch', options: { ...xsOptions(o, path), ...(o.count !== undefined && { count: o.count }) } }),
+    );
+
   genCommand(program.command('gen'), set);
 
   const dm = program
     .command('dm')
-    .description('one libxendevicemodel call (or get_mem_type) on the simulator daemon, as domain --caller')
+    .description('one libxendevicemodel call (or get_mem_type) on this Xen host or on the simulator daemon, as domain --caller')
     .configureHelp({ showGlobalOptions: true })
-    .addOption(socket())
+    .addOption(
+      new Option('--backend <kind>', 'host: this Xen host (/dev/xen/privcmd); socket: the simulator daemon at --socket (default: socket when --socket or XENMEM_SOCKET is given, else host)').choices(
+        DM_BACKENDS,
+      ),
+    )
+    .addOption(new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH); with --backend socket").env(SOCKET_ENV))
     .addOption(new Option('--caller <domid>', 'the domain the call is made for (default 0, the control domain)').argParser(parseUint(16, '--caller')))
     .option('--iface <version>', 'interface version memory-type names are encoded at (default: latest)');
   for (const op of DM_OPS) {
@@ -691,9 +806,10 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     for (const alias of op.aliases) cmd.alias(alias);
     for (const f of op.flags) for (const option of dmFlagOptions(f)) cmd.addOption(option);
     cmd.addOption(json()).action((o: Record<string, unknown>, self: Command) => {
-      const parent = self.parent!.opts<{ socket: string; caller?: number; iface?: string }>();
+      const parent = self.parent!.opts<{ backend?: DmBackend; socket?: string; caller?: number; iface?: string }>();
+      const where = dmBackend(parent.backend, parent.socket, self.parent!.getOptionValueSource('socket') === 'env', self);
       const args = dmArgs(op.flags, o, self);
-      set({ command: 'dm', options: { op: op.name, socket: parent.socket, caller: parent.caller ?? 0, ...(parent.iface !== undefined && { iface: parent.iface }), json: o.json === true, args } });
+      set({ command: 'dm', options: { op: op.name, ...where, caller: parent.caller ?? 0, ...(parent.iface !== undefined && { iface: parent.iface }), json: o.json === true, args } });
     });
   }
 

@@ -7,6 +7,7 @@
 import { InputError } from '@xenmem/abi-types';
 import type { SimulatorBackend } from '@xenmem/sim-protocol';
 import type { Hypervisor } from '@xenmem/hypervisor-sim';
+import type { XenBackend } from '@xenmem/abi-types';
 
 /** A simulator backend a command opened and must close. */
 export type ConnectedBackend = SimulatorBackend & {
@@ -28,6 +29,8 @@ export interface DaemonHandle {
    * the socket file and the shared-memory arena. Absent for a daemon with nothing to stop (tests).
    */
   close?(): Promise<void> | void;
+  /** The xenstore's socket (absent from daemons without one); `sim serve` reports it. */
+  readonly xenstore?: string;
   /** The shared-memory arena's path, or why there is none (absent from daemons that predate it); `sim serve` reports it on stderr. */
   readonly shm?:
     | {
@@ -55,6 +58,8 @@ export interface DaemonOptions {
   shm?: boolean;
   /** `--shm-poll-us`: µs the daemon spins for a device model's answer after posting an event (0 … 1000; absent: 0). */
   shmPollUs?: number;
+  /** `--xenstore`: where the xenstore socket is created; absent: `<socket>.xenstore`. */
+  xenstorePath?: string;
 }
 
 /**
@@ -71,6 +76,11 @@ export interface CliEnv {
    * `BackendUnavailable` (exit 1 with a hint).
    */
   connect: BackendFactory;
+  /**
+   * Opens this machine's Xen for `xenmem dm --backend host`, acting as domain `caller`; default `openHost`,
+   * @xenmem/xen-host's `XenHost.open`. A failure should be a `HostUnavailable` (exit 1, one line).
+   */
+  openHost: HostFactory;
   /** Starts the daemon of `sim serve`; default `startDaemon`, @xenmem/hypervisor-sim's. */
   startDaemon: DaemonStarter;
   /** Resolves (with the signal's name) when `sim serve` should stop: SIGINT or SIGTERM. */
@@ -88,6 +98,50 @@ export class BackendUnavailable extends Error {
     this.name = 'BackendUnavailable';
     this.socketPath = socketPath;
     this.hint = hint;
+  }
+}
+
+/** This machine's Xen cannot be opened (no /dev/xen/privcmd, no permission, or @xenmem/xen-host missing). Exit 1, one line. */
+export class HostUnavailable extends Error {
+  /** Made with the one line printed. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'HostUnavailable';
+  }
+}
+
+/** A Xen host backend a command opened and must close. */
+export type HostBackend = XenBackend & {
+  /** Unmaps its pages and closes the /dev/xen nodes; called once when the command is done. */
+  close(): Promise<void>;
+};
+
+/** Opens this machine's Xen as domain `caller`. */
+export type HostFactory = (caller: number) => Promise<HostBackend>;
+
+/** The default host: @xenmem/xen-host's `XenHost.open({ caller })`, the package loaded on first use. */
+export async function openHost(caller: number): Promise<HostBackend> {
+  let host: typeof import('@xenmem/xen-host');
+  try {
+    host = await import('@xenmem/xen-host');
+  } catch (err) {
+    throw new HostUnavailable(`@xenmem/xen-host could not be loaded (${reasonOf(err)}); build it first: npm run build`);
+  }
+  try {
+    return await host.XenHost.open({ caller });
+  } catch (err) {
+    if (err instanceof host.XenHostError || err instanceof host.XenHostUnavailableError) throw new HostUnavailable(err.message);
+    throw err;
+  }
+}
+
+/** Opens this host, runs `body`, and closes it whatever happens. */
+export async function withHost<T>(env: CliEnv, caller: number, body: (backend: HostBackend) => Promise<T>): Promise<T> {
+  const backend = await env.openHost(caller);
+  try {
+    return await body(backend);
+  } finally {
+    await backend.close();
   }
 }
 
@@ -143,7 +197,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
 }
 
 /** DaemonOptions fields as `sim serve` spells them. */
-const SERVE_FLAGS: Record<string, string> = { socketPath: '--socket', trace: '--trace', state: '--state', statePath: '--state', shmPollUs: '--shm-poll-us' };
+const SERVE_FLAGS: Record<string, string> = { socketPath: '--socket', xenstorePath: '--xenstore', trace: '--trace', state: '--state', statePath: '--state', shmPollUs: '--shm-poll-us' };
 
 /** The daemon's refusal of an option, named by its `sim serve` flag (exit 2). */
 function asFlagError(err: InputError): InputError {
@@ -166,7 +220,7 @@ export function untilSignal(): Promise<string> {
   });
 }
 
-export const defaultEnv: CliEnv = { connect: connectBackend, startDaemon, untilStopped: untilSignal };
+export const defaultEnv: CliEnv = { connect: connectBackend, openHost, startDaemon, untilStopped: untilSignal };
 
 /** Opens a backend, runs `body`, and closes the backend whatever happens. */
 export async function withBackend<T>(env: CliEnv, socketPath: string, caller: number, body: (backend: ConnectedBackend) => Promise<T>): Promise<T> {

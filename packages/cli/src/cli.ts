@@ -7,7 +7,7 @@
 import { InputError, XenError } from '@xenmem/abi-types';
 import { parseArgv, type ParseContext, type Parsed } from './argv.js';
 import { EXIT_FAILURE, EXIT_USAGE, processIo, type Io } from './io.js';
-import { BackendUnavailable, DaemonUnavailable, defaultEnv, type CliEnv } from './backend.js';
+import { BackendUnavailable, DaemonUnavailable, HostUnavailable, defaultEnv, type CliEnv } from './backend.js';
 
 async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
   switch (p.command) {
@@ -39,6 +39,16 @@ async function dispatch(p: Parsed, io: Io, env: CliEnv): Promise<number> {
       return (await import('./commands/sim-exec.js')).runSimExec(p.options, io);
     case 'sim list':
       return (await import('./commands/sim.js')).runSimList(p.options, io, env);
+    case 'xs read':
+      return (await import('./commands/xs-read.js')).runXsRead(p.options, io);
+    case 'xs write':
+      return (await import('./commands/xs-write.js')).runXsWrite(p.options, io);
+    case 'xs ls':
+      return (await import('./commands/xs-ls.js')).runXsLs(p.options, io);
+    case 'xs rm':
+      return (await import('./commands/xs-rm.js')).runXsRm(p.options, io);
+    case 'xs watch':
+      return (await import('./commands/xs-watch.js')).runXsWatch(p.options, io, env);
     case 'guest':
       return (await import('./commands/guest.js')).runGuestAccess(p.options, io, env);
     case 'guest write-ram':
@@ -90,6 +100,10 @@ export async function runCli(argv: readonly string[], io: Io = processIo, env: P
     }
     if (err instanceof XenError) {
       io.err(`${label(parsed)}: Xen returned ${err.code} (errno ${err.errno}) for ${err.op}\n`);
+      return EXIT_FAILURE;
+    }
+    if (err instanceof HostUnavailable) {
+      io.err(`${label(parsed)}: ${err.message}\n`);
       return EXIT_FAILURE;
     }
     if (err instanceof BackendUnavailable || err instanceof DaemonUnavailable) {

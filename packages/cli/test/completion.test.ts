@@ -25,10 +25,11 @@ describe('xenmem completion', () => {
       expect(r.stderr).toBe('');
       return r.stdout.trim().split('\n').filter(Boolean);
     };
-    expect(complete('xenmem', '')).toEqual(['abi', 'compat', 'demo', 'bench', 'run', 'sim', 'gen', 'dm', 'guest', 'completion', '-V', '--version', '-h', '--help'].filter((w) => !w.startsWith('-') || w.startsWith('--')));
+    expect(complete('xenmem', '')).toEqual(['abi', 'compat', 'demo', 'bench', 'run', 'sim', 'xs', 'gen', 'dm', 'guest', 'completion', '-V', '--version', '-h', '--help'].filter((w) => !w.startsWith('-') || w.startsWith('--')));
     expect(complete('xenmem', 'sim', '')).toEqual(['serve', 'list', 'exec', 'create-domain', 'destroy-domain', 'inspect', '--help']);
+    expect(complete('xenmem', 'xs', '')).toEqual(['read', 'write', 'ls', 'rm', 'watch', '--help']);
     expect(complete('xenmem', 'dm', '--socket', '/tmp/s', 'set-m')).toEqual(['set-mem-type']);
-    expect(complete('xenmem', 'dm', 'set-mem-type', '--')).toEqual(['--domid', '--first-pfn', '--nr', '--mem-type', '--json', '--help', '--socket', '--caller', '--iface']);
+    expect(complete('xenmem', 'dm', 'set-mem-type', '--')).toEqual(['--domid', '--first-pfn', '--nr', '--mem-type', '--json', '--help', '--backend', '--socket', '--caller', '--iface']);
     expect(complete('xenmem', 'dm', 'set-state', '--e')).toEqual(['--enabled']);
     expect(complete('xenmem', 'dm', 'map-io-range', '--type', '')).toEqual(['port', 'memory', 'pci']);
     expect(complete('xenmem', 'completion', '')).toEqual(['bash', 'zsh', 'fish']);

@@ -5,7 +5,7 @@
  */
 import { WORKLOAD_IDS } from '@xenmem/bench';
 import { describe, expect, it } from 'vitest';
-import type { CliEnv } from '../src/backend.js';
+import type { CliEnv, DaemonOptions } from '../src/backend.js';
 import { parseArgv } from '../src/argv.js';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
@@ -13,10 +13,12 @@ import { captureIo } from '../src/io.js';
 const help = (r: ReturnType<typeof parseArgv>) => ('stdout' in r ? r.stdout : '');
 
 describe('help and usage errors', () => {
-  it('dm <op> --help shows --socket (with XENMEM_SOCKET), --caller and --iface, and marks required flags', () => {
+  it('dm <op> --help shows --backend, --socket (with XENMEM_SOCKET), --caller and --iface, and marks required flags', () => {
     const text = help(parseArgv(['dm', 'get-mem-type', '--help']));
-    expect(text).toContain('Global Options:\n  --socket <path>');
-    expect(text).toContain('(required) (env: XENMEM_SOCKET)');
+    expect(text).toContain('Global Options:\n  --backend <kind>');
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('else host) (choices: "host", "socket")');
+    expect(flat).toContain("--socket <path> the simulator daemon's Unix socket (xenmem sim serve --socket PATH); with --backend socket (env: XENMEM_SOCKET)");
     expect(text).toMatch(/\n {2}--caller <domid> /);
     expect(text).toMatch(/\n {2}--iface <version> /);
     expect(text).toMatch(/--pfn <pfn> +guest frame \(required\)/);
@@ -37,7 +39,7 @@ describe('help and usage errors', () => {
     const io = captureIo();
     expect(await runCli(['bench', '--help'], io)).toBe(0);
     const only = io.stdout.replace(/\s+/g, ' ');
-    expect(WORKLOAD_IDS.length).toBe(9);
+    expect(WORKLOAD_IDS.length).toBe(10);
     expect(only).toContain(`run only these workloads (comma-separated): ${WORKLOAD_IDS.join(', ')}`);
   });
 
@@ -76,5 +78,15 @@ describe('flags for scripts', () => {
     expect(await runCli(['sim', 'serve', '--socket', '/tmp/x.sock', '--xen', '4.11', '--json'], io, env)).toBe(0);
     expect(io.stdout).toBe(`{"socket":"/tmp/x.sock","release":"4.11","pid":${process.pid}}\n`);
     expect(io.stderr).toBe('xenmem sim serve: listening on /tmp/x.sock (Xen 4.11, no domains); stop with Ctrl-C\nxenmem sim serve: SIGTERM: stopped\n');
+  });
+
+  it('sim serve names its xenstore socket in the ready line and on stderr, and passes --xenstore on', async () => {
+    const io = captureIo();
+    let asked: DaemonOptions | undefined;
+    const env: Partial<CliEnv> = { startDaemon: async (o) => ((asked = o), { xenstore: '/tmp/xs' }), untilStopped: async () => 'SIGTERM' };
+    expect(await runCli(['sim', 'serve', '--socket', '/tmp/x.sock', '--xen', '4.17', '--xenstore', '/tmp/xs', '--json'], io, env)).toBe(0);
+    expect(asked).toMatchObject({ socketPath: '/tmp/x.sock', xenstorePath: '/tmp/xs' });
+    expect(io.stdout).toBe(`{"socket":"/tmp/x.sock","release":"4.17","pid":${process.pid},"xenstore":"/tmp/xs"}\n`);
+    expect(io.stderr).toBe('xenmem sim serve: listening on /tmp/x.sock (Xen 4.17, no domains, xenstore /tmp/xs (XENSTORED_PATH)); stop with Ctrl-C\nxenmem sim serve: SIGTERM: stopped\n');
   });
 });

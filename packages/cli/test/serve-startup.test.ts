@@ -48,13 +48,27 @@ describe('xenmem sim serve refuses at once and leaves nothing behind', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('a --socket path of exactly 107 bytes is served at that path', async () => {
+  it('a --socket path of exactly 107 bytes is served at that path (with the xenstore socket given its own)', async () => {
     const path = join(dir, `${'b'.repeat(107 - dir.length - 6)}.sock`);
     expect(Buffer.byteLength(path)).toBe(107);
-    const d = await serve('--socket', path);
-    expect(readdirSync(dir)).toEqual([path.slice(dir.length + 1)]);
+    const d = await serve('--socket', path, '--xenstore', join(dir, 'xs'));
+    expect(readdirSync(dir).sort()).toEqual([path.slice(dir.length + 1), 'xs']);
     expect(await d.stop()).toBe(0);
     expect([readdirSync(dir), arenasOf(d.pid)]).toEqual([[], []]);
+  });
+
+  it('a --socket path too long for S.xenstore beside it says how long it may be', () => {
+    const path = join(dir, `${'b'.repeat(107 - dir.length - 6)}.sock`);
+    expect(refuse('--socket', path)).toEqual(
+      refused(`xenmem sim serve: --socket ${JSON.stringify(path)} leaves no room for the xenstore socket beside it (${path}.xenstore is 116 bytes; a Unix socket path holds at most 107): choose a path of at most 98 bytes, or give the xenstore socket its own path (xenstorePath; xenmem sim serve --xenstore)\n`),
+    );
+  });
+
+  it('a --xenstore path that is a file is refused by that flag', () => {
+    const file = join(dir, 'plain');
+    writeFileSync(file, 'x');
+    expect(refuse('--socket', join(dir, 's'), '--xenstore', file)).toEqual(refused(`xenmem sim serve: --xenstore ${JSON.stringify(file)} exists and is not a socket; remove it or choose another path\n`));
+    rmSync(file);
   });
 
   it('a --socket in a directory that does not exist', () => {

@@ -40,8 +40,8 @@ describe('xenmem sim exec', () => {
     const env: ExecEnv = { ...defaultExecEnv, env: { ...process.env, LD_PRELOAD: '', XENSTORED_PATH: '/stale' } };
     const script = `printf '%s|%s|%s|%s' "$XENMEM_SOCKET" "$XENMEM_CALLER" "$LD_PRELOAD" "\${XENSTORED_PATH-unset}" > ${out}; exit 7`;
     expect(await runSimExec({ socket: daemon.address, caller: 3, command: ['sh', '-c', script] }, capture(), env)).toBe(7);
-    // The daemon's welcome names no xenstore socket: XENSTORED_PATH is left unset (a stale value removed).
-    expect(readFileSync(out, 'utf8')).toBe(`${daemon.address}|3|${library()}|unset`);
+    // The daemon's welcome names its xenstore socket (S.xenstore): XENSTORED_PATH is that, the stale value replaced.
+    expect(readFileSync(out, 'utf8')).toBe(`${daemon.address}|3|${library()}|${daemon.address}.xenstore`);
   });
 
   it('prepends the library to an existing LD_PRELOAD and sets XENSTORED_PATH from the welcome', () => {

@@ -22,6 +22,7 @@ import type { GuestRamStore } from './ram/guest-ram.js';
 import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER } from './p2m-types.js';
 import { yieldToOthers, type Preemptor } from './preempt.js';
+import { XsTree } from './xenstore/tree.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
 import { guestRamRead, guestRamWrite, mapForeignBatch, type ForeignBatch } from './ram/foreign-batch.js';
 import { populatePhysmapOnce } from './memop/populate-physmap.js';
@@ -73,6 +74,11 @@ export class Hypervisor implements SimulatorBackend {
    */
   readonly host: Host;
   private readonly failures = new Map<number, CallFailure>();
+  /**
+   * The host's xenstore contents (the daemon serves them on its xenstore socket; durable state keeps them).
+   * @internal
+   */
+  readonly xenstore = new XsTree();
 
   /**
    * A host with only domain 0 (the control domain, not HVM); create guests with {@link createDomain}.

@@ -6,6 +6,7 @@
  * statistics are @xenmem/bench's; the dispatcher imports this module, and with it that package, only for
  * this command.
  */
+import { fileURLToPath } from 'node:url';
 import { formatMs, IOREQ_DAEMON_TARGETS, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
 import { NativeP2mUnavailableError } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
@@ -13,6 +14,9 @@ import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 
 export type BenchOptions = CommandOptions<'bench'>;
+
+/** This CLI's entry point (dist/bin.js): ioreq-roundtrip-qemu runs QEMU under its `sim exec`. */
+const CLI_BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 
 export async function runBenchCommand(options: BenchOptions, io: Io): Promise<number> {
   let shown = false;
@@ -24,7 +28,7 @@ export async function runBenchCommand(options: BenchOptions, io: Io): Promise<nu
     : undefined;
   let doc: BenchDocument;
   try {
-    doc = await runBench({ quick: options.quick, ...(options.only && { only: options.only }), ...(progress && { progress }) });
+    doc = await runBench({ quick: options.quick, ...(options.only && { only: options.only }), ...(progress && { progress }), simExec: [process.execPath, CLI_BIN, 'sim', 'exec'] });
   } catch (err) {
     if (err instanceof NativeP2mUnavailableError) {
       io.err(`${shown ? '\n' : ''}xenmem bench: ${err.message}\n`);

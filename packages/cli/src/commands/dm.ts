@@ -1,12 +1,14 @@
 /**
- * `xenmem dm --socket PATH [--caller N] [--iface V] <op> … [--json]`: one libxendevicemodel call (or
- * get_mem_type) on the simulator daemon, through DeviceModel. Prints `{ rc, error, …outputs }` with
+ * `xenmem dm [--backend host|socket] [--socket PATH] [--caller N] [--iface V] <op> … [--json]`: one
+ * libxendevicemodel call (or get_mem_type) on this Xen host (@xenmem/xen-host) or on the simulator daemon,
+ * through DeviceModel. Prints `{ rc, error, …outputs }` with
  * --json, else one line. Exit 0 on success, 1 on a Xen error (its errno name on stderr and in the JSON)
  * or when the daemon cannot be reached, 2 for an argument DeviceModel cannot use.
  */
 import { InputError, NEWEST_RELEASE, XenError, errnoValue } from '@xenmem/abi-types';
 import { DeviceModel } from '@xenmem/ioreq-client';
-import { withBackend, type CliEnv } from '../backend.js';
+import { withBackend, withHost, type CliEnv } from '../backend.js';
+import type { HypercallBackend } from '@xenmem/abi-types';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
 import { dmOp, type DmArgs } from './dm-ops.js';
@@ -15,8 +17,10 @@ import { dmOp, type DmArgs } from './dm-ops.js';
 export interface DmOptions {
   /** The op's subcommand name (canonical, not an alias). */
   op: string;
-  /** Path of the simulator daemon's Unix socket to send the op to. */
-  socket: string;
+  /** `host`: this Xen host (@xenmem/xen-host); `socket`: the simulator daemon at `socket`. */
+  backend: 'host' | 'socket';
+  /** Path of the simulator daemon's Unix socket to send the op to (with backend `socket`). */
+  socket?: string;
   /** The domain the calls are made for (default 0, the control domain). */
   caller: number;
   /** Interface version names are encoded at (default: the latest). */
@@ -46,6 +50,7 @@ function epermHint(o: DmOptions, domid: number | string, inspect: string): strin
 /** What to run next after a Xen error: the usual causes of each errno in a DM op. */
 function hintFor(code: string, o: DmOptions): string {
   const domid = typeof o.args.domid === 'number' ? o.args.domid : 'N';
+  if (o.socket === undefined) return hostHint(code, domid);
   const inspect = `xenmem sim inspect --socket ${o.socket} --domid ${domid}`;
   switch (code) {
     case 'ESRCH':
@@ -62,6 +67,23 @@ function hintFor(code: string, o: DmOptions): string {
   }
 }
 
+/** What to run next after a Xen error on a real host (no simulator to inspect). */
+function hostHint(code: string, domid: number | string): string {
+  switch (code) {
+    case 'ESRCH':
+      return `is domain ${domid} running? xl list shows the domains`;
+    case 'EPERM':
+      return `only domain 0 or domain ${domid}'s device-model domain may operate on it (--caller says which domain this process runs in); a restricted handle names one domain only`;
+    case 'ENOENT':
+      return `no such ioreq server of domain ${domid}`;
+    case 'ENOSYS':
+    case 'EOPNOTSUPP':
+      return "this host's Xen release does not have this op: xenmem compat and docs/abi/ say which releases do";
+    default:
+      return 'docs/abi/ says when Xen returns it';
+  }
+}
+
 /** The flag a DeviceModel argument came from, for messages (`memType` → `--mem-type`). */
 function flagFor(o: DmOptions, argument: string): string {
   const flag = dmOp(o.op).flags.find((f) => f.key === argument);
@@ -71,7 +93,8 @@ function flagFor(o: DmOptions, argument: string): string {
 export async function runDm(o: DmOptions, io: Io, env: CliEnv): Promise<number> {
   const op = dmOp(o.op);
   const label = `xenmem dm ${op.name}`;
-  return withBackend(env, o.socket, o.caller, async (backend) => {
+  const on = <T>(body: (backend: HypercallBackend) => Promise<T>): Promise<T> => (o.socket === undefined ? withHost(env, o.caller, body) : withBackend(env, o.socket, o.caller, body));
+  return on(async (backend) => {
     let out: Record<string, unknown>;
     try {
       const dm = new DeviceModel({ backend, iface: o.iface ?? NEWEST_RELEASE, caller: o.caller });

@@ -70,6 +70,7 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
     ...(o.state !== undefined && { statePath: o.state }),
     ...(o.shm === false && { shm: false }),
     ...(o.shmPollUs !== undefined && { shmPollUs: o.shmPollUs }),
+    ...(o.xenstore !== undefined && { xenstorePath: o.xenstore }),
   };
   const daemon = await env.startDaemon(daemonOptions);
   const domains = restoring
@@ -78,8 +79,9 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
   const shm = daemon.shm === undefined ? '' : 'path' in daemon.shm ? `, shared memory ${daemon.shm.path}` : `, no shared memory: ${daemon.shm.reason}`;
   // Signals are handled before the line is printed: a script that signals as soon as it reads the line stops the daemon cleanly.
   const stopped = env.untilStopped();
-  if (o.json) io.out(JSON.stringify({ socket: o.socket, release: hypervisor.release, pid: process.pid }) + '\n');
-  io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}${shm}); stop with Ctrl-C\n`);
+  if (o.json) io.out(JSON.stringify({ socket: o.socket, release: hypervisor.release, pid: process.pid, ...(daemon.xenstore !== undefined && { xenstore: daemon.xenstore }) }) + '\n');
+  const xenstore = daemon.xenstore === undefined ? '' : `, xenstore ${daemon.xenstore} (XENSTORED_PATH)`;
+  io.err(`xenmem sim serve: listening on ${o.socket} (Xen ${hypervisor.release}, ${domains}${o.trace !== undefined ? `, trace ${o.trace}` : ''}${shm}${xenstore}); stop with Ctrl-C\n`);
   const signal = await stopped;
   await daemon.close?.();
   io.err(`xenmem sim serve: ${signal}: stopped\n`);

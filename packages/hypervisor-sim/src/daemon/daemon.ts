@@ -18,6 +18,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { lstatOrNull } from '../state/file.js';
 import { loadShmTransport, shmFileName, SHM_DIR, ShmArena } from './shm.js';
 import { RamFileStore } from './ram-file.js';
+import { checkDefaultXenstorePath, startXenstore, xenstorePathFor, xenstoreStep } from './xenstore.js';
 
 /** Options of the simulator daemon: where its socket is, and what it simulates. */
 export interface DaemonOptions {
@@ -66,6 +67,12 @@ export interface DaemonOptions {
    * the daemon's time — nothing else is served while it polls — for a shorter ioreq round trip; 0 … 1000.
    */
   shmPollUs?: number;
+  /**
+   * Where the xenstore's socket is created (docs/protocol.md "Xenstore socket"; default `<socketPath>.xenstore`):
+   * the xenstore wire protocol for Xen's own tools and libraries (libxenstore through XENSTORED_PATH). It
+   * listens before the main socket is created, so a program started once the main socket exists finds it.
+   */
+  xenstorePath?: string;
 }
 
 /** A running simulator daemon: its socket, its connections, and how to stop it. */
@@ -93,6 +100,8 @@ export interface Daemon {
          */
         reason: string;
       };
+  /** The xenstore's socket path. */
+  readonly xenstore: string;
   /** Stops listening, closes every connection and removes the socket file. The hypervisor is left as it is. */
   close(): Promise<void>;
 }
@@ -112,8 +121,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const shmPollUs = options.shmPollUs ?? 0;
   if (!Number.isInteger(shmPollUs) || shmPollUs < 0 || shmPollUs > 1000) throw new InputError('shmPollUs', shmPollUs, 'must be an integer 0 … 1000 (µs)');
   if (statePath !== undefined && !(hypervisor instanceof Hypervisor)) throw new InputError('statePath', statePath, 'needs a Hypervisor (the simulator) to save and restore');
-  // The socket first: a path in use by a running daemon is refused before its state file is touched.
+  // The sockets first: a path in use by a running daemon is refused before its state file is touched.
+  if (options.xenstorePath === undefined) checkDefaultXenstorePath(socketPath);
   await claimSocketPath(socketPath);
+  await xenstoreStep(socketPath, options.xenstorePath !== undefined, () => claimSocketPath(options.xenstorePath ?? xenstorePathFor(socketPath)));
   // What start-up creates (trace, state file, arena, socket) is undone, last first, when a later step fails:
   // a daemon that does not start leaves nothing behind.
   const undo: (() => void | Promise<void>)[] = [];
@@ -166,9 +177,12 @@ async function listening(
       shm.arena.close();
     });
   }
+  // The xenstore listens before the main socket exists: a program started once that exists finds it.
+  const xenstore = await xenstoreStep(socketPath, options.xenstorePath !== undefined, () => startXenstore(hypervisor, options.xenstorePath ?? xenstorePathFor(socketPath), state));
+  undo.push(() => xenstore.server.close());
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
-  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, ...(state && { persist: () => state.commit() }) };
+  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, xenstore: xenstore.store, xenstorePath: xenstore.server.path, ...(state && { persist: () => state.commit() }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));
@@ -194,12 +208,14 @@ async function listening(
     },
     restored: state?.restored ?? false,
     shm: 'arena' in shm ? { path: shm.arena.path } : shm,
+    xenstore: xenstore.server.path,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const c of conns) c.destroy();
       });
       events.stopAll();
+      await xenstore.server.close();
       await state?.close();
       hypervisor.setIoreqHandler(null);
       if ('arena' in shm) {

@@ -65,6 +65,7 @@ import {
 } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
 import type { Connection } from './connection.js';
+import type { Xenstore } from '../xenstore/xenstore.js';
 import { Doorbell, type ShmArena } from './shm.js';
 import type { EventPumps } from './events.js';
 import { dmOpTraceArgs, hvmOpTraceArgs, type Trace } from './trace.js';
@@ -83,6 +84,10 @@ export interface DaemonContext {
    * and everything before it durable); a rejection replaces the reply by an EIO error frame.
    */
   persist?: () => Promise<void>;
+  /** The xenstore: domains get their home there when created, lose it when destroyed. */
+  xenstore?: Xenstore;
+  /** The xenstore's socket path, for the welcome. */
+  xenstorePath?: string;
 }
 
 /** errno of the error frame sent instead of a reply whose state change could not be saved. */
@@ -149,7 +154,7 @@ function hello(ctx: DaemonContext, conn: Connection, frame: Frame): void {
   if (h.caller >= DOMID_FIRST_RESERVED) throw new WireError(`caller 0x${h.caller.toString(16)} is a reserved domid, not a domain`, { fatal: true });
   conn.caller = h.caller;
   conn.wantsReasons = ((h.features ?? 0) & HELLO_FEATURES.reasons) !== 0;
-  const welcome: Welcome = { protocol: WIRE_PROTOCOL_VERSION, release: ctx.hv.release, shm: 'arena' in ctx.shm };
+  const welcome: Welcome = { protocol: WIRE_PROTOCOL_VERSION, release: ctx.hv.release, shm: 'arena' in ctx.shm, ...(ctx.xenstorePath !== undefined && { xenstore: ctx.xenstorePath }) };
   conn.send(FrameKind.welcome, frame.id, encodeJson(welcome));
 }
 
@@ -365,6 +370,7 @@ const HANDLERS: Record<number, Handler> = {
     const config = body(payload, 'create_domain') as unknown as DomainConfig;
     refuseControl(conn, config.domid, 'create_domain');
     await ctx.hv.createDomain(config);
+    ctx.xenstore?.introduceDomain(config.domid, undefined);
     ctx.trace.write({ call: 'create_domain', conn: conn.id, caller: conn.caller!, ...config });
     return json(null);
   },
@@ -373,6 +379,7 @@ const HANDLERS: Record<number, Handler> = {
     const { domid } = body(payload, 'destroy_domain');
     refuseControl(conn, domid, 'destroy_domain');
     await ctx.hv.destroyDomain(domid as number);
+    ctx.xenstore?.releaseDomain(domid as number);
     ctx.trace.write({ call: 'destroy_domain', conn: conn.id, caller: conn.caller!, domid });
     return json(null);
   },

@@ -10,6 +10,7 @@ import { InputError } from '@xenmem/abi-types';
 import type { Domain, LoggedEvent } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import type { P2mTable } from '../p2m/core.js';
+import { applyXenstoreChanges, xenstoreChanges, type XsNodeRecord } from './xenstore.js';
 import { domainPart, eventsFrom, guestDomains, p2mRuns, type DomainPart, type DomainState, type HypervisorState } from './snapshot.js';
 
 /** One journal record's content. */
@@ -22,6 +23,8 @@ export interface StateDelta {
   p2m: [number, number, number, [number, number, number][]][];
   /** [domid, from, events]: the domain's event log from index `from` on. */
   events: [number, number, LoggedEvent[]][];
+  /** Xenstore nodes written (the node) or removed (null) since the previous record; absent when none. */
+  xenstore?: [string, XsNodeRecord | null][];
 }
 
 /** What the tracker knows of one live domain. */
@@ -48,6 +51,7 @@ export class DeltaTracker {
   /** Starts from the hypervisor's current state, taken as recorded already (e.g. just written as a snapshot). */
   constructor(private readonly hv: Hypervisor) {
     for (const d of guestDomains(hv)) this.known.set(d.domid, this.watch(d));
+    hv.xenstore.takeChanged();
   }
 
   private watch(d: Domain): Known {
@@ -91,7 +95,9 @@ export class DeltaTracker {
         k.events = d.events.length;
       }
     }
-    return delta.gone.length || delta.domains.length || delta.p2m.length || delta.events.length ? delta : null;
+    const xs = xenstoreChanges(this.hv.xenstore);
+    if (xs.length) delta.xenstore = xs;
+    return delta.gone.length || delta.domains.length || delta.p2m.length || delta.events.length || xs.length ? delta : null;
   }
 }
 
@@ -160,6 +166,7 @@ export function applyDelta(state: HypervisorState, delta: StateDelta): void {
     if (from !== d.events.length) bad(`appends events of domain ${domid} at ${from}, the log has ${d.events.length}`);
     d.events.push(...events);
   }
+  if (delta.xenstore) applyXenstoreChanges((state.xenstore ??= []), delta.xenstore);
 }
 
 /** Replaces what `runs` (ordered, non-overlapping [first, count, type]) hold in first … first+count-1 by `inner`. */

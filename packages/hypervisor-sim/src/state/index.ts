@@ -9,3 +9,4 @@ export { frameRecord, scanRecords, RECORD_HEADER_BYTES } from './record.js';
 export { applyDelta, DeltaTracker, type StateDelta } from './delta.js';
 export { snapshot, restore, encodeState, decodeState, checkInvariants, STATE_FORMAT, STATE_VERSION, type HypervisorState, type DomainState, type ServerState } from './snapshot.js';
 
+export type { XsNodeRecord } from './xenstore.js';

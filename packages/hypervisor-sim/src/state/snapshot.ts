@@ -16,6 +16,7 @@
  * that waited belonged to a connection that is gone); event-channel bindings (a device model binds its
  * ports again after reconnecting, so a restored server counts as unattached until then).
  */
+import { restoreXenstore, xenstoreRecords, type XsNodeRecord } from './xenstore.js';
 import { InputError } from '@xenmem/abi-types';
 import { decodeJson, encodeJson } from '@xenmem/sim-protocol';
 import type { Domain, DomainRecord, LoggedEvent } from '../domain.js';
@@ -121,6 +122,8 @@ export interface HypervisorState {
   release: string;
   /** Every guest domain (dom0 excluded), by domid. */
   domains: DomainState[];
+  /** The xenstore's nodes (absent in files written before the simulator had a xenstore). */
+  xenstore?: XsNodeRecord[];
   /** The journal generation that follows this snapshot (store.ts); absent in a version-1 file (no journal). */
   journal?: {
     /** Journals `FILE.journal-<generation>` and later ones are applied after the snapshot. */
@@ -203,6 +206,7 @@ export function snapshot(hv: Hypervisor): HypervisorState {
       const part = domainPart(hv, d);
       return { ...part, p2m: p2mRuns(d, 0, d.maxGpfn + 1), events: eventsFrom(d, 0) };
     }),
+    xenstore: xenstoreRecords(hv.xenstore),
   };
 }
 
@@ -303,6 +307,7 @@ export async function restore(hv: Hypervisor, state: HypervisorState): Promise<v
     d.crashed = ds.crashed;
     d.events.push(...ds.events.map((e) => ({ op: e.op, args: { ...e.args } })));
   }
+  if (state.xenstore !== undefined) restoreXenstore(hv.xenstore, state.xenstore);
 }
 
 /**

@@ -139,7 +139,7 @@ describe.skipIf(transport === null)('the shared-memory arena', () => {
     const c = await RawClient.open(d.address);
     clients.push(c);
     const welcome = decodeJson((await c.request(FrameKind.hello, encodeHello({ protocol: WIRE_PROTOCOL_VERSION, caller: 0 }))).payload, 'welcome') as unknown as Welcome;
-    expect(welcome).toEqual({ protocol: 1, release: '4.22', shm: true });
+    expect(welcome).toEqual({ protocol: 1, release: '4.22', shm: true, xenstore: `${d.address}.xenstore` });
     const first = json<{ path: string; size: number; doorbell: number }>(await c.request(FrameKind.shmOpen));
     expect(first).toEqual({ path: (d.shm as { path: string }).path, size: ARENA_PAGES * 4096, doorbell: expect.any(Number) });
     expect(first.doorbell % 4096).toBe(0);

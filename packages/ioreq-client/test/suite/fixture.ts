@@ -3,7 +3,7 @@
  * domains, a recording of the hypercalls made, and a DeviceModel over it.
  */
 import { expect } from 'vitest';
-import { ERRNO, InputError, XenError, type ErrnoName, type IfaceInput, type XenBackend } from '@xenmem/abi-types';
+import { ERRNO, InputError, XenError, type ErrnoName, type HypercallBackend, type IfaceInput } from '@xenmem/abi-types';
 import type { DomainConfig, DomainInspection } from '@xenmem/sim-protocol';
 import { DeviceModel } from '../../src/index.js';
 import { recording, type Recording } from './recording.js';
@@ -12,10 +12,12 @@ import { recording, type Recording } from './recording.js';
 export const SUITE_RELEASES = ['4.8', '4.11', '4.22'] as const;
 export type SuiteRelease = (typeof SUITE_RELEASES)[number];
 
-/** A backend the suite can run against: the Xen part plus domain creation; `inspect` is used when present. */
-export type SuiteBackend = XenBackend & {
+/** A backend the suite can run against: the hypercalls plus domain creation; `inspect` is used when present. */
+export type SuiteBackend = HypercallBackend & {
   createDomain(config: DomainConfig): Promise<void>;
   inspect?(domid: number): Promise<DomainInspection>;
+  /** True when the calls cross Linux's /dev/xen/privcmd (the host backend), whose own checks come first. */
+  privcmd?: boolean;
 };
 export type MakeBackend = (release: SuiteRelease) => Promise<SuiteBackend>;
 

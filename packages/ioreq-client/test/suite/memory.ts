@@ -144,8 +144,11 @@ export function memoryTests(make: MakeBackend, release: SuiteRelease): void {
         expect(await f.dm.getMemType(GUEST, 0x100)).toEqual({ type: 'ram_rw', memType: 0 });
       });
 
-      it('Xen refuses more than 1 GiB of pages (EINVAL)', async () => {
-        await expectXenError(f.dm.trackDirtyVram(GUEST, 0, 2 ** 18 + 1), f.legacy ? 'ENOSYS' : 'EINVAL', 'track_dirty_vram');
+      it('Xen refuses more than 1 GiB of pages (EINVAL); through privcmd its 32 KiB bitmap is E2BIG first', async () => {
+        // Linux's privcmd refuses a dm_op buffer over 4096 bytes before Xen sees it (drivers/xen/privcmd.c
+        // privcmd_ioctl_dm_op() @ v6.1, privcmd_dm_op_buf_max_size); the HVMOP of ≤4.8 has no such buffer.
+        const refused = f.legacy ? 'ENOSYS' : f.backend.privcmd ? 'E2BIG' : 'EINVAL';
+        await expectXenError(f.dm.trackDirtyVram(GUEST, 0, 2 ** 18 + 1), refused, 'track_dirty_vram');
         await expectInputError(f.dm.trackDirtyVram(GUEST, 0, -1), 'nr');
       });
     });

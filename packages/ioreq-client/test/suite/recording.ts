@@ -3,7 +3,7 @@
  * were sent, so tests can assert the exact bytes (and that client-side refusals send nothing) over any
  * backend.
  */
-import { decodeDmOp, decodeHvmOpArg, hvmOpByNumber, type HvmOpName, type HypercallBackend, type XenBackend } from '@xenmem/abi-types';
+import { decodeDmOp, decodeHvmOpArg, hvmOpByNumber, type HvmOpName, type HypercallBackend } from '@xenmem/abi-types';
 
 export interface RecordedCall {
   hypercall: 'dm_op' | 'hvm_op';
@@ -26,7 +26,7 @@ export interface Recording {
   clear(): void;
 }
 
-export function recording(inner: XenBackend): Recording {
+export function recording(inner: HypercallBackend): Recording {
   const calls: RecordedCall[] = [];
   const backend: HypercallBackend = {
     get release() {

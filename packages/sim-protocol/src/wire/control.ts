@@ -60,6 +60,11 @@ export interface Welcome {
   release: string;
   /** Whether the daemon offers the shared-memory transport (shm_open); absent from daemons without it. */
   shm?: boolean;
+  /**
+   * The daemon's xenstore socket (docs/protocol.md "Xenstore socket"): where XENSTORED_PATH should point for
+   * Xen's libxenstore; absent from daemons without one.
+   */
+  xenstore?: string;
 }
 
 /**
