@@ -21,6 +21,7 @@
 #include "kernel-abi.h"
 
 #include "doorbell.h"
+#include "real.h"
 
 struct waiter {
     uint32_t id;
@@ -182,11 +183,11 @@ static void after_fork_child(void)
     pthread_mutex_init(&send_lock, NULL);
     pthread_cond_init(&replied, NULL);
     if (sock >= 0)
-        close(sock);
+        real_close(sock);
     sock = -1;
     broken = 0;
     if (arena_fd >= 0)
-        close(arena_fd);
+        real_close(arena_fd);
     arena_fd = -1; /* the doorbell is the parent connection's */
     waiters = NULL; /* the parent's waiting threads do not exist here */
 }
@@ -282,12 +283,12 @@ int client_connect(void)
             snprintf(why, sizeof why, "no simulator daemon answers on XENMEM_SOCKET=%s (%s)", path, strerror(errno));
         warn_once(why);
         if (fd >= 0)
-            close(fd);
+            real_close(fd);
         rc = -ENOENT;
         goto out;
     }
     if (sock >= 0)
-        close(sock);
+        real_close(sock);
     sock = fd;
     broken = 0;
     pthread_t t;
@@ -295,7 +296,7 @@ int client_connect(void)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, reader, (void *)(intptr_t)fd)) {
-        close(fd);
+        real_close(fd);
         sock = -1;
         rc = -ENOENT;
     }
@@ -391,11 +392,11 @@ int client_arena(void)
         return rc;
     pthread_mutex_lock(&lock);
     if (arena_fd < 0) {
-        int fd = open(path, O_RDWR | O_CLOEXEC);
+        int fd = real_open(path, O_RDWR | O_CLOEXEC, 0);
         if (fd < 0)
             rc = -errno;
         else if ((rc = doorbell_start(fd, (off_t)doorbell, deliver)) != 0)
-            close(fd);
+            real_close(fd);
         else
             arena_fd = fd;
     }

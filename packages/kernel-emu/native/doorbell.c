@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "doorbell.h"
+#include "real.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -60,7 +61,7 @@ static void *watch(void *arg)
 int doorbell_start(int arena_fd, off_t offset, void (*sink)(uint32_t port))
 {
     static struct doorbell d;
-    void *page = mmap(NULL, XENMEM_SIM_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, arena_fd, offset);
+    void *page = real_mmap(NULL, XENMEM_SIM_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, arena_fd, offset);
     if (page == MAP_FAILED)
         return -errno;
     d = (struct doorbell){ page, sink };
@@ -71,7 +72,7 @@ int doorbell_start(int arena_fd, off_t offset, void (*sink)(uint32_t port))
     int rc = pthread_create(&t, &attr, watch, &d);
     pthread_attr_destroy(&attr);
     if (rc) {
-        munmap(page, XENMEM_SIM_PAGE_SIZE);
+        real_munmap(page, XENMEM_SIM_PAGE_SIZE);
         return -rc;
     }
     return 0;

@@ -20,6 +20,7 @@
 #include "client.h"
 #include "kernel-abi.h"
 #include "usermem.h"
+#include "real.h"
 
 /* evtchn.c's UNRESTRICTED_DOMID: the file may bind to any domain. */
 #define UNRESTRICTED_DOMID ((domid_t)-1)
@@ -229,8 +230,8 @@ static void release(struct emu_file *ef)
     for (size_t i = 0; i < ngone; i++)
         unbind_remote(gone[i]);
     free(gone);
-    close(f->peer);
-    close(f->user);
+    real_close(f->peer);
+    real_close(f->user);
     free(f);
 }
 
@@ -254,9 +255,9 @@ int evtchn_open(int flags)
     }
     if (rc) {
         free(ef), free(f);
-        close(sv[0]), close(sv[1]);
+        real_close(sv[0]), real_close(sv[1]);
         if (user >= 0)
-            close(user);
+            real_close(user);
         return rc;
     }
     client_set_event_sink(evtchn_deliver);
@@ -265,7 +266,7 @@ int evtchn_open(int flags)
     rc = files_install(sv[0], ef);
     if (rc) {
         free(ef), free(f);
-        close(sv[0]), close(sv[1]), close(user);
+        real_close(sv[0]), real_close(sv[1]), real_close(user);
         return rc;
     }
     pthread_mutex_lock(&lock);

@@ -17,6 +17,7 @@
 #include "evtchn.h"
 #include "files.h"
 #include "privcmd.h"
+#include "real.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -60,7 +61,6 @@ static mode_t mode_arg(int flags, va_list ap)
 
 EXPORT int open(const char *path, int flags, ...)
 {
-    REAL(open, int(const char *, int, ...));
     int fd;
     if (open_xen(path, flags, &fd))
         return fd;
@@ -127,7 +127,6 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 
 EXPORT int close(int fd)
 {
-    REAL(close, int(int));
     files_forget(fd);
     return real_close(fd);
 }
@@ -168,7 +167,6 @@ static void *map(void *addr, size_t len, int prot, int flags, int fd, off_t off,
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    REAL(mmap, void *(void *, size_t, int, int, int, off_t));
     return map(addr, len, prot, flags, fd, off, real_mmap);
 }
 
@@ -180,7 +178,6 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 
 EXPORT int munmap(void *addr, size_t len)
 {
-    REAL(munmap, int(void *, size_t));
     int rc = real_munmap(addr, len);
     if (rc == 0)
         privcmd_munmap(addr, len);

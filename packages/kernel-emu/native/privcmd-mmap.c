@@ -22,6 +22,7 @@
 #include "client.h"
 #include "kernel-abi.h"
 #include "usermem.h"
+#include "real.h"
 
 #define PAGE 4096u
 /* Frames asked for in one acquire_resource frame: a pages reply of 255 pages fits the 1 MiB frame limit. */
@@ -42,12 +43,12 @@ static struct reservation *reservations;
 
 void *privcmd_mmap(void *addr, size_t len, int prot, int flags)
 {
-    void *p = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (flags & MAP_FIXED), -1, 0);
+    void *p = real_mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (flags & MAP_FIXED), -1, 0);
     if (p == MAP_FAILED)
         return p;
     struct reservation *r = malloc(sizeof *r);
     if (!r) {
-        munmap(p, len);
+        real_munmap(p, len);
         errno = ENOMEM;
         return MAP_FAILED;
     }
@@ -120,7 +121,7 @@ static int map_handle(uint32_t handle, uintptr_t va, int prot)
     client_reply_free(&r);
     if (rc)
         return rc;
-    if (mmap((void *)va, PAGE, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)offset) == MAP_FAILED)
+    if (real_mmap((void *)va, PAGE, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)offset) == MAP_FAILED)
         return -errno;
     return 0;
 }
@@ -257,13 +258,13 @@ static int ram_file(const char *path)
 {
     pthread_mutex_lock(&lock);
     if (ram_fd < 0 || strcmp(path, ram_path)) {
-        int fd = open(path, O_RDWR | O_CLOEXEC);
+        int fd = real_open(path, O_RDWR | O_CLOEXEC, 0);
         if (fd < 0) {
             pthread_mutex_unlock(&lock);
             return -errno;
         }
         if (ram_fd >= 0)
-            close(ram_fd);
+            real_close(ram_fd);
         ram_fd = fd;
         snprintf(ram_path, sizeof ram_path, "%s", path);
     }
@@ -313,7 +314,7 @@ static int map_batch(uint16_t dom, const xen_pfn_t *gfns, uint32_t n, uintptr_t 
         struct xenmem_sim_ram_mapping m;
         memcpy(&m, r.payload + sizeof head + head.path_length + i * XENMEM_SIM_RAM_MAPPING_SIZE, sizeof m);
         errs[i] = m.err;
-        if (!m.err && mmap((void *)(va + i * PAGE), PAGE, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)m.offset) == MAP_FAILED)
+        if (!m.err && real_mmap((void *)(va + i * PAGE), PAGE, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)m.offset) == MAP_FAILED)
             errs[i] = -errno;
         if (m.err == -EINVAL)
             errs[i] = map_gfn(dom, gfns[i], va + i * PAGE, prot) ? -EINVAL : 0;

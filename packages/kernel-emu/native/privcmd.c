@@ -16,6 +16,7 @@
 #include "client.h"
 #include "kernel-abi.h"
 #include "usermem.h"
+#include "real.h"
 
 /*
  * Linux's limits on a dm_op (privcmd.c module parameters dm_op_max_nr_bufs and dm_op_buf_max_size, their
@@ -26,12 +27,12 @@
 
 int privcmd_open(int flags)
 {
-    int fd = open("/dev/null", O_RDWR | (flags & O_CLOEXEC));
+    int fd = real_open("/dev/null", O_RDWR | (flags & O_CLOEXEC), 0);
     if (fd < 0)
         return -errno;
     struct emu_file *f = calloc(1, sizeof *f);
     if (!f) {
-        close(fd);
+        real_close(fd);
         return -ENOMEM;
     }
     f->node = EMU_PRIVCMD;
@@ -39,7 +40,7 @@ int privcmd_open(int flags)
     int rc = files_install(fd, f);
     if (rc) {
         free(f);
-        close(fd);
+        real_close(fd);
         return rc;
     }
     return fd;
