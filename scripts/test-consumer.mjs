@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const PACKAGES = ['packages/schema', 'packages/codegen', 'packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/bench', 'packages/cli'];
+const PACKAGES = ['packages/schema', 'packages/codegen', 'packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli'];
 const TYPESCRIPT = 'typescript@5.9.3';
 // @types/node 20.9 predates TypeScript 5.9's typed-array generics (its own .d.ts fail to check); a consumer on
 // TypeScript 5.9 uses a newer 20.x.
@@ -114,6 +114,7 @@ else step('build (nx run-many -t build)', () => expectOk(run('npx', ['nx', 'run-
 
 const nativeBuilt = existsSync(join(root, 'packages/hypervisor-sim/native')) && readdirSync(join(root, 'packages/hypervisor-sim/native')).some((f) => f.endsWith('.node'));
 const emuBuilt = existsSync(join(root, 'packages/kernel-emu/lib/libxenmem-kernel-emu.so'));
+const xenHostBuilt = existsSync(join(root, 'packages/xen-host/native')) && readdirSync(join(root, 'packages/xen-host/native')).some((f) => f.endsWith('.node'));
 const shmBuilt = existsSync(join(root, 'packages/shm-transport/native')) && readdirSync(join(root, 'packages/shm-transport/native')).some((f) => f.endsWith('.node'));
 
 /** name → tarball path */
@@ -140,6 +141,7 @@ const EXPECTED_FILES = {
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
   '@xenmem/kernel-emu': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/client.c', 'scripts/build-so.mjs'],
+  '@xenmem/xen-host': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],
   '@xenmem/bench': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'scripts/bench-daemon.mjs', 'scripts/bench-device-model.mjs', 'scripts/bench-pingpong.mjs'],
   '@xenmem/codegen': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/targets.js', 'plugin-protocol.schema.json'],
   '@xenmem/cli': ['README.md', 'bin/xenmem.mjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bin.js'],
@@ -154,6 +156,7 @@ step('tarball contents', () => {
     for (const f of EXPECTED_FILES[name] ?? []) if (!files.includes(f)) problems.push(`${name}: ${f} is missing`);
     if (name === '@xenmem/hypervisor-sim' && nativeBuilt && !files.some((f) => /^native\/[^/]+\.node$/.test(f))) problems.push(`${name}: the native addon was built but is not in the tarball`);
     if (name === '@xenmem/kernel-emu' && emuBuilt && !files.includes('lib/libxenmem-kernel-emu.so')) problems.push(`${name}: the preload library was built but is not in the tarball`);
+    if (name === '@xenmem/xen-host' && xenHostBuilt && !files.some((f) => /^native\/[^/]+\.node$/.test(f))) problems.push(`${name}: the native addon was built but is not in the tarball`);
     if (name === '@xenmem/shm-transport' && shmBuilt && !files.some((f) => /^native\/[^/]+\.node$/.test(f))) problems.push(`${name}: the native addon was built but is not in the tarball`);
     for (const f of files) {
       if (/(^|\/)(test|tests|src)\//.test(f) && !f.startsWith('rust/src/')) problems.push(`${name}: ships ${f}`);
