@@ -350,6 +350,31 @@ int client_call(uint8_t kind, const struct client_part *parts, int nparts, struc
     return 0;
 }
 
+int client_send(uint8_t kind, const struct client_part *parts, int nparts)
+{
+    pthread_mutex_lock(&lock);
+    if (sock < 0 && !broken) {
+        pthread_mutex_unlock(&lock);
+        if (client_connect())
+            return -EIO;
+        pthread_mutex_lock(&lock);
+    }
+    if (sock < 0 || broken) {
+        pthread_mutex_unlock(&lock);
+        return -EIO;
+    }
+    int fd = sock;
+    uint32_t id = next_id++; /* its reply finds no waiter and is dropped by the reader */
+    if (next_id == 0)
+        next_id = 1;
+    pthread_mutex_unlock(&lock);
+
+    pthread_mutex_lock(&send_lock);
+    int rc = send_frame(fd, kind, id, parts, nparts);
+    pthread_mutex_unlock(&send_lock);
+    return rc;
+}
+
 void client_reply_free(struct client_reply *reply)
 {
     free(reply->payload);

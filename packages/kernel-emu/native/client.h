@@ -43,6 +43,11 @@ int client_connect(void);
 int client_call(uint8_t kind, const struct client_part *parts, int nparts, struct client_reply *reply);
 void client_reply_free(struct client_reply *reply);
 /*
+ * Sends one request frame without waiting: for calls whose result the caller never sees (an event channel
+ * notify). Frames of a connection are handled in order, so later calls still find it done. 0, or -errno.
+ */
+int client_send(uint8_t kind, const struct client_part *parts, int nparts);
+/*
  * The daemon's shared arena (shm_open, once per connection): an fd of its file, or -errno (-EOPNOTSUPP when
  * the daemon offers none). From then on the daemon posts events through the doorbell, which is watched too.
  */
