@@ -4,7 +4,6 @@
  * goes to the next definition (libc's) untouched, so programs the emulated program execs are unaffected.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -20,16 +19,6 @@
 #include "real.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-static void *next(const char *name)
-{
-    return dlsym(RTLD_NEXT, name);
-}
-
-#define REAL(name, type) \
-    static __typeof__(type) *real_##name; \
-    if (!real_##name) \
-        real_##name = (__typeof__(type) *)next(#name)
 
 /* The nodes Linux's Xen drivers create; of these only privcmd and evtchn exist here. */
 static const char XEN_DIR[] = "/dev/xen/";
@@ -73,7 +62,7 @@ EXPORT int open(const char *path, int flags, ...)
 
 EXPORT int open64(const char *path, int flags, ...)
 {
-    REAL(open64, int(const char *, int, ...));
+    LIBC_NEXT(open64, int(const char *, int, ...));
     int fd;
     if (open_xen(path, flags, &fd))
         return fd;
@@ -81,27 +70,27 @@ EXPORT int open64(const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_arg(flags, ap);
     va_end(ap);
-    return real_open64(path, flags, mode);
+    return libc_open64(path, flags, mode);
 }
 
 /* The fortified opens (_FORTIFY_SOURCE with non-constant flags): libxenevtchn calls __open_2. */
 EXPORT int __open_2(const char *path, int flags)
 {
-    REAL(__open_2, int(const char *, int));
+    LIBC_NEXT(__open_2, int(const char *, int));
     int fd;
-    return open_xen(path, flags, &fd) ? fd : real___open_2(path, flags);
+    return open_xen(path, flags, &fd) ? fd : libc___open_2(path, flags);
 }
 
 EXPORT int __open64_2(const char *path, int flags)
 {
-    REAL(__open64_2, int(const char *, int));
+    LIBC_NEXT(__open64_2, int(const char *, int));
     int fd;
-    return open_xen(path, flags, &fd) ? fd : real___open64_2(path, flags);
+    return open_xen(path, flags, &fd) ? fd : libc___open64_2(path, flags);
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-    REAL(openat, int(int, const char *, int, ...));
+    LIBC_NEXT(openat, int(int, const char *, int, ...));
     int fd;
     if (open_xen(path, flags, &fd))
         return fd;
@@ -109,12 +98,12 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_arg(flags, ap);
     va_end(ap);
-    return real_openat(dirfd, path, flags, mode);
+    return libc_openat(dirfd, path, flags, mode);
 }
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
-    REAL(openat64, int(int, const char *, int, ...));
+    LIBC_NEXT(openat64, int(int, const char *, int, ...));
     int fd;
     if (open_xen(path, flags, &fd))
         return fd;
@@ -122,7 +111,7 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
     va_start(ap, flags);
     mode_t mode = mode_arg(flags, ap);
     va_end(ap);
-    return real_openat64(dirfd, path, flags, mode);
+    return libc_openat64(dirfd, path, flags, mode);
 }
 
 EXPORT int close(int fd)
@@ -133,8 +122,8 @@ EXPORT int close(int fd)
 
 EXPORT int dup2(int oldfd, int newfd)
 {
-    REAL(dup2, int(int, int));
-    int rc = real_dup2(oldfd, newfd);
+    LIBC_NEXT(dup2, int(int, int));
+    int rc = libc_dup2(oldfd, newfd);
     if (rc >= 0 && oldfd != newfd)
         files_dup(oldfd, newfd);
     return rc;
@@ -142,8 +131,8 @@ EXPORT int dup2(int oldfd, int newfd)
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-    REAL(dup3, int(int, int, int));
-    int rc = real_dup3(oldfd, newfd, flags);
+    LIBC_NEXT(dup3, int(int, int, int));
+    int rc = libc_dup3(oldfd, newfd, flags);
     if (rc >= 0)
         files_dup(oldfd, newfd);
     return rc;
@@ -172,8 +161,8 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    REAL(mmap64, void *(void *, size_t, int, int, int, off_t));
-    return map(addr, len, prot, flags, fd, off, real_mmap64);
+    LIBC_NEXT(mmap64, void *(void *, size_t, int, int, int, off_t));
+    return map(addr, len, prot, flags, fd, off, libc_mmap64);
 }
 
 EXPORT int munmap(void *addr, size_t len)
@@ -186,14 +175,14 @@ EXPORT int munmap(void *addr, size_t len)
 
 EXPORT int ioctl(int fd, unsigned long request, ...)
 {
-    REAL(ioctl, int(int, unsigned long, ...));
+    LIBC_NEXT(ioctl, int(int, unsigned long, ...));
     va_list ap;
     va_start(ap, request);
     void *arg = va_arg(ap, void *);
     va_end(ap);
     struct emu_file *f = files_get(fd);
     if (!f)
-        return real_ioctl(fd, request, arg);
+        return libc_ioctl(fd, request, arg);
     long rc = f->node == EMU_PRIVCMD ? privcmd_ioctl(f, request, arg) : evtchn_ioctl(f, request, arg);
     files_put(f);
     if (rc < 0) {

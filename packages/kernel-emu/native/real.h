@@ -6,8 +6,15 @@
 #ifndef XENMEM_KERNEL_EMU_REAL_H
 #define XENMEM_KERNEL_EMU_REAL_H
 
+#include <dlfcn.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* Declares `libc_<name>`, the definition after this library's (dlsym(RTLD_NEXT)), found on first use. */
+#define LIBC_NEXT(name, type) \
+    static __typeof__(type) *libc_##name; \
+    if (!libc_##name) \
+        libc_##name = (__typeof__(type) *)dlsym(RTLD_NEXT, #name)
 
 int real_open(const char *path, int flags, mode_t mode);
 int real_close(int fd);
