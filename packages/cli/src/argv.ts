@@ -10,6 +10,7 @@ import type { DmOptions } from './commands/dm.js';
 import type { GenOptions } from './commands/gen.js';
 import type { GuestAccessOptions } from './commands/guest.js';
 import type { GuestReadRamOptions, GuestWriteRamOptions } from './commands/guest-ram.js';
+import { CLI_VERSION } from './version.js';
 
 /**
  * The result of parsing a `xenmem` command line: the command and its options, one branch per command. Option
@@ -574,7 +575,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   const width = () => context.columns ?? 80;
   const program = new Command('xenmem')
     .description("Xen's HVM memory-type ABI and ioreq-server interface: tables, compatibility, evolution checks")
-    .version('0.1.0')
+    .version(CLI_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => (out.stdout += s), writeErr: (s) => (out.stderr += s), getOutHelpWidth: width, getErrHelpWidth: width })
     .addHelpText('after', EXAMPLES);

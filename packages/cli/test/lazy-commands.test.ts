@@ -1,7 +1,8 @@
 /**
- * The dispatcher imports a command's module only when that command runs: `xenmem --version` loads the parser
- * and the wiring, not the simulator, the client, the schema package or the benchmark suite. Runs the built
- * binary (dist/bin.js) with module hooks that list every module loaded.
+ * The dispatcher imports a command's module only when that command runs: `xenmem abi types` loads the parser
+ * and the wiring, not the simulator, the client, the schema package or the benchmark suite; `xenmem --version`
+ * loads none of them, not even the parser. Runs the built binary (dist/bin.js) with module hooks that list every
+ * module loaded.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -33,18 +34,28 @@ const own = (urls: string[]) => urls.filter((u) => u.startsWith(DIST)).map((u) =
 const heavy = (urls: string[]) => ['hypervisor-sim', 'ioreq-client', 'schema', 'bench'].filter((p) => urls.some((u) => u.includes(`/packages/${p}/`) || u.includes(`/@xenmem/${p}/`)));
 
 describe('commands are loaded when they run', () => {
-  it('xenmem --version loads the parser and the wiring only', () => {
-    const r = loads(['--version']);
+  it('xenmem --version (or -V) loads bin.js and version.js: no parser, no commander, no other package', () => {
+    for (const argv of [['--version'], ['-V'], ['--version', 'dm', '--bogus']]) {
+      const r = loads(argv);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${VERSION}\n`);
+      expect(own(r.urls)).toEqual(['bin.js', 'version.js']);
+      expect(r.urls.filter((u) => !u.startsWith(DIST))).toEqual(['node:fs']);
+    }
+  });
+
+  it('--version elsewhere on the line is the parser\'s: it loads the parser, and prints the same', () => {
+    const r = loads(['abi', '--version']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${VERSION}\n`);
-    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/dm-ops.js', 'io.js']);
+    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/dm-ops.js', 'io.js', 'version.js']);
     expect(heavy(r.urls)).toEqual([]);
   });
 
   it('xenmem abi types loads its own command module and not the simulator', () => {
     const r = loads(['abi', 'types', '--json']);
     expect(r.status).toBe(0);
-    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/abi-types.js', 'commands/dm-ops.js', 'io.js', 'output.js']);
+    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/abi-types.js', 'commands/dm-ops.js', 'io.js', 'output.js', 'version.js']);
     expect(heavy(r.urls)).toEqual([]);
   });
 
