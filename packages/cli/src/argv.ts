@@ -129,7 +129,7 @@ export type Parsed =
       command: 'sim serve';
       /** Its flags. */
       options: {
-        /** `--socket` (required): where the socket is created (mode 0600; a stale socket there is replaced). */
+        /** `--socket` (required unless XENMEM_SOCKET is set): where the socket is created (mode 0600; a stale socket there is replaced). */
         socket: string;
         /** `--xen`: the hypervisor release; absent: the latest. */
         xen?: string;
@@ -663,7 +663,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   sim
     .command('serve')
     .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
-    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').makeOptionMandatory())
+    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').env(SOCKET_ENV).makeOptionMandatory())
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (default: latest)`)
     .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
