@@ -101,7 +101,7 @@ export type Parsed =
         json: boolean;
         /** `--only a,b`: run only these workload ids (split at commas, blanks dropped); absent: every workload. */
         only?: string[];
-        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's ratios, memory-16tib's limit). */
+        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's and cli-startup's ratios, memory-16tib's limit). */
         check?: true;
       };
     }
@@ -631,7 +631,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .description('benchmark the p2m cores: native addon against the TypeScript core (and a memset floor)')
     .option('--quick', 'shrink the workloads whose cost grows with pages 16x (never retype-uniform)', false)
     .option('--only <ids>', `run only these workloads (comma-separated): ${context.benchIds ? context.benchIds.join(', ') : 'the ids xenmem bench --help lists'}`)
-    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon p50 ratios, memory-16tib RSS limit)', false)
+    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon and cli-startup p50 ratios, memory-16tib RSS limit)', false)
     .addOption(json())
     .action((o: { quick: boolean; only?: string; check: boolean; json: boolean }) =>
       set({

@@ -7,7 +7,7 @@
  * this command.
  */
 import { fileURLToPath } from 'node:url';
-import { formatMs, IOREQ_DAEMON_TARGETS, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
+import { CLI_STARTUP_TARGETS, formatMs, IOREQ_DAEMON_TARGETS, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
 import { NativeP2mUnavailableError } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
@@ -15,8 +15,11 @@ import { printJson, table } from '../output.js';
 
 export type BenchOptions = CommandOptions<'bench'>;
 
-/** This CLI's entry point (dist/bin.js): ioreq-roundtrip-qemu runs QEMU under its `sim exec`. */
-const CLI_BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+/**
+ * This CLI's bin (bin/xenmem.mjs, what npm links as `xenmem`): ioreq-roundtrip-qemu runs QEMU under its `sim exec`,
+ * cli-startup times it as a script runs it.
+ */
+const CLI_BIN = fileURLToPath(new URL('../../bin/xenmem.mjs', import.meta.url));
 
 export async function runBenchCommand(options: BenchOptions, io: Io): Promise<number> {
   let shown = false;
@@ -28,7 +31,7 @@ export async function runBenchCommand(options: BenchOptions, io: Io): Promise<nu
     : undefined;
   let doc: BenchDocument;
   try {
-    doc = await runBench({ quick: options.quick, ...(options.only && { only: options.only }), ...(progress && { progress }), simExec: [process.execPath, CLI_BIN, 'sim', 'exec'] });
+    doc = await runBench({ quick: options.quick, ...(options.only && { only: options.only }), ...(progress && { progress }), xenmem: [process.execPath, CLI_BIN] });
   } catch (err) {
     if (err instanceof NativeP2mUnavailableError) {
       io.err(`${shown ? '\n' : ''}xenmem bench: ${err.message}\n`);
@@ -48,7 +51,8 @@ export async function runBenchCommand(options: BenchOptions, io: Io): Promise<nu
 
 /**
  * The targets the document's figures miss (`--check`): ioreq-roundtrip-daemon's p50 ratios to socket-pingpong
- * (IOREQ_DAEMON_TARGETS) and memory-16tib's RSS limit. An impl that did not run is not a miss.
+ * (IOREQ_DAEMON_TARGETS), cli-startup's p50 ratios to node-bare (CLI_STARTUP_TARGETS) and memory-16tib's RSS
+ * limit. An impl that did not run is not a miss.
  */
 export function missedTargets(doc: BenchDocument): string[] {
   const missed: string[] = [];
@@ -60,6 +64,14 @@ export function missedTargets(doc: BenchDocument): string[] {
         if (floor?.p50Us === undefined || v?.p50Us === undefined) continue;
         const ratio = v.p50Us / floor.p50Us;
         if (ratio > max) missed.push(`${w.id}: ${impl} p50 / socket-pingpong p50 = ${ratio.toFixed(2)}, target ≤ ${max}`);
+      }
+    } else if (w.id === 'cli-startup') {
+      const bare = w.results['node-bare'] as { p50Us?: number } | undefined;
+      for (const { impl, max } of CLI_STARTUP_TARGETS) {
+        const v = w.results[impl] as { p50Us?: number } | undefined;
+        if (bare?.p50Us === undefined || v?.p50Us === undefined) continue;
+        const ratio = v.p50Us / bare.p50Us;
+        if (ratio > max) missed.push(`${w.id}: ${impl} p50 / node-bare p50 = ${ratio.toFixed(2)}, target ≤ ${max}`);
       }
     } else if (w.id === 'memory-16tib') {
       for (const [impl, v] of Object.entries(w.results)) {
