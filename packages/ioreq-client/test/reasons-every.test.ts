@@ -161,70 +161,45 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
   'ioreq-server-ids-exhausted': { expect: { errno: 'ENOSPC' }, seen: async () => createUntilRefused(await host(), 0) },
   'get-info-flags': { expect: { errno: 'EINVAL' }, seen: async () => outcome(dmop(await host(), 0, 1, 'get_ioreq_server_info', { id: 0, flags: 2 })) },
   'ioreq-server-missing': { expect: { errno: 'ENOENT' }, seen: async () => thrown(dm(await host()).setIoreqServerState(1, 9, true)) },
-  'not-emulator': {
-    expect: { errno: 'EPERM' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return thrown(dm(hv, 3).setIoreqServerState(1, id, true));
-    },
-  },
+  'not-emulator': { expect: { errno: 'EPERM' }, seen: () => onNewServer((hv, id) => thrown(dm(hv, 3).setIoreqServerState(1, id, true))) },
   'ioreq-pages-by-resource': {
     expect: { errno: 'EPERM' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      expect((await hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ, 1)).rc).toBe(0);
-      return thrown(dm(hv).getIoreqServerInfo(1, id, { gfns: true }));
-    },
+    seen: () =>
+      onNewServer(async (hv, id) => {
+        expect((await hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ, 1)).rc).toBe(0);
+        return thrown(dm(hv).getIoreqServerInfo(1, id, { gfns: true }));
+      }),
   },
   'ioreq-pages-by-gfn': {
     expect: { errno: 'EPERM' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      await dm(hv).getIoreqServerInfo(1, id, { gfns: true });
-      return recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ, 1));
-    },
+    seen: () =>
+      onNewServer(async (hv, id) => {
+        await dm(hv).getIoreqServerInfo(1, id, { gfns: true });
+        return recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ, 1));
+      }),
   },
   'io-range-reversed': { expect: { errno: 'EINVAL' }, seen: async () => outcome(dmop(await host(), 0, 1, 'map_io_range_to_ioreq_server', { id: 0, type: PORT, start: 0x20n, end: 0x10n })) },
-  'io-range-type': {
-    expect: { errno: 'EINVAL' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return outcome(dmop(hv, 0, 1, 'map_io_range_to_ioreq_server', { id, type: 9, start: 0x10n, end: 0x20n }));
-    },
-  },
+  'io-range-type': { expect: { errno: 'EINVAL' }, seen: () => onNewServer((hv, id) => outcome(dmop(hv, 0, 1, 'map_io_range_to_ioreq_server', { id, type: 9, start: 0x10n, end: 0x20n }))) },
   'io-range-overlap': {
     expect: { errno: 'EEXIST' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      await dm(hv).mapIoRangeToIoreqServer(1, id, false, 0x1000n, 0x1fffn);
-      return thrown(dm(hv).mapIoRangeToIoreqServer(1, id, false, 0x1800n, 0x2fffn));
-    },
+    seen: () =>
+      onNewServer(async (hv, id) => {
+        await dm(hv).mapIoRangeToIoreqServer(1, id, false, 0x1000n, 0x1fffn);
+        return thrown(dm(hv).mapIoRangeToIoreqServer(1, id, false, 0x1800n, 0x2fffn));
+      }),
   },
-  'io-range-missing': {
-    expect: { errno: 'ENOENT' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return thrown(dm(hv).unmapIoRangeFromIoreqServer(1, id, false, 0x5000n, 0x5fffn));
-    },
-  },
+  'io-range-missing': { expect: { errno: 'ENOENT' }, seen: () => onNewServer((hv, id) => thrown(dm(hv).unmapIoRangeFromIoreqServer(1, id, false, 0x5000n, 0x5fffn))) },
   'rangeset-full': {
     expect: { errno: 'ENOMEM' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      // Ranges two ports apart never merge: the rangeset holds as many as it may, then refuses one more.
-      for (let i = 0; i < 1000; i++) {
-        const r = await dmop(hv, 0, 1, 'map_io_range_to_ioreq_server', { id, type: PORT, start: BigInt(2 * i), end: BigInt(2 * i) });
-        if (r.rc < 0) return { errno: errno(-r.rc), reason: r.reason };
-      }
-      throw new Error('1000 ranges were mapped');
-    },
+    seen: () =>
+      onNewServer(async (hv, id) => {
+        // Ranges two ports apart never merge: the rangeset holds as many as it may, then refuses one more.
+        for (let i = 0; i < 1000; i++) {
+          const r = await dmop(hv, 0, 1, 'map_io_range_to_ioreq_server', { id, type: PORT, start: BigInt(2 * i), end: BigInt(2 * i) });
+          if (r.rc < 0) return { errno: errno(-r.rc), reason: r.reason };
+        }
+        throw new Error('1000 ranges were mapped');
+      }),
   },
   'destroy-default-server': { expect: { errno: 'EPERM' }, seen: async () => thrown(dm(await host('4.11')).destroyIoreqServer(1, 0)) },
   'default-server-id': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => thrown(dm(await host('4.11')).setIoreqServerState(1, 0, true)) },
@@ -232,30 +207,9 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
   // Vector 0x30, delivery mode 2 (SMI) in data bits 8-10.
   'msi-delivery-mode': { expect: { errno: 'EINVAL' }, seen: async () => thrown(dm(await host()).injectMsi(1, 0xfee00000n, 0x30 | (2 << 8))) },
   'map-mem-type-needs-hap': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => outcome(dmop(await host(), 0, 4, 'map_mem_type_to_ioreq_server', { id: 0, type: HVMMEM_IOREQ_SERVER, flags: CONST.mem_access.write })) },
-  'map-mem-type-type': {
-    expect: { errno: 'EINVAL' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return outcome(dmop(hv, 0, 1, 'map_mem_type_to_ioreq_server', { id, type: hvmmemType('ram_rw', '4.22'), flags: CONST.mem_access.write }));
-    },
-  },
-  'map-mem-type-flags': {
-    expect: { errno: 'EINVAL' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return outcome(dmop(hv, 0, 1, 'map_mem_type_to_ioreq_server', { id, type: HVMMEM_IOREQ_SERVER, flags: CONST.mem_access.write << 1 }));
-    },
-  },
-  'map-mem-type-not-owner': {
-    expect: { errno: 'EINVAL' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return outcome(dmop(hv, 0, 1, 'map_mem_type_to_ioreq_server', { id, type: HVMMEM_IOREQ_SERVER, flags: 0 }));
-    },
-  },
+  'map-mem-type-type': { expect: { errno: 'EINVAL' }, seen: async () => claimOnNewServer(hvmmemType('ram_rw', '4.22'), CONST.mem_access.write) },
+  'map-mem-type-flags': { expect: { errno: 'EINVAL' }, seen: async () => claimOnNewServer(HVMMEM_IOREQ_SERVER, CONST.mem_access.write << 1) },
+  'map-mem-type-not-owner': { expect: { errno: 'EINVAL' }, seen: async () => claimOnNewServer(HVMMEM_IOREQ_SERVER, 0) },
   'map-mem-type-busy': {
     expect: { errno: 'EBUSY' },
     async seen() {
@@ -279,22 +233,8 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
   'resource-not-on-demand': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.10', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 1)) },
   'resource-args': { expect: { errno: 'EINVAL' }, seen: async () => recordedOn('4.22', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 0)) },
   'resource-type': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.22', (hv) => hv.acquireResource(0, 1, 0x7f, 1, 0, 1)) },
-  'resource-frame': {
-    expect: { errno: 'EINVAL' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ + 5, 1));
-    },
-  },
-  'bufioreq-absent': {
-    expect: { errno: 'ENOENT' },
-    async seen() {
-      const hv = await host();
-      const id = await dm(hv).createIoreqServer(1, 'off');
-      return recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_BUFIOREQ, 1));
-    },
-  },
+  'resource-frame': { expect: { errno: 'EINVAL' }, seen: () => onNewServer((hv, id) => recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ + 5, 1))) },
+  'bufioreq-absent': { expect: { errno: 'ENOENT' }, seen: () => onNewServer((hv, id) => recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_BUFIOREQ, 1))) },
   'gfn-range': { expect: { errno: 'EINVAL' }, seen: async () => recordedOn('4.22', (hv) => hv.mapForeignGfn(0, 1, -1n)) },
   'gfn-paged-out': {
     expect: { errno: 'ENOENT' },
@@ -324,6 +264,17 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
   'memop-pod-self': { expect: { extents: 0 }, seen: async () => populated((await host()).populatePhysmap(1, 1, 0, POD, [0x1000n])) },
   'memop-pod-busy': { expect: { extents: 0 }, seen: async () => populated((await host()).populatePhysmap(0, 1, 0, POD, [0x1000n])) },
 };
+
+/** `body` on a fresh simulator with one ioreq server (no buffered page) just created on domain 1 by domain 0. */
+async function onNewServer(body: (hv: Hypervisor, id: number) => Promise<Seen>): Promise<Seen> {
+  const hv = await host();
+  return body(hv, await dm(hv).createIoreqServer(1, 'off'));
+}
+
+/** map_mem_type_to_ioreq_server of `type` with `flags` by a server just created on domain 1 (which holds no claim). */
+function claimOnNewServer(type: number, flags: number): Promise<Seen> {
+  return onNewServer((hv, id) => outcome(dmop(hv, 0, 1, 'map_mem_type_to_ioreq_server', { id, type, flags })));
+}
 
 /** A fresh simulator at `release`, one call on it, and what the Hypervisor recorded of caller 0's failure. */
 async function recordedOn(release: Release, call: (hv: Hypervisor) => Promise<number | { rc: number }>): Promise<Seen> {

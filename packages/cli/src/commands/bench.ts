@@ -57,23 +57,9 @@ export async function runBenchCommand(options: BenchOptions, io: Io): Promise<nu
 export function missedTargets(doc: BenchDocument): string[] {
   const missed: string[] = [];
   for (const w of doc.workloads) {
-    if (w.id === 'ioreq-roundtrip-daemon') {
-      const floor = w.results['socket-pingpong'] as { p50Us?: number } | undefined;
-      for (const { impl, max } of IOREQ_DAEMON_TARGETS) {
-        const v = w.results[impl] as { p50Us?: number } | undefined;
-        if (floor?.p50Us === undefined || v?.p50Us === undefined) continue;
-        const ratio = v.p50Us / floor.p50Us;
-        if (ratio > max) missed.push(`${w.id}: ${impl} p50 / socket-pingpong p50 = ${ratio.toFixed(2)}, target ≤ ${max}`);
-      }
-    } else if (w.id === 'cli-startup') {
-      const bare = w.results['node-bare'] as { p50Us?: number } | undefined;
-      for (const { impl, max } of CLI_STARTUP_TARGETS) {
-        const v = w.results[impl] as { p50Us?: number } | undefined;
-        if (bare?.p50Us === undefined || v?.p50Us === undefined) continue;
-        const ratio = v.p50Us / bare.p50Us;
-        if (ratio > max) missed.push(`${w.id}: ${impl} p50 / node-bare p50 = ${ratio.toFixed(2)}, target ≤ ${max}`);
-      }
-    } else if (w.id === 'memory-16tib') {
+    if (w.id === 'ioreq-roundtrip-daemon') missed.push(...ratioMisses(w, 'socket-pingpong', IOREQ_DAEMON_TARGETS));
+    else if (w.id === 'cli-startup') missed.push(...ratioMisses(w, 'node-bare', CLI_STARTUP_TARGETS));
+    else if (w.id === 'memory-16tib') {
       for (const [impl, v] of Object.entries(w.results)) {
         const r = v as { withinLimit?: boolean; maxRssDeltaMiB?: number };
         if (r.withinLimit === false) missed.push(`${w.id}: ${impl} RSS grew ${r.maxRssDeltaMiB} MiB, above the limit of ${String(w.params['limitMiB'])} MiB`);
@@ -81,6 +67,17 @@ export function missedTargets(doc: BenchDocument): string[] {
     }
   }
   return missed;
+}
+
+/** Each target's impl whose p50 is above `max` × the p50 of `floor` in the same run (one that did not run is not a miss). */
+function ratioMisses(w: BenchDocument['workloads'][number], floor: string, targets: readonly { impl: string; max: number }[]): string[] {
+  const base = w.results[floor] as { p50Us?: number } | undefined;
+  return targets.flatMap(({ impl, max }) => {
+    const v = w.results[impl] as { p50Us?: number } | undefined;
+    if (base?.p50Us === undefined || v?.p50Us === undefined) return [];
+    const ratio = v.p50Us / base.p50Us;
+    return ratio > max ? [`${w.id}: ${impl} p50 / ${floor} p50 = ${ratio.toFixed(2)}, target ≤ ${max}`] : [];
+  });
 }
 
 export function renderText(doc: BenchDocument): string {
