@@ -2,7 +2,7 @@
  * cli-startup: its place among the workloads, its rounds (every command spawned in turn, warm-up rounds dropped,
  * a failed or wrong output named), what it reports without a xenmem command, and its part of docs/benchmarks.md
  * (the ratios to node-bare beside their goals). The command's own --quick run of it is in
- * packages/cli/test/bench-startup.test.ts. No timing is asserted.
+ * packages/cli/test/bench-command.test.ts. No timing is asserted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
