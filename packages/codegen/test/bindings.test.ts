@@ -179,9 +179,15 @@ describe('vectors generators', () => {
     expect(json.vectors[1]).toMatchObject({ case: 'ones', fields: { pfn: '0xffffffffffffffff', pad: [255, 255], state: 15, dir: 1 }, hex: 'ffffffffffffffffffff1f0000000000' });
   });
 
-  it('writes the Rust test through accessors for bit-fields and fields for the rest', () => {
-    const rust = generateRustVectors(schema)[0]!.contents;
-    expect(rust).toContain('    s.pfn = 0xdcbfa285684b2e11_u64;\n    s.pad = [0x0_u8, 0x0_u8];\n    s.set_state(0x3_u8);\n    s.set_dir(0x0_u8);\n');
-    expect(rust).toContain('    assert_eq!(t.state(), 0x3_u8, "{}", "demo_pattern: state");');
+  it('writes the Rust test reading tests/vectors.json (a byte-identical copy), through accessors for bit-fields and fields for the rest', () => {
+    const [rs, copy] = generateRustVectors(schema);
+    expect(copy).toEqual({ path: 'packages/abi-types/rust/tests/vectors.json', contents: generateVectors(schema)[0]!.contents });
+    const rust = rs!.contents;
+    expect(rust).toContain(
+      '    s.pfn = int::<u64>(fields.get("pfn"));\n    s.pad = ints::<u8, 2>(fields.get("pad"));\n    s.set_state(int::<u8>(fields.get("state")));\n    s.set_dir(int::<u8>(fields.get("dir")));\n',
+    );
+    expect(rust).toContain('    assert_eq!(t.state(), int::<u8>(fields.get("state")), "{name}: state");');
+    expect(rust).toContain('const LAYOUTS: &[(&str, Check)] = &[\n    ("demo", check_demo),\n];\n');
+    expect(rust).toContain('    let file = Reader { text: include_bytes!("vectors.json"), at: 0 }.value();\n');
   });
 });
