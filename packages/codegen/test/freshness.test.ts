@@ -31,7 +31,7 @@ describe('generated files are fresh', () => {
   });
 
   it.each(['bindings/go/testdata/vectors.json', 'bindings/python/tests/vectors.json', 'packages/abi-types/rust/tests/vectors.json'])('%s is a byte-identical copy of schema/vectors.json', (copy) => {
-    expect(readFileSync(join(repo, copy)).equals(readFileSync(join(repo, 'schema/vectors.json'))), `${copy} ${HINT}`).toBe(true);
+    expect(readFileSync(join(repo, copy)), `${copy} ${HINT}`).toEqual(readFileSync(join(repo, 'schema/vectors.json')));
   });
 
   it.each(generated)('%s', (path) => {
