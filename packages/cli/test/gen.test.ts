@@ -234,6 +234,16 @@ describe('xenmem gen --plugin', () => {
     ]);
   });
 
+  it("reads --iface as a release of the user's --schema too", async () => {
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema/xen-abi.json'), 'utf8'));
+    schema.releases.push({ ...schema.releases.at(-1), name: '4.23', date: '2027-06-01' });
+    const file = join(tmp, 'with-4.23.json');
+    writeFileSync(file, JSON.stringify(schema));
+    const out = freshDir();
+    expect((await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', out, '--schema', file, '--iface', '4.23')).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'sub/options.json'), 'utf8'))).toEqual({ iface: 0x00041300, schemaSource: file });
+  });
+
   it('sends the protocol version, the schema and the options', async () => {
     const out = freshDir();
     expect((await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', out, '--iface', '0x00040700')).status).toBe(0);
