@@ -54,6 +54,7 @@ import {
   setIoreqHandlerFromJson,
   benchGuestAccessesFromJson,
   xenReason,
+  daemonReason,
   big,
   type DomainConfig,
   type ErrorBody,
@@ -91,7 +92,7 @@ export interface DaemonContext {
 }
 
 /** errno of the error frame sent instead of a reply whose state change could not be saved. */
-const EIO = 5;
+const EIO = ERRNO.EIO.value;
 
 const EPERM = ERRNO.EPERM.value;
 const EINVAL = ERRNO.EINVAL.value;
@@ -133,12 +134,13 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
 /**
  * Sends a reply once its change is durable (the guarantee of docs/reliability.md: a reply received means its
  * change survives a kill). When the change cannot be written the reply is replaced by an error frame (errno 5,
- * EIO): the call took effect in the running daemon, and the files keep the state from before it.
+ * EIO, reason `state-not-durable`): by then the store has set the running state back to what the files hold,
+ * so the call left nothing behind (docs/reliability.md "Disk full").
  */
 function afterSaved(ctx: DaemonContext, conn: Connection, id: number, reply: () => void): void {
   if (!ctx.persist) return reply();
   ctx.persist().then(reply, (e: unknown) =>
-    conn.sendError(id, { errno: EIO, message: `the request took effect but the state could not be written: ${(e as Error).message}` }),
+    conn.sendError(id, { errno: EIO, message: `the request was undone: ${(e as Error).message}`, reason: daemonReason('state-not-durable') }),
   );
 }
 
