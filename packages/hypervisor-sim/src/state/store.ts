@@ -78,7 +78,7 @@ export class StateStore {
   compactions = 0;
   /** Journal writes (each one write and one fdatasync, shared by the records of one batch). */
   batches = 0;
-  /** Times a failed write set the running state back to the durable one. */
+  /** Times a failed write set the running state back to the durable one (see {@link commit}'s `since`). */
   rollbacks = 0;
   /** Called after such a rollback, before the failed commits reject (the daemon's xenstore learns the domains). */
   onRollback: (() => void) | null = null;
@@ -123,8 +123,22 @@ export class StateStore {
    * Records the changes since the last commit and resolves once they, and everything committed before, are
    * durable. Rejects when they cannot be written: then every commit not yet durable rejects too, and the
    * running state has been set back to what the files hold (rollback.ts), the state of the last durable commit.
+   *
+   * `since`: the {@link rollbacks} count when the request whose changes this commit records began. If a rollback
+   * happened since (the request was still running: a hypercall between continuation chunks, a guest access
+   * waiting for its device model), part of what it did was undone: the commit still writes what is there, then
+   * rejects (code EIO), so that the request is not answered as if it had done all it was asked.
    */
-  commit(): Promise<void> {
+  commit(since?: number): Promise<void> {
+    const straddled = since !== undefined && since !== this.rollbacks;
+    const done = this.record();
+    if (!straddled) return done;
+    return done.then(() => {
+      throw Object.assign(new Error('a write failed while the request ran and undid what it had changed until then; what it changed afterwards was written'), { code: 'EIO', partly: true });
+    });
+  }
+
+  private record(): Promise<void> {
     let delta;
     try {
       delta = this.tracker.capture();

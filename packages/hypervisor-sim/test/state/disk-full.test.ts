@@ -3,7 +3,8 @@
  * cannot be written is answered with EIO (errno 5, reason `state-not-durable`) and undone, so the running state
  * stays exactly the acknowledged one — for every request of a refused group, whatever its kind, on the main
  * socket and the xenstore socket alike; once there is room again requests succeed, and a restart restores
- * exactly what was acknowledged. The disk is a small tmpfs the test mounts (root; see tmpfs.ts).
+ * exactly what was acknowledged. A request still running when that happened is refused too. The disk is a small
+ * tmpfs the test mounts (root; see tmpfs.ts).
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,10 +24,11 @@ import {
 } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../../src/hypervisor.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
-import { checkInvariants, encodeState, snapshot } from '../../src/state/index.js';
+import { StateStore, checkInvariants, encodeState, readDurableState, snapshot } from '../../src/state/index.js';
 import { RawClient } from '../daemon/raw-client.js';
 import { XsRawClient } from '../xenstore/xs-raw-client.js';
 import { mountTmpfs, tmpfsRequired, unmountTmpfs } from './tmpfs.js';
+import { P2M_RAM_RO, P2M_RAM_RW } from '../../src/p2m-types.js';
 
 const T = CONST.xs_wire_type;
 const HVMMEM_RAM_RO = 1;
@@ -65,6 +67,17 @@ function done(f: Frame): { rc: number; payload: Record<string, unknown> } {
 
 const REFUSED = { errno: ERRNO.EIO.value, message: expect.stringMatching(/^the request was undone: the state could not be written: ENOSPC/), reason: daemonReason('state-not-durable') };
 
+/** Fills the tmpfs to its last page; returns the filler file to remove. */
+function fill(): string {
+  const filler = join(mnt, 'filler');
+  try {
+    writeFileSync(filler, Buffer.alloc(1024 * 1024));
+  } catch {
+    // ENOSPC: what fitted stays
+  }
+  return filler;
+}
+
 async function views(c: RawClient): Promise<unknown[]> {
   const list = decodeJson((await c.request(FrameKind.listDomains)).payload, 'list_domains');
   const domains = await Promise.all([1, 2].map(async (domid) => decodeJson((await c.request(FrameKind.inspect, encodeJson({ domid }))).payload, 'inspect')));
@@ -94,12 +107,7 @@ describe(`a daemon whose state file is on a full disk${mounted ? '' : ` (cannot 
     expect(await xs(x, T.write, '/local/domain/1/data\0before')).toEqual({ type: T.write, text: 'OK\0' });
 
     // Fill the tmpfs to its last page.
-    const filler = join(mnt, 'filler');
-    try {
-      writeFileSync(filler, Buffer.alloc(1024 * 1024));
-    } catch {
-      // ENOSPC: what fitted stays
-    }
+    const filler = fill();
 
     // One-page retypes, one at a time, until one is refused (the journal's last page had room for a few).
     let acknowledged = stateText(hv);
@@ -157,5 +165,33 @@ describe(`a daemon whose state file is on a full disk${mounted ? '' : ` (cannot 
     daemon = await startDaemon({ socketPath: join(dir, 'sim.sock'), hypervisor: again, statePath, shm: false });
     expect(daemon.restored).toBe(true);
     expect(stateText(again)).toBe(acknowledged);
+  });
+
+  it.skipIf(!mounted)('refuses a request still running when a failed write undid the unwritten changes (StateStore.commit since)', async () => {
+    const path = join(mnt, 'store.json');
+    const hv = new Hypervisor({ release: '4.22' });
+    await hv.createDomain({ domid: 1, maxGpfn: 0xfffff });
+    const store = await StateStore.open(path, hv);
+    const typeAt = (h: Hypervisor, gfn: number) => h.domain(1)!.p2m.runs(gfn, 1)[0]!.type;
+    // A long request begins (a hypercall between continuation chunks) and changes a page.
+    const since = store.rollbacks;
+    await hv.seedP2m(1, 0x100n, 1, P2M_RAM_RO);
+    const filler = fill();
+    // Another request's change cannot be written: both changes are undone.
+    await hv.seedP2m(1, 0x200n, 1, P2M_RAM_RO);
+    const failed = await store.commit(store.rollbacks).then(() => null, (e: NodeJS.ErrnoException) => e);
+    expect(failed?.code).toBe('ENOSPC');
+    expect(store.rollbacks).toBe(since + 1);
+    expect([typeAt(hv, 0x100), typeAt(hv, 0x200)]).toEqual([P2M_RAM_RW, P2M_RAM_RW]);
+    rmSync(filler);
+    // The long request goes on and ends: what it changes now is written, but it is refused (EIO), not acknowledged.
+    await hv.seedP2m(1, 0x300n, 1, P2M_RAM_RO);
+    const partly = await store.commit(since).then(() => null, (e: NodeJS.ErrnoException & { partly?: boolean }) => e);
+    expect({ code: partly?.code, partly: partly?.partly }).toEqual({ code: 'EIO', partly: true });
+    const restored = new Hypervisor({ release: '4.22' });
+    await store.close();
+    await StateStore.open(path, restored).then((s) => s.close());
+    expect([0x100, 0x200, 0x300].map((g) => typeAt(restored, g))).toEqual([P2M_RAM_RW, P2M_RAM_RW, P2M_RAM_RO]);
+    expect(readDurableState(path, '4.22')!.state).toEqual(snapshot(hv));
   });
 });
