@@ -8,8 +8,9 @@
  * past `compactBytes`, a snapshot of the current state is taken (synchronously, at a point between records),
  * the journal moves to the next generation, and the snapshot is written beside (temporary file, fsync, rename,
  * fsync of the directory) while requests go on; then the older journals are removed. A write that fails
- * (ENOSPC, EIO) fails every commit not yet durable; the next commit writes a whole new snapshot first (and
- * fails too while that is impossible), so the files never hold a journal with a hole in it.
+ * (ENOSPC, EIO) fails every commit not yet durable, after the running state has been set back to what the
+ * files hold (rollback.ts); the next change writes a whole new snapshot first (and fails too while that is
+ * impossible), so the files never hold a journal with a hole in it.
  */
 import { ftruncateSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -301,10 +302,11 @@ export class StateStore {
     try {
       const durable = readDurableState(this.path, this.hv.release);
       if (durable) {
+        // Counted before: a rollback that stopped midway still changed what running requests see.
+        this.rollbacks++;
         rollbackTo(this.hv, durable.state);
         state = durable.state;
         this.tracker = new DeltaTracker(this.hv);
-        this.rollbacks++;
       }
     } catch {
       // The files could not be read (or the state not set back): the running state stays, and is written whole.
