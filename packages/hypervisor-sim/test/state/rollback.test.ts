@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeDmOp, encodeDmOp } from '@xenmem/abi-types';
 import { Hypervisor } from '../../src/hypervisor.js';
+import { P2M_RAM_RO } from '../../src/p2m-types.js';
 import * as ops from '../../src/xenstore/operations.js';
-import { checkInvariants, decodeState, encodeState, restore, rollbackTo, snapshot } from '../../src/state/index.js';
+import { DeltaTracker, checkInvariants, decodeState, encodeState, restore, rollbackTo, snapshot } from '../../src/state/index.js';
 import { HVMMEM_IOREQ_SERVER, dm, richHypervisor } from './rich-state.js';
 
 const ROOT = { domid: 0, privileged: true, home: '/local/domain/0' };
@@ -88,5 +89,16 @@ describe('rollbackTo', () => {
       results[k]!.push(new TextDecoder().decode(encodeState(snapshot(h))), h.evtchn.portsInUse(1), h.evtchn.portsInUse(2));
     }
     expect(results[0]).toEqual(results[1]);
+  });
+
+  it('a new tracker after each rollback takes over the p2m watch instead of stacking another wrapper on it', async () => {
+    const hv = await richHypervisor();
+    const first = new DeltaTracker(hv);
+    const set = hv.domain(1)!.p2m.set;
+    const latest = [new DeltaTracker(hv), new DeltaTracker(hv)][1]!;
+    expect(hv.domain(1)!.p2m.set).toBe(set);
+    await dm(hv, 0, 1, 'set_mem_type', { mem_type: HVMMEM_RAM_RO, first_pfn: 0x7000n, nr: 2 });
+    expect(latest.capture()?.p2m).toEqual([[1, 0x7000, 2, [[0x7000, 2, P2M_RAM_RO]]]]);
+    expect(first.capture()?.p2m ?? []).toEqual([]);
   });
 });
