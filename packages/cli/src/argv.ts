@@ -11,6 +11,7 @@ import type { GenOptions } from './commands/gen.js';
 import type { GuestAccessOptions } from './commands/guest.js';
 import type { GuestReadRamOptions, GuestWriteRamOptions } from './commands/guest-ram.js';
 import { fitHelp, PENDING_HELP, RUN_HELP, TOP_HELP } from './help-text.js';
+import { CLI_VERSION } from './version.js';
 
 /**
  * The result of parsing a `xenmem` command line: the command and its options, one branch per command. Option
@@ -101,7 +102,7 @@ export type Parsed =
         json: boolean;
         /** `--only a,b`: run only these workload ids (split at commas, blanks dropped); absent: every workload. */
         only?: string[];
-        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's ratios, memory-16tib's limit). */
+        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's and cli-startup's ratios, memory-16tib's limit). */
         check?: true;
       };
     }
@@ -129,7 +130,7 @@ export type Parsed =
       command: 'sim serve';
       /** Its flags. */
       options: {
-        /** `--socket` (required): where the socket is created (mode 0600; a stale socket there is replaced). */
+        /** `--socket` (required unless XENMEM_SOCKET is set): where the socket is created (mode 0600; a stale socket there is replaced). */
         socket: string;
         /** `--xen`: the hypervisor release; absent: the latest. */
         xen?: string;
@@ -543,7 +544,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   const width = () => context.columns ?? 80;
   const program = new Command('xenmem')
     .description("Xen's HVM memory-type ABI and ioreq-server interface: tables, compatibility, evolution checks")
-    .version('0.1.0')
+    .version(CLI_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => (out.stdout += s), writeErr: (s) => (out.stderr += s), getOutHelpWidth: width, getErrHelpWidth: width })
     .addHelpText('after', () => fitHelp(TOP_HELP, width()));
@@ -599,7 +600,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .description('benchmark the p2m cores: native addon against the TypeScript core (and a memset floor)')
     .option('--quick', 'shrink the workloads whose cost grows with pages 16x (never retype-uniform)', false)
     .option('--only <ids>', `run only these workloads (comma-separated): ${context.benchIds ? context.benchIds.join(', ') : 'the ids xenmem bench --help lists'}`)
-    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon p50 ratios, memory-16tib RSS limit)', false)
+    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon and cli-startup p50 ratios, memory-16tib RSS limit)', false)
     .addOption(json())
     .action((o: { quick: boolean; only?: string; check: boolean; json: boolean }) =>
       set({
@@ -631,7 +632,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   sim
     .command('serve')
     .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
-    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').makeOptionMandatory())
+    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').env(SOCKET_ENV).makeOptionMandatory())
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (default: latest)`)
     .option('--domain <SPEC>', 'create a domain at start (repeatable); SPEC is domid=1,max-gpfn=0xfffff and any of ,hap=on ,hvm=on ,vcpus=1 ,dm=N', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')

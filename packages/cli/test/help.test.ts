@@ -40,7 +40,7 @@ describe('help and usage errors', () => {
     const io = captureIo();
     expect(await runCli(['bench', '--help'], io)).toBe(0);
     const only = io.stdout.replace(/\s+/g, ' ');
-    expect(WORKLOAD_IDS.length).toBe(10);
+    expect(WORKLOAD_IDS.length).toBe(11);
     expect(only).toContain(`run only these workloads (comma-separated): ${WORKLOAD_IDS.join(', ')}`);
   });
 
