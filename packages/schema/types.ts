@@ -109,6 +109,10 @@ export interface XenAbiSchema {
   injectMsi?: InjectMsiRules[];
   /** Whether track_dirty_vram turns log-dirty mode on (which modified_memory needs), by release (absent in older snapshots). */
   logDirtyByTracking?: LogDirtyByTrackingRule[];
+  /** DM ops that require an exact number of buffers, by release (XSA-506; absent in older snapshots). */
+  dmOpExactBufs?: DmOpExactBufsRule[];
+  /** Where ioreq server pages go when the gfn pool is empty: the legacy ioreq gfns, by release (absent in older snapshots). */
+  legacyIoreqGfns?: LegacyIoreqGfnRule[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
   /**
@@ -668,6 +672,41 @@ export interface LogDirtyByTrackingRule {
   releases: ReleaseRange;
   /** true: a track_dirty_vram call with nr > 0 enables paging log-dirty mode; false: it never does. */
   trackEnablesLogDirty: boolean;
+  // The rule in words.
+  description: string;
+  /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/** A DM op that must be given exactly `bufs` buffers, for a release range (dm_op's own check, before the op runs). */
+export interface DmOpExactBufsRule {
+  // The DM op's name (see `dmops`).
+  op: string;
+  // Releases with the check.
+  releases: ReleaseRange;
+  /** The number of buffers the op requires. */
+  bufs: number;
+  /** The errno for any other number (that passed do_dm_op's 1 … maxDmopBufs). */
+  error: ErrnoName;
+  // The check in words.
+  description: string;
+  /** Where Xen checks: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/**
+ * Whether hvm_alloc_ioreq_gfn falls back to the legacy ioreq gfns (the pages HVM_PARAM_IOREQ_PFN and
+ * HVM_PARAM_BUFIOREQ_PFN name, whose legacy_mask bits are set when the params are set), for a release range.
+ */
+export interface LegacyIoreqGfnRule {
+  // Releases with this rule.
+  releases: ReleaseRange;
+  /**
+   * "none": an empty pool is ENOMEM. "inverted": the fallback hands out a param's gfn when its legacy_mask bit
+   * was clear (4.12–4.20, `!test_and_clear_bit`): the first fallback clears both bits and fails, later ones give
+   * the IOREQ_PFN gfn without reserving it. "free-bit": it hands out the gfn whose bit was set and clears it (4.21+).
+   */
+  fallback: "none" | "inverted" | "free-bit";
   // The rule in words.
   description: string;
   /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */

@@ -21,6 +21,7 @@ export type ReasonId =
   | 'handle-restricted'
   | 'dmop-no-bufs'
   | 'dmop-nr-bufs'
+  | 'dmop-exact-bufs'
   | 'copy-fault'
   | 'domain-missing'
   | 'target-is-caller'
@@ -94,6 +95,7 @@ export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'handle-restricted': { message: 'the handle is restricted to another domain (privcmd refuses before Xen sees the call)', source: 'linux drivers/xen/privcmd.c privcmd_ioctl_dm_op' },
   'dmop-no-bufs': { message: 'dm_op was given no buffers', source: 'xen/common/dm.c do_dm_op' },
   'dmop-nr-bufs': { message: 'dm_op was given more buffers than it accepts', source: 'xen/common/dm.c do_dm_op' },
+  'dmop-exact-bufs': { message: 'the op requires an exact number of buffers (modified_memory: two, since XSA-506) and was given another', source: 'xen/arch/x86/hvm/dm.c dm_op (XEN_DMOP_modified_memory)' },
   'copy-fault': { message: 'a buffer or argument is too short or not readable memory (the copy from the guest failed)', source: 'xen/arch/x86/hvm/dm.c dm_op (copy_from_guest)' },
   'domain-missing': { message: 'no such domain, or it is dying', source: 'xen/common/domain.c rcu_lock_remote_domain_by_id' },
   'target-is-caller': { message: 'a domain may not make this call on itself', source: 'xen/common/domain.c rcu_lock_remote_domain_by_id' },
