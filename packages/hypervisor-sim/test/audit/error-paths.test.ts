@@ -18,7 +18,8 @@ const FAMILIES = {
   '4.11': '4.11',
   '4.12–4.14': '4.12',
   '4.15–4.16': '4.15',
-  '4.17–4.21': '4.17',
+  '4.17–4.20': '4.17',
+  '4.21': '4.21',
   '4.22': '4.22',
 } as const;
 type Family = keyof typeof FAMILIES;
@@ -113,14 +114,14 @@ const ENTRY: Row[] = [
   { id: 'E3', families: DMOP_ERA, provoke: (b) => b.raw(['bad' as unknown as Uint8Array]), rc: ERR.EFAULT },
   { id: 'E4', families: DMOP_ERA, provoke: (b) => b.dm('nr_vcpus', {}, { domid: MISSING }), rc: ERR.ESRCH },
   { id: 'E5', families: DMOP_ERA, provoke: (b) => b.dm('nr_vcpus', {}, { caller: TARGET }), rc: ERR.EPERM },
-  { id: 'E6', families: DMOP_ERA, provoke: (b) => b.dm('set_mem_type', { nr: 1, mem_type: 9, first_pfn: 0n }, { domid: PV }), rc: { '4.9': 0, '4.10': 0, '4.11': 0, '4.12–4.14': 0, '4.15–4.16': ERR.EINVAL, '4.17–4.21': ERR.EINVAL, '4.22': ERR.EINVAL } },
+  { id: 'E6', families: DMOP_ERA, provoke: (b) => b.dm('set_mem_type', { nr: 1, mem_type: 9, first_pfn: 0n }, { domid: PV }), rc: { '4.9': 0, '4.10': 0, '4.11': 0, '4.12–4.14': 0, '4.15–4.16': ERR.EINVAL, '4.17–4.20': ERR.EINVAL, '4.21': ERR.EINVAL, '4.22': ERR.EINVAL } },
   { id: 'E7', families: DMOP_ERA, provoke: (b) => b.dm('set_mem_type', { nr: 1, mem_type: 9, first_pfn: 0n }, { caller: UNPRIVILEGED }), rc: ERR.EPERM },
   { id: 'E7b', families: DMOP_ERA, provoke: (b) => b.dm('set_mem_type', { nr: 1, mem_type: 1, first_pfn: 0n }, { caller: DM }), rc: 0 },
   // set_mem_type's header + payload is 24 bytes: too short for the whole 32-byte op, enough for 4.11's copy.
-  { id: 'E8', families: DMOP_ERA, provoke: (b) => b.raw([encodeDmOp('set_mem_type', { nr: 1, mem_type: 1, first_pfn: 0n }).subarray(0, 24)]), rc: { '4.9': ERR.EFAULT, '4.10': ERR.EFAULT, '4.11': 0, '4.12–4.14': 0, '4.15–4.16': 0, '4.17–4.21': 0, '4.22': 0 } },
+  { id: 'E8', families: DMOP_ERA, provoke: (b) => b.raw([encodeDmOp('set_mem_type', { nr: 1, mem_type: 1, first_pfn: 0n }).subarray(0, 24)]), rc: { '4.9': ERR.EFAULT, '4.10': ERR.EFAULT, '4.11': 0, '4.12–4.14': 0, '4.15–4.16': 0, '4.17–4.20': 0, '4.21': 0, '4.22': 0 } },
   { id: 'E9', families: from('4.11'), provoke: (b) => b.raw([new Uint8Array(7)]), rc: ERR.EFAULT },
   // An op number beyond the table with a non-zero pad: 4.9/4.10 check the pad first.
-  { id: 'E10', families: DMOP_ERA, provoke: (b) => b.raw([Object.assign(new Uint8Array(32), { 0: 99, 4: 1 })]), rc: { '4.9': ERR.EINVAL, '4.10': ERR.EINVAL, '4.11': ERR.EOPNOTSUPP, '4.12–4.14': ERR.EOPNOTSUPP, '4.15–4.16': ERR.EOPNOTSUPP, '4.17–4.21': ERR.EOPNOTSUPP, '4.22': ERR.EOPNOTSUPP } },
+  { id: 'E10', families: DMOP_ERA, provoke: (b) => b.raw([Object.assign(new Uint8Array(32), { 0: 99, 4: 1 })]), rc: { '4.9': ERR.EINVAL, '4.10': ERR.EINVAL, '4.11': ERR.EOPNOTSUPP, '4.12–4.14': ERR.EOPNOTSUPP, '4.15–4.16': ERR.EOPNOTSUPP, '4.17–4.20': ERR.EOPNOTSUPP, '4.21': ERR.EOPNOTSUPP, '4.22': ERR.EOPNOTSUPP } },
   { id: 'E11', families: from('4.11'), provoke: (b) => b.raw([encodeDmOp('set_mem_type', { nr: 1, mem_type: 1, first_pfn: 0n }).subarray(0, 23)]), rc: ERR.EFAULT },
   { id: 'E12', families: DMOP_ERA, provoke: (b) => b.raw([withPad('set_mem_type', { nr: 1, mem_type: 1, first_pfn: 0n })]), rc: ERR.EINVAL },
   { id: 'E13', families: DMOP_ERA, provoke: (b) => b.raw([new Uint8Array(32)]), rc: ERR.EOPNOTSUPP },
@@ -144,6 +145,11 @@ async function exhaust(b: Bench, n: number, bufioreq = 0): Promise<number> {
   return b.dm('create_ioreq_server', { handle_bufioreq: bufioreq });
 }
 
+/** Four buffered servers whose get_info takes the whole gfn pool, 0xfeff0 … 0xfeff7 (4.11+: gfns on demand). */
+async function fillGfnPool(b: Bench): Promise<void> {
+  for (let i = 0; i < 4; i++) expect(await b.dm('get_ioreq_server_info', { id: await b.server(0, 1) })).toBe(0);
+}
+
 /** Maps `n` disjoint one-port ranges; returns the rc of the last. */
 async function mapRanges(b: Bench, id: number, n: number): Promise<number> {
   let rc = 0;
@@ -165,7 +171,10 @@ const IOREQ: Row[] = [
   { id: 'G3', families: ALL, provoke: async (b) => (await b.server(), b.ioreq('get_ioreq_server_info', { id: 6 })), rc: ERR.ENOENT },
   { id: 'G4', families: ALL, provoke: async (b) => b.ioreq('get_ioreq_server_info', { id: await b.server() }, DM), rc: except(ALL, ERR.EPERM, { '4.6': 0, '4.7': 0, '4.8': 0, '4.9': 0, '4.10': 0 }) },
   { id: 'G5', families: EMULATOR_ERA, provoke: async (b) => { const id = await b.server(); expect((await b.hv.acquireResource(0, TARGET, 0, id, 1, 1)).rc).toBe(0); return b.dm('get_ioreq_server_info', { id }); }, rc: ERR.EPERM },
-  { id: 'G6', families: ['4.11', '4.12–4.14', '4.15–4.16', '4.17–4.21'], provoke: async (b) => { for (let i = 0; i < 4; i++) expect(await b.dm('get_ioreq_server_info', { id: await b.server(0, 1) })).toBe(0); return b.dm('get_ioreq_server_info', { id: await b.server() }); }, rc: ERR.ENOMEM },
+  // The pool of 8 gfns held by four buffered servers; then a fifth server's get_info (hvm_alloc_ioreq_gfn, legacy fallback from 4.12).
+  { id: 'G6', families: from('4.11'), provoke: async (b) => (await fillGfnPool(b), b.dm('get_ioreq_server_info', { id: await b.server() })), rc: except(from('4.11'), ERR.ENOMEM, { '4.21': 0, '4.22': 0 }) },
+  { id: 'G7', families: from('4.11'), provoke: async (b) => { await fillGfnPool(b); const id = await b.server(); await b.dm('get_ioreq_server_info', { id }); return b.dm('get_ioreq_server_info', { id }); }, rc: except(from('4.11'), 0, { '4.11': ERR.ENOMEM }) },
+  { id: 'G8', families: from('4.11'), provoke: async (b) => { await fillGfnPool(b); for (let i = 0; i < 2; i++) await b.dm('get_ioreq_server_info', { id: await b.server() }); return b.dm('get_ioreq_server_info', { id: await b.server() }); }, rc: except(from('4.11'), 0, { '4.11': ERR.ENOMEM, '4.21': ERR.ENOMEM, '4.22': ERR.ENOMEM }) },
   // map/unmap_io_range
   { id: 'R1', families: DMOP_ERA, provoke: async (b) => b.raw([padAt('map_io_range_to_ioreq_server', { id: await b.server(), type: 0, start: 1n, end: 1n }, 2)]), rc: ERR.EINVAL },
   { id: 'R2', families: from('4.10'), provoke: async (b) => b.dm('map_io_range_to_ioreq_server', { id: 6, type: 0, start: 2n, end: 1n }), rc: ERR.EINVAL },
@@ -279,6 +288,8 @@ const OTHER_DMOPS: Row[] = [
   { id: 'V2', families: DMOP_ERA, provoke: (b) => b.dm('track_dirty_vram', { first_pfn: 0x100n, nr: 8 }), rc: ERR.EINVAL },
   { id: 'V3', families: DMOP_ERA, provoke: (b) => b.dm('track_dirty_vram', { first_pfn: 0x100n, nr: 0x40001 }, { extra: new Uint8Array(0x8001) }), rc: ERR.EINVAL },
   { id: 'V4', families: DMOP_ERA, provoke: (b) => b.dm('track_dirty_vram', { first_pfn: 0x100n, nr: 9 }, { extra: new Uint8Array(1) }), rc: ERR.EINVAL },
+  // One buffer: XSA-506's check (4.22) before modified_memory's log-dirty test; earlier, 0 with log-dirty off.
+  { id: 'MM0', families: DMOP_ERA, provoke: (b) => b.dm('modified_memory', { nr_extents: 1 }), rc: except(DMOP_ERA, 0, { '4.22': ERR.EINVAL }) },
   { id: 'MM1', families: BEFORE_XSA_397, provoke: async (b) => (await trackVram(b), b.dm('modified_memory', { nr_extents: 2 }, { extra: new Uint8Array(31) })), rc: ERR.EINVAL },
   { id: 'MM2', families: BEFORE_XSA_397, provoke: async (b) => (await trackVram(b), b.dm('modified_memory', { nr_extents: 1 }, { extra: extent(0x10n, 1, 1) })), rc: ERR.EINVAL },
   { id: 'MM3', families: BEFORE_XSA_397, provoke: async (b) => (await trackVram(b), b.dm('modified_memory', { nr_extents: 1 }, { extra: extent(0x10n, 0) })), rc: ERR.EINVAL },
