@@ -443,6 +443,14 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
     'export const LEGACY_IOREQ_GFNS = [',
     ...(s.legacyIoreqGfns ?? []).map((r) => `  { releases: ${range(r.releases)}, fallback: ${lit(r.fallback)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`),
     '] as const;',
+    '',
+    '/** The checks of XENMEM_acquire_resource before its frames, by release. schema: acquireResource[] */',
+    'export const ACQUIRE_RESOURCE = [',
+    ...(s.acquireResource ?? []).map(
+      (r) =>
+        `  { releases: ${range(r.releases)}, frameListMax: ${r.frameListMax === null ? 'null' : r.frameListMax}, frameRangeFirst: ${r.frameRangeFirst}, sizeFirst: ${r.sizeFirst}, hvmCheck: ${lit(r.hvmCheck)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
+    ),
+    '] as const;',
   ];
   return file('behaviour.ts', 'Per-release behaviour of the hypercall paths the simulator models.', body);
 }

@@ -113,6 +113,8 @@ export interface XenAbiSchema {
   dmOpExactBufs?: DmOpExactBufsRule[];
   /** Where ioreq server pages go when the gfn pool is empty: the legacy ioreq gfns, by release (absent in older snapshots). */
   legacyIoreqGfns?: LegacyIoreqGfnRule[];
+  /** The checks of XENMEM_acquire_resource before it maps a frame, by release (absent in older snapshots). */
+  acquireResource?: AcquireResourceRule[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
   /**
@@ -710,6 +712,28 @@ export interface LegacyIoreqGfnRule {
   // The rule in words.
   description: string;
   /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/** How XENMEM_acquire_resource checks a call before the frames, for a release range (4.11+). */
+export interface AcquireResourceRule {
+  // Releases with these checks.
+  releases: ReleaseRange;
+  /** nr_frames above this is E2BIG before the domain is looked up (the fixed frame list on Xen's stack); null: no such check. */
+  frameListMax: number | null;
+  /** frame ≥ 2^32 or frame + nr_frames ≥ 2^32 is EINVAL before the domain is looked up. */
+  frameRangeFirst: boolean;
+  /**
+   * After the privilege check: resource_max_frames is 0 (an unknown type, or an ioreq server of a non-HVM
+   * domain) → EINVAL, then nr_frames 0 → EINVAL. false: an unknown type is EOPNOTSUPP and nr_frames 0 maps nothing
+   * and returns 0.
+   */
+  sizeFirst: boolean;
+  /** Where an ioreq server's target must be HVM (EINVAL): tested for each frame (after DEFAULT_IOSERVID), or once before the frames. */
+  hvmCheck: "per-frame" | "before-frames";
+  // The checks in words.
+  description: string;
+  /** Where Xen checks: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
   source: string;
 }
 

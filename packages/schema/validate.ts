@@ -301,6 +301,7 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
     if (!s.dmops.some((o) => o.name === r.op)) add(`dmOpExactBufs[${i}].op`, `"${r.op}" is not a DM op in dmops[]`);
   });
   checkRules('legacyIoreqGfns', s.legacyIoreqGfns ?? [], []);
+  checkRules('acquireResource', s.acquireResource ?? [], []);
   s.ioreqServerRules.forEach((r, i) => {
     checkRange(`ioreqServerRules[${i}].releases`, r.releases);
     for (const key of ['rangeStartAfterEnd', 'destroyIdZero', 'idZeroOps'] as const) if (r[key] !== 'ok') checkErrno(`ioreqServerRules[${i}].${key}`, r[key]);

@@ -89,6 +89,7 @@ export function schemaAsOfRelease(schema: XenAbiSchema, release: ReleaseName): X
   if (s.logDirtyByTracking) s.logDirtyByTracking = clipAll(s.logDirtyByTracking);
   if (s.dmOpExactBufs) s.dmOpExactBufs = clipAll(s.dmOpExactBufs);
   if (s.legacyIoreqGfns) s.legacyIoreqGfns = clipAll(s.legacyIoreqGfns);
+  if (s.acquireResource) s.acquireResource = clipAll(s.acquireResource);
 
   s.structs = clipAll(s.structs);
   const structNames = new Set(s.structs.map((t) => t.name));
