@@ -99,6 +99,8 @@ interface Row {
   families: readonly Family[];
   provoke: (b: Bench) => Promise<number>;
   rc: number | Partial<Record<Family, number>>;
+  /** The hypervisor's preemption policy for the row (default "never"). */
+  preempt?: 'always';
 }
 
 const withPad = (name: DmOpName, payload: Record<string, unknown>) => {
@@ -313,20 +315,172 @@ const OTHER_DMOPS: Row[] = [
   { id: 'O16', families: from('4.11'), provoke: (b) => b.dm('pin_memory_cacheattr', { start: 0x10n, end: 0x20n, type: 2 }), rc: ERR.EINVAL },
 ];
 
+/** XENMEM_acquire_resource of ioreq-server frames (xen/common/memory.c acquire_resource; schema acquireResource). */
+const acquire = async (b: Bench, o: { caller?: number; domid?: number; type?: number; id: number; frame?: number; nr?: number }) =>
+  (await b.hv.acquireResource(o.caller ?? DM, o.domid ?? TARGET, o.type ?? 0, o.id, o.frame ?? 1, o.nr ?? 1)).rc;
+const BEFORE_4_15 = ['4.11', '4.12–4.14'] as const;
+const FROM_4_15 = from('4.15–4.16');
+const split = (early: number, late: number) => ({ ...Object.fromEntries(BEFORE_4_15.map((f) => [f, early])), ...Object.fromEntries(FROM_4_15.map((f) => [f, late])) }) as Partial<Record<Family, number>>;
+
+const ACQUIRE_RESOURCE: Row[] = [
+  { id: 'A1', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1, frame: 0xffffffff }), rc: split(ERR.ESRCH, ERR.EINVAL) },
+  { id: 'A2', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1, frame: 0, nr: 3 }), rc: except(EMULATOR_ERA, ERR.ESRCH, { '4.11': ERR.E2BIG }) },
+  { id: 'A3', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1, frame: 0, nr: 33 }), rc: split(ERR.E2BIG, ERR.ESRCH) },
+  { id: 'A4', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1 }), rc: ERR.ESRCH },
+  { id: 'A5', families: EMULATOR_ERA, provoke: (b) => acquire(b, { caller: TARGET, id: 1 }), rc: ERR.EPERM },
+  { id: 'A6', families: EMULATOR_ERA, provoke: (b) => acquire(b, { caller: UNPRIVILEGED, id: 1 }), rc: ERR.EPERM },
+  { id: 'A7', families: EMULATOR_ERA, provoke: async (b) => acquire(b, { type: 7, id: await b.server(DM, 1) }), rc: split(ERR.EOPNOTSUPP, ERR.EINVAL) },
+  { id: 'A8', families: EMULATOR_ERA, provoke: async (b) => acquire(b, { id: await b.server(DM, 1), frame: 0, nr: 0 }), rc: split(0, ERR.EINVAL) },
+  { id: 'A9', families: EMULATOR_ERA, provoke: (b) => acquire(b, { caller: 0, domid: PV, id: 1, nr: 0 }), rc: except(EMULATOR_ERA, ERR.EINVAL, { '4.11': 0 }) },
+  { id: 'A10', families: EMULATOR_ERA, provoke: (b) => acquire(b, { caller: 0, domid: PV, id: 1 }), rc: ERR.EINVAL },
+  { id: 'A11', families: EMULATOR_ERA, provoke: async (b) => (await b.server(DM, 1), acquire(b, { id: 0x10000 })), rc: ERR.EINVAL },
+  { id: 'A12', families: EMULATOR_ERA, provoke: (b) => acquire(b, { id: 0 }), rc: except(EMULATOR_ERA, ERR.ENOENT, { '4.11': ERR.EOPNOTSUPP }) },
+  { id: 'A13', families: EMULATOR_ERA, provoke: async (b) => (await b.server(DM, 1), acquire(b, { id: 6 })), rc: ERR.ENOENT },
+  { id: 'A14', families: EMULATOR_ERA, provoke: async (b) => acquire(b, { caller: 0, id: await b.server(DM, 1) }), rc: ERR.EPERM },
+  { id: 'A15', families: EMULATOR_ERA, provoke: async (b) => { const id = await b.server(DM, 1); expect(await b.dm('get_ioreq_server_info', { id }, { caller: DM })).toBe(0); return acquire(b, { id }); }, rc: ERR.EPERM },
+  { id: 'A16', families: EMULATOR_ERA, provoke: async (b) => acquire(b, { id: await b.server(DM, 0), frame: 0 }), rc: ERR.ENOENT },
+  { id: 'A17', families: EMULATOR_ERA, provoke: async (b) => acquire(b, { id: await b.server(DM, 1), frame: 2 }), rc: ERR.EINVAL },
+  // The second frame fails the call; the pages were already set up as resource pages, so gfns are refused after.
+  { id: 'A18', families: EMULATOR_ERA, provoke: async (b) => { const id = await b.server(DM, 1); expect(await acquire(b, { id, frame: 1, nr: 2 })).toBe(ERR.EINVAL); return b.dm('get_ioreq_server_info', { id }, { caller: DM }); }, rc: ERR.EPERM },
+  { id: 'A19', families: EMULATOR_ERA, provoke: async (b) => { const id = await b.server(DM, 1); const r = await b.hv.acquireResource(DM, TARGET, 0, id, 0, 2); expect(r.pages).toHaveLength(2); return r.rc; }, rc: 0 },
+];
+
+/** One op's whole outcome (rc, continuations, progress) and the bytes of its buffers after it. */
+async function outcome(b: Bench, bufs: Uint8Array[]) {
+  return { ...(await b.hv.dmOp(0, TARGET, bufs)), buf: bufs[0]! };
+}
+const payloadOf = (buf: Uint8Array) => decodeDmOp(buf).payload as Record<string, unknown>;
+const P2M_RAM_RO = 3;
+const P2M_IOREQ_SERVER = 15;
+
+/** The continuations: set_mem_type (dm.c, hvm.c), modified_memory (dm.c), map_mem_type's unmap sweep (dm.c dm_op). */
+const CONTINUATIONS: Row[] = [
+  {
+    id: 'K1',
+    families: DMOP_ERA,
+    preempt: 'always',
+    provoke: async (b) => {
+      const r = await outcome(b, [encodeDmOp('set_mem_type', { first_pfn: 0x1000n, nr: 300, mem_type: 1 })]);
+      // The continuation wrote first_pfn += 256, nr -= 256 back; the last pass copies the same back.
+      expect({ continuations: r.continuations, ...payloadOf(r.buf) }).toMatchObject({ continuations: 1, first_pfn: 0x1100n, nr: 44 });
+      expect([b.hv.p2mTypeAt(TARGET, 0x1000n), b.hv.p2mTypeAt(TARGET, 0x112bn), b.hv.p2mTypeAt(TARGET, 0x112cn)]).toEqual([P2M_RAM_RO, P2M_RAM_RO, 0]);
+      return r.rc;
+    },
+    rc: 0,
+  },
+  { id: 'K2', families: DMOP_ERA, preempt: 'always', provoke: async (b) => { const r = await outcome(b, [encodeDmOp('set_mem_type', { first_pfn: 0x1000n, nr: 256, mem_type: 1 })]); expect(r.continuations).toBe(0); return r.rc; }, rc: 0 },
+  {
+    id: 'K3',
+    families: DMOP_ERA,
+    preempt: 'always',
+    provoke: async (b) => {
+      await b.hv.seedP2m(TARGET, 0x1000n + 300n, 1, P2M_MMIO_DIRECT);
+      const r = await outcome(b, [encodeDmOp('set_mem_type', { first_pfn: 0x1000n, nr: 400, mem_type: 1 })]);
+      // The refusal lies in the second pass; the first pass's pages and the refused page's predecessors stay changed.
+      expect({ continuations: r.continuations, ...payloadOf(r.buf) }).toMatchObject({ continuations: 1, first_pfn: 0x1100n, nr: 144 });
+      expect([b.hv.p2mTypeAt(TARGET, 0x112bn), b.hv.p2mTypeAt(TARGET, 0x112cn)]).toEqual([P2M_RAM_RO, P2M_MMIO_DIRECT]);
+      return r.rc;
+    },
+    rc: ERR.EINVAL,
+  },
+  {
+    id: 'K4',
+    families: HVMOP_ERA,
+    preempt: 'always',
+    provoke: async (b) => {
+      const arg = encodeHvmOpArg('set_mem_type', { domid: TARGET, first_pfn: 0x1000n, nr: 300, hvmmem_type: 1 });
+      const before = arg.slice();
+      const r = await b.hv.hvmOp(0, HVMOP_NUMBER.set_mem_type!, arg);
+      // The progress travels in the op word (op | start_iter); the struct is not written.
+      expect({ continuations: r.continuations, same: Buffer.compare(arg, before) === 0 }).toEqual({ continuations: 1, same: true });
+      expect(b.hv.p2mTypeAt(TARGET, 0x112bn)).toBe(P2M_RAM_RO);
+      return r.rc;
+    },
+    rc: 0,
+  },
+  {
+    id: 'K5',
+    families: HVMOP_ERA,
+    provoke: async (b) => {
+      // A caller-made continuation: op word 8 | 0x100 starts at first_pfn + 0x100; start_iter = nr changes nothing.
+      expect(await b.hvm('set_mem_type', { first_pfn: 0x1000n, nr: 0x100, hvmmem_type: 1 }, { cmd: 8 | 0x100 })).toBe(0);
+      expect(b.hv.p2mTypeAt(TARGET, 0x10ffn)).toBe(0);
+      const rc = await b.hvm('set_mem_type', { first_pfn: 0x1000n, nr: 0x180, hvmmem_type: 1 }, { cmd: 8 | 0x100 });
+      expect([b.hv.p2mTypeAt(TARGET, 0x10ffn), b.hv.p2mTypeAt(TARGET, 0x1100n), b.hv.p2mTypeAt(TARGET, 0x117fn), b.hv.p2mTypeAt(TARGET, 0x1180n)]).toEqual([0, P2M_RAM_RO, P2M_RAM_RO, 0]);
+      return rc;
+    },
+    rc: 0,
+  },
+  {
+    id: 'K6',
+    families: BEFORE_XSA_397,
+    preempt: 'always',
+    provoke: async (b) => {
+      await trackVram(b);
+      const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: 1 }), extent(0x2000n, 300)]);
+      // After 256 pages of the extent: nr_extents 1, opaque 256 written back; the final pass (const_op) leaves it so.
+      expect({ continuations: r.continuations, progress: r.progress, ...payloadOf(r.buf) }).toMatchObject({ continuations: 1, progress: 300, nr_extents: 1, opaque: 256 });
+      return r.rc;
+    },
+    rc: 0,
+  },
+  {
+    id: 'K7',
+    families: BEFORE_XSA_397,
+    preempt: 'always',
+    provoke: async (b) => {
+      await trackVram(b);
+      // Extents are walked from the last: the 256-page one ends a batch with one extent left, so a continuation.
+      const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: 2 }), Buffer.concat([extent(0x3000n, 1), extent(0x2000n, 256)])]);
+      expect({ continuations: r.continuations, progress: r.progress, ...payloadOf(r.buf) }).toMatchObject({ continuations: 1, progress: 257, nr_extents: 1, opaque: 0 });
+      return r.rc;
+    },
+    rc: 0,
+  },
+  { id: 'K8', families: BEFORE_XSA_397, preempt: 'always', provoke: async (b) => { await trackVram(b); const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: 1 }), extent(0x2000n, 256)]); expect(r.continuations).toBe(0); return r.rc; }, rc: 0 },
+  {
+    id: 'K9',
+    families: DMOP_ERA,
+    preempt: 'always',
+    provoke: async (b) => {
+      const id = await b.claim();
+      expect(await b.dm('set_mem_type', { first_pfn: 0x300n, nr: 1, mem_type: 4 })).toBe(0);
+      const r = await outcome(b, [encodeDmOp('map_mem_type_to_ioreq_server', { id, type: 4, flags: 0 })]);
+      // 256 gfns per step: 0x300 lies in the fourth; after it gfns remain, so Xen checks once more: 4 continuations.
+      expect({ continuations: r.continuations, opaque: payloadOf(r.buf).opaque, type: b.hv.p2mTypeAt(TARGET, 0x300n) }).toEqual({ continuations: 4, opaque: 0x400n, type: 0 });
+      return r.rc;
+    },
+    rc: 0,
+  },
+  { id: 'K10', families: DMOP_ERA, provoke: (b) => b.dm('map_mem_type_to_ioreq_server', { id: 6, type: 2, flags: 0, opaque: 0x100n }), rc: 0 },
+  {
+    id: 'K11',
+    families: DMOP_ERA,
+    provoke: async (b) => {
+      const id = await b.server();
+      expect(await b.dm('map_mem_type_to_ioreq_server', { id, type: 4, flags: 2, opaque: 0x100n })).toBe(0);
+      // Nothing was claimed: set_mem_type to ioreq_server still has no server.
+      return b.dm('set_mem_type', { first_pfn: 0x10n, nr: 1, mem_type: 4 });
+    },
+    rc: ERR.EINVAL,
+  },
+  { id: 'K12', families: DMOP_ERA, preempt: 'always', provoke: async (b) => { const id = await b.claim(); const r = await outcome(b, [encodeDmOp('map_mem_type_to_ioreq_server', { id, type: 4, flags: 0 })]); expect({ continuations: r.continuations, opaque: payloadOf(r.buf).opaque }).toEqual({ continuations: 0, opaque: 0n }); return r.rc; }, rc: 0 },
+];
+
 const CORES: [string, () => P2mCore][] = [
   ['ts', () => tsP2mCore],
   ['native', () => loadNativeP2mCore()],
 ];
 
-async function bench(core: () => P2mCore, release: string): Promise<Bench> {
-  const hv = new Hypervisor({ release, preempt: 'never', p2m: core() });
+async function bench(core: () => P2mCore, release: string, preempt: 'never' | 'always' = 'never'): Promise<Bench> {
+  const hv = new Hypervisor({ release, preempt, p2m: core() });
   await hv.createDomain({ domid: TARGET, maxGpfn: 0xfffff, dm: DM });
   await hv.createDomain({ domid: PV, maxGpfn: 0xff, hvm: false });
   await hv.createDomain({ domid: SHADOW, maxGpfn: 0xff, hap: false, dm: DM });
   return new Bench(hv);
 }
 
-const ROWS = [...ENTRY, ...IOREQ, ...SET_MEM_TYPE, ...HVMOP_ENTRY, ...GET_MEM_TYPE, ...OTHER_DMOPS];
+const ROWS = [...ENTRY, ...IOREQ, ...SET_MEM_TYPE, ...HVMOP_ENTRY, ...GET_MEM_TYPE, ...OTHER_DMOPS, ...ACQUIRE_RESOURCE, ...CONTINUATIONS];
 
 describe.each(CORES)('error paths audited against Xen (%s core)', (_name, core) => {
   it('row ids are unique', () => {
@@ -337,7 +491,7 @@ describe.each(CORES)('error paths audited against Xen (%s core)', (_name, core) 
       for (const family of row.families) {
         const expected = typeof row.rc === 'number' ? row.rc : row.rc[family];
         expect(expected, `${row.id}: no rc for ${family}`).toBeDefined();
-        const b = await bench(core, FAMILIES[family]);
+        const b = await bench(core, FAMILIES[family], row.preempt);
         expect(await row.provoke(b), `${row.id} at ${family}`).toBe(expected);
       }
     });
