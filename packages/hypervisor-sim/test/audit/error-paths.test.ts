@@ -3,6 +3,7 @@
  * Each row names the release families it applies to, how to provoke the path, and the rc Xen's source gives;
  * it runs at one release of each of those families. Row ids match the table's.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeDmOp, decodeHvmOpArg, encodeDmOp, encodeHvmOpArg, type DmOpName, type DmOpPayloads, type HvmOpName } from '@xenmem/abi-types';
 import { Hypervisor, tsP2mCore, loadNativeP2mCore, type P2mCore } from '../../src/index.js';
@@ -481,6 +482,26 @@ async function bench(core: () => P2mCore, release: string, preempt: 'never' | 'a
 }
 
 const ROWS = [...ENTRY, ...IOREQ, ...SET_MEM_TYPE, ...HVMOP_ENTRY, ...GET_MEM_TYPE, ...OTHER_DMOPS, ...ACQUIRE_RESOURCE, ...CONTINUATIONS];
+
+/** The row ids of docs/simulator.md's audit tables ("A4, A5, A6", ranges like "H1–H5"), in the order written. */
+function documentedRowIds(): string[] {
+  const doc = readFileSync(new URL('../../../../docs/simulator.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Error paths, audited'), doc.indexOf('## Why an errno'));
+  const ids: string[] = [];
+  for (const m of section.matchAll(/^\| ([A-Z][A-Za-z0-9, –]*?) \|/gm)) {
+    if (m[1] === 'Row') continue;
+    for (const part of m[1]!.split(', ')) {
+      const range = /^([A-Z]+)(\d+)–[A-Z]+(\d+)$/.exec(part);
+      if (range) for (let i = Number(range[2]); i <= Number(range[3]); i++) ids.push(`${range[1]}${i}`);
+      else ids.push(part);
+    }
+  }
+  return ids;
+}
+
+it('docs/simulator.md lists exactly the audited rows', () => {
+  expect([...documentedRowIds()].sort()).toEqual(ROWS.map((r) => r.id).sort());
+});
 
 describe.each(CORES)('error paths audited against Xen (%s core)', (_name, core) => {
   it('row ids are unique', () => {
