@@ -37,14 +37,14 @@ describe('commands are loaded when they run', () => {
     const r = loads(['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${VERSION}\n`);
-    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/dm-ops.js', 'io.js']);
+    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/dm-ops.js', 'help-text.js', 'io.js']);
     expect(heavy(r.urls)).toEqual([]);
   });
 
   it('xenmem abi types loads its own command module and not the simulator', () => {
     const r = loads(['abi', 'types', '--json']);
     expect(r.status).toBe(0);
-    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/abi-types.js', 'commands/dm-ops.js', 'io.js', 'output.js']);
+    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/abi-types.js', 'commands/dm-ops.js', 'help-text.js', 'io.js', 'output.js']);
     expect(heavy(r.urls)).toEqual([]);
   });
 
