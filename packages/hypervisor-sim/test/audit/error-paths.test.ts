@@ -351,6 +351,13 @@ async function outcome(b: Bench, bufs: Uint8Array[]) {
   return { ...(await b.hv.dmOp(0, TARGET, bufs)), buf: bufs[0]! };
 }
 const payloadOf = (buf: Uint8Array) => decodeDmOp(buf).payload as Record<string, unknown>;
+/** modified_memory of `extents` with log-dirty on; checks the continuations, pages marked and the header left in buf[0]; returns rc. */
+async function markWithPreemption(b: Bench, extents: Uint8Array[], left: { continuations: number; progress: number; nr_extents: number; opaque: number }): Promise<number> {
+  await trackVram(b);
+  const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: extents.length }), Buffer.concat(extents)]);
+  expect({ continuations: r.continuations, progress: r.progress, ...payloadOf(r.buf) }).toMatchObject(left);
+  return r.rc;
+}
 const P2M_RAM_RO = 3;
 const P2M_IOREQ_SERVER = 15;
 
@@ -412,33 +419,11 @@ const CONTINUATIONS: Row[] = [
     },
     rc: 0,
   },
-  {
-    id: 'K6',
-    families: BEFORE_XSA_397,
-    preempt: 'always',
-    provoke: async (b) => {
-      await trackVram(b);
-      const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: 1 }), extent(0x2000n, 300)]);
-      // After 256 pages of the extent: nr_extents 1, opaque 256 written back; the final pass (const_op) leaves it so.
-      expect({ continuations: r.continuations, progress: r.progress, ...payloadOf(r.buf) }).toMatchObject({ continuations: 1, progress: 300, nr_extents: 1, opaque: 256 });
-      return r.rc;
-    },
-    rc: 0,
-  },
-  {
-    id: 'K7',
-    families: BEFORE_XSA_397,
-    preempt: 'always',
-    provoke: async (b) => {
-      await trackVram(b);
-      // Extents are walked from the last: the 256-page one ends a batch with one extent left, so a continuation.
-      const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: 2 }), Buffer.concat([extent(0x3000n, 1), extent(0x2000n, 256)])]);
-      expect({ continuations: r.continuations, progress: r.progress, ...payloadOf(r.buf) }).toMatchObject({ continuations: 1, progress: 257, nr_extents: 1, opaque: 0 });
-      return r.rc;
-    },
-    rc: 0,
-  },
-  { id: 'K8', families: BEFORE_XSA_397, preempt: 'always', provoke: async (b) => { await trackVram(b); const r = await outcome(b, [encodeDmOp('modified_memory', { nr_extents: 1 }), extent(0x2000n, 256)]); expect(r.continuations).toBe(0); return r.rc; }, rc: 0 },
+  // After 256 pages of the extent: nr_extents 1, opaque 256 written back; the final pass (const_op) leaves it so.
+  { id: 'K6', families: BEFORE_XSA_397, preempt: 'always', provoke: (b) => markWithPreemption(b, [extent(0x2000n, 300)], { continuations: 1, progress: 300, nr_extents: 1, opaque: 256 }), rc: 0 },
+  // Extents are walked from the last: the 256-page one ends a batch with one extent left, so a continuation.
+  { id: 'K7', families: BEFORE_XSA_397, preempt: 'always', provoke: (b) => markWithPreemption(b, [extent(0x3000n, 1), extent(0x2000n, 256)], { continuations: 1, progress: 257, nr_extents: 1, opaque: 0 }), rc: 0 },
+  { id: 'K8', families: BEFORE_XSA_397, preempt: 'always', provoke: (b) => markWithPreemption(b, [extent(0x2000n, 256)], { continuations: 0, progress: 256, nr_extents: 1, opaque: 0 }), rc: 0 },
   {
     id: 'K9',
     families: DMOP_ERA,
