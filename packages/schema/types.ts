@@ -721,6 +721,8 @@ export interface AcquireResourceRule {
   releases: ReleaseRange;
   /** nr_frames above this is E2BIG before the domain is looked up (the fixed frame list on Xen's stack); null: no such check. */
   frameListMax: number | null;
+  /** nr_frames above this is EINVAL after the size checks (UINT_MAX >> MEMOP_EXTENT_SHIFT, the continuation's room; 4.15+); null: no such check. */
+  nrFramesMax: number | null;
   /** frame ≥ 2^32 or frame + nr_frames ≥ 2^32 is EINVAL before the domain is looked up. */
   frameRangeFirst: boolean;
   /**

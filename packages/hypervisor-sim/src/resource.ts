@@ -25,8 +25,6 @@ const RESOURCE_IOREQ_SERVER = CONST.resource.ioreq_server;
 const FRAME_BUFIOREQ = CONST.resource.frame_bufioreq;
 const FRAME_IOREQ_0 = FRAME_BUFIOREQ + 1; // XENMEM_resource_ioreq_server_frame_ioreq(0)
 const TWO_32 = 2 ** 32;
-/** UINT_MAX >> MEMOP_EXTENT_SHIFT: the most frames one call may ask for from 4.15 (xen/common/memory.c acquire_resource @ RELEASE-4.15.0). */
-const MAX_FRAMES_BATCHED = 0xffffffff >>> 6;
 
 const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
@@ -46,7 +44,7 @@ export function acquireResource(hv: Host, caller: number, domid: number, type: n
     // resource_max_frames: 0 for a type the simulator does not map and for an ioreq server of a non-HVM domain.
     if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EINVAL', 'resource-type'));
     if (!domain.hvm) return none(fail('EINVAL', 'resource-args'));
-    if (nrFrames === 0 || nrFrames > MAX_FRAMES_BATCHED) return none(fail('EINVAL', 'resource-args'));
+    if (nrFrames === 0 || (rule.nrFramesMax !== null && nrFrames > rule.nrFramesMax)) return none(fail('EINVAL', 'resource-args'));
   } else if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP', 'resource-type'));
   if (rule.hvmCheck === 'before-frames' && !domain.hvm) return none(fail('EINVAL', 'resource-args'));
   if (id > 0xffff) return none(fail('EINVAL', 'resource-args')); // id != (ioservid_t)id

@@ -327,6 +327,17 @@ const ACQUIRE_RESOURCE: Row[] = [
   { id: 'A1', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1, frame: 0xffffffff }), rc: split(ERR.ESRCH, ERR.EINVAL) },
   { id: 'A2', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1, frame: 0, nr: 3 }), rc: except(EMULATOR_ERA, ERR.ESRCH, { '4.11': ERR.E2BIG }) },
   { id: 'A3', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1, frame: 0, nr: 33 }), rc: split(ERR.E2BIG, ERR.ESRCH) },
+  // 4.15+: past the size checks, nr_frames above UINT_MAX >> MEMOP_EXTENT_SHIFT is EINVAL before any frame is looked at.
+  {
+    id: 'A20',
+    families: EMULATOR_ERA,
+    provoke: async (b) => {
+      const rc = await acquire(b, { id: await b.server(DM, 1), frame: 0, nr: 0x4000000 });
+      if (rc === ERR.EINVAL) expect(b.hv.lastFailure(DM)?.reason?.id).toBe('resource-args');
+      return rc;
+    },
+    rc: split(ERR.E2BIG, ERR.EINVAL),
+  },
   { id: 'A4', families: EMULATOR_ERA, provoke: (b) => acquire(b, { domid: MISSING, id: 1 }), rc: ERR.ESRCH },
   { id: 'A5', families: EMULATOR_ERA, provoke: (b) => acquire(b, { caller: TARGET, id: 1 }), rc: ERR.EPERM },
   { id: 'A6', families: EMULATOR_ERA, provoke: (b) => acquire(b, { caller: UNPRIVILEGED, id: 1 }), rc: ERR.EPERM },
