@@ -84,6 +84,24 @@ describe.each(CORES)('legacy ioreq gfns (%s core)', (_name, core) => {
       expect(await info(hv, e)).toEqual({ rc: 0, ioreq: 0xfeff2n, bufioreq: 0xfeff3n });
     });
 
+    it('with both legacy gfns freed (both bits set again) the next fallback fails as the first did', async () => {
+      const hv = await hypervisor(core, release);
+      await fillPool(hv);
+      const a = await create(hv, false);
+      expect((await info(hv, a)).rc).toBe(ERR.ENOMEM);
+      expect((await info(hv, a)).ioreq).toBe(IOREQ_PFN);
+      const c = await create(hv, false);
+      expect((await info(hv, c)).ioreq).toBe(IOREQ_PFN);
+      await destroy(hv, a);
+      const b = await create(hv, false);
+      expect((await info(hv, b)).ioreq).toBe(BUFIOREQ_PFN); // clears IOREQ_PFN's bit again
+      await destroy(hv, c);
+      await destroy(hv, b);
+      const d = await create(hv, false);
+      expect(await info(hv, d)).toEqual({ rc: ERR.ENOMEM, ioreq: 0n, bufioreq: 0n });
+      expect(await info(hv, d)).toEqual({ rc: 0, ioreq: IOREQ_PFN, bufioreq: 0n });
+    });
+
     it('a buffered server whose second page meets the first fallback frees its first gfn and fails', async () => {
       const hv = await hypervisor(core, release);
       for (let i = 0; i < 3; i++) expect((await info(hv, await create(hv, true))).rc).toBe(0);
