@@ -170,6 +170,8 @@ var Limits = []Limit{
 	{"maxPciLink", "", "4.9", "", 3},
 	{"ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", "", 8},
 	{"ioreqServerPfnBase", "", "4.5", "", 0xfeff0},
+	{"legacyIoreqPfn", "", "4.5", "", 0xfeffd},
+	{"legacyBufioreqPfn", "", "4.5", "", 0xfeffb},
 	{"memopMaxOrder", "MAX_ORDER", "4.6", "", 18},
 	{"memopDomuMaxOrder", "", "4.6", "", 9},
 	{"populateRefusesMmioDirect", "", "4.16", "", 1},

@@ -431,6 +431,26 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
       (r) => `  { releases: ${range(r.releases)}, trackEnablesLogDirty: ${r.trackEnablesLogDirty}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
     ),
     '] as const;',
+    '',
+    '/** DM ops that require an exact number of buffers, by release (XSA-506). schema: dmOpExactBufs[] */',
+    'export const DM_OP_EXACT_BUFS = [',
+    ...(s.dmOpExactBufs ?? []).map(
+      (r) => `  { op: ${lit(r.op)}, releases: ${range(r.releases)}, bufs: ${r.bufs}, error: ${lit(r.error)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
+    ),
+    '] as const;',
+    '',
+    '/** Whether an empty ioreq gfn pool falls back to the legacy ioreq gfns, and how, by release. schema: legacyIoreqGfns[] */',
+    'export const LEGACY_IOREQ_GFNS = [',
+    ...(s.legacyIoreqGfns ?? []).map((r) => `  { releases: ${range(r.releases)}, fallback: ${lit(r.fallback)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`),
+    '] as const;',
+    '',
+    '/** The checks of XENMEM_acquire_resource before its frames, by release. schema: acquireResource[] */',
+    'export const ACQUIRE_RESOURCE = [',
+    ...(s.acquireResource ?? []).map(
+      (r) =>
+        `  { releases: ${range(r.releases)}, frameListMax: ${r.frameListMax === null ? 'null' : r.frameListMax}, nrFramesMax: ${r.nrFramesMax === null ? 'null' : r.nrFramesMax}, frameRangeFirst: ${r.frameRangeFirst}, sizeFirst: ${r.sizeFirst}, hvmCheck: ${lit(r.hvmCheck)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
+    ),
+    '] as const;',
   ];
   return file('behaviour.ts', 'Per-release behaviour of the hypercall paths the simulator models.', body);
 }

@@ -109,6 +109,12 @@ export interface XenAbiSchema {
   injectMsi?: InjectMsiRules[];
   /** Whether track_dirty_vram turns log-dirty mode on (which modified_memory needs), by release (absent in older snapshots). */
   logDirtyByTracking?: LogDirtyByTrackingRule[];
+  /** DM ops that require an exact number of buffers, by release (XSA-506; absent in older snapshots). */
+  dmOpExactBufs?: DmOpExactBufsRule[];
+  /** Where ioreq server pages go when the gfn pool is empty: the legacy ioreq gfns, by release (absent in older snapshots). */
+  legacyIoreqGfns?: LegacyIoreqGfnRule[];
+  /** The checks of XENMEM_acquire_resource before it maps a frame, by release (absent in older snapshots). */
+  acquireResource?: AcquireResourceRule[];
   /** Deliberate exceptions to the evolution rules, each with its reason. */
   exceptions: EvolutionException[];
   /**
@@ -671,6 +677,65 @@ export interface LogDirtyByTrackingRule {
   // The rule in words.
   description: string;
   /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/** A DM op that must be given exactly `bufs` buffers, for a release range (dm_op's own check, before the op runs). */
+export interface DmOpExactBufsRule {
+  // The DM op's name (see `dmops`).
+  op: string;
+  // Releases with the check.
+  releases: ReleaseRange;
+  /** The number of buffers the op requires. */
+  bufs: number;
+  /** The errno for any other number (that passed do_dm_op's 1 … maxDmopBufs). */
+  error: ErrnoName;
+  // The check in words.
+  description: string;
+  /** Where Xen checks: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/**
+ * Whether hvm_alloc_ioreq_gfn falls back to the legacy ioreq gfns (the pages HVM_PARAM_IOREQ_PFN and
+ * HVM_PARAM_BUFIOREQ_PFN name, whose legacy_mask bits are set when the params are set), for a release range.
+ */
+export interface LegacyIoreqGfnRule {
+  // Releases with this rule.
+  releases: ReleaseRange;
+  /**
+   * "none": an empty pool is ENOMEM. "inverted": the fallback hands out a param's gfn when its legacy_mask bit
+   * was clear (4.12–4.20, `!test_and_clear_bit`): the first fallback clears both bits and fails, later ones give
+   * the IOREQ_PFN gfn without reserving it. "free-bit": it hands out the gfn whose bit was set and clears it (4.21+).
+   */
+  fallback: "none" | "inverted" | "free-bit";
+  // The rule in words.
+  description: string;
+  /** Where Xen decides it: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
+  source: string;
+}
+
+/** How XENMEM_acquire_resource checks a call before the frames, for a release range (4.11+). */
+export interface AcquireResourceRule {
+  // Releases with these checks.
+  releases: ReleaseRange;
+  /** nr_frames above this is E2BIG before the domain is looked up (the fixed frame list on Xen's stack); null: no such check. */
+  frameListMax: number | null;
+  /** nr_frames above this is EINVAL after the size checks (UINT_MAX >> MEMOP_EXTENT_SHIFT, the continuation's room; 4.15+); null: no such check. */
+  nrFramesMax: number | null;
+  /** frame ≥ 2^32 or frame + nr_frames ≥ 2^32 is EINVAL before the domain is looked up. */
+  frameRangeFirst: boolean;
+  /**
+   * After the privilege check: resource_max_frames is 0 (an unknown type, or an ioreq server of a non-HVM
+   * domain) → EINVAL, then nr_frames 0 → EINVAL. false: an unknown type is EOPNOTSUPP and nr_frames 0 maps nothing
+   * and returns 0.
+   */
+  sizeFirst: boolean;
+  /** Where an ioreq server's target must be HVM (EINVAL): tested for each frame (after DEFAULT_IOSERVID), or once before the frames. */
+  hvmCheck: "per-frame" | "before-frames";
+  // The checks in words.
+  description: string;
+  /** Where Xen checks: "<file> <function>[, <function>…] @ RELEASE-<x.y.z>". */
   source: string;
 }
 

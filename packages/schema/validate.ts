@@ -296,6 +296,12 @@ function crossCheck(s: XenAbiSchema): SchemaProblem[] {
   checkRules('setMemTypeRefusal', s.setMemTypeRefusal ?? [], ['refusal']);
   checkRules('injectMsi', s.injectMsi ?? [], ['noPirq', 'otherDeliveryMode']);
   checkRules('logDirtyByTracking', s.logDirtyByTracking ?? [], []);
+  checkRules('dmOpExactBufs', s.dmOpExactBufs ?? [], ['error']);
+  (s.dmOpExactBufs ?? []).forEach((r, i) => {
+    if (!s.dmops.some((o) => o.name === r.op)) add(`dmOpExactBufs[${i}].op`, `"${r.op}" is not a DM op in dmops[]`);
+  });
+  checkRules('legacyIoreqGfns', s.legacyIoreqGfns ?? [], []);
+  checkRules('acquireResource', s.acquireResource ?? [], []);
   s.ioreqServerRules.forEach((r, i) => {
     checkRange(`ioreqServerRules[${i}].releases`, r.releases);
     for (const key of ['rangeStartAfterEnd', 'destroyIdZero', 'idZeroOps'] as const) if (r[key] !== 'ok') checkErrno(`ioreqServerRules[${i}].${key}`, r[key]);

@@ -74,6 +74,8 @@ LIMITS: Tuple[Limit, ...] = (
     Limit("maxPciLink", None, "4.9", None, 3),
     Limit("ioreqServerPages", "NR_IOREQ_SERVER_PAGES", "4.5", None, 8),
     Limit("ioreqServerPfnBase", None, "4.5", None, 0xfeff0),
+    Limit("legacyIoreqPfn", None, "4.5", None, 0xfeffd),
+    Limit("legacyBufioreqPfn", None, "4.5", None, 0xfeffb),
     Limit("memopMaxOrder", "MAX_ORDER", "4.6", None, 18),
     Limit("memopDomuMaxOrder", None, "4.6", None, 9),
     Limit("populateRefusesMmioDirect", None, "4.16", None, 1),

@@ -4,7 +4,7 @@
  * the tracked VRAM range, the log of ops whose effect lies outside the model, and the state of its vCPUs
  * in the ioreq protocol (blocked on a device model, crashed).
  */
-import { CONST, InputError, SET_MEM_TYPE_NR_MAX, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, InputError, LEGACY_IOREQ_GFNS, SET_MEM_TYPE_NR_MAX, entryAt, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
 import { type DomainConfig } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import { MemoryRam, type GuestRam } from './ram/guest-ram.js';
@@ -20,21 +20,34 @@ export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & {
   dm: number | null;
 };
 
+/** HVM_PARAM_IOREQ_PFN's and HVM_PARAM_BUFIOREQ_PFN's gfns, in the order hvm_alloc_legacy_ioreq_gfn walks them. */
+const LEGACY_GFNS = [BigInt(limitEntries('legacyIoreqPfn')[0]!.value), BigInt(limitEntries('legacyBufioreqPfn')[0]!.value)] as const;
+
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
  * HVM_PARAM_NR_IOREQ_SERVER_PAGES), as the schema's limits ioreqServerPfnBase and ioreqServerPages record
  * libxl's choice: pages ending just below its special pages. Xen takes the lowest free one.
+ *
+ * With the pool empty, 4.12+ falls back to the legacy ioreq gfns (libxc's IOREQ and BUFIOREQ special pages,
+ * limits legacyIoreqPfn and legacyBufioreqPfn), each available while its legacy_mask bit is set; the toolstack
+ * setting the params set both bits. How the fallback reads the bits is the release's (schema legacyIoreqGfns):
+ * 4.12–4.20 test them inverted (xen/arch/x86/hvm/ioreq.c hvm_alloc_legacy_ioreq_gfn @ RELEASE-4.12.0).
  */
 export class GfnPool {
   static readonly BASE = BigInt(limitEntries('ioreqServerPfnBase')[0]!.value);
   static readonly SIZE = limitEntries('ioreqServerPages')[0]!.value;
+  static readonly LEGACY: readonly bigint[] = LEGACY_GFNS;
   private readonly used = new Set<bigint>();
+  /** legacy_mask's bits for HVM_PARAM_IOREQ_PFN and HVM_PARAM_BUFIOREQ_PFN (hvm_set_param sets them). */
+  readonly legacyMask: [boolean, boolean] = [true, true];
 
+  /** Free gfns of the pool proper (the legacy gfns not counted). */
   free(): number {
     return GfnPool.SIZE - this.used.size;
   }
 
-  take(): bigint | undefined {
+  /** hvm_alloc_ioreq_gfn: the lowest free pool gfn, else the release's legacy fallback; undefined when none. */
+  take(release: ReleaseName): bigint | undefined {
     for (let i = 0n; i < BigInt(GfnPool.SIZE); i++) {
       const gfn = GfnPool.BASE + i;
       if (!this.used.has(gfn)) {
@@ -42,11 +55,44 @@ export class GfnPool {
         return gfn;
       }
     }
+    return this.takeLegacy(entryAt(LEGACY_IOREQ_GFNS, release)!.fallback);
+  }
+
+  /**
+   * hvm_alloc_legacy_ioreq_gfn: for IOREQ_PFN then BUFIOREQ_PFN, test_and_clear_bit; "free-bit" returns the
+   * gfn whose bit was set, "inverted" (`!test_and_clear_bit`) the gfn whose bit was already clear, so with both
+   * bits set it clears both and finds nothing, and afterwards hands out IOREQ_PFN's gfn without reserving it.
+   */
+  private takeLegacy(fallback: 'none' | 'inverted' | 'free-bit'): bigint | undefined {
+    if (fallback === 'none') return undefined;
+    for (let i = 0; i < LEGACY_GFNS.length; i++) {
+      const wasSet = this.legacyMask[i]!;
+      this.legacyMask[i] = false;
+      if (fallback === 'inverted' ? !wasSet : wasSet) return LEGACY_GFNS[i];
+    }
     return undefined;
   }
 
+  /** hvm_free_ioreq_gfn: a legacy gfn sets its legacy_mask bit again (the first param naming it); any other returns to the pool. */
   give(...gfns: (bigint | null)[]): void {
-    for (const g of gfns) if (g !== null) this.used.delete(g);
+    for (const g of gfns) {
+      if (g === null) continue;
+      const legacy = LEGACY_GFNS.indexOf(g as (typeof LEGACY_GFNS)[number]);
+      if (legacy >= 0) this.legacyMask[legacy] = true;
+      else this.used.delete(g);
+    }
+  }
+
+  /** Sets the pool as a saved state had it: `held` in use (legacy gfns among them change nothing), the legacy_mask bits as given. */
+  reset(held: Iterable<bigint>, legacyMask: readonly [boolean, boolean]): void {
+    this.used.clear();
+    for (const g of held) if (!GfnPool.isLegacy(g)) this.used.add(g);
+    [this.legacyMask[0], this.legacyMask[1]] = legacyMask;
+  }
+
+  /** Whether a gfn is one of the legacy ioreq gfns (which 4.12–4.20 may hand out to several pages). */
+  static isLegacy(gfn: bigint): boolean {
+    return GfnPool.LEGACY.includes(gfn);
   }
 }
 

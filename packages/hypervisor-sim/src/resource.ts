@@ -1,15 +1,19 @@
 /**
  * How a device model reaches a server's pages (xen/common/memory.c acquire_ioreq_server() and xen/common/ioreq.c ioreq_server_get_frame() @ RELEASE-4.22.0):
- * - `XENMEM_acquire_resource` (4.11+; common/memory.c acquire_resource → ioreq_server_get_frame): the
- *   domain checks (ESRCH, EPERM for itself or without device-model privilege, EINVAL for a PV target or
- *   nr_frames 0), only XENMEM_resource_ioreq_server (others EOPNOTSUPP), then per frame: no such server
- *   ENOENT, not its emulator EPERM, pages already set up as gfns EPERM (the pages are set up as resource
- *   pages before the frame is looked at), frame 0 without buffering ENOENT, frames past 1 EINVAL.
- *   Before 4.11 the op does not exist: EOPNOTSUPP, as libxenforeignmemory reports it.
+ * - `XENMEM_acquire_resource` (4.11+), in Xen's order, with the differences of a release from the schema's
+ *   acquireResource[] (docs/simulator.md "acquire_resource"): frames beyond 32 bits (4.15+) EINVAL and more
+ *   frames than the fixed list (2 at 4.11, 32 at 4.12–4.14) E2BIG, both before the domain; ESRCH, EPERM for
+ *   itself or without device-model privilege; from 4.15 an unknown type or a non-HVM target (no frames) and
+ *   nr_frames 0 EINVAL, before that an unknown type EOPNOTSUPP and nr_frames 0 nothing mapped; a non-HVM target
+ *   EINVAL (before the frames from 4.12, per frame at 4.11), an id above 0xffff EINVAL; then per frame: 4.11's
+ *   DEFAULT_IOSERVID EOPNOTSUPP, no such server ENOENT, not its emulator EPERM, pages already set up as gfns
+ *   EPERM (the pages are set up as resource pages before the frame is looked at), frame 0 without buffering
+ *   ENOENT, frames past 1 EINVAL. Before 4.11 the op does not exist: EOPNOTSUPP, as libxenforeignmemory
+ *   reports it. The frame_list, flags/pad and size query of the struct are not part of this call.
  * - `xenforeignmemory_map` of a gfn (privcmd → p2m_add_foreign): the server's ioreq/bufioreq gfn gives
  *   that page; a RAM gfn gives the guest's RAM contents; anything else EINVAL (paging: ENOENT).
  */
-import { CONST, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
+import { ACQUIRE_RESOURCE, CONST, IOREQ_SERVER_RULES, entryAt, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
 import { fail, OK } from './errno.js';
 import { idZeroRefused } from './dmop/ioreq-server.js';
 import type { Host } from './host.js';
@@ -20,25 +24,37 @@ import { RamPageView } from './ram/guest-ram.js';
 const RESOURCE_IOREQ_SERVER = CONST.resource.ioreq_server;
 const FRAME_BUFIOREQ = CONST.resource.frame_bufioreq;
 const FRAME_IOREQ_0 = FRAME_BUFIOREQ + 1; // XENMEM_resource_ioreq_server_frame_ioreq(0)
+const TWO_32 = 2 ** 32;
 
 const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 export function acquireResource(hv: Host, caller: number, domid: number, type: number, id: number, frame: number, nrFrames: number): { rc: number; pages: SharedPage[] } {
   const none = (rc: number) => ({ rc, pages: [] });
   if (entryAt(IOREQ_SERVER_RULES, hv.release)!.pages !== 'on-demand') return none(fail('EOPNOTSUPP', 'resource-not-on-demand'));
+  // The struct's fields: nr_frames, type and id are 32-bit, frame 64-bit.
+  if (!isU32(nrFrames) || !isU32(type) || !isU32(id) || !Number.isSafeInteger(frame) || frame < 0) return none(fail('EINVAL', 'resource-args'));
+  const rule = entryAt(ACQUIRE_RESOURCE, hv.release)!;
+  if (rule.frameRangeFirst && frame + nrFrames >= TWO_32) return none(fail('EINVAL', 'resource-args'));
+  if (rule.frameListMax !== null && nrFrames > rule.frameListMax) return none(fail('E2BIG', 'resource-frames-many'));
   const domain = hv.lookupDomain(domid);
   if (!domain) return none(fail('ESRCH', 'domain-missing'));
   if (domid === caller) return none(fail('EPERM', 'target-is-caller')); // rcu_lock_remote_domain_by_id
   if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM', 'not-privileged')); // xsm_domain_resource_map(XSM_DM_PRIV)
-  if (!isU32(nrFrames) || nrFrames === 0 || !isU32(frame) || !isU32(type) || !isU32(id)) return none(fail('EINVAL', 'resource-args'));
-  if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP', 'resource-type'));
-  // 4.11's hvm_get_ioreq_server_frame refuses DEFAULT_IOSERVID before it looks at the domain.
-  const refused = idZeroRefused(hv.release, id);
-  if (refused !== OK) return none(refused);
-  if (!domain.hvm || id > 0xffff) return none(fail('EINVAL', 'resource-args'));
+  if (rule.sizeFirst) {
+    // resource_max_frames: 0 for a type the simulator does not map and for an ioreq server of a non-HVM domain.
+    if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EINVAL', 'resource-type'));
+    if (!domain.hvm) return none(fail('EINVAL', 'resource-args'));
+    if (nrFrames === 0 || (rule.nrFramesMax !== null && nrFrames > rule.nrFramesMax)) return none(fail('EINVAL', 'resource-args'));
+  } else if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP', 'resource-type'));
+  if (rule.hvmCheck === 'before-frames' && !domain.hvm) return none(fail('EINVAL', 'resource-args'));
+  if (id > 0xffff) return none(fail('EINVAL', 'resource-args')); // id != (ioservid_t)id
   const pages: SharedPage[] = [];
   const mapped: (() => void)[] = [];
   for (let i = 0; i < nrFrames; i++) {
+    // 4.11's hvm_get_ioreq_server_frame refuses DEFAULT_IOSERVID, then a non-HVM domain, for each frame.
+    const refused = idZeroRefused(hv.release, id);
+    if (refused !== OK) return none(refused);
+    if (rule.hvmCheck === 'per-frame' && !domain.hvm) return none(fail('EINVAL', 'resource-args'));
     const s = domain.servers.get(id);
     if (!s) return none(fail('ENOENT', 'ioreq-server-missing'));
     if (s.emulator !== caller) return none(fail('EPERM', 'not-emulator'));

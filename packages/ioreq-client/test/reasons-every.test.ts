@@ -16,7 +16,7 @@ import { XEN_REASONS, type ReasonId } from '@xenmem/sim-protocol';
 import { describe, expect, it } from 'vitest';
 import { DeviceModel, SocketBackend } from '../src/index.js';
 
-type Release = '4.8' | '4.10' | '4.11' | '4.16' | '4.22';
+type Release = '4.8' | '4.10' | '4.11' | '4.14' | '4.16' | '4.22';
 
 /** What the caller saw: the errno (or populate_physmap's count of extents) and the reason. */
 type Seen = { errno: ErrnoName | null; extents?: number; reason: { id: string; message: string } | undefined };
@@ -114,6 +114,8 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
       }
     },
   },
+  // XSA-506 (4.22): modified_memory with one buffer, refused before the log-dirty test (more than 2 is E2BIG, 0 ENODATA).
+  'dmop-exact-bufs': { expect: { errno: 'EINVAL' }, seen: async () => outcome(dmop(await host('4.22'), 0, 1, 'modified_memory', { nr_extents: 0, opaque: 0 })) },
   'dmop-no-bufs': { expect: { errno: 'ENODATA' }, seen: async () => outcome((await host()).dmOp(0, 1, [])) },
   'dmop-nr-bufs': { expect: { errno: 'E2BIG' }, seen: async () => outcome((await host()).dmOp(0, 1, [new Uint8Array(64), new Uint8Array(8), new Uint8Array(8)])) },
   'copy-fault': { expect: { errno: 'EFAULT' }, seen: async () => outcome((await host()).dmOp(0, 1, [new Uint8Array(2)])) },
@@ -232,7 +234,10 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
   'cacheattr-type': { expect: { errno: 'EINVAL' }, seen: async () => outcome(dmop(await host(), 0, 1, 'pin_memory_cacheattr', { start: 0x100n, end: 0x1ffn, type: 3 })) },
   'resource-not-on-demand': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.10', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 1)) },
   'resource-args': { expect: { errno: 'EINVAL' }, seen: async () => recordedOn('4.22', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 0)) },
-  'resource-type': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.22', (hv) => hv.acquireResource(0, 1, 0x7f, 1, 0, 1)) },
+  // An unknown resource type: EOPNOTSUPP up to 4.14, EINVAL from 4.15 (resource_max_frames).
+  'resource-type': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.14', (hv) => hv.acquireResource(0, 1, 0x7f, 1, 0, 1)) },
+  // 4.11 takes a frame list of 2 per call (E2BIG above), before it looks for the server.
+  'resource-frames-many': { expect: { errno: 'E2BIG' }, seen: async () => recordedOn('4.11', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 3)) },
   'resource-frame': { expect: { errno: 'EINVAL' }, seen: () => onNewServer((hv, id) => recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_IOREQ + 5, 1))) },
   'bufioreq-absent': { expect: { errno: 'ENOENT' }, seen: () => onNewServer((hv, id) => recorded(hv, 0, hv.acquireResource(0, 1, RESOURCE, id, FRAME_BUFIOREQ, 1))) },
   'gfn-range': { expect: { errno: 'EINVAL' }, seen: async () => recordedOn('4.22', (hv) => hv.mapForeignGfn(0, 1, -1n)) },

@@ -87,6 +87,9 @@ export function schemaAsOfRelease(schema: XenAbiSchema, release: ReleaseName): X
   if (s.setMemTypeRefusal) s.setMemTypeRefusal = clipAll(s.setMemTypeRefusal);
   if (s.injectMsi) s.injectMsi = clipAll(s.injectMsi);
   if (s.logDirtyByTracking) s.logDirtyByTracking = clipAll(s.logDirtyByTracking);
+  if (s.dmOpExactBufs) s.dmOpExactBufs = clipAll(s.dmOpExactBufs);
+  if (s.legacyIoreqGfns) s.legacyIoreqGfns = clipAll(s.legacyIoreqGfns);
+  if (s.acquireResource) s.acquireResource = clipAll(s.acquireResource);
 
   s.structs = clipAll(s.structs);
   const structNames = new Set(s.structs.map((t) => t.name));

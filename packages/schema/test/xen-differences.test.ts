@@ -63,6 +63,31 @@ describe('facts from Xen source', () => {
     });
   });
 
+  it.each([
+    ['4.21', undefined],
+    ['4.22', { op: 'modified_memory', bufs: 2, error: 'EINVAL' }],
+  ])('modified_memory needs an exact buffer count at %s: %j (XSA-506 in 4.22.0)', (release, rule) => {
+    const at = schema.dmOpExactBufs!.filter((r) => r.op === 'modified_memory' && entryFor([r], release));
+    if (rule === undefined) expect(at).toEqual([]);
+    else expect(at).toEqual([expect.objectContaining(rule)]);
+  });
+
+  it('the legacy ioreq gfns are libxc\'s IOREQ and BUFIOREQ special pages, special_pfn(5) and special_pfn(3)', () => {
+    const value = (id: string) => schema.limits.filter((l) => l.id === id).map((l) => [l.releases, l.value]);
+    expect(value('legacyIoreqPfn')).toEqual([[{ from: '4.5' }, 0xff000 - 8 + 5]]);
+    expect(value('legacyBufioreqPfn')).toEqual([[{ from: '4.5' }, 0xff000 - 8 + 3]]);
+  });
+
+  it.each([
+    ['4.11', 'none'],
+    ['4.12', 'inverted'],
+    ['4.20', 'inverted'],
+    ['4.21', 'free-bit'],
+    ['4.22', 'free-bit'],
+  ])('the empty gfn pool at %s falls back: %s (inverted until 282ed258a5 in 4.21.0)', (release, fallback) => {
+    expect(entryFor(schema.legacyIoreqGfns!, release)?.fallback).toBe(fallback);
+  });
+
   it('get_ioreq_server_info names its gfns *_pfn at 4.9 and *_gfn from 4.10', () => {
     const at = (release: string) => entryFor(schema.structs.filter((s) => s.name === 'xen_dm_op_get_ioreq_server_info'), release)!.fields.map((f) => f.name);
     expect(at('4.9')).toEqual(['id', 'pad', 'bufioreq_port', 'ioreq_pfn', 'bufioreq_pfn']);
@@ -84,8 +109,13 @@ describe('the validator on the new sections', () => {
     doc.setMemTypeRefusal[0]!.releases = { from: '4.99' };
     doc.logDirtyByTracking[0]!.source = 'hap.c';
     doc.ioreqServerRules[3]!.idZeroOps = 'EWHAT';
+    doc.dmOpExactBufs![0]!.op = 'modified_memroy';
+    doc.dmOpExactBufs![0]!.error = 'EWHAT';
+    doc.legacyIoreqGfns![1]!.source = 'ioreq.c';
     const paths = problems(doc).map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining(['injectMsi[0].noPirq', 'setMemTypeRefusal[0].releases.from', 'logDirtyByTracking[0].source', 'ioreqServerRules[3].idZeroOps']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['injectMsi[0].noPirq', 'setMemTypeRefusal[0].releases.from', 'logDirtyByTracking[0].source', 'ioreqServerRules[3].idZeroOps', 'dmOpExactBufs[0].op', 'dmOpExactBufs[0].error', 'legacyIoreqGfns[1].source']),
+    );
   });
 
   it('accepts the schema as it is', () => {

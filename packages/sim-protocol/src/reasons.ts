@@ -21,6 +21,7 @@ export type ReasonId =
   | 'handle-restricted'
   | 'dmop-no-bufs'
   | 'dmop-nr-bufs'
+  | 'dmop-exact-bufs'
   | 'copy-fault'
   | 'domain-missing'
   | 'target-is-caller'
@@ -70,6 +71,7 @@ export type ReasonId =
   | 'cacheattr-type'
   | 'resource-not-on-demand'
   | 'resource-args'
+  | 'resource-frames-many'
   | 'resource-type'
   | 'resource-frame'
   | 'bufioreq-absent'
@@ -94,6 +96,7 @@ export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'handle-restricted': { message: 'the handle is restricted to another domain (privcmd refuses before Xen sees the call)', source: 'linux drivers/xen/privcmd.c privcmd_ioctl_dm_op' },
   'dmop-no-bufs': { message: 'dm_op was given no buffers', source: 'xen/common/dm.c do_dm_op' },
   'dmop-nr-bufs': { message: 'dm_op was given more buffers than it accepts', source: 'xen/common/dm.c do_dm_op' },
+  'dmop-exact-bufs': { message: 'the op requires an exact number of buffers (modified_memory: two, since XSA-506) and was given another', source: 'xen/arch/x86/hvm/dm.c dm_op (XEN_DMOP_modified_memory)' },
   'copy-fault': { message: 'a buffer or argument is too short or not readable memory (the copy from the guest failed)', source: 'xen/arch/x86/hvm/dm.c dm_op (copy_from_guest)' },
   'domain-missing': { message: 'no such domain, or it is dying', source: 'xen/common/domain.c rcu_lock_remote_domain_by_id' },
   'target-is-caller': { message: 'a domain may not make this call on itself', source: 'xen/common/domain.c rcu_lock_remote_domain_by_id' },
@@ -143,7 +146,8 @@ export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'cacheattr-type': { message: 'the cache attribute is not one Xen defines', source: 'xen/arch/x86/hvm/mtrr.c hvm_set_mem_pinned_cacheattr' },
   'resource-not-on-demand': { message: 'this release maps ioreq server pages at gfns only, not through acquire_resource', source: 'xen/common/memory.c acquire_resource @ RELEASE-4.11.0' },
   'resource-args': { message: 'nr_frames is 0, a field is out of range, or the domain is not an HVM guest', source: 'xen/common/memory.c acquire_resource' },
-  'resource-type': { message: 'the resource type is not one the simulator maps (only the ioreq server)', source: 'xen/common/memory.c _acquire_resource' },
+  'resource-frames-many': { message: 'nr_frames is more than the frame list this release takes in one call', source: 'xen/common/memory.c acquire_resource @ RELEASE-4.14.0' },
+  'resource-type': { message: 'the resource type is not one the simulator maps (only the ioreq server; EOPNOTSUPP up to 4.14, EINVAL from 4.15)', source: 'xen/common/memory.c resource_max_frames' },
   'resource-frame': { message: 'the frame is past the pages the server has', source: 'xen/common/ioreq.c ioreq_server_get_frame' },
   'bufioreq-absent': { message: 'the server has no buffered ioreq page', source: 'xen/common/ioreq.c ioreq_server_get_frame' },
   'gfn-range': { message: 'the gfn is not a 64-bit frame number', source: 'xen/arch/x86/mm/p2m.c xenmem_add_to_physmap_one' },

@@ -9,9 +9,11 @@
  *  6. copying the op: the whole 32-byte xen_dm_op (4.9/4.10), or the header then just the op's payload
  *     (4.11+: short header → EFAULT, op beyond the table → EOPNOTSUPP, short payload → EFAULT)
  *  7. header pad ≠ 0 → EINVAL; an op this release or architecture lacks → EOPNOTSUPP
- *  8. the op; on 0 or ERESTART a non-const op's payload is copied back.
+ *  8. an op given another number of buffers than it requires → EINVAL (modified_memory from 4.22, XSA-506;
+ *     schema dmOpExactBufs)
+ *  9. the op; on 0 or ERESTART a non-const op's payload is copied back.
  */
-import { DMOPS, DM_OP_ENTRY, DM_OP_HEADER, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, layoutAt, limitAt, type ErrnoName, type ReleaseName } from '@xenmem/abi-types';
+import { DMOPS, DM_OP_ENTRY, DM_OP_EXACT_BUFS, DM_OP_HEADER, STRUCTS, decodeStruct, dmOpExistsAt, encodeStructAt, entryAt, layoutAt, limitAt, releaseInRange, type ErrnoName, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Host } from '../host.js';
 import type { DmOpContext, DmOpHandler, DmOpStep } from './context.js';
@@ -93,6 +95,8 @@ export function dmOpOnce(hv: Host, caller: number, domid: number, bufs: readonly
   const info = known.find((o) => o.value === op);
   const handler = info && isX86(info) ? HANDLERS[info.name] : undefined;
   if (!info || !handler) return { rc: fail('EOPNOTSUPP', 'dmop-op-unknown') };
+  const exact = DM_OP_EXACT_BUFS.find((r) => r.op === info.name && releaseInRange(release, r.releases));
+  if (exact && bufs.length !== exact.bufs) return { rc: fail(exact.error, 'dmop-exact-bufs') };
   const layout = layoutAt(info.struct, release);
   const ctx: DmOpContext = { hv, release, caller, domain, payload: decodeStruct(layout, buf0, HEADER) as unknown as Record<string, unknown>, bufs: bufs as Uint8Array[] };
   const step = handler(ctx);

@@ -74,17 +74,34 @@ function allocateId(hv: Host, domain: Domain): number | { errno: number } {
   return id;
 }
 
+/**
+ * hvm_ioreq_server_map_pages: a gfn for the ioreq page, then (buffered) one for the bufioreq page; when the
+ * second fails the first is freed again (which, for a legacy gfn, sets its legacy_mask bit). Undefined: ENOMEM.
+ * (xen/arch/x86/hvm/ioreq.c hvm_ioreq_server_map_pages, hvm_map_ioreq_gfn @ RELEASE-4.12.0)
+ */
+function mapPagesAtGfns(domain: Domain, release: ReleaseName, buffered: boolean): { ioreqGfn: bigint; bufioreqGfn: bigint | null } | undefined {
+  const ioreqGfn = domain.gfnPool.take(release);
+  if (ioreqGfn === undefined) return undefined;
+  if (!buffered) return { ioreqGfn, bufioreqGfn: null };
+  const bufioreqGfn = domain.gfnPool.take(release);
+  if (bufioreqGfn === undefined) {
+    domain.gfnPool.give(ioreqGfn);
+    return undefined;
+  }
+  return { ioreqGfn, bufioreqGfn };
+}
+
 function createIoreqServer(ctx: DmOpContext): DmOpStep {
   const { hv, domain, payload, release } = ctx;
   if (nonZeroPad(payload)) return { rc: fail('EINVAL', 'pad-nonzero') };
   const bufioreq = payload.handle_bufioreq as number;
   if (bufioreq > MAX_BUFIOREQ) return { rc: fail('EINVAL', 'bufioreq-handling') };
   const pagesAtCreate = rules(release).pages === 'at-create';
-  const needed = bufioreq ? 2 : 1;
   // The counter scheme takes the id first (next_ioservid is an argument of the init), so a failed create still uses one.
   const id = allocateId(hv, domain);
   if (typeof id !== 'number') return { rc: id.errno };
-  if (pagesAtCreate && domain.gfnPool.free() < needed) return { rc: fail('ENOMEM', 'ioreq-gfns-exhausted') };
+  const gfns = pagesAtCreate ? mapPagesAtGfns(domain, release, bufioreq !== 0) : null;
+  if (gfns === undefined) return { rc: fail('ENOMEM', 'ioreq-gfns-exhausted') };
   const server: IoreqServer = {
     id,
     created: ++domain.serversCreated,
@@ -103,7 +120,7 @@ function createIoreqServer(ctx: DmOpContext): DmOpStep {
     ioreqPageMapped: false,
     bufioreqPageMapped: false,
   };
-  if (pagesAtCreate) server.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: bufioreq ? domain.gfnPool.take()! : null };
+  if (gfns) server.pages = { kind: 'gfns', ...gfns };
   domain.servers.set(id, server);
   payload.id = id;
   return { rc: OK };
@@ -123,9 +140,9 @@ function getIoreqServerInfo(ctx: DmOpContext): DmOpStep {
   if (wantGfns) {
     if (s.pages.kind === 'resource') return { rc: fail('EPERM', 'ioreq-pages-by-resource') };
     if (s.pages.kind === 'none') {
-      const needed = s.bufioreq ? 2 : 1;
-      if (domain.gfnPool.free() < needed) return { rc: fail('ENOMEM', 'ioreq-gfns-exhausted') };
-      s.pages = { kind: 'gfns', ioreqGfn: domain.gfnPool.take()!, bufioreqGfn: s.bufioreq ? domain.gfnPool.take()! : null };
+      const gfns = mapPagesAtGfns(domain, release, s.bufioreq !== 0);
+      if (!gfns) return { rc: fail('ENOMEM', 'ioreq-gfns-exhausted') };
+      s.pages = { kind: 'gfns', ...gfns };
     }
     const [ioreqField, bufioreqField] = gfnFields(release);
     payload[ioreqField] = s.pages.ioreqGfn;

@@ -4,7 +4,7 @@
  * its durable state. What a restore cannot give back is listed in snapshot.ts ("Not kept").
  */
 import { InputError } from '@xenmem/abi-types';
-import { GfnPool, validateDomainConfig, type Domain } from '../domain.js';
+import { validateDomainConfig, type Domain } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { setSlotPort } from '../ioreq/pages.js';
 import type { IoreqServer } from '../ioreq/server.js';
@@ -56,7 +56,7 @@ export function restoreDomain(hv: Hypervisor, ds: DomainState): void {
     restoreServer(hv, d, s);
   }
   hv.evtchn.restoreNextPort(d.domid, ds.nextPort);
-  restoreGfnPool(d);
+  restoreGfnPool(d, ds);
   if (ds.claim.owner !== null && !d.servers.has(ds.claim.owner)) bad('claim', `owner ${ds.claim.owner} is not one of its servers`);
   restoreScalars(d, ds);
   d.events.push(...ds.events.map((e) => ({ op: e.op, args: { ...e.args } })));
@@ -100,12 +100,17 @@ export function serverPages(s: ServerState): IoreqServer['pages'] {
   return s.pages.kind === 'gfns' ? { kind: 'gfns', ioreqGfn: BigInt(s.pages.ioreqGfn), bufioreqGfn: s.pages.bufioreqGfn === null ? null : BigInt(s.pages.bufioreqGfn) } : { kind: s.pages.kind };
 }
 
-/** The gfn pool as the domain's servers leave it: every gfn free but theirs. */
-export function restoreGfnPool(d: Domain): void {
-  const held = new Set<bigint>();
-  for (const s of d.servers.values()) if (s.pages.kind === 'gfns') for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn]) if (g !== null) held.add(g);
-  for (let i = 0; i < GfnPool.SIZE; i++) d.gfnPool.take();
-  for (let i = 0n; i < BigInt(GfnPool.SIZE); i++) if (!held.has(GfnPool.BASE + i)) d.gfnPool.give(GfnPool.BASE + i);
+/**
+ * The gfn pool as the domain's servers leave it (every gfn free but theirs), and the legacy ioreq gfns'
+ * legacy_mask bits as stored (absent in files written before they were kept: both set, as the toolstack left them).
+ */
+export function restoreGfnPool(d: Domain, ds: DomainState): void {
+  const legacy = ds.legacyIoreqGfns ?? [true, true];
+  if (!Array.isArray(legacy) || legacy.length !== 2 || !legacy.every((b) => typeof b === 'boolean'))
+    throw new InputError('state', `domain ${ds.domid} legacyIoreqGfns`, 'is not two booleans');
+  const held: bigint[] = [];
+  for (const s of d.servers.values()) if (s.pages.kind === 'gfns') for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn]) if (g !== null) held.push(g);
+  d.gfnPool.reset(held, legacy);
 }
 
 /** The claim's owner and flags, the counters, the VRAM range, the 0xcf8 latch and the crashed flag, as stored. */

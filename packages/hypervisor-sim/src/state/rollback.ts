@@ -68,7 +68,7 @@ function rollbackDomain(hv: Hypervisor, d: Domain, ds: DomainState): void {
       Object.assign(s, { enabled: ss.enabled, ranges: serverRanges(ss), portsPublished: ss.portsPublished, pages: serverPages(ss), ioreqPageMapped: ss.ioreqPageMapped, bufioreqPageMapped: ss.bufioreqPageMapped });
     }
   }
-  restoreGfnPool(d);
+  restoreGfnPool(d, ds);
   const runs = p2mRuns(d, 0, d.maxGpfn + 1);
   if (text(runs) !== text(ds.p2m)) {
     d.p2m.set(0, d.maxGpfn + 1, P2M_RAM_RW);

@@ -7,7 +7,8 @@
  * one); its ioreq servers (id, creation number, emulator, bufioreq mode, enabled, the three rangesets, the
  * event-channel port numbers, whether the ports were published, how the pages are reached — none, gfns
  * with their gfns, or resource — and whether a device model ever mapped them); the id counters, the gfn
- * pool, the next event-channel port number, the tracked VRAM range, the 0xcf8 latch, the crashed flag and
+ * pool and the legacy ioreq gfns' legacy_mask bits, the next event-channel port number, the tracked VRAM range,
+ * the 0xcf8 latch, the crashed flag and
  * the event log.
  *
  * Not kept (what a restart loses, as a crash of Xen's toolstack side would): the bytes of the ioreq pages
@@ -91,6 +92,11 @@ export interface DomainState extends DomainRecord {
   servers: ServerState[];
   /** The next id the "counter" id scheme gives (schema ioreqServerIds). */
   ioservidCounter: number;
+  /**
+   * legacy_mask's bits for HVM_PARAM_IOREQ_PFN and HVM_PARAM_BUFIOREQ_PFN (schema legacyIoreqGfns): whether the
+   * fallback of an empty gfn pool finds each set. Absent in files written before it was kept: both set.
+   */
+  legacyIoreqGfns?: [boolean, boolean];
   /** Servers created so far (numbering `created`). */
   serversCreated: number;
   /** The port the next allocation in this domain gets. */
@@ -177,6 +183,7 @@ export function domainPart(hv: Hypervisor, d: Domain): DomainPart {
       bufioreqPageMapped: s.bufioreqPageMapped,
     })),
     ioservidCounter: d.ioservidCounter,
+    legacyIoreqGfns: [...d.gfnPool.legacyMask],
     serversCreated: d.serversCreated,
     nextPort: Math.max(nextPortOf(hv, d.domid) ?? 1, maxPort + 1),
     vram: d.vram ? { ...d.vram } : null,
@@ -233,7 +240,8 @@ export function decodeState(bytes: Uint8Array, where = 'state file'): Hypervisor
 /**
  * The invariants a restored (or any) hypervisor keeps; returns the problems found (empty when none):
  * entry_count is the number of p2m_ioreq_server pages, a claim's owner is one of the domain's servers, every
- * server port is an allocated channel of the domain, gfn-page servers hold distinct pool gfns.
+ * server port is an allocated channel of the domain, gfn-page servers hold distinct pool gfns (the legacy ioreq
+ * gfns excepted).
  */
 export function checkInvariants(hv: Hypervisor): string[] {
   const problems: string[] = [];
@@ -246,7 +254,8 @@ export function checkInvariants(hv: Hypervisor): string[] {
       for (const p of serverPorts(s)) if (hv.evtchn.state(d.domid, p) === null) problems.push(`domain ${d.domid}: server ${s.id} port ${p} is not allocated`);
       if (s.pages.kind === 'gfns')
         for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn])
-          if (g !== null) {
+          // A legacy gfn may be held by several pages where the release tests its bit inverted (4.12–4.20).
+          if (g !== null && !GfnPool.isLegacy(g)) {
             if (gfns.has(g)) problems.push(`domain ${d.domid}: gfn 0x${g.toString(16)} held twice`);
             gfns.add(g);
           }
