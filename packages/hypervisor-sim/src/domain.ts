@@ -5,20 +5,11 @@
  * in the ioreq protocol (blocked on a device model, crashed).
  */
 import { CONST, InputError, SET_MEM_TYPE_NR_MAX, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
-import { type DomainConfig } from '@xenmem/sim-protocol';
+import { type DomainConfig, type DomainRecord } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import { MemoryRam, type GuestRam } from './ram/guest-ram.js';
 import type { IoreqServer } from './ioreq/server.js';
 import type { IoreqWait } from './ioreq/wait.js';
-
-/**
- * A domain's configuration once resolved: a {@link DomainConfig} with its defaults filled in and no device
- * model written as null. The Domain, its inspection and its state-file entry all carry these fields.
- */
-export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & {
-  /** The device-model domain allowed to operate on this domain besides domain 0; null when there is none. */
-  dm: number | null;
-};
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
