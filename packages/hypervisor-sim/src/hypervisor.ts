@@ -23,8 +23,8 @@ import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore } from './p2m/core.js';
 import { P2M_IOREQ_SERVER } from './p2m-types.js';
 import { yieldToOthers, type Preemptor } from './preempt.js';
 import { XsTree } from './xenstore/tree.js';
-import { acquireResource } from './memop/acquire-resource.js';
-import { guestRamRead, guestRamWrite, mapForeignBatch, mapForeignGfn, type ForeignBatch } from './foreign-memory.js';
+import { acquireResource, mapForeignGfn } from './resource.js';
+import { guestRamRead, guestRamWrite, mapForeignBatch, type ForeignBatch } from './foreign-batch.js';
 import { populatePhysmapOnce } from './memop/populate-physmap.js';
 import { schedOpOnce } from './sched-op.js';
 

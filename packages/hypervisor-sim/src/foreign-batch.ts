@@ -1,56 +1,16 @@
 /**
- * Guest memory reached from outside the guest:
- * - `xenforeignmemory_map` of one gfn (privcmd → p2m_add_foreign): the server's ioreq/bufioreq gfn gives that
- *   page; a RAM gfn gives the guest's RAM contents; anything else EINVAL (paging: ENOENT);
- * - a device model's batch of foreign mappings (privcmd's IOCTL_PRIVCMD_MMAPBATCH_V2, answered as offsets in the
- *   domain's RAM file);
- * - the toolstack's reads and writes of RAM bytes (guest_ram_read / guest_ram_write, docs/protocol.md "Guest RAM").
+ * Guest RAM reached from outside the guest: a device model's batch of foreign mappings (privcmd's
+ * IOCTL_PRIVCMD_MMAPBATCH_V2, answered as offsets in the domain's RAM file), and the toolstack's reads and
+ * writes of RAM bytes (guest_ram_read / guest_ram_write, docs/protocol.md "Guest RAM").
  */
-import { ERRNO, InputError, XenError, p2mClassMembers, type SharedPage } from '@xenmem/abi-types';
+import { ERRNO, InputError, XenError } from '@xenmem/abi-types';
 import { MAX_FOREIGN_BATCH, MAX_GUEST_RAM_BYTES } from '@xenmem/sim-protocol';
 import type { Domain } from './domain.js';
 import { fail, OK } from './errno.js';
 import type { Host } from './host.js';
-import { PAGE_SIZE, SharedPageView } from './ioreq/pages.js';
-import { P2M_RAM_SHARED } from './p2m-types.js';
-import { RamPageView } from './ram/guest-ram.js';
+import { PAGE_SIZE } from './ioreq/pages.js';
+import { ramGfnCheck } from './resource.js';
 
-/** Maps one gfn of `domid` for `caller` (map_foreign_gfn): a server's ioreq or bufioreq gfn, or a RAM gfn. */
-export function mapForeignGfn(hv: Host, caller: number, domid: number, gfn: bigint): { rc: number; page: SharedPage | null } {
-  const none = (rc: number) => ({ rc, page: null });
-  const domain = hv.lookupDomain(domid);
-  if (!domain) return none(fail('ESRCH', 'domain-missing'));
-  if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM', 'not-privileged'));
-  if (typeof gfn !== 'bigint' || gfn < 0n || gfn >= 1n << 64n) return none(fail('EINVAL', 'gfn-range'));
-  for (const s of domain.servers.values()) {
-    if (s.pages.kind !== 'gfns') continue;
-    if (s.pages.ioreqGfn === gfn) {
-      s.ioreqPageMapped = true;
-      return { rc: OK, page: new SharedPageView(() => s.ioreqPage) };
-    }
-    if (s.pages.bufioreqGfn === gfn && s.bufioreqPage) {
-      s.bufioreqPageMapped = true;
-      return { rc: OK, page: new SharedPageView(() => s.bufioreqPage!) };
-    }
-  }
-  const rc = ramGfnCheck(hv, domid, gfn);
-  if (rc !== OK) return none(rc);
-  domain.ram.exposed(Number(gfn), 1);
-  return { rc: OK, page: new RamPageView(() => domain.ram, Number(gfn)) };
-}
-
-/**
- * Whether a gfn is guest RAM a device model may map (p2m_add_foreign's check, xen/arch/x86/mm/p2m.c @
- * RELEASE-4.17.0): a paged-out frame is ENOENT (privcmd passes it on, and libxenforeignmemory's callers retry),
- * anything but RAM — holes, emulated MMIO, above maxGpfn — or a shared page is EINVAL.
- */
-export function ramGfnCheck(hv: Host, domid: number, gfn: bigint): number {
-  const type = hv.p2mTypeAt(domid, gfn);
-  const is = (cls: string) => (p2mClassMembers(cls, hv.release) ?? []).includes(type);
-  if (is('P2M_PAGING_TYPES')) return fail('ENOENT', 'gfn-paged-out');
-  if (!is('P2M_RAM_TYPES') || is('P2M_HOLE_TYPES') || type === P2M_RAM_SHARED) return fail('EINVAL', 'gfn-not-ram');
-  return OK;
-}
 
 /** What map_foreign_batch answers: the RAM file and, per gfn, its offset there or an errno. */
 export interface ForeignBatch {
