@@ -5,11 +5,15 @@
  * in the ioreq protocol (blocked on a device model, crashed).
  */
 import { CONST, InputError, SET_MEM_TYPE_NR_MAX, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
-import { type DomainConfig, type DomainRecord } from '@xenmem/sim-protocol';
+import { type DomainConfig } from '@xenmem/sim-protocol';
+import type { DomainRecord } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import { MemoryRam, type GuestRam } from './ram/guest-ram.js';
 import type { IoreqServer } from './ioreq/server.js';
 import type { IoreqWait } from './ioreq/wait.js';
+
+// A domain's configuration once resolved is sim-protocol's DomainRecord: the Domain below, its inspection and its
+// state-file entry all carry its fields.
 
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
