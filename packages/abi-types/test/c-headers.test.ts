@@ -231,7 +231,7 @@ describe('generated C headers against schema/xen-abi.json', () => {
     expect(r.otherErrors, `other errors at ${at(s)}`).toEqual([]);
   });
 
-  it('gives value 3 the name the interface version selects (reference §1.1)', () => {
+  it('gives value 3 the name the interface version selects (xen/include/public/hvm/hvm_op.h @ RELEASE-4.7.0)', () => {
     const get = (label: string, name: string) => output(label).get(`const ${name}`);
     // 0x00040600 and undefined: mmio_write_dm; 0x00040700 and later: unused. ioreq_server is 4 everywhere.
     expect([get('0x00040600', 'HVMMEM_mmio_write_dm'), absentAt('0x00040600').undeclared]).toEqual(['3', ['HVMMEM_unused']]);
@@ -385,7 +385,7 @@ describe.skipIf(SKIP_LIBXEN)("generated C headers against Xen's own headers (lib
     const rel = schema.releases.find((r) => r.name === release);
     expect(rel, `Xen ${release} is not a release of schema/xen-abi.json`).toBeDefined();
     expect(latest && formatIfaceHex(parseIfaceHex(latest)), `__XEN_LATEST_INTERFACE_VERSION__ of ${XEN_INCLUDE}, Xen ${release}`).toBe(rel!.latestInterfaceVersion);
-    // dm_op.h is public (no __XEN_TOOLS__ guard) only from 4.15 (reference §2), and the probes rely on it.
+    // dm_op.h is public (no __XEN_TOOLS__ guard) only from 4.15 (xen/include/public/hvm/dm_op.h @ RELEASE-4.15.0), and the probes rely on it.
     expect(Number(release.split('.')[1]), `Xen ${release}: the comparison needs 4.15 or later`).toBeGreaterThanOrEqual(15);
     for (const s of SETTINGS) expect(ifaceOf(s), `${at(s)} must not exceed Xen ${release}'s latest`).toBeLessThanOrEqual(parseIfaceHex(rel!.latestInterfaceVersion));
   });

@@ -78,7 +78,7 @@ async function stopQemu(child: ChildProcess): Promise<void> {
 /** QEMU's start-ups and round trips, or why QEMU could not run here. */
 async function qemuFigures(ctx: BenchContext, socket: string, control: SocketBackend, count: number, warmup: number): Promise<{ roundtrip: RateSummary | NotRun; startup: SampleSummary | NotRun; qemu: Record<string, string> }> {
   const qemu = findQemuBinary();
-  const simExec = ctx.simExec;
+  const simExec = ctx.xenmem && [...ctx.xenmem, 'sim', 'exec'];
   const missing = 'error' in qemu ? qemu.error : simExec === undefined ? 'no `xenmem sim exec` to run QEMU under (run it as `xenmem bench`)' : undefined;
   if (missing !== undefined || 'error' in qemu || simExec === undefined) return { roundtrip: { error: missing! }, startup: { error: missing! }, qemu: {} };
   const starts = ctx.quick ? STARTS.quick : STARTS.full;

@@ -125,15 +125,36 @@ function stateLines(results: Record<string, unknown>): string[] {
 }
 
 /**
+ * cli-startup's goals: `xenmem --version` p50 at most 1.5 × and a `xenmem dm` one-shot over the socket at most 2 ×
+ * the p50 of starting node alone (`node -e 0`), measured in the same run.
+ */
+export const CLI_STARTUP_TARGETS: readonly { impl: string; max: number }[] = [
+  { impl: 'version', max: 1.5 },
+  { impl: 'dm-oneshot', max: 2 },
+];
+
+/** Each xenmem command's p50 against node-bare's, next to its goal. */
+function startupLines(results: Record<string, unknown>): string[] {
+  const bare = results['node-bare'];
+  if (bare === undefined || notRun(bare) !== null) return [];
+  return CLI_STARTUP_TARGETS.flatMap(({ impl, max }) => {
+    const v = results[impl];
+    if (v === undefined || notRun(v) !== null) return [];
+    const r = (v as Timed).p50Us / (bare as Timed).p50Us;
+    return [`${impl} p50 / node-bare p50 = ${formatRatio((v as Timed).p50Us, (bare as Timed).p50Us)} (goal ≤ ${max}: ${r <= max ? 'met' : 'not met'})`];
+  });
+}
+
+/**
  * Sentences comparing a workload's impls: native with ts and memset (medians); for ioreq-roundtrip-daemon each
  * impl's p50 with socket-pingpong's and its target; for ioreq-roundtrip-qemu QEMU's p50 with daemon's and shm's;
- * for dmop-throughput-daemon pipelined with sequential calls.
+ * for dmop-throughput-daemon pipelined with sequential calls; for cli-startup each command's p50 with node-bare's.
  */
 export function ratioLines(results: Record<string, unknown>): string[] {
   const native = results['native'] as Timed | undefined;
   const ts = results['ts'] as Timed | undefined;
   const memset = results['memset'] as Timed | undefined;
-  const lines: string[] = [...pingpongLines(results), ...qemuLines(results), ...pipelinedLines(results), ...stateLines(results)];
+  const lines: string[] = [...pingpongLines(results), ...qemuLines(results), ...pipelinedLines(results), ...stateLines(results), ...startupLines(results)];
   if (native && ts) {
     const n = medianMsOf(native);
     const t = medianMsOf(ts);
@@ -189,6 +210,10 @@ export function renderMarkdown(doc: BenchDocument, chart = 'benchmarks-chart.svg
       '`ioreq-roundtrip-daemon` runs three processes: the daemon, a device model answering from its `IoreqServer`, and `xenmem bench`, which only asks the daemon (frame `bench_guest_accesses`, docs/protocol.md "Benchmark control") to make and time the guest accesses itself, so its figures are the ioreq path and not the benchmark\'s own socket. ' +
       '`socket-pingpong` is the floor for that path: a bare 32-byte message and its echo between two Node processes over a Unix socket, measured in the same run. The issue\'s targets: `daemon` p50 ≤ 3 × and `shm` p50 ≤ 0.5 × the `socket-pingpong` p50. An impl that could not run (e.g. `shm` where the shared-memory transport is not available) shows why instead of figures. ' +
       '`ioreq-roundtrip-qemu` puts Debian\'s QEMU 7.2 in the device model\'s place (unmodified, on Xen\'s libraries under the kernel-interface emulation, docs/xen-libraries.md) beside the JavaScript device model\'s `daemon` and `shm` reads of the same run; its goal: `qemu` p50 ≤ 2 × `daemon` p50 (stretch: ≤ 2 × `shm`). `qemu-startup` is the time from spawning QEMU to its `running` in xenstore.\n',
+  );
+  out.push(
+    '\n`cli-startup` times whole processes, spawned and waited for one at a time, as a script that calls `xenmem` in a loop pays for them: `node-bare` is `node -e 0` (starting node alone), `version` is `xenmem --version`, `dm-oneshot` is `xenmem dm get-mem-type --json` over the socket to a daemon already running; one round spawns each of the three in turn, so that load that comes and goes touches them alike. ' +
+      'Its goals, as ratios of p50s in the same run: `version` ≤ 1.5 × and `dm-oneshot` ≤ 2 × `node-bare`.\n',
   );
   out.push(`\n![median time per workload and implementation, log scale](${chart})\n`);
   for (const w of doc.workloads) {

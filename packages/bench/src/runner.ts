@@ -25,10 +25,10 @@ export interface BenchOptions {
   /** Receives progress lines (the command shows them on stderr when it is a terminal). */
   progress?: (text: string) => void;
   /**
-   * How to run a program under the kernel-interface emulation: the argv of `xenmem sim exec` before its
-   * `--socket S -- CMD…` (the CLI passes its own). Without it ioreq-roundtrip-qemu reports QEMU as not run.
+   * The argv that runs the `xenmem` command (the CLI passes its own: node and its bin). ioreq-roundtrip-qemu runs
+   * QEMU under its `sim exec`, cli-startup times it; without it they report those impls as not run.
    */
-  simExec?: readonly string[];
+  xenmem?: readonly string[];
 }
 
 /** The workload ids to run, in the fixed order; an unknown id is a usage error. */
@@ -47,7 +47,7 @@ export async function runBench(options: BenchOptions): Promise<BenchDocument> {
   for (const id of ids) {
     const w = WORKLOADS.find((x) => x.id === id)!;
     progress(`${id}: starting`);
-    workloads.push(await w.run({ quick: options.quick, native, ts: tsP2mCore, progress, ...(options.simExec && { simExec: options.simExec }) }));
+    workloads.push(await w.run({ quick: options.quick, native, ts: tsP2mCore, progress, ...(options.xenmem && { xenmem: options.xenmem }) }));
   }
   return { machine: machineInfo(), workloads };
 }

@@ -16,6 +16,7 @@ export const WORKLOAD_IDS = [
   'scaling',
   'memory-16tib',
   'dmop-throughput-state',
+  'cli-startup',
 ] as const;
 /** One of {@link WORKLOAD_IDS}. */
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
@@ -30,8 +31,8 @@ export interface BenchContext {
   ts: P2mCore;
   /** A progress line (the runner shows it on stderr when that is a terminal). */
   progress(text: string): void;
-  /** The command that runs a program under the kernel-interface emulation (BenchOptions.simExec). */
-  simExec?: readonly string[];
+  /** The argv that runs the `xenmem` command (BenchOptions.xenmem). */
+  xenmem?: readonly string[];
 }
 
 /** One workload's part of the benchmark document. */

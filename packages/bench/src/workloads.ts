@@ -18,6 +18,7 @@ import { ioreqRoundtripQemu } from './qemu-workload.js';
 import { BENCH_RELEASE } from './release.js';
 import { measure, median, round4, summarize, summarizeRate, type MeasureOptions, type RateSummary, type SampleSummary } from './stats.js';
 import { dmopThroughputState } from './state-workload.js';
+import { cliStartup } from './startup-workload.js';
 import type { Workload } from './workload.js';
 
 /** Quick mode's shrink factor for workloads whose cost grows with pages. */
@@ -323,4 +324,4 @@ const memory16tib: Workload = {
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, ioreqRoundtripQemu, dmopThroughputDaemon, scaling, memory16tib, dmopThroughputState];
+export const WORKLOADS: readonly Workload[] = [retypeUniform, retypeFragmented, lookupRandom, ioreqRoundtripInproc, ioreqRoundtripDaemon, ioreqRoundtripQemu, dmopThroughputDaemon, scaling, memory16tib, dmopThroughputState, cliStartup];

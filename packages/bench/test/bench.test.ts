@@ -56,7 +56,7 @@ describe('bench statistics', () => {
 
 describe('bench workloads', () => {
   it('has the fixed ids, and --only selects them in that order', () => {
-    expect(WORKLOAD_IDS).toEqual(['retype-uniform', 'retype-fragmented', 'lookup-random', 'ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'ioreq-roundtrip-qemu', 'dmop-throughput-daemon', 'scaling', 'memory-16tib', 'dmop-throughput-state']);
+    expect(WORKLOAD_IDS).toEqual(['retype-uniform', 'retype-fragmented', 'lookup-random', 'ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'ioreq-roundtrip-qemu', 'dmop-throughput-daemon', 'scaling', 'memory-16tib', 'dmop-throughput-state', 'cli-startup']);
     expect(selectWorkloads(undefined)).toEqual([...WORKLOAD_IDS]);
     expect(selectWorkloads(['scaling', 'retype-uniform'])).toEqual(['retype-uniform', 'scaling']);
     expect(() => selectWorkloads(['ioreq-roundtrip'])).toThrow(/is not a workload/);

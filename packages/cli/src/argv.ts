@@ -10,6 +10,8 @@ import type { DmOptions } from './commands/dm.js';
 import type { GenOptions } from './commands/gen.js';
 import type { GuestAccessOptions } from './commands/guest.js';
 import type { GuestReadRamOptions, GuestWriteRamOptions } from './commands/guest-ram.js';
+import { fitHelp, PENDING_HELP, RUN_HELP, TOP_HELP } from './help-text.js';
+import { CLI_VERSION } from './version.js';
 
 /**
  * The result of parsing a `xenmem` command line: the command and its options, one branch per command. Option
@@ -100,7 +102,7 @@ export type Parsed =
         json: boolean;
         /** `--only a,b`: run only these workload ids (split at commas, blanks dropped); absent: every workload. */
         only?: string[];
-        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's ratios, memory-16tib's limit). */
+        /** `--check`: exit 1 when a figure misses its target (ioreq-roundtrip-daemon's and cli-startup's ratios, memory-16tib's limit). */
         check?: true;
       };
     }
@@ -128,7 +130,7 @@ export type Parsed =
       command: 'sim serve';
       /** Its flags. */
       options: {
-        /** `--socket` (required): where the socket is created (mode 0600; a stale socket there is replaced). */
+        /** `--socket` (required unless XENMEM_SOCKET is set): where the socket is created (mode 0600; a stale socket there is replaced). */
         socket: string;
         /** `--xen`: the hypervisor release; absent: the latest. */
         xen?: string;
@@ -315,38 +317,6 @@ export interface ParseExit {
   /** What to print on stderr: the usage error and "(run xenmem SUBCOMMAND --help for usage)" naming the command's own help (empty after --help/--version). */
   stderr: string;
 }
-
-const EXAMPLES = `
-Examples:
-  xenmem abi types --iface 0x00040600          hvmmem_type_t as a Xen 4.6 client sees it
-  xenmem abi diff 4.6 4.7                      what recompiling at 4.7 changes
-  xenmem abi layout set_mem_type --xen 4.8     the HVMOP struct of 4.8
-  xenmem compat --iface 4.6 --xen 4.22 --json  what Xen 4.22 does with a 4.6 client's numbers
-  xenmem abi check                             the schema against its newest released snapshot
-  xenmem demo                                  the story of HVMMEM_mmio_write_dm
-  xenmem run examples/design-gpu-claim.json    run a scenario file; exit 1 if an expectation fails
-  xenmem sim serve --socket /tmp/xen.sock --domain domid=2,max-gpfn=0xfffff
-                                               a simulator daemon with one domain (until Ctrl-C)
-  xenmem dm --socket /tmp/xen.sock set-mem-type --domid 2 --first-pfn 0x100 --nr 16 --mem-type ram_ro
-  xenmem dm --socket /tmp/xen.sock get-mem-type --domid 2 --pfn 0x105 --json
-  xenmem sim inspect --socket /tmp/xen.sock --domid 2
-  xenmem run --socket /tmp/xen.sock examples/design-gpu-claim.json
-  xenmem gen --target python --out gen/python  the Python package xenmem_abi (docs/codegen.md)
-  xenmem xs read --socket /tmp/xen.sock /local/domain/2/domid
-                                               a value from the daemon's xenstore (/tmp/xen.sock.xenstore)
-  XENMEM_SOCKET=/tmp/xen.sock xenmem sim list --json
-                                               the daemon's domains (XENMEM_SOCKET stands for --socket)
-  eval "$(xenmem completion bash)"             tab completion in bash (zsh, fish too)
-
-Exit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or unusable input.
-`;
-
-const RUN_EXAMPLE = `
-A scenario file (JSON or YAML; "$schema" may name @xenmem/hypervisor-sim's scenario.schema.json):
-  { "xen": "4.22", "domains": [{ "domid": 1, "maxGpfn": "0xfffff" }],
-    "steps": [{ "op": "set_mem_type", "domid": 1, "first_pfn": "0x100", "nr": 16, "type": "ram_ro", "expect": { "ok": true } },
-              { "op": "get_mem_type", "domid": 1, "pfn": "0x100", "expect": { "type": "ram_ro" } }] }
-`;
 
 // Values on the command line: integers in decimal or 0x…; 64-bit values kept exact as bigints.
 /**
@@ -574,10 +544,10 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   const width = () => context.columns ?? 80;
   const program = new Command('xenmem')
     .description("Xen's HVM memory-type ABI and ioreq-server interface: tables, compatibility, evolution checks")
-    .version('0.1.0')
+    .version(CLI_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => (out.stdout += s), writeErr: (s) => (out.stderr += s), getOutHelpWidth: width, getErrHelpWidth: width })
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', () => fitHelp(TOP_HELP, width()));
   const json = () => new Option('--json', 'print one JSON document on stdout').default(false);
 
   const abi = program.command('abi').description('the ABI as data: names per interface version, layouts, evolution');
@@ -630,7 +600,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .description('benchmark the p2m cores: native addon against the TypeScript core (and a memset floor)')
     .option('--quick', 'shrink the workloads whose cost grows with pages 16x (never retype-uniform)', false)
     .option('--only <ids>', `run only these workloads (comma-separated): ${context.benchIds ? context.benchIds.join(', ') : 'the ids xenmem bench --help lists'}`)
-    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon p50 ratios, memory-16tib RSS limit)', false)
+    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon and cli-startup p50 ratios, memory-16tib RSS limit)', false)
     .addOption(json())
     .action((o: { quick: boolean; only?: string; check: boolean; json: boolean }) =>
       set({
@@ -647,7 +617,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .option('--iface <version>', "the client's interface version (overrides the file's iface)")
     .option('--socket <path>', "run on the simulator daemon at PATH (xenmem sim serve): creates the scenario's domains there and destroys them when the run ends; its release must be the scenario's")
     .option('--keep', 'with --socket: leave the domains the run created on the daemon', false)
-    .addHelpText('after', RUN_EXAMPLE)
+    .addHelpText('after', () => fitHelp(RUN_HELP, width()))
     .addOption(json())
     .action((scenario: string, o: { xen?: string; iface?: string; socket?: string; keep: boolean; json: boolean }) =>
       set({
@@ -662,9 +632,9 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   sim
     .command('serve')
     .description('host one simulator for many clients on a Unix socket (mode 0600) until SIGINT/SIGTERM; says where on stderr')
-    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').makeOptionMandatory())
+    .addOption(new Option('--socket <path>', 'where to create the Unix socket (a stale socket there is replaced)').env(SOCKET_ENV).makeOptionMandatory())
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (default: latest)`)
-    .option('--domain <SPEC>', 'create a domain at start, repeatable: domid=1,max-gpfn=0xfffff[,hap=on][,hvm=on][,vcpus=1][,dm=N]', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
+    .option('--domain <SPEC>', 'create a domain at start (repeatable); SPEC is domid=1,max-gpfn=0xfffff and any of ,hap=on ,hvm=on ,vcpus=1 ,dm=N', (t: string, prev: DomainConfig[] = []) => [...prev, parseDomainSpec(t)])
     .option('--trace <file>', 'write every hypercall and ioreq as JSON lines')
     .option('--state <file>', 'keep the simulator state in FILE: restored at start when it exists (then --domain is ignored), a snapshot plus a checksummed journal, each change fsynced before its reply (docs/reliability.md)')
     .option('--no-shm', 'do not offer the shared-memory transport (ioreq pages and doorbells under /dev/shm); the socket carries everything')
@@ -792,7 +762,12 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   const dm = program
     .command('dm')
     .description('one libxendevicemodel call (or get_mem_type) on this Xen host or on the simulator daemon, as domain --caller')
-    .configureHelp({ showGlobalOptions: true })
+    // The ops' list names each op once; its alias goes in the description, so the list fits 80 columns.
+    .configureHelp({
+      showGlobalOptions: true,
+      subcommandTerm: (cmd) => cmd.name(),
+      subcommandDescription: (cmd) => `${cmd.description()}${cmd.aliases().length ? ` (also: ${cmd.aliases().join(', ')})` : ''}`,
+    })
     .addOption(
       new Option('--backend <kind>', 'host: this Xen host (/dev/xen/privcmd); socket: the simulator daemon at --socket (default: socket when --socket or XENMEM_SOCKET is given, else host)').choices(
         DM_BACKENDS,
@@ -813,7 +788,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     });
   }
 
-  guestCommands(program.command('guest'), socket, domid, json, set);
+  guestCommands(program.command('guest'), socket, domid, json, set, width);
 
   program
     .command('completion')
@@ -825,15 +800,6 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
 }
 
 /** What a second access on a vCPU blocked by `guest … --timeout` gets, and what a late answer does (docs/simulator.md). */
-const PENDING_HELP = `
-When no device model answers within --timeout, the command prints outcome "pending" and exits 1; the access
-stays pending on the daemon (xenmem sim inspect lists it), as a vCPU waiting for an ioreq stays blocked on Xen.
-A later access on that vCPU is refused (exit 1, naming the pending request): a blocked vCPU executes no
-instruction. When a device model answers later, the pending access completes on the daemon (a read's value goes
-nowhere) and the vCPU takes accesses again. Exit codes: 0 for outcomes ram, ioreq, null and discarded; 1 for
-pending, retry and crash; 2 for a bad flag.
-`;
-
 /** `xenmem guest …`: guest accesses and guest RAM on the daemon. */
 function guestCommands(
   guest: Command,
@@ -841,6 +807,7 @@ function guestCommands(
   domid: () => Option,
   json: () => Option,
   set: (p: Extract<Parsed, { command: 'guest' | 'guest write-ram' | 'guest read-ram' }>) => void,
+  width: () => number,
 ): void {
   guest.description("a guest's port and MMIO accesses, and its RAM, on the simulator daemon");
   const accesses = [
@@ -861,7 +828,7 @@ function guestCommands(
       .addOption(new Option('--buffer-gpa <address>', "the rep string access's buffer in guest RAM: requests carry data_is_ptr = 1 and its address (with --count)").argParser((t) => parseU64(t, '--buffer-gpa')))
       .addOption(new Option('--timeout <seconds>', 'how long to wait for a device model to answer (default 10)').argParser((t) => Math.round(parseSeconds(t, '--timeout') * 1000)))
       .addOption(json())
-      .addHelpText('after', PENDING_HELP)
+      .addHelpText('after', () => fitHelp(PENDING_HELP, width()))
       .action((o: { socket: string; domid: number; port?: number; gpa?: bigint; size: string; value?: bigint; vcpu?: number; count?: number; bufferGpa?: bigint; timeout?: number; json: boolean }, self: Command) => {
         if (o.count !== undefined && o.bufferGpa === undefined) self.error('error: --count needs --buffer-gpa (a rep string access takes its data from guest RAM)', { exitCode: 2 });
         if (o.bufferGpa !== undefined && o.count === undefined) self.error('error: --buffer-gpa needs --count (the number of items)', { exitCode: 2 });

@@ -162,7 +162,11 @@ function reasonOf(err: unknown): string {
   return typeof e?.message === 'string' ? e.message : String(err);
 }
 
-/** The default factory: @xenmem/ioreq-client's `SocketBackend.connect(socketPath, { caller })`, the package loaded on first use. */
+/**
+ * The default factory: @xenmem/ioreq-client's `SocketBackend.connect(socketPath, { caller, transport: 'socket' })`,
+ * the package loaded on first use. A command makes a few calls and exits: the socket carries them, without
+ * loading the native shared-memory addon and mapping the daemon's arena, which pay off only over many calls.
+ */
 export async function connectBackend(socketPath: string, caller: number): Promise<ConnectedBackend> {
   let client: typeof import('@xenmem/ioreq-client');
   try {
@@ -171,7 +175,7 @@ export async function connectBackend(socketPath: string, caller: number): Promis
     throw new BackendUnavailable(socketPath, `@xenmem/ioreq-client could not be loaded (${reasonOf(err)})`, 'build it first: npm run build');
   }
   try {
-    return await client.SocketBackend.connect(socketPath, { caller });
+    return await client.SocketBackend.connect(socketPath, { caller, transport: 'socket' });
   } catch (err) {
     throw new BackendUnavailable(socketPath, reasonOf(err));
   }

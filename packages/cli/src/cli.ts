@@ -1,8 +1,8 @@
 /**
  * Wiring: parse argv, run the command, map errors to exit codes and messages.
  * The library never prints; this is the only place that turns errors into text.
- * Each command's module is imported when that command runs, so `xenmem --version` or `xenmem abi types` does
- * not load the simulator, the client or the benchmark suite.
+ * Each command's module is imported when that command runs, so `xenmem abi types` does not load the simulator,
+ * the client or the benchmark suite (`xenmem --version` does not even get here: bin.ts answers it).
  */
 import { InputError, XenError } from '@xenmem/abi-types';
 import { parseArgv, type ParseContext, type Parsed } from './argv.js';

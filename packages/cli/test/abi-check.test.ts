@@ -62,6 +62,28 @@ describe('xenmem abi check', () => {
     expect(r.stderr).toMatch(/\n {2}next: hvmmem value 4 is not in hvmmemTypes\[\] \(\d+ places: transitions\[\d+\]\.rows\[0\]\.to\.4, transitions\[\d+\]\.rows\[1\]\.to\.4, … \d+ more …, /);
   });
 
+  it('findings of one rule that differ only in the name they are about are one group, after a one-line count', async () => {
+    const next = structuredClone(current);
+    for (const e of next.errno) e.value += 1000;
+    const base = write('base.json', current);
+    const r = await check(write('errno-moved.json', next), '--base', base);
+    expect(r.code).toBe(1);
+    const n = current.errno.length;
+    const first = current.errno[0]!;
+    const last = current.errno[n - 1]!;
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+      `${n} violations, 0 recorded exceptions in 1 group of near-identical findings:`,
+      `violation [reserved-not-append-only] errno ${first.name}: ${first.name} was ${first.value} and is now ${first.value + 1000}. Xen's errno values (public/errno.h) never change: restore ${first.value}.`,
+      `  and ${n - 1} more alike: errno ${current.errno[1]!.name}, errno ${current.errno[2]!.name}, … ${n - 4} more …, errno ${last.name}`,
+    ]);
+    expect(r.stdout).toMatch(new RegExp(`\nFAILED: .*; ${n} violations, 0 recorded exceptions\n$`));
+    // Every DMOP renamed: the sentences differ in C names only, so they group too.
+    const renamed = structuredClone(current);
+    for (const d of renamed.dmops) d.cName = `${d.cName}_v2`;
+    const out = (await check(write('dmops-renamed.json', renamed), '--base', base)).stdout;
+    expect(out.split('\n')[0]).toBe(`${renamed.dmops.length} violations, 0 recorded exceptions in 1 group of near-identical findings:`);
+  });
+
   it('an unreadable or invalid file is unusable input (exit 2) naming the JSON path', async () => {
     expect((await check(join(dir, 'missing.json'))).code).toBe(2);
     const broken = structuredClone(current) as unknown as { releases: { name: unknown }[] };

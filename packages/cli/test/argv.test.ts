@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseArgv } from '../src/argv.js';
 
 describe('argv → command and options', () => {
@@ -200,5 +200,29 @@ describe('xenmem dm --backend host|socket: which backend, with and without XENME
       if (saved === undefined) delete process.env.XENMEM_SOCKET;
       else process.env.XENMEM_SOCKET = saved;
     }
+  });
+});
+
+describe('xenmem sim serve: XENMEM_SOCKET stands for --socket, as in the commands that talk to the daemon', () => {
+  it.each([
+    // [argv, XENMEM_SOCKET, the socket served, or the usage error]
+    [['sim', 'serve'], '/tmp/env.sock', '/tmp/env.sock'],
+    [['sim', 'serve', '--socket', 's'], '/tmp/env.sock', 's'],
+    [['sim', 'serve', '--socket', 's'], undefined, 's'],
+    [['sim', 'serve'], undefined, /required option '--socket <path>' not specified/],
+  ])('%j with XENMEM_SOCKET=%s', (argv, env, expected) => {
+    vi.stubEnv('XENMEM_SOCKET', env);
+    try {
+      const r = parseArgv(argv);
+      if (typeof expected === 'string') expect(r).toEqual({ command: 'sim serve', options: { socket: expected, domains: [] } });
+      else expect(r).toMatchObject({ exit: 2, stdout: '', stderr: expect.stringMatching(expected) });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('its help says so', () => {
+    const r = parseArgv(['sim', 'serve', '--help'], { columns: 400 });
+    expect('stdout' in r && r.stdout.replace(/\s+/g, ' ')).toContain('--socket <path> where to create the Unix socket (a stale socket there is replaced) (required) (env: XENMEM_SOCKET)');
   });
 });

@@ -1,10 +1,12 @@
 /**
  * `xenmem bench`: its flags, and the command over @xenmem/bench's workloads (a --quick lookup-random run, an
- * unknown workload, the ioreq and daemon workloads end to end). The workloads themselves are tested in
- * packages/bench. Counts and shapes only: no timing is asserted.
+ * unknown workload, the ioreq and daemon workloads end to end, cli-startup with this CLI's own bin). The workloads
+ * themselves are tested in packages/bench. Counts and shapes only: no timing is asserted. The runs that start a
+ * daemon are in this one file, so that they run one after another and each sees only its own directories come
+ * and go.
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
@@ -12,6 +14,9 @@ import { parseArgv } from '../src/argv.js';
 
 const IOREQ_IDS = ['ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'dmop-throughput-daemon'];
 const benchDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('xenmem-bench-'));
+/** The benchmark directories that appeared since `before` and are still there (another program's may come and go). */
+const leftSince = (before: string[]) => benchDirs().filter((n) => !before.includes(n));
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('bench flags', () => {
   it('parses bench flags', () => {
@@ -93,6 +98,27 @@ describe('xenmem bench --quick --json --only the ioreq and daemon workloads', ()
         expect(r['p50Us'] as number).toBeLessThanOrEqual(r['p99Us'] as number);
       }
     }
-    expect(benchDirs()).toEqual(before); // the daemon's socket directory is removed
+    expect(leftSince(before)).toEqual([]); // the daemon's socket directory is removed
+  });
+});
+
+describe('xenmem bench --quick --json --only cli-startup', () => {
+  it('times node-bare, version and dm-oneshot, 11 samples each, and leaves no daemon directory behind', { timeout: 180_000 }, async () => {
+    const before = benchDirs();
+    const io = captureIo();
+    expect(await runCli(['bench', '--quick', '--json', '--only', 'cli-startup'], io)).toBe(0);
+    expect(io.stderr).toBe('');
+    const doc = JSON.parse(io.stdout) as { workloads: { id: string; params: Record<string, unknown>; results: Record<string, Record<string, number>> }[] };
+    expect(doc.workloads.map((w) => w.id)).toEqual(['cli-startup']);
+    const w = doc.workloads[0]!;
+    expect(w.params).toEqual({ warmup: 1, samples: 11, op: 'get-mem-type', transport: 'socket', xen: '4.22', version: VERSION });
+    expect(Object.keys(w.results)).toEqual(['node-bare', 'version', 'dm-oneshot']);
+    for (const [impl, r] of Object.entries(w.results)) {
+      expect(Object.keys(r), impl).toEqual(['medianMs', 'p50Us', 'p99Us', 'samples']);
+      expect(r['samples']).toBe(11);
+      expect(r['p50Us']).toBeGreaterThan(0);
+      expect(r['p50Us']!).toBeLessThanOrEqual(r['p99Us']!);
+    }
+    expect(leftSince(before)).toEqual([]);
   });
 });

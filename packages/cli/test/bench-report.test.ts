@@ -46,4 +46,11 @@ describe('bench --check', () => {
     const met = { machine, workloads: [{ id: 'ioreq-roundtrip-daemon', params: {}, results: { 'socket-pingpong': timed(20), daemon: timed(40), shm: timed(8) } }] } as unknown as BenchDocument;
     expect(missedTargets(met)).toEqual([]);
   });
+
+  it("names cli-startup's missed goals: version ≤ 1.5 ×, dm-oneshot ≤ 2 × node-bare's p50", () => {
+    const doc = (version: number, dm: unknown) => ({ machine, workloads: [{ id: 'cli-startup', params: {}, results: { 'node-bare': timed(40_000), version: timed(version), 'dm-oneshot': dm } }] }) as unknown as BenchDocument;
+    expect(missedTargets(doc(64_000, timed(84_000)))).toEqual(['cli-startup: version p50 / node-bare p50 = 1.60, target ≤ 1.5', 'cli-startup: dm-oneshot p50 / node-bare p50 = 2.10, target ≤ 2']);
+    expect(missedTargets(doc(60_000, timed(80_000)))).toEqual([]);
+    expect(missedTargets(doc(44_000, { error: 'no daemon' }))).toEqual([]);
+  });
 });

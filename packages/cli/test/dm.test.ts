@@ -164,10 +164,16 @@ describe('xenmem dm', () => {
     const iface = await dm('--iface', '0x00041400', 'get-mem-type', '--domid', '1', '--pfn', '0');
     expect(iface).toMatchObject({ code: 2, stdout: '' });
     expect(iface.stderr).toMatch(/^xenmem dm get-mem-type: iface "0x00041400" is above the latest interface version/);
+    // The hint names the accepted forms instead of repeating the bad value in another command.
+    const typo = await dm('--iface', '0x0004070', 'get-mem-type', '--domid', '1', '--pfn', '0');
+    expect(typo).toMatchObject({ code: 2, stdout: '' });
+    expect(typo.stderr).toBe(
+      'xenmem dm get-mem-type: iface "0x0004070" has 7 hex digits; write exactly 8 (0x00040700)\n  give --iface as 0x followed by 8 hex digits (0x00040700), a release name (4.7) or a decimal integer\n',
+    );
     const usage = await dm('set-mem-type', '--domid', '1', '--nr', '1', '--mem-type', 'ram_ro');
     expect(usage).toMatchObject({ code: 2, stdout: '' });
     expect(usage.stderr).toMatch(/required option '--first-pfn <first-pfn>' not specified/);
-    expect(connects).toHaveLength(3);
+    expect(connects).toHaveLength(4);
   });
 
   it('a daemon that cannot be reached is exit 1, saying to start one', async () => {

@@ -6,7 +6,8 @@
 import { WORKLOAD_IDS } from '@xenmem/bench';
 import { describe, expect, it } from 'vitest';
 import type { CliEnv, DaemonOptions } from '../src/backend.js';
-import { parseArgv } from '../src/argv.js';
+import { buildProgram, parseArgv } from '../src/argv.js';
+import type { Command } from 'commander';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
 
@@ -39,8 +40,28 @@ describe('help and usage errors', () => {
     const io = captureIo();
     expect(await runCli(['bench', '--help'], io)).toBe(0);
     const only = io.stdout.replace(/\s+/g, ' ');
-    expect(WORKLOAD_IDS.length).toBe(10);
+    expect(WORKLOAD_IDS.length).toBe(11);
     expect(only).toContain(`run only these workloads (comma-separated): ${WORKLOAD_IDS.join(', ')}`);
+  });
+
+  it('every command\'s help fits an 80- and a 120-column terminal, with the examples and notes after the options', () => {
+    const paths: string[][] = [];
+    const walk = (path: string[], cmd: Command) => {
+      paths.push(path);
+      for (const sub of cmd.commands) if (sub.name() !== 'help') walk([...path, sub.name()], sub);
+    };
+    walk([], buildProgram(() => undefined, { stdout: '', stderr: '' }));
+    expect(paths.length).toBeGreaterThan(50);
+    for (const columns of [80, 120])
+      for (const path of paths) {
+        const over = help(parseArgv([...path, '--help'], { columns })).split('\n').filter((l) => [...l].length > columns);
+        expect({ path: path.join(' '), columns, over }).toEqual({ path: path.join(' '), columns, over: [] });
+      }
+    // The dm ops' list names each alias in the description; the top help's examples keep every command.
+    expect(help(parseArgv(['dm', '--help'])).replace(/\s+/g, ' ')).toContain('(also: map-io-range)');
+    const top = help(parseArgv(['--help'], { columns: 80 }));
+    expect(top).toContain('\n  xenmem dm set-mem-type --domid 2 --first-pfn 0x100 --nr 16 --mem-type ram_ro\n');
+    expect(top).toContain('\nExit codes: 0 success, 1 failure (Xen error or rule violated), 2 usage error or\nunusable input.\n');
   });
 
   it('help wraps to the terminal width; abi types wraps its last column when stdout is a terminal', async () => {

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md "Scenario files" / "Daemon": `xenmem run --socket PATH scenario` gives the in-process results.
+ * docs/scenarios.md and docs/protocol.md: `xenmem run --socket PATH scenario` gives the in-process results.
  * Every example is run both ways: in process, and through a fresh daemon (the real one, on a temp socket,
  * reached by the real socket backend) whose hypervisor is the one the scenario asks for — its release and
  * its preemption policy (on a daemon the daemon's own policy applies, so the test gives it the scenario's).

@@ -41,6 +41,7 @@ describe('xenmem run', () => {
     expect(r.stdout).toBe(
       [
         '0  set_mem_type         -EINVAL [hvmmem-needs-claim], changed 0  ✓',
+        '                        why: HVMMEM_ioreq_server needs a server that claimed the type with map_mem_type_to_ioreq_server',
         '1  create_ioreq_server  ok, id 0 (gpu)                           -',
         '2  set_mem_type         ok, changed 16                           ✓',
         '3  get_mem_type         ok, type ram_ro                          ✓',
@@ -76,8 +77,8 @@ describe('xenmem run', () => {
     const r = await run('run', file('fail.json', doc));
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
-    expect(lines[5]).toBe('5  get_mem_type         ok, type ram_ro                          ✗ type: expected "mmio_dm", got "ram_ro"');
-    expect(lines[6]).toBe('Xen 4.22, iface 0x00041300: 6 steps, 5 expectations, 1 did not hold (step 5)');
+    expect(lines[6]).toBe('5  get_mem_type         ok, type ram_ro                          ✗ type: expected "mmio_dm", got "ram_ro"');
+    expect(lines[7]).toBe('Xen 4.22, iface 0x00041300: 6 steps, 5 expectations, 1 did not hold (step 5)');
     const json = await run('run', file('fail.json', doc), '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ passed: false, steps: { 5: { expectMet: false, mismatches: [{ field: 'type', expected: 'mmio_dm', actual: 'ram_ro' }] } } });
@@ -130,7 +131,7 @@ describe('xenmem run', () => {
     expect(seven.stderr).toMatch(/^ {2}iface: /m);
   });
 
-  it('runs the examples: the DESIGN.md one passes', async () => {
+  it('runs the examples: design-gpu-claim.json passes', async () => {
     const r = await run('run', join(EXAMPLES, 'design-gpu-claim.json'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^6  guest_write .* outcome ioreq \(copy write 0x100010 size 4 → gpu\)  +✓$/m);

@@ -4,7 +4,7 @@
  * killed at a random moment; restarted with the same --state, its state is what it was after the last call
  * whose reply arrived — or after the call in flight, whose change may have been saved before the kill — and
  * the invariants hold (entry_count equals the number of p2m_ioreq_server pages, the claim's owner is a
- * server, no port twice). An in-process Hypervisor given the same calls is the reference.
+ * server, no port twice). An in-process Hypervisor given the same calls is the model.
  * 3 kills in `npm test`; XENMEM_LONG=1: 20.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -59,7 +59,7 @@ function nextOp(rand: () => number): Op {
     const type = types[int(types.length)]!;
     return { name: `set_mem_type ${domid} ${type} 0x${first.toString(16)}+${nr}`, run: (dm) => dm.setMemType(domid, type, first, nr) };
   }
-  // Every random choice is made here, not in run: the daemon and the reference run the same call.
+  // Every random choice is made here, not in run: the daemon and the model run the same call.
   const bufioreq = (['off', 'legacy', 'atomic'] as const)[int(3)]!;
   const enable = rand() < 0.7;
   if (pick < 0.55) return { name: `create ${domid} ${bufioreq}`, run: (dm) => dm.createIoreqServer(domid, bufioreq) };

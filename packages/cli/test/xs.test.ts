@@ -40,6 +40,30 @@ async function watching(...argv: string[]) {
 }
 
 describe('xenmem xs', () => {
+  it('XENMEM_SOCKET stands for --socket (the xenstore is beside it, at S.xenstore); --socket wins over it', async () => {
+    const saved = process.env.XENMEM_SOCKET;
+    const bare = async (...argv: string[]) => {
+      const io = captureIo();
+      const code = await runCli(['xs', ...argv], io, env);
+      return { code, stdout: io.stdout, stderr: io.stderr };
+    };
+    try {
+      process.env.XENMEM_SOCKET = join(dir, 's');
+      expect(await bare('write', '/from-env', 'yes')).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await bare('read', '/from-env')).toEqual({ code: 0, stdout: 'yes\n', stderr: '' });
+      expect((await bare('ls', '/')).stdout.split('\n')).toContain('from-env');
+      process.env.XENMEM_SOCKET = join(dir, 'elsewhere');
+      expect(await bare('read', '--socket', join(dir, 's'), '/from-env')).toEqual({ code: 0, stdout: 'yes\n', stderr: '' });
+      delete process.env.XENMEM_SOCKET;
+      const none = await bare('read', '/from-env');
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/required option '--socket <path>' not specified/);
+    } finally {
+      if (saved === undefined) delete process.env.XENMEM_SOCKET;
+      else process.env.XENMEM_SOCKET = saved;
+    }
+  });
+
   it('write then read prints the raw value and a newline; --json { path, value }', async () => {
     expect(await xs('write', 'device-model/1/state', 'running')).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await xs('read', '/local/domain/0/device-model/1/state')).toEqual({ code: 0, stdout: 'running\n', stderr: '' });

@@ -1,6 +1,6 @@
 /**
- * TypeScript snippets of the repository's Markdown: every ```ts block of README.md and docs/ (except the
- * generated docs/api) is type-checked against the workspace packages, so a snippet cannot drift from the API.
+ * TypeScript snippets of the repository's Markdown: every ```ts block of README.md, the packages' READMEs and
+ * docs/ (except the generated docs/api) is type-checked against the workspace packages, so a snippet cannot drift from the API.
  * A block opts out by writing `nocheck` and its reason on the fence line: ```ts nocheck: a fragment of …
  * (the check fails on a `nocheck` without a reason).
  *
@@ -9,7 +9,7 @@
  * checks them all at once; an error is reported at the Markdown file's line.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /** One ```ts block: where it is (1-based line of its first code line), its code, and an opt-out reason. */
@@ -41,9 +41,15 @@ export function snippetsIn(file: string, text: string): Snippet[] {
   return found;
 }
 
-/** The Markdown files whose snippets are checked: README.md and docs/**, without docs/api. */
+/**
+ * The Markdown files whose snippets are checked: README.md, each package's README.md (what npm shows a user)
+ * and docs/**, without the generated docs/api.
+ */
 export function snippetFiles(root: string): string[] {
-  const files = ['README.md'];
+  const packages = readdirSync(join(root, 'packages'))
+    .map((name) => `packages/${name}/README.md`)
+    .filter((rel) => existsSync(join(root, rel)));
+  const files = ['README.md', ...packages];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);

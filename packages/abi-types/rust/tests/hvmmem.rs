@@ -1,5 +1,5 @@
 //! hvmmem_type_t: names per interface version and what each hypervisor release does with each number.
-//! Expected values are Xen's (reference §1.1, §6.1, §6.2), written out here, not read from the schema.
+//! Expected values are Xen's (xen/include/public/hvm/hvm_op.h hvmmem_type_t; xen/arch/x86/hvm/hvm.c hvmop_set_mem_type() @ RELEASE-4.6.0–4.8.0; xen/arch/x86/hvm/dm.c set_mem_type() @ RELEASE-4.9.0 and later), written out here, not read from the schema.
 
 use xenmem_abi::*;
 

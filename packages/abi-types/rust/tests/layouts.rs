@@ -1,5 +1,5 @@
-//! Struct layouts and bit-fields, byte for byte as Xen's headers lay them out on x86_64 (reference §1.3,
-//! §2.2, §3). Sizes and offsets are written out here, not read from the schema.
+//! Struct layouts and bit-fields, byte for byte as Xen's headers lay them out on x86_64 (xen/include/public/hvm/hvm_op.h,
+//! xen/include/public/hvm/dm_op.h and xen/include/public/hvm/ioreq.h at the release tags). Sizes and offsets are written out here, not read from the schema.
 
 use core::mem::{align_of, offset_of, size_of};
 use xenmem_abi::*;

@@ -1,5 +1,5 @@
-//! Op numbers, hypercalls, constants, errno, limits and releases. Expected values are Xen's (reference §1.2,
-//! §2.1, §3, §4, §6.5), written out here, not read from the schema.
+//! Op numbers, hypercalls, constants, errno, limits and releases. Expected values are Xen's (xen/include/public/hvm/hvm_op.h,
+//! dm_op.h, ioreq.h and xen-compat.h at the release tags; xen/common/dm.c do_dm_op()), written out here, not read from the schema.
 
 use xenmem_abi::*;
 

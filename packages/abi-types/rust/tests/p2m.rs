@@ -1,5 +1,6 @@
 //! Internal p2m types, their classes, set_mem_type's per-page transitions and get_mem_type, per release.
-//! Expected values are Xen's (reference §5, §6.1–§6.3), written out here, not read from the schema.
+//! Expected values are Xen's (p2m_type_t in xen/arch/x86/include/asm/p2m.h, asm-x86/p2m.h before 4.16;
+//! hvm.c hvmop_set_mem_type() and hvmop_get_mem_type(); dm.c set_mem_type() at the release tags), written out here, not read from the schema.
 
 use xenmem_abi::*;
 
@@ -101,7 +102,7 @@ fn ioreq_server_moves_between_classes_in_4_9() {
     );
 }
 
-/// The 4.9+ matrix of reference §6.2, rows by old type, columns ram_rw, ram_ro, mmio_dm, ioreq_server.
+/// The 4.9+ matrix of xen/arch/x86/hvm/dm.c set_mem_type() @ RELEASE-4.9.0, rows by old type, columns ram_rw, ram_ro, mmio_dm, ioreq_server.
 fn matrix_4_9(from: u8) -> [Option<Result<(), Errno>>; 4] {
     match from {
         0 => [OK, OK, OK, OK],
@@ -259,7 +260,7 @@ fn get_mem_type_of_type_fifteen_per_release() {
 
 #[test]
 fn get_mem_type_is_lossy() {
-    // Reference §6.3, the map for 4.8 and later.
+    // xen/arch/x86/hvm/hvm.c hvmop_get_mem_type() @ RELEASE-4.8.0: the map for 4.8 and later.
     let expected: [u16; 15] = [0, 2, 1, 1, 2, 2, 0, 0, 1, 0, 0, 0, 1, 2, 2];
     for release in [
         Release::Xen4_6,

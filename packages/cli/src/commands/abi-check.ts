@@ -21,6 +21,17 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
 /** Indices in a JSON path and numbers in a sentence, blanked: what near-identical lines share. */
 const shape = (text: string) => text.replace(/0x[0-9a-f]+|\d+/gi, 'N');
 
+/**
+ * A finding's sentence with what names its subject blanked: the subject's own words (`EPERM` of "errno EPERM"),
+ * C names (`XEN_DMOP_create_ioreq_server`) and numbers. Findings of one rule whose sentences then agree broke
+ * the rule the same way, each for another name (every errno renumbered, every DMOP renamed).
+ */
+function findingShape(message: string, subject: string): string {
+  const words = subject.split(/\s+/).filter((w) => w.length > 1 && !/^\d+$/.test(w));
+  const cNames = message.replace(/\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b/g, 'NAME');
+  return shape(words.reduce((text, w) => text.split(w).join('…'), cNames));
+}
+
 /** `a, b, c` or, for a long list, its first and last with the count between. */
 function places(items: readonly string[]): string {
   return items.length <= 4 ? items.join(', ') : `${items.slice(0, 2).join(', ')}, … ${items.length - 3} more …, ${items[items.length - 1]}`;
@@ -49,7 +60,7 @@ export function runAbiCheck(opts: AbiCheckOptions, io: Io): number {
     const violations = findings.filter((f) => f.severity === 'violation').length;
     const verdict = `${violations} violation${violations === 1 ? '' : 's'}, ${findings.length - violations} recorded exception${findings.length - violations === 1 ? '' : 's'}`;
     // Findings that differ only in their subject and numbers (the same rule broken for many names) are one group.
-    const groups = groupBy(findings, (f) => `${f.severity}|${f.rule}|${f.exception ? JSON.stringify(f.exception) : ''}|${shape(f.message.split(f.subject).join('…'))}`);
+    const groups = groupBy(findings, (f) => `${f.severity}|${f.rule}|${f.exception ? JSON.stringify(f.exception) : ''}|${findingShape(f.message, f.subject)}`);
     if (groups.length < findings.length) io.out(`${verdict} in ${groups.length} group${groups.length === 1 ? '' : 's'} of near-identical findings:\n`);
     for (const g of groups) {
       const f = g[0]!;

@@ -50,7 +50,7 @@ function epermHint(o: DmOptions, domid: number | string, inspect: string): strin
 /** What to run next after a Xen error: the usual causes of each errno in a DM op. */
 function hintFor(code: string, o: DmOptions): string {
   const domid = typeof o.args.domid === 'number' ? o.args.domid : 'N';
-  if (o.socket === undefined) return hostHint(code, domid);
+  if (o.socket === undefined) return hostHint(code, domid, o.op);
   const inspect = `xenmem sim inspect --socket ${o.socket} --domid ${domid}`;
   switch (code) {
     case 'ESRCH':
@@ -61,14 +61,14 @@ function hintFor(code: string, o: DmOptions): string {
       return `no such ioreq server: ${inspect} lists the servers`;
     case 'ENOSYS':
     case 'EOPNOTSUPP':
-      return 'the daemon\'s Xen release does not have this op: xenmem compat and docs/abi/ say which releases do';
+      return `the daemon's Xen release does not have this op: xenmem abi layout ${o.op} says from which release Xen has it`;
     default:
       return `${inspect} shows the domain's state`;
   }
 }
 
 /** What to run next after a Xen error on a real host (no simulator to inspect). */
-function hostHint(code: string, domid: number | string): string {
+function hostHint(code: string, domid: number | string, op: string): string {
   switch (code) {
     case 'ESRCH':
       return `is domain ${domid} running? xl list shows the domains`;
@@ -78,9 +78,9 @@ function hostHint(code: string, domid: number | string): string {
       return `no such ioreq server of domain ${domid}`;
     case 'ENOSYS':
     case 'EOPNOTSUPP':
-      return "this host's Xen release does not have this op: xenmem compat and docs/abi/ say which releases do";
+      return `this host's Xen release does not have this op: xenmem abi layout ${op} says from which release Xen has it`;
     default:
-      return 'docs/abi/ says when Xen returns it';
+      return "the simulator names the check that failed: the same call against xenmem sim serve --xen <this host's release> prints why";
   }
 }
 
@@ -108,7 +108,12 @@ export async function runDm(o: DmOptions, io: Io, env: CliEnv): Promise<number> 
       }
       if (err instanceof InputError) {
         const names = o.iface !== undefined ? ` --iface ${o.iface}` : '';
-        const hint = err.argument === 'iface' || /memory type/.test(err.message) ? `xenmem abi types${names} lists the names` : `xenmem dm ${op.name} --help lists the flags`;
+        const hint =
+          err.argument === 'iface'
+            ? 'give --iface as 0x followed by 8 hex digits (0x00040700), a release name (4.7) or a decimal integer'
+            : /memory type/.test(err.message)
+              ? `xenmem abi types${names} lists the names`
+              : `xenmem dm ${op.name} --help lists the flags`;
         io.err(`${label}: ${flagFor(o, err.argument)}${err.message.slice(err.argument.length)}\n  ${hint}\n`);
         return EXIT_USAGE;
       }

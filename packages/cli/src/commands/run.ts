@@ -91,7 +91,13 @@ function mark(s: StepResult): string {
 export function printHuman(io: Io, result: ScenarioResult): void {
   const rows = result.steps.map((s) => [String(s.index), s.op, describeStep(s), mark(s)]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) io.out(`${r[0]!.padStart(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padEnd(widths[2]!)}  ${r[3]}\n`);
+  // A refused step's reason sentence goes on a line of its own under its result (the id is in the row).
+  const indent = ' '.repeat(widths[0]! + widths[1]! + 4);
+  rows.forEach((r, i) => {
+    io.out(`${r[0]!.padStart(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padEnd(widths[2]!)}  ${r[3]}\n`);
+    const reason = result.steps[i]!.reason;
+    if (reason) io.out(`${indent}why: ${reason.message}\n`);
+  });
   const expected = result.steps.filter((s) => s.expectMet !== null);
   const failed = expected.filter((s) => s.expectMet === false);
   const verdict = failed.length ? `${failed.length} did not hold (step${failed.length === 1 ? '' : 's'} ${failed.map((s) => s.index).join(', ')})` : 'all held';

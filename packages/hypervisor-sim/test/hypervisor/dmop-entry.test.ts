@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeDmOp } from '@xenmem/abi-types';
 import { CORES, ERR, dm, hypervisor } from './harness.js';
 
-// The generic dm_op path (reference §6.5), in Xen's order, per release.
+// The generic dm_op path (xen/common/dm.c do_dm_op() and xen/arch/x86/hvm/dm.c dm_op() at the release tags), in Xen's order, per release.
 describe.each(CORES)('do_dm_op checks (%s core)', (_name, core) => {
   it('does not exist before 4.9', async () => {
     for (const release of ['4.6', '4.7', '4.8']) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeHvmOpArg } from '@xenmem/abi-types';
 import { CORES, ERR, getMemType, hypervisor } from './harness.js';
 
-// HVMOP_get_mem_type, reference §6.3: lossy, no range check, DOMID_SELF, XSM_TARGET.
+// HVMOP_get_mem_type (xen/arch/x86/hvm/hvm.c hvmop_get_mem_type() at the release tags): lossy, no range check, DOMID_SELF, XSM_TARGET.
 describe.each(CORES)('get_mem_type (%s core)', (_name, core) => {
   it.each([
     // release, seeded p2m type, reported hvmmem

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { IoreqRecord } from '@xenmem/sim-protocol';
 import { CORES, claim, dm, hypervisor } from './harness.js';
 
-// Guest accesses routed as Xen routes them, reference §6.6–6.7.
+// Guest accesses routed as Xen routes them, as xen/arch/x86/hvm/emulate.c hvmemul_do_io() and ioreq.c hvm_select_ioreq_server()
+// (xen/common/ioreq.c ioreq_server_select() from 4.15) do.
 describe.each(CORES)('guest accesses (%s core)', (_name, core) => {
   it('RAM keeps what the guest writes; ram_ro drops writes; holes read all ones', async () => {
     const hv = await hypervisor(core, '4.22');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeHvmOpArg, decodeHvmOpArg } from '@xenmem/abi-types';
 import { CORES, ERR, claim, dm, getMemType, hypervisor } from './harness.js';
 
-// ioreq servers and the ioreq_server claim, reference §6.4–6.5.
+// ioreq servers and the ioreq_server claim, as xen/arch/x86/hvm/dm.c dm_op() and ioreq.c at the release tags.
 describe.each(CORES)('ioreq servers (%s core)', (_name, core) => {
   describe('server ids by release', () => {
     it.each([

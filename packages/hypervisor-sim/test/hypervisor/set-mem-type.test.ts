@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CORES, ERR, claim, dm, getMemType, hypervisor, legacySetMemType } from './harness.js';
 
-// set_mem_type, reference §6.1 (HVMOP, 4.6–4.8) and §6.2 (DMOP, 4.9+).
+// set_mem_type, xen/arch/x86/hvm/hvm.c hvmop_set_mem_type() (HVMOP, 4.6–4.8) and xen/arch/x86/hvm/dm.c
+// set_mem_type() (DMOP, 4.9+).
 describe.each(CORES)('set_mem_type (%s core)', (_name, core) => {
   describe('the value (burnt 3, fresh 4) per release', () => {
     it.each([

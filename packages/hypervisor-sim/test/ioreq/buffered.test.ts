@@ -5,7 +5,7 @@ import { DM, DOMAIN, attach, bufSlot, pointers, setPointers, setState, slot } fr
 
 const VGA = { start: 0xa0000n, end: 0xbffffn };
 
-// The buffered ring, reference §3 and §6.8 (ioreq_send_buffered; stdvga writes and TIMEOFFSET).
+// The buffered ring, xen/include/public/hvm/ioreq.h and ioreq.c (ioreq_send_buffered; stdvga writes and TIMEOFFSET).
 describe.each(CORES)('buffered ioreqs (%s core)', (_name, core) => {
   const setup = async (bufioreq: number, bind = true) => {
     const hv = await hypervisor(core, '4.22', 'never', [DOMAIN]);

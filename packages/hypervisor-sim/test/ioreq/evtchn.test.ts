@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CORES, ERR, dm, hypervisor } from '../hypervisor/harness.js';
 import { DM, DOMAIN } from './dm.js';
 
-// Event channels of ioreq servers, reference §6.8 (Xen's evtchn_bind_interdomain / evtchn_send / evtchn_close).
+// Event channels of ioreq servers, xen/common/event_channel.c (Xen's evtchn_bind_interdomain / evtchn_send / evtchn_close).
 describe.each(CORES)('event channels (%s core)', (_name, core) => {
   async function setup() {
     const hv = await hypervisor(core, '4.22', 'never', [DOMAIN]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CORES, ERR, dm, hypervisor } from '../hypervisor/harness.js';
 import { DM, DOMAIN, slot } from './dm.js';
 
-// How a device model reaches a server's pages, reference §6.8 (acquire_resource frames or get_info gfns).
+// How a device model reaches a server's pages, xen/common/memory.c and ioreq.c (acquire_resource frames or get_info gfns).
 describe.each(CORES)('ioreq pages (%s core)', (_name, core) => {
   const create = async (hv: Awaited<ReturnType<typeof hypervisor>>, handle_bufioreq: number) =>
     (await dm(hv, 'create_ioreq_server', { handle_bufioreq }, { caller: DM })).out.id as number;

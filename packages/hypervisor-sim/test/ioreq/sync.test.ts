@@ -5,7 +5,8 @@ import { DM, DOMAIN, attach, setData, setState, settle, slot } from './dm.js';
 
 const [NONE, READY, INPROCESS, IORESP_READY] = [0, 1, 2, 3];
 
-// The synchronous protocol, reference §6.8 (ioreq_send / wait_for_io) and §8.2 (QEMU's side).
+// The synchronous protocol, xen/common/ioreq.c (ioreq_send / wait_for_io) and QEMU's hw/xen/xen-hvm-common.c
+// (cpu_handle_ioreq) on the other side.
 describe.each(CORES)('synchronous ioreqs (%s core)', (_name, core) => {
   const setup = async (release = '4.22') => {
     const hv = await hypervisor(core, release, 'never', [DOMAIN]);

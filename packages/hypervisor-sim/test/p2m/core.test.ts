@@ -150,7 +150,7 @@ describe.each(wanted)('%s p2m core', (kind, load) => {
       const t = mixed();
       expect(t.retype(0x10, 8, RAM_RO, outcomes())).toEqual({ done: 8, errno: 0, changedFrom: changedFrom({ [RAM_RO]: 8 }) });
       expect(t.runCount()).toBe(4);
-      // 4.9+: ioreq_server → ioreq_server is refused like any other change to it (reference §6.2).
+      // 4.9+: ioreq_server → ioreq_server is refused like any other change to it (xen/arch/x86/hvm/dm.c set_mem_type() @ RELEASE-4.9.0).
       const claimed = core.createTable(0xff, IOREQ_SERVER);
       expect(claimed.retype(0, 0x100, IOREQ_SERVER, outcomes({ [IOREQ_SERVER]: EINVAL }))).toEqual({ done: 0, errno: EINVAL, changedFrom: changedFrom({}) });
       expect(claimed.runs(0, ALL)).toEqual([{ first: 0, count: 0x100, type: IOREQ_SERVER }]);

@@ -1,5 +1,5 @@
 /**
- * p2m_type_t numbers (reference §5) and errno values the p2m core tests use, written out as literals
+ * p2m_type_t numbers (xen/arch/x86/include/asm/p2m.h; asm-x86/p2m.h before 4.16) and errno values the p2m core tests use, written out as literals
  * on purpose: the tests check the cores against these numbers, not against the schema the cores read.
  */
 export const RAM_RW = 0;

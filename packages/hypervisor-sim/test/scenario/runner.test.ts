@@ -66,7 +66,7 @@ describe('runScenario', () => {
     expect(b).toMatchObject({ xen: '4.22', iface: '0x00041300', passed: true });
   });
 
-  it('runs the DESIGN.md example exactly', async () => {
+  it('runs the GPU-claim example (examples/design-gpu-claim.json) exactly', async () => {
     const doc = {
       xen: '4.22',
       iface: '0x00041300',

@@ -1,7 +1,7 @@
 /**
  * A small stand-in for Xen 4.22's side of an ioreq server, byte-exact where the device model can see it:
  * the dm_op buffers (decoded and answered with the generated layouts), the shared ioreq page and the
- * buffered ring (written as ioreq_send / ioreq_send_buffered write them, reference §6.8), event channels
+ * buffered ring (written as ioreq_send / ioreq_send_buffered write them, xen/common/ioreq.c @ RELEASE-4.22.0), event channels
  * between one guest (domain 1) and one device-model domain (0). It records every call, in order, so tests
  * can assert the sequence a client produced. Until the simulator grows acquire_resource and event channels,
  * the IoreqServer tests run against this.

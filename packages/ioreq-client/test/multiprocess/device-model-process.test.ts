@@ -1,5 +1,5 @@
 /**
- * examples/device-model/ as separate processes against one daemon (DESIGN.md "Daemon"): the daemon runs in
+ * examples/device-model/ as separate processes against one daemon (docs/protocol.md): the daemon runs in
  * this process on a temporary socket, each device model is `node device-model.mjs` in a child process, and
  * the guest is driven by drive-guest.mjs's steps over a control connection. Proves that a device model in
  * another process answers for real (UART bytes, IRQ events, register read-back, trapped writes to
