@@ -9,6 +9,9 @@
 //     answered by an IoreqServer through the daemon over shared memory, on Linux);
 //   - runs the `xenmem` binary from node_modules/.bin (abi types, abi check, demo; with the native addon also a
 //     `bench` workload, which loads @xenmem/bench and starts the daemon from that package's scripts/);
+//   - runs `npx xenmem gen --target python` (and at `--iface 4.6`) and imports the package with python3, and
+//     `xenmem gen --target go` with `go vet` and `go test` (when python3 / go are found): the schema and the
+//     generators as the installed packages ship them;
 //   - compiles the shipped C headers (when a C compiler is found) and builds Rust crates that depend on the
 //     xenmem-abi crate by path (the copy in the installed package) and by git (this checkout's HEAD) when
 //     cargo is found;
@@ -213,6 +216,34 @@ const nodeFile = () => {
 step('tsc: consumer.ts type-checks against the published types (skipLibCheck off)', () => {
   expectOk(run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']), 'tsc');
 });
+
+/** `npx xenmem gen ARGS` in the project: the installed CLI, with the schema @xenmem/schema ships. */
+const xenmemGen = (...argv) => expectOk(run('npx', ['xenmem', 'gen', ...argv]), `npx xenmem gen ${argv.join(' ')}`);
+
+if (!which('python3')) skip('xenmem gen --target python', 'python3 not found');
+else
+  step('npx xenmem gen --target python --out gen/python (and --iface 4.6); python3 imports each and --check passes', () => {
+    const names = 'import xenmem_abi as x; print(x.hvmmem_name(3, 0x00040600), x.hvmmem_name(3, 0x00040700), x.hvmmem_value("unused", 0x00040600))';
+    for (const [dir, iface, want] of [
+      ['gen/python', [], 'mmio_write_dm unused None\n'],
+      ['gen/python-4.6', ['--iface', '4.6'], 'mmio_write_dm mmio_write_dm None\n'],
+    ]) {
+      xenmemGen('--target', 'python', '--out', dir, ...iface);
+      const r = expectOk(run('python3', ['-c', names], { cwd: join(project, dir), env: { PYTHONDONTWRITEBYTECODE: '1' } }), `python3 -c 'import xenmem_abi' in ${dir}`);
+      if (r.stdout !== want) throw new Error(`${dir}: printed ${JSON.stringify(r.stdout)}, want ${JSON.stringify(want)}`);
+      xenmemGen('--target', 'python', '--out', dir, ...iface, '--check');
+    }
+  });
+
+if (!which('go')) skip('xenmem gen --target go', 'go not found');
+else
+  step('npx xenmem gen --target go --out gen/go; go vet and go test there (GOTOOLCHAIN=local)', () => {
+    xenmemGen('--target', 'go', '--out', 'gen/go');
+    const env = { env: { GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' }, cwd: join(project, 'gen/go') };
+    expectOk(run('go', ['vet', './...'], env), 'go vet');
+    const r = expectOk(run('go', ['test', '-count=1', './...'], env), 'go test');
+    if (!/^ok\s/m.test(r.stdout)) throw new Error(r.stdout + r.stderr);
+  });
 
 step('C: the shipped headers compile', () => {
   const cc = ['cc', 'gcc', 'clang'].find(which);

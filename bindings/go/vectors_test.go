@@ -5,8 +5,13 @@ package xenabi
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,142 +20,171 @@ type codec interface {
 	Unmarshal([]byte) error
 }
 
-// The vectors of schema/vectors.json: field values and the bytes they encode to.
-var vectors = []struct {
-	name  string
-	value codec
-	empty func() codec
-	hex   string
+// Every layout with a codec: its id in testdata/vectors.json, a new value, and the Go name of each field by
+// its schema name.
+var layouts = []struct {
+	id     string
+	empty  func() codec
+	fields map[string]string
 }{
-	{"xen_dm_op/pattern", &XenDmOp{Op: 0x684b2e11, Pad: 0, U: [24]byte{51, 80, 109, 138, 167, 196, 225, 254, 27, 56, 85, 114, 143, 172, 201, 230, 3, 32, 61, 90, 119, 148, 177, 206}}, func() codec { return &XenDmOp{} }, "112e4b680000000033506d8aa7c4e1fe1b3855728facc9e603203d5a7794b1ce"},
-	{"xen_dm_op/ones", &XenDmOp{Op: 0xffffffff, Pad: 0xffffffff, U: [24]byte{255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255}}, func() codec { return &XenDmOp{} }, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_buf/pattern", &XenDmOpBuf{H: 0xdcbfa285684b2e11, Size: 0xedd0b396795c3f22}, func() codec { return &XenDmOpBuf{} }, "112e4b6885a2bfdc223f5c7996b3d0ed"},
-	{"xen_dm_op_buf/ones", &XenDmOpBuf{H: 0xffffffffffffffff, Size: 0xffffffffffffffff}, func() codec { return &XenDmOpBuf{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_create_ioreq_server/pattern", &XenDmOpCreateIoreqServer{HandleBufioreq: 17, Pad: [3]uint8{0, 0, 0}, Id: 20531}, func() codec { return &XenDmOpCreateIoreqServer{} }, "110000003350"},
-	{"xen_dm_op_create_ioreq_server/ones", &XenDmOpCreateIoreqServer{HandleBufioreq: 255, Pad: [3]uint8{255, 255, 255}, Id: 65535}, func() codec { return &XenDmOpCreateIoreqServer{} }, "ffffffffffff"},
-	{"xen_dm_op_destroy_ioreq_server/pattern", &XenDmOpDestroyIoreqServer{Id: 11793, Pad: 0}, func() codec { return &XenDmOpDestroyIoreqServer{} }, "112e0000"},
-	{"xen_dm_op_destroy_ioreq_server/ones", &XenDmOpDestroyIoreqServer{Id: 65535, Pad: 65535}, func() codec { return &XenDmOpDestroyIoreqServer{} }, "ffffffff"},
-	{"xen_dm_op_get_ioreq_server_info@4.9/pattern", &XenDmOpGetIoreqServerInfo_4_9{Id: 11793, Pad: 0, BufioreqPort: 0x8a6d5033, IoreqPfn: 0xff2d5b89b7e6144, BufioreqPfn: 0x2003e6c9ac8f7255}, func() codec { return &XenDmOpGetIoreqServerInfo_4_9{} }, "112e000033506d8a44617e9bb8d5f20f55728facc9e60320"},
-	{"xen_dm_op_get_ioreq_server_info@4.9/ones", &XenDmOpGetIoreqServerInfo_4_9{Id: 65535, Pad: 65535, BufioreqPort: 0xffffffff, IoreqPfn: 0xffffffffffffffff, BufioreqPfn: 0xffffffffffffffff}, func() codec { return &XenDmOpGetIoreqServerInfo_4_9{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_get_ioreq_server_info@4.10/pattern", &XenDmOpGetIoreqServerInfo_4_10{Id: 11793, Pad: 0, BufioreqPort: 0x8a6d5033, IoreqGfn: 0xff2d5b89b7e6144, BufioreqGfn: 0x2003e6c9ac8f7255}, func() codec { return &XenDmOpGetIoreqServerInfo_4_10{} }, "112e000033506d8a44617e9bb8d5f20f55728facc9e60320"},
-	{"xen_dm_op_get_ioreq_server_info@4.10/ones", &XenDmOpGetIoreqServerInfo_4_10{Id: 65535, Pad: 65535, BufioreqPort: 0xffffffff, IoreqGfn: 0xffffffffffffffff, BufioreqGfn: 0xffffffffffffffff}, func() codec { return &XenDmOpGetIoreqServerInfo_4_10{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_get_ioreq_server_info/pattern", &XenDmOpGetIoreqServerInfo{Id: 11793, Flags: 16162, BufioreqPort: 0x8a6d5033, IoreqGfn: 0xff2d5b89b7e6144, BufioreqGfn: 0x2003e6c9ac8f7255}, func() codec { return &XenDmOpGetIoreqServerInfo{} }, "112e223f33506d8a44617e9bb8d5f20f55728facc9e60320"},
-	{"xen_dm_op_get_ioreq_server_info/ones", &XenDmOpGetIoreqServerInfo{Id: 65535, Flags: 65535, BufioreqPort: 0xffffffff, IoreqGfn: 0xffffffffffffffff, BufioreqGfn: 0xffffffffffffffff}, func() codec { return &XenDmOpGetIoreqServerInfo{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_inject_event/pattern", &XenDmOpInjectEvent{Vcpuid: 0x684b2e11, Vector: 34, Type: 51, InsnLen: 68, Pad0: 0, ErrorCode: 0xbda08366, Pad1: 0, Cr2: 0x533619fcdfc2a588}, func() codec { return &XenDmOpInjectEvent{} }, "112e4b68223344006683a0bd0000000088a5c2dffc193653"},
-	{"xen_dm_op_inject_event/ones", &XenDmOpInjectEvent{Vcpuid: 0xffffffff, Vector: 255, Type: 255, InsnLen: 255, Pad0: 255, ErrorCode: 0xffffffff, Pad1: 0xffffffff, Cr2: 0xffffffffffffffff}, func() codec { return &XenDmOpInjectEvent{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_inject_msi/pattern", &XenDmOpInjectMsi{Data: 0x684b2e11, Pad: 0, Addr: 0xfee1c4a78a6d5033}, func() codec { return &XenDmOpInjectMsi{} }, "112e4b680000000033506d8aa7c4e1fe"},
-	{"xen_dm_op_inject_msi/ones", &XenDmOpInjectMsi{Data: 0xffffffff, Pad: 0xffffffff, Addr: 0xffffffffffffffff}, func() codec { return &XenDmOpInjectMsi{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_ioreq_server_range/pattern", &XenDmOpIoreqServerRange{Id: 11793, Pad: 0, Type: 0x8a6d5033, Start: 0xff2d5b89b7e6144, End: 0x2003e6c9ac8f7255}, func() codec { return &XenDmOpIoreqServerRange{} }, "112e000033506d8a44617e9bb8d5f20f55728facc9e60320"},
-	{"xen_dm_op_ioreq_server_range/ones", &XenDmOpIoreqServerRange{Id: 65535, Pad: 65535, Type: 0xffffffff, Start: 0xffffffffffffffff, End: 0xffffffffffffffff}, func() codec { return &XenDmOpIoreqServerRange{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_map_mem_type_to_ioreq_server/pattern", &XenDmOpMapMemTypeToIoreqServer{Id: 11793, Type: 16162, Flags: 0x8a6d5033, Opaque: 0xff2d5b89b7e6144}, func() codec { return &XenDmOpMapMemTypeToIoreqServer{} }, "112e223f33506d8a44617e9bb8d5f20f"},
-	{"xen_dm_op_map_mem_type_to_ioreq_server/ones", &XenDmOpMapMemTypeToIoreqServer{Id: 65535, Type: 65535, Flags: 0xffffffff, Opaque: 0xffffffffffffffff}, func() codec { return &XenDmOpMapMemTypeToIoreqServer{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_modified_memory/pattern", &XenDmOpModifiedMemory{NrExtents: 0x684b2e11, Opaque: 0x795c3f22}, func() codec { return &XenDmOpModifiedMemory{} }, "112e4b68223f5c79"},
-	{"xen_dm_op_modified_memory/ones", &XenDmOpModifiedMemory{NrExtents: 0xffffffff, Opaque: 0xffffffff}, func() codec { return &XenDmOpModifiedMemory{} }, "ffffffffffffffff"},
-	{"xen_dm_op_nr_vcpus/pattern", &XenDmOpNrVcpus{Vcpus: 0x684b2e11}, func() codec { return &XenDmOpNrVcpus{} }, "112e4b68"},
-	{"xen_dm_op_nr_vcpus/ones", &XenDmOpNrVcpus{Vcpus: 0xffffffff}, func() codec { return &XenDmOpNrVcpus{} }, "ffffffff"},
-	{"xen_dm_op_pin_memory_cacheattr/pattern", &XenDmOpPinMemoryCacheattr{Start: 0xdcbfa285684b2e11, End: 0xedd0b396795c3f22, Type: 0x8a6d5033, Pad: 0}, func() codec { return &XenDmOpPinMemoryCacheattr{} }, "112e4b6885a2bfdc223f5c7996b3d0ed33506d8a00000000"},
-	{"xen_dm_op_pin_memory_cacheattr/ones", &XenDmOpPinMemoryCacheattr{Start: 0xffffffffffffffff, End: 0xffffffffffffffff, Type: 0xffffffff, Pad: 0xffffffff}, func() codec { return &XenDmOpPinMemoryCacheattr{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_relocate_memory/pattern", &XenDmOpRelocateMemory{Size: 0x684b2e11, Pad: 0, SrcGfn: 0xfee1c4a78a6d5033, DstGfn: 0xff2d5b89b7e6144}, func() codec { return &XenDmOpRelocateMemory{} }, "112e4b680000000033506d8aa7c4e1fe44617e9bb8d5f20f"},
-	{"xen_dm_op_relocate_memory/ones", &XenDmOpRelocateMemory{Size: 0xffffffff, Pad: 0xffffffff, SrcGfn: 0xffffffffffffffff, DstGfn: 0xffffffffffffffff}, func() codec { return &XenDmOpRelocateMemory{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_remote_shutdown/pattern", &XenDmOpRemoteShutdown{Reason: 0x684b2e11}, func() codec { return &XenDmOpRemoteShutdown{} }, "112e4b68"},
-	{"xen_dm_op_remote_shutdown/ones", &XenDmOpRemoteShutdown{Reason: 0xffffffff}, func() codec { return &XenDmOpRemoteShutdown{} }, "ffffffff"},
-	{"xen_dm_op_set_ioreq_server_state/pattern", &XenDmOpSetIoreqServerState{Id: 11793, Enabled: 34, Pad: 0}, func() codec { return &XenDmOpSetIoreqServerState{} }, "112e2200"},
-	{"xen_dm_op_set_ioreq_server_state/ones", &XenDmOpSetIoreqServerState{Id: 65535, Enabled: 255, Pad: 255}, func() codec { return &XenDmOpSetIoreqServerState{} }, "ffffffff"},
-	{"xen_dm_op_set_irq_level/pattern", &XenDmOpSetIrqLevel{Irq: 0x684b2e11, Level: 34, Pad: [3]uint8{0, 0, 0}}, func() codec { return &XenDmOpSetIrqLevel{} }, "112e4b6822000000"},
-	{"xen_dm_op_set_irq_level/ones", &XenDmOpSetIrqLevel{Irq: 0xffffffff, Level: 255, Pad: [3]uint8{255, 255, 255}}, func() codec { return &XenDmOpSetIrqLevel{} }, "ffffffffffffffff"},
-	{"xen_dm_op_set_isa_irq_level/pattern", &XenDmOpSetIsaIrqLevel{IsaIrq: 17, Level: 34}, func() codec { return &XenDmOpSetIsaIrqLevel{} }, "1122"},
-	{"xen_dm_op_set_isa_irq_level/ones", &XenDmOpSetIsaIrqLevel{IsaIrq: 255, Level: 255}, func() codec { return &XenDmOpSetIsaIrqLevel{} }, "ffff"},
-	{"xen_dm_op_set_mem_type/pattern", &XenDmOpSetMemType{Nr: 0x684b2e11, MemType: 16162, Pad: 0, FirstPfn: 0xff2d5b89b7e6144}, func() codec { return &XenDmOpSetMemType{} }, "112e4b68223f000044617e9bb8d5f20f"},
-	{"xen_dm_op_set_mem_type/ones", &XenDmOpSetMemType{Nr: 0xffffffff, MemType: 65535, Pad: 65535, FirstPfn: 0xffffffffffffffff}, func() codec { return &XenDmOpSetMemType{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_set_pci_intx_level/pattern", &XenDmOpSetPciIntxLevel{Domain: 11793, Bus: 34, Device: 51, Intx: 68, Level: 85}, func() codec { return &XenDmOpSetPciIntxLevel{} }, "112e22334455"},
-	{"xen_dm_op_set_pci_intx_level/ones", &XenDmOpSetPciIntxLevel{Domain: 65535, Bus: 255, Device: 255, Intx: 255, Level: 255}, func() codec { return &XenDmOpSetPciIntxLevel{} }, "ffffffffffff"},
-	{"xen_dm_op_set_pci_link_route/pattern", &XenDmOpSetPciLinkRoute{Link: 17, IsaIrq: 34}, func() codec { return &XenDmOpSetPciLinkRoute{} }, "1122"},
-	{"xen_dm_op_set_pci_link_route/ones", &XenDmOpSetPciLinkRoute{Link: 255, IsaIrq: 255}, func() codec { return &XenDmOpSetPciLinkRoute{} }, "ffff"},
-	{"xen_dm_op_track_dirty_vram/pattern", &XenDmOpTrackDirtyVram{Nr: 0x684b2e11, Pad: 0, FirstPfn: 0xfee1c4a78a6d5033}, func() codec { return &XenDmOpTrackDirtyVram{} }, "112e4b680000000033506d8aa7c4e1fe"},
-	{"xen_dm_op_track_dirty_vram/ones", &XenDmOpTrackDirtyVram{Nr: 0xffffffff, Pad: 0xffffffff, FirstPfn: 0xffffffffffffffff}, func() codec { return &XenDmOpTrackDirtyVram{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_dm_op_modified_memory_extent/pattern", &XenDmOpModifiedMemoryExtent{Nr: 0x684b2e11, Pad: 0, FirstPfn: 0xfee1c4a78a6d5033}, func() codec { return &XenDmOpModifiedMemoryExtent{} }, "112e4b680000000033506d8aa7c4e1fe"},
-	{"xen_dm_op_modified_memory_extent/ones", &XenDmOpModifiedMemoryExtent{Nr: 0xffffffff, Pad: 0xffffffff, FirstPfn: 0xffffffffffffffff}, func() codec { return &XenDmOpModifiedMemoryExtent{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_create_ioreq_server/pattern", &XenHvmCreateIoreqServer{Domid: 11793, HandleBufioreq: 34, Id: 20531}, func() codec { return &XenHvmCreateIoreqServer{} }, "112e22003350"},
-	{"xen_hvm_create_ioreq_server/ones", &XenHvmCreateIoreqServer{Domid: 65535, HandleBufioreq: 255, Id: 65535}, func() codec { return &XenHvmCreateIoreqServer{} }, "ffffff00ffff"},
-	{"xen_hvm_destroy_ioreq_server/pattern", &XenHvmDestroyIoreqServer{Domid: 11793, Id: 16162}, func() codec { return &XenHvmDestroyIoreqServer{} }, "112e223f"},
-	{"xen_hvm_destroy_ioreq_server/ones", &XenHvmDestroyIoreqServer{Domid: 65535, Id: 65535}, func() codec { return &XenHvmDestroyIoreqServer{} }, "ffffffff"},
-	{"xen_hvm_get_ioreq_server_info/pattern", &XenHvmGetIoreqServerInfo{Domid: 11793, Id: 16162, BufioreqPort: 0x8a6d5033, IoreqPfn: 0xff2d5b89b7e6144, BufioreqPfn: 0x2003e6c9ac8f7255}, func() codec { return &XenHvmGetIoreqServerInfo{} }, "112e223f33506d8a44617e9bb8d5f20f55728facc9e60320"},
-	{"xen_hvm_get_ioreq_server_info/ones", &XenHvmGetIoreqServerInfo{Domid: 65535, Id: 65535, BufioreqPort: 0xffffffff, IoreqPfn: 0xffffffffffffffff, BufioreqPfn: 0xffffffffffffffff}, func() codec { return &XenHvmGetIoreqServerInfo{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_get_mem_type/pattern", &XenHvmGetMemType{Domid: 11793, MemType: 16162, Pad: [2]uint16{20531, 21816}, Pfn: 0xff2d5b89b7e6144}, func() codec { return &XenHvmGetMemType{} }, "112e223f3350385544617e9bb8d5f20f"},
-	{"xen_hvm_get_mem_type/ones", &XenHvmGetMemType{Domid: 65535, MemType: 65535, Pad: [2]uint16{65535, 65535}, Pfn: 0xffffffffffffffff}, func() codec { return &XenHvmGetMemType{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_inject_msi/pattern", &XenHvmInjectMsi{Domid: 11793, Data: 0x795c3f22, Addr: 0xfee1c4a78a6d5033}, func() codec { return &XenHvmInjectMsi{} }, "112e0000223f5c7933506d8aa7c4e1fe"},
-	{"xen_hvm_inject_msi/ones", &XenHvmInjectMsi{Domid: 65535, Data: 0xffffffff, Addr: 0xffffffffffffffff}, func() codec { return &XenHvmInjectMsi{} }, "ffff0000ffffffffffffffffffffffff"},
-	{"xen_hvm_io_range/pattern", &XenHvmIoRange{Domid: 11793, Id: 16162, Type: 0x8a6d5033, Start: 0xff2d5b89b7e6144, End: 0x2003e6c9ac8f7255}, func() codec { return &XenHvmIoRange{} }, "112e223f33506d8a44617e9bb8d5f20f55728facc9e60320"},
-	{"xen_hvm_io_range/ones", &XenHvmIoRange{Domid: 65535, Id: 65535, Type: 0xffffffff, Start: 0xffffffffffffffff, End: 0xffffffffffffffff}, func() codec { return &XenHvmIoRange{} }, "ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_modified_memory/pattern", &XenHvmModifiedMemory{Domid: 11793, Nr: 0x795c3f22, FirstPfn: 0xfee1c4a78a6d5033}, func() codec { return &XenHvmModifiedMemory{} }, "112e0000223f5c7933506d8aa7c4e1fe"},
-	{"xen_hvm_modified_memory/ones", &XenHvmModifiedMemory{Domid: 65535, Nr: 0xffffffff, FirstPfn: 0xffffffffffffffff}, func() codec { return &XenHvmModifiedMemory{} }, "ffff0000ffffffffffffffffffffffff"},
-	{"xen_hvm_pagetable_dying/pattern", &XenHvmPagetableDying{Domid: 11793, Pad: [3]uint16{16162, 17447, 18732}, Gpa: 0xfee1c4a78a6d5033}, func() codec { return &XenHvmPagetableDying{} }, "112e223f27442c4933506d8aa7c4e1fe"},
-	{"xen_hvm_pagetable_dying/ones", &XenHvmPagetableDying{Domid: 65535, Pad: [3]uint16{65535, 65535, 65535}, Gpa: 0xffffffffffffffff}, func() codec { return &XenHvmPagetableDying{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_param@4.6/pattern", &XenHvmParam_4_6{Domid: 11793, Index: 0x795c3f22, Value: 0xfee1c4a78a6d5033}, func() codec { return &XenHvmParam_4_6{} }, "112e0000223f5c7933506d8aa7c4e1fe"},
-	{"xen_hvm_param@4.6/ones", &XenHvmParam_4_6{Domid: 65535, Index: 0xffffffff, Value: 0xffffffffffffffff}, func() codec { return &XenHvmParam_4_6{} }, "ffff0000ffffffffffffffffffffffff"},
-	{"xen_hvm_param/pattern", &XenHvmParam{Domid: 11793, Pad: 16162, Index: 0x8a6d5033, Value: 0xff2d5b89b7e6144}, func() codec { return &XenHvmParam{} }, "112e223f33506d8a44617e9bb8d5f20f"},
-	{"xen_hvm_param/ones", &XenHvmParam{Domid: 65535, Pad: 65535, Index: 0xffffffff, Value: 0xffffffffffffffff}, func() codec { return &XenHvmParam{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_set_ioreq_server_state/pattern", &XenHvmSetIoreqServerState{Domid: 11793, Id: 16162, Enabled: 51}, func() codec { return &XenHvmSetIoreqServerState{} }, "112e223f3300"},
-	{"xen_hvm_set_ioreq_server_state/ones", &XenHvmSetIoreqServerState{Domid: 65535, Id: 65535, Enabled: 255}, func() codec { return &XenHvmSetIoreqServerState{} }, "ffffffffff00"},
-	{"xen_hvm_set_mem_type/pattern", &XenHvmSetMemType{Domid: 11793, HvmmemType: 16162, Nr: 0x8a6d5033, FirstPfn: 0xff2d5b89b7e6144}, func() codec { return &XenHvmSetMemType{} }, "112e223f33506d8a44617e9bb8d5f20f"},
-	{"xen_hvm_set_mem_type/ones", &XenHvmSetMemType{Domid: 65535, HvmmemType: 65535, Nr: 0xffffffff, FirstPfn: 0xffffffffffffffff}, func() codec { return &XenHvmSetMemType{} }, "ffffffffffffffffffffffffffffffff"},
-	{"xen_hvm_track_dirty_vram/pattern", &XenHvmTrackDirtyVram{Domid: 11793, Nr: 0x795c3f22, FirstPfn: 0xfee1c4a78a6d5033, DirtyBitmap: 0xff2d5b89b7e6144}, func() codec { return &XenHvmTrackDirtyVram{} }, "112e0000223f5c7933506d8aa7c4e1fe44617e9bb8d5f20f"},
-	{"xen_hvm_track_dirty_vram/ones", &XenHvmTrackDirtyVram{Domid: 65535, Nr: 0xffffffff, FirstPfn: 0xffffffffffffffff, DirtyBitmap: 0xffffffffffffffff}, func() codec { return &XenHvmTrackDirtyVram{} }, "ffff0000ffffffffffffffffffffffffffffffffffffffff"},
-	{"buf_ioreq/pattern", &BufIoreq{Type: 17, Pad: 0, Dir: 1, Size: 0, Addr: 0xf7255, Data: 0xbda08366}, func() codec { return &BufIoreq{} }, "115225f76683a0bd"},
-	{"buf_ioreq/ones", &BufIoreq{Type: 255, Pad: 1, Dir: 1, Size: 3, Addr: 0xfffff, Data: 0xffffffff}, func() codec { return &BufIoreq{} }, "ffffffffffffffff"},
-	{"ioreq/pattern", &Ioreq{Addr: 0xdcbfa285684b2e11, Data: 0xedd0b396795c3f22, Count: 0x8a6d5033, Size: 0x9b7e6144, VpEport: 0xac8f7255, Pad0: 33638, State: 7, DataIsPtr: 0, Dir: 1, Df: 0, Pad1: 1, Type: 204}, func() codec { return &Ioreq{} }, "112e4b6885a2bfdc223f5c7996b3d0ed33506d8a44617e9b55728fac6683a7cc"},
-	{"ioreq/ones", &Ioreq{Addr: 0xffffffffffffffff, Data: 0xffffffffffffffff, Count: 0xffffffff, Size: 0xffffffff, VpEport: 0xffffffff, Pad0: 65535, State: 15, DataIsPtr: 1, Dir: 1, Df: 1, Pad1: 1, Type: 255}, func() codec { return &Ioreq{} }, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"multicall_entry/pattern", &MulticallEntry{Op: 0xdcbfa285684b2e11, Result: 0xedd0b396795c3f22, Args: [6]uint64{0xfee1c4a78a6d5033, 0x3e6c9ac8f725538, 0x8ebceb194775a3d, 0xdf0d3b6997c5f42, 0x12f5d8bb9e816447, 0x17faddc0a386694c}}, func() codec { return &MulticallEntry{} }, "112e4b6885a2bfdc223f5c7996b3d0ed33506d8aa7c4e1fe3855728facc9e6033d5a7794b1ceeb08425f7c99b6d3f00d4764819ebbd8f5124c6986a3c0ddfa17"},
-	{"multicall_entry/ones", &MulticallEntry{Op: 0xffffffffffffffff, Result: 0xffffffffffffffff, Args: [6]uint64{0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff}}, func() codec { return &MulticallEntry{} }, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"xen_memory_reservation/pattern", &XenMemoryReservation{ExtentStart: 0xdcbfa285684b2e11, NrExtents: 0xedd0b396795c3f22, ExtentOrder: 0x8a6d5033, MemFlags: 0x9b7e6144, Domid: 29269}, func() codec { return &XenMemoryReservation{} }, "112e4b6885a2bfdc223f5c7996b3d0ed33506d8a44617e9b5572000000000000"},
-	{"xen_memory_reservation/ones", &XenMemoryReservation{ExtentStart: 0xffffffffffffffff, NrExtents: 0xffffffffffffffff, ExtentOrder: 0xffffffff, MemFlags: 0xffffffff, Domid: 65535}, func() codec { return &XenMemoryReservation{} }, "ffffffffffffffffffffffffffffffffffffffffffffffffffff000000000000"},
-	{"sched_remote_shutdown/pattern", &SchedRemoteShutdown{DomainId: 11793, Reason: 0x795c3f22}, func() codec { return &SchedRemoteShutdown{} }, "112e0000223f5c79"},
-	{"sched_remote_shutdown/ones", &SchedRemoteShutdown{DomainId: 65535, Reason: 0xffffffff}, func() codec { return &SchedRemoteShutdown{} }, "ffff0000ffffffff"},
-	{"privcmd_hypercall/pattern", &PrivcmdHypercall{Op: 0xdcbfa285684b2e11, Arg: [5]uint64{0xedd0b396795c3f22, 0xf2d5b89b7e614427, 0xf7dabda08366492c, 0xfcdfc2a5886b4e31, 0x1e4c7aa8d705336}}, func() codec { return &PrivcmdHypercall{} }, "112e4b6885a2bfdc223f5c7996b3d0ed2744617e9bb8d5f22c496683a0bddaf7314e6b88a5c2dffc3653708daac7e401"},
-	{"privcmd_hypercall/ones", &PrivcmdHypercall{Op: 0xffffffffffffffff, Arg: [5]uint64{0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff}}, func() codec { return &PrivcmdHypercall{} }, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"privcmd_mmapbatch/pattern", &PrivcmdMmapbatch{Num: 0x684b2e11, Dom: 16162, Addr: 0xfee1c4a78a6d5033, Arr: 0xff2d5b89b7e6144}, func() codec { return &PrivcmdMmapbatch{} }, "112e4b68223f000033506d8aa7c4e1fe44617e9bb8d5f20f"},
-	{"privcmd_mmapbatch/ones", &PrivcmdMmapbatch{Num: 0xffffffff, Dom: 65535, Addr: 0xffffffffffffffff, Arr: 0xffffffffffffffff}, func() codec { return &PrivcmdMmapbatch{} }, "ffffffffffff0000ffffffffffffffffffffffffffffffff"},
-	{"privcmd_mmapbatch_v2/pattern", &PrivcmdMmapbatchV2{Num: 0x684b2e11, Dom: 16162, Addr: 0xfee1c4a78a6d5033, Arr: 0xff2d5b89b7e6144, Err: 0x2003e6c9ac8f7255}, func() codec { return &PrivcmdMmapbatchV2{} }, "112e4b68223f000033506d8aa7c4e1fe44617e9bb8d5f20f55728facc9e60320"},
-	{"privcmd_mmapbatch_v2/ones", &PrivcmdMmapbatchV2{Num: 0xffffffff, Dom: 65535, Addr: 0xffffffffffffffff, Arr: 0xffffffffffffffff, Err: 0xffffffffffffffff}, func() codec { return &PrivcmdMmapbatchV2{} }, "ffffffffffff0000ffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"privcmd_dm_op_buf/pattern", &PrivcmdDmOpBuf{Uptr: 0xdcbfa285684b2e11, Size: 0xedd0b396795c3f22}, func() codec { return &PrivcmdDmOpBuf{} }, "112e4b6885a2bfdc223f5c7996b3d0ed"},
-	{"privcmd_dm_op_buf/ones", &PrivcmdDmOpBuf{Uptr: 0xffffffffffffffff, Size: 0xffffffffffffffff}, func() codec { return &PrivcmdDmOpBuf{} }, "ffffffffffffffffffffffffffffffff"},
-	{"privcmd_dm_op/pattern", &PrivcmdDmOp{Dom: 11793, Num: 16162, Ubufs: 0xfee1c4a78a6d5033}, func() codec { return &PrivcmdDmOp{} }, "112e223f0000000033506d8aa7c4e1fe"},
-	{"privcmd_dm_op/ones", &PrivcmdDmOp{Dom: 65535, Num: 65535, Ubufs: 0xffffffffffffffff}, func() codec { return &PrivcmdDmOp{} }, "ffffffff00000000ffffffffffffffff"},
-	{"privcmd_mmap_resource/pattern", &PrivcmdMmapResource{Dom: 11793, Type: 0x795c3f22, Id: 0x8a6d5033, Idx: 0x9b7e6144, Num: 0x2003e6c9ac8f7255, Addr: 0x3114f7dabda08366}, func() codec { return &PrivcmdMmapResource{} }, "112e0000223f5c7933506d8a44617e9b55728facc9e603206683a0bddaf71431"},
-	{"privcmd_mmap_resource/ones", &PrivcmdMmapResource{Dom: 65535, Type: 0xffffffff, Id: 0xffffffff, Idx: 0xffffffff, Num: 0xffffffffffffffff, Addr: 0xffffffffffffffff}, func() codec { return &PrivcmdMmapResource{} }, "ffff0000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-	{"ioctl_evtchn_bind_virq/pattern", &IoctlEvtchnBindVirq{Virq: 0x684b2e11}, func() codec { return &IoctlEvtchnBindVirq{} }, "112e4b68"},
-	{"ioctl_evtchn_bind_virq/ones", &IoctlEvtchnBindVirq{Virq: 0xffffffff}, func() codec { return &IoctlEvtchnBindVirq{} }, "ffffffff"},
-	{"ioctl_evtchn_bind_interdomain/pattern", &IoctlEvtchnBindInterdomain{RemoteDomain: 0x684b2e11, RemotePort: 0x795c3f22}, func() codec { return &IoctlEvtchnBindInterdomain{} }, "112e4b68223f5c79"},
-	{"ioctl_evtchn_bind_interdomain/ones", &IoctlEvtchnBindInterdomain{RemoteDomain: 0xffffffff, RemotePort: 0xffffffff}, func() codec { return &IoctlEvtchnBindInterdomain{} }, "ffffffffffffffff"},
-	{"ioctl_evtchn_bind_unbound_port/pattern", &IoctlEvtchnBindUnboundPort{RemoteDomain: 0x684b2e11}, func() codec { return &IoctlEvtchnBindUnboundPort{} }, "112e4b68"},
-	{"ioctl_evtchn_bind_unbound_port/ones", &IoctlEvtchnBindUnboundPort{RemoteDomain: 0xffffffff}, func() codec { return &IoctlEvtchnBindUnboundPort{} }, "ffffffff"},
-	{"ioctl_evtchn_unbind/pattern", &IoctlEvtchnUnbind{Port: 0x684b2e11}, func() codec { return &IoctlEvtchnUnbind{} }, "112e4b68"},
-	{"ioctl_evtchn_unbind/ones", &IoctlEvtchnUnbind{Port: 0xffffffff}, func() codec { return &IoctlEvtchnUnbind{} }, "ffffffff"},
-	{"ioctl_evtchn_notify/pattern", &IoctlEvtchnNotify{Port: 0x684b2e11}, func() codec { return &IoctlEvtchnNotify{} }, "112e4b68"},
-	{"ioctl_evtchn_notify/ones", &IoctlEvtchnNotify{Port: 0xffffffff}, func() codec { return &IoctlEvtchnNotify{} }, "ffffffff"},
-	{"ioctl_evtchn_restrict_domid/pattern", &IoctlEvtchnRestrictDomid{Domid: 11793}, func() codec { return &IoctlEvtchnRestrictDomid{} }, "112e"},
-	{"ioctl_evtchn_restrict_domid/ones", &IoctlEvtchnRestrictDomid{Domid: 65535}, func() codec { return &IoctlEvtchnRestrictDomid{} }, "ffff"},
-	{"xsd_sockmsg/pattern", &XsdSockmsg{Type: 0x684b2e11, ReqId: 0x795c3f22, TxId: 0x8a6d5033, Len: 0x9b7e6144}, func() codec { return &XsdSockmsg{} }, "112e4b68223f5c7933506d8a44617e9b"},
-	{"xsd_sockmsg/ones", &XsdSockmsg{Type: 0xffffffff, ReqId: 0xffffffff, TxId: 0xffffffff, Len: 0xffffffff}, func() codec { return &XsdSockmsg{} }, "ffffffffffffffffffffffffffffffff"},
+	{"xen_dm_op", func() codec { return &XenDmOp{} }, map[string]string{"op": "Op", "pad": "Pad", "u": "U"}},
+	{"xen_dm_op_buf", func() codec { return &XenDmOpBuf{} }, map[string]string{"h": "H", "size": "Size"}},
+	{"xen_dm_op_create_ioreq_server", func() codec { return &XenDmOpCreateIoreqServer{} }, map[string]string{"handle_bufioreq": "HandleBufioreq", "pad": "Pad", "id": "Id"}},
+	{"xen_dm_op_destroy_ioreq_server", func() codec { return &XenDmOpDestroyIoreqServer{} }, map[string]string{"id": "Id", "pad": "Pad"}},
+	{"xen_dm_op_get_ioreq_server_info@4.9", func() codec { return &XenDmOpGetIoreqServerInfo_4_9{} }, map[string]string{"id": "Id", "pad": "Pad", "bufioreq_port": "BufioreqPort", "ioreq_pfn": "IoreqPfn", "bufioreq_pfn": "BufioreqPfn"}},
+	{"xen_dm_op_get_ioreq_server_info@4.10", func() codec { return &XenDmOpGetIoreqServerInfo_4_10{} }, map[string]string{"id": "Id", "pad": "Pad", "bufioreq_port": "BufioreqPort", "ioreq_gfn": "IoreqGfn", "bufioreq_gfn": "BufioreqGfn"}},
+	{"xen_dm_op_get_ioreq_server_info", func() codec { return &XenDmOpGetIoreqServerInfo{} }, map[string]string{"id": "Id", "flags": "Flags", "bufioreq_port": "BufioreqPort", "ioreq_gfn": "IoreqGfn", "bufioreq_gfn": "BufioreqGfn"}},
+	{"xen_dm_op_inject_event", func() codec { return &XenDmOpInjectEvent{} }, map[string]string{"vcpuid": "Vcpuid", "vector": "Vector", "type": "Type", "insn_len": "InsnLen", "pad0": "Pad0", "error_code": "ErrorCode", "pad1": "Pad1", "cr2": "Cr2"}},
+	{"xen_dm_op_inject_msi", func() codec { return &XenDmOpInjectMsi{} }, map[string]string{"data": "Data", "pad": "Pad", "addr": "Addr"}},
+	{"xen_dm_op_ioreq_server_range", func() codec { return &XenDmOpIoreqServerRange{} }, map[string]string{"id": "Id", "pad": "Pad", "type": "Type", "start": "Start", "end": "End"}},
+	{"xen_dm_op_map_mem_type_to_ioreq_server", func() codec { return &XenDmOpMapMemTypeToIoreqServer{} }, map[string]string{"id": "Id", "type": "Type", "flags": "Flags", "opaque": "Opaque"}},
+	{"xen_dm_op_modified_memory", func() codec { return &XenDmOpModifiedMemory{} }, map[string]string{"nr_extents": "NrExtents", "opaque": "Opaque"}},
+	{"xen_dm_op_nr_vcpus", func() codec { return &XenDmOpNrVcpus{} }, map[string]string{"vcpus": "Vcpus"}},
+	{"xen_dm_op_pin_memory_cacheattr", func() codec { return &XenDmOpPinMemoryCacheattr{} }, map[string]string{"start": "Start", "end": "End", "type": "Type", "pad": "Pad"}},
+	{"xen_dm_op_relocate_memory", func() codec { return &XenDmOpRelocateMemory{} }, map[string]string{"size": "Size", "pad": "Pad", "src_gfn": "SrcGfn", "dst_gfn": "DstGfn"}},
+	{"xen_dm_op_remote_shutdown", func() codec { return &XenDmOpRemoteShutdown{} }, map[string]string{"reason": "Reason"}},
+	{"xen_dm_op_set_ioreq_server_state", func() codec { return &XenDmOpSetIoreqServerState{} }, map[string]string{"id": "Id", "enabled": "Enabled", "pad": "Pad"}},
+	{"xen_dm_op_set_irq_level", func() codec { return &XenDmOpSetIrqLevel{} }, map[string]string{"irq": "Irq", "level": "Level", "pad": "Pad"}},
+	{"xen_dm_op_set_isa_irq_level", func() codec { return &XenDmOpSetIsaIrqLevel{} }, map[string]string{"isa_irq": "IsaIrq", "level": "Level"}},
+	{"xen_dm_op_set_mem_type", func() codec { return &XenDmOpSetMemType{} }, map[string]string{"nr": "Nr", "mem_type": "MemType", "pad": "Pad", "first_pfn": "FirstPfn"}},
+	{"xen_dm_op_set_pci_intx_level", func() codec { return &XenDmOpSetPciIntxLevel{} }, map[string]string{"domain": "Domain", "bus": "Bus", "device": "Device", "intx": "Intx", "level": "Level"}},
+	{"xen_dm_op_set_pci_link_route", func() codec { return &XenDmOpSetPciLinkRoute{} }, map[string]string{"link": "Link", "isa_irq": "IsaIrq"}},
+	{"xen_dm_op_track_dirty_vram", func() codec { return &XenDmOpTrackDirtyVram{} }, map[string]string{"nr": "Nr", "pad": "Pad", "first_pfn": "FirstPfn"}},
+	{"xen_dm_op_modified_memory_extent", func() codec { return &XenDmOpModifiedMemoryExtent{} }, map[string]string{"nr": "Nr", "pad": "Pad", "first_pfn": "FirstPfn"}},
+	{"xen_hvm_create_ioreq_server", func() codec { return &XenHvmCreateIoreqServer{} }, map[string]string{"domid": "Domid", "handle_bufioreq": "HandleBufioreq", "id": "Id"}},
+	{"xen_hvm_destroy_ioreq_server", func() codec { return &XenHvmDestroyIoreqServer{} }, map[string]string{"domid": "Domid", "id": "Id"}},
+	{"xen_hvm_get_ioreq_server_info", func() codec { return &XenHvmGetIoreqServerInfo{} }, map[string]string{"domid": "Domid", "id": "Id", "bufioreq_port": "BufioreqPort", "ioreq_pfn": "IoreqPfn", "bufioreq_pfn": "BufioreqPfn"}},
+	{"xen_hvm_get_mem_type", func() codec { return &XenHvmGetMemType{} }, map[string]string{"domid": "Domid", "mem_type": "MemType", "pad": "Pad", "pfn": "Pfn"}},
+	{"xen_hvm_inject_msi", func() codec { return &XenHvmInjectMsi{} }, map[string]string{"domid": "Domid", "data": "Data", "addr": "Addr"}},
+	{"xen_hvm_io_range", func() codec { return &XenHvmIoRange{} }, map[string]string{"domid": "Domid", "id": "Id", "type": "Type", "start": "Start", "end": "End"}},
+	{"xen_hvm_modified_memory", func() codec { return &XenHvmModifiedMemory{} }, map[string]string{"domid": "Domid", "nr": "Nr", "first_pfn": "FirstPfn"}},
+	{"xen_hvm_pagetable_dying", func() codec { return &XenHvmPagetableDying{} }, map[string]string{"domid": "Domid", "pad": "Pad", "gpa": "Gpa"}},
+	{"xen_hvm_param@4.6", func() codec { return &XenHvmParam_4_6{} }, map[string]string{"domid": "Domid", "index": "Index", "value": "Value"}},
+	{"xen_hvm_param", func() codec { return &XenHvmParam{} }, map[string]string{"domid": "Domid", "pad": "Pad", "index": "Index", "value": "Value"}},
+	{"xen_hvm_set_ioreq_server_state", func() codec { return &XenHvmSetIoreqServerState{} }, map[string]string{"domid": "Domid", "id": "Id", "enabled": "Enabled"}},
+	{"xen_hvm_set_mem_type", func() codec { return &XenHvmSetMemType{} }, map[string]string{"domid": "Domid", "hvmmem_type": "HvmmemType", "nr": "Nr", "first_pfn": "FirstPfn"}},
+	{"xen_hvm_track_dirty_vram", func() codec { return &XenHvmTrackDirtyVram{} }, map[string]string{"domid": "Domid", "nr": "Nr", "first_pfn": "FirstPfn", "dirty_bitmap": "DirtyBitmap"}},
+	{"buf_ioreq", func() codec { return &BufIoreq{} }, map[string]string{"type": "Type", "pad": "Pad", "dir": "Dir", "size": "Size", "addr": "Addr", "data": "Data"}},
+	{"ioreq", func() codec { return &Ioreq{} }, map[string]string{"addr": "Addr", "data": "Data", "count": "Count", "size": "Size", "vp_eport": "VpEport", "_pad0": "Pad0", "state": "State", "data_is_ptr": "DataIsPtr", "dir": "Dir", "df": "Df", "_pad1": "Pad1", "type": "Type"}},
+	{"multicall_entry", func() codec { return &MulticallEntry{} }, map[string]string{"op": "Op", "result": "Result", "args": "Args"}},
+	{"xen_memory_reservation", func() codec { return &XenMemoryReservation{} }, map[string]string{"extent_start": "ExtentStart", "nr_extents": "NrExtents", "extent_order": "ExtentOrder", "mem_flags": "MemFlags", "domid": "Domid"}},
+	{"sched_remote_shutdown", func() codec { return &SchedRemoteShutdown{} }, map[string]string{"domain_id": "DomainId", "reason": "Reason"}},
+	{"privcmd_hypercall", func() codec { return &PrivcmdHypercall{} }, map[string]string{"op": "Op", "arg": "Arg"}},
+	{"privcmd_mmapbatch", func() codec { return &PrivcmdMmapbatch{} }, map[string]string{"num": "Num", "dom": "Dom", "addr": "Addr", "arr": "Arr"}},
+	{"privcmd_mmapbatch_v2", func() codec { return &PrivcmdMmapbatchV2{} }, map[string]string{"num": "Num", "dom": "Dom", "addr": "Addr", "arr": "Arr", "err": "Err"}},
+	{"privcmd_dm_op_buf", func() codec { return &PrivcmdDmOpBuf{} }, map[string]string{"uptr": "Uptr", "size": "Size"}},
+	{"privcmd_dm_op", func() codec { return &PrivcmdDmOp{} }, map[string]string{"dom": "Dom", "num": "Num", "ubufs": "Ubufs"}},
+	{"privcmd_mmap_resource", func() codec { return &PrivcmdMmapResource{} }, map[string]string{"dom": "Dom", "type": "Type", "id": "Id", "idx": "Idx", "num": "Num", "addr": "Addr"}},
+	{"ioctl_evtchn_bind_virq", func() codec { return &IoctlEvtchnBindVirq{} }, map[string]string{"virq": "Virq"}},
+	{"ioctl_evtchn_bind_interdomain", func() codec { return &IoctlEvtchnBindInterdomain{} }, map[string]string{"remote_domain": "RemoteDomain", "remote_port": "RemotePort"}},
+	{"ioctl_evtchn_bind_unbound_port", func() codec { return &IoctlEvtchnBindUnboundPort{} }, map[string]string{"remote_domain": "RemoteDomain"}},
+	{"ioctl_evtchn_unbind", func() codec { return &IoctlEvtchnUnbind{} }, map[string]string{"port": "Port"}},
+	{"ioctl_evtchn_notify", func() codec { return &IoctlEvtchnNotify{} }, map[string]string{"port": "Port"}},
+	{"ioctl_evtchn_restrict_domid", func() codec { return &IoctlEvtchnRestrictDomid{} }, map[string]string{"domid": "Domid"}},
+	{"xsd_sockmsg", func() codec { return &XsdSockmsg{} }, map[string]string{"type": "Type", "req_id": "ReqId", "tx_id": "TxId", "len": "Len"}},
+}
+
+// testdata/vectors.json is a copy of schema/vectors.json, the vectors every binding of xenmem checks.
+type vectorFile struct {
+	Vectors []struct {
+		Layout string                     `json:"layout"`
+		Case   string                     `json:"case"`
+		Fields map[string]json.RawMessage `json:"fields"`
+		Hex    string                     `json:"hex"`
+	} `json:"vectors"`
+}
+
+// setField stores a vector's JSON value in a field: a number, "0x…" (a 64-bit number), a union's bytes as
+// hex, or an array of numbers.
+func setField(f reflect.Value, raw json.RawMessage) error {
+	var text string
+	isText := json.Unmarshal(raw, &text) == nil
+	switch {
+	case f.Kind() == reflect.Array && isText:
+		b, err := hex.DecodeString(text)
+		if err != nil || len(b) != f.Len() {
+			return fmt.Errorf("%s is not %d bytes of hex", raw, f.Len())
+		}
+		reflect.Copy(f, reflect.ValueOf(b))
+	case f.Kind() == reflect.Array:
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil || len(elems) != f.Len() {
+			return fmt.Errorf("%s is not an array of %d values", raw, f.Len())
+		}
+		for i, e := range elems {
+			if err := setField(f.Index(i), e); err != nil {
+				return err
+			}
+		}
+	default:
+		var n uint64
+		var err error
+		if isText && strings.HasPrefix(text, "0x") {
+			n, err = strconv.ParseUint(text[2:], 16, 64)
+		} else {
+			err = json.Unmarshal(raw, &n)
+		}
+		if err != nil || f.OverflowUint(n) {
+			return fmt.Errorf("%s is not a %s", raw, f.Type())
+		}
+		f.SetUint(n)
+	}
+	return nil
 }
 
 func TestVectors(t *testing.T) {
-	for _, v := range vectors {
-		want, err := hex.DecodeString(v.hex)
+	data, err := os.ReadFile("testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file vectorFile
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]int{}
+	for i, l := range layouts {
+		byID[l.id] = i
+	}
+	seen := map[string]int{}
+	for _, v := range file.Vectors {
+		name := v.Layout + "/" + v.Case
+		i, ok := byID[v.Layout]
+		layout := layouts[i]
+		if !ok || len(v.Fields) != len(layout.fields) {
+			t.Errorf("%s: no codec has this layout with %d fields", name, len(v.Fields))
+			continue
+		}
+		seen[v.Layout]++
+		value := layout.empty()
+		for field, raw := range v.Fields {
+			goName, ok := layout.fields[field]
+			if !ok {
+				t.Fatalf("%s: the codec has no field %s", name, field)
+			}
+			if err := setField(reflect.ValueOf(value).Elem().FieldByName(goName), raw); err != nil {
+				t.Fatalf("%s: %s: %v", name, field, err)
+			}
+		}
+		want, err := hex.DecodeString(v.Hex)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := v.value.Marshal()
+		got, err := value.Marshal()
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: Marshal = %x, %v; want %x", v.name, got, err, want)
+			t.Errorf("%s: Marshal = %x, %v; want %x", name, got, err, want)
 		}
-		back := v.empty()
-		if err := back.Unmarshal(want); err != nil || !reflect.DeepEqual(back, v.value) {
-			t.Errorf("%s: Unmarshal = %+v, %v; want %+v", v.name, back, err, v.value)
+		back := layout.empty()
+		if err := back.Unmarshal(want); err != nil || !reflect.DeepEqual(back, value) {
+			t.Errorf("%s: Unmarshal = %+v, %v; want %+v", name, back, err, value)
 		}
 		var size *SizeError
 		if err := back.Unmarshal(append(want, 0)); !errors.As(err, &size) {
-			t.Errorf("%s: Unmarshal of %d bytes = %v; want a SizeError", v.name, len(want)+1, err)
+			t.Errorf("%s: Unmarshal of %d bytes = %v; want a SizeError", name, len(want)+1, err)
+		}
+	}
+	for _, l := range layouts {
+		if seen[l.id] != 2 {
+			t.Errorf("layout %s has %d vectors in testdata/vectors.json; want 2 (pattern, ones)", l.id, seen[l.id])
 		}
 	}
 }

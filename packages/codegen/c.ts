@@ -351,16 +351,15 @@ function hvmopLines(ops: HvmOp[], removed: boolean): string[] {
   return out;
 }
 
-function nameDoc(v: number, n: HvmmemName): string[] {
-  const at = ifaceCondition(n.iface) ?? 'every interface version';
+function nameDoc(v: number, n: HvmmemName, pinned: string | undefined): string[] {
+  const at = ifaceCondition(n.iface) ?? (pinned === undefined ? 'every interface version' : `interface version ${pinned}`);
   return doc(`${n.cName} = ${v} (${at}): ${n.description} Xen ${n.firstRelease}+. schema: hvmmemTypes[value=${v}].names[name=${n.name}]`, '    ');
 }
 
-function hvmmemEnumLines(s: XenAbiSchema): string[] {
+function hvmmemEnumLines(s: XenAbiSchema, pinned: string | undefined): string[] {
+  const names = pinned === undefined ? "The names of a number depend on __XEN_INTERFACE_VERSION__ exactly as in Xen's hvm_op.h." : `The names are those of interface version ${pinned}.`;
   const out = [
-    ...doc(
-      `hvmmem_type_t: memory types of set_mem_type/get_mem_type; every struct carries them as uint16_t. The names of a number depend on __XEN_INTERFACE_VERSION__ exactly as in Xen's hvm_op.h. schema: hvmmemTypes[]`,
-    ),
+    ...doc(`hvmmem_type_t: memory types of set_mem_type/get_mem_type; every struct carries them as uint16_t. ${names} schema: hvmmemTypes[]`),
     'typedef enum {',
   ];
   for (const v of [...s.hvmmemTypes].sort((a, b) => a.value - b.value)) {
@@ -373,12 +372,12 @@ function hvmmemEnumLines(s: XenAbiSchema): string[] {
         (second.n.iface.below !== undefined && second.n.iface.from === undefined && first.n.iface.from === second.n.iface.below && first.n.iface.below === undefined));
     if (complementary) {
       const [lo, hi] = first.n.iface.below !== undefined ? [first, second] : [second, first];
-      out.push(`#if ${lo.cond}`, ...nameDoc(v.value, lo.n), `    ${lo.n.cName} = ${v.value},`, '#else', ...nameDoc(v.value, hi.n), `    ${hi.n.cName} = ${v.value},`, `#endif`);
+      out.push(`#if ${lo.cond}`, ...nameDoc(v.value, lo.n, pinned), `    ${lo.n.cName} = ${v.value},`, '#else', ...nameDoc(v.value, hi.n, pinned), `    ${hi.n.cName} = ${v.value},`, `#endif`);
       continue;
     }
     for (const { n, cond } of named) {
       if (cond) out.push(`#if ${cond}`);
-      out.push(...nameDoc(v.value, n), `    ${n.cName} = ${v.value},`);
+      out.push(...nameDoc(v.value, n, pinned), `    ${n.cName} = ${v.value},`);
       if (cond) out.push('#endif');
     }
   }
@@ -521,7 +520,18 @@ function emit(d: Draft): GeneratedFile {
   return { path: `${OUT}/${d.name}`, contents: lines.join('\n') };
 }
 
-export function generateC(schema: XenAbiSchema): GeneratedFile[] {
+/** Options of the C target. */
+export interface COptions {
+  /**
+   * The interface version `schema` was resolved at (at-iface.ts, `xenmem gen --iface`): the headers are pinned to
+   * it. An undefined `__XEN_INTERFACE_VERSION__` means it, and any other value stops the build with #error, since
+   * the headers no longer hold another version's names.
+   */
+  iface?: number;
+}
+
+export function generateC(schema: XenAbiSchema, options: COptions = {}): GeneratedFile[] {
+  const pinned = options.iface === undefined ? undefined : formatIfaceHex(options.iface);
   const newest = newestRelease(schema);
   const structs = currentStructs(schema, newest);
   const structMap = new Map(structs.map((st) => [st.name, st]));
@@ -545,25 +555,38 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
     return d;
   };
 
-  // xen-compat.h: the interface-version rules.
+  // xen-compat.h: the interface-version rules, or the one version the headers are pinned to.
+  const latestLine = `- __XEN_LATEST_INTERFACE_VERSION__ is ${formatIfaceHex(latest)} (Xen ${latestReleases[0]}${latestReleases.length > 1 ? `–${latestReleases[latestReleases.length - 1]}` : ''});`;
   const compat: Draft = {
     name: COMPAT,
-    summary: [
-      'Interface-version rules (schema: interfaceVersion, releases[].latestInterfaceVersion):',
-      `- __XEN_LATEST_INTERFACE_VERSION__ is ${formatIfaceHex(latest)} (Xen ${latestReleases[0]}${latestReleases.length > 1 ? `–${latestReleases[latestReleases.length - 1]}` : ''});`,
-      `- an undefined __XEN_INTERFACE_VERSION__ means ${undefinedValue}, the legacy interface, as in Xen;`,
-      '- a version above the latest stops the build with #error, as in Xen.',
-      "Unlike Xen's xen-compat.h, __XEN__ and __XEN_TOOLS__ do not force the latest version: these headers give the",
-      'tools-only names without them. A tools build that wants what Xen gives it defines',
-      '__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ itself.',
-    ],
+    summary:
+      pinned === undefined
+        ? [
+            'Interface-version rules (schema: interfaceVersion, releases[].latestInterfaceVersion):',
+            latestLine,
+            `- an undefined __XEN_INTERFACE_VERSION__ means ${undefinedValue}, the legacy interface, as in Xen;`,
+            '- a version above the latest stops the build with #error, as in Xen.',
+            "Unlike Xen's xen-compat.h, __XEN__ and __XEN_TOOLS__ do not force the latest version: these headers give the",
+            'tools-only names without them. A tools build that wants what Xen gives it defines',
+            '__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ itself.',
+          ]
+        : [
+            `These headers are pinned to interface version ${pinned} (xenmem gen --iface ${pinned}): every name, number and`,
+            `field is what Xen's headers give a client compiled at ${pinned}, without #if. Therefore:`,
+            latestLine,
+            `- an undefined __XEN_INTERFACE_VERSION__ means ${pinned} (not ${undefinedValue} as in Xen);`,
+            `- any other __XEN_INTERFACE_VERSION__ stops the build with #error: generate the headers for that version.`,
+          ],
     includes: new Set(),
     sections: [
       [
         `#define __XEN_LATEST_INTERFACE_VERSION__ ${formatIfaceHex(latest)}`,
         '',
         '#if !defined(__XEN_INTERFACE_VERSION__)',
-        `#define __XEN_INTERFACE_VERSION__ ${undefinedValue}`,
+        `#define __XEN_INTERFACE_VERSION__ ${pinned ?? undefinedValue}`,
+        ...(pinned === undefined
+          ? []
+          : ['#elif __XEN_INTERFACE_VERSION__ != ' + pinned, `#error "xenmem: these headers are pinned to __XEN_INTERFACE_VERSION__ ${pinned} (xenmem gen --iface ${pinned}); generate them for the version you compile at"`]),
         '#endif',
         '',
         '#if __XEN_INTERFACE_VERSION__ > __XEN_LATEST_INTERFACE_VERSION__',
@@ -618,12 +641,12 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
   const removedFrom = (last: string) => schema.releases.map((r) => r.name).sort(compareReleases).find((r) => compareReleases(r, last) > 0) ?? newest;
   const hvm = draft(HVM_OP_H, false);
   hvm.summary.push(
-    `HVMOP numbers of Xen ${newest}'s hvm/hvm_op.h with its interface-version guards, hvmmem_type_t, the public HVMOP`,
+    `HVMOP numbers of Xen ${newest}'s hvm/hvm_op.h ${pinned === undefined ? 'with its interface-version guards' : `at interface version ${pinned}`}, hvmmem_type_t, the public HVMOP`,
     'structs and the tools-only constants kept there. The HVMOPs Xen dropped in 4.9 are in hvm_op_legacy.h.',
   );
   const currentOps = schema.hvmops.filter((op) => !isRemovedOp(op, newest));
   const legacyOps = schema.hvmops.filter((op) => isRemovedOp(op, newest));
-  hvm.sections.push(hvmopLines(currentOps, false), hvmmemEnumLines(schema));
+  hvm.sections.push(hvmopLines(currentOps, false), hvmmemEnumLines(schema, pinned));
   if (legacyOps.length) {
     const legacy = draft(HVM_OP_H, true);
     const last = legacyOps.map((op) => op.lastHeaderRelease!).sort(compareReleases).pop()!;
@@ -689,8 +712,9 @@ export function generateC(schema: XenAbiSchema): GeneratedFile[] {
     name: UMBRELLA,
     summary: [
       "Everything xenmem knows about Xen's HVM memory-type ABI, as a stand-alone alternative to Xen's public headers",
-      '(do not include both). Define __XEN_INTERFACE_VERSION__ before including it to pick the names of that interface',
-      `version; undefined means ${undefinedValue}, as in Xen. C11; LP64 targets.`,
+      ...(pinned === undefined
+        ? ['(do not include both). Define __XEN_INTERFACE_VERSION__ before including it to pick the names of that interface', `version; undefined means ${undefinedValue}, as in Xen. C11; LP64 targets.`]
+        : [`(do not include both), pinned to interface version ${pinned} (see xen-compat.h). C11; LP64 targets.`]),
       ...[...drafts.keys()].filter((n) => n.endsWith('_legacy.h')).sort().map((n) => `${n} (names Xen's newest headers dropped) is not included: include it explicitly.`),
     ],
     includes: new Set(umbrellaIncludes),

@@ -6,7 +6,7 @@ import { generateRustVectors } from './rust-vectors.js';
 
 /**
  * Every generator `npm run codegen` runs over this repository: the built-in targets of `xenmem gen`, then the
- * cross-language test vectors (schema/vectors.json and the Rust tests' copy). Each takes the validated schema and
- * returns whole files with repository paths.
+ * cross-language test vectors (schema/vectors.json, and the Rust test that reads its copy). Each takes the
+ * validated schema and returns whole files with repository paths.
  */
 export const GENERATORS: ReadonlyArray<(schema: XenAbiSchema) => GeneratedFile[]> = [...TARGETS.map((t) => t.generate), generateRustVectors, generateVectors];

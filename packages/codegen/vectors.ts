@@ -10,7 +10,8 @@ import { VECTOR_RULE, hexOf, jsonValue, vectorCases } from './bindings/vector-ca
 
 export const VECTORS_OUT = 'schema/vectors.json';
 
-export function generateVectors(schema: XenAbiSchema): GeneratedFile[] {
+/** The text of schema/vectors.json; the Go and Python targets ship the same bytes beside their tests. */
+export function vectorsJson(schema: XenAbiSchema): string {
   const vectors = vectorCases(codecLayouts(schema)).map((c) => ({
     layout: c.layout.id,
     struct: c.layout.struct.name,
@@ -21,5 +22,9 @@ export function generateVectors(schema: XenAbiSchema): GeneratedFile[] {
     hex: hexOf(c.bytes),
   }));
   const doc = { generated: generatedMarker('vectors.ts', 'json'), rule: VECTOR_RULE, vectors };
-  return [{ path: VECTORS_OUT, contents: `${JSON.stringify(doc, null, 2)}\n` }];
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function generateVectors(schema: XenAbiSchema): GeneratedFile[] {
+  return [{ path: VECTORS_OUT, contents: vectorsJson(schema) }];
 }

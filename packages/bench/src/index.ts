@@ -8,4 +8,4 @@ export type { MachineInfo } from './machine.js';
 export { WORKLOAD_IDS, type WorkloadId, type WorkloadResult } from './workload.js';
 export type { ScalingPoint } from './workloads.js';
 export type { SampleSummary } from './stats.js';
-export { CLI_STARTUP_TARGETS, formatMs, IOREQ_DAEMON_TARGETS, ratioLines, renderMarkdown, renderSvg } from './report.js';
+export { CLI_STARTUP_TARGETS, formatMs, IOREQ_DAEMON_TARGETS, IOREQ_QEMU_TARGETS, ratioLines, renderMarkdown, renderSvg, STATE_TARGETS } from './report.js';

@@ -112,15 +112,45 @@ function pipelinedLines(results: Record<string, unknown>): string[] {
   return [`daemon-pipelined makes ${formatRatio(many.opsPerSec, one.opsPerSec)} the calls per second of daemon (one at a time)`];
 }
 
-/** dmop-throughput-state: the issue's two goals, each with its measured ratio. */
+/**
+ * dmop-throughput-state's goals: a fragmented domain's p50 at most 1.5 × a one-run domain's (the cost follows the
+ * change, not the state), and 32 calls in flight with --state at least 1/3 of the calls per second without it
+ * (group commit).
+ */
+export const STATE_TARGETS: {
+  /** `impl`'s p50 at most `max` × the p50 of `floor`. */
+  readonly p50: {
+    /** The impl held to the goal. */
+    readonly impl: string;
+    /** The impl it is measured against, in the same run. */
+    readonly floor: string;
+    /** The largest ratio that meets the goal. */
+    readonly max: number;
+  };
+  /** `impl`'s calls per second at least `min` × those of `floor`. */
+  readonly rate: {
+    /** The impl held to the goal. */
+    readonly impl: string;
+    /** The impl it is measured against, in the same run. */
+    readonly floor: string;
+    /** The smallest ratio that meets the goal. */
+    readonly min: number;
+  };
+} = {
+  p50: { impl: 'state-fragmented', floor: 'state', max: 1.5 },
+  rate: { impl: 'state-pipelined', floor: 'none-pipelined', min: 0.33 },
+};
+
+/** dmop-throughput-state: the two goals, each with its measured ratio. */
 function stateLines(results: Record<string, unknown>): string[] {
   const lines: string[] = [];
-  const state = results['state'] as Timed | undefined;
-  const fragmented = results['state-fragmented'] as Timed | undefined;
-  const none = results['none-pipelined'] as Timed | undefined;
-  const pipelined = results['state-pipelined'] as Timed | undefined;
-  if (state?.p50Us && fragmented?.p50Us) lines.push(`state-fragmented p50 is ${(fragmented.p50Us / state.p50Us).toFixed(2)}× state p50 (goal ≤ 1.5×)`);
-  if (none?.opsPerSec && pipelined?.opsPerSec) lines.push(`state-pipelined makes ${(pipelined.opsPerSec / none.opsPerSec).toFixed(2)} of none-pipelined's calls per second (goal ≥ 0.33)`);
+  const { p50, rate } = STATE_TARGETS;
+  const state = results[p50.floor] as Timed | undefined;
+  const fragmented = results[p50.impl] as Timed | undefined;
+  const none = results[rate.floor] as Timed | undefined;
+  const pipelined = results[rate.impl] as Timed | undefined;
+  if (state?.p50Us && fragmented?.p50Us) lines.push(`${p50.impl} p50 is ${(fragmented.p50Us / state.p50Us).toFixed(2)}× ${p50.floor} p50 (goal ≤ ${p50.max}×)`);
+  if (none?.opsPerSec && pipelined?.opsPerSec) lines.push(`${rate.impl} makes ${(pipelined.opsPerSec / none.opsPerSec).toFixed(2)} of ${rate.floor}'s calls per second (goal ≥ ${rate.min})`);
   return lines;
 }
 
@@ -232,8 +262,17 @@ export function renderMarkdown(doc: BenchDocument, chart = 'benchmarks-chart.svg
       out.push('\n' + mdTable(['impl', 'RSS delta (median)', 'RSS delta (max)', 'within limit', 'child processes'], rows));
     } else {
       const rates = Object.values(w.results).filter((v) => notRun(v) === null).map((v) => (v as Timed).opsPerSec !== undefined);
-      const rate = w.id === 'lookup-random' ? 'lookups/s' : rates.every(Boolean) && rates.length ? 'ops/s' : rates.some(Boolean) ? 'ops/s or median' : 'median';
-      out.push('\n' + mdTable(['impl', rate, 'p50', 'p99', 'samples'], timedRows(w.results)));
+      if (rates.some(Boolean) && !rates.every(Boolean)) {
+        // Rates and durations side by side (QEMU's round trips beside its start-up): a column for each.
+        const rows = timedRows(w.results).map(([impl, first, ...rest]) => {
+          const t = w.results[impl!] as Timed;
+          return notRun(t) !== null ? [impl!, first!, '', ...rest] : t.opsPerSec !== undefined ? [impl!, first!, '', ...rest] : [impl!, '', first!, ...rest];
+        });
+        out.push('\n' + mdTable(['impl', 'ops/s', 'median', 'p50', 'p99', 'samples'], rows));
+      } else {
+        const rate = w.id === 'lookup-random' ? 'lookups/s' : rates.every(Boolean) && rates.length ? 'ops/s' : 'median';
+        out.push('\n' + mdTable(['impl', rate, 'p50', 'p99', 'samples'], timedRows(w.results)));
+      }
       const lines = ratioLines(w.results);
       if (lines.length > 0) out.push('\n' + lines.map((l) => `- ${l}`).join('\n') + '\n');
     }

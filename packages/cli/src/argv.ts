@@ -476,7 +476,7 @@ function genCommand(cmd: Command, set: (p: { command: 'gen'; options: GenOptions
     .option('--plugin <command>', 'run a generator plugin: COMMAND split at blanks, run without a shell; JSON request on stdin, JSON response on stdout')
     .requiredOption('--out <dir>', 'output directory (created if missing)')
     .option('--schema <file>', 'schema to generate from, validated first (default: the shipped schema/xen-abi.json)')
-    .option('--iface <version>', 'interface version handed to a plugin (0x00040600 or a release name); the built-in targets cover every version and refuse it')
+    .option('--iface <version>', 'generate what a client compiled at this interface version sees (0x00040600, a release name such as 4.6, or a decimal integer); a plugin receives it as options.iface')
     .option('--check', 'write nothing: exit 1 and list the differing files when DIR is not what would be generated', false)
     .addOption(new Option('--plugin-timeout <seconds>', `kill a plugin still running after this long (default ${DEFAULT_TIMEOUT_MS / 1000})`).argParser((t) => parseSeconds(t)))
     .action((o: { target?: (typeof TARGET_NAMES)[number]; plugin?: string; out: string; schema?: string; iface?: string; check: boolean; pluginTimeout?: number }) => {
@@ -554,14 +554,14 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   abi
     .command('types')
     .description('hvmmem_type_t at an interface version')
-    .option('--iface <version>', 'interface version: 0x00040700 or a release name such as "4.7" (default: latest)')
+    .option('--iface <version>', 'interface version: 0x00040700, a release name such as 4.7, or a decimal integer (default: latest)')
     .addOption(json())
     .action((o: { iface?: string; json: boolean }) => set({ command: 'abi types', options: { ...(o.iface !== undefined && { iface: o.iface }), json: o.json } }));
   abi
     .command('diff')
     .description('names that appear, disappear or change between two interface versions')
-    .argument('<ifaceA>', 'interface version compiled before')
-    .argument('<ifaceB>', 'interface version compiled after')
+    .argument('<ifaceA>', 'interface version compiled before: 0x00040700, a release name such as 4.7, or a decimal integer')
+    .argument('<ifaceB>', 'interface version compiled after (same forms)')
     .addOption(json())
     .action((from: string, to: string, o: { json: boolean }) => set({ command: 'abi diff', options: { from, to, json: o.json } }));
   abi
@@ -584,7 +584,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
   program
     .command('compat')
     .description('what a hypervisor release does with each memory type a client can send')
-    .requiredOption('--iface <version>', "the client's interface version: 0x00040600 or a release name")
+    .requiredOption('--iface <version>', "the client's interface version: 0x00040600, a release name such as 4.6, or a decimal integer")
     .option('--xen <release>', 'hypervisor release (default: latest)')
     .addOption(json())
     .action((o: { iface: string; xen?: string; json: boolean }) => set({ command: 'compat', options: { iface: o.iface, ...(o.xen !== undefined && { xen: o.xen }), json: o.json } }));
@@ -600,7 +600,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .description('benchmark the p2m cores: native addon against the TypeScript core (and a memset floor)')
     .option('--quick', 'shrink the workloads whose cost grows with pages 16x (never retype-uniform)', false)
     .option('--only <ids>', `run only these workloads (comma-separated): ${context.benchIds ? context.benchIds.join(', ') : 'the ids xenmem bench --help lists'}`)
-    .option('--check', 'exit 1 when a figure misses its target (ioreq-roundtrip-daemon and cli-startup p50 ratios, memory-16tib RSS limit)', false)
+    .option('--check', 'exit 1 when a figure misses its goal (the p50 ratios of ioreq-roundtrip-daemon, ioreq-roundtrip-qemu and cli-startup, the two goals of dmop-throughput-state, the RSS limit of memory-16tib; stretch goals are only reported)', false)
     .addOption(json())
     .action((o: { quick: boolean; only?: string; check: boolean; json: boolean }) =>
       set({
@@ -614,7 +614,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     .description('run a scenario file (.json or .yaml) on the simulator and check its expectations')
     .argument('<scenario>', 'scenario file: examples/*.json, *.yaml')
     .option('--xen <release>', `hypervisor release, ${SIMULATED} (overrides the file's xen)`)
-    .option('--iface <version>', "the client's interface version (overrides the file's iface)")
+    .option('--iface <version>', "the client's interface version, overriding the file's iface: 0x00040700, a release name such as 4.7, or a decimal integer")
     .option('--socket <path>', "run on the simulator daemon at PATH (xenmem sim serve): creates the scenario's domains there and destroys them when the run ends; its release must be the scenario's")
     .option('--keep', 'with --socket: leave the domains the run created on the daemon', false)
     .addHelpText('after', () => fitHelp(RUN_HELP, width()))
@@ -775,7 +775,7 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     )
     .addOption(new Option('--socket <path>', "the simulator daemon's Unix socket (xenmem sim serve --socket PATH); with --backend socket").env(SOCKET_ENV))
     .addOption(new Option('--caller <domid>', 'the domain the call is made for (default 0, the control domain)').argParser(parseUint(16, '--caller')))
-    .option('--iface <version>', 'interface version memory-type names are encoded at (default: latest)');
+    .option('--iface <version>', 'interface version memory-type names are encoded at: 0x00040700, a release name such as 4.7, or a decimal integer (default: latest)');
   for (const op of DM_OPS) {
     const cmd = dm.command(op.name).description(`${op.xenOp}: ${op.description}`);
     for (const alias of op.aliases) cmd.alias(alias);

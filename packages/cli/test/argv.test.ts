@@ -26,6 +26,10 @@ describe('argv → command and options', () => {
       { command: 'gen', options: { generator: { target: 'c' }, out: 'd', schema: 'my.json', check: true, pluginTimeoutMs: 30_000 } },
     ],
     [
+      ['gen', '--target', 'go', '--out', 'd', '--iface', '263680', '--check'],
+      { command: 'gen', options: { generator: { target: 'go' }, out: 'd', iface: '263680', check: true, pluginTimeoutMs: 30_000 } },
+    ],
+    [
       ['gen', '--plugin', 'python3 plug.py', '--out', 'd', '--iface', '4.6', '--plugin-timeout', '2.5'],
       { command: 'gen', options: { generator: { plugin: 'python3 plug.py' }, out: 'd', iface: '4.6', check: false, pluginTimeoutMs: 2500 } },
     ],

@@ -105,10 +105,107 @@ describe('xenmem gen --target', () => {
     expect(readFileSync(join(out, 'hvmmem.md'), 'utf8')).toContain('A page an ioreq server claims (edited by the user).');
   });
 
-  it('--iface is refused by the built-in targets, which cover every interface version', async () => {
-    const r = await gen('--target', 'python', '--out', freshDir(), '--iface', '4.6');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toBe('xenmem gen: --iface does not apply to --target python: hvmmem_name and hvmmem_value take the interface version as an argument; the generated code covers every interface version\n');
+});
+
+describe('xenmem gen --target … --iface V: what a client compiled at V sees', () => {
+  const python = (dir: string, code: string) => spawnSync('python3', ['-c', `import sys; sys.path.insert(0, sys.argv[1]); import xenmem_abi; ${code}`, dir], { encoding: 'utf8' });
+
+  it.each([
+    ['4.6', 'mmio_write_dm', 'unused'],
+    ['0x00040700', 'unused', 'mmio_write_dm'],
+  ])('c at %s: hvmmem 3 is only %s, the headers are pinned to V and HVMOP 2 is there below 0x00040900', async (iface, name, other) => {
+    const out = freshDir();
+    expect((await gen('--target', 'c', '--out', out, '--iface', iface)).status).toBe(0);
+    const hvm = readFileSync(join(out, 'hvm_op.h'), 'utf8');
+    expect(hvm).toContain(`    HVMMEM_${name} = 3,\n`);
+    expect(hvm).not.toContain(`HVMMEM_${other}`);
+    expect(hvm).toContain('#define HVMOP_set_pci_intx_level 2\n');
+    expect(hvm).not.toContain('#if __XEN_INTERFACE_VERSION__');
+    const v = iface === '4.6' ? '0x00040600' : iface;
+    expect(readFileSync(join(out, 'xen-compat.h'), 'utf8')).toContain(
+      `#if !defined(__XEN_INTERFACE_VERSION__)\n#define __XEN_INTERFACE_VERSION__ ${v}\n#elif __XEN_INTERFACE_VERSION__ != ${v}\n#error "xenmem: these headers are pinned to __XEN_INTERFACE_VERSION__ ${v} (xenmem gen --iface ${v}); generate them for the version you compile at"\n#endif\n`,
+    );
+  });
+
+  it('c at 264448 (0x00040900 as a decimal integer): the HVMOPs Xen guards below 0x00040900 are gone', async () => {
+    const out = freshDir();
+    expect((await gen('--target', 'c', '--out', out, '--iface', String(0x00040900))).status).toBe(0);
+    const hvm = readFileSync(join(out, 'hvm_op.h'), 'utf8');
+    expect(hvm).toContain('    HVMMEM_unused = 3,\n');
+    expect(hvm).not.toMatch(/HVMOP_set_pci_intx_level|HVMOP_set_isa_irq_level|HVMOP_set_pci_link_route/);
+  });
+
+  it.skipIf(spawnSync('gcc', ['--version']).status !== 0)('c: the pinned headers compile at V (and undefined), and stop the build at any other version', async () => {
+    const out = join(freshDir(), 'xenmem');
+    expect((await gen('--target', 'c', '--out', out, '--iface', '4.6')).status).toBe(0);
+    const src = join(out, '..', 'use.c');
+    writeFileSync(src, '#include "xenmem/xenmem.h"\n_Static_assert(HVMMEM_mmio_write_dm == 3, "4.6 name");\n_Static_assert(__XEN_INTERFACE_VERSION__ == 0x00040600, "pinned");\n');
+    const gcc = (...defines: string[]) => spawnSync('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', ...defines, '-I', join(out, '..'), '-fsyntax-only', src], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    for (const defines of [[], ['-D__XEN_INTERFACE_VERSION__=0x00040600']]) expect(gcc(...defines).stderr, defines.join(' ')).toBe('');
+    const other = gcc('-D__XEN_INTERFACE_VERSION__=0x00040700');
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toContain('#error "xenmem: these headers are pinned to __XEN_INTERFACE_VERSION__ 0x00040600');
+  });
+
+  it.each([
+    ['4.6', 'mmio_write_dm'],
+    ['263936', 'unused'],
+  ])('ts at %s: one era, hvmmem 3 named %s', async (iface, name) => {
+    const out = freshDir();
+    expect((await gen('--target', 'ts', '--out', out, '--iface', iface)).status).toBe(0);
+    expect(readFileSync(join(out, 'hvmmem.ts'), 'utf8')).toContain(`  { from: 0x00000000, below: null, names: ["ram_rw","ram_ro","mmio_dm","${name}","ioreq_server"] },\n] as const;\n`);
+  });
+
+  it.each([
+    ['4.6', 'mmio_write_dm'],
+    ['4.7', 'unused'],
+  ])('go at %s: HvmmemName(3, …) is %s at every interface version', async (iface, name) => {
+    const out = freshDir();
+    expect((await gen('--target', 'go', '--out', out, '--iface', iface)).status).toBe(0);
+    const hvmmem = readFileSync(join(out, 'hvmmem.go'), 'utf8');
+    expect(hvmmem).toContain(`\t{3, "${name}", 0x00000000, 1 << 32},\n`);
+    expect(hvmmem).not.toContain(`{3, "${name === 'unused' ? 'mmio_write_dm' : 'unused'}"`);
+  });
+
+  it.each([
+    ['4.6', "'mmio_write_dm' None 3"],
+    ['0x00040700', "'unused' 3 None"],
+  ])('python at %s: hvmmem_name(3, 0x00040600), hvmmem_value("unused", 0x00040600), hvmmem_value("mmio_write_dm", 0x00040700) are %s', async (iface, answer) => {
+    const out = freshDir();
+    expect((await gen('--target', 'python', '--out', out, '--iface', iface)).status).toBe(0);
+    const py = python(out, 'print(repr(xenmem_abi.hvmmem_name(3, 0x00040600)), xenmem_abi.hvmmem_value("unused", 0x00040600), xenmem_abi.hvmmem_value("mmio_write_dm", 0x00040700))');
+    expect(py.stderr).toBe('');
+    expect(py.stdout).toBe(`${answer}\n`);
+  });
+
+  it('--check with --iface compares against the output at that version', async () => {
+    const out = freshDir();
+    expect((await gen('--target', 'python', '--out', out, '--iface', '4.6')).status).toBe(0);
+    const same = await gen('--target', 'python', '--out', out, '--iface', '0x00040600', '--check');
+    expect(same.stderr).toBe(`xenmem gen: ${out} is up to date (target python at interface version 0x00040600, 11 files)\n`);
+    expect(same.status).toBe(0);
+    const other = await gen('--target', 'python', '--out', out, '--iface', '4.7', '--check');
+    expect(other.stdout).toBe('changed  xenmem_abi/hvmmem.py\nchanged  tests/test_hvmmem.py\n');
+    expect(other.stderr).toBe(`xenmem gen: ${out} differs from what target python at interface version 0x00040700 generates (2 files): run the same command without --check\n`);
+    expect(other.status).toBe(1);
+    const all = await gen('--target', 'python', '--out', out, '--check');
+    expect(all.stdout).toContain('changed  xenmem_abi/hvmmem.py\n');
+    expect(all.status).toBe(1);
+  });
+
+  it.each([
+    ['banana', 'iface "banana" is not an interface version (write 0x and 8 hex digits such as 0x00040700, a release name such as "4.7", or a decimal integer)'],
+    ['0x0004070', 'iface "0x0004070" has 7 hex digits; write exactly 8 (0x00040700)'],
+    ['4.99', 'iface "4.99" is not a Xen release the schema knows (4.5 … 4.22)'],
+    ['0x00041400', 'iface "0x00041400" is above the latest interface version 0x00041300: Xen\'s headers refuse it with #error'],
+  ])('a bad --iface %s is refused as by every command (exit 2, nothing written)', async (iface, message) => {
+    for (const generator of [['--target', 'go'], ['--plugin', EXAMPLE]]) {
+      const out = freshDir();
+      const r = await gen(...generator, '--out', out, '--iface', iface);
+      expect(r.stderr).toBe(`xenmem gen: ${message}\n`);
+      expect(r.status).toBe(2);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });
 
@@ -135,6 +232,16 @@ describe('xenmem gen --plugin', () => {
       '  let ioreq_server = 4',
       'end',
     ]);
+  });
+
+  it("reads --iface as a release of the user's --schema too", async () => {
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema/xen-abi.json'), 'utf8'));
+    schema.releases.push({ ...schema.releases.at(-1), name: '4.23', date: '2027-06-01' });
+    const file = join(tmp, 'with-4.23.json');
+    writeFileSync(file, JSON.stringify(schema));
+    const out = freshDir();
+    expect((await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', out, '--schema', file, '--iface', '4.23')).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'sub/options.json'), 'utf8'))).toEqual({ iface: 0x00041300, schemaSource: file });
   });
 
   it('sends the protocol version, the schema and the options', async () => {

@@ -1,22 +1,17 @@
 /**
  * The Go package's tests, generated from the schema: hvmmem names at every era boundary, every release's
- * verdict on every number, and the cross-language vectors (bindings/vector-cases.ts) through Marshal and
- * Unmarshal, plus the refusals (a bit-field value too wide, a buffer of the wrong size).
+ * verdict on every number, and the cross-language vectors through Marshal and Unmarshal, plus the refusals (a
+ * bit-field value too wide, a buffer of the wrong size). The vectors are read at test time from
+ * testdata/vectors.json, a byte-identical copy of schema/vectors.json (vectors.ts) written beside the package.
  */
-import type { Field, XenAbiSchema } from '@xenmem/schema';
+import type { XenAbiSchema } from '@xenmem/schema';
 import { formatIfaceHex, releaseNames } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import { nameAt, probeIfaces } from '../bindings/hvmmem-eras.js';
 import { codecLayouts, pascalCase } from '../bindings/layouts.js';
-import { hexOf, vectorCases, type VectorValue } from '../bindings/vector-cases.js';
 import { hvmmemVerdicts } from '../bindings/verdicts.js';
-import { goFile, goStr, goUint } from './text.js';
-
-function goValue(f: Field, v: VectorValue): string {
-  if (v instanceof Uint8Array) return `[${f.size}]byte{${[...v].map((b) => b.toString()).join(', ')}}`;
-  if (Array.isArray(v)) return `[${v.length}]${f.type === 'handle' ? 'uint64' : f.type}{${v.map(goUint).join(', ')}}`;
-  return goUint(v);
-}
+import { GO_DIR, goFile, goStr, goUint } from './text.js';
+import { vectorsJson } from '../vectors.js';
 
 export function goTests(schema: XenAbiSchema): GeneratedFile[] {
   const maxValue = Math.max(...schema.hvmmemTypes.map((v) => v.value));
@@ -78,48 +73,131 @@ export function goTests(schema: XenAbiSchema): GeneratedFile[] {
   ]);
 
   const layouts = codecLayouts(schema);
-  const cases = vectorCases(layouts).map((c) => {
-    const fields = c.values.map(([f, v]) => `${pascalCase(f.name)}: ${goValue(f, v)}`).join(', ');
-    return `\t{${goStr(`${c.layout.id}/${c.name}`)}, &${c.layout.typeName}{${fields}}, func() codec { return &${c.layout.typeName}{} }, ${goStr(hexOf(c.bytes))}},`;
-  });
+  const layoutRows = layouts.map(
+    (l) => `\t{${goStr(l.id)}, func() codec { return &${l.typeName}{} }, map[string]string{${l.struct.fields.map((f) => `${goStr(f.name)}: ${goStr(pascalCase(f.name))}`).join(', ')}}},`,
+  );
   const tooWide = layouts.flatMap((l) =>
     l.struct.fields
       .filter((f) => f.bits !== undefined && f.bits.width < f.size * 8)
       .map((f) => `\t{${goStr(`${l.struct.name}.${f.name}`)}, &${l.typeName}{${pascalCase(f.name)}: ${goUint(1n << BigInt(f.bits!.width))}}},`),
   );
-  const vectors = goFile('vectors_test.go', ['bytes', 'encoding/hex', 'errors', 'reflect', 'testing'], [
+  const vectors = goFile('vectors_test.go', ['bytes', 'encoding/hex', 'encoding/json', 'errors', 'fmt', 'os', 'reflect', 'strconv', 'strings', 'testing'], [
     'type codec interface {',
     '\tMarshal() ([]byte, error)',
     '\tUnmarshal([]byte) error',
     '}',
     '',
-    '// The vectors of schema/vectors.json: field values and the bytes they encode to.',
-    'var vectors = []struct {',
-    '\tname  string',
-    '\tvalue codec',
-    '\tempty func() codec',
-    '\thex   string',
+    '// Every layout with a codec: its id in testdata/vectors.json, a new value, and the Go name of each field by',
+    '// its schema name.',
+    'var layouts = []struct {',
+    '\tid     string',
+    '\tempty  func() codec',
+    '\tfields map[string]string',
     '}{',
-    ...cases,
+    ...layoutRows,
+    '}',
+    '',
+    '// testdata/vectors.json is a copy of schema/vectors.json, the vectors every binding of xenmem checks.',
+    'type vectorFile struct {',
+    '\tVectors []struct {',
+    '\t\tLayout string                     `json:"layout"`',
+    '\t\tCase   string                     `json:"case"`',
+    '\t\tFields map[string]json.RawMessage `json:"fields"`',
+    '\t\tHex    string                     `json:"hex"`',
+    '\t} `json:"vectors"`',
+    '}',
+    '',
+    '// setField stores a vector\'s JSON value in a field: a number, "0x…" (a 64-bit number), a union\'s bytes as',
+    '// hex, or an array of numbers.',
+    'func setField(f reflect.Value, raw json.RawMessage) error {',
+    '\tvar text string',
+    '\tisText := json.Unmarshal(raw, &text) == nil',
+    '\tswitch {',
+    '\tcase f.Kind() == reflect.Array && isText:',
+    '\t\tb, err := hex.DecodeString(text)',
+    '\t\tif err != nil || len(b) != f.Len() {',
+    '\t\t\treturn fmt.Errorf("%s is not %d bytes of hex", raw, f.Len())',
+    '\t\t}',
+    '\t\treflect.Copy(f, reflect.ValueOf(b))',
+    '\tcase f.Kind() == reflect.Array:',
+    '\t\tvar elems []json.RawMessage',
+    '\t\tif err := json.Unmarshal(raw, &elems); err != nil || len(elems) != f.Len() {',
+    '\t\t\treturn fmt.Errorf("%s is not an array of %d values", raw, f.Len())',
+    '\t\t}',
+    '\t\tfor i, e := range elems {',
+    '\t\t\tif err := setField(f.Index(i), e); err != nil {',
+    '\t\t\t\treturn err',
+    '\t\t\t}',
+    '\t\t}',
+    '\tdefault:',
+    '\t\tvar n uint64',
+    '\t\tvar err error',
+    '\t\tif isText && strings.HasPrefix(text, "0x") {',
+    '\t\t\tn, err = strconv.ParseUint(text[2:], 16, 64)',
+    '\t\t} else {',
+    '\t\t\terr = json.Unmarshal(raw, &n)',
+    '\t\t}',
+    '\t\tif err != nil || f.OverflowUint(n) {',
+    '\t\t\treturn fmt.Errorf("%s is not a %s", raw, f.Type())',
+    '\t\t}',
+    '\t\tf.SetUint(n)',
+    '\t}',
+    '\treturn nil',
     '}',
     '',
     'func TestVectors(t *testing.T) {',
-    '\tfor _, v := range vectors {',
-    '\t\twant, err := hex.DecodeString(v.hex)',
+    '\tdata, err := os.ReadFile("testdata/vectors.json")',
+    '\tif err != nil {',
+    '\t\tt.Fatal(err)',
+    '\t}',
+    '\tvar file vectorFile',
+    '\tif err := json.Unmarshal(data, &file); err != nil {',
+    '\t\tt.Fatal(err)',
+    '\t}',
+    '\tbyID := map[string]int{}',
+    '\tfor i, l := range layouts {',
+    '\t\tbyID[l.id] = i',
+    '\t}',
+    '\tseen := map[string]int{}',
+    '\tfor _, v := range file.Vectors {',
+    '\t\tname := v.Layout + "/" + v.Case',
+    '\t\ti, ok := byID[v.Layout]',
+    '\t\tlayout := layouts[i]',
+    '\t\tif !ok || len(v.Fields) != len(layout.fields) {',
+    '\t\t\tt.Errorf("%s: no codec has this layout with %d fields", name, len(v.Fields))',
+    '\t\t\tcontinue',
+    '\t\t}',
+    '\t\tseen[v.Layout]++',
+    '\t\tvalue := layout.empty()',
+    '\t\tfor field, raw := range v.Fields {',
+    '\t\t\tgoName, ok := layout.fields[field]',
+    '\t\t\tif !ok {',
+    '\t\t\t\tt.Fatalf("%s: the codec has no field %s", name, field)',
+    '\t\t\t}',
+    '\t\t\tif err := setField(reflect.ValueOf(value).Elem().FieldByName(goName), raw); err != nil {',
+    '\t\t\t\tt.Fatalf("%s: %s: %v", name, field, err)',
+    '\t\t\t}',
+    '\t\t}',
+    '\t\twant, err := hex.DecodeString(v.Hex)',
     '\t\tif err != nil {',
     '\t\t\tt.Fatal(err)',
     '\t\t}',
-    '\t\tgot, err := v.value.Marshal()',
+    '\t\tgot, err := value.Marshal()',
     '\t\tif err != nil || !bytes.Equal(got, want) {',
-    '\t\t\tt.Errorf("%s: Marshal = %x, %v; want %x", v.name, got, err, want)',
+    '\t\t\tt.Errorf("%s: Marshal = %x, %v; want %x", name, got, err, want)',
     '\t\t}',
-    '\t\tback := v.empty()',
-    '\t\tif err := back.Unmarshal(want); err != nil || !reflect.DeepEqual(back, v.value) {',
-    '\t\t\tt.Errorf("%s: Unmarshal = %+v, %v; want %+v", v.name, back, err, v.value)',
+    '\t\tback := layout.empty()',
+    '\t\tif err := back.Unmarshal(want); err != nil || !reflect.DeepEqual(back, value) {',
+    '\t\t\tt.Errorf("%s: Unmarshal = %+v, %v; want %+v", name, back, err, value)',
     '\t\t}',
     '\t\tvar size *SizeError',
     '\t\tif err := back.Unmarshal(append(want, 0)); !errors.As(err, &size) {',
-    '\t\t\tt.Errorf("%s: Unmarshal of %d bytes = %v; want a SizeError", v.name, len(want)+1, err)',
+    '\t\t\tt.Errorf("%s: Unmarshal of %d bytes = %v; want a SizeError", name, len(want)+1, err)',
+    '\t\t}',
+    '\t}',
+    '\tfor _, l := range layouts {',
+    '\t\tif seen[l.id] != 2 {',
+    '\t\t\tt.Errorf("layout %s has %d vectors in testdata/vectors.json; want 2 (pattern, ones)", l.id, seen[l.id])',
     '\t\t}',
     '\t}',
     '}',
@@ -141,5 +219,5 @@ export function goTests(schema: XenAbiSchema): GeneratedFile[] {
     '\t}',
     '}',
   ]);
-  return [hvmmem, vectors];
+  return [hvmmem, vectors, { path: `${GO_DIR}/testdata/vectors.json`, contents: vectorsJson(schema) }];
 }

@@ -1,23 +1,18 @@
 /**
  * The Python package's tests, generated from the schema: hvmmem names at every era boundary, every release's
- * verdict on every number, and the cross-language vectors (bindings/vector-cases.ts) through pack and unpack,
- * plus the refusals (a bit-field value too wide, a buffer of the wrong size).
+ * verdict on every number, and the cross-language vectors through pack and unpack, plus the refusals (a
+ * bit-field value too wide, a buffer of the wrong size). The vectors are read at test time from tests/vectors.json,
+ * a byte-identical copy of schema/vectors.json (vectors.ts) written beside the tests.
  */
-import type { Field, XenAbiSchema } from '@xenmem/schema';
+import type { XenAbiSchema } from '@xenmem/schema';
 import { formatIfaceHex, releaseNames } from '@xenmem/schema';
 import type { GeneratedFile } from '../header.js';
 import { hvmmemEras, nameAt, probeIfaces } from '../bindings/hvmmem-eras.js';
 import { codecLayouts } from '../bindings/layouts.js';
-import { hexOf, vectorCases, type VectorValue } from '../bindings/vector-cases.js';
 import { hvmmemVerdicts } from '../bindings/verdicts.js';
 import { eraClass } from './hvmmem.js';
-import { PY_PACKAGE, pyFile, pyInt, pyStr } from './text.js';
-
-function pyValue(f: Field, v: VectorValue): string {
-  if (v instanceof Uint8Array) return `bytes.fromhex(${pyStr(hexOf(v))})`;
-  if (Array.isArray(v)) return `(${v.map(pyInt).join(', ')}${v.length === 1 ? ',' : ''})`;
-  return pyInt(v);
-}
+import { PY_DIR, PY_PACKAGE, pyFile, pyInt, pyStr } from './text.js';
+import { vectorsJson } from '../vectors.js';
 
 export function pyTests(schema: XenAbiSchema): GeneratedFile[] {
   const maxValue = Math.max(...schema.hvmmemTypes.map((v) => v.value));
@@ -67,25 +62,40 @@ export function pyTests(schema: XenAbiSchema): GeneratedFile[] {
 
   const layouts = codecLayouts(schema);
   const imports = [...new Set(layouts.map((l) => l.typeName))];
-  const cases = vectorCases(layouts).map(
-    (c) => `    (${pyStr(`${c.layout.id}/${c.name}`)}, ${c.layout.typeName}(${c.values.map(([f, v]) => `${f.name}=${pyValue(f, v)}`).join(', ')}), ${pyStr(hexOf(c.bytes))}),`,
-  );
   const tooWide = layouts.flatMap((l) =>
     l.struct.fields.filter((f) => f.bits !== undefined && f.bits.width < f.size * 8).map((f) => `    (${pyStr(`${l.struct.name}.${f.name}`)}, ${l.typeName}(${f.name}=${pyInt(1n << BigInt(f.bits!.width))})),`),
   );
-  const vectors = pyFile('tests/test_vectors.py', 'The vectors of schema/vectors.json through pack() and unpack().', ['from typing import Any, Tuple', '', 'import pytest', '', `from ${PY_PACKAGE} import (`, ...imports.map((n) => `    ${n},`), ')'], [
-    'VECTORS: Tuple[Tuple[str, Any, str], ...] = (',
-    ...cases,
-    ')',
+  const vectors = pyFile('tests/test_vectors.py', 'The vectors of tests/vectors.json (a copy of schema/vectors.json) through pack() and unpack().', ['import json', 'from pathlib import Path', 'from typing import Any, Dict, List, Tuple, Type', '', 'import pytest', '', `from ${PY_PACKAGE} import (`, ...imports.map((n) => `    ${n},`), ')'], [
+    '# Every layout with a codec, by its id in vectors.json.',
+    'LAYOUTS: Dict[str, Type[Any]] = {',
+    ...layouts.map((l) => `    ${pyStr(l.id)}: ${l.typeName},`),
+    '}',
+    '',
+    'VECTORS: List[Dict[str, Any]] = json.loads((Path(__file__).parent / "vectors.json").read_text(encoding="utf-8"))["vectors"]',
     '',
     '',
-    '@pytest.mark.parametrize("name,value,hexbytes", VECTORS)',
-    'def test_vector(name: str, value: Any, hexbytes: str) -> None:',
-    '    data = bytes.fromhex(hexbytes)',
-    '    assert value.pack() == data, name',
-    '    assert type(value).unpack(data) == value, name',
+    'def field_value(value: Any) -> Any:',
+    '    """A vector\'s JSON value as the dataclass holds it: "0x…" (64 bits) as an int, a union\'s hex as bytes."""',
+    '    if isinstance(value, list):',
+    '        return tuple(field_value(v) for v in value)',
+    '    if isinstance(value, str):',
+    '        return int(value, 16) if value.startswith("0x") else bytes.fromhex(value)',
+    '    return value',
+    '',
+    '',
+    'def test_two_vectors_for_every_layout() -> None:',
+    '    assert [(v["layout"], v["case"]) for v in VECTORS] == [(layout, case) for layout in LAYOUTS for case in ("pattern", "ones")]',
+    '',
+    '',
+    '@pytest.mark.parametrize("vector", VECTORS, ids=[v["layout"] + "/" + v["case"] for v in VECTORS])',
+    'def test_vector(vector: Dict[str, Any]) -> None:',
+    '    cls = LAYOUTS[vector["layout"]]',
+    '    value = cls(**{name: field_value(v) for name, v in vector["fields"].items()})',
+    '    data = bytes.fromhex(vector["hex"])',
+    '    assert value.pack() == data',
+    '    assert cls.unpack(data) == value',
     '    with pytest.raises(ValueError):',
-    '        type(value).unpack(data + b"\\0")',
+    '        cls.unpack(data + b"\\0")',
     '',
     '',
     'TOO_WIDE: Tuple[Tuple[str, Any], ...] = (',
@@ -98,5 +108,5 @@ export function pyTests(schema: XenAbiSchema): GeneratedFile[] {
     '    with pytest.raises(ValueError, match=field):',
     '        value.pack()',
   ]);
-  return [hvmmem, vectors];
+  return [hvmmem, vectors, { path: `${PY_DIR}/tests/vectors.json`, contents: vectorsJson(schema) }];
 }

@@ -122,9 +122,12 @@ describe('Go generator', () => {
     expect(structs).toContain('\ts.State = b[10] >> 0 & 15\n\ts.Dir = b[10] >> 4 & 1\n');
   });
 
-  it('emits tests from the same vectors and verdicts', () => {
+  it('emits tests that read the vectors from testdata/vectors.json, a byte-identical copy of schema/vectors.json', () => {
     const vectors = go['bindings/go/vectors_test.go']!;
-    expect(vectors).toContain('\t{"demo/pattern", &Demo{Pfn: 0xdcbfa285684b2e11, Pad: [2]uint8{0, 0}, State: 3, Dir: 0}, func() codec { return &Demo{} }, "112e4b6885a2bfdc000003');
+    expect(go['bindings/go/testdata/vectors.json']).toBe(generateVectors(schema)[0]!.contents);
+    expect(vectors).toContain('\tdata, err := os.ReadFile("testdata/vectors.json")\n');
+    expect(vectors).toContain('\t{"demo", func() codec { return &Demo{} }, map[string]string{"pfn": "Pfn", "pad": "Pad", "state": "State", "dir": "Dir"}},\n');
+    expect(vectors).not.toContain('112e4b6885a2bfdc');
     expect(vectors).toContain('\t{"demo.state", &Demo{State: 16}},\n\t{"demo.dir", &Demo{Dir: 2}},\n');
     expect(go['bindings/go/hvmmem_test.go']).toContain('\t{3, 0x000406ff, "mmio_write_dm", true},\n');
     expect(go['bindings/go/hvmmem_test.go']).toContain('\t{3, 0x00040700, "unused", true},\n');
@@ -155,8 +158,12 @@ describe('Python generator', () => {
     expect(py['bindings/python/xenmem_abi/__init__.py']).toContain('    "Demo",\n');
   });
 
-  it('emits tests from the same vectors', () => {
-    expect(py['bindings/python/tests/test_vectors.py']).toContain('    ("demo/ones", Demo(pfn=0xffffffffffffffff, pad=(255, 255), state=15, dir=1), "ffffffffffffffffffff1f0000000000"),');
+  it('emits tests that read the vectors from tests/vectors.json, a byte-identical copy of schema/vectors.json', () => {
+    const vectors = py['bindings/python/tests/test_vectors.py']!;
+    expect(py['bindings/python/tests/vectors.json']).toBe(generateVectors(schema)[0]!.contents);
+    expect(vectors).toContain('VECTORS: List[Dict[str, Any]] = json.loads((Path(__file__).parent / "vectors.json").read_text(encoding="utf-8"))["vectors"]\n');
+    expect(vectors).toContain('LAYOUTS: Dict[str, Type[Any]] = {\n    "demo": Demo,\n}\n');
+    expect(vectors).not.toContain('ffffffffffffffffffff1f');
   });
 });
 
@@ -172,9 +179,15 @@ describe('vectors generators', () => {
     expect(json.vectors[1]).toMatchObject({ case: 'ones', fields: { pfn: '0xffffffffffffffff', pad: [255, 255], state: 15, dir: 1 }, hex: 'ffffffffffffffffffff1f0000000000' });
   });
 
-  it('writes the Rust test through accessors for bit-fields and fields for the rest', () => {
-    const rust = generateRustVectors(schema)[0]!.contents;
-    expect(rust).toContain('    s.pfn = 0xdcbfa285684b2e11_u64;\n    s.pad = [0x0_u8, 0x0_u8];\n    s.set_state(0x3_u8);\n    s.set_dir(0x0_u8);\n');
-    expect(rust).toContain('    assert_eq!(t.state(), 0x3_u8, "{}", "demo_pattern: state");');
+  it('writes the Rust test reading tests/vectors.json (a byte-identical copy), through accessors for bit-fields and fields for the rest', () => {
+    const [rs, copy] = generateRustVectors(schema);
+    expect(copy).toEqual({ path: 'packages/abi-types/rust/tests/vectors.json', contents: generateVectors(schema)[0]!.contents });
+    const rust = rs!.contents;
+    expect(rust).toContain(
+      '    s.pfn = int::<u64>(fields.get("pfn"));\n    s.pad = ints::<u8, 2>(fields.get("pad"));\n    s.set_state(int::<u8>(fields.get("state")));\n    s.set_dir(int::<u8>(fields.get("dir")));\n',
+    );
+    expect(rust).toContain('    assert_eq!(t.state(), int::<u8>(fields.get("state")), "{name}: state");');
+    expect(rust).toContain('const LAYOUTS: &[(&str, Check)] = &[\n    ("demo", check_demo),\n];\n');
+    expect(rust).toContain('    let file = Reader { text: include_bytes!("vectors.json"), at: 0 }.value();\n');
   });
 });

@@ -30,6 +30,10 @@ describe('generated files are fresh', () => {
       expect(generated.some((f) => f.startsWith(dir)), `no output under ${dir}`).toBe(true);
   });
 
+  it.each(['bindings/go/testdata/vectors.json', 'bindings/python/tests/vectors.json', 'packages/abi-types/rust/tests/vectors.json'])('%s is a byte-identical copy of schema/vectors.json', (copy) => {
+    expect(readFileSync(join(repo, copy)), `${copy} ${HINT}`).toEqual(readFileSync(join(repo, 'schema/vectors.json')));
+  });
+
   it.each(generated)('%s', (path) => {
     const committed = join(repo, path);
     expect(existsSync(committed), `${path} is generated but not committed: run \`npm run codegen\``).toBe(true);

@@ -1,33 +1,46 @@
 /**
- * The committed Go binding (bindings/go): gofmt leaves it as it is, `go vet` finds nothing, and its
- * generated tests pass. GOTOOLCHAIN=local: the module's `go` line never makes Go download a toolchain.
+ * The committed Go binding (bindings/go), and the binding generated at two interface versions (`xenmem gen
+ * --iface`: below every rename the schema records, and from 0x00040900, where HVMOPs 2–4 are gone): gofmt leaves
+ * it as it is, `go vet` finds nothing, and its generated tests pass. GOTOOLCHAIN=local: the module's `go` line
+ * never makes Go download a toolchain.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeTargetAt } from './generated-at.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const dir = join(repo, 'bindings/go');
+const tmp = mkdtempSync(join(tmpdir(), 'xenmem-go-iface-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const generatedAt = (iface: number) => writeTargetAt(repo, 'go', iface, join(tmp, iface.toString(16)));
 
-function go(cmd: string, args: string[]) {
+function go(dir: string, cmd: string, args: string[]) {
   const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe('bindings/go', () => {
+describe.each([
+  ['bindings/go', () => join(repo, 'bindings/go')],
+  ['the go target at 0x00030100', () => generatedAt(0x00030100)],
+  ['the go target at 0x00040900', () => generatedAt(0x00040900)],
+])('%s', (_, where) => {
+  const dir = where();
+
   it('is gofmt-clean', () => {
-    const r = go('gofmt', ['-l', '.']);
+    const r = go(dir, 'gofmt', ['-l', '.']);
     expect(r).toEqual({ code: 0, out: '' });
   });
 
   it('passes go vet', () => {
-    const r = go('go', ['vet', './...']);
+    const r = go(dir, 'go', ['vet', './...']);
     expect(r.code, r.out).toBe(0);
   });
 
   it('passes its generated tests', () => {
-    const r = go('go', ['test', '-count=1', '-v', './...']);
+    const r = go(dir, 'go', ['test', '-count=1', '-v', './...']);
     expect(r.code, r.out).toBe(0);
     for (const t of ['TestHvmmemNamesAtEveryEraBoundary', 'TestHvmmemVerdictOfEveryReleaseAndNumber', 'TestVectors', 'TestMarshalRefusesBitFieldOverflow'])
       expect(r.out).toContain(`--- PASS: ${t}`);

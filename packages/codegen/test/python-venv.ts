@@ -1,13 +1,14 @@
 /**
  * The project-local virtualenv the Python binding's tests run in: `.cache/venv` at the repository root
- * (git-ignored), created with `python3 -m venv` and pytest and mypy from PyPI at pinned versions.
+ * (git-ignored), created with `python3 -m venv` and pytest, mypy and vermin (the oldest Python a file needs) from
+ * PyPI at pinned versions.
  * A venv whose stamp file lists the same pins is reused as it is, so a warm run costs nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const PYTHON_PINS = ['pytest==9.2.0', 'mypy==2.4.1'];
+export const PYTHON_PINS = ['pytest==9.2.0', 'mypy==2.4.1', 'vermin==1.9.2'];
 
 /** Creates the venv when missing or pinned differently; returns its python executable. */
 export function ensureVenv(repoRoot: string): string {

@@ -171,3 +171,27 @@ export function xenReason(id: ReasonId): XenErrorReason {
 export function isReasonId(id: string): id is ReasonId {
   return Object.prototype.hasOwnProperty.call(XEN_REASONS, id);
 }
+
+/** A reason id of the daemon's own refusals (not Xen checks; docs/protocol.md "Errors and limits"). */
+export type DaemonReasonId = 'state-not-durable';
+
+/** One reason of the daemon's own: its sentence (no Xen function makes the check). */
+export interface DaemonReasonEntry {
+  /** What failed, in one sentence. */
+  readonly message: string;
+}
+
+/**
+ * Why the daemon itself refused a request, not a Xen check: an error frame's `reason` (docs/protocol.md "Errors and
+ * limits"). Kept apart from XEN_REASONS, whose every entry names the Xen function making the same check.
+ */
+export const DAEMON_REASONS: Readonly<Record<DaemonReasonId, DaemonReasonEntry>> = {
+  'state-not-durable': {
+    message: "the request's change could not be written to the state journal (disk full or a write error) and was undone: the daemon's state is that of the last request whose change was written",
+  },
+};
+
+/** The `{ id, message }` an error frame carries for a daemon reason id. */
+export function daemonReason(id: DaemonReasonId): XenErrorReason {
+  return { id, message: DAEMON_REASONS[id].message };
+}

@@ -231,7 +231,6 @@ export const XEN_NUMBER_EXCEPTIONS: readonly XenNumberException[] = [
   { file: 'packages/cli/src/io.ts', line: /^export const EXIT_USAGE = 2;/, why: 'the CLI\'s exit code for a usage error' },
   { file: 'packages/hypervisor-sim/src/daemon/daemon.ts', line: /^const EMFILE = 24;/, why: 'Linux errno of accept(), not a Xen errno' },
   { file: 'packages/hypervisor-sim/src/daemon/daemon.ts', line: /^export const DEFAULT_MAX_CONNECTIONS = 64;/, why: 'the daemon\'s default client limit, a setting of the simulator (64 is only also sizeof(multicall_entry))' },
-  { file: 'packages/hypervisor-sim/src/daemon/dispatch.ts', line: /^const EIO = 5;/, why: 'Linux errno of the daemon\'s error frame when saving state fails; not in Xen\'s answers' },
   { file: 'packages/hypervisor-sim/src/guest/access.ts', line: /^const PAGE = 4096n;/, why: 'x86\'s 4 KiB guest page (PAGE_SIZE); the schema records structs, not the page size' },
   { file: 'packages/sim-protocol/src/wire/control.ts', line: /^export const MAX_GUEST_RAM_BYTES = 65536;/, why: 'the daemon protocol\'s own limit on a guest_ram frame (64 KiB)' },
   { file: 'packages/sim-protocol/src/wire/payloads.ts', line: /^export const MAX_FOREIGN_BATCH = 65536;/, why: 'the daemon protocol\'s own limit on a map_foreign_batch frame (256 MiB of RAM)' },

@@ -7,7 +7,7 @@
  * this command.
  */
 import { fileURLToPath } from 'node:url';
-import { CLI_STARTUP_TARGETS, formatMs, IOREQ_DAEMON_TARGETS, ratioLines, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
+import { CLI_STARTUP_TARGETS, formatMs, IOREQ_DAEMON_TARGETS, IOREQ_QEMU_TARGETS, ratioLines, STATE_TARGETS, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
 import { NativeP2mUnavailableError } from '@xenmem/hypervisor-sim';
 import type { CommandOptions } from '../argv.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
@@ -51,14 +51,25 @@ export async function runBenchCommand(options: BenchOptions, io: Io): Promise<nu
 
 /**
  * The targets the document's figures miss (`--check`): ioreq-roundtrip-daemon's p50 ratios to socket-pingpong
- * (IOREQ_DAEMON_TARGETS), cli-startup's p50 ratios to node-bare (CLI_STARTUP_TARGETS) and memory-16tib's RSS
- * limit. An impl that did not run is not a miss.
+ * (IOREQ_DAEMON_TARGETS), QEMU's p50 against the socket device model's (IOREQ_QEMU_TARGETS; its stretch goal is
+ * reported, not checked), dmop-throughput-state's two goals (STATE_TARGETS), cli-startup's p50 ratios to
+ * node-bare (CLI_STARTUP_TARGETS) and memory-16tib's RSS limit. An impl that did not run is not a miss.
  */
 export function missedTargets(doc: BenchDocument): string[] {
   const missed: string[] = [];
   for (const w of doc.workloads) {
     if (w.id === 'ioreq-roundtrip-daemon') missed.push(...ratioMisses(w, 'socket-pingpong', IOREQ_DAEMON_TARGETS));
     else if (w.id === 'cli-startup') missed.push(...ratioMisses(w, 'node-bare', CLI_STARTUP_TARGETS));
+    else if (w.id === 'ioreq-roundtrip-qemu')
+      for (const t of IOREQ_QEMU_TARGETS.filter((t) => t.goal === 'goal')) missed.push(...ratioMisses(w, t.impl, [{ impl: 'qemu', max: t.max }]));
+    else if (w.id === 'dmop-throughput-state') {
+      const { p50, rate } = STATE_TARGETS;
+      missed.push(...ratioMisses(w, p50.floor, [p50]));
+      const floor = w.results[rate.floor] as { opsPerSec?: number } | undefined;
+      const v = w.results[rate.impl] as { opsPerSec?: number } | undefined;
+      if (floor?.opsPerSec && v?.opsPerSec !== undefined && v.opsPerSec / floor.opsPerSec < rate.min)
+        missed.push(`${w.id}: ${rate.impl} ops/s / ${rate.floor} ops/s = ${(v.opsPerSec / floor.opsPerSec).toFixed(2)}, target ≥ ${rate.min}`);
+    }
     else if (w.id === 'memory-16tib') {
       for (const [impl, v] of Object.entries(w.results)) {
         const r = v as { withinLimit?: boolean; maxRssDeltaMiB?: number };

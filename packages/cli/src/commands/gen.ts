@@ -6,6 +6,7 @@
  * @xenmem/codegen, only for this command.
  */
 import { dirname, join, resolve } from 'node:path';
+import { ifaceHex, resolveIface } from '@xenmem/abi-types';
 import { diffOutDir, findTarget, generateTarget, PLUGIN_PROTOCOL_VERSION, runPlugin, writeOutDir, type OutFile, type TargetName } from '@xenmem/codegen';
 import { JSON_SCHEMA_PATH, loadSchemaFile, parseIfaceHex, type XenAbiSchema } from '@xenmem/schema';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
@@ -26,7 +27,10 @@ export interface GenOptions {
   out: string;
   /** `--schema FILE`: the user's schema, validated first; absent: the schema @xenmem/schema ships. */
   schema?: string;
-  /** `--iface V`: an interface version (0x… or a release name) handed to a plugin; the built-in targets refuse it. */
+  /**
+   * `--iface V`: an interface version (0x… and 8 hex digits, a release name, or a decimal integer). A built-in
+   * target generates what a client compiled at V sees; a plugin receives it as `options.iface`.
+   */
   iface?: string;
   /** `--check`: write nothing; exit 1 and list the files when DIR differs from what would be generated. */
   check: boolean;
@@ -36,13 +40,14 @@ export interface GenOptions {
 
 /** The schema @xenmem/schema ships (beside its JSON Schema). */
 const SHIPPED_SCHEMA = join(dirname(JSON_SCHEMA_PATH), 'xen-abi.json');
-const IFACE_HEX = /^0x[0-9a-f]{8}$/i;
 
-/** `--iface` as a number: 0x… as is, a release name as that release's latest interface version; undefined when unknown. */
-function resolveIfaceIn(schema: XenAbiSchema, text: string): number | undefined {
-  if (IFACE_HEX.test(text)) return parseIfaceHex(text);
+/**
+ * `--iface` as a number, read as every command reads it (resolveIface: a bad one is an InputError, exit 2); a
+ * release that only the user's `--schema` names stands for its latest interface version.
+ */
+function ifaceIn(schema: XenAbiSchema, text: string): number {
   const release = schema.releases.find((r) => r.name === text);
-  return release && parseIfaceHex(release.latestInterfaceVersion);
+  return release !== undefined ? parseIfaceHex(release.latestInterfaceVersion) : resolveIface(text);
 }
 
 const count = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
@@ -56,17 +61,15 @@ export async function runGen(opts: GenOptions, io: Io): Promise<number> {
   const loaded = loadSchemaFile(schemaPath);
   if (!loaded.ok) return fail(`${opts.schema ?? SHIPPED_SCHEMA} is not a usable schema:\n${loaded.problems.map((p) => `  ${p.path || '(document)'}: ${p.message}`).join('\n')}`, EXIT_USAGE);
   const out = resolve(opts.out);
+  const iface = opts.iface === undefined ? undefined : ifaceIn(loaded.schema, opts.iface);
 
   let files: OutFile[];
   let what: string;
   if ('target' in opts.generator) {
     const target = findTarget(opts.generator.target)!;
-    if (opts.iface !== undefined) return fail(`--iface does not apply to --target ${target.name}: ${target.ifaceRefusal}; the generated code covers every interface version`, EXIT_USAGE);
-    files = generateTarget(target, loaded.schema);
-    what = `target ${target.name}`;
+    files = generateTarget(target, loaded.schema, iface);
+    what = `target ${target.name}${iface === undefined ? '' : ` at interface version ${ifaceHex(iface)}`}`;
   } else {
-    const iface = opts.iface === undefined ? undefined : resolveIfaceIn(loaded.schema, opts.iface);
-    if (opts.iface !== undefined && iface === undefined) return fail(`--iface: "${opts.iface}" is neither 0x followed by 8 hex digits nor a release of the schema (${loaded.schema.releases.map((r) => r.name).join(', ')})`, EXIT_USAGE);
     const request = { protocolVersion: PLUGIN_PROTOCOL_VERSION, schema: loaded.schema, options: { ...(iface !== undefined && { iface }), schemaSource: opts.schema ?? 'schema/xen-abi.json' } } as const;
     const outcome = await runPlugin(opts.generator.plugin, request, opts.pluginTimeoutMs);
     const plugin = `plugin ${JSON.stringify(opts.generator.plugin)}`;

@@ -182,7 +182,7 @@ async function listening(
   undo.push(() => xenstore.server.close());
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
-  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, xenstore: xenstore.store, xenstorePath: xenstore.server.path, ...(state && { persist: () => state.commit() }) };
+  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, xenstore: xenstore.store, xenstorePath: xenstore.server.path, ...(state && { persist: (since?: number) => state.commit(since), stateEpoch: () => state.rollbacks }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));

@@ -54,6 +54,7 @@ import {
   setIoreqHandlerFromJson,
   benchGuestAccessesFromJson,
   xenReason,
+  daemonReason,
   big,
   type DomainConfig,
   type ErrorBody,
@@ -83,7 +84,12 @@ export interface DaemonContext {
    * handled by a HANDLERS entry, success or failure. Its reply goes out once the promise resolves (the change
    * and everything before it durable); a rejection replaces the reply by an EIO error frame.
    */
-  persist?: () => Promise<void>;
+  persist?: (since?: number) => Promise<void>;
+  /**
+   * The state store's rollback count, noted when a request begins and passed to `persist` (StateStore.commit's
+   * `since`): a request still running when a failed write undid the unwritten changes gets EIO.
+   */
+  stateEpoch?: () => number;
   /** The xenstore: domains get their home there when created, lose it when destroyed. */
   xenstore?: Xenstore;
   /** The xenstore's socket path, for the welcome. */
@@ -91,7 +97,7 @@ export interface DaemonContext {
 }
 
 /** errno of the error frame sent instead of a reply whose state change could not be saved. */
-const EIO = 5;
+const EIO = ERRNO.EIO.value;
 
 const EPERM = ERRNO.EPERM.value;
 const EINVAL = ERRNO.EINVAL.value;
@@ -120,9 +126,10 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
     }
     const handler = HANDLERS[frame.kind];
     if (!handler) throw new WireError(`unknown frame kind 0x${frame.kind.toString(16)}${frameKindName(frame.kind) ? ` (${frameKindName(frame.kind)} is not a request)` : ''}`);
+    const epoch = ctx.stateEpoch?.();
     handler(ctx, conn, frame.payload).then(
-      (reply) => afterSaved(ctx, conn, frame.id, () => reply && conn.send(reply.kind, frame.id, reply.payload)),
-      (e: unknown) => afterSaved(ctx, conn, frame.id, () => conn.sendError(frame.id, errorBody(e))),
+      (reply) => afterSaved(ctx, conn, frame.id, epoch, () => reply && conn.send(reply.kind, frame.id, reply.payload)),
+      (e: unknown) => afterSaved(ctx, conn, frame.id, epoch, () => conn.sendError(frame.id, errorBody(e))),
     );
   } catch (e) {
     if (e instanceof WireError) conn.fail(frame.id, e);
@@ -133,12 +140,14 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
 /**
  * Sends a reply once its change is durable (the guarantee of docs/reliability.md: a reply received means its
  * change survives a kill). When the change cannot be written the reply is replaced by an error frame (errno 5,
- * EIO): the call took effect in the running daemon, and the files keep the state from before it.
+ * EIO, reason `state-not-durable`): by then the store has set the running state back to what the files hold,
+ * so the call left nothing behind (docs/reliability.md "Disk full"); so is the reply of a request that was still
+ * running when that happened (`epoch`, the store's rollback count when it began).
  */
-function afterSaved(ctx: DaemonContext, conn: Connection, id: number, reply: () => void): void {
+function afterSaved(ctx: DaemonContext, conn: Connection, id: number, epoch: number | undefined, reply: () => void): void {
   if (!ctx.persist) return reply();
-  ctx.persist().then(reply, (e: unknown) =>
-    conn.sendError(id, { errno: EIO, message: `the request took effect but the state could not be written: ${(e as Error).message}` }),
+  ctx.persist(epoch).then(reply, (e: unknown) =>
+    conn.sendError(id, { errno: EIO, message: `the request was ${(e as { partly?: boolean }).partly ? 'partly ' : ''}undone: ${(e as Error).message}`, reason: daemonReason('state-not-durable') }),
   );
 }
 

@@ -59,6 +59,12 @@ export async function startXenstore(hv: SimulatorBackend, path: string, state: S
   const tree = hv instanceof Hypervisor ? hv.xenstore : new XsTree();
   const store = new Xenstore(tree, (domid) => domains.has(domid), state ? () => state.commit() : undefined);
   store.onDomains = (domid, live) => (live ? domains.add(domid) : domains.delete(domid));
+  // A failed journal write set the domains back (state/rollback.ts): the tree came back with them, the set follows.
+  if (state)
+    state.onRollback = () => {
+      domains.clear();
+      for (const domid of [0, ...state.hv.host.domainIds()]) domains.add(domid);
+    };
   // Domains that exist without a home (created before the daemon, or restored from an older state file).
   for (const domid of domains) if (!tree.get(domainPath(domid))) store.introduceDomain(domid, undefined, false);
   const server = await serveXenstore(store, path);

@@ -189,15 +189,22 @@ function destroyIoreqServer(ctx: DmOpContext): DmOpStep {
     domain.ioreq.owner = null;
     domain.ioreq.flags = 0;
   }
-  if (s.pages.kind === 'gfns') domain.gfnPool.give(s.pages.ioreqGfn, s.pages.bufioreqGfn);
-  // Its event channels are freed (the emulator's ends become unbound); a vCPU still waiting on it goes on
-  // as if the emulator had died (docs/simulator.md).
-  for (const port of [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])]) ctx.hv.evtchn.close(domain.domid, port);
-  abandonWaits(domain, s);
-  domain.servers.delete(id);
-  ctx.hv.releaseIoreqPage(s.ioreqPage);
-  ctx.hv.releaseIoreqPage(s.bufioreqPage);
+  dropServer(ctx.hv, domain, s);
   return { rc: OK };
+}
+
+/**
+ * What destroying server `s` frees, the claim aside: its gfns, its event channels (the emulator's ends become
+ * unbound), its pages; a vCPU still waiting on it goes on as if the emulator had died (docs/simulator.md).
+ * Also how a rollback to the durable state removes a server created after it (state/rollback.ts).
+ */
+export function dropServer(host: Host, domain: Domain, s: IoreqServer): void {
+  if (s.pages.kind === 'gfns') domain.gfnPool.give(s.pages.ioreqGfn, s.pages.bufioreqGfn);
+  for (const port of [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])]) host.evtchn.close(domain.domid, port);
+  abandonWaits(domain, s);
+  domain.servers.delete(s.id);
+  host.releaseIoreqPage(s.ioreqPage);
+  host.releaseIoreqPage(s.bufioreqPage);
 }
 
 /** The unmap sweep: recalculates p2m_ioreq_server entries from `firstGfn`, 256 gfns per step (p2m_finish_type_change). */

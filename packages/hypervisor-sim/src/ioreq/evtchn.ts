@@ -62,6 +62,27 @@ export class EventChannels {
   }
 
   /**
+   * Restoring saved state (state/): `domid`'s port `port` as a Xen-consumed unbound port that `remoteDomid` may
+   * bind, outside the numbering order; false when the port is in use.
+   */
+  restoreXen(domid: number, port: number, remoteDomid: number): boolean {
+    const t = this.table(domid);
+    if (t.has(port)) return false;
+    t.set(port, { state: 'unbound', remoteDomid, remotePort: null, xen: true, wasBound: false });
+    return true;
+  }
+
+  /** Restoring saved state: the number `domid`'s next allocation gets. */
+  restoreNextPort(domid: number, port: number): void {
+    this.nextPort.set(domid, port);
+  }
+
+  /** The ports of `domid` in use, ascending. */
+  portsInUse(domid: number): number[] {
+    return [...(this.ports.get(domid)?.keys() ?? [])].sort((a, b) => a - b);
+  }
+
+  /**
    * `evtchn_bind_interdomain` (event_channel.c): ESRCH without the remote domain; EINVAL when the remote
    * port does not exist, is not unbound (already bound counts), or is reserved for another domain.
    */

@@ -101,22 +101,32 @@ export class DeltaTracker {
   }
 }
 
-/** Calls `wrote(first, count)` after every write to `table` (its own methods, wrapped on the object). */
+/** The listener of each watched table: the latest tracker's (a store makes a new tracker after a failed write). */
+const listeners = new WeakMap<P2mTable, (first: number, count: number) => void>();
+
+/**
+ * Calls `wrote(first, count)` after every write to `table` (its own methods, wrapped on the object once; a later
+ * call replaces the listener, so trackers made one after another do not stack wrappers).
+ */
 function watchWrites(table: P2mTable, wrote: (first: number, count: number) => void): void {
+  const wrapped = listeners.has(table);
+  listeners.set(table, wrote);
+  if (wrapped) return;
   const { set, retype, changeTypeGlobal } = table;
+  const notify = (first: number, count: number) => listeners.get(table)!(first, count);
   Object.assign(table, {
     set(first: number, count: number, type: number) {
       set.call(table, first, count, type);
-      wrote(first, count);
+      notify(first, count);
     },
     retype(...args: Parameters<P2mTable['retype']>) {
       const r = retype.apply(table, args);
-      wrote(args[0], args[1]);
+      notify(args[0], args[1]);
       return r;
     },
     changeTypeGlobal(from: number, to: number) {
       const n = changeTypeGlobal.call(table, from, to);
-      if (n > 0) wrote(0, table.maxGpfn + 1);
+      if (n > 0) notify(0, table.maxGpfn + 1);
       return n;
     },
   });

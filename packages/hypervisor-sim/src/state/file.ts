@@ -106,9 +106,10 @@ export function removeStaleTemps(path: string): void {
 
 /**
  * The same as writeStateFileAtomic, off the event loop (the writes and fsyncs run in libuv's thread pool), for
- * compaction while requests go on. The temporary file is removed when a step fails.
+ * compaction while requests go on. The temporary file is removed when a step fails. With `beforeRename`, the
+ * file is renamed into place only once that has resolved (it is removed instead if that rejects).
  */
-export async function writeStateFileAtomicAsync(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeStateFileAtomicAsync(path: string, bytes: Uint8Array, beforeRename?: Promise<void>): Promise<void> {
   checkStatePath(path);
   const dir = dirname(path);
   const tmp = join(dir, `${tempPrefix(path)}${process.pid}-${++sequence}`);
@@ -117,6 +118,7 @@ export async function writeStateFileAtomicAsync(path: string, bytes: Uint8Array)
     await fh.writeFile(bytes);
     await fh.sync();
     await fh.close();
+    await beforeRename;
     checkStatePath(path);
     await fsp.rename(tmp, path);
   } catch (e) {

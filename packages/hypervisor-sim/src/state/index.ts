@@ -7,6 +7,8 @@ export { StateStore, StateFile, readDurableState, type DurableState, DEFAULT_COM
 export { journalPath, journalGenerations, readJournalChain, JOURNAL_FORMAT, JOURNAL_VERSION } from './journal.js';
 export { frameRecord, scanRecords, RECORD_HEADER_BYTES } from './record.js';
 export { applyDelta, DeltaTracker, type StateDelta } from './delta.js';
-export { snapshot, restore, encodeState, decodeState, checkInvariants, STATE_FORMAT, STATE_VERSION, type HypervisorState, type DomainState, type ServerState } from './snapshot.js';
+export { restore } from './restore.js';
+export { rollbackTo } from './rollback.js';
+export { snapshot, encodeState, decodeState, checkInvariants, STATE_FORMAT, STATE_VERSION, type HypervisorState, type DomainState, type ServerState } from './snapshot.js';
 
 export type { XsNodeRecord } from './xenstore.js';

@@ -1,6 +1,6 @@
 /**
- * A Hypervisor's persistent state as one JSON document (docs/reliability.md "Daemon state file"), and its
- * restoration into a fresh Hypervisor of the same release.
+ * A Hypervisor's persistent state as one JSON document (docs/reliability.md "Daemon state file"); restore.ts
+ * puts it back into a Hypervisor.
  *
  * Kept, exactly: each domain's configuration; its p2m (every run not of p2m_ram_rw, the initial type);
  * the ioreq claim (owner, flags; entry_count is recomputed from the p2m on restore and must equal the stored
@@ -16,15 +16,13 @@
  * that waited belonged to a connection that is gone); event-channel bindings (a device model binds its
  * ports again after reconnecting, so a restored server counts as unattached until then).
  */
-import { restoreXenstore, xenstoreRecords, type XsNodeRecord } from './xenstore.js';
+import { xenstoreRecords, type XsNodeRecord } from './xenstore.js';
 import { InputError } from '@xenmem/abi-types';
 import { decodeJson, encodeJson, type DomainRecord } from '@xenmem/sim-protocol';
 import type { Domain, LoggedEvent } from '../domain.js';
-import { Hypervisor } from '../hypervisor.js';
+import type { Hypervisor } from '../hypervisor.js';
 import { GfnPool } from '../domain.js';
-import { setSlotPort } from '../ioreq/pages.js';
 import type { IoreqServer, Range } from '../ioreq/server.js';
-import { P2M_TYPE_COUNT } from '../p2m/core.js';
 import { P2M_IOREQ_SERVER, P2M_RAM_RW } from '../p2m-types.js';
 
 export const STATE_FORMAT = 'xenmem-sim-state';
@@ -141,7 +139,8 @@ function nextPortOf(hv: Hypervisor, domid: number): number | undefined {
   return (hv.evtchn as unknown as { nextPort: Map<number, number> }).nextPort.get(domid);
 }
 
-function serverPorts(s: IoreqServer): number[] {
+/** A server's event-channel ports: one per vCPU, then the buffered ring's. */
+export function serverPorts(s: IoreqServer): number[] {
   return [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])];
 }
 
@@ -229,85 +228,6 @@ export function decodeState(bytes: Uint8Array, where = 'state file'): Hypervisor
   if (journal !== undefined && !(Number.isSafeInteger(journal?.generation) && (journal.generation as number) >= 0)) throw new InputError('state', where, 'has a journal field without a generation');
   if (typeof j.release !== 'string' || !Array.isArray(j.domains)) throw new InputError('state', where, 'lacks release or domains');
   return j as unknown as HypervisorState;
-}
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-/**
- * Recreates the stored domains in `hv`, which must be of the same release and hold no domain but 0.
- * Throws InputError (leaving `hv` with whatever domains were created so far) for a state that does not
- * fit: another release, a domain already present, a run outside a domain, an entry_count that is not the
- * number of p2m_ioreq_server pages, a claim owner that is no server, a port used twice.
- */
-export async function restore(hv: Hypervisor, state: HypervisorState): Promise<void> {
-  if (state.release !== hv.release) throw new InputError('state', state.release, `was written by a Xen ${state.release} simulator; this one is Xen ${hv.release}`);
-  if (domainsOf(hv).length) throw new InputError('state', 'domains', 'can only be restored into a hypervisor without domains');
-  for (const ds of state.domains) {
-    await hv.createDomain({ domid: ds.domid, maxGpfn: ds.maxGpfn, hap: ds.hap, hvm: ds.hvm, vcpus: ds.vcpus, ...(ds.dm !== null && { dm: ds.dm }) });
-    const d = hv.domain(ds.domid)!;
-    const bad = (what: string, why: string): never => {
-      throw new InputError('state', `domain ${ds.domid} ${what}`, why);
-    };
-    let at = 0;
-    for (const [first, count, type] of ds.p2m) {
-      if (!isInt(first) || !isInt(count) || !isInt(type) || first < at || count < 1 || first + count - 1 > ds.maxGpfn || type < 0 || type >= P2M_TYPE_COUNT)
-        bad(`p2m run ${first}+${count}`, 'is not an ordered run inside the domain');
-      d.p2m.set(first, count, type);
-      at = first + count;
-    }
-    const entries = d.p2m.countByType(0, d.maxGpfn + 1)[P2M_IOREQ_SERVER] ?? 0;
-    if (entries !== ds.claim.entryCount) bad('claim', `entry_count ${ds.claim.entryCount} is not the ${entries} p2m_ioreq_server pages of the p2m`);
-    Object.assign(d.ioreq, { owner: ds.claim.owner, flags: ds.claim.flags, entryCount: entries });
-
-    // Event channels: allocate 1 … nextPort−1 in order, keep the servers' ports, close the rest.
-    const owners = new Map<number, number>();
-    for (const s of ds.servers)
-      for (const p of [...s.vcpuPorts, ...(s.bufioreqPort === null ? [] : [s.bufioreqPort])]) {
-        if (!isInt(p) || p < 1 || p >= ds.nextPort || owners.has(p)) bad(`server ${s.id} port ${p}`, 'is out of range or used twice');
-        owners.set(p, s.emulator);
-      }
-    for (let p = 1; p < ds.nextPort; p++) {
-      const got = hv.evtchn.allocUnboundXen(d.domid, owners.get(p) ?? 0);
-      if (got !== p) bad('event channels', `port ${p} came back as ${got}`);
-    }
-    for (let p = 1; p < ds.nextPort; p++) if (!owners.has(p)) hv.evtchn.close(d.domid, p);
-
-    // The gfn pool: take all, give back what no server holds.
-    const held = new Set<bigint>();
-    for (let i = 0; i < GfnPool.SIZE; i++) d.gfnPool.take();
-    for (const s of ds.servers) {
-      if (d.servers.has(s.id)) bad(`server ${s.id}`, 'appears twice');
-      if (s.vcpuPorts.length !== d.vcpus) bad(`server ${s.id}`, `has ${s.vcpuPorts.length} vCPU ports for ${d.vcpus} vCPUs`);
-      if (s.pages.kind === 'gfns') for (const g of [s.pages.ioreqGfn, s.pages.bufioreqGfn]) if (g !== null) held.add(g);
-      const ioreqPage = hv.allocIoreqPage();
-      if (s.portsPublished) s.vcpuPorts.forEach((port, vcpu) => setSlotPort(ioreqPage, vcpu, port));
-      d.servers.set(s.id, {
-        id: s.id,
-        created: s.created,
-        emulator: s.emulator,
-        bufioreq: s.bufioreq,
-        enabled: s.enabled,
-        ranges: [0, 1, 2].map((t) => (s.ranges[t] ?? []).map(([start, end]) => ({ start: BigInt(start), end: BigInt(end) }))) as IoreqServer['ranges'],
-        vcpuPorts: [...s.vcpuPorts],
-        portsPublished: s.portsPublished,
-        bufioreqPort: s.bufioreqPort,
-        pages: s.pages.kind === 'gfns' ? { kind: 'gfns', ioreqGfn: BigInt(s.pages.ioreqGfn), bufioreqGfn: s.pages.bufioreqGfn === null ? null : BigInt(s.pages.bufioreqGfn) } : { kind: s.pages.kind },
-        ioreqPage,
-        bufioreqPage: s.bufioreq ? hv.allocIoreqPage() : null,
-        ioreqPageMapped: s.ioreqPageMapped,
-        bufioreqPageMapped: s.bufioreqPageMapped,
-      });
-    }
-    for (let i = 0n; i < BigInt(GfnPool.SIZE); i++) if (!held.has(GfnPool.BASE + i)) d.gfnPool.give(GfnPool.BASE + i);
-    if (ds.claim.owner !== null && !d.servers.has(ds.claim.owner)) bad('claim', `owner ${ds.claim.owner} is not one of its servers`);
-    d.ioservidCounter = ds.ioservidCounter;
-    d.serversCreated = ds.serversCreated;
-    d.vram = ds.vram ? { ...ds.vram } : null;
-    d.pciCf8 = ds.pciCf8;
-    d.crashed = ds.crashed;
-    d.events.push(...ds.events.map((e) => ({ op: e.op, args: { ...e.args } })));
-  }
-  if (state.xenstore !== undefined) restoreXenstore(hv.xenstore, state.xenstore);
 }
 
 /**

@@ -8,9 +8,11 @@
  * past `compactBytes`, a snapshot of the current state is taken (synchronously, at a point between records),
  * the journal moves to the next generation, and the snapshot is written beside (temporary file, fsync, rename,
  * fsync of the directory) while requests go on; then the older journals are removed. A write that fails
- * (ENOSPC, EIO) fails every commit not yet durable; the next commit writes a whole new snapshot first (and
- * fails too while that is impossible), so the files never hold a journal with a hole in it.
+ * (ENOSPC, EIO) fails every commit not yet durable, after the running state has been set back to what the
+ * files hold (rollback.ts); the next change writes a whole new snapshot first (and fails too while that is
+ * impossible), so the files never hold a journal with a hole in it.
  */
+import { ftruncateSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { concatBytes, encodeJson } from '@xenmem/sim-protocol';
 import type { Hypervisor } from '../hypervisor.js';
@@ -18,7 +20,9 @@ import { applyDelta, DeltaTracker } from './delta.js';
 import { readStateFile, removeStaleTemps, writeStateFileAtomicAsync } from './file.js';
 import { createJournal, headerBytes, journalGenerations, readJournalChain, removeJournalsBelow } from './journal.js';
 import { frameRecord } from './record.js';
-import { decodeState, encodeState, restore, snapshot, type HypervisorState } from './snapshot.js';
+import { restore } from './restore.js';
+import { rollbackTo } from './rollback.js';
+import { decodeState, encodeState, snapshot, type HypervisorState } from './snapshot.js';
 
 /** Journal size (bytes) that starts a compaction by default, unless the last snapshot is larger (then its size). */
 export const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
@@ -35,6 +39,12 @@ export interface StateStoreOptions {
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
+}
+
+/** A failed write: its error, and the durable state the running one was set back to (null: it could not be read). */
+interface Failure {
+  error: Error;
+  state: HypervisorState | null;
 }
 
 /** Records bound for one journal generation, and the commits waiting for them. */
@@ -61,14 +71,18 @@ export class StateStore {
   private journalBytes = 0;
   private snapshotBytes: number;
   private compaction: Promise<void> | null = null;
-  /** Set when a write failed: the journal on disk lacks records the running state has. */
-  private failed: Error | null = null;
+  /** Set when a write failed: the next commit starts a new generation with a whole snapshot. */
+  private failed: Failure | null = null;
   private idle: Promise<void> = Promise.resolve();
   private wakeIdle: (() => void) | null = null;
   /** Compactions completed (for tests and the benchmark). */
   compactions = 0;
   /** Journal writes (each one write and one fdatasync, shared by the records of one batch). */
   batches = 0;
+  /** Times a failed write set the running state back to the durable one (see {@link commit}'s `since`). */
+  rollbacks = 0;
+  /** Called after such a rollback, before the failed commits reject (the daemon's xenstore learns the domains). */
+  onRollback: (() => void) | null = null;
 
   private constructor(
     /** Path of the snapshot file. */
@@ -108,17 +122,38 @@ export class StateStore {
 
   /**
    * Records the changes since the last commit and resolves once they, and everything committed before, are
-   * durable; rejects when they cannot be written (the running state keeps them; the files keep the old state).
+   * durable. Rejects when they cannot be written: then every commit not yet durable rejects too, and the
+   * running state has been set back to what the files hold (rollback.ts), the state of the last durable commit.
+   *
+   * `since`: the {@link rollbacks} count when the request whose changes this commit records began. If a rollback
+   * happened since (the request was still running: a hypercall between continuation chunks, a guest access
+   * waiting for its device model), part of what it did was undone: the commit still writes what is there, then
+   * rejects (code EIO), so that the request is not answered as if it had done all it was asked.
    */
-  commit(): Promise<void> {
-    if (this.failed) this.rewrite();
-    const last = this.segments[this.segments.length - 1]!;
+  commit(since?: number): Promise<void> {
+    const straddled = since !== undefined && since !== this.rollbacks;
+    const done = this.record();
+    if (!straddled) return done;
+    return done.then(() => {
+      throw Object.assign(new Error('a write failed while the request ran and undid what it had changed until then; what it changed afterwards was written'), { code: 'EIO', partly: true });
+    });
+  }
+
+  private record(): Promise<void> {
     let delta;
     try {
       delta = this.tracker.capture();
     } catch (e) {
       return Promise.reject(e as Error);
     }
+    // After a failure the files need a new snapshot before the next record; a request that changed nothing since
+    // the rollback needs none (the running state is what the files hold) and is not refused while the disk is full.
+    if (this.failed && (delta || !this.failed.state)) {
+      const whole = !this.failed.state;
+      this.rewrite();
+      if (whole) delta = null; // the snapshot of the running state holds it
+    }
+    const last = this.segments[this.segments.length - 1]!;
     if (delta) {
       const record = frameRecord(encodeJson(delta));
       last.records.push(record);
@@ -127,7 +162,7 @@ export class StateStore {
       return Promise.resolve();
     }
     const done = new Promise<void>((resolve, reject) => last.waiters.push({ resolve, reject }));
-    if (delta && !this.compaction && !this.failed && this.journalBytes >= (this.compactBytes ?? Math.max(DEFAULT_COMPACT_BYTES, this.snapshotBytes))) this.compact();
+    if (delta && !this.compaction && !this.failed && this.journalBytes >= (this.compactBytes ?? Math.max(DEFAULT_COMPACT_BYTES, this.snapshotBytes))) this.compact(done);
     this.kick();
     return done;
   }
@@ -143,14 +178,15 @@ export class StateStore {
 
   /**
    * Starts a compaction: the snapshot is the state now (this commit's record included), the records from here
-   * on go to the next generation's journal, and the snapshot is written in the background.
+   * on go to the next generation's journal, and the snapshot is written in the background. It is renamed into
+   * place only once `durable` (this commit) has resolved: a snapshot never holds a change whose write failed.
    */
-  private compact(): void {
+  private compact(durable: Promise<void>): void {
     const generation = this.segments[this.segments.length - 1]!.generation + 1;
     const bytes = encodeState({ ...snapshot(this.hv), journal: { generation } });
     this.segments.push({ generation, records: [], waiters: [], after: null });
     this.journalBytes = 0;
-    this.compaction = writeStateFileAtomicAsync(this.path, bytes).then(
+    this.compaction = writeStateFileAtomicAsync(this.path, bytes, durable).then(
       () => {
         this.snapshotBytes = bytes.length;
         this.compactions++;
@@ -169,14 +205,17 @@ export class StateStore {
   }
 
   /**
-   * After a failed write: the state now goes into a whole new snapshot, written before the journal of its
-   * generation is created; the commits of that generation wait for it (and fail if it fails).
+   * After a failed write: a whole new snapshot, written before the journal of its generation is created; the
+   * commits of that generation wait for it (and fail if it fails). It holds the durable state the running one
+   * was set back to (the changes since then go into the new journal), or, when that could not be read, the
+   * running state.
    */
   private rewrite(): void {
+    const { state } = this.failed!;
     this.failed = null;
     const generation = Math.max(this.segments[this.segments.length - 1]!.generation, ...journalGenerations(this.path)) + 1;
-    this.tracker = new DeltaTracker(this.hv);
-    const bytes = encodeState({ ...snapshot(this.hv), journal: { generation } });
+    if (!state) this.tracker = new DeltaTracker(this.hv);
+    const bytes = encodeState({ ...(state ?? snapshot(this.hv)), journal: { generation } });
     const after = (this.compaction ?? Promise.resolve()).then(() => writeStateFileAtomicAsync(this.path, bytes));
     this.segments.push({ generation, records: [], waiters: [], after });
     this.journalBytes = 0;
@@ -246,16 +285,35 @@ export class StateStore {
   }
 
   /**
-   * A write failed: its commits and every later one fail, the torn bytes are cut off when possible, and the
-   * next commit starts over with a whole snapshot.
+   * A write failed: its commits and every later one fail. Before they reject, the torn bytes are cut off, and
+   * the running state is set back to what the files hold (synchronously: no request runs in between), so
+   * that nothing a refused request changed remains; the next commit starts over with a whole snapshot.
    */
   private fail(e: Error, waiters: Waiter[]): void {
     const error = Object.assign(new Error(`the state could not be written: ${e.message}`), { code: (e as NodeJS.ErrnoException).code });
-    for (const w of waiters) w.reject(error);
-    for (const s of this.segments.splice(0)) for (const w of s.waiters) w.reject(error);
+    const refused = [...waiters, ...this.segments.splice(0).flatMap((s) => s.waiters)];
     this.segments.push({ generation: this.journalGeneration, records: [], waiters: [], after: null });
-    void this.journal?.truncate(this.journalOffset).catch(() => {});
-    this.failed = error;
+    try {
+      if (this.journal) ftruncateSync(this.journal.fd, this.journalOffset);
+    } catch {
+      // A tail left behind holds only whole records of refused commits or torn bytes; the read below sees what a restart would.
+    }
+    let state: HypervisorState | null = null;
+    try {
+      const durable = readDurableState(this.path, this.hv.release);
+      if (durable) {
+        // Counted before: a rollback that stopped midway still changed what running requests see.
+        this.rollbacks++;
+        rollbackTo(this.hv, durable.state);
+        state = durable.state;
+        this.tracker = new DeltaTracker(this.hv);
+      }
+    } catch {
+      // The files could not be read (or the state not set back): the running state stays, and is written whole.
+    }
+    this.failed = { error, state };
+    if (state) this.onRollback?.();
+    for (const w of refused) w.reject(error);
   }
 }
 

@@ -68,7 +68,9 @@ export class XsTree implements NodeView {
     this.nodes.clear();
     this.changed.clear();
     for (const [name, node] of entries) this.nodes.set(name, node);
-    let max = 0;
+    // Never back: a transaction compares the generations it saw with the nodes' (transaction.ts), so a number
+    // handed out before a rollback (state/rollback.ts) must not name another change after it.
+    let max = this.generation;
     for (const n of this.nodes.values()) max = Math.max(max, n.generation + 1);
     this.generation = max;
   }

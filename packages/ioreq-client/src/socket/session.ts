@@ -378,7 +378,7 @@ function toError(body: ErrorBody, op: string): Error {
     return e;
   }
   const code = body.errno > 0 ? errnoName(body.errno) : undefined;
-  if (code) return new XenError(code, op, body.message);
+  if (code) return new XenError(code, op, body.message, body.reason);
   return new DaemonError(body.message, body.errno);
 }
 

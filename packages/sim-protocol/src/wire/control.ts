@@ -4,7 +4,7 @@
  * functions convert the fields that hold them, so each side works with the backend interface's own types.
  */
 import type { DomainInspection, GuestAccess, GuestAccessOutcome, GuestAccessResult, IoreqRecord } from '../simulator-backend.js';
-import { InputError } from '@xenmem/abi-types';
+import { InputError, type XenErrorReason } from '@xenmem/abi-types';
 import { WireError } from './frame.js';
 
 const text = new TextEncoder();
@@ -101,6 +101,8 @@ export interface ErrorBody {
   argument?: string;
   /** With `argument`: the value that was refused, as it arrived (bigints tagged as `{ "$bigint": "0x…" }`). */
   value?: unknown;
+  /** Why the daemon itself refused the request, an id of DAEMON_REASONS (reasons.ts): with errno 5, `state-not-durable`. */
+  reason?: XenErrorReason;
 }
 
 /** The JSON form of a guest access. */
