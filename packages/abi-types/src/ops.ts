@@ -43,6 +43,29 @@ export function layoutAt(structName: string, release: ReleaseName): LayoutId {
   return id;
 }
 
+/** Each DM op under its name, typed as its own entry of DMOPS (`DMOP.nr_vcpus.value` is `20`). */
+export type DmOpsByName = { readonly [N in DmOpName]: Extract<DmOpInfo, Record<'name', N>> };
+
+/** Each HVMOP under its name, typed as its own entry of HVMOPS (`HVMOP.get_mem_type.value` is `15`). */
+export type HvmOpsByName = { readonly [N in HvmOpName]: Extract<HvmOpInfo, Record<'name', N>> };
+
+/** A table's entries keyed by their names (DMOPS and HVMOPS: one entry per name). */
+function keyedByName<T extends { name: string }>(table: readonly T[]): Record<string, T> {
+  return Object.fromEntries(table.map((entry) => [entry.name, entry]));
+}
+
+/**
+ * The DM ops keyed by name, for code that names one: `DMOP.get_ioreq_server_info.value` (a name the schema does not
+ * have does not compile). A name known only at run time goes through {@link dmOpByName}. schema: dmops[]
+ */
+export const DMOP = keyedByName(DMOPS) as DmOpsByName;
+
+/**
+ * The HVMOPs keyed by name, for code that names one: `HVMOP.get_mem_type.value` (a name the schema does not have
+ * does not compile). A name known only at run time goes through {@link hvmOpByName}. schema: hvmops[]
+ */
+export const HVMOP = keyedByName(HVMOPS) as HvmOpsByName;
+
 /** The DM op called `name`; throws when the schema has none. */
 export function dmOpByName(name: string): DmOpInfo {
   const op = DMOPS.find((o) => o.name === name);

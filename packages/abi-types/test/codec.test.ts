@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DMOPS, DM_OP_HEADER, InputError, SET_MEM_TYPE_NR_MAX, STRUCTS, decodeDmOp, decodeStruct, dmOpByName, encodeDmOp, encodeHvmOpArg, encodeStruct, layoutAt, type LayoutId } from '../src/index.js';
+import { DMOP, DMOPS, DM_OP_HEADER, HVMOP, HVMOPS, InputError, SET_MEM_TYPE_NR_MAX, STRUCTS, decodeDmOp, decodeStruct, dmOpByName, encodeDmOp, hvmOpByName, encodeHvmOpArg, encodeStruct, layoutAt, type LayoutId } from '../src/index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -177,5 +177,15 @@ describe('dm_op framing at a release', () => {
 
   it('knows the most pages one set_mem_type call names: nr is a uint32_t', () => {
     expect(SET_MEM_TYPE_NR_MAX).toBe(2 ** 32 - 1);
+  });
+});
+
+describe('ops keyed by name', () => {
+  it('DMOP and HVMOP hold every op of the tables under its own name, as dmOpByName and hvmOpByName find it', () => {
+    expect(Object.keys(DMOP)).toEqual(DMOPS.map((o) => o.name));
+    expect(Object.keys(HVMOP)).toEqual(HVMOPS.map((o) => o.name));
+    for (const op of DMOPS) expect(DMOP[op.name]).toBe(dmOpByName(op.name));
+    for (const op of HVMOPS) expect(HVMOP[op.name]).toBe(hvmOpByName(op.name));
+    expect([DMOP.get_ioreq_server_info.value, DMOP.nr_vcpus.value, HVMOP.get_mem_type.value, HVMOP.set_mem_type.value]).toEqual([2, 20, 15, 8]);
   });
 });

@@ -6,19 +6,14 @@
  */
 import { CONST, InputError, LEGACY_IOREQ_GFNS, SET_MEM_TYPE_NR_MAX, entryAt, limitAt, limitEntries, type ReleaseName } from '@xenmem/abi-types';
 import { type DomainConfig } from '@xenmem/sim-protocol';
+import type { DomainRecord } from '@xenmem/sim-protocol';
 import type { P2mTable } from './p2m/core.js';
 import { MemoryRam, type GuestRam } from './ram/guest-ram.js';
 import type { IoreqServer } from './ioreq/server.js';
 import type { IoreqWait } from './ioreq/wait.js';
 
-/**
- * A domain's configuration once resolved: a {@link DomainConfig} with its defaults filled in and no device
- * model written as null. The Domain, its inspection and its state-file entry all carry these fields.
- */
-export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & {
-  /** The device-model domain allowed to operate on this domain besides domain 0; null when there is none. */
-  dm: number | null;
-};
+// A domain's configuration once resolved is sim-protocol's DomainRecord: the Domain below, its inspection and its
+// state-file entry all carry its fields.
 
 /** HVM_PARAM_IOREQ_PFN's and HVM_PARAM_BUFIOREQ_PFN's gfns, in the order hvm_alloc_legacy_ioreq_gfn walks them. */
 const LEGACY_GFNS = [BigInt(limitEntries('legacyIoreqPfn')[0]!.value), BigInt(limitEntries('legacyBufioreqPfn')[0]!.value)] as const;

@@ -5,8 +5,8 @@
  * and the ioreq protocol receive a Host; `Hypervisor` (hypervisor.ts) is the entry point over it.
  */
 import { CONST, InputError, STRUCTS, limitAt, resolveRelease, type LayoutId, type ReleaseName } from '@xenmem/abi-types';
-import { type IoreqHandler } from '@xenmem/sim-protocol';
-import { Domain, type DomainRecord } from './domain.js';
+import { type DomainRecord, type IoreqHandler } from '@xenmem/sim-protocol';
+import { Domain } from './domain.js';
 import { EventChannels } from './ioreq/evtchn.js';
 import { PAGE_SIZE, type IoreqPageStore } from './ioreq/pages.js';
 import { copyRam, MemoryRam, type GuestRam, type GuestRamStore } from './ram/guest-ram.js';

@@ -24,7 +24,7 @@ import { P2M_IOREQ_SERVER } from './p2m-types.js';
 import { yieldToOthers, type Preemptor } from './preempt.js';
 import { XsTree } from './xenstore/tree.js';
 import { acquireResource, mapForeignGfn } from './resource.js';
-import { guestRamRead, guestRamWrite, mapForeignBatch, type ForeignBatch } from './ram/foreign-batch.js';
+import { guestRamRead, guestRamWrite, mapForeignBatch, type ForeignBatch } from './foreign-batch.js';
 import { populatePhysmapOnce } from './memop/populate-physmap.js';
 import { schedOpOnce } from './sched-op.js';
 

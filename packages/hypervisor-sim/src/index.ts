@@ -8,7 +8,7 @@ export { Hypervisor, type CallFailure, type HypervisorOptions } from './hypervis
 export { SIMULATED_RELEASES, SIMULATED_RANGE } from './simulated-releases.js';
 export type { IoreqPageStore } from './ioreq/pages.js';
 export type { GuestRam, GuestRamStore } from './ram/guest-ram.js';
-export type { ForeignBatch } from './ram/foreign-batch.js';
+export type { ForeignBatch } from './foreign-batch.js';
 export { mulberry32, type PreemptPolicy } from './preempt.js';
 export * from './p2m/index.js';
 export * from './scenario/index.js';

@@ -5,10 +5,11 @@
  */
 import { P2M_TYPES } from '@xenmem/abi-types';
 
-function p2m(name: string): number {
-  const t = P2M_TYPES.find((x) => x.names.some((n) => n.name === name));
-  if (!t) throw new Error(`p2m type ${name} is not in the schema`);
-  return t.value;
+/** A p2m type's name in any release, from the generated table: a name the schema does not have does not compile. */
+type P2mTypeName = (typeof P2M_TYPES)[number]['names'][number]['name'];
+
+function p2m(name: P2mTypeName): number {
+  return P2M_TYPES.find((x) => x.names.some((n) => n.name === name))!.value;
 }
 
 export const P2M_RAM_RW = p2m('p2m_ram_rw');

@@ -116,20 +116,17 @@ export interface P2mRunView {
   name: string;
 }
 
-/** A domain's state as a simulator shows it. */
-export interface DomainInspection {
-  /** The domain. */
-  domid: number;
-  /** Highest guest frame number of its p2m. */
-  maxGpfn: number;
-  /** Whether it uses hardware-assisted paging. */
-  hap: boolean;
-  /** Whether it is an HVM guest. */
-  hvm: boolean;
-  /** Number of vCPUs. */
-  vcpus: number;
-  /** Domain id of its device model, or null when only dom0 may issue DM ops. */
+/**
+ * A domain's configuration once resolved: a {@link DomainConfig} with its defaults filled in and no device model
+ * written as null. A simulator's domain, its inspection and its state-file entry all carry these fields.
+ */
+export type DomainRecord = Required<Omit<DomainConfig, 'dm'>> & {
+  /** Domain id of its device model (the domain allowed to issue DM ops on it besides domain 0), or null when there is none. */
   dm: number | null;
+};
+
+/** A domain's state as a simulator shows it: its resolved configuration and what it holds now. */
+export interface DomainInspection extends DomainRecord {
   /** The ioreq_server claim (4.9+): owning server id, claimed flags, and p2m_ioreq_server pages. */
   ioreqClaim: {
     /** Id of the ioreq server that claimed HVMMEM_ioreq_server pages (map_mem_type_to_ioreq_server), or null. */

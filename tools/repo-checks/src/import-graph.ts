@@ -182,3 +182,35 @@ export function importCircles(graph: ImportGraph): string[][] {
   }
   return circles.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
+
+/**
+ * The room of a file inside `folder` (both relative to the root, `/`-separated): the file or folder directly in
+ * `folder` that holds it, or undefined for a file outside `folder`.
+ */
+export function roomOf(path: string, folder: string): string | undefined {
+  const prefix = `${folder.replace(/\/$/, '')}/`;
+  if (!path.startsWith(prefix)) return undefined;
+  return prefix + path.slice(prefix.length).split('/')[0]!;
+}
+
+/**
+ * The import graph of `folder`'s rooms, as a picture that draws each folder as one box sees it: every file or
+ * folder directly in `folder` is a node standing for all the files under it, and an import from a file of one
+ * room to a file of another is an edge between the two rooms. Imports inside a room, and from or to files
+ * outside `folder`, are not edges. A circle of this graph is what such a picture must draw as an arrow running
+ * back up: rooms without one can be stacked so that every arrow points down.
+ */
+export function roomGraph(graph: ImportGraph, folder: string): ImportGraph {
+  const rooms: ImportGraph = new Map();
+  for (const [file, targets] of graph) {
+    const from = roomOf(file, folder);
+    if (from === undefined) continue;
+    const edges = rooms.get(from) ?? new Set<string>();
+    rooms.set(from, edges);
+    for (const target of targets) {
+      const to = roomOf(target, folder);
+      if (to !== undefined && to !== from) edges.add(to);
+    }
+  }
+  return rooms;
+}

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildImportGraph, importCircles, importSpecifiers } from '../src/import-graph.js';
+import { buildImportGraph, importCircles, importSpecifiers, roomGraph, roomOf } from '../src/import-graph.js';
 
 let root: string | undefined;
 
@@ -94,5 +94,38 @@ describe('buildImportGraph and importCircles', () => {
     expect(importCircles(buildImportGraph({ root: r, folders: ['scripts'] }))).toEqual([]);
     const graph = buildImportGraph({ root: r, folders: ['scripts'], exclude: (p) => p.endsWith('.test.mjs') });
     expect([...graph.keys()]).toEqual(['scripts/a.mjs', 'scripts/b.mjs']);
+  });
+});
+
+describe('roomGraph', () => {
+  it('finds a loop of rooms that no file circle shows: a folder importing a file that imports another file of the folder', () => {
+    const r = tree({
+      'packages/p/src/ram/guest-ram.ts': 'export const ram = 1;',
+      'packages/p/src/ram/foreign.ts': "import type { Host } from '../host.js';\nexport const f = (h: Host) => h;",
+      'packages/p/src/host.ts': "import { ram } from './ram/guest-ram.js';\nexport type Host = typeof ram;",
+      'packages/p/src/index.ts': "import { f } from './ram/foreign.js';\nimport { ram } from './ram/guest-ram.js';\nexport { f, ram };",
+      'packages/q/src/other.ts': "import { ram } from '../../p/src/ram/guest-ram.js';\nexport const o = ram;",
+    });
+    const graph = buildImportGraph({ root: r, folders: ['packages'] });
+    expect(importCircles(graph)).toEqual([]);
+    const rooms = roomGraph(graph, 'packages/p/src');
+    expect(rooms).toEqual(
+      new Map([
+        ['packages/p/src/host.ts', new Set(['packages/p/src/ram'])],
+        ['packages/p/src/index.ts', new Set(['packages/p/src/ram'])],
+        ['packages/p/src/ram', new Set(['packages/p/src/host.ts'])],
+      ]),
+    );
+    expect(importCircles(rooms)).toEqual([['packages/p/src/host.ts', 'packages/p/src/ram']]);
+  });
+
+  it('has no loop once the file that imports up leaves the folder, and names the room of each file', () => {
+    const r = tree({
+      'src/ram/guest-ram.ts': 'export const ram = 1;',
+      'src/foreign.ts': "import type { Host } from './host.js';\nexport const f = (h: Host) => h;",
+      'src/host.ts': "import { ram } from './ram/guest-ram.js';\nexport type Host = typeof ram;",
+    });
+    expect(importCircles(roomGraph(buildImportGraph({ root: r, folders: ['src'] }), 'src'))).toEqual([]);
+    expect([roomOf('src/ram/guest-ram.ts', 'src'), roomOf('src/host.ts', 'src/'), roomOf('lib/x.ts', 'src')]).toEqual(['src/ram', 'src/host.ts', undefined]);
   });
 });

@@ -13,7 +13,7 @@ import {
   errnoName,
   hvmmemName,
   hvmmemVerdict,
-  HVMOPS,
+  HVMOP,
   IFACE_4_6,
   IFACE_4_7,
   RELEASES,
@@ -38,8 +38,8 @@ const CLIENT_IFACE = IFACE_4_6;
 const DOMID = 1;
 const FIRST_PFN = 0x100n;
 const NR = 16;
-const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
-const HVMOP_GET_MEM_TYPE = HVMOPS.find((o) => o.name === 'get_mem_type')!.value;
+const HVMOP_SET_MEM_TYPE = HVMOP.set_mem_type.value;
+const HVMOP_GET_MEM_TYPE = HVMOP.get_mem_type.value;
 
 const said = (rc: number, ok: string) => (rc === 0 ? ok : `-${errnoName(-rc) ?? rc}`);
 

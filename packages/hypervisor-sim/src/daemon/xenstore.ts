@@ -8,7 +8,7 @@ import type { SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
 import type { StateStore } from '../state/index.js';
 import { domainPath } from '../xenstore/path.js';
-import { SOCKET_PATH_MAX } from './socket-path.js';
+import { SOCKET_PATH_MAX } from '../socket-path.js';
 import { serveXenstore, type XenstoreServer } from '../xenstore/server.js';
 import { XsTree } from '../xenstore/tree.js';
 import { Xenstore } from '../xenstore/xenstore.js';

@@ -2,7 +2,7 @@
  * The ioreq-server DM ops (1–6) and map_mem_type_to_ioreq_server (15), xen/arch/x86/mm/p2m.c p2m_set_ioreq_server() @ RELEASE-4.22.0 and xen/arch/x86/hvm/dm.c dm_op() @ RELEASE-4.22.0, with the
  * per-release differences read from the schema (ioreqServerRules, ioreqServerIds, limits).
  */
-import { CONST, CONSTANTS, HVMMEM_IOREQ_SERVER, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, STRUCTS, dmOpByName, dmOpExistsAt, entryAt, layoutAt, limitAt, type LayoutId, type ErrnoName, type LimitId, type ReleaseName } from '@xenmem/abi-types';
+import { CONST, CONSTANTS, HVMMEM_IOREQ_SERVER, IOREQ_SERVER_IDS, IOREQ_SERVER_RULES, STRUCTS, DMOP, dmOpExistsAt, entryAt, layoutAt, limitAt, type LayoutId, type ErrnoName, type LimitId, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Domain } from '../domain.js';
 import type { Host } from '../host.js';
@@ -17,7 +17,7 @@ const RANGE_TYPES: readonly number[] = CONSTANTS.io_range.members.map((m) => m.v
 const ACCESS_WRITE = CONST.mem_access.write;
 const NO_GFNS = CONST.get_info_flags.no_gfns;
 const MAX_BUFIOREQ = Math.max(...CONSTANTS.bufioreq.members.map((m) => m.value));
-const GET_INFO = dmOpByName('get_ioreq_server_info');
+const GET_INFO = DMOP.get_ioreq_server_info;
 const HVMOP_GET_INFO: LayoutId = 'xen_hvm_get_ioreq_server_info';
 
 function limit(id: LimitId, release: ReleaseName): number {

@@ -6,13 +6,13 @@
  * leaves the struct in guest memory untouched. A page the type check refuses ends the call with EINVAL only
  * when it is the first page of the pass; after a changed page the call returns 0.
  */
-import { ERRNO, HVMOPS, SET_MEM_TYPE_REFUSAL, STRUCTS, decodeStruct, entryAt, hvmmemVerdict, type ReleaseName } from '@xenmem/abi-types';
+import { ERRNO, HVMOP, SET_MEM_TYPE_REFUSAL, STRUCTS, decodeStruct, entryAt, hvmmemVerdict, type ReleaseName } from '@xenmem/abi-types';
 import { fail, OK } from '../errno.js';
 import type { Host } from '../host.js';
 import { checkRequirements, refusalReason, retypeLoop } from '../retype.js';
 import type { HvmOpStep } from './context.js';
 
-const HVMOP_SET_MEM_TYPE = HVMOPS.find((o) => o.name === 'set_mem_type')!.value;
+const HVMOP_SET_MEM_TYPE = HVMOP.set_mem_type.value;
 
 /**
  * What the call returns when the loop ended with `rc`: 4.6–4.8 leave the loop on a refused page without

@@ -7,15 +7,16 @@
 import {
   BIT_PACKS,
   CONST,
+  DMOP,
+  HVMOP,
+  P2M_TYPES,
   SET_MEM_TYPE_NR_MAX,
   InputError,
   RELEASES,
   STRUCTS,
-  dmOpByName,
   encodeDmOp,
   encodeHvmOpArg,
   encodeStruct,
-  hvmOpByName,
   hvmOpByNumber,
   hvmmemTypesAt,
   ifaceHex,
@@ -193,7 +194,7 @@ export type PrepareResult =
 
 const DOMID_SELF = CONST.domid.self;
 const MAX_GPFN = SET_MEM_TYPE_NR_MAX;
-const HVMOP_GET_MEM_TYPE = hvmOpByName('get_mem_type').value;
+const HVMOP_GET_MEM_TYPE = HVMOP.get_mem_type.value;
 
 /** The message of an InputError without its leading argument name. */
 function inputProblem(err: InputError): string {
@@ -350,7 +351,7 @@ function structFields(layout: string): string[] {
  */
 function planDmOp(c: StepChecker, name: DmOpName, fields: Record<string, unknown>, extra: Pick<HypercallPlan, 'extents' | 'bitmapBytes'> = {}): HypercallPlan {
   const release = RELEASES.find((r) => r.name === c.release)!;
-  const info = dmOpByName(name);
+  const info = DMOP[name];
   const hvm = info.replacesHvmop === null ? undefined : hvmOpByNumber(info.replacesHvmop);
   if (release.toolsOps === 'hvm_op' && hvm && hvm.struct !== null) {
     const arg: Record<string, unknown> = { domid: c.s.domid };
@@ -597,7 +598,7 @@ function prepareSeed(c: StepChecker): PreparedAction {
   if (typeof v === 'number') p2m = p2mName(v, c.release) === undefined ? undefined : v;
   else p2m = p2mValue(v as string, c.release) ?? p2mValue(`p2m_${v as string}`, c.release);
   if (p2m === undefined) {
-    const names = Array.from({ length: 16 }, (_, i) => p2mName(i, c.release)?.replace(/^p2m_/, '')).filter((n) => n !== undefined);
+    const names = P2M_TYPES.map((t) => p2mName(t.value, c.release)?.replace(/^p2m_/, '')).filter((n) => n !== undefined);
     c.problem('p2m', `${JSON.stringify(v)} is not an internal p2m type at Xen ${c.release} (types there: ${names.join(', ')})`);
   }
   return { kind: 'seed_p2m', firstPfn, nr, p2m: p2m ?? 0 };

@@ -9,6 +9,7 @@
 import {
   InputError,
   DM_OP_HEADER,
+  STRUCTS,
   decodeHvmOpArg,
   decodeStruct,
   dmOpByName,
@@ -91,8 +92,9 @@ async function sendHypercall(backend: SimulatorBackend, step: PreparedStep, plan
   const layout = layoutAt(dmOpByName(plan.name).struct, backend.release as ReleaseName);
   const bufs = [encodeDmOp(plan.name as DmOpName, fields as never)];
   if (plan.extents) {
-    const extents = new Uint8Array(plan.extents.length * 16);
-    plan.extents.forEach((e, i) => extents.set(encodeStruct('xen_dm_op_modified_memory_extent', { first_pfn: e.first_pfn, nr: e.nr }), i * 16));
+    const extent = STRUCTS.xen_dm_op_modified_memory_extent.size;
+    const extents = new Uint8Array(plan.extents.length * extent);
+    plan.extents.forEach((e, i) => extents.set(encodeStruct('xen_dm_op_modified_memory_extent', { first_pfn: e.first_pfn, nr: e.nr }), i * extent));
     bufs.push(extents);
   }
   if (plan.bitmapBytes !== undefined) bufs.push(new Uint8Array(plan.bitmapBytes));

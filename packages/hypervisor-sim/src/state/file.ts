@@ -6,20 +6,11 @@
  * when it is a symbolic link: reading opens it O_NOFOLLOW, writing refuses a link, and anything but a
  * regular file is refused too.
  */
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '@xenmem/abi-types';
-
-/** lstat that answers null for a path that does not exist (never follows a symbolic link). */
-export function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
+import { lstatOrNull } from '../lstat.js';
 
 /** Refuses a state path that is a symbolic link or not a regular file; true when it exists. */
 export function checkStatePath(path: string): boolean {

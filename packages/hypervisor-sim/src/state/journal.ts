@@ -9,7 +9,8 @@ import { basename, dirname } from 'node:path';
 import { InputError } from '@xenmem/abi-types';
 import { decodeJson, encodeJson } from '@xenmem/sim-protocol';
 import type { StateDelta } from './delta.js';
-import { lstatOrNull, readStateFile, syncDirectory } from './file.js';
+import { lstatOrNull } from '../lstat.js';
+import { readStateFile, syncDirectory } from './file.js';
 import { frameRecord, scanRecords } from './record.js';
 
 export const JOURNAL_FORMAT = 'xenmem-sim-journal';

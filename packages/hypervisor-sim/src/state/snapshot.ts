@@ -19,8 +19,8 @@
  */
 import { xenstoreRecords, type XsNodeRecord } from './xenstore.js';
 import { InputError } from '@xenmem/abi-types';
-import { decodeJson, encodeJson } from '@xenmem/sim-protocol';
-import type { Domain, DomainRecord, LoggedEvent } from '../domain.js';
+import { decodeJson, encodeJson, type DomainRecord } from '@xenmem/sim-protocol';
+import type { Domain, LoggedEvent } from '../domain.js';
 import type { Hypervisor } from '../hypervisor.js';
 import { GfnPool } from '../domain.js';
 import type { IoreqServer, Range } from '../ioreq/server.js';

@@ -6,7 +6,7 @@
  * connection; nothing a client sends ends the server.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from '../daemon/socket-path.js';
+import { claimSocketPath, inodeOf, listenPrivately, releaseSocketPath } from '../socket-path.js';
 import { encodeMessage, XsReader } from './wire.js';
 import type { Xenstore } from './xenstore.js';
 

@@ -1,6 +1,6 @@
 /**
- * The daemon's socket file: claimed only when nothing is there or a stale socket is (one that refuses
- * connections, left by a daemon that died); a symbolic link is never followed and any other file is left
+ * A daemon's socket file (the simulator daemon's, and its xenstore's): claimed only when nothing is there or a
+ * stale socket is (one that refuses connections, left by a daemon that died); a symbolic link is never followed and any other file is left
  * alone. The socket is created with mode 0600: only its owner may connect, since a connection may claim any
  * caller domain, as only a privileged process can on Xen.
  */
@@ -8,7 +8,7 @@ import { accessSync, chmodSync, constants, statSync, unlinkSync } from 'node:fs'
 import { connect, type Server } from 'node:net';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { InputError } from '@xenmem/abi-types';
-import { lstatOrNull } from '../state/file.js';
+import { lstatOrNull } from './lstat.js';
 
 /** Whether something accepts connections on a socket path. */
 function accepting(path: string): Promise<boolean> {

@@ -5,11 +5,11 @@
  */
 import { ERRNO, InputError, XenError } from '@xenmem/abi-types';
 import { MAX_FOREIGN_BATCH, MAX_GUEST_RAM_BYTES } from '@xenmem/sim-protocol';
-import type { Domain } from '../domain.js';
-import { fail, OK } from '../errno.js';
-import type { Host } from '../host.js';
-import { PAGE_SIZE } from '../ioreq/pages.js';
-import { ramGfnCheck } from '../resource.js';
+import type { Domain } from './domain.js';
+import { fail, OK } from './errno.js';
+import type { Host } from './host.js';
+import { PAGE_SIZE } from './ioreq/pages.js';
+import { ramGfnCheck } from './resource.js';
 
 
 /** What map_foreign_batch answers: the RAM file and, per gfn, its offset there or an errno. */
