@@ -5,9 +5,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** How many errors of the loader's `cause` chain are read at most (it is short; a cycle must not hang). */
-const CHAIN_LIMIT = 16;
-
 /**
  * Names the reason the generated loader in `nativeDir` threw `err`. With `buildCommand` a not-built reason is
  * complete on its own (the platform and the command that builds it); without, the caller's error names the command.
@@ -25,9 +22,10 @@ export function loadFailure(nativeDir: string, err: unknown, buildCommand: strin
     return `the addon is not built for ${process.platform}-${process.arch} (no ${wanted}; build it with \`${buildCommand}\`)`;
   }
   // The generated loader chains each attempt's error as the `cause` of the next; the one naming a .node file
-  // says why the built addon did not load. Otherwise the loader's own summary is the best there is.
+  // says why the built addon did not load. Otherwise the loader's own summary is the best there is. The chain is
+  // short; reading at most 16 links keeps a chain that loops back on itself from hanging.
   const chain: unknown[] = [];
-  for (let e: unknown = err; e !== undefined && e !== null && chain.length < CHAIN_LIMIT; e = (e as { cause?: unknown }).cause) chain.push(e);
+  for (let e: unknown = err; e !== undefined && e !== null && chain.length < 16; e = (e as { cause?: unknown }).cause) chain.push(e);
   const messages = chain.map((e) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!);
   return messages.find((m) => m.includes('.node')) ?? messages[0]!;
 }
