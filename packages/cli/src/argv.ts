@@ -132,6 +132,8 @@ export type Parsed =
       options: {
         /** `--socket` (required unless XENMEM_SOCKET is set): where the socket is created (mode 0600; a stale socket there is replaced). */
         socket: string;
+        /** true when the socket path came from XENMEM_SOCKET, so that a refusal names the variable instead of `--socket`. */
+        socketFromEnv?: true;
         /** `--xen`: the hypervisor release; absent: the latest. */
         xen?: string;
         /** `--domain SPEC`, repeatable: the domains created at start, in order (empty when none is given). */
@@ -647,11 +649,12 @@ export function buildProgram(set: (p: Parsed) => void, out: { stdout: string; st
     )
     .option('--xenstore <path>', "where to create the xenstore socket, for Xen's libxenstore through XENSTORED_PATH (default: SOCKET.xenstore; it listens before SOCKET appears)")
     .option('--json', 'once listening, print one JSON line on stdout: {"socket", "release", "pid", "xenstore"}', false)
-    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number; xenstore?: string; json: boolean }) =>
+    .action((o: { socket: string; xen?: string; domain?: DomainConfig[]; trace?: string; state?: string; shm: boolean; shmPollUs?: number; xenstore?: string; json: boolean }, cmd: Command) =>
       set({
         command: 'sim serve',
         options: {
           socket: o.socket,
+          ...(cmd.getOptionValueSource('socket') === 'env' && { socketFromEnv: true as const }),
           ...(o.xen !== undefined && { xen: o.xen }),
           domains: o.domain ?? [],
           ...(o.trace !== undefined && { trace: o.trace }),

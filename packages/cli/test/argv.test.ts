@@ -218,7 +218,8 @@ describe('xenmem sim serve: XENMEM_SOCKET stands for --socket, as in the command
     vi.stubEnv('XENMEM_SOCKET', env);
     try {
       const r = parseArgv(argv);
-      if (typeof expected === 'string') expect(r).toEqual({ command: 'sim serve', options: { socket: expected, domains: [] } });
+      const fromEnv = !argv.includes('--socket');
+      if (typeof expected === 'string') expect(r).toEqual({ command: 'sim serve', options: { socket: expected, ...(fromEnv && { socketFromEnv: true }), domains: [] } });
       else expect(r).toMatchObject({ exit: 2, stdout: '', stderr: expect.stringMatching(expected) });
     } finally {
       vi.unstubAllEnvs();

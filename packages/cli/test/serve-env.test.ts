@@ -41,4 +41,13 @@ describe('xenmem sim serve without --socket', () => {
     expect(await exited).toBe(0);
     expect(existsSync(socket)).toBe(false);
   });
+
+  it('refuses a path from XENMEM_SOCKET naming the variable (the user never typed --socket); --socket is named when given', () => {
+    const long = join(dir, `${'a'.repeat(120)}.sock`);
+    const bytes = Buffer.byteLength(long);
+    const fromEnv = spawnSync(process.execPath, [bin, 'sim', 'serve', '--no-shm'], { env: { ...process.env, XENMEM_SOCKET: long }, encoding: 'utf8', timeout: 20_000 });
+    expect([fromEnv.status, fromEnv.stdout, fromEnv.stderr]).toEqual([2, '', `xenmem sim serve: XENMEM_SOCKET "${long}" is ${bytes} bytes long; a Unix socket path holds at most 107 bytes: choose a shorter path\n`]);
+    const given = spawnSync(process.execPath, [bin, 'sim', 'serve', '--no-shm', '--socket', long], { env: { ...process.env, XENMEM_SOCKET: join(dir, 'unused.sock') }, encoding: 'utf8', timeout: 20_000 });
+    expect([given.status, given.stderr]).toEqual([2, `xenmem sim serve: --socket "${long}" is ${bytes} bytes long; a Unix socket path holds at most 107 bytes: choose a shorter path\n`]);
+  });
 });

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { InputError, NEWEST_RELEASE } from '@xenmem/abi-types';
 import type { DomainConfig, DomainInspection, IoreqServerView } from '@xenmem/sim-protocol';
 import { domainSvg, Hypervisor } from '@xenmem/hypervisor-sim';
-import type { CommandOptions } from '../argv.js';
+import { SOCKET_ENV, type CommandOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
@@ -72,7 +72,11 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
     ...(o.shmPollUs !== undefined && { shmPollUs: o.shmPollUs }),
     ...(o.xenstore !== undefined && { xenstorePath: o.xenstore }),
   };
-  const daemon = await env.startDaemon(daemonOptions);
+  const daemon = await env.startDaemon(daemonOptions).catch((err: unknown) => {
+    // A socket path the user never typed is named by the variable it came from.
+    if (o.socketFromEnv && err instanceof InputError && err.argument === '--socket') throw new InputError(SOCKET_ENV, err.value, err.message.slice(new InputError(err.argument, err.value, '').message.length));
+    throw err;
+  });
   const domains = restoring
     ? `state restored from ${o.state}${o.domains.length ? ', --domain ignored' : ''}`
     : `${o.domains.length ? `domains ${o.domains.map((d) => d.domid).join(', ')}` : 'no domains'}${o.state !== undefined ? `, state ${o.state}` : ''}`;
