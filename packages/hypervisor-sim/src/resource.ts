@@ -3,9 +3,10 @@
  * - `XENMEM_acquire_resource` (4.11+), in Xen's order, with the differences of a release from the schema's
  *   acquireResource[] (docs/simulator.md "acquire_resource"): frames beyond 32 bits (4.15+) EINVAL and more
  *   frames than the fixed list (2 at 4.11, 32 at 4.12–4.14) E2BIG, both before the domain; ESRCH, EPERM for
- *   itself or without device-model privilege; from 4.15 an unknown type or a non-HVM target (no frames) and
- *   nr_frames 0 EINVAL, before that an unknown type EOPNOTSUPP and nr_frames 0 nothing mapped; a non-HVM target
- *   EINVAL (before the frames from 4.12, per frame at 4.11), an id above 0xffff EINVAL; then per frame: 4.11's
+ *   itself or without device-model privilege; from 4.15 resource_max_frames 0 EINVAL (a non-HVM target; from 4.20
+ *   also an unknown type), then nr_frames 0 EINVAL; an unknown type otherwise EOPNOTSUPP (at 4.15–4.19 after the
+ *   nr_frames checks); up to 4.14 nr_frames 0 maps nothing; a non-HVM target EINVAL (before the frames from 4.12,
+ *   per frame at 4.11), an id above 0xffff EINVAL; then per frame: 4.11's
  *   DEFAULT_IOSERVID EOPNOTSUPP, no such server ENOENT, not its emulator EPERM, pages already set up as gfns
  *   EPERM (the pages are set up as resource pages before the frame is looked at), frame 0 without buffering
  *   ENOENT, frames past 1 EINVAL. Before 4.11 the op does not exist: EOPNOTSUPP, as libxenforeignmemory
@@ -40,12 +41,16 @@ export function acquireResource(hv: Host, caller: number, domid: number, type: n
   if (!domain) return none(fail('ESRCH', 'domain-missing'));
   if (domid === caller) return none(fail('EPERM', 'target-is-caller')); // rcu_lock_remote_domain_by_id
   if (!domain.isPrivilegedFor(caller)) return none(fail('EPERM', 'not-privileged')); // xsm_domain_resource_map(XSM_DM_PRIV)
+  const known = type === RESOURCE_IOREQ_SERVER;
   if (rule.sizeFirst) {
-    // resource_max_frames: 0 for a type the simulator does not map and for an ioreq server of a non-HVM domain.
-    if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EINVAL', 'resource-type'));
-    if (!domain.hvm) return none(fail('EINVAL', 'resource-args'));
+    // resource_max_frames 0: an ioreq server of a non-HVM domain; from 4.20 also a type the simulator does not map
+    // (up to 4.19 it returned -EOPNOTSUPP as an unsigned int, which passes the `!max_frames` test).
+    if (!known && rule.unknownType === 'max-frames-zero') return none(fail('EINVAL', 'resource-type'));
+    if (known && !domain.hvm) return none(fail('EINVAL', 'resource-args'));
     if (nrFrames === 0 || (rule.nrFramesMax !== null && nrFrames > rule.nrFramesMax)) return none(fail('EINVAL', 'resource-args'));
-  } else if (type !== RESOURCE_IOREQ_SERVER) return none(fail('EOPNOTSUPP', 'resource-type'));
+  }
+  // The default of the switch that hands the type to its handler (arch_acquire_resource ≤4.14, _acquire_resource).
+  if (!known) return none(fail('EOPNOTSUPP', 'resource-type'));
   if (rule.hvmCheck === 'before-frames' && !domain.hvm) return none(fail('EINVAL', 'resource-args'));
   if (id > 0xffff) return none(fail('EINVAL', 'resource-args')); // id != (ioservid_t)id
   const pages: SharedPage[] = [];
