@@ -74,6 +74,23 @@ describe.each(CORES)('ioreq pages (%s core)', (_name, core) => {
     expect(outcomes).toEqual({ '4.15': before, '4.19': before, '4.20': after, '4.22': after });
   });
 
+  // The widths of struct xen_mem_acquire_resource (type 16 bits, id and nr_frames 32) and of ioservid_t (16 bits).
+  it('4.22: values the struct cannot hold, frame + nr_frames at 2^32 and an id beyond ioservid_t are EINVAL (resource-args)', async () => {
+    const hv = await hypervisor(core, '4.22', 'never', [DOMAIN]);
+    const id = await create(hv, 1);
+    const rcs = [];
+    for (const [type, rid, frame, nr] of [[0x10000, id, 0, 1], [0, 2 ** 32, 0, 1], [0, id, 0, 2 ** 32], [0, 0x10000 + id, 0, 1], [0, id, 2 ** 32 - 1, 1]] as const) {
+      const r = await hv.acquireResource(DM, 1, type, rid, frame, nr);
+      rcs.push([r.rc, hv.lastFailure(DM)?.reason?.id]);
+    }
+    expect(rcs).toEqual(Array(5).fill([ERR.EINVAL, 'resource-args']));
+    // The largest values that fit pass these checks: type 0xffff is an unknown type, frame 2^32 - 2 with nr 1 a frame past the server's.
+    expect((await hv.acquireResource(DM, 1, 0xffff, id, 0, 1)).rc).toBe(ERR.EINVAL);
+    expect(hv.lastFailure(DM)?.reason?.id).toBe('resource-type');
+    expect((await hv.acquireResource(DM, 1, 0, id, 2 ** 32 - 2, 1)).rc).toBe(ERR.EINVAL);
+    expect(hv.lastFailure(DM)?.reason?.id).toBe('resource-frame');
+  });
+
   it('4.22: never both ways — gfns after acquire → EPERM, acquire after gfns → EPERM; no_gfns stays fine', async () => {
     const hv = await hypervisor(core, '4.22', 'never', [DOMAIN]);
     const a = await create(hv, 1);
