@@ -1366,6 +1366,90 @@ func (s *XenMemoryReservation) Unmarshal(b []byte) error {
 	return nil
 }
 
+// XenMemAcquireResource_4_11 is struct xen_mem_acquire_resource (Xen 4.11–4.12, 32 bytes): Argument of XENMEM_acquire_resource at 4.11 and 4.12: map frames of a domain's resource (an ioreq server's pages). 4.13 renamed flags to pad.
+type XenMemAcquireResource_4_11 struct {
+	Domid     uint16
+	Type      uint16
+	Id        uint32
+	NrFrames  uint32
+	Flags     uint32
+	Frame     uint64
+	FrameList uint64
+}
+
+// XenMemAcquireResource_4_11Size is sizeof(struct xen_mem_acquire_resource) on x86_64.
+const XenMemAcquireResource_4_11Size = 32
+
+// Marshal gives the 32 bytes of struct xen_mem_acquire_resource.
+func (s *XenMemAcquireResource_4_11) Marshal() ([]byte, error) {
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint16(b[0:], s.Domid)
+	binary.LittleEndian.PutUint16(b[2:], s.Type)
+	binary.LittleEndian.PutUint32(b[4:], s.Id)
+	binary.LittleEndian.PutUint32(b[8:], s.NrFrames)
+	binary.LittleEndian.PutUint32(b[12:], s.Flags)
+	binary.LittleEndian.PutUint64(b[16:], s.Frame)
+	binary.LittleEndian.PutUint64(b[24:], s.FrameList)
+	return b, nil
+}
+
+// Unmarshal reads struct xen_mem_acquire_resource from exactly 32 bytes.
+func (s *XenMemAcquireResource_4_11) Unmarshal(b []byte) error {
+	if len(b) != 32 {
+		return &SizeError{"xen_mem_acquire_resource", 32, len(b)}
+	}
+	s.Domid = binary.LittleEndian.Uint16(b[0:])
+	s.Type = binary.LittleEndian.Uint16(b[2:])
+	s.Id = binary.LittleEndian.Uint32(b[4:])
+	s.NrFrames = binary.LittleEndian.Uint32(b[8:])
+	s.Flags = binary.LittleEndian.Uint32(b[12:])
+	s.Frame = binary.LittleEndian.Uint64(b[16:])
+	s.FrameList = binary.LittleEndian.Uint64(b[24:])
+	return nil
+}
+
+// XenMemAcquireResource is struct xen_mem_acquire_resource (Xen 4.13+, 32 bytes): Argument of XENMEM_acquire_resource: map frames of a domain's resource (an ioreq server's pages). acquire_resource checks frame + nr_frames against nr_frames' 32 bits (4.15+).
+type XenMemAcquireResource struct {
+	Domid     uint16
+	Type      uint16
+	Id        uint32
+	NrFrames  uint32
+	Pad       uint32
+	Frame     uint64
+	FrameList uint64
+}
+
+// XenMemAcquireResourceSize is sizeof(struct xen_mem_acquire_resource) on x86_64.
+const XenMemAcquireResourceSize = 32
+
+// Marshal gives the 32 bytes of struct xen_mem_acquire_resource.
+func (s *XenMemAcquireResource) Marshal() ([]byte, error) {
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint16(b[0:], s.Domid)
+	binary.LittleEndian.PutUint16(b[2:], s.Type)
+	binary.LittleEndian.PutUint32(b[4:], s.Id)
+	binary.LittleEndian.PutUint32(b[8:], s.NrFrames)
+	binary.LittleEndian.PutUint32(b[12:], s.Pad)
+	binary.LittleEndian.PutUint64(b[16:], s.Frame)
+	binary.LittleEndian.PutUint64(b[24:], s.FrameList)
+	return b, nil
+}
+
+// Unmarshal reads struct xen_mem_acquire_resource from exactly 32 bytes.
+func (s *XenMemAcquireResource) Unmarshal(b []byte) error {
+	if len(b) != 32 {
+		return &SizeError{"xen_mem_acquire_resource", 32, len(b)}
+	}
+	s.Domid = binary.LittleEndian.Uint16(b[0:])
+	s.Type = binary.LittleEndian.Uint16(b[2:])
+	s.Id = binary.LittleEndian.Uint32(b[4:])
+	s.NrFrames = binary.LittleEndian.Uint32(b[8:])
+	s.Pad = binary.LittleEndian.Uint32(b[12:])
+	s.Frame = binary.LittleEndian.Uint64(b[16:])
+	s.FrameList = binary.LittleEndian.Uint64(b[24:])
+	return nil
+}
+
 // SchedRemoteShutdown is struct sched_remote_shutdown (Xen 4.5+, 8 bytes): Argument of SCHEDOP_remote_shutdown: shut another domain down for a reason.
 type SchedRemoteShutdown struct {
 	DomainId uint16

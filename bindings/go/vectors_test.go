@@ -68,6 +68,8 @@ var layouts = []struct {
 	{"ioreq", func() codec { return &Ioreq{} }, map[string]string{"addr": "Addr", "data": "Data", "count": "Count", "size": "Size", "vp_eport": "VpEport", "_pad0": "Pad0", "state": "State", "data_is_ptr": "DataIsPtr", "dir": "Dir", "df": "Df", "_pad1": "Pad1", "type": "Type"}},
 	{"multicall_entry", func() codec { return &MulticallEntry{} }, map[string]string{"op": "Op", "result": "Result", "args": "Args"}},
 	{"xen_memory_reservation", func() codec { return &XenMemoryReservation{} }, map[string]string{"extent_start": "ExtentStart", "nr_extents": "NrExtents", "extent_order": "ExtentOrder", "mem_flags": "MemFlags", "domid": "Domid"}},
+	{"xen_mem_acquire_resource@4.11", func() codec { return &XenMemAcquireResource_4_11{} }, map[string]string{"domid": "Domid", "type": "Type", "id": "Id", "nr_frames": "NrFrames", "flags": "Flags", "frame": "Frame", "frame_list": "FrameList"}},
+	{"xen_mem_acquire_resource", func() codec { return &XenMemAcquireResource{} }, map[string]string{"domid": "Domid", "type": "Type", "id": "Id", "nr_frames": "NrFrames", "pad": "Pad", "frame": "Frame", "frame_list": "FrameList"}},
 	{"sched_remote_shutdown", func() codec { return &SchedRemoteShutdown{} }, map[string]string{"domain_id": "DomainId", "reason": "Reason"}},
 	{"privcmd_hypercall", func() codec { return &PrivcmdHypercall{} }, map[string]string{"op": "Op", "arg": "Arg"}},
 	{"privcmd_mmapbatch", func() codec { return &PrivcmdMmapbatch{} }, map[string]string{"num": "Num", "dom": "Dom", "addr": "Addr", "arr": "Arr"}},

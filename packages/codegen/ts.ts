@@ -448,7 +448,7 @@ function behaviourFile(s: XenAbiSchema): GeneratedFile {
     'export const ACQUIRE_RESOURCE = [',
     ...(s.acquireResource ?? []).map(
       (r) =>
-        `  { releases: ${range(r.releases)}, frameListMax: ${r.frameListMax === null ? 'null' : r.frameListMax}, nrFramesMax: ${r.nrFramesMax === null ? 'null' : r.nrFramesMax}, frameRangeFirst: ${r.frameRangeFirst}, sizeFirst: ${r.sizeFirst}, hvmCheck: ${lit(r.hvmCheck)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
+        `  { releases: ${range(r.releases)}, frameListMax: ${r.frameListMax === null ? 'null' : r.frameListMax}, nrFramesMax: ${r.nrFramesMax === null ? 'null' : r.nrFramesMax}, frameRangeFirst: ${r.frameRangeFirst}, sizeFirst: ${r.sizeFirst}, unknownType: ${lit(r.unknownType)}, hvmCheck: ${lit(r.hvmCheck)}, description: ${lit(r.description)}, source: ${lit(r.source)} },`,
     ),
     '] as const;',
   ];

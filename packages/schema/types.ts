@@ -726,11 +726,18 @@ export interface AcquireResourceRule {
   /** frame ≥ 2^32 or frame + nr_frames ≥ 2^32 is EINVAL before the domain is looked up. */
   frameRangeFirst: boolean;
   /**
-   * After the privilege check: resource_max_frames is 0 (an unknown type, or an ioreq server of a non-HVM
-   * domain) → EINVAL, then nr_frames 0 → EINVAL. false: an unknown type is EOPNOTSUPP and nr_frames 0 maps nothing
-   * and returns 0.
+   * After the privilege check: resource_max_frames is 0 (an ioreq server of a non-HVM domain; an unknown type
+   * where `unknownType` is "max-frames-zero") → EINVAL, then nr_frames 0 or above `nrFramesMax` → EINVAL (4.15+).
+   * false: no size checks; nr_frames 0 maps nothing and returns 0.
    */
   sizeFirst: boolean;
+  /**
+   * A resource type Xen does not know. "dispatch": EOPNOTSUPP from the switch that hands the type to its
+   * handler (arch_acquire_resource ≤4.14, _acquire_resource 4.15+), so after the size checks where there are
+   * any (4.15–4.19: resource_max_frames returns -EOPNOTSUPP as an unsigned int, which is not 0).
+   * "max-frames-zero": resource_max_frames returns 0, EINVAL with the size checks (4.20+, commit 9b87082900).
+   */
+  unknownType: "dispatch" | "max-frames-zero";
   /** Where an ioreq server's target must be HVM (EINVAL): tested for each frame (after DEFAULT_IOSERVID), or once before the frames. */
   hvmCheck: "per-frame" | "before-frames";
   // The checks in words.

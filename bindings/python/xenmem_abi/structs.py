@@ -1467,6 +1467,102 @@ class XenMemoryReservation:
 
 
 @dataclass
+class XenMemAcquireResource_4_11:
+    """struct xen_mem_acquire_resource (Xen 4.11–4.12, 32 bytes): Argument of XENMEM_acquire_resource at 4.11 and 4.12: map frames of a domain's resource (an ioreq server's pages). 4.13 renamed flags to pad."""
+
+    SIZE: ClassVar[int] = 32
+
+    domid: int = 0
+    type: int = 0
+    id: int = 0
+    nr_frames: int = 0
+    flags: int = 0
+    frame: int = 0
+    frame_list: int = 0
+
+    def pack(self) -> bytes:
+        """The 32 bytes of struct xen_mem_acquire_resource; ValueError when a field does not fit."""
+        buf = bytearray(32)
+        _check_int("xen_mem_acquire_resource.domid", self.domid, 16)
+        struct.pack_into("<H", buf, 0, self.domid)
+        _check_int("xen_mem_acquire_resource.type", self.type, 16)
+        struct.pack_into("<H", buf, 2, self.type)
+        _check_int("xen_mem_acquire_resource.id", self.id, 32)
+        struct.pack_into("<I", buf, 4, self.id)
+        _check_int("xen_mem_acquire_resource.nr_frames", self.nr_frames, 32)
+        struct.pack_into("<I", buf, 8, self.nr_frames)
+        _check_int("xen_mem_acquire_resource.flags", self.flags, 32)
+        struct.pack_into("<I", buf, 12, self.flags)
+        _check_int("xen_mem_acquire_resource.frame", self.frame, 64)
+        struct.pack_into("<Q", buf, 16, self.frame)
+        _check_int("xen_mem_acquire_resource.frame_list", self.frame_list, 64)
+        struct.pack_into("<Q", buf, 24, self.frame_list)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> XenMemAcquireResource_4_11:
+        """Reads struct xen_mem_acquire_resource from exactly 32 bytes; ValueError for another length."""
+        _check_size("xen_mem_acquire_resource", data, 32)
+        return cls(
+            domid=struct.unpack_from("<H", data, 0)[0],
+            type=struct.unpack_from("<H", data, 2)[0],
+            id=struct.unpack_from("<I", data, 4)[0],
+            nr_frames=struct.unpack_from("<I", data, 8)[0],
+            flags=struct.unpack_from("<I", data, 12)[0],
+            frame=struct.unpack_from("<Q", data, 16)[0],
+            frame_list=struct.unpack_from("<Q", data, 24)[0],
+        )
+
+
+@dataclass
+class XenMemAcquireResource:
+    """struct xen_mem_acquire_resource (Xen 4.13+, 32 bytes): Argument of XENMEM_acquire_resource: map frames of a domain's resource (an ioreq server's pages). acquire_resource checks frame + nr_frames against nr_frames' 32 bits (4.15+)."""
+
+    SIZE: ClassVar[int] = 32
+
+    domid: int = 0
+    type: int = 0
+    id: int = 0
+    nr_frames: int = 0
+    pad: int = 0
+    frame: int = 0
+    frame_list: int = 0
+
+    def pack(self) -> bytes:
+        """The 32 bytes of struct xen_mem_acquire_resource; ValueError when a field does not fit."""
+        buf = bytearray(32)
+        _check_int("xen_mem_acquire_resource.domid", self.domid, 16)
+        struct.pack_into("<H", buf, 0, self.domid)
+        _check_int("xen_mem_acquire_resource.type", self.type, 16)
+        struct.pack_into("<H", buf, 2, self.type)
+        _check_int("xen_mem_acquire_resource.id", self.id, 32)
+        struct.pack_into("<I", buf, 4, self.id)
+        _check_int("xen_mem_acquire_resource.nr_frames", self.nr_frames, 32)
+        struct.pack_into("<I", buf, 8, self.nr_frames)
+        _check_int("xen_mem_acquire_resource.pad", self.pad, 32)
+        struct.pack_into("<I", buf, 12, self.pad)
+        _check_int("xen_mem_acquire_resource.frame", self.frame, 64)
+        struct.pack_into("<Q", buf, 16, self.frame)
+        _check_int("xen_mem_acquire_resource.frame_list", self.frame_list, 64)
+        struct.pack_into("<Q", buf, 24, self.frame_list)
+        return bytes(buf)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> XenMemAcquireResource:
+        """Reads struct xen_mem_acquire_resource from exactly 32 bytes; ValueError for another length."""
+        _check_size("xen_mem_acquire_resource", data, 32)
+        return cls(
+            domid=struct.unpack_from("<H", data, 0)[0],
+            type=struct.unpack_from("<H", data, 2)[0],
+            id=struct.unpack_from("<I", data, 4)[0],
+            nr_frames=struct.unpack_from("<I", data, 8)[0],
+            pad=struct.unpack_from("<I", data, 12)[0],
+            frame=struct.unpack_from("<Q", data, 16)[0],
+            frame_list=struct.unpack_from("<Q", data, 24)[0],
+        )
+
+
+@dataclass
 class SchedRemoteShutdown:
     """struct sched_remote_shutdown (Xen 4.5+, 8 bytes): Argument of SCHEDOP_remote_shutdown: shut another domain down for a reason."""
 

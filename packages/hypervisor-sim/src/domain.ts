@@ -15,9 +15,6 @@ import type { IoreqWait } from './ioreq/wait.js';
 // A domain's configuration once resolved is sim-protocol's DomainRecord: the Domain below, its inspection and its
 // state-file entry all carry its fields.
 
-/** HVM_PARAM_IOREQ_PFN's and HVM_PARAM_BUFIOREQ_PFN's gfns, in the order hvm_alloc_legacy_ioreq_gfn walks them. */
-const LEGACY_GFNS = [BigInt(limitEntries('legacyIoreqPfn')[0]!.value), BigInt(limitEntries('legacyBufioreqPfn')[0]!.value)] as const;
-
 /**
  * The gfns a toolstack sets aside for ioreq server pages (HVM_PARAM_IOREQ_SERVER_PFN and
  * HVM_PARAM_NR_IOREQ_SERVER_PAGES), as the schema's limits ioreqServerPfnBase and ioreqServerPages record
@@ -31,7 +28,8 @@ const LEGACY_GFNS = [BigInt(limitEntries('legacyIoreqPfn')[0]!.value), BigInt(li
 export class GfnPool {
   static readonly BASE = BigInt(limitEntries('ioreqServerPfnBase')[0]!.value);
   static readonly SIZE = limitEntries('ioreqServerPages')[0]!.value;
-  static readonly LEGACY: readonly bigint[] = LEGACY_GFNS;
+  /** HVM_PARAM_IOREQ_PFN's and HVM_PARAM_BUFIOREQ_PFN's gfns, in the order hvm_alloc_legacy_ioreq_gfn walks them. */
+  static readonly LEGACY: readonly [bigint, bigint] = [BigInt(limitEntries('legacyIoreqPfn')[0]!.value), BigInt(limitEntries('legacyBufioreqPfn')[0]!.value)];
   private readonly used = new Set<bigint>();
   /** legacy_mask's bits for HVM_PARAM_IOREQ_PFN and HVM_PARAM_BUFIOREQ_PFN (hvm_set_param sets them). */
   readonly legacyMask: [boolean, boolean] = [true, true];
@@ -60,10 +58,10 @@ export class GfnPool {
    */
   private takeLegacy(fallback: 'none' | 'inverted' | 'free-bit'): bigint | undefined {
     if (fallback === 'none') return undefined;
-    for (let i = 0; i < LEGACY_GFNS.length; i++) {
+    for (let i = 0; i < GfnPool.LEGACY.length; i++) {
       const wasSet = this.legacyMask[i]!;
       this.legacyMask[i] = false;
-      if (fallback === 'inverted' ? !wasSet : wasSet) return LEGACY_GFNS[i];
+      if (fallback === 'inverted' ? !wasSet : wasSet) return GfnPool.LEGACY[i];
     }
     return undefined;
   }
@@ -72,7 +70,7 @@ export class GfnPool {
   give(...gfns: (bigint | null)[]): void {
     for (const g of gfns) {
       if (g === null) continue;
-      const legacy = LEGACY_GFNS.indexOf(g as (typeof LEGACY_GFNS)[number]);
+      const legacy = GfnPool.LEGACY.indexOf(g);
       if (legacy >= 0) this.legacyMask[legacy] = true;
       else this.used.delete(g);
     }

@@ -234,7 +234,7 @@ const CASES: Record<ReasonId, { expect: { errno: ErrnoName } | { extents: number
   'cacheattr-type': { expect: { errno: 'EINVAL' }, seen: async () => outcome(dmop(await host(), 0, 1, 'pin_memory_cacheattr', { start: 0x100n, end: 0x1ffn, type: 3 })) },
   'resource-not-on-demand': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.10', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 1)) },
   'resource-args': { expect: { errno: 'EINVAL' }, seen: async () => recordedOn('4.22', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 0)) },
-  // An unknown resource type: EOPNOTSUPP up to 4.14, EINVAL from 4.15 (resource_max_frames).
+  // An unknown resource type: EOPNOTSUPP up to 4.19 (after the nr_frames checks from 4.15), EINVAL from 4.20 (resource_max_frames 0).
   'resource-type': { expect: { errno: 'EOPNOTSUPP' }, seen: async () => recordedOn('4.14', (hv) => hv.acquireResource(0, 1, 0x7f, 1, 0, 1)) },
   // 4.11 takes a frame list of 2 per call (E2BIG above), before it looks for the server.
   'resource-frames-many': { expect: { errno: 'E2BIG' }, seen: async () => recordedOn('4.11', (hv) => hv.acquireResource(0, 1, RESOURCE, 1, FRAME_IOREQ, 3)) },

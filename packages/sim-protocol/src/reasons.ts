@@ -147,7 +147,7 @@ export const XEN_REASONS: Readonly<Record<ReasonId, ReasonEntry>> = {
   'resource-not-on-demand': { message: 'this release maps ioreq server pages at gfns only, not through acquire_resource', source: 'xen/common/memory.c acquire_resource @ RELEASE-4.11.0' },
   'resource-args': { message: 'nr_frames is 0, a field is out of range, or the domain is not an HVM guest', source: 'xen/common/memory.c acquire_resource' },
   'resource-frames-many': { message: 'nr_frames is more than the frame list this release takes in one call', source: 'xen/common/memory.c acquire_resource @ RELEASE-4.14.0' },
-  'resource-type': { message: 'the resource type is not one the simulator maps (only the ioreq server; EOPNOTSUPP up to 4.14, EINVAL from 4.15)', source: 'xen/common/memory.c resource_max_frames' },
+  'resource-type': { message: 'the resource type is not one the simulator maps (only the ioreq server; EOPNOTSUPP up to 4.19, EINVAL from 4.20)', source: 'xen/common/memory.c resource_max_frames, _acquire_resource' },
   'resource-frame': { message: 'the frame is past the pages the server has', source: 'xen/common/ioreq.c ioreq_server_get_frame' },
   'bufioreq-absent': { message: 'the server has no buffered ioreq page', source: 'xen/common/ioreq.c ioreq_server_get_frame' },
   'gfn-range': { message: 'the gfn is not a 64-bit frame number', source: 'xen/arch/x86/mm/p2m.c xenmem_add_to_physmap_one' },

@@ -7,6 +7,7 @@
  * - XENMEM_acquire_resource type and frame for ioreq server pages.
  * - XENMEMF_* bits of xen_memory_reservation.mem_flags (the low 8 bits are XENMEMF_address_bits, bits 8-15 the NUMA node + 1).
  * - struct xen_memory_reservation.
+ * - struct xen_mem_acquire_resource.
  *
  * Generated from schema/xen-abi.json; every symbol's comment names its schema entry.
  */
@@ -100,5 +101,37 @@ XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->address_bits) 
 #endif
 XENMEM_STATIC_ASSERT(offsetof(struct xen_memory_reservation, domid) == 24, "struct xen_memory_reservation: domid must be at offset 24, as schema/xen-abi.json records");
 XENMEM_STATIC_ASSERT(sizeof(((struct xen_memory_reservation *)0)->domid) == 2, "struct xen_memory_reservation: domid must be 2 bytes, as schema/xen-abi.json records");
+
+/**
+ * struct xen_mem_acquire_resource: Argument of XENMEM_acquire_resource: map frames of a domain's resource (an
+ * ioreq server's pages). acquire_resource checks frame + nr_frames against nr_frames' 32 bits (4.15+). Xen 4.13+,
+ * 32 bytes, alignment 8. schema: structs[name=xen_mem_acquire_resource, releases 4.13+]
+ */
+struct xen_mem_acquire_resource {
+    domid_t domid; /* the domain whose resource is mapped */
+    uint16_t type; /* XENMEM_resource_* type */
+    uint32_t id; /* the resource id (for an ioreq server its ioservid_t) */
+    uint32_t nr_frames; /* IN/OUT; number of frames; with a null frame_list and 0 here Xen returns the resource's size */
+    uint32_t pad; /* must be zero */
+    uint64_t frame; /* first frame of the resource */
+    XEN_GUEST_HANDLE(xen_pfn_t) frame_list; /* the frames: MFNs written back for a PV caller, GFNs to map them at for a translated one */
+};
+typedef struct xen_mem_acquire_resource xen_mem_acquire_resource_t;
+XENMEM_STATIC_ASSERT(sizeof(struct xen_mem_acquire_resource) == 32, "struct xen_mem_acquire_resource: sizeof must be 32, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(XENMEM_ALIGNOF(struct xen_mem_acquire_resource) == 8, "struct xen_mem_acquire_resource: alignment must be 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, domid) == 0, "struct xen_mem_acquire_resource: domid must be at offset 0, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->domid) == 2, "struct xen_mem_acquire_resource: domid must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, type) == 2, "struct xen_mem_acquire_resource: type must be at offset 2, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->type) == 2, "struct xen_mem_acquire_resource: type must be 2 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, id) == 4, "struct xen_mem_acquire_resource: id must be at offset 4, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->id) == 4, "struct xen_mem_acquire_resource: id must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, nr_frames) == 8, "struct xen_mem_acquire_resource: nr_frames must be at offset 8, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->nr_frames) == 4, "struct xen_mem_acquire_resource: nr_frames must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, pad) == 12, "struct xen_mem_acquire_resource: pad must be at offset 12, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->pad) == 4, "struct xen_mem_acquire_resource: pad must be 4 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, frame) == 16, "struct xen_mem_acquire_resource: frame must be at offset 16, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->frame) == 8, "struct xen_mem_acquire_resource: frame must be 8 bytes, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(offsetof(struct xen_mem_acquire_resource, frame_list) == 24, "struct xen_mem_acquire_resource: frame_list must be at offset 24, as schema/xen-abi.json records");
+XENMEM_STATIC_ASSERT(sizeof(((struct xen_mem_acquire_resource *)0)->frame_list) == 8, "struct xen_mem_acquire_resource: frame_list must be 8 bytes, as schema/xen-abi.json records");
 
 #endif /* XENMEM_MEMORY_H */

@@ -6066,6 +6066,149 @@ const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, nr) == 4);
 const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, first_pfn) == 8);
 const _: () = assert!(core::mem::offset_of!(xen_hvm_track_dirty_vram, dirty_bitmap) == 16);
 
+/// Argument of `XENMEM_acquire_resource` at 4.11 and 4.12: map frames of a domain's resource (an ioreq server's pages). 4.13 renamed flags to pad.
+///
+/// The argument of a hypercall; `memory.h`, Xen 4.11–4.12. 32 bytes, aligned to 8.
+///
+/// This is the layout of Xen 4.11–4.12; the newest is [`xen_mem_acquire_resource`].
+///
+/// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct xen_mem_acquire_resource_4_11 {
+    /// The domain whose resource is mapped.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[domid]`
+    pub domid: u16,
+    /// `XENMEM_resource_`* type.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[type]`
+    pub r#type: u16,
+    /// The resource id (for an ioreq server its `ioservid_t`).
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[id]`
+    pub id: u32,
+    /// Number of frames; with a null `frame_list` and 0 here Xen returns the resource's size.
+    /// IN and OUT.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[nr_frames]`
+    pub nr_frames: u32,
+    /// Must be 0 on entry (EINVAL); Xen sets `XENMEM_rsrc_acq_caller_owned` on return.
+    /// IN and OUT.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[flags]`
+    pub flags: u32,
+    /// First frame of the resource.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[frame]`
+    pub frame: u64,
+    /// The frames: MFNs written back for a PV caller, GFNs to map them at for a translated one.
+    /// C type `XEN_GUEST_HANDLE(xen_pfn_t)`.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.11–4.12].fields[frame_list]`
+    pub frame_list: u64,
+}
+
+impl xen_mem_acquire_resource_4_11 {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        domid: 0,
+        r#type: 0,
+        id: 0,
+        nr_frames: 0,
+        flags: 0,
+        frame: 0,
+        frame_list: 0,
+    };
+}
+
+impl Default for xen_mem_acquire_resource_4_11 {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<xen_mem_acquire_resource_4_11>() == 32);
+const _: () = assert!(core::mem::align_of::<xen_mem_acquire_resource_4_11>() == 8);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, domid) == 0);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, r#type) == 2);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, id) == 4);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, nr_frames) == 8);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, flags) == 12);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, frame) == 16);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource_4_11, frame_list) == 24);
+
+/// Argument of `XENMEM_acquire_resource`: map frames of a domain's resource (an ioreq server's pages). `acquire_resource` checks frame + `nr_frames` against `nr_frames`' 32 bits (4.15+).
+///
+/// The argument of a hypercall; `memory.h`, Xen 4.13+. 32 bytes, aligned to 8.
+///
+/// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+]`
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct xen_mem_acquire_resource {
+    /// The domain whose resource is mapped.
+    /// C type `domid_t`.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[domid]`
+    pub domid: u16,
+    /// `XENMEM_resource_`* type.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[type]`
+    pub r#type: u16,
+    /// The resource id (for an ioreq server its `ioservid_t`).
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[id]`
+    pub id: u32,
+    /// Number of frames; with a null `frame_list` and 0 here Xen returns the resource's size.
+    /// IN and OUT.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[nr_frames]`
+    pub nr_frames: u32,
+    /// Must be zero.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[pad]`
+    pub pad: u32,
+    /// First frame of the resource.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[frame]`
+    pub frame: u64,
+    /// The frames: MFNs written back for a PV caller, GFNs to map them at for a translated one.
+    /// C type `XEN_GUEST_HANDLE(xen_pfn_t)`.
+    ///
+    /// schema: `structs[name=xen_mem_acquire_resource, releases=4.13+].fields[frame_list]`
+    pub frame_list: u64,
+}
+
+impl xen_mem_acquire_resource {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        domid: 0,
+        r#type: 0,
+        id: 0,
+        nr_frames: 0,
+        pad: 0,
+        frame: 0,
+        frame_list: 0,
+    };
+}
+
+impl Default for xen_mem_acquire_resource {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<xen_mem_acquire_resource>() == 32);
+const _: () = assert!(core::mem::align_of::<xen_mem_acquire_resource>() == 8);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, domid) == 0);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, r#type) == 2);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, id) == 4);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, nr_frames) == 8);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, pad) == 12);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, frame) == 16);
+const _: () = assert!(core::mem::offset_of!(xen_mem_acquire_resource, frame_list) == 24);
+
 /// Argument of `XENMEM_increase_reservation`, `XENMEM_decrease_reservation` and `XENMEM_populate_physmap`: which extents of which domain. `populate_physmap` returns the number of extents it populated.
 ///
 /// The argument of a hypercall; `memory.h`, Xen 4.5+. 32 bytes, aligned to 8.

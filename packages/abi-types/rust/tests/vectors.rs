@@ -735,6 +735,48 @@ fn check_xen_memory_reservation(name: &str, fields: &Json, want: &[u8]) {
     assert_eq!({ t.domid }, int::<u16>(fields.get("domid")), "{name}: domid");
 }
 
+fn check_xen_mem_acquire_resource_4_11(name: &str, fields: &Json, want: &[u8]) {
+    assert_eq!(fields.len(), 7, "{name}: fields");
+    let mut s = xen_mem_acquire_resource_4_11::ZERO;
+    s.domid = int::<u16>(fields.get("domid"));
+    s.r#type = int::<u16>(fields.get("type"));
+    s.id = int::<u32>(fields.get("id"));
+    s.nr_frames = int::<u32>(fields.get("nr_frames"));
+    s.flags = int::<u32>(fields.get("flags"));
+    s.frame = int::<u64>(fields.get("frame"));
+    s.frame_list = int::<u64>(fields.get("frame_list"));
+    assert_eq!(bytes(&s), want, "{name}");
+    let t: xen_mem_acquire_resource_4_11 = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.domid }, int::<u16>(fields.get("domid")), "{name}: domid");
+    assert_eq!({ t.r#type }, int::<u16>(fields.get("type")), "{name}: type");
+    assert_eq!({ t.id }, int::<u32>(fields.get("id")), "{name}: id");
+    assert_eq!({ t.nr_frames }, int::<u32>(fields.get("nr_frames")), "{name}: nr_frames");
+    assert_eq!({ t.flags }, int::<u32>(fields.get("flags")), "{name}: flags");
+    assert_eq!({ t.frame }, int::<u64>(fields.get("frame")), "{name}: frame");
+    assert_eq!({ t.frame_list }, int::<u64>(fields.get("frame_list")), "{name}: frame_list");
+}
+
+fn check_xen_mem_acquire_resource(name: &str, fields: &Json, want: &[u8]) {
+    assert_eq!(fields.len(), 7, "{name}: fields");
+    let mut s = xen_mem_acquire_resource::ZERO;
+    s.domid = int::<u16>(fields.get("domid"));
+    s.r#type = int::<u16>(fields.get("type"));
+    s.id = int::<u32>(fields.get("id"));
+    s.nr_frames = int::<u32>(fields.get("nr_frames"));
+    s.pad = int::<u32>(fields.get("pad"));
+    s.frame = int::<u64>(fields.get("frame"));
+    s.frame_list = int::<u64>(fields.get("frame_list"));
+    assert_eq!(bytes(&s), want, "{name}");
+    let t: xen_mem_acquire_resource = unsafe { core::ptr::read_unaligned(want.as_ptr().cast()) };
+    assert_eq!({ t.domid }, int::<u16>(fields.get("domid")), "{name}: domid");
+    assert_eq!({ t.r#type }, int::<u16>(fields.get("type")), "{name}: type");
+    assert_eq!({ t.id }, int::<u32>(fields.get("id")), "{name}: id");
+    assert_eq!({ t.nr_frames }, int::<u32>(fields.get("nr_frames")), "{name}: nr_frames");
+    assert_eq!({ t.pad }, int::<u32>(fields.get("pad")), "{name}: pad");
+    assert_eq!({ t.frame }, int::<u64>(fields.get("frame")), "{name}: frame");
+    assert_eq!({ t.frame_list }, int::<u64>(fields.get("frame_list")), "{name}: frame_list");
+}
+
 fn check_sched_remote_shutdown(name: &str, fields: &Json, want: &[u8]) {
     assert_eq!(fields.len(), 2, "{name}: fields");
     let mut s = sched_remote_shutdown::ZERO;
@@ -947,6 +989,8 @@ const LAYOUTS: &[(&str, Check)] = &[
     ("ioreq", check_ioreq),
     ("multicall_entry", check_multicall_entry),
     ("xen_memory_reservation", check_xen_memory_reservation),
+    ("xen_mem_acquire_resource@4.11", check_xen_mem_acquire_resource_4_11),
+    ("xen_mem_acquire_resource", check_xen_mem_acquire_resource),
     ("sched_remote_shutdown", check_sched_remote_shutdown),
     ("privcmd_hypercall", check_privcmd_hypercall),
     ("privcmd_mmapbatch", check_privcmd_mmapbatch),

@@ -419,6 +419,32 @@ export const STRUCTS = {
       { name: "domid", offset: 24, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
     ],
   },
+  "xen_mem_acquire_resource@4.11": {
+    name: "xen_mem_acquire_resource", releases: { from: "4.11", to: "4.12" }, header: "memory.h", role: "hypercall", visibility: "public", size: 32, align: 8,
+    description: "Argument of XENMEM_acquire_resource at 4.11 and 4.12: map frames of a domain's resource (an ioreq server's pages). 4.13 renamed flags to pad.",
+    fields: [
+      { name: "domid", offset: 0, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "type", offset: 2, size: 2, type: "uint16", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "id", offset: 4, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "nr_frames", offset: 8, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: "inout", mustBeZero: false },
+      { name: "flags", offset: 12, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: "inout", mustBeZero: false },
+      { name: "frame", offset: 16, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "frame_list", offset: 24, size: 8, type: "handle", cType: "XEN_GUEST_HANDLE(xen_pfn_t)", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
+  "xen_mem_acquire_resource": {
+    name: "xen_mem_acquire_resource", releases: { from: "4.13", to: null }, header: "memory.h", role: "hypercall", visibility: "public", size: 32, align: 8,
+    description: "Argument of XENMEM_acquire_resource: map frames of a domain's resource (an ioreq server's pages). acquire_resource checks frame + nr_frames against nr_frames' 32 bits (4.15+).",
+    fields: [
+      { name: "domid", offset: 0, size: 2, type: "uint16", cType: "domid_t", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "type", offset: 2, size: 2, type: "uint16", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "id", offset: 4, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "nr_frames", offset: 8, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: "inout", mustBeZero: false },
+      { name: "pad", offset: 12, size: 4, type: "uint32", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: true },
+      { name: "frame", offset: 16, size: 8, type: "uint64", cType: null, count: null, element: null, bits: null, dir: null, mustBeZero: false },
+      { name: "frame_list", offset: 24, size: 8, type: "handle", cType: "XEN_GUEST_HANDLE(xen_pfn_t)", count: null, element: null, bits: null, dir: null, mustBeZero: false },
+    ],
+  },
   "sched_remote_shutdown": {
     name: "sched_remote_shutdown", releases: { from: "4.5", to: null }, header: "sched.h", role: "hypercall", visibility: "public", size: 8, align: 4,
     description: "Argument of SCHEDOP_remote_shutdown: shut another domain down for a reason.",
@@ -1031,6 +1057,42 @@ export interface XenMemoryReservation {
   domid: number;
 }
 
+/** Decoded `struct xen_mem_acquire_resource` (memory.h, 4.11–4.12). schema: structs["xen_mem_acquire_resource@4.11"] */
+export interface XenMemAcquireResource_4_11 {
+  /** the domain whose resource is mapped. domid_t at offset 0, 2 bytes. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=domid] */
+  domid: number;
+  /** XENMEM_resource_* type. uint16 at offset 2, 2 bytes. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=type] */
+  type: number;
+  /** the resource id (for an ioreq server its ioservid_t). uint32 at offset 4, 4 bytes. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=id] */
+  id: number;
+  /** number of frames; with a null frame_list and 0 here Xen returns the resource's size. uint32 at offset 8, 4 bytes. Read and written back by Xen. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=nr_frames] */
+  nr_frames: number;
+  /** must be 0 on entry (EINVAL); Xen sets XENMEM_rsrc_acq_caller_owned on return. uint32 at offset 12, 4 bytes. Read and written back by Xen. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=flags] */
+  flags: number;
+  /** first frame of the resource. uint64 at offset 16, 8 bytes. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=frame] */
+  frame: bigint;
+  /** the frames: MFNs written back for a PV caller, GFNs to map them at for a translated one. XEN_GUEST_HANDLE(xen_pfn_t) at offset 24, 8 bytes. schema: structs["xen_mem_acquire_resource@4.11"].fields[name=frame_list] */
+  frame_list: bigint;
+}
+
+/** Decoded `struct xen_mem_acquire_resource` (memory.h, 4.13+). schema: structs["xen_mem_acquire_resource"] */
+export interface XenMemAcquireResource {
+  /** the domain whose resource is mapped. domid_t at offset 0, 2 bytes. schema: structs["xen_mem_acquire_resource"].fields[name=domid] */
+  domid: number;
+  /** XENMEM_resource_* type. uint16 at offset 2, 2 bytes. schema: structs["xen_mem_acquire_resource"].fields[name=type] */
+  type: number;
+  /** the resource id (for an ioreq server its ioservid_t). uint32 at offset 4, 4 bytes. schema: structs["xen_mem_acquire_resource"].fields[name=id] */
+  id: number;
+  /** number of frames; with a null frame_list and 0 here Xen returns the resource's size. uint32 at offset 8, 4 bytes. Read and written back by Xen. schema: structs["xen_mem_acquire_resource"].fields[name=nr_frames] */
+  nr_frames: number;
+  /** uint32 at offset 12, 4 bytes. Padding: must be zero. schema: structs["xen_mem_acquire_resource"].fields[name=pad] */
+  pad: number;
+  /** first frame of the resource. uint64 at offset 16, 8 bytes. schema: structs["xen_mem_acquire_resource"].fields[name=frame] */
+  frame: bigint;
+  /** the frames: MFNs written back for a PV caller, GFNs to map them at for a translated one. XEN_GUEST_HANDLE(xen_pfn_t) at offset 24, 8 bytes. schema: structs["xen_mem_acquire_resource"].fields[name=frame_list] */
+  frame_list: bigint;
+}
+
 /** Decoded `struct sched_remote_shutdown` (sched.h, 4.5+). schema: structs["sched_remote_shutdown"] */
 export interface SchedRemoteShutdown {
   /** the domain to shut down. domid_t at offset 0, 2 bytes. schema: structs["sched_remote_shutdown"].fields[name=domain_id] */
@@ -1245,6 +1307,10 @@ export interface StructValues {
   "multicall_entry": MulticallEntry;
   /** `struct xen_memory_reservation`, 32 bytes, Xen 4.5+. schema: structs["xen_memory_reservation"] */
   "xen_memory_reservation": XenMemoryReservation;
+  /** `struct xen_mem_acquire_resource`, 32 bytes, Xen 4.11–4.12. schema: structs["xen_mem_acquire_resource@4.11"] */
+  "xen_mem_acquire_resource@4.11": XenMemAcquireResource_4_11;
+  /** `struct xen_mem_acquire_resource`, 32 bytes, Xen 4.13+. schema: structs["xen_mem_acquire_resource"] */
+  "xen_mem_acquire_resource": XenMemAcquireResource;
   /** `struct sched_remote_shutdown`, 8 bytes, Xen 4.5+. schema: structs["sched_remote_shutdown"] */
   "sched_remote_shutdown": SchedRemoteShutdown;
   /** `struct privcmd_hypercall`, 48 bytes, Xen 4.5+. schema: structs["privcmd_hypercall"] */

@@ -47,9 +47,48 @@ describe.each(CORES)('ioreq pages (%s core)', (_name, core) => {
     expect((await hv.acquireResource(6, 1, 0, off, 1, 1)).rc).toBe(ERR.EPERM); // not privileged at all
     expect((await hv.acquireResource(1, 1, 0, off, 1, 1)).rc).toBe(ERR.EPERM);
     expect((await hv.acquireResource(DM, 9, 0, off, 1, 1)).rc).toBe(ERR.ESRCH);
-    expect((await hv.acquireResource(DM, 1, 7, off, 0, 1)).rc).toBe(ERR.EINVAL); // resource_max_frames 0 (4.15+)
+    expect((await hv.acquireResource(DM, 1, 7, off, 0, 1)).rc).toBe(ERR.EINVAL); // resource_max_frames 0 (4.20+)
     // A failing frame fails the whole call, but the pages were still set up as resource pages (alloc before the frame switch).
     expect((await dm(hv, 'get_ioreq_server_info', { id: off }, { caller: DM })).rc).toBe(ERR.EPERM);
+  });
+
+  // xen/common/memory.c resource_max_frames @ RELEASE-4.15.0 returns -EOPNOTSUPP from an unsigned int function, so
+  // `!max_frames` does not fire and _acquire_resource refuses the type after the nr_frames checks; commit 9b87082900
+  // (RELEASE-4.20.0) returns 0, EINVAL right after the privilege checks.
+  it('an unknown resource type: EOPNOTSUPP after the nr_frames checks at 4.15 and 4.19, EINVAL at 4.20 and 4.22', async () => {
+    // [domid, nr_frames]: nr 1; nr 0; nr above UINT_MAX >> MEMOP_EXTENT_SHIFT; a PV target with nr 1.
+    const cases = [[1, 1], [1, 0], [1, 0x4000000], [2, 1]] as const;
+    const outcomes: Record<string, (string | number | undefined)[]> = {};
+    for (const release of ['4.15', '4.19', '4.20', '4.22']) {
+      const hv = await hypervisor(core, release, 'never', [DOMAIN, { domid: 2, maxGpfn: 0xff, hvm: false, dm: DM }]);
+      const id = await create(hv, 1);
+      outcomes[release] = [];
+      for (const [domid, nr] of cases) {
+        const r = await hv.acquireResource(DM, domid, 7, id, 0, nr);
+        expect(r.pages).toEqual([]);
+        outcomes[release]!.push(r.rc, hv.lastFailure(DM)?.reason?.id);
+      }
+    }
+    const before = [ERR.EOPNOTSUPP, 'resource-type', ERR.EINVAL, 'resource-args', ERR.EINVAL, 'resource-args', ERR.EOPNOTSUPP, 'resource-type'];
+    const after = [ERR.EINVAL, 'resource-type', ERR.EINVAL, 'resource-type', ERR.EINVAL, 'resource-type', ERR.EINVAL, 'resource-type'];
+    expect(outcomes).toEqual({ '4.15': before, '4.19': before, '4.20': after, '4.22': after });
+  });
+
+  // The widths of struct xen_mem_acquire_resource (type 16 bits, id and nr_frames 32) and of ioservid_t (16 bits).
+  it('4.22: values the struct cannot hold, frame + nr_frames at 2^32 and an id beyond ioservid_t are EINVAL (resource-args)', async () => {
+    const hv = await hypervisor(core, '4.22', 'never', [DOMAIN]);
+    const id = await create(hv, 1);
+    const rcs = [];
+    for (const [type, rid, frame, nr] of [[0x10000, id, 0, 1], [0, 2 ** 32, 0, 1], [0, id, 0, 2 ** 32], [0, 0x10000 + id, 0, 1], [0, id, 2 ** 32 - 1, 1]] as const) {
+      const r = await hv.acquireResource(DM, 1, type, rid, frame, nr);
+      rcs.push([r.rc, hv.lastFailure(DM)?.reason?.id]);
+    }
+    expect(rcs).toEqual(Array(5).fill([ERR.EINVAL, 'resource-args']));
+    // The largest values that fit pass these checks: type 0xffff is an unknown type, frame 2^32 - 2 with nr 1 a frame past the server's.
+    expect((await hv.acquireResource(DM, 1, 0xffff, id, 0, 1)).rc).toBe(ERR.EINVAL);
+    expect(hv.lastFailure(DM)?.reason?.id).toBe('resource-type');
+    expect((await hv.acquireResource(DM, 1, 0, id, 2 ** 32 - 2, 1)).rc).toBe(ERR.EINVAL);
+    expect(hv.lastFailure(DM)?.reason?.id).toBe('resource-frame');
   });
 
   it('4.22: never both ways — gfns after acquire → EPERM, acquire after gfns → EPERM; no_gfns stays fine', async () => {
