@@ -50,6 +50,7 @@ interface Waiter {
  * the request had made before its call paused (a continuation, a wait for a device model).
  */
 export class RequestMark {
+  /** Whether a rollback refused a record of what the request's call had changed before pausing. */
   undone = false;
 }
 
