@@ -13,6 +13,8 @@ export function mountTmpfs(at: string, size: string): string | null {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', at], { stdio: ['ignore', 'ignore', 'pipe'] });
     return null;
   } catch (e) {
+    // Nothing is mounted on the directory just made: leave none behind.
+    rmSync(at, { recursive: true, force: true });
     return `mount -t tmpfs failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
   }
 }
