@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONST, ERRNO, decodeDmOp, encodeDmOp } from '@xenmem/abi-types';
+import { CONST, ERRNO, decodeDmOp, encodeDmOp, encodeStruct, limitAt } from '@xenmem/abi-types';
 import {
   FrameKind,
   daemonReason,
@@ -277,6 +277,40 @@ describe('a daemon whose state file is on a full disk', () => {
     expect(guestAccessResultFromJson(decodeJson(readReply.payload, 'json')!)).toEqual({ outcome: 'ioreq', value: 0x1234n, ioreqs: [{ ...readRequest.request, data: 0x1234n }] });
     c.send(FrameKind.ioreqAnswer, encodeJson(ioreqAnswerToJson({ id: cf8Request.id, data: undefined })));
     expect(errorOf(await c.take((m) => m.id === cf8))).toEqual(PARTLY);
+    expect(stateText(hv)).toBe(acknowledged);
+    rmSync(filler);
+  });
+
+  it('keeps the reply of a preempted call that changed nothing across a rollback, its own error included', async (t) => {
+    needTmpfs(t);
+    // 4.16: track_dirty_vram turns log-dirty mode on, so modified_memory walks its extents (marks are not kept).
+    const hv = new Hypervisor({ release: '4.16', preempt: 'always' });
+    daemon = await startDaemon({ socketPath: join(dir, 'sim.sock'), hypervisor: hv, statePath: join(mnt, 'marks.json'), shm: false });
+    const c = await RawClient.open(daemon.address, 0);
+    clients.push(c);
+    expect((await c.request(FrameKind.createDomain, encodeJson({ domid: 1, maxGpfn: 0xfffff }))).kind).toBe(FrameKind.json);
+    const vram = await c.request(FrameKind.dmOp, encodeDmOpRequest({ domid: 1, bufs: [encodeDmOp('track_dirty_vram', { first_pfn: 0n, nr: 8 }), new Uint8Array(1)] }));
+    expect(done(vram).rc).toBe(0);
+    const filler = await fillUntilRefused(c);
+    const acknowledged = stateText(hv);
+    // Walked from the last extent down: a long one (a continuation every 256 pages), then one past the p2m (EINVAL).
+    const nr = 0x80000;
+    const extents = new Uint8Array(32);
+    extents.set(encodeStruct('xen_dm_op_modified_memory_extent', { first_pfn: 0xfffffn, nr: 1 }), 0);
+    extents.set(encodeStruct('xen_dm_op_modified_memory_extent', { first_pfn: 0x20000n, nr }), 16);
+    const marks = c.send(FrameKind.dmOp, encodeDmOpRequest({ domid: 1, bufs: [encodeDmOp('modified_memory', { nr_extents: 2 }), extents] }));
+    // A change while it runs is refused: a rollback happens while the call is between chunks.
+    expect(errorOf(await c.request(FrameKind.dmOp, setMemType(0x1)))).toEqual(REFUSED);
+    const reply = (await c.take((m) => m.id === marks, 60_000))!;
+    expect(reply.kind, JSON.stringify(reply.kind === FrameKind.error ? decodeJson(reply.payload, 'error') : null)).toBe(FrameKind.hypercallDone);
+    const outcome = decodeHypercallDone(reply.payload);
+    // The failing extent's index + 1 goes back in nr_extents.
+    expect({ rc: outcome.rc, continuations: outcome.continuations, progress: outcome.progress, header: decodeDmOp(outcome.bufs[0]!).payload }).toEqual({
+      rc: -ERRNO.EINVAL.value,
+      continuations: nr / limitAt('modifiedMemoryPreemptInterval', '4.16')!.value,
+      progress: nr,
+      header: expect.objectContaining({ nr_extents: 1, opaque: 0 }),
+    });
     expect(stateText(hv)).toBe(acknowledged);
     rmSync(filler);
   });
