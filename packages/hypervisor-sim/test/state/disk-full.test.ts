@@ -8,7 +8,7 @@
  * unmounts after them (root; see tmpfs.ts).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONST, ERRNO, decodeDmOp, encodeDmOp, encodeStruct, limitAt } from '@xenmem/abi-types';
@@ -62,8 +62,8 @@ afterEach(async () => {
   await daemon?.close();
   daemon = null;
   rmSync(dir, { recursive: true, force: true });
-  // A test that failed while the disk was full leaves room for the next one.
-  if (why === null) rmSync(join(mnt, 'filler'), { force: true });
+  // Each test starts with an empty disk, even after one that failed while the disk was full.
+  if (why === null) for (const name of readdirSync(mnt)) rmSync(join(mnt, name), { recursive: true, force: true });
 });
 afterAll(async () => {
   try {
