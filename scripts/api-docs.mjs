@@ -19,7 +19,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(repo);
 const check = process.argv.includes('--check');
 
-export const PACKAGES = ['packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli', 'packages/schema', 'packages/codegen'];
+export const PACKAGES = ['packages/abi-types', 'packages/sim-protocol', 'packages/napi-loader', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli', 'packages/schema', 'packages/codegen'];
 // packages/schema/types.ts also feeds typescript-json-schema, which turns /** */ comments into descriptions of
 // schema/xen-abi.schema.json; its interfaces are documented with // comments, hence commentStyle 'all'.
 const blockTags = ['@defaultValue', '@deprecated', '@example', '@param', '@privateRemarks', '@remarks', '@returns', '@see', '@throws', '@typeParam',

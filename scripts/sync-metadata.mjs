@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const PACKAGES = ['packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli', 'packages/schema', 'packages/codegen'];
+export const PACKAGES = ['packages/abi-types', 'packages/sim-protocol', 'packages/napi-loader', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli', 'packages/schema', 'packages/codegen'];
 
 export function schemaMetadata() {
   const schema = JSON.parse(readFileSync(join(repo, 'schema/xen-abi.json'), 'utf8'));

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const PACKAGES = ['packages/schema', 'packages/codegen', 'packages/abi-types', 'packages/sim-protocol', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli'];
+const PACKAGES = ['packages/schema', 'packages/codegen', 'packages/abi-types', 'packages/sim-protocol', 'packages/napi-loader', 'packages/hypervisor-sim', 'packages/ioreq-client', 'packages/shm-transport', 'packages/kernel-emu', 'packages/xen-host', 'packages/bench', 'packages/cli'];
 const TYPESCRIPT = 'typescript@5.9.3';
 // @types/node 20.9 predates TypeScript 5.9's typed-array generics (its own .d.ts fail to check); a consumer on
 // TypeScript 5.9 uses a newer 20.x.
@@ -140,6 +140,7 @@ const EXPECTED_FILES = {
   '@xenmem/schema': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/data/xen-abi.schema.json', 'dist/data/xen-abi.json', 'dist/data/released/SHA256SUMS'],
   '@xenmem/abi-types': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'include/xenmem/xenmem.h', 'include/xenmem/dm_op.h', 'rust/Cargo.toml', 'rust/src/lib.rs', 'rust/README.md'],
   '@xenmem/sim-protocol': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'include/xenmem/sim_protocol.h'],
+  '@xenmem/napi-loader': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/hypervisor-sim': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts', 'scenario.schema.json'],
   '@xenmem/ioreq-client': ['README.md', 'dist/index.js', 'dist/index.d.ts'],
   '@xenmem/shm-transport': ['README.md', 'dist/index.js', 'dist/index.d.ts', 'native/index.cjs', 'native/index.d.ts'],

@@ -66,7 +66,14 @@ export const cliStartup: Workload = {
             version: { argv: [...xenmem, '--version'], check: (out) => out === version && /^\d+\.\d+\.\d+/.test(out) },
             'dm-oneshot': {
               argv: [...xenmem, 'dm', '--socket', socket, 'get-mem-type', '--domid', String(DOMID), '--pfn', PFN, '--json'],
-              check: (out) => (JSON.parse(out) as { rc?: unknown }).rc === 0,
+              // Anything but `{ "rc": 0, … }` (an error text, a truncated line) fails the check, which names the command.
+              check: (out) => {
+                try {
+                  return (JSON.parse(out) as { rc?: unknown }).rc === 0;
+                } catch {
+                  return false;
+                }
+              },
             },
           },
           options,

@@ -244,6 +244,23 @@ describe('xenmem gen --plugin', () => {
     expect(JSON.parse(readFileSync(join(out, 'sub/options.json'), 'utf8'))).toEqual({ iface: 0x00041300, schemaSource: file });
   });
 
+  it("takes a number up to the user's --schema's newest interface version, above the shipped one", async () => {
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema/xen-abi.json'), 'utf8'));
+    schema.releases.push({ ...schema.releases.at(-1), name: '4.23', date: '2027-06-01', latestInterfaceVersion: '0x00041700' });
+    const file = join(tmp, 'with-4.23-iface.json');
+    writeFileSync(file, JSON.stringify(schema));
+    for (const [given, iface] of [['4.23', 0x00041700], ['0x00041700', 0x00041700], [String(0x00041700), 0x00041700]] as const) {
+      const out = freshDir();
+      expect((await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', out, '--schema', file, '--iface', given)).status).toBe(0);
+      expect(JSON.parse(readFileSync(join(out, 'sub/options.json'), 'utf8'))).toEqual({ iface, schemaSource: file });
+    }
+    const above = await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', freshDir(), '--schema', file, '--iface', '0x00041800');
+    expect(above.status).toBe(2);
+    expect(above.stderr).toMatch(/0x00041800" is above the latest interface version 0x00041300/);
+    // Without --schema the shipped schema's newest version is the limit.
+    expect((await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', freshDir(), '--iface', '0x00041700')).status).toBe(2);
+  });
+
   it('sends the protocol version, the schema and the options', async () => {
     const out = freshDir();
     expect((await gen('--plugin', `${process.execPath} ${FAKE} echo`, '--out', out, '--iface', '0x00040700')).status).toBe(0);

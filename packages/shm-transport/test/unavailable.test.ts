@@ -5,14 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, expect, it } from 'vitest';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
-const copy = mkdtempSync(join(tmpdir(), 'xenmem-shm-nonative-'));
+// Inside the package, so that the copy resolves @xenmem/napi-loader from the workspace's node_modules.
+const copy = mkdtempSync(join(pkg, '.nonative-'));
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 it('imports without the binary: available false, a reason, and create/open/Watcher throw it', () => {

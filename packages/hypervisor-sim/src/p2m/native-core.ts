@@ -7,18 +7,14 @@
  * `InvalidArg` → RangeError, type and use-after-dispose failures → TypeError, with the addon's message.
  * Bulk data crosses as one typed array per call; runs come back as (first, count, type) triples.
  */
-import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadNapiAddon } from '@xenmem/napi-loader';
 
 import type * as Binding from '../../native/index.js';
 import { P2M_TYPE_COUNT, type OutcomeTable, type P2mCore, type P2mRun, type P2mTable, type RetypeResult } from './core.js';
 import { expectNumbers, expectTypedArray } from './ts-core.js';
 
-/** packages/hypervisor-sim/native, from src/p2m or dist/p2m alike. */
-const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native');
-const LOADER = join(NATIVE_DIR, 'index.cjs');
+/** The generated loader in packages/hypervisor-sim/native, from src/p2m or dist/p2m alike. */
+const LOADER = new URL('../../native/index.cjs', import.meta.url);
 /** What to run when the addon is missing. */
 export const BUILD_NATIVE_COMMAND = 'npm run build:native -w @xenmem/hypervisor-sim';
 
@@ -149,24 +145,6 @@ class NativeP2mTable implements P2mTable {
   }
 }
 
-/** Names the reason the addon did not load, in one line. */
-function loadFailure(err: unknown): string {
-  let built: string[] = [];
-  try {
-    built = readdirSync(NATIVE_DIR).filter((f) => f.endsWith('.node'));
-  } catch {
-    // no native directory at all: reported as not built
-  }
-  if (built.length === 0) return `the addon is not built (no ${join(NATIVE_DIR, '*.node')})`;
-  // The generated loader chains each attempt's error as the `cause` of the next; the one naming a
-  // .node file says why the built addon did not load (wrong platform, missing symbol, …). Otherwise
-  // the loader's own summary is the best there is.
-  const chain: unknown[] = [];
-  for (let e: unknown = err; e !== undefined && e !== null && chain.length < 16; e = (e as { cause?: unknown }).cause) chain.push(e);
-  const messages = chain.map((e) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!);
-  return messages.find((m) => m.includes('.node')) ?? messages[0]!;
-}
-
 let loaded: P2mCore | undefined;
 let failure: NativeP2mUnavailableError | undefined;
 
@@ -177,13 +155,14 @@ let failure: NativeP2mUnavailableError | undefined;
 export function loadNativeP2mCore(): P2mCore {
   if (loaded) return loaded;
   if (failure) throw failure;
-  let binding: typeof Binding;
-  try {
-    binding = createRequire(import.meta.url)(LOADER) as typeof Binding;
-  } catch (err) {
-    failure = new NativeP2mUnavailableError(loadFailure(err), { cause: err });
+  // No buildCommand: the not-built reason names only the missing files, since NativeP2mUnavailableError's
+  // message (and selectP2mCore's warning) end with the command.
+  const addon = loadNapiAddon<typeof Binding>(LOADER);
+  if (addon.binding === null) {
+    failure = new NativeP2mUnavailableError(addon.reason, { cause: addon.cause });
     throw failure;
   }
+  const binding = addon.binding;
   loaded = {
     kind: 'native',
     createTable(maxGpfn: number, initialType: number): P2mTable {
