@@ -54,6 +54,17 @@ export class Host {
   readonly evtchn: EventChannels;
   /** The device-model side of the ioreq path (the scenario runner installs one that records requests). */
   ioreqHandler: IoreqHandler = defaultIoreqHandler;
+  /**
+   * Who the call being started is for: set by the caller just before a call (the daemon's state store sets its
+   * request's mark) and cleared after; a call keeps the value it began with and hands it to {@link onPause}.
+   */
+  callOwner: unknown = undefined;
+  /**
+   * Told, with the call's {@link callOwner}, each time a call lets other calls run before it completes: between
+   * continuation chunks, and when a vCPU waits for a device model. The daemon's state store records there what
+   * changed so far (docs/reliability.md "Disk full").
+   */
+  onPause: ((owner: unknown) => void) | null = null;
   private readonly domains = new Map<number, Domain>();
   private pageStore: IoreqPageStore | null = null;
   private ramStore: GuestRamStore | null = null;

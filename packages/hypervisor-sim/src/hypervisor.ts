@@ -194,6 +194,7 @@ export class Hypervisor implements SimulatorBackend {
       const rc = fail('ENOSYS', 'no-dm-op');
       return { rc, continuations: 0, progress: null, reason: this.noted(caller, 'dm_op', rc)! };
     }
+    const owner = this.host.callOwner;
     let continuations = 0;
     let progress: number | null = null;
     for (;;) {
@@ -203,7 +204,7 @@ export class Hypervisor implements SimulatorBackend {
       if (step.progress !== undefined) progress = (progress ?? 0) + step.progress;
       if (!step.restart) return { rc: step.rc, continuations, progress, ...(reason && { reason }) };
       continuations++;
-      await yieldToOthers();
+      await this.pause(owner);
     }
   }
 
@@ -213,6 +214,7 @@ export class Hypervisor implements SimulatorBackend {
    * why the op stopped. Preemptions are followed here and counted in `continuations`.
    */
   async populatePhysmap(caller: number, domid: number, extentOrder: number, memFlags: number, gpfns: bigint[]): Promise<HypercallOutcome> {
+    const owner = this.host.callOwner;
     let continuations = 0;
     let done = 0;
     for (;;) {
@@ -220,7 +222,7 @@ export class Hypervisor implements SimulatorBackend {
       done = step.done;
       if (!step.preempted) return { rc: done, continuations, progress: null, ...(step.stop && { reason: xenReason(step.stop) }) };
       continuations++;
-      await yieldToOthers();
+      await this.pause(owner);
     }
   }
 
@@ -246,6 +248,7 @@ export class Hypervisor implements SimulatorBackend {
   }
 
   async hvmOp(caller: number, op: number, buf: Uint8Array): Promise<HypercallOutcome> {
+    const owner = this.host.callOwner;
     let continuations = 0;
     let command = op;
     let progress: number | null = null;
@@ -257,8 +260,17 @@ export class Hypervisor implements SimulatorBackend {
       if (step.restart === undefined) return { rc: step.rc, continuations, progress, ...(reason && { reason }) };
       continuations++;
       command = step.restart;
-      await yieldToOthers();
+      await this.pause(owner);
     }
+  }
+
+  /**
+   * Between two continuation chunks: tells the host's pause listener (with the owner the call began with), then
+   * lets other calls run, as other vCPUs do on Xen.
+   */
+  private pause(owner: unknown): Promise<void> {
+    this.host.onPause?.(owner);
+    return yieldToOthers();
   }
 
   /** `HYPERVISOR_sched_op(cmd, arg)` for `caller`: SCHEDOP_remote_shutdown (sched-op.ts); never continued. */

@@ -14,6 +14,6 @@ export * from './p2m/index.js';
 export * from './scenario/index.js';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/index.js';
 export { XsError, XsReader, XS_HEADER_BYTES, encodeMessage, type XsdErrorName, type XsMessage, type XsPerm } from './xenstore/index.js';
-export { StateFile, StateStore, readDurableState, type DurableState, snapshot, restore, checkInvariants, type StateStoreOptions, type HypervisorState, type XsNodeRecord, type DomainState, type ServerState } from './state/index.js';
+export { StateFile, StateStore, RequestMark, readDurableState, type DurableState, snapshot, restore, checkInvariants, type StateStoreOptions, type HypervisorState, type XsNodeRecord, type DomainState, type ServerState } from './state/index.js';
 export type { LoggedEvent } from './domain.js';
 export { domainSvg, p2mColour, P2M_TYPE_COLOURS } from './domain-svg.js';

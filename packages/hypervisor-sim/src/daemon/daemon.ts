@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { InputError } from '@xenmem/abi-types';
 import { FrameKind, encodeFrame, encodeJson, type ErrorBody, type IoreqHandler, type SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor } from '../hypervisor.js';
-import { StateStore, journalGenerations, journalPath } from '../state/index.js';
+import { StateStore, journalGenerations, journalPath, type RequestMark } from '../state/index.js';
 import { Connection } from './connection.js';
 import { handleFrame, type DaemonContext } from './dispatch.js';
 import { EventPumps } from './events.js';
@@ -182,7 +182,7 @@ async function listening(
   undo.push(() => xenstore.server.close());
   const conns = new Set<Connection>();
   const events = new EventPumps(hypervisor, (caller, port) => [...conns].find((c) => c.caller === caller && c.ports.has(port)));
-  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, xenstore: xenstore.store, xenstorePath: xenstore.server.path, ...(state && { persist: (since?: number) => state.commit(since), stateEpoch: () => state.rollbacks }) };
+  const ctx: DaemonContext = { hv: hypervisor, trace, events, shm, shmPollUs, xenstore: xenstore.store, xenstorePath: xenstore.server.path, ...(state && { persist: (request?: RequestMark) => state.commit(request), track: <T>(start: () => T) => state.track(start) }) };
   let nextId = 1;
   // The daemon owns the hypervisor's ioreq handler while it runs (docs/protocol.md "Ioreq handlers").
   hypervisor.setIoreqHandler(ioreqForwarder(conns, trace));

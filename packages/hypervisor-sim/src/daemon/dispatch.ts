@@ -70,6 +70,7 @@ import type { Xenstore } from '../xenstore/xenstore.js';
 import { Doorbell, type ShmArena } from './shm.js';
 import type { EventPumps } from './events.js';
 import { dmOpTraceArgs, hvmOpTraceArgs, type Trace } from './trace.js';
+import type { RequestMark } from '../state/store.js';
 
 export interface DaemonContext {
   hv: SimulatorBackend;
@@ -84,12 +85,12 @@ export interface DaemonContext {
    * handled by a HANDLERS entry, success or failure. Its reply goes out once the promise resolves (the change
    * and everything before it durable); a rejection replaces the reply by an EIO error frame.
    */
-  persist?: (since?: number) => Promise<void>;
+  persist?: (request?: RequestMark) => Promise<void>;
   /**
-   * The state store's rollback count, noted when a request begins and passed to `persist` (StateStore.commit's
-   * `since`): a request still running when a failed write undid the unwritten changes gets EIO.
+   * Runs a handler's synchronous beginning as one request of the state store (StateStore.track), whose mark goes
+   * to `persist`: a request whose call had changed something that a failed write then undid gets EIO.
    */
-  stateEpoch?: () => number;
+  track?: <T>(start: () => T) => [RequestMark, T];
   /** The xenstore: domains get their home there when created, lose it when destroyed. */
   xenstore?: Xenstore;
   /** The xenstore's socket path, for the welcome. */
@@ -126,10 +127,11 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
     }
     const handler = HANDLERS[frame.kind];
     if (!handler) throw new WireError(`unknown frame kind 0x${frame.kind.toString(16)}${frameKindName(frame.kind) ? ` (${frameKindName(frame.kind)} is not a request)` : ''}`);
-    const epoch = ctx.stateEpoch?.();
-    handler(ctx, conn, frame.payload).then(
-      (reply) => afterSaved(ctx, conn, frame.id, epoch, () => reply && conn.send(reply.kind, frame.id, reply.payload)),
-      (e: unknown) => afterSaved(ctx, conn, frame.id, epoch, () => conn.sendError(frame.id, errorBody(e))),
+    const start = () => handler(ctx, conn, frame.payload);
+    const [request, replied] = ctx.track ? ctx.track(start) : [undefined, start()];
+    replied.then(
+      (reply) => afterSaved(ctx, conn, frame.id, request, () => reply && conn.send(reply.kind, frame.id, reply.payload)),
+      (e: unknown) => afterSaved(ctx, conn, frame.id, request, () => conn.sendError(frame.id, errorBody(e))),
     );
   } catch (e) {
     if (e instanceof WireError) conn.fail(frame.id, e);
@@ -141,12 +143,13 @@ export function handleFrame(ctx: DaemonContext, conn: Connection, frame: Frame):
  * Sends a reply once its change is durable (the guarantee of docs/reliability.md: a reply received means its
  * change survives a kill). When the change cannot be written the reply is replaced by an error frame (errno 5,
  * EIO, reason `state-not-durable`): by then the store has set the running state back to what the files hold,
- * so the call left nothing behind (docs/reliability.md "Disk full"); so is the reply of a request that was still
- * running when that happened (`epoch`, the store's rollback count when it began).
+ * so the call left nothing behind (docs/reliability.md "Disk full"); so is the reply of a request still running
+ * then whose call had changed something that the rollback undid (`request`'s mark says so). Any other reply,
+ * an error the handler gave included, goes out as it is.
  */
-function afterSaved(ctx: DaemonContext, conn: Connection, id: number, epoch: number | undefined, reply: () => void): void {
+function afterSaved(ctx: DaemonContext, conn: Connection, id: number, request: RequestMark | undefined, reply: () => void): void {
   if (!ctx.persist) return reply();
-  ctx.persist(epoch).then(reply, (e: unknown) =>
+  ctx.persist(request).then(reply, (e: unknown) =>
     conn.sendError(id, { errno: EIO, message: `the request was ${(e as { partly?: boolean }).partly ? 'partly ' : ''}undone: ${(e as Error).message}`, reason: daemonReason('state-not-durable') }),
   );
 }

@@ -63,8 +63,11 @@ type Sent = { data: bigint } | 'crash';
  * port in the slot) fails the emulation: for port I/O handle_pio crashes the domain; for MMIO the guest gets
  * #GP, reported as 'crash' without crashing the domain (docs/simulator.md).
  */
-async function send(hv: Host, domain: Domain, vcpu: number, server: IoreqServer, req: IoreqRecord, out: IoreqRecord[], pio: boolean): Promise<Sent> {
-  const r = await sendSync(hv, domain, server, vcpu, req);
+async function send(hv: Host, domain: Domain, vcpu: number, server: IoreqServer, req: IoreqRecord, out: IoreqRecord[], pio: boolean, owner: unknown): Promise<Sent> {
+  const pending = sendSync(hv, domain, server, vcpu, req);
+  // The vCPU may now wait for its device model while other calls run.
+  hv.onPause?.(owner);
+  const r = await pending;
   if (r.kind === 'refused') {
     if (pio) crashDomain(domain, `ioreq send refused on vCPU ${vcpu} (bad IO state or event channel in the slot)`);
     return 'crash';
@@ -80,15 +83,15 @@ function bufferedEligible(addr: bigint, size: number, items: number): boolean {
   return items === 1 && addr >= VGA_FIRST && addr + BigInt(size) - 1n <= VGA_LAST;
 }
 
-async function portAccess(hv: Host, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
-  if (a.buffer !== undefined) return portString(hv, domain, a, count, a.buffer);
+async function portAccess(hv: Host, domain: Domain, a: GuestAccess, count: number, owner: unknown): Promise<GuestAccessResult> {
+  if (a.buffer !== undefined) return portString(hv, domain, a, count, a.buffer, owner);
   const dir = a.kind === 'in' ? 'read' : 'write';
   const value = a.value ?? 0n;
   if (dir === 'write') latchCf8(domain, a.addr, a.size, value);
   const hit = selectServer(domain, hv.release, 'pio', a.addr, a.size, count, a.df ?? false);
   if (!hit) return { outcome: 'null', value: dir === 'read' ? allOnes(a.size) : null, ioreqs: [] };
   const ioreqs: IoreqRecord[] = [];
-  const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, count, dir === 'write' ? value & allOnes(a.size) : 0n, a.df ?? false), ioreqs, true);
+  const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, count, dir === 'write' ? value & allOnes(a.size) : 0n, a.df ?? false), ioreqs, true, owner);
   if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
   return { outcome: 'ioreq', value: dir === 'read' ? sent.data : null, ioreqs };
 }
@@ -101,7 +104,7 @@ async function portAccess(hv: Host, domain: Domain, a: GuestAccess, count: numbe
  * guest gets an exception; reported as 'crash' without crashing the domain). With no server for the port, the
  * null handler stores all ones into the buffer for `ins` and drops `outs`.
  */
-async function portString(hv: Host, domain: Domain, a: GuestAccess, count: number, buffer: bigint): Promise<GuestAccessResult> {
+async function portString(hv: Host, domain: Domain, a: GuestAccess, count: number, buffer: bigint, owner: unknown): Promise<GuestAccessResult> {
   const dir = a.kind === 'in' ? 'read' : 'write';
   const df = a.df ?? false;
   const size = BigInt(a.size);
@@ -118,7 +121,7 @@ async function portString(hv: Host, domain: Domain, a: GuestAccess, count: numbe
     if (!hit) {
       if (dir === 'read') domain.ram.write(Number(first), new Uint8Array(items * a.size).fill(0xff));
     } else {
-      const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, items, buf, df, true), ioreqs, true);
+      const sent = await send(hv, domain, a.vcpu, hit.server, makeRecord(hit.server.id, hit.type, dir, hit.addr, a.size, items, buf, df, true), ioreqs, true, owner);
       if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
     }
     remaining -= items;
@@ -165,19 +168,21 @@ function classify(hv: Host, domain: Domain, gfn: bigint, write: boolean): PagePa
 
 /**
  * Performs a guest access. The checks run at once; the access itself waits its turn on the vCPU and, when
- * a request goes to an attached device model, resolves only once it has answered.
+ * a request goes to an attached device model, resolves only once it has answered. Where the vCPU may wait, the
+ * host's pause listener is told, with the host's callOwner as it was when the access began.
  */
 export function guestAccess(hv: Host, a: GuestAccess): Promise<GuestAccessResult> {
   const { domain, count } = checkAccess(hv, a);
+  const owner = hv.callOwner;
   return onVcpu(domain, a.vcpu, async () => {
     // A crashed domain's vCPUs do not run (docs/simulator.md).
     if (domain.crashed) return { outcome: 'crash', value: null, ioreqs: [] };
-    if (a.kind === 'in' || a.kind === 'out') return portAccess(hv, domain, a, count);
-    return memoryAccess(hv, domain, a, count);
+    if (a.kind === 'in' || a.kind === 'out') return portAccess(hv, domain, a, count, owner);
+    return memoryAccess(hv, domain, a, count, owner);
   });
 }
 
-async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: number): Promise<GuestAccessResult> {
+async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: number, owner: unknown): Promise<GuestAccessResult> {
   const write = a.kind === 'write';
   const size = BigInt(a.size);
   const df = a.df ?? false;
@@ -241,10 +246,11 @@ async function memoryAccess(hv: Host, domain: Domain, a: GuestAccess, count: num
         if (buffered) {
           ioreqs.push(req);
           // A handler playing the device model has seen the request before the access completes.
+          hv.onPause?.(owner);
           await buffered;
         }
         else {
-          const sent = await send(hv, domain, a.vcpu, server, req, ioreqs, false);
+          const sent = await send(hv, domain, a.vcpu, server, req, ioreqs, false, owner);
           if (sent === 'crash') return { outcome: 'crash', value: null, ioreqs };
           if (!write) last = sent.data;
         }

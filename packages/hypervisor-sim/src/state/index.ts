@@ -3,7 +3,7 @@
  * `xenmem sim serve --state FILE`; docs/reliability.md "Daemon state file").
  */
 export { checkStatePath, readStateFile, writeStateFileAtomic, writeStateFileAtomicAsync, removeStaleTemps } from './file.js';
-export { StateStore, StateFile, readDurableState, type DurableState, DEFAULT_COMPACT_BYTES, type StateStoreOptions } from './store.js';
+export { StateStore, StateFile, RequestMark, readDurableState, type DurableState, DEFAULT_COMPACT_BYTES, type StateStoreOptions } from './store.js';
 export { journalPath, journalGenerations, readJournalChain, JOURNAL_FORMAT, JOURNAL_VERSION } from './journal.js';
 export { frameRecord, scanRecords, RECORD_HEADER_BYTES } from './record.js';
 export { applyDelta, DeltaTracker, type StateDelta } from './delta.js';

@@ -1,7 +1,8 @@
 /**
  * Brings a running Hypervisor back to a durable state (docs/reliability.md "Disk full"): after a journal write
  * failed, the daemon's live state must again be what its files hold, so that a reply refused with EIO left
- * nothing behind and later requests build on what a restart would restore.
+ * nothing behind that its request had changed before the rollback (a request still running then may change
+ * more afterwards, which is written; store.ts `commit`), and later requests build on what a restart would restore.
  *
  * It changes only what differs, in place, so that what the files do not hold survives wherever the object it
  * belongs to does: a domain whose configuration is unchanged keeps its guest RAM, its vCPUs' waits on servers

@@ -10,7 +10,9 @@
  * fsync of the directory) while requests go on; then the older journals are removed. A write that fails
  * (ENOSPC, EIO) fails every commit not yet durable, after the running state has been set back to what the
  * files hold (rollback.ts); the next change writes a whole new snapshot first (and fails too while that is
- * impossible), so the files never hold a journal with a hole in it.
+ * impossible), so the files never hold a journal with a hole in it. A request followed with `track()` also
+ * records what it changed each time its call pauses, so that a rollback meanwhile is known to have undone part
+ * of it, and only then.
  */
 import { ftruncateSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -39,6 +41,17 @@ export interface StateStoreOptions {
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
+  /** The request whose paused call the record holds changes of (see {@link StateStore.track}). */
+  pausedBy?: RequestMark;
+}
+
+/**
+ * One request as the store follows it ({@link StateStore.track}): `undone` is set when a rollback undid a change
+ * the request had made before its call paused (a continuation, a wait for a device model).
+ */
+export class RequestMark {
+  /** Whether a rollback refused a record of what the request's call had changed before pausing. */
+  undone = false;
 }
 
 /** A failed write: its error, and the durable state the running one was set back to (null: it could not be read). */
@@ -79,7 +92,7 @@ export class StateStore {
   compactions = 0;
   /** Journal writes (each one write and one fdatasync, shared by the records of one batch). */
   batches = 0;
-  /** Times a failed write set the running state back to the durable one (see {@link commit}'s `since`). */
+  /** Times a failed write set the running state back to the durable one (or began to). */
   rollbacks = 0;
   /** Called after such a rollback, before the failed commits reject (the daemon's xenstore learns the domains). */
   onRollback: (() => void) | null = null;
@@ -100,6 +113,11 @@ export class StateStore {
   ) {
     this.snapshotBytes = snapshotBytes;
     this.segments.push({ generation, records: [], waiters: [], after: null });
+    hv.host.onPause = (owner) => {
+      if (owner instanceof RequestMark) void this.record(owner).catch(() => {
+        // the mark says it; the request's own commit reports it
+      });
+    };
   }
 
   /**
@@ -121,31 +139,50 @@ export class StateStore {
   }
 
   /**
+   * Runs `start`, the synchronous beginning of one request (up to its hypervisor call's first pause), with a new
+   * mark as the owner of the calls it makes. Each time such a call pauses (between continuation chunks, while a
+   * vCPU waits for its device model), what changed since the last record — that is, what this call changed in
+   * the piece that just ran — is queued as a record of its own; if a failed write refuses that record, the
+   * rollback undid part of the request, and the mark says so (see {@link commit}).
+   */
+  track<T>(start: () => T): [RequestMark, T] {
+    const mark = new RequestMark();
+    this.hv.host.callOwner = mark;
+    try {
+      return [mark, start()];
+    } finally {
+      this.hv.host.callOwner = undefined;
+    }
+  }
+
+  /**
    * Records the changes since the last commit and resolves once they, and everything committed before, are
    * durable. Rejects when they cannot be written: then every commit not yet durable rejects too, and the
    * running state has been set back to what the files hold (rollback.ts), the state of the last durable commit.
    *
-   * `since`: the {@link rollbacks} count when the request whose changes this commit records began. If a rollback
-   * happened since (the request was still running: a hypercall between continuation chunks, a guest access
-   * waiting for its device model), part of what it did was undone: the commit still writes what is there, then
-   * rejects (code EIO), so that the request is not answered as if it had done all it was asked.
+   * `request`: the mark of the request ({@link track}) whose end this commit records. If a rollback undid a
+   * record of its paused call (the request was still running then), the commit still writes what is there,
+   * then rejects (code EIO, `partly`), so that the request is not answered as if it had done all it was asked.
+   * A request whose call changed nothing before the rollback is answered as usual.
    */
-  commit(since?: number): Promise<void> {
-    const straddled = since !== undefined && since !== this.rollbacks;
+  commit(request?: RequestMark): Promise<void> {
     const done = this.record();
-    if (!straddled) return done;
+    if (!request) return done;
     return done.then(() => {
-      throw Object.assign(new Error('a write failed while the request ran and undid what it had changed until then; what it changed afterwards was written'), { code: 'EIO', partly: true });
+      if (request.undone) throw Object.assign(new Error('a write failed while the request ran and undid what it had changed until then; what it changed afterwards was written'), { code: 'EIO', partly: true });
     });
   }
 
-  private record(): Promise<void> {
+  /** Queues the changes since the last record; `pausedBy`: they are what that request's call changed before pausing. */
+  private record(pausedBy?: RequestMark): Promise<void> {
     let delta;
     try {
       delta = this.tracker.capture();
     } catch (e) {
       return Promise.reject(e as Error);
     }
+    // A call that changed nothing before pausing has nothing a rollback could undo.
+    if (pausedBy && !delta) return Promise.resolve();
     // After a failure the files need a new snapshot before the next record; a request that changed nothing since
     // the rollback needs none (the running state is what the files hold) and is not refused while the disk is full.
     if (this.failed && (delta || !this.failed.state)) {
@@ -161,7 +198,7 @@ export class StateStore {
     } else if (!this.writing && this.segments.length === 1 && last.records.length === 0 && last.waiters.length === 0 && !last.after) {
       return Promise.resolve();
     }
-    const done = new Promise<void>((resolve, reject) => last.waiters.push({ resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => last.waiters.push({ resolve, reject, ...(pausedBy && { pausedBy }) }));
     if (delta && !this.compaction && !this.failed && this.journalBytes >= (this.compactBytes ?? Math.max(DEFAULT_COMPACT_BYTES, this.snapshotBytes))) this.compact(done);
     this.kick();
     return done;
@@ -169,6 +206,7 @@ export class StateStore {
 
   /** Waits for every commit so far and a running compaction, then closes the journal. */
   async close(): Promise<void> {
+    this.hv.host.onPause = null;
     await this.commit().catch(() => {});
     await this.compaction;
     await this.idle;
@@ -302,8 +340,9 @@ export class StateStore {
     try {
       const durable = readDurableState(this.path, this.hv.release);
       if (durable) {
-        // Counted before: a rollback that stopped midway still changed what running requests see.
+        // Counted, and the paused requests marked, before: a rollback that stopped midway still undid some of it.
         this.rollbacks++;
+        for (const w of refused) if (w.pausedBy) w.pausedBy.undone = true;
         rollbackTo(this.hv, durable.state);
         state = durable.state;
         this.tracker = new DeltaTracker(this.hv);

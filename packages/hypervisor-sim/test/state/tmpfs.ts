@@ -13,12 +13,25 @@ export function mountTmpfs(at: string, size: string): string | null {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', at], { stdio: ['ignore', 'ignore', 'pipe'] });
     return null;
   } catch (e) {
+    // Nothing is mounted on the directory just made: leave none behind.
+    rmSync(at, { recursive: true, force: true });
     return `mount -t tmpfs failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
   }
 }
 
+/**
+ * Unmounts the tmpfs at `at` and removes the directory. A mount still busy (a file left open by a failed test) is
+ * detached lazily (`umount -l`: gone from the tree at once, freed when its last user closes), so none stays behind
+ * on a shared machine; throws only when that fails too (the directory is then left, as removing it would empty
+ * the mount).
+ */
 export function unmountTmpfs(at: string): void {
-  execFileSync('umount', [at]);
+  const quiet = { stdio: ['ignore', 'ignore', 'pipe'] } as const;
+  try {
+    execFileSync('umount', [at], quiet);
+  } catch {
+    execFileSync('umount', ['-l', at], quiet);
+  }
   rmSync(at, { recursive: true, force: true });
 }
 
