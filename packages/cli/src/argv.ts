@@ -4,12 +4,9 @@
  */
 import { CONSTANTS, RELEASES } from '@xenmem/abi-types';
 import type { DomainConfig } from '@xenmem/sim-protocol';
+import type { TargetName } from '@xenmem/codegen';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DM_OPS, type DmFlag, type FlagKind } from './commands/dm-ops.js';
-import type { DmOptions } from './commands/dm.js';
-import type { GenOptions } from './commands/gen.js';
-import type { GuestAccessOptions } from './commands/guest.js';
-import type { GuestReadRamOptions, GuestWriteRamOptions } from './commands/guest-ram.js';
+import { DM_OPS, type DmArgs, type DmFlag, type FlagKind } from './dm-op-table.js';
 import { fitHelp, PENDING_HELP, RUN_HELP, TOP_HELP } from './help-text.js';
 import { CLI_VERSION } from './version.js';
 
@@ -304,6 +301,105 @@ export interface XsPathOptions {
   /** `<path>`: a xenstore path, absolute or relative to /local/domain/0 (the CLI is domain 0). */
   path: string;
   /** `--json`: one JSON document on stdout. */
+  json: boolean;
+}
+
+/** The options of `xenmem gen`. */
+export interface GenOptions {
+  /** What generates: a built-in target (`--target`), or a plugin command (`--plugin`), exactly one. */
+  generator:
+    | {
+        /** `--target NAME`: a built-in target of @xenmem/codegen. */
+        target: TargetName;
+      }
+    | {
+        /** `--plugin CMD`: the plugin's command line, split at blanks and run without a shell. */
+        plugin: string;
+      };
+  /** `--out DIR` (required): the output directory, created if missing. */
+  out: string;
+  /** `--schema FILE`: the user's schema, validated first; absent: the schema @xenmem/schema ships. */
+  schema?: string;
+  /**
+   * `--iface V`: an interface version (0x… and 8 hex digits, a release name, or a decimal integer). A built-in
+   * target generates what a client compiled at V sees; a plugin receives it as `options.iface`.
+   */
+  iface?: string;
+  /** `--check`: write nothing; exit 1 and list the files when DIR differs from what would be generated. */
+  check: boolean;
+  /** `--plugin-timeout S` in milliseconds: a plugin still running after it is killed (default 30 s). */
+  pluginTimeoutMs: number;
+}
+
+/** Options of `xenmem dm <op>`: one DM op sent to a simulator daemon, as parseArgv parses them. */
+export interface DmOptions {
+  /** The op's subcommand name (canonical, not an alias). */
+  op: string;
+  /** `host`: this Xen host (@xenmem/xen-host); `socket`: the simulator daemon at `socket`. */
+  backend: 'host' | 'socket';
+  /** Path of the simulator daemon's Unix socket to send the op to (with backend `socket`). */
+  socket?: string;
+  /** The domain the calls are made for (default 0, the control domain). */
+  caller: number;
+  /** Interface version names are encoded at (default: the latest). */
+  iface?: string;
+  /** Print the result as JSON on stdout instead of text. */
+  json: boolean;
+  /** The op's flags, parsed (keys as in dm-op-table.ts). */
+  args: DmArgs;
+}
+
+/** The flags of `xenmem guest out|in|write|read`, as parsed. */
+export interface GuestAccessOptions {
+  /** The access: `out`/`in` a port, `write`/`read` a guest physical address. */
+  kind: 'out' | 'in' | 'write' | 'read';
+  /** `--socket` (or XENMEM_SOCKET): the daemon's Unix socket. */
+  socket: string;
+  /** `--domid`: the guest. */
+  domid: number;
+  /** `--port` or `--gpa`: where the access goes. */
+  addr: bigint;
+  /** `--size`: bytes per item. */
+  size: 1 | 2 | 4 | 8;
+  /** `--vcpu`: the vCPU making the access (default 0). */
+  vcpu: number;
+  /** `--value`: the data of a write (out/write without a buffer). */
+  value?: bigint;
+  /** `--count`: items of a rep string access (given with `buffer`). */
+  count?: number;
+  /** `--buffer-gpa`: the rep string access's buffer in guest RAM. */
+  buffer?: bigint;
+  /** `--timeout` in ms (default 10 000): how long to wait for a device model. */
+  timeoutMs: number;
+  /** `--json`: print `{ "outcome", "value", "ioreqs" }`. */
+  json: boolean;
+}
+
+/** The flags of `xenmem guest write-ram`, as parsed. */
+export interface GuestWriteRamOptions {
+  /** `--socket` (or XENMEM_SOCKET): the daemon's Unix socket. */
+  socket: string;
+  /** `--domid`: the guest. */
+  domid: number;
+  /** `--gpa`: guest physical address of the first byte. */
+  gpa: bigint;
+  /** `--hex`: the bytes, lower-case hex, two digits a byte. */
+  hex: string;
+  /** `--json`: print `{ "domid", "gpa", "length" }`. */
+  json: boolean;
+}
+
+/** The flags of `xenmem guest read-ram`, as parsed. */
+export interface GuestReadRamOptions {
+  /** `--socket` (or XENMEM_SOCKET): the daemon's Unix socket. */
+  socket: string;
+  /** `--domid`: the guest. */
+  domid: number;
+  /** `--gpa`: guest physical address of the first byte. */
+  gpa: bigint;
+  /** `--length`: how many bytes. */
+  length: number;
+  /** `--json`: print `{ "domid", "gpa", "hex" }`. */
   json: boolean;
 }
 

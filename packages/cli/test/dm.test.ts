@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliEnv } from '../src/backend.js';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
-import { DM_OPS } from '../src/commands/dm-ops.js';
+import { DM_OPS } from '../src/dm-op-table.js';
 
 // The daemon's backend is injected: an in-process Hypervisor stands behind every --socket.
 let hv: Hypervisor;

@@ -32,7 +32,7 @@ describe('foreign citations', () => {
     const files = scannedFiles(ROOT);
     expect(files).toContain('README.md');
     expect(files).toContain('docs/simulator.md');
-    expect(files).toContain('packages/cli/src/commands/dm-ops.ts');
+    expect(files).toContain('packages/cli/src/dm-op-table.ts');
     expect(files).toContain('packages/hypervisor-sim/scenario.schema.json');
     expect(files.some((f) => f.startsWith('examples/') && f.endsWith('.json'))).toBe(true);
     expect(files.some((f) => f.startsWith('docs/api/'))).toBe(true);

@@ -11,25 +11,8 @@ import { withBackend, withHost, type CliEnv } from '../backend.js';
 import type { HypercallBackend } from '@xenmem/abi-types';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
-import { dmOp, type DmArgs } from './dm-ops.js';
-
-/** Options of `xenmem dm <op>`: one DM op sent to a simulator daemon, as parseArgv parses them. */
-export interface DmOptions {
-  /** The op's subcommand name (canonical, not an alias). */
-  op: string;
-  /** `host`: this Xen host (@xenmem/xen-host); `socket`: the simulator daemon at `socket`. */
-  backend: 'host' | 'socket';
-  /** Path of the simulator daemon's Unix socket to send the op to (with backend `socket`). */
-  socket?: string;
-  /** The domain the calls are made for (default 0, the control domain). */
-  caller: number;
-  /** Interface version names are encoded at (default: the latest). */
-  iface?: string;
-  /** Print the result as JSON on stdout instead of text. */
-  json: boolean;
-  /** The op's flags, parsed (keys as in commands/dm-ops.ts). */
-  args: DmArgs;
-}
+import type { DmOptions } from '../argv.js';
+import { dmOp } from '../dm-op-table.js';
 
 /**
  * EPERM from a DM op has two causes in Xen, and the hint states the one that can apply to this call: a caller other

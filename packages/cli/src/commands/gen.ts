@@ -7,36 +7,10 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { ifaceHex, InputError, resolveIface } from '@xenmem/abi-types';
-import { diffOutDir, findTarget, generateTarget, PLUGIN_PROTOCOL_VERSION, runPlugin, writeOutDir, type OutFile, type TargetName } from '@xenmem/codegen';
+import { diffOutDir, findTarget, generateTarget, PLUGIN_PROTOCOL_VERSION, runPlugin, writeOutDir, type OutFile } from '@xenmem/codegen';
 import { JSON_SCHEMA_PATH, loadSchemaFile, parseIfaceHex, type XenAbiSchema } from '@xenmem/schema';
+import type { GenOptions } from '../argv.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
-
-/** The options of `xenmem gen` (parsed in argv.ts). */
-export interface GenOptions {
-  /** What generates: a built-in target (`--target`), or a plugin command (`--plugin`), exactly one. */
-  generator:
-    | {
-        /** `--target NAME`: a built-in target of @xenmem/codegen. */
-        target: TargetName;
-      }
-    | {
-        /** `--plugin CMD`: the plugin's command line, split at blanks and run without a shell. */
-        plugin: string;
-      };
-  /** `--out DIR` (required): the output directory, created if missing. */
-  out: string;
-  /** `--schema FILE`: the user's schema, validated first; absent: the schema @xenmem/schema ships. */
-  schema?: string;
-  /**
-   * `--iface V`: an interface version (0x… and 8 hex digits, a release name, or a decimal integer). A built-in
-   * target generates what a client compiled at V sees; a plugin receives it as `options.iface`.
-   */
-  iface?: string;
-  /** `--check`: write nothing; exit 1 and list the files when DIR differs from what would be generated. */
-  check: boolean;
-  /** `--plugin-timeout S` in milliseconds: a plugin still running after it is killed (default 30 s). */
-  pluginTimeoutMs: number;
-}
 
 /** The schema @xenmem/schema ships (beside its JSON Schema). */
 const SHIPPED_SCHEMA = join(dirname(JSON_SCHEMA_PATH), 'xen-abi.json');

@@ -4,37 +4,10 @@
  */
 import { InputError } from '@xenmem/abi-types';
 import { bytesToHex, hex, hexToBytes } from '@xenmem/sim-protocol';
+import type { GuestReadRamOptions, GuestWriteRamOptions } from '../argv.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';
-
-/** The flags of `xenmem guest write-ram`, as parsed. */
-export interface GuestWriteRamOptions {
-  /** `--socket` (or XENMEM_SOCKET): the daemon's Unix socket. */
-  socket: string;
-  /** `--domid`: the guest. */
-  domid: number;
-  /** `--gpa`: guest physical address of the first byte. */
-  gpa: bigint;
-  /** `--hex`: the bytes, lower-case hex, two digits a byte. */
-  hex: string;
-  /** `--json`: print `{ "domid", "gpa", "length" }`. */
-  json: boolean;
-}
-
-/** The flags of `xenmem guest read-ram`, as parsed. */
-export interface GuestReadRamOptions {
-  /** `--socket` (or XENMEM_SOCKET): the daemon's Unix socket. */
-  socket: string;
-  /** `--domid`: the guest. */
-  domid: number;
-  /** `--gpa`: guest physical address of the first byte. */
-  gpa: bigint;
-  /** `--length`: how many bytes. */
-  length: number;
-  /** `--json`: print `{ "domid", "gpa", "hex" }`. */
-  json: boolean;
-}
 
 export async function runGuestWriteRam(o: GuestWriteRamOptions, io: Io, env: CliEnv): Promise<number> {
   const bytes = hexToBytes(o.hex, '--hex');

@@ -7,35 +7,10 @@
  */
 import { InputError } from '@xenmem/abi-types';
 import { guestAccessResultToJson, hex, type GuestAccess, type GuestAccessResult, type IoreqRecord } from '@xenmem/sim-protocol';
+import type { GuestAccessOptions } from '../argv.js';
 import { withBackend, type CliEnv, type ConnectedBackend } from '../backend.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';
-
-/** The flags of `xenmem guest out|in|write|read`, as parsed. */
-export interface GuestAccessOptions {
-  /** The access: `out`/`in` a port, `write`/`read` a guest physical address. */
-  kind: 'out' | 'in' | 'write' | 'read';
-  /** `--socket` (or XENMEM_SOCKET): the daemon's Unix socket. */
-  socket: string;
-  /** `--domid`: the guest. */
-  domid: number;
-  /** `--port` or `--gpa`: where the access goes. */
-  addr: bigint;
-  /** `--size`: bytes per item. */
-  size: 1 | 2 | 4 | 8;
-  /** `--vcpu`: the vCPU making the access (default 0). */
-  vcpu: number;
-  /** `--value`: the data of a write (out/write without a buffer). */
-  value?: bigint;
-  /** `--count`: items of a rep string access (given with `buffer`). */
-  count?: number;
-  /** `--buffer-gpa`: the rep string access's buffer in guest RAM. */
-  buffer?: bigint;
-  /** `--timeout` in ms (default 10 000): how long to wait for a device model. */
-  timeoutMs: number;
-  /** `--json`: print `{ "outcome", "value", "ioreqs" }`. */
-  json: boolean;
-}
 
 /** Outcomes that end the command with exit 0. */
 const SUCCESS = new Set(['ram', 'ioreq', 'null', 'discarded']);
