@@ -5,7 +5,8 @@
  * the client or the benchmark suite (`xenmem --version` does not even get here: bin.ts answers it).
  */
 import { InputError, XenError } from '@xenmem/abi-types';
-import { parseArgv, type ParseContext, type Parsed } from './argv.js';
+import { parseArgv, type ParseContext } from './argv.js';
+import type { Parsed } from './parsed.js';
 import { EXIT_FAILURE, EXIT_USAGE, processIo, type Io } from './io.js';
 import { BackendUnavailable, DaemonUnavailable, HostUnavailable, defaultEnv, type CliEnv } from './backend.js';
 

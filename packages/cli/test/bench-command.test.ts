@@ -2,18 +2,29 @@
  * `xenmem bench`: its flags, and the command over @xenmem/bench's workloads (a --quick lookup-random run, an
  * unknown workload, the ioreq and daemon workloads end to end, cli-startup with this CLI's own bin). The workloads
  * themselves are tested in packages/bench. Counts and shapes only: no timing is asserted. The runs that start a
- * daemon are in this one file, so that they run one after another and each sees only its own directories come
- * and go.
+ * daemon are in this one file, so that they run one after another, and under a TMPDIR of their own, so that each
+ * sees only its own directories come and go (a benchmark another program runs meanwhile uses the system's).
  */
-import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../src/cli.js';
 import { captureIo } from '../src/io.js';
 import { parseArgv } from '../src/argv.js';
 
 const IOREQ_IDS = ['ioreq-roundtrip-inproc', 'ioreq-roundtrip-daemon', 'dmop-throughput-daemon'];
-const benchDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('xenmem-bench-'));
+const TMP = mkdtempSync(join(tmpdir(), 'xenmem-cli-bench-test-'));
+const systemTmp = process.env['TMPDIR'];
+beforeAll(() => {
+  process.env['TMPDIR'] = TMP;
+});
+afterAll(() => {
+  if (systemTmp === undefined) delete process.env['TMPDIR'];
+  else process.env['TMPDIR'] = systemTmp;
+  rmSync(TMP, { recursive: true, force: true });
+});
+const benchDirs = () => readdirSync(TMP).filter((n) => n.startsWith('xenmem-bench-'));
 /** The benchmark directories that appeared since `before` and are still there (another program's may come and go). */
 const leftSince = (before: string[]) => benchDirs().filter((n) => !before.includes(n));
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

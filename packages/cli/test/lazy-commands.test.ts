@@ -61,14 +61,14 @@ describe('commands are loaded when they run', () => {
     const r = loads(['abi', '--version']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${VERSION}\n`);
-    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'dm-op-table.js', 'help-text.js', 'io.js', 'version.js']);
+    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'dm-op-table.js', 'help-text.js', 'io.js', 'parsed.js', 'version.js']);
     expect(heavy(r.urls)).toEqual([]);
   });
 
   it('xenmem abi types loads its own command module and not the simulator', () => {
     const r = loads(['abi', 'types', '--json']);
     expect(r.status).toBe(0);
-    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/abi-types.js', 'dm-op-table.js', 'help-text.js', 'io.js', 'output.js', 'version.js']);
+    expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/abi-types.js', 'dm-op-table.js', 'help-text.js', 'io.js', 'output.js', 'parsed.js', 'version.js']);
     expect(heavy(r.urls)).toEqual([]);
   });
 
@@ -96,7 +96,7 @@ describe('commands are loaded when they run', () => {
     try {
       const r = loads(['dm', '--socket', socket, 'get-mem-type', '--domid', '1', '--pfn', '0x10']);
       expect([r.status, r.stdout]).toEqual([0, 'get_mem_type: ok, pfn 0x10 is ram_rw (mem_type 0)\n']);
-      expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/dm.js', 'dm-op-table.js', 'help-text.js', 'io.js', 'output.js', 'version.js']);
+      expect(own(r.urls)).toEqual(['argv.js', 'backend.js', 'bin.js', 'cli.js', 'commands/dm.js', 'dm-op-table.js', 'help-text.js', 'io.js', 'output.js', 'parsed.js', 'version.js']);
       expect(heavy(r.urls)).toEqual(['ioreq-client']);
       // The daemon offers shared memory; a one-shot command stays on the socket and never loads the addon.
       expect(r.urls.filter((u) => u.includes('shm-transport'))).toEqual([]);

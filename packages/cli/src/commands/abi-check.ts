@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { checkAbi } from '@xenmem/schema';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
 

@@ -3,7 +3,7 @@
  * hvmmem names and guarded HVMOP names that appear, disappear or change for the same number.
  */
 import { HVMOPS, hvmmemTypesAt, ifaceHex, resolveIface } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 

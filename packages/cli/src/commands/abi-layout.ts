@@ -4,7 +4,7 @@
  * from 4.9, the HVMOP argument before).
  */
 import { InputError, NEWEST_RELEASE, STRUCTS, releaseInRange, resolveRelease, type ReleaseName } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 

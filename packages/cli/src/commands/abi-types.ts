@@ -2,7 +2,7 @@
  * `xenmem abi types [--iface V] [--json]`: hvmmem_type_t as a client built at interface version V sees it.
  */
 import { hvmmemTypesAt, ifaceHex, LATEST_INTERFACE_VERSION, resolveIface } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 

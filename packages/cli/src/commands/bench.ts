@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { CLI_STARTUP_TARGETS, formatMs, IOREQ_DAEMON_TARGETS, IOREQ_QEMU_TARGETS, ratioLines, STATE_TARGETS, runBench, type BenchDocument, type ScalingPoint } from '@xenmem/bench';
 import { NativeP2mUnavailableError } from '@xenmem/hypervisor-sim';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 

@@ -3,7 +3,7 @@
  * memory type, its name at V and what hypervisor release R's set_mem_type does with it.
  */
 import { InputError, NEWEST_RELEASE, RELEASES, hvmmemTypesAt, hvmmemVerdict, ifaceHex, resolveIface, resolveRelease, type ReleaseName } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson, table } from '../output.js';
 

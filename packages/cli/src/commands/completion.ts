@@ -5,7 +5,7 @@
  * flags that take a path fall back to file names. `--only`'s workload ids come from @xenmem/bench.
  */
 import { WORKLOAD_IDS } from '@xenmem/bench';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { allCommands, commandTree, type CommandInfo, type FlagInfo } from '../reference/command-tree.js';
 

@@ -20,7 +20,7 @@ import {
   type ReleaseName,
 } from '@xenmem/abi-types';
 import { Hypervisor } from '@xenmem/hypervisor-sim';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';
 import { diffInterfaceVersions } from './abi-diff.js';

@@ -11,7 +11,7 @@ import { withBackend, withHost, type CliEnv } from '../backend.js';
 import type { HypercallBackend } from '@xenmem/abi-types';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';
-import type { DmOptions } from '../argv.js';
+import type { DmOptions } from '../parsed.js';
 import { dmOp } from '../dm-op-table.js';
 
 /**

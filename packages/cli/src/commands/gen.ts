@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ifaceHex, InputError, resolveIface } from '@xenmem/abi-types';
 import { diffOutDir, findTarget, generateTarget, PLUGIN_PROTOCOL_VERSION, runPlugin, writeOutDir, type OutFile } from '@xenmem/codegen';
 import { JSON_SCHEMA_PATH, loadSchemaFile, parseIfaceHex, type XenAbiSchema } from '@xenmem/schema';
-import type { GenOptions } from '../argv.js';
+import type { GenOptions } from '../parsed.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 
 /** The schema @xenmem/schema ships (beside its JSON Schema). */

@@ -4,7 +4,7 @@
  */
 import { InputError } from '@xenmem/abi-types';
 import { bytesToHex, hex, hexToBytes } from '@xenmem/sim-protocol';
-import type { GuestReadRamOptions, GuestWriteRamOptions } from '../argv.js';
+import type { GuestReadRamOptions, GuestWriteRamOptions } from '../parsed.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';

@@ -7,7 +7,7 @@
  */
 import { InputError } from '@xenmem/abi-types';
 import { guestAccessResultToJson, hex, type GuestAccess, type GuestAccessResult, type IoreqRecord } from '@xenmem/sim-protocol';
-import type { GuestAccessOptions } from '../argv.js';
+import type { GuestAccessOptions } from '../parsed.js';
 import { withBackend, type CliEnv, type ConnectedBackend } from '../backend.js';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';

@@ -10,7 +10,7 @@
 import { InputError } from '@xenmem/abi-types';
 import { formatProblem, hypervisorForScenario, loadScenarioFile, runScenario, SCENARIO_SCHEMA_PATH, ScenarioError, type ScenarioProblem, type ScenarioResult, type StepResult } from '@xenmem/hypervisor-sim';
 import type { SimulatorBackend } from '@xenmem/sim-protocol';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson } from '../output.js';

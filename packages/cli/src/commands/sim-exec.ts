@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { constants } from 'node:os';
 import { FrameDecoder, FrameKind, WIRE_PROTOCOL_VERSION, decodeJson, encodeFrame, encodeHello } from '@xenmem/sim-protocol';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_FAILURE, type Io } from '../io.js';
 
 export type SimExecOptions = CommandOptions<'sim exec'>;

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { InputError, NEWEST_RELEASE } from '@xenmem/abi-types';
 import type { DomainConfig, DomainInspection, IoreqServerView } from '@xenmem/sim-protocol';
 import { domainSvg, Hypervisor } from '@xenmem/hypervisor-sim';
-import { SOCKET_ENV, type CommandOptions } from '../argv.js';
+import { SOCKET_ENV, type CommandOptions } from '../parsed.js';
 import { withBackend, type CliEnv } from '../backend.js';
 import { EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 import { printJson, table } from '../output.js';

@@ -3,7 +3,7 @@
  * As xenstored answers: a node already gone is fine while its parent exists, otherwise ENOENT (exit 1).
  */
 import { CONST } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';
 import { pathPayload, withXenstore } from '../xs-client.js';

@@ -4,7 +4,7 @@
  * events (`--json`: one `{ "path", "token" }` line per event). PATH may be @introduceDomain or @releaseDomain.
  */
 import { CONST } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import type { CliEnv } from '../backend.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { withXenstore } from '../xs-client.js';

@@ -3,7 +3,7 @@
  * and its missing parents (as xenstore-write does; nothing printed, `--json`: `{ "path", "value" }`).
  */
 import { CONST } from '@xenmem/abi-types';
-import type { CommandOptions } from '../argv.js';
+import type { CommandOptions } from '../parsed.js';
 import { EXIT_OK, type Io } from '../io.js';
 import { printJson } from '../output.js';
 import { pathPayload, withXenstore } from '../xs-client.js';
