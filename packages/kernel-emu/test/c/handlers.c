@@ -26,20 +26,9 @@
 #include <xenmem/ioreq.h>
 #include <xenmem/params.h>
 
+#include "check.h"
 #include "legacy-args.h"
 
-static int checks, failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failed++;                                                      \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-        }                                                                  \
-    } while (0)
 #define CHECK_RC(expr, want)                                               \
     do {                                                                   \
         long got_ = (expr);                                                \
@@ -365,6 +354,5 @@ int main(void)
         test_server_and_events(f);
     struct emu_file *restricted = privcmd();
     test_restrict(restricted);
-    printf("checks %d failed %d\n", checks, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -15,23 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "kernel-abi.h"
 
 extern int __open_2(const char *path, int flags);
 extern int __open64_2(const char *path, int flags);
 
-static int checks, failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failed++;                                                      \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-        }                                                                  \
-    } while (0)
 /* A call that must fail with errno e. */
 #define CHECK_ERRNO(expr, e)                                               \
     do {                                                                   \
@@ -122,6 +111,5 @@ int main(void)
     /* A program it starts is untouched by the library (it inherits LD_PRELOAD). */
     CHECK(system("exec true") == 0, "sh -c true");
 
-    printf("checks %d failed %d\n", checks, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }
