@@ -306,12 +306,15 @@ out:
     return rc;
 }
 
-int client_call(uint8_t kind, const struct client_part *parts, int nparts, struct client_reply *reply)
+/*
+ * The connection a request goes out on: 0 with `lock` held, the socket in *fd and the request's id (never 0) in
+ * *id; -EIO, unlocked, when there is none. A forked child's first call connects on its own (files it inherited
+ * keep working).
+ */
+static int lock_for_request(int *fd, uint32_t *id)
 {
-    struct waiter w = { 0 };
     pthread_mutex_lock(&lock);
     if (sock < 0 && !broken) {
-        /* A forked child's first call: it connects on its own (files it inherited keep working). */
         pthread_mutex_unlock(&lock);
         if (client_connect())
             return -EIO;
@@ -321,10 +324,19 @@ int client_call(uint8_t kind, const struct client_part *parts, int nparts, struc
         pthread_mutex_unlock(&lock);
         return -EIO;
     }
-    int fd = sock;
-    w.id = next_id++;
+    *fd = sock;
+    *id = next_id++;
     if (next_id == 0)
         next_id = 1;
+    return 0;
+}
+
+int client_call(uint8_t kind, const struct client_part *parts, int nparts, struct client_reply *reply)
+{
+    struct waiter w = { 0 };
+    int fd;
+    if (lock_for_request(&fd, &w.id))
+        return -EIO;
     w.next = waiters;
     waiters = &w;
     pthread_mutex_unlock(&lock);
@@ -352,21 +364,10 @@ int client_call(uint8_t kind, const struct client_part *parts, int nparts, struc
 
 int client_send(uint8_t kind, const struct client_part *parts, int nparts)
 {
-    pthread_mutex_lock(&lock);
-    if (sock < 0 && !broken) {
-        pthread_mutex_unlock(&lock);
-        if (client_connect())
-            return -EIO;
-        pthread_mutex_lock(&lock);
-    }
-    if (sock < 0 || broken) {
-        pthread_mutex_unlock(&lock);
+    int fd;
+    uint32_t id; /* its reply finds no waiter and is dropped by the reader */
+    if (lock_for_request(&fd, &id))
         return -EIO;
-    }
-    int fd = sock;
-    uint32_t id = next_id++; /* its reply finds no waiter and is dropped by the reader */
-    if (next_id == 0)
-        next_id = 1;
     pthread_mutex_unlock(&lock);
 
     pthread_mutex_lock(&send_lock);
