@@ -3,12 +3,13 @@
  * exits at once with the real reason and exit 2 (an unusable option), and leaves no socket, no
  * /dev/shm/xenmem-<pid>-* arena and no file it created (state, trace) behind.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServe } from './serve-child.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../bin/xenmem.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'xenmem-serve-'));
@@ -24,17 +25,9 @@ function refuse(...args: string[]) {
 }
 
 /** Starts a daemon that stays; resolves once it says it listens (it is stopped with SIGTERM at once after that). */
-function serve(...args: string[]): Promise<{ stop: () => Promise<number | null>; pid: number }> {
-  const child = spawn(process.execPath, [bin, 'sim', 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('listening on'))
-        resolve({ pid: child.pid!, stop: () => new Promise((done) => (child.once('exit', (code) => done(code)), child.kill('SIGTERM'))) });
-    });
-    child.once('exit', (code) => reject(new Error(`xenmem sim serve exited ${code}: ${err}`)));
-  });
+async function serve(...args: string[]): Promise<{ stop: () => Promise<number | null>; pid: number }> {
+  const child = await startServe(args);
+  return { pid: child.pid!, stop: () => new Promise((done) => (child.once('exit', (code) => done(code)), child.kill('SIGTERM'))) };
 }
 
 const refused = (stderr: string) => ({ code: 2, signal: null, stdout: '', stderr, arenas: [] });

@@ -7,7 +7,7 @@
  * server, no port twice). An in-process Hypervisor given the same calls is the model.
  * 3 kills in `npm test`; XENMEM_LONG=1: 20.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import type { DomainInspection, SimulatorBackend } from '@xenmem/sim-protocol';
 import { Hypervisor, mulberry32 } from '@xenmem/hypervisor-sim';
 import { DeviceModel, SocketBackend } from '@xenmem/ioreq-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServe } from './serve-child.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const LONG = process.env.XENMEM_LONG === '1';
@@ -31,16 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts `xenmem sim serve --state`; resolves once it listens. */
 function serve(socket: string, state: string): Promise<ChildProcess> {
-  const args = [BIN, 'sim', 'serve', '--socket', socket, '--state', state, '--xen', XEN, ...DOMAINS.flatMap((d) => ['--domain', `domid=${d.domid},max-gpfn=0x${d.maxGpfn.toString(16)},vcpus=${d.vcpus}`])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      if (err.includes('listening on')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`sim serve exited (${code}): ${err}`)));
-  });
+  return startServe(['--socket', socket, '--state', state, '--xen', XEN, ...DOMAINS.flatMap((d) => ['--domain', `domid=${d.domid},max-gpfn=0x${d.maxGpfn.toString(16)},vcpus=${d.vcpus}`])]);
 }
 
 type Op = { name: string; run: (dm: DeviceModel, backend: SimulatorBackend) => Promise<unknown> };

@@ -4,35 +4,25 @@
  * restarted with the same --state, every write whose reply arrived is there, with its value, and the one in
  * flight is either there or not. 3 kills in `npm test`; XENMEM_LONG=1: 12.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CONST } from '@xenmem/abi-types';
 import { mulberry32, XsError } from '@xenmem/hypervisor-sim';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pathPayload, XsClient } from '../src/xs-client.js';
+import { exited, startServe } from './serve-child.js';
 
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const KILLS = process.env.XENMEM_LONG === '1' ? 12 : 3;
 const T = CONST.xs_wire_type;
 const dir = mkdtempSync(join(tmpdir(), 'xenmem-xs-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function serve(socket: string, state: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'sim', 'serve', '--socket', socket, '--state', state, '--xen', '4.17', '--no-shm'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      if (err.includes('listening on')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`sim serve exited (${code}): ${err}`)));
-  });
+  return startServe(['--socket', socket, '--state', state, '--xen', '4.17', '--no-shm']);
 }
 
-const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
 
 describe('xenstore contents across SIGKILL', () => {
   it(`${KILLS} kills: every acknowledged write survives`, async () => {
