@@ -63,12 +63,13 @@ export function releaseIface<R extends ReleaseName>(release: R): ReleaseIfaceMap
 }
 
 /**
- * Resolves an interface version, in exactly one of its written forms: a release name ("4.10" → 0x00040900),
- * "0x" and 8 hex digits ("0x00040700"), a decimal integer ("263936"), or a number. A "0x…" of another
- * length is refused, so a dropped digit ("0x0004070") is not read as another version.
- * A version above the newest release's is an error, as `xen-compat.h` makes it one.
+ * Reads an interface version in exactly one of its written forms: a release name ("4.10" → 0x00040900), "0x" and
+ * 8 hex digits ("0x00040700"), a decimal integer ("263936"), or a number. A "0x…" of another length is refused, so
+ * a dropped digit ("0x0004070") is not read as another version. A version above `latest` is an error, as
+ * `xen-compat.h` makes one above its own; `latest` is this package's newest unless a tool reads a newer schema
+ * (xenmem gen --schema).
  */
-export function resolveIface<V extends IfaceInput>(input: V): IfaceOf<V> {
+export function parseIface(input: IfaceInput, latest: number = LATEST_INTERFACE_VERSION): number {
   let value: number;
   if (typeof input === 'number') value = input;
   else if (isReleaseName(input)) value = releaseIface(input);
@@ -78,8 +79,13 @@ export function resolveIface<V extends IfaceInput>(input: V): IfaceOf<V> {
   else if (/^\d+\.\d+$/.test(input)) throw new InputError('iface', input, `is not a Xen release the schema knows (${RELEASE_NAMES[0]} … ${NEWEST_RELEASE})`);
   else throw new InputError('iface', input, 'is not an interface version (write 0x and 8 hex digits such as 0x00040700, a release name such as "4.7", or a decimal integer)');
   if (!Number.isInteger(value) || value < IFACE_UNDEFINED) throw new InputError('iface', input, 'is not an interface version');
-  if (value > LATEST_INTERFACE_VERSION) throw new InputError('iface', input, `is above the latest interface version ${ifaceHex(LATEST_INTERFACE_VERSION)}: Xen's headers refuse it with #error`);
-  return value as IfaceOf<V>;
+  if (value > latest) throw new InputError('iface', input, `is above the latest interface version ${ifaceHex(latest)}: Xen's headers refuse it with #error`);
+  return value;
+}
+
+/** {@link parseIface} against this package's newest interface version, typed by what was given. */
+export function resolveIface<V extends IfaceInput>(input: V): IfaceOf<V> {
+  return parseIface(input) as IfaceOf<V>;
 }
 
 /** 0x00040700 → "0x00040700" */

@@ -8,6 +8,7 @@ import {
   hvmmemTypesAt,
   hvmmemVerdict,
   ifaceHex,
+  parseIface,
   resolveIface,
 } from '../src/index.js';
 
@@ -46,6 +47,14 @@ describe('resolveIface', () => {
   ] as const)('%s is refused', (input, message) => {
     expect(() => resolveIface(input)).toThrow(InputError);
     expect(() => resolveIface(input)).toThrow(message);
+  });
+
+  it('parseIface takes the same forms up to a given latest version (a newer schema\'s); resolveIface is it at this package\'s', () => {
+    expect(parseIface('0x00041700', 0x00041700)).toBe(0x00041700);
+    expect(parseIface(String(0x00041700), 0x00041700)).toBe(0x00041700);
+    expect(() => parseIface('0x00041701', 0x00041700)).toThrow(/"0x00041701" is above the latest interface version 0x00041700/);
+    expect(() => parseIface('0x00041400')).toThrow(/above the latest interface version 0x00041300/);
+    expect(() => parseIface('0x0004070', 0x00041700)).toThrow(/has 7 hex digits/);
   });
 
   it('formats interface versions as 0x + 8 hex digits', () => {

@@ -6,7 +6,7 @@
  * @xenmem/codegen, only for this command.
  */
 import { dirname, join, resolve } from 'node:path';
-import { ifaceHex, InputError, resolveIface } from '@xenmem/abi-types';
+import { ifaceHex, LATEST_INTERFACE_VERSION, parseIface } from '@xenmem/abi-types';
 import { diffOutDir, findTarget, generateTarget, PLUGIN_PROTOCOL_VERSION, runPlugin, writeOutDir, type OutFile } from '@xenmem/codegen';
 import { JSON_SCHEMA_PATH, loadSchemaFile, parseIfaceHex, type XenAbiSchema } from '@xenmem/schema';
 import type { GenOptions } from '../parsed.js';
@@ -16,23 +16,15 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from '../io.js';
 const SHIPPED_SCHEMA = join(dirname(JSON_SCHEMA_PATH), 'xen-abi.json');
 
 /**
- * `--iface` as a number, read as every command reads it (resolveIface: a bad one is an InputError, exit 2). The
+ * `--iface` as a number, read as every command reads it (parseIface: a bad one is an InputError, exit 2). The
  * user's `--schema` may go further than the shipped one: a release only it names stands for its latest interface
  * version, and a number up to its newest interface version is accepted although the shipped headers stop below.
  */
 function ifaceIn(schema: XenAbiSchema, text: string): number {
   const release = schema.releases.find((r) => r.name === text);
   if (release !== undefined) return parseIfaceHex(release.latestInterfaceVersion);
-  try {
-    return resolveIface(text);
-  } catch (err) {
-    const value = /^0x[0-9a-fA-F]{8}$/.test(text) ? Number.parseInt(text.slice(2), 16) : /^[0-9]+$/.test(text) ? Number.parseInt(text, 10) : undefined;
-    const newest = Math.max(...schema.releases.map((r) => parseIfaceHex(r.latestInterfaceVersion)));
-    if (err instanceof InputError && value !== undefined && value <= newest) return value;
-    throw err;
-  }
+  return parseIface(text, Math.max(LATEST_INTERFACE_VERSION, ...schema.releases.map((r) => parseIfaceHex(r.latestInterfaceVersion))));
 }
-
 const count = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
 
 export async function runGen(opts: GenOptions, io: Io): Promise<number> {
