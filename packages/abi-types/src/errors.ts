@@ -52,6 +52,8 @@ export class InputError extends Error {
   readonly argument: string;
   /** The rejected value, as given. */
   readonly value: unknown;
+  /** What is wrong with the value: the message after the argument and the value, e.g. "is not a uint16". */
+  readonly problem: string;
 
   /** An error for `argument` = `value`; `problem` completes the message, e.g. "is not a uint16". */
   constructor(argument: string, value: unknown, problem: string) {
@@ -59,6 +61,12 @@ export class InputError extends Error {
     this.name = 'InputError';
     this.argument = argument;
     this.value = value;
+    this.problem = problem;
+  }
+
+  /** The same refusal named by another argument: the CLI flag or variable that gave an API's field. */
+  renamed(argument: string): InputError {
+    return new InputError(argument, this.value, this.problem);
   }
 }
 

@@ -57,6 +57,21 @@ describe('resolveIface', () => {
     expect(() => parseIface('0x0004070', 0x00041700)).toThrow(/has 7 hex digits/);
   });
 
+  it('an InputError keeps its problem, and renamed() gives the same refusal under another name', () => {
+    const err = (() => {
+      try {
+        resolveIface('0x0004070');
+      } catch (e) {
+        return e as InputError;
+      }
+      throw new Error('not refused');
+    })();
+    expect(err.problem).toBe('has 7 hex digits; write exactly 8 (0x00040700)');
+    const flag = err.renamed('--iface');
+    expect(flag).toBeInstanceOf(InputError);
+    expect([flag.argument, flag.value, flag.problem, flag.message]).toEqual(['--iface', '0x0004070', err.problem, '--iface "0x0004070" has 7 hex digits; write exactly 8 (0x00040700)']);
+  });
+
   it('formats interface versions as 0x + 8 hex digits', () => {
     expect(ifaceHex(0x40700)).toBe('0x00040700');
   });

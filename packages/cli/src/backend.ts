@@ -206,9 +206,7 @@ const SERVE_FLAGS: Record<string, string> = { socketPath: '--socket', xenstorePa
 /** The daemon's refusal of an option, named by its `sim serve` flag (exit 2). */
 function asFlagError(err: InputError): InputError {
   const flag = SERVE_FLAGS[err.argument];
-  if (flag === undefined) return err;
-  const problem = err.message.slice(new InputError(err.argument, err.value, '').message.length);
-  return new InputError(flag, err.value, problem);
+  return flag === undefined ? err : err.renamed(flag);
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

@@ -97,7 +97,7 @@ export async function runDm(o: DmOptions, io: Io, env: CliEnv): Promise<number> 
             : /memory type/.test(err.message)
               ? `xenmem abi types${names} lists the names`
               : `xenmem dm ${op.name} --help lists the flags`;
-        io.err(`${label}: ${flagFor(o, err.argument)}${err.message.slice(err.argument.length)}\n  ${hint}\n`);
+        io.err(`${label}: ${err.renamed(flagFor(o, err.argument)).message}\n  ${hint}\n`);
         return EXIT_USAGE;
       }
       throw err;

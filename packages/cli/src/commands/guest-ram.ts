@@ -35,6 +35,6 @@ async function asFlags<T>(call: Promise<T>): Promise<T> {
   } catch (err) {
     if (!(err instanceof InputError) || !['gpa', 'length', 'bytes'].includes(err.argument)) throw err;
     const flag = err.argument === 'bytes' ? '--hex' : `--${err.argument}`;
-    throw new InputError(flag, err.value, err.message.slice(new InputError(err.argument, err.value, '').message.length));
+    throw err.renamed(flag);
   }
 }

@@ -74,7 +74,7 @@ export async function runSimServe(o: SimServeOptions, io: Io, env: CliEnv): Prom
   };
   const daemon = await env.startDaemon(daemonOptions).catch((err: unknown) => {
     // A socket path the user never typed is named by the variable it came from.
-    if (o.socketFromEnv && err instanceof InputError && err.argument === '--socket') throw new InputError(SOCKET_ENV, err.value, err.message.slice(new InputError(err.argument, err.value, '').message.length));
+    if (o.socketFromEnv && err instanceof InputError && err.argument === '--socket') throw err.renamed(SOCKET_ENV);
     throw err;
   });
   const domains = restoring

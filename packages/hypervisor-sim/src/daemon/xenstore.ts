@@ -18,11 +18,6 @@ export function xenstorePathFor(socketPath: string): string {
   return `${socketPath}.xenstore`;
 }
 
-/** The problem part of an InputError's message (after "<argument> <value> "). */
-function problemOf(e: InputError): string {
-  return e.message.slice(new InputError(e.argument, e.value, '').message.length);
-}
-
 /**
  * Runs a start-up step of the xenstore socket, naming its path problems after the option that chose the path:
  * `xenstorePath` when given; otherwise the main socket's (the path is derived from it), with the main socket's
@@ -33,8 +28,8 @@ export async function xenstoreStep<T>(socketPath: string, explicit: boolean, ste
     return await step();
   } catch (e) {
     if (!(e instanceof InputError) || e.argument !== 'socketPath') throw e;
-    if (explicit) throw new InputError('xenstorePath', e.value, problemOf(e));
-    if (problemOf(e).startsWith('cannot be created')) throw new InputError('socketPath', socketPath, problemOf(e));
+    if (explicit) throw e.renamed('xenstorePath');
+    if (e.problem.startsWith('cannot be created')) throw new InputError('socketPath', socketPath, e.problem);
     throw e;
   }
 }

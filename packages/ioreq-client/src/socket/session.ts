@@ -373,7 +373,9 @@ export class Session {
 
 function toError(body: ErrorBody, op: string): Error {
   if (body.argument !== undefined) {
-    const e = new InputError(body.argument, body.value, '');
+    // The daemon's message is "<argument> <value> <problem>": the problem is what follows that prefix.
+    const prefix = new InputError(body.argument, body.value, '').message;
+    const e = new InputError(body.argument, body.value, body.message.startsWith(prefix) ? body.message.slice(prefix.length) : body.message);
     e.message = body.message;
     return e;
   }
