@@ -409,9 +409,8 @@ int client_arena(void)
         return rc;
     char path[256];
     uint64_t doorbell = 0;
-    if (r.kind != XENMEM_SIM_FRAME_JSON)
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
-    else if (client_json_string(&r, "path", path, sizeof path) || client_json_u64(&r, "doorbell", &doorbell))
+    rc = client_expect(&r, XENMEM_SIM_FRAME_JSON, 0);
+    if (!rc && (client_json_string(&r, "path", path, sizeof path) || client_json_u64(&r, "doorbell", &doorbell)))
         rc = -EPROTO;
     client_reply_free(&r);
     if (rc)
@@ -450,6 +449,13 @@ int client_error_errno(const struct client_reply *reply)
 {
     uint64_t e;
     return client_json_u64(reply, "errno", &e) || e == 0 || e > 4095 ? EINVAL : (int)e;
+}
+
+int client_expect(const struct client_reply *reply, uint8_t kind, size_t min_len)
+{
+    if (reply->kind == kind && reply->len >= min_len)
+        return 0;
+    return reply->kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(reply) : -EPROTO;
 }
 
 int client_json_u64(const struct client_reply *reply, const char *key, uint64_t *out)

@@ -58,6 +58,11 @@ const struct client_welcome *client_welcome(void);
 void client_set_event_sink(void (*sink)(uint32_t port));
 /* The errno of an error frame's JSON body (EINVAL when it names none). */
 int client_error_errno(const struct client_reply *reply);
+/*
+ * 0 when the reply is a `kind` frame of at least `min_len` bytes; otherwise the call's -errno: the daemon's for an
+ * error frame, -EPROTO for any other frame.
+ */
+int client_expect(const struct client_reply *reply, uint8_t kind, size_t min_len);
 /* A number field of a JSON reply body ("key": 123): 0 and *out, or -EPROTO. */
 int client_json_u64(const struct client_reply *reply, const char *key, uint64_t *out);
 /* A string field of a JSON reply body ("key": "..."), without escapes: 0, or -EPROTO. */

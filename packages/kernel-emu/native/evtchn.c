@@ -294,8 +294,8 @@ static long bind_interdomain(struct evtchn_file *f, void *arg)
     if (rc)
         return rc;
     struct xenmem_sim_port reply;
-    if (r.kind != XENMEM_SIM_FRAME_PORT || r.len < sizeof reply) {
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
+    rc = client_expect(&r, XENMEM_SIM_FRAME_PORT, sizeof reply);
+    if (rc) {
         client_reply_free(&r);
         return rc;
     }

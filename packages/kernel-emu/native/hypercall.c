@@ -23,9 +23,9 @@
 /* A hypercall_done reply: rc, and its first buffer copied back to arg when the call changed it. */
 static long hypercall_done(struct client_reply *r, void *arg, const void *sent, size_t len)
 {
-    long rc;
-    if (r->kind != XENMEM_SIM_FRAME_HYPERCALL_DONE || r->len < XENMEM_SIM_HYPERCALL_DONE_SIZE)
-        return r->kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(r) : -EPROTO;
+    long rc = client_expect(r, XENMEM_SIM_FRAME_HYPERCALL_DONE, XENMEM_SIM_HYPERCALL_DONE_SIZE);
+    if (rc)
+        return rc;
     struct xenmem_sim_hypercall_done done;
     memcpy(&done, r->payload, sizeof done);
     rc = done.rc;

@@ -114,9 +114,8 @@ static int map_handle(uint32_t handle, uintptr_t va, int prot)
     if (rc)
         return rc;
     uint64_t offset = 0;
-    if (r.kind != XENMEM_SIM_FRAME_JSON)
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
-    else if (client_json_u64(&r, "offset", &offset))
+    rc = client_expect(&r, XENMEM_SIM_FRAME_JSON, 0);
+    if (!rc && client_json_u64(&r, "offset", &offset))
         rc = -EPROTO;
     client_reply_free(&r);
     if (rc)
@@ -144,9 +143,8 @@ static int acquire(uint16_t dom, uint16_t type, uint32_t id, uint32_t frame, uin
     if (rc)
         return rc;
     *count = 0;
-    if (r.kind != XENMEM_SIM_FRAME_PAGES || r.len < XENMEM_SIM_PAGES_SIZE) {
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
-    } else {
+    rc = client_expect(&r, XENMEM_SIM_FRAME_PAGES, XENMEM_SIM_PAGES_SIZE);
+    if (!rc) {
         struct xenmem_sim_pages p;
         memcpy(&p, r.payload, sizeof p);
         rc = p.rc;
@@ -232,9 +230,8 @@ static int map_gfn(uint16_t dom, uint64_t gfn, uintptr_t va, int prot)
     if (rc)
         return rc;
     uint32_t handle = 0;
-    if (r.kind != XENMEM_SIM_FRAME_PAGES || r.len < XENMEM_SIM_PAGES_SIZE) {
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
-    } else {
+    rc = client_expect(&r, XENMEM_SIM_FRAME_PAGES, XENMEM_SIM_PAGES_SIZE);
+    if (!rc) {
         struct xenmem_sim_pages p;
         memcpy(&p, r.payload, sizeof p);
         rc = p.rc;
@@ -291,8 +288,8 @@ static int map_batch(uint16_t dom, const xen_pfn_t *gfns, uint32_t n, uintptr_t 
     if (rc)
         return rc;
     struct xenmem_sim_ram_mappings head;
-    if (r.kind != XENMEM_SIM_FRAME_RAM_MAPPINGS || r.len < sizeof head) {
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
+    rc = client_expect(&r, XENMEM_SIM_FRAME_RAM_MAPPINGS, sizeof head);
+    if (rc) {
         client_reply_free(&r);
         return rc;
     }

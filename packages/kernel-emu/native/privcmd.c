@@ -133,10 +133,9 @@ long privcmd_dm_op(struct emu_file *f, void *arg)
         free(data);
         return rc;
     }
-    if (r.kind != XENMEM_SIM_FRAME_HYPERCALL_DONE || r.len < XENMEM_SIM_HYPERCALL_DONE_SIZE) {
-        rc = r.kind == XENMEM_SIM_FRAME_ERROR ? -client_error_errno(&r) : -EPROTO;
+    rc = client_expect(&r, XENMEM_SIM_FRAME_HYPERCALL_DONE, XENMEM_SIM_HYPERCALL_DONE_SIZE);
+    if (rc)
         goto out;
-    }
     struct xenmem_sim_hypercall_done done;
     memcpy(&done, r.payload, sizeof done);
     rc = done.rc;
