@@ -185,8 +185,9 @@ long privcmd_mmap_resource(struct emu_file *f, void *arg)
     struct privcmd_mmap_resource k;
     if (usermem_read(&k, arg, sizeof k))
         return -EFAULT;
-    if (f->restrict_domid != DOMID_INVALID && f->restrict_domid != k.dom)
-        return -EPERM;
+    long denied = privcmd_check_domain(f, k.dom);
+    if (denied)
+        return denied;
     /* The daemon's frame carries a 16-bit type: a larger one is no type Xen knows. */
     if (k.type > UINT16_MAX)
         return -EOPNOTSUPP;
@@ -342,8 +343,9 @@ long privcmd_mmapbatch(struct emu_file *f, void *arg, int v2)
         m = (struct privcmd_mmapbatch_v2){ (unsigned)m1.num, m1.dom, m1.addr, m1.arr, NULL };
         num = (unsigned)m1.num;
     }
-    if (f->restrict_domid != DOMID_INVALID && f->restrict_domid != m.dom)
-        return -EPERM;
+    long denied = privcmd_check_domain(f, m.dom);
+    if (denied)
+        return denied;
     if (num == 0)
         return -EINVAL;
     /* gather_array(), then clear_user() of the error array: EFAULT before anything is mapped. */

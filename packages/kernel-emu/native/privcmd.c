@@ -59,6 +59,11 @@ static long privcmd_restrict(struct emu_file *f, void *arg)
     return 0;
 }
 
+long privcmd_check_domain(const struct emu_file *f, uint16_t dom)
+{
+    return f->restrict_domid != DOMID_INVALID && f->restrict_domid != dom ? -EPERM : 0;
+}
+
 long privcmd_ioctl(struct emu_file *f, unsigned long request, void *arg)
 {
     switch (request) {
@@ -94,8 +99,9 @@ long privcmd_dm_op(struct emu_file *f, void *arg)
     struct privcmd_dm_op k;
     if (usermem_read(&k, arg, sizeof k))
         return -EFAULT;
-    if (f->restrict_domid != DOMID_INVALID && f->restrict_domid != k.dom)
-        return -EPERM;
+    long denied = privcmd_check_domain(f, k.dom);
+    if (denied)
+        return denied;
     /* libxendevicemodel's open-time probe (DOMID_INVALID, no buffers) learns that the ioctl exists. */
     if (k.num == 0)
         return 0;

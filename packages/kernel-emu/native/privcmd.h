@@ -19,6 +19,9 @@ void *privcmd_mmap(void *addr, size_t len, int prot, int flags);
 /* munmap() of any range: forgets the reservations it covers. */
 void privcmd_munmap(void *addr, size_t len);
 
+/* A call on `dom` through `file`: 0, or -EPERM when IOCTL_PRIVCMD_RESTRICT restricted the file to another domain. */
+long privcmd_check_domain(const struct emu_file *file, uint16_t dom);
+
 /* The ioctls, one per file (privcmd-*.c, hypercall.c). */
 long privcmd_dm_op(struct emu_file *file, void *arg);
 long privcmd_hypercall(struct emu_file *file, void *arg);
